@@ -1,0 +1,91 @@
+//! The crate's one error type.
+
+use crate::ecosystem::Ecosystem;
+
+/// Everything that can go wrong while analysing, matching, planning or editing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("could not read {path}: {source}; check that it exists and is readable")]
+    Io {
+        /// The path that failed.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A version string does not follow its ecosystem's scheme.
+    #[error("invalid {ecosystem} version `{version}`: {reason}")]
+    InvalidVersion {
+        /// The ecosystem whose rules were applied.
+        ecosystem: Ecosystem,
+        /// The offending text.
+        version: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A version requirement (range, specifier) could not be parsed.
+    #[error("invalid {ecosystem} version requirement `{requirement}`: {reason}")]
+    InvalidRequirement {
+        /// The ecosystem whose rules were applied.
+        ecosystem: Ecosystem,
+        /// The offending text.
+        requirement: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A manifest or lockfile could not be parsed.
+    #[error("could not parse {file}{}: {reason}; fix the file or leave it out of the scan", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Parse {
+        /// Repository-relative path of the file.
+        file: String,
+        /// One-based line of the problem, when known.
+        line: Option<u32>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An OSV record could not be decoded.
+    #[error("invalid OSV record {name}: {reason}; check that the advisory data is OSV JSON")]
+    Osv {
+        /// File or archive member name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An advisory archive is not a readable zip file.
+    #[error("invalid zip archive {path}: {reason}; download the archive again")]
+    Zip {
+        /// Path or label of the archive.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A findings document handed in by the caller could not be decoded.
+    #[error("invalid findings document: {reason}; send OSV-Scanner JSON or gitproxy findings v1 (see docs/remediation.md)")]
+    Findings {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The ecosystem name is not one the engine knows.
+    #[error("unknown ecosystem `{0}`; use one of npm, PyPI, crates.io, Go, Maven")]
+    UnknownEcosystem(String),
+    /// A package registry lookup failed.
+    #[error("registry lookup for {ecosystem} package `{package}` failed: {reason}; check registry access and retry")]
+    Registry {
+        /// Ecosystem of the package.
+        ecosystem: Ecosystem,
+        /// Package name.
+        package: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A planned edit could not be applied to a file.
+    #[error("cannot edit {file}: {reason}; re-run the scan on the current branch head")]
+    Edit {
+        /// Repository-relative path of the file.
+        file: String,
+        /// What failed.
+        reason: String,
+    },
+}

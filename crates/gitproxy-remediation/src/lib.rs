@@ -1,0 +1,14 @@
+//! Dependency analysis, OSV advisory matching and fix planning for the gitproxy agent.
+//!
+//! The engine reads a repository snapshot ([`files::Snapshot`]), finds every dependency declared
+//! by npm, PyPI, crates.io, Go and Maven manifests and lockfiles ([`analysis::analyze`]), matches
+//! them against OSV advisories ([`advisories::AdvisoryDb`]) and findings handed in by the caller
+//! ([`findings`]), plans the smallest safe fix per vulnerable package ([`plan`]) and turns the plan
+//! into file edits that keep formatting, comments and ordering ([`edit`]).
+
+pub mod ecosystem;
+mod error;
+pub mod version;
+
+pub use ecosystem::Ecosystem;
+pub use error::Error;
