@@ -6,9 +6,15 @@
 //! ([`findings`]), plans the smallest safe fix per vulnerable package ([`plan`]) and turns the plan
 //! into file edits that keep formatting, comments and ordering ([`edit`]).
 
+pub mod advisories;
+pub mod analysis;
 pub mod ecosystem;
 mod error;
+pub mod files;
+mod json;
+pub mod osv;
 pub mod version;
+mod xml;
 
 pub use ecosystem::Ecosystem;
 pub use error::Error;

@@ -1,0 +1,475 @@
+//! The advisory database: OSV records loaded from directories, `all.zip` archives or handed in by
+//! the caller, indexed by ecosystem and package, and matched against dependencies.
+//!
+//! Matching follows the OSV schema's evaluation rules: `SEMVER` and `ECOSYSTEM` ranges with
+//! `introduced`, `fixed`, `last_affected` and `limit` events, explicit `versions` lists, and
+//! withdrawn records never match. Findings for one dependency whose records share an id or
+//! alias (CVE, GHSA, RUSTSEC, ...) are merged into one.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+
+use crate::analysis::{Analysis, Dependency};
+use crate::osv::{self, Record};
+use crate::version::{self, Version};
+use crate::{Ecosystem, Error};
+
+/// Advisories indexed for matching.
+#[derive(Debug, Default)]
+pub struct AdvisoryDb {
+    records: Vec<Arc<Record>>,
+    ids: HashMap<String, usize>,
+    index: HashMap<(Ecosystem, String), Vec<Matcher>>,
+}
+
+/// One `affected` entry of one record, compiled lazily on first use.
+#[derive(Debug)]
+struct Matcher {
+    record: usize,
+    affected: usize,
+    compiled: OnceLock<Compiled>,
+}
+
+#[derive(Debug, Default)]
+struct Compiled {
+    ranges: Vec<CompiledRange>,
+    versions: Vec<String>,
+    parsed_versions: Vec<Version>,
+}
+
+#[derive(Debug)]
+struct CompiledRange {
+    /// Sorted events; `None` is the `"0"` introduced sentinel (below every version).
+    events: Vec<(Option<Version>, EventKind)>,
+    limits: Vec<Version>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    Fixed,
+    LastAffected,
+}
+
+/// A record that affects a queried package version.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// The record.
+    pub record: Arc<Record>,
+    /// Index of the matching entry in `record.affected`.
+    pub affected: usize,
+}
+
+/// Whether a finding is a vulnerability or RustSec informational advisory.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A vulnerability: fixing it is the point.
+    Vulnerability,
+    /// RustSec `informational` (`unmaintained`, `unsound`, `notice`): reported, and `cargo audit`
+    /// lists these as warnings rather than vulnerabilities.
+    Informational(String),
+}
+
+/// One vulnerability affecting one dependency, with all records that describe it merged.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Index into [`Analysis::dependencies`].
+    pub dependency: usize,
+    /// The preferred id (the ecosystem database's own: RUSTSEC, GO, PYSEC, then GHSA, CVE).
+    pub id: String,
+    /// Every other id and alias, sorted.
+    pub aliases: Vec<String>,
+    /// Vulnerability or informational.
+    pub kind: Kind,
+    /// The merged records, preferred first.
+    pub records: Vec<Arc<Record>>,
+    /// Versions that fix it according to the matching ranges (lowest first, deduplicated).
+    pub fixed: Vec<String>,
+}
+
+impl Finding {
+    /// The summary of the first record that has one.
+    pub fn summary(&self) -> Option<&str> {
+        self.records.iter().find_map(|r| r.summary.as_deref())
+    }
+}
+
+impl AdvisoryDb {
+    /// An empty database.
+    pub fn new() -> AdvisoryDb {
+        AdvisoryDb::default()
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when no record is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The record with this id.
+    pub fn get(&self, id: &str) -> Option<&Arc<Record>> {
+        self.ids.get(id).map(|&i| &self.records[i])
+    }
+
+    /// Adds one record; returns false (and keeps the first) when its id is already loaded.
+    pub fn insert(&mut self, record: Record) -> bool {
+        if self.ids.contains_key(&record.id) {
+            return false;
+        }
+        let idx = self.records.len();
+        for (ai, affected) in record.affected.iter().enumerate() {
+            let Some(pkg) = &affected.package else {
+                continue;
+            };
+            let Ok(eco) = pkg.ecosystem.parse::<Ecosystem>() else {
+                continue;
+            };
+            self.index
+                .entry((eco, eco.normalize_name(&pkg.name)))
+                .or_default()
+                .push(Matcher {
+                    record: idx,
+                    affected: ai,
+                    compiled: OnceLock::new(),
+                });
+        }
+        self.ids.insert(record.id.clone(), idx);
+        self.records.push(Arc::new(record));
+        true
+    }
+
+    /// Loads an osv.dev-style archive (`<ECOSYSTEM>/all.zip`, one `<ID>.json` per member).
+    pub fn load_zip_file(&mut self, path: &Path) -> Result<usize, Error> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.load_zip_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Loads an archive from memory; `label` names it in errors. Members are inflated and decoded
+    /// on all available cores.
+    pub fn load_zip_bytes(&mut self, bytes: &[u8], label: &str) -> Result<usize, Error> {
+        let members = osv::zip_members(bytes, label)?;
+        let members: Vec<_> = members
+            .into_iter()
+            .filter(|m| m.name.ends_with(".json"))
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = members.len().div_ceil(threads).max(1);
+        let decoded: Vec<Result<Vec<Record>, Error>> = std::thread::scope(|s| {
+            let handles: Vec<_> = members
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|m| {
+                                Record::from_json(
+                                    &format!("{label}:{}", m.name),
+                                    &m.contents(label)?,
+                                )
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::Zip {
+                            path: label.to_string(),
+                            reason: "a decoding thread panicked".into(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        let mut added = 0;
+        for part in decoded {
+            for record in part? {
+                added += usize::from(self.insert(record));
+            }
+        }
+        tracing::debug!(archive = label, records = added, "loaded OSV archive");
+        Ok(added)
+    }
+
+    /// Loads a directory: every `all.zip` and every `*.json` OSV record below it.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<usize, Error> {
+        let io = |source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort_by_key(|e| e.file_name());
+        let mut added = 0;
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().map_err(io)?.is_dir() {
+                added += self.load_dir(&path)?;
+            } else if name.ends_with(".zip") {
+                added += self.load_zip_file(&path)?;
+            } else if name.ends_with(".json") {
+                let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                added += usize::from(
+                    self.insert(Record::from_json(&path.display().to_string(), &bytes)?),
+                );
+            }
+        }
+        Ok(added)
+    }
+
+    /// Every non-withdrawn record affecting `name` at `version` in `ecosystem`.
+    pub fn affecting(&self, ecosystem: Ecosystem, name: &str, version: &str) -> Vec<Hit> {
+        let Some(matchers) = self.index.get(&(ecosystem, ecosystem.normalize_name(name))) else {
+            return Vec::new();
+        };
+        let parsed = Version::parse(ecosystem, version).ok();
+        let mut out = Vec::new();
+        for m in matchers {
+            let record = &self.records[m.record];
+            if record.withdrawn.is_some() {
+                continue;
+            }
+            let compiled = m
+                .compiled
+                .get_or_init(|| compile(ecosystem, &record.affected[m.affected]));
+            if compiled.affects(version, parsed.as_ref()) {
+                out.push(Hit {
+                    record: Arc::clone(record),
+                    affected: m.affected,
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether any non-withdrawn record affects this version (used to vet fix candidates).
+    pub fn is_affected(&self, ecosystem: Ecosystem, name: &str, version: &str) -> bool {
+        !self.affecting(ecosystem, name, version).is_empty()
+    }
+
+    /// Every record that mentions the package, withdrawn ones excluded.
+    pub fn records_for(&self, ecosystem: Ecosystem, name: &str) -> Vec<Arc<Record>> {
+        let mut seen = BTreeSet::new();
+        self.index
+            .get(&(ecosystem, ecosystem.normalize_name(name)))
+            .into_iter()
+            .flatten()
+            .filter(|m| seen.insert(m.record))
+            .map(|m| Arc::clone(&self.records[m.record]))
+            .filter(|r| r.withdrawn.is_none())
+            .collect()
+    }
+
+    /// Matches every dependency with an exact version; one finding per vulnerability per
+    /// dependency, aliases merged.
+    pub fn scan(&self, analysis: &Analysis) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (i, dep) in analysis.dependencies.iter().enumerate() {
+            out.extend(self.scan_dependency(i, dep));
+        }
+        out
+    }
+
+    /// Findings for one dependency (`index` is its position in the analysis).
+    pub fn scan_dependency(&self, index: usize, dep: &Dependency) -> Vec<Finding> {
+        let Some(version) = &dep.version else {
+            return Vec::new();
+        };
+        let hits = self.affecting(dep.ecosystem, &dep.name, version);
+        merge_hits(index, dep.ecosystem, version, hits)
+    }
+}
+
+/// Groups hits whose ids or aliases overlap and turns each group into a finding.
+fn merge_hits(index: usize, ecosystem: Ecosystem, version: &str, hits: Vec<Hit>) -> Vec<Finding> {
+    let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
+    for hit in hits {
+        let ids: BTreeSet<String> = hit.record.ids().map(String::from).collect();
+        let mut merged = (ids, vec![hit]);
+        let mut k = 0;
+        while k < groups.len() {
+            if groups[k].0.intersection(&merged.0).next().is_some() {
+                let (ids, hits) = groups.swap_remove(k);
+                merged.0.extend(ids);
+                merged.1.extend(hits);
+                k = 0;
+            } else {
+                k += 1;
+            }
+        }
+        groups.push(merged);
+    }
+    let current = Version::parse(ecosystem, version).ok();
+    let mut out: Vec<Finding> = groups
+        .into_iter()
+        .map(|(ids, mut hits)| {
+            hits.sort_by_key(|h| (id_rank(&h.record.id), h.record.id.clone()));
+            let id = hits[0].record.id.clone();
+            let aliases = ids.into_iter().filter(|a| *a != id).collect();
+            let kind = match hits.iter().find_map(|h| h.record.informational()) {
+                Some(k) if hits.iter().all(|h| h.record.informational().is_some()) => {
+                    Kind::Informational(k.to_string())
+                }
+                _ => Kind::Vulnerability,
+            };
+            let mut fixed: Vec<(Option<Version>, String)> = Vec::new();
+            for h in &hits {
+                let ranges = &h.record.affected[h.affected].ranges;
+                for r in ranges.iter().filter(|r| r.kind != "GIT") {
+                    for e in &r.events {
+                        if let Some(f) = &e.fixed {
+                            let parsed = Version::parse(ecosystem, f).ok();
+                            let above = match (&parsed, &current) {
+                                (Some(p), Some(c)) => p > c,
+                                _ => true,
+                            };
+                            if above && !fixed.iter().any(|(_, s)| s == f) {
+                                fixed.push((parsed, f.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            fixed.sort();
+            Finding {
+                dependency: index,
+                id,
+                aliases,
+                kind,
+                records: hits.into_iter().map(|h| h.record).collect(),
+                fixed: fixed.into_iter().map(|(_, s)| s).collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}
+
+/// Preference of id prefixes when naming a merged finding.
+fn id_rank(id: &str) -> u8 {
+    const ORDER: [&str; 6] = ["RUSTSEC-", "GO-", "PYSEC-", "GHSA-", "CVE-", "OSV-"];
+    ORDER
+        .iter()
+        .position(|p| id.starts_with(p))
+        .map_or(u8::MAX, |p| u8::try_from(p).unwrap_or(u8::MAX))
+}
+
+fn compile(ecosystem: Ecosystem, affected: &osv::Affected) -> Compiled {
+    let mut out = Compiled {
+        versions: affected.versions.clone(),
+        parsed_versions: affected
+            .versions
+            .iter()
+            .filter_map(|v| Version::parse(ecosystem, v).ok())
+            .collect(),
+        ranges: Vec::new(),
+    };
+    for range in &affected.ranges {
+        let parse = |text: &str| -> Option<Version> {
+            match range.kind.as_str() {
+                // SEMVER ranges use plain semver whatever the ecosystem (Go omits the `v`).
+                "SEMVER" => version::semver::Version::parse_loose(text)
+                    .ok()
+                    .map(Version::Semver),
+                "ECOSYSTEM" => Version::parse(ecosystem, text).ok(),
+                _ => None,
+            }
+        };
+        if !matches!(range.kind.as_str(), "SEMVER" | "ECOSYSTEM") {
+            continue;
+        }
+        let mut events = Vec::new();
+        let mut limits = Vec::new();
+        let mut ok = true;
+        for e in &range.events {
+            let (text, kind) = if let Some(t) = &e.introduced {
+                (t, EventKind::Introduced)
+            } else if let Some(t) = &e.fixed {
+                (t, EventKind::Fixed)
+            } else if let Some(t) = &e.last_affected {
+                (t, EventKind::LastAffected)
+            } else if let Some(t) = &e.limit {
+                match parse(t) {
+                    Some(v) => limits.push(v),
+                    None if t == "*" => {}
+                    None => ok = false,
+                }
+                continue;
+            } else {
+                continue;
+            };
+            if kind == EventKind::Introduced && text == "0" {
+                events.push((None, kind));
+                continue;
+            }
+            match parse(text) {
+                Some(v) => events.push((Some(v), kind)),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            tracing::debug!(range = ?range.kind, "skipping an OSV range with unparsable versions");
+            continue;
+        }
+        events.sort_by(|a, b| a.0.cmp(&b.0));
+        out.ranges.push(CompiledRange { events, limits });
+    }
+    out
+}
+
+impl Compiled {
+    fn affects(&self, text: &str, parsed: Option<&Version>) -> bool {
+        if self.versions.iter().any(|v| v == text) {
+            return true;
+        }
+        let Some(v) = parsed else {
+            return false;
+        };
+        if self.parsed_versions.iter().any(|p| p == v) {
+            return true;
+        }
+        self.ranges.iter().any(|r| r.affects(v))
+    }
+}
+
+impl CompiledRange {
+    fn affects(&self, v: &Version) -> bool {
+        if !self.limits.is_empty() && !self.limits.iter().any(|l| v < l) {
+            return false;
+        }
+        let mut affected = false;
+        for (at, kind) in &self.events {
+            match (kind, at) {
+                (EventKind::Introduced, None) => affected = true,
+                (EventKind::Introduced, Some(at)) if v >= at => affected = true,
+                (EventKind::Fixed, Some(at)) if v >= at => affected = false,
+                (EventKind::LastAffected, Some(at)) if v > at => affected = false,
+                _ => {}
+            }
+        }
+        affected
+    }
+}
+
+#[cfg(test)]
+mod tests;

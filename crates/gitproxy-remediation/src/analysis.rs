@@ -1,0 +1,129 @@
+//! Dependency analysis: every dependency declared by the manifests and lockfiles of a snapshot,
+//! with its version, direct or transitive (and through which parents), dev or runtime, and the
+//! file and line that declares it.
+
+mod cargo;
+mod go;
+mod maven;
+mod npm;
+mod pypi;
+
+use serde::{Deserialize, Serialize};
+
+use crate::files::Snapshot;
+use crate::{Ecosystem, Error};
+
+/// A file and one-based line.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    /// Repository-relative path.
+    pub file: String,
+    /// One-based line number.
+    pub line: u32,
+}
+
+impl Location {
+    pub(crate) fn new(file: &str, line: u32) -> Location {
+        Location {
+            file: file.to_string(),
+            line,
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Whether a dependency ships with the software or only serves development and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Needed at run time (also build and optional dependencies).
+    Runtime,
+    /// Only for development, tests or tooling.
+    Dev,
+}
+
+/// One dependency as the repository declares or resolves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Package name as the registry knows it (Maven: `groupId:artifactId`, Go: module path).
+    pub name: String,
+    /// The exact version in use, when the files pin one (lockfile entry or exact pin).
+    pub version: Option<String>,
+    /// The declared requirement (range, specifier), for direct dependencies.
+    pub requirement: Option<String>,
+    /// True when a manifest of the repository names it; false when only pulled in by others.
+    pub direct: bool,
+    /// The packages (`name@version`) that depend on it; empty for direct-only dependencies.
+    pub parents: Vec<String>,
+    /// Runtime or development.
+    pub scope: Scope,
+    /// Where the exact version is declared: the lockfile entry, or the manifest line.
+    pub location: Location,
+    /// The manifest line that declares a direct dependency resolved by a lockfile.
+    pub declared_in: Option<Location>,
+}
+
+/// The result of analysing a snapshot. Files that fail to parse are reported in `problems` and
+/// the rest of the snapshot is still analysed.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Every dependency found, grouped by file in path order.
+    pub dependencies: Vec<Dependency>,
+    /// Parse problems, one per file that could not be read.
+    pub problems: Vec<Error>,
+}
+
+impl Analysis {
+    /// Dependencies of one ecosystem.
+    pub fn of(&self, ecosystem: Ecosystem) -> impl Iterator<Item = &Dependency> {
+        self.dependencies
+            .iter()
+            .filter(move |d| d.ecosystem == ecosystem)
+    }
+
+    /// The first dependency with this name and version (handy in tests and reports).
+    pub fn find(&self, name: &str, version: &str) -> Option<&Dependency> {
+        self.dependencies
+            .iter()
+            .find(|d| d.name == name && d.version.as_deref() == Some(version))
+    }
+}
+
+/// Analyses every manifest and lockfile in `snapshot`.
+pub fn analyze(snapshot: &Snapshot) -> Analysis {
+    let mut out = Analysis::default();
+    npm::analyze(snapshot, &mut out);
+    pypi::analyze(snapshot, &mut out);
+    cargo::analyze(snapshot, &mut out);
+    go::analyze(snapshot, &mut out);
+    maven::analyze(snapshot, &mut out);
+    out
+}
+
+/// `name@version` as parents are listed.
+pub(crate) fn label(name: &str, version: &str) -> String {
+    format!("{name}@{version}")
+}
+
+/// The file name part of a path.
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, f)| f)
+}
+
+pub(crate) fn parse_error(file: &str, line: Option<u32>, reason: impl Into<String>) -> Error {
+    Error::Parse {
+        file: file.to_string(),
+        line,
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

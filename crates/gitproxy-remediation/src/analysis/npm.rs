@@ -1,0 +1,380 @@
+//! npm: `package.json` (with workspaces) and `package-lock.json` / `npm-shrinkwrap.json` v1-v3.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{file_name, label, parse_error, Analysis, Dependency, Location, Scope};
+use crate::files::{dir_of, join, LineIndex, Snapshot};
+use crate::json::{self, Node};
+use crate::Ecosystem;
+
+/// The dependency sections of `package.json`, with whether they are development-only.
+pub(crate) const SECTIONS: [(&str, bool); 4] = [
+    ("dependencies", false),
+    ("optionalDependencies", false),
+    ("peerDependencies", false),
+    ("devDependencies", true),
+];
+
+/// A flattened lockfile entry, keyed like a v2 `packages` key (`node_modules/a/node_modules/b`).
+struct Entry {
+    name: String,
+    version: String,
+    dev: bool,
+    line: u32,
+    /// Dependency names and ranges this package requires.
+    requires: Vec<(String, String)>,
+}
+
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
+    let mut covered: BTreeSet<String> = BTreeSet::new();
+    let locks: Vec<&str> = snapshot
+        .paths()
+        .filter(|p| matches!(file_name(p), "package-lock.json" | "npm-shrinkwrap.json"))
+        .collect();
+    for lock in &locks {
+        let dir = dir_of(lock);
+        // A shrinkwrap wins over a package-lock in the same directory, as npm does.
+        if file_name(lock) == "package-lock.json"
+            && snapshot.get(&join(dir, "npm-shrinkwrap.json")).is_some()
+        {
+            continue;
+        }
+        match analyze_lock(snapshot, lock, out) {
+            Ok(manifests) => covered.extend(manifests),
+            Err(e) => out.problems.push(e),
+        }
+    }
+    // Manifests not covered by any lockfile: report their direct requirements.
+    let manifests: Vec<&str> = snapshot
+        .paths()
+        .filter(|p| file_name(p) == "package.json" && !covered.contains(*p))
+        .collect();
+    for manifest in manifests {
+        if let Err(e) = analyze_manifest_only(snapshot, manifest, out) {
+            out.problems.push(e);
+        }
+    }
+}
+
+/// A parsed `package.json`: its declared dependencies with ranges, scope and line.
+pub(crate) struct Manifest {
+    pub(crate) path: String,
+    pub(crate) deps: Vec<(String, String, bool, u32)>,
+    pub(crate) workspaces: Vec<String>,
+}
+
+pub(crate) fn read_manifest(snapshot: &Snapshot, path: &str) -> Result<Manifest, crate::Error> {
+    let text = snapshot
+        .text(path)
+        .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let lines = LineIndex::new(text);
+    let root =
+        json::parse(text).map_err(|(at, msg)| parse_error(path, Some(lines.line(at)), msg))?;
+    let mut deps = Vec::new();
+    for (section, dev) in SECTIONS {
+        if let Some(obj) = root.get(section) {
+            for m in obj.members() {
+                let range = m.value.as_str().unwrap_or("").to_string();
+                deps.push((m.key.clone(), range, dev, lines.line(m.key_start)));
+            }
+        }
+    }
+    let workspaces = match root.get("workspaces") {
+        Some(ws) => {
+            let list = ws.get("packages").unwrap_or(ws);
+            list.items()
+                .iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    Ok(Manifest {
+        path: path.to_string(),
+        deps,
+        workspaces,
+    })
+}
+
+fn analyze_manifest_only(
+    snapshot: &Snapshot,
+    path: &str,
+    out: &mut Analysis,
+) -> Result<(), crate::Error> {
+    let manifest = read_manifest(snapshot, path)?;
+    for (name, range, dev, line) in manifest.deps {
+        let version = crate::version::semver::Version::parse_loose(&range)
+            .ok()
+            .filter(|_| !range.trim_start().starts_with(['^', '~', '>', '<']))
+            .map(|v| v.to_string());
+        out.dependencies.push(Dependency {
+            ecosystem: Ecosystem::Npm,
+            name,
+            version,
+            requirement: Some(range),
+            direct: true,
+            parents: Vec::new(),
+            scope: if dev { Scope::Dev } else { Scope::Runtime },
+            location: Location::new(path, line),
+            declared_in: None,
+        });
+    }
+    Ok(())
+}
+
+/// Analyses one lockfile; returns the manifests (root and workspace members) it covers.
+fn analyze_lock(
+    snapshot: &Snapshot,
+    path: &str,
+    out: &mut Analysis,
+) -> Result<Vec<String>, crate::Error> {
+    let text = snapshot
+        .text(path)
+        .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let lines = LineIndex::new(text);
+    let root =
+        json::parse(text).map_err(|(at, msg)| parse_error(path, Some(lines.line(at)), msg))?;
+    let dir = dir_of(path);
+    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+    // Local packages (the root and workspace members): key -> requires.
+    let mut locals: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
+
+    if let Some(packages) = root.get("packages") {
+        // lockfileVersion 2 and 3.
+        for m in packages.members() {
+            let key = m.key.as_str();
+            let e = &m.value;
+            if e.get("link").is_some_and(Node::is_true) {
+                continue;
+            }
+            let mut requires = Vec::new();
+            let is_local = !key.starts_with("node_modules/") && !key.contains("/node_modules/");
+            for (section, dev) in SECTIONS {
+                if dev && !is_local {
+                    continue;
+                }
+                for d in e.get(section).map(Node::members).unwrap_or(&[]) {
+                    requires.push((
+                        d.key.clone(),
+                        d.value.as_str().unwrap_or("").to_string(),
+                        dev,
+                    ));
+                }
+            }
+            if is_local {
+                locals.insert(key.to_string(), requires);
+                continue;
+            }
+            let name = e
+                .get("name")
+                .and_then(Node::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| {
+                    key.rsplit_once("node_modules/")
+                        .map_or(key, |(_, n)| n)
+                        .to_string()
+                });
+            let Some(version) = e.get("version").and_then(Node::as_str) else {
+                continue;
+            };
+            entries.insert(
+                key.to_string(),
+                Entry {
+                    name,
+                    version: version.to_string(),
+                    dev: e.get("dev").is_some_and(Node::is_true)
+                        || e.get("devOptional").is_some_and(Node::is_true),
+                    line: lines.line(m.key_start),
+                    requires: requires.into_iter().map(|(n, r, _)| (n, r)).collect(),
+                },
+            );
+        }
+    } else if let Some(deps) = root.get("dependencies") {
+        // lockfileVersion 1: a nested `dependencies` tree.
+        flatten_v1(deps, "", &lines, &mut entries);
+    }
+
+    // Manifests give declared lines (and, for v1, the root requirements).
+    let mut manifests = Vec::new();
+    let root_manifest_path = join(dir, "package.json");
+    let mut declared: HashMap<String, (Location, String)> = HashMap::new();
+    let mut member_dirs: Vec<String> = locals.keys().filter(|k| !k.is_empty()).cloned().collect();
+    if let Ok(m) = read_manifest(snapshot, &root_manifest_path) {
+        if locals.is_empty() {
+            locals.insert(
+                String::new(),
+                m.deps
+                    .iter()
+                    .map(|(n, r, dev, _)| (n.clone(), r.clone(), *dev))
+                    .collect(),
+            );
+        }
+        if member_dirs.is_empty() {
+            member_dirs = expand_workspaces(snapshot, dir, &m.workspaces);
+        }
+        for (n, r, _, line) in &m.deps {
+            declared
+                .entry(n.clone())
+                .or_insert((Location::new(&m.path, *line), r.clone()));
+        }
+        manifests.push(root_manifest_path);
+    }
+    for member in &member_dirs {
+        let mpath = join(&join(dir, member), "package.json");
+        if let Ok(m) = read_manifest(snapshot, &mpath) {
+            locals.entry(member.clone()).or_insert_with(|| {
+                m.deps
+                    .iter()
+                    .map(|(n, r, dev, _)| (n.clone(), r.clone(), *dev))
+                    .collect()
+            });
+            for (n, r, _, line) in &m.deps {
+                declared
+                    .entry(n.clone())
+                    .or_insert((Location::new(&m.path, *line), r.clone()));
+            }
+            manifests.push(mpath);
+        }
+    }
+
+    // Parent edges by node_modules resolution from each requiring package.
+    let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut direct: HashMap<String, (String, bool)> = HashMap::new();
+    for (key, requires) in &locals {
+        for (name, range, dev) in requires {
+            if let Some(child) = resolve(key, name, &entries) {
+                let slot = direct.entry(child).or_insert((range.clone(), *dev));
+                slot.1 &= *dev;
+            }
+        }
+    }
+    for (key, entry) in &entries {
+        for (name, _) in &entry.requires {
+            if let Some(child) = resolve(key, name, &entries) {
+                parents
+                    .entry(child)
+                    .or_default()
+                    .insert(label(&entry.name, &entry.version));
+            }
+        }
+    }
+
+    for (key, entry) in &entries {
+        let direct_info = direct.get(key);
+        let declared_in =
+            direct_info.and_then(|_| declared.get(&entry.name).map(|(l, _)| l.clone()));
+        out.dependencies.push(Dependency {
+            ecosystem: Ecosystem::Npm,
+            name: entry.name.clone(),
+            version: Some(entry.version.clone()),
+            requirement: direct_info.map(|(r, _)| r.clone()),
+            direct: direct_info.is_some(),
+            parents: parents
+                .remove(key)
+                .map(|s| s.into_iter().collect())
+                .unwrap_or_default(),
+            scope: if entry.dev {
+                Scope::Dev
+            } else {
+                Scope::Runtime
+            },
+            location: Location::new(path, entry.line),
+            declared_in,
+        });
+    }
+    Ok(manifests)
+}
+
+fn flatten_v1(deps: &Node, prefix: &str, lines: &LineIndex, out: &mut BTreeMap<String, Entry>) {
+    for m in deps.members() {
+        let key = if prefix.is_empty() {
+            format!("node_modules/{}", m.key)
+        } else {
+            format!("{prefix}/node_modules/{}", m.key)
+        };
+        let e = &m.value;
+        if let Some(version) = e.get("version").and_then(Node::as_str) {
+            // Aliases (`npm:real@1.0.0`) name the real package in the version field.
+            let (name, version) = match version.strip_prefix("npm:") {
+                Some(spec) => match spec.rsplit_once('@') {
+                    Some((n, v)) if !n.is_empty() => (n.to_string(), v.to_string()),
+                    _ => (m.key.clone(), version.to_string()),
+                },
+                None => (m.key.clone(), version.to_string()),
+            };
+            let requires = e
+                .get("requires")
+                .map(Node::members)
+                .unwrap_or(&[])
+                .iter()
+                .map(|r| (r.key.clone(), r.value.as_str().unwrap_or("").to_string()))
+                .collect();
+            out.insert(
+                key.clone(),
+                Entry {
+                    name,
+                    version,
+                    dev: e.get("dev").is_some_and(Node::is_true),
+                    line: lines.line(m.key_start),
+                    requires,
+                },
+            );
+        }
+        if let Some(nested) = e.get("dependencies") {
+            flatten_v1(nested, &key, lines, out);
+        }
+    }
+}
+
+/// Node's module resolution over lockfile keys: look in `<from>/node_modules/<name>`, then in
+/// each ancestor `node_modules`, up to the root.
+pub(crate) fn resolve<T>(from: &str, name: &str, entries: &BTreeMap<String, T>) -> Option<String> {
+    let mut base = from.to_string();
+    loop {
+        let candidate = if base.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{base}/node_modules/{name}")
+        };
+        if entries.contains_key(&candidate) {
+            return Some(candidate);
+        }
+        if base.is_empty() {
+            return None;
+        }
+        base = match base.rfind("/node_modules/") {
+            Some(i) => base[..i].to_string(),
+            None => String::new(),
+        };
+    }
+}
+
+/// Expands `workspaces` globs of the form `dir/*` or plain directories against the snapshot.
+fn expand_workspaces(snapshot: &Snapshot, dir: &str, patterns: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for pattern in patterns {
+        let pattern = pattern.trim_end_matches('/');
+        if let Some(parent) = pattern
+            .strip_suffix("/*")
+            .or_else(|| pattern.strip_suffix("/**"))
+        {
+            let prefix = join(dir, parent);
+            for p in snapshot.paths() {
+                if file_name(p) != "package.json" {
+                    continue;
+                }
+                let member_dir = dir_of(p);
+                if dir_of(member_dir) == prefix && !member_dir.is_empty() {
+                    let rel = member_dir
+                        .strip_prefix(&format!("{}/", dir))
+                        .unwrap_or(member_dir);
+                    let rel = if dir.is_empty() { member_dir } else { rel };
+                    out.push(rel.to_string());
+                }
+            }
+        } else {
+            out.push(pattern.to_string());
+        }
+    }
+    out
+}

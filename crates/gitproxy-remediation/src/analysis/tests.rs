@@ -1,0 +1,581 @@
+//! Tests for every manifest and lockfile parser, through [`analyze`].
+
+use super::*;
+
+fn dep<'a>(a: &'a Analysis, name: &str) -> &'a Dependency {
+    a.dependencies
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("{name} not found in {:#?}", a.dependencies))
+}
+
+const PACKAGE_JSON: &str = r#"{
+  "name": "web",
+  "version": "1.0.0",
+  "workspaces": ["packages/*"],
+  "dependencies": {
+    "express": "^4.17.0"
+  },
+  "devDependencies": {
+    "mocha": "~9.1.0"
+  }
+}
+"#;
+
+const LOCK_V3: &str = r#"{
+  "name": "web",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "web",
+      "workspaces": ["packages/*"],
+      "dependencies": { "express": "^4.17.0" },
+      "devDependencies": { "mocha": "~9.1.0" }
+    },
+    "node_modules/express": {
+      "version": "4.17.1",
+      "resolved": "https://registry.npmjs.org/express/-/express-4.17.1.tgz",
+      "integrity": "sha512-aaa",
+      "dependencies": { "qs": "6.7.0", "debug": "2.6.9" }
+    },
+    "node_modules/qs": {
+      "version": "6.7.0",
+      "integrity": "sha512-bbb"
+    },
+    "node_modules/debug": {
+      "version": "2.6.9",
+      "dependencies": { "ms": "2.0.0" }
+    },
+    "node_modules/ms": {
+      "version": "2.0.0"
+    },
+    "node_modules/mocha": {
+      "version": "9.1.3",
+      "dev": true,
+      "dependencies": { "debug": "4.3.2" }
+    },
+    "node_modules/mocha/node_modules/debug": {
+      "version": "4.3.2",
+      "dev": true,
+      "dependencies": { "ms": "2.1.2" }
+    },
+    "node_modules/mocha/node_modules/ms": {
+      "version": "2.1.2",
+      "dev": true
+    },
+    "node_modules/ui": {
+      "resolved": "packages/ui",
+      "link": true
+    },
+    "packages/ui": {
+      "name": "ui",
+      "dependencies": { "lodash": "^4.17.15" }
+    },
+    "node_modules/lodash": {
+      "version": "4.17.20"
+    }
+  }
+}
+"#;
+
+const UI_PACKAGE_JSON: &str = r#"{
+  "name": "ui",
+  "dependencies": {
+    "lodash": "^4.17.15"
+  }
+}
+"#;
+
+#[test]
+fn npm_lock_v3_with_workspaces() {
+    let snap = Snapshot::new()
+        .with("web/package.json", PACKAGE_JSON)
+        .with("web/package-lock.json", LOCK_V3)
+        .with("web/packages/ui/package.json", UI_PACKAGE_JSON);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let express = dep(&a, "express");
+    assert_eq!(express.version.as_deref(), Some("4.17.1"));
+    assert!(express.direct);
+    assert_eq!(express.scope, Scope::Runtime);
+    assert_eq!(express.location, Location::new("web/package-lock.json", 12));
+    assert_eq!(
+        express.declared_in,
+        Some(Location::new("web/package.json", 6))
+    );
+    assert_eq!(express.requirement.as_deref(), Some("^4.17.0"));
+
+    let qs = dep(&a, "qs");
+    assert!(!qs.direct);
+    assert_eq!(qs.parents, ["express@4.17.1"]);
+
+    // The nested debug resolves under mocha; the hoisted one under express.
+    let nested = a.find("debug", "4.3.2").unwrap();
+    assert_eq!(nested.parents, ["mocha@9.1.3"]);
+    assert_eq!(nested.scope, Scope::Dev);
+    let hoisted = a.find("ms", "2.0.0").unwrap();
+    assert_eq!(hoisted.parents, ["debug@2.6.9"]);
+    assert_eq!(a.find("ms", "2.1.2").unwrap().parents, ["debug@4.3.2"]);
+
+    let mocha = dep(&a, "mocha");
+    assert!(mocha.direct);
+    assert_eq!(mocha.scope, Scope::Dev);
+
+    // A workspace member's dependency is direct and declared in the member's manifest.
+    let lodash = dep(&a, "lodash");
+    assert!(lodash.direct);
+    assert_eq!(
+        lodash.declared_in,
+        Some(Location::new("web/packages/ui/package.json", 4))
+    );
+    // Linked workspace packages are ours, not dependencies.
+    assert!(a.dependencies.iter().all(|d| d.name != "ui"));
+    assert_eq!(a.dependencies.len(), 8);
+}
+
+#[test]
+fn npm_lock_v1_nested_tree() {
+    let lock = r#"{
+  "name": "old",
+  "lockfileVersion": 1,
+  "dependencies": {
+    "minimist": {
+      "version": "0.0.8",
+      "dev": true
+    },
+    "mkdirp": {
+      "version": "0.5.1",
+      "requires": { "minimist": "0.0.8" },
+      "dependencies": {
+        "minimist": { "version": "0.0.10" }
+      }
+    },
+    "left": { "version": "npm:left-pad@1.3.0" }
+  }
+}"#;
+    let manifest = r#"{ "dependencies": { "mkdirp": "0.5.1", "left": "npm:left-pad@1.3.0" } }"#;
+    let snap = Snapshot::new()
+        .with("package.json", manifest)
+        .with("package-lock.json", lock);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let mkdirp = dep(&a, "mkdirp");
+    assert!(mkdirp.direct);
+    assert_eq!(mkdirp.location.line, 9);
+    let nested = a.find("minimist", "0.0.10").unwrap();
+    assert_eq!(
+        nested.parents,
+        ["mkdirp@0.5.1"],
+        "nested copy wins for mkdirp"
+    );
+    let top = a.find("minimist", "0.0.8").unwrap();
+    assert!(top.parents.is_empty());
+    assert_eq!(top.scope, Scope::Dev);
+    assert!(
+        dep(&a, "left-pad").direct,
+        "aliases resolve to the real package"
+    );
+}
+
+#[test]
+fn npm_manifest_without_lockfile_and_parse_errors() {
+    let snap = Snapshot::new()
+        .with(
+            "a/package.json",
+            r#"{"dependencies": {"lodash": "4.17.20", "chalk": "^4"}}"#,
+        )
+        .with("b/package-lock.json", "{\n  \"packages\": [\n}");
+    let a = analyze(&snap);
+    assert_eq!(dep(&a, "lodash").version.as_deref(), Some("4.17.20"));
+    assert_eq!(dep(&a, "chalk").version, None);
+    assert_eq!(dep(&a, "chalk").requirement.as_deref(), Some("^4"));
+    assert_eq!(a.problems.len(), 1);
+    assert!(a.problems[0]
+        .to_string()
+        .starts_with("could not parse b/package-lock.json line 3"));
+}
+
+const CARGO_TOML: &str = r#"[workspace]
+members = ["app"]
+
+[workspace.dependencies]
+# Shared versions.
+smallvec = "1.6.0"
+"#;
+
+const APP_TOML: &str = r#"[package]
+name = "app"
+version = "0.1.0"
+
+[dependencies]
+smallvec = { workspace = true }
+time = { version = "0.1.43", features = ["std"] }
+local = { path = "../local" }
+
+[dev-dependencies]
+tempfile = "3"
+
+[target.'cfg(unix)'.dependencies]
+libc = "0.2"
+"#;
+
+const CARGO_LOCK: &str = r#"# This file is automatically @generated by Cargo.
+version = 3
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "libc",
+ "smallvec",
+ "tempfile",
+ "time 0.1.43",
+]
+
+[[package]]
+name = "libc"
+version = "0.2.80"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "smallvec"
+version = "1.6.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "tempfile"
+version = "3.1.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "time 0.2.0",
+]
+
+[[package]]
+name = "time"
+version = "0.1.43"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "libc",
+]
+
+[[package]]
+name = "time"
+version = "0.2.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+#[test]
+fn cargo_workspace_and_lock() {
+    let snap = Snapshot::new()
+        .with("Cargo.toml", CARGO_TOML)
+        .with("app/Cargo.toml", APP_TOML)
+        .with("Cargo.lock", CARGO_LOCK);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let smallvec = dep(&a, "smallvec");
+    assert!(smallvec.direct);
+    assert_eq!(smallvec.location, Location::new("Cargo.lock", 20));
+    assert_eq!(
+        smallvec.declared_in,
+        Some(Location::new("app/Cargo.toml", 6))
+    );
+    assert_eq!(
+        smallvec.requirement.as_deref(),
+        Some("1.6.0"),
+        "inherited from the workspace"
+    );
+    let old_time = a.find("time", "0.1.43").unwrap();
+    assert!(old_time.direct);
+    assert_eq!(old_time.scope, Scope::Runtime);
+    let new_time = a.find("time", "0.2.0").unwrap();
+    assert!(!new_time.direct);
+    assert_eq!(new_time.parents, ["tempfile@3.1.0"]);
+    assert_eq!(
+        new_time.scope,
+        Scope::Dev,
+        "only reachable through a dev-dependency"
+    );
+    assert_eq!(dep(&a, "tempfile").scope, Scope::Dev);
+    let libc = dep(&a, "libc");
+    assert!(libc.direct);
+    assert_eq!(libc.parents, ["time@0.1.43"]);
+    assert_eq!(libc.declared_in, Some(Location::new("app/Cargo.toml", 14)));
+    assert!(a.dependencies.iter().all(|d| d.name != "app"));
+}
+
+#[test]
+fn cargo_manifest_without_lock() {
+    let snap = Snapshot::new().with(
+        "Cargo.toml",
+        APP_TOML.replace("{ workspace = true }", "\"=1.6.0\""),
+    );
+    let a = analyze(&snap);
+    assert_eq!(dep(&a, "smallvec").version.as_deref(), Some("1.6.0"));
+    assert_eq!(dep(&a, "time").version, None);
+    assert_eq!(dep(&a, "time").location.line, 7);
+    assert!(
+        a.dependencies.iter().all(|d| d.name != "local"),
+        "path dependencies are not registry packages"
+    );
+}
+
+#[test]
+fn requirements_with_includes_hashes_markers_and_via() {
+    let base = "\
+# pinned by pip-compile
+flask==2.0.1 \\
+    --hash=sha256:aaaa \\
+    --hash=sha256:bbbb
+    # via -r requirements.in
+jinja2==3.0.1
+    # via
+    #   flask
+    #   other
+requests[socks]>=2.20,<3 ; python_version >= \"3.7\"
+Django (==3.2.4)
+-e git+https://example.invalid/x.git#egg=x
+urllib3 @ https://example.invalid/urllib3.whl
+-r common/extra.txt
+";
+    let extra = "PyYAML===5.3.1  # inline comment\n";
+    let dev = "pytest==6.2.4\n";
+    let snap = Snapshot::new()
+        .with("requirements.txt", base)
+        .with("common/extra.txt", extra)
+        .with("requirements-dev.txt", dev);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let flask = dep(&a, "flask");
+    assert_eq!(flask.version.as_deref(), Some("2.0.1"));
+    assert!(flask.direct);
+    assert_eq!(flask.location, Location::new("requirements.txt", 2));
+    let jinja = dep(&a, "jinja2");
+    assert!(!jinja.direct);
+    assert_eq!(jinja.parents, ["flask", "other"]);
+    let requests = dep(&a, "requests");
+    assert_eq!(requests.version, None);
+    assert_eq!(requests.requirement.as_deref(), Some(">=2.20,<3"));
+    assert_eq!(dep(&a, "django").version.as_deref(), Some("3.2.4"));
+    let yaml = dep(&a, "pyyaml");
+    assert_eq!(yaml.version.as_deref(), Some("5.3.1"));
+    assert_eq!(yaml.location, Location::new("common/extra.txt", 1));
+    assert_eq!(dep(&a, "pytest").scope, Scope::Dev);
+    assert!(a
+        .dependencies
+        .iter()
+        .all(|d| d.name != "urllib3" && d.name != "x"));
+    let parsed = pypi::parse_requirements(base);
+    assert_eq!(
+        parsed.requirements[0].hashes,
+        ["sha256:aaaa", "sha256:bbbb"]
+    );
+}
+
+#[test]
+fn poetry_lock_with_pyproject() {
+    let lock = r#"[[package]]
+name = "requests"
+version = "2.25.1"
+description = "HTTP"
+optional = false
+python-versions = "*"
+
+[package.dependencies]
+urllib3 = ">=1.21.1,<1.27"
+
+[[package]]
+name = "urllib3"
+version = "1.26.4"
+optional = false
+python-versions = "*"
+
+[[package]]
+name = "pytest"
+version = "6.2.4"
+optional = false
+python-versions = "*"
+
+[metadata]
+lock-version = "2.0"
+"#;
+    let pyproject = r#"[tool.poetry]
+name = "svc"
+
+[tool.poetry.dependencies]
+python = "^3.9"
+requests = "^2.25"
+
+[tool.poetry.group.dev.dependencies]
+pytest = "^6.2"
+"#;
+    let snap = Snapshot::new()
+        .with("poetry.lock", lock)
+        .with("pyproject.toml", pyproject);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let requests = dep(&a, "requests");
+    assert!(requests.direct);
+    assert_eq!(requests.location, Location::new("poetry.lock", 2));
+    assert_eq!(
+        requests.declared_in,
+        Some(Location::new("pyproject.toml", 6))
+    );
+    let urllib3 = dep(&a, "urllib3");
+    assert!(!urllib3.direct);
+    assert_eq!(urllib3.parents, ["requests@2.25.1"]);
+    assert_eq!(urllib3.scope, Scope::Runtime);
+    assert_eq!(dep(&a, "pytest").scope, Scope::Dev);
+}
+
+#[test]
+fn go_mod_requires_replaces_and_indirect() {
+    let gomod = "module example.com/svc
+
+go 1.21
+
+require github.com/gin-gonic/gin v1.6.0
+
+require (
+\tgolang.org/x/net v0.0.0-20210226172049-e18ecbb05110 // indirect
+\tgithub.com/docker/docker v20.10.7+incompatible
+\texample.com/local v1.0.0
+\tgithub.com/old/name v1.2.0
+)
+
+replace example.com/local => ../local
+
+replace github.com/old/name v1.2.0 => github.com/new/name v1.3.1
+";
+    let snap = Snapshot::new()
+        .with("svc/go.mod", gomod)
+        .with("svc/go.sum", "");
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let gin = dep(&a, "github.com/gin-gonic/gin");
+    assert!(gin.direct);
+    assert_eq!(gin.version.as_deref(), Some("v1.6.0"));
+    assert_eq!(gin.location, Location::new("svc/go.mod", 5));
+    let net = dep(&a, "golang.org/x/net");
+    assert!(!net.direct);
+    assert_eq!(net.location.line, 8);
+    assert_eq!(
+        dep(&a, "github.com/docker/docker").version.as_deref(),
+        Some("v20.10.7+incompatible")
+    );
+    assert!(a.dependencies.iter().all(|d| d.name != "example.com/local"));
+    assert_eq!(
+        dep(&a, "github.com/new/name").version.as_deref(),
+        Some("v1.3.1")
+    );
+    assert_eq!(a.dependencies.len(), 4);
+}
+
+const PARENT_POM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project>
+  <groupId>com.example</groupId>
+  <artifactId>parent</artifactId>
+  <version>1.0.0</version>
+  <properties>
+    <jackson.version>2.9.10</jackson.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>org.apache.logging.log4j</groupId>
+        <artifactId>log4j-core</artifactId>
+        <version>2.14.1</version>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+"#;
+
+const CHILD_POM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project>
+  <parent>
+    <groupId>com.example</groupId>
+    <artifactId>parent</artifactId>
+    <version>1.0.0</version>
+  </parent>
+  <artifactId>svc</artifactId>
+  <dependencies>
+    <!-- JSON -->
+    <dependency>
+      <groupId>com.fasterxml.jackson.core</groupId>
+      <artifactId>jackson-databind</artifactId>
+      <version>${jackson.version}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>junit</groupId>
+      <artifactId>junit</artifactId>
+      <version>4.12</version>
+      <scope>test</scope>
+    </dependency>
+    <dependency>
+      <groupId>${project.groupId}</groupId>
+      <artifactId>sibling</artifactId>
+      <version>[1.0,2.0)</version>
+    </dependency>
+  </dependencies>
+</project>
+"#;
+
+#[test]
+fn maven_properties_management_and_parent() {
+    let snap = Snapshot::new()
+        .with("pom.xml", PARENT_POM)
+        .with("svc/pom.xml", CHILD_POM);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let svc: Vec<&Dependency> = a
+        .dependencies
+        .iter()
+        .filter(|d| {
+            d.declared_in
+                .as_ref()
+                .is_some_and(|l| l.file == "svc/pom.xml")
+        })
+        .collect();
+    assert_eq!(svc.len(), 4);
+    let jackson = svc
+        .iter()
+        .find(|d| d.name == "com.fasterxml.jackson.core:jackson-databind")
+        .unwrap();
+    assert_eq!(jackson.version.as_deref(), Some("2.9.10"));
+    assert_eq!(
+        jackson.location,
+        Location::new("pom.xml", 7),
+        "the property that sets it"
+    );
+    assert_eq!(jackson.declared_in, Some(Location::new("svc/pom.xml", 11)));
+    let log4j = svc
+        .iter()
+        .find(|d| d.name == "org.apache.logging.log4j:log4j-core")
+        .unwrap();
+    assert_eq!(log4j.version.as_deref(), Some("2.14.1"));
+    assert_eq!(log4j.location, Location::new("pom.xml", 14));
+    let junit = svc.iter().find(|d| d.name == "junit:junit").unwrap();
+    assert_eq!(junit.scope, Scope::Dev);
+    assert_eq!(junit.location, Location::new("svc/pom.xml", 23));
+    let sibling = svc
+        .iter()
+        .find(|d| d.name == "com.example:sibling")
+        .unwrap();
+    assert_eq!(sibling.version, None);
+    assert_eq!(sibling.requirement.as_deref(), Some("[1.0,2.0)"));
+}
+
+#[test]
+fn maven_reports_broken_xml() {
+    let snap = Snapshot::new().with("pom.xml", "<project>\n<dependencies>\n</project>\n");
+    let a = analyze(&snap);
+    assert_eq!(a.problems.len(), 1, "{:?}", a.dependencies);
+    assert!(a.problems[0]
+        .to_string()
+        .starts_with("could not parse pom.xml"));
+}

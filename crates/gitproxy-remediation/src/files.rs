@@ -1,0 +1,236 @@
+//! Repository contents as the engine reads them: an in-memory snapshot of manifest files, filled
+//! from a local directory or from any [`RepoFiles`] source such as a Bitbucket repository.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use async_trait::async_trait;
+
+use crate::Error;
+
+/// A source of repository files (a local checkout, a Bitbucket repository at a commit, ...).
+#[async_trait]
+pub trait RepoFiles: Send + Sync {
+    /// Every file path in the repository, `/`-separated and relative to its root.
+    async fn list_paths(&self) -> Result<Vec<String>, Error>;
+    /// The bytes of one file.
+    async fn read(&self, path: &str) -> Result<Vec<u8>, Error>;
+}
+
+/// Directories never scanned: installed dependencies, build output and VCS metadata.
+const SKIPPED_DIRS: [&str; 9] = [
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    "bower_components",
+];
+
+/// True when the engine reads files at `path` (manifests and lockfiles of the five ecosystems).
+pub fn is_manifest_path(path: &str) -> bool {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let Some(name) = parts.pop() else {
+        return false;
+    };
+    if parts.iter().any(|d| SKIPPED_DIRS.contains(d)) {
+        return false;
+    }
+    matches!(
+        name,
+        "package.json"
+            | "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "poetry.lock"
+            | "pyproject.toml"
+            | "Cargo.toml"
+            | "Cargo.lock"
+            | "go.mod"
+            | "go.sum"
+            | "pom.xml"
+    ) || is_requirements_name(name, parts.last().copied())
+}
+
+/// `requirements*.txt`, or any `.txt`/`.in` inside a `requirements/` directory.
+pub(crate) fn is_requirements_name(name: &str, parent_dir: Option<&str>) -> bool {
+    (name.starts_with("requirements") && name.ends_with(".txt"))
+        || (parent_dir == Some("requirements") && name.ends_with(".txt"))
+}
+
+/// An immutable set of repository files keyed by `/`-separated relative path.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Snapshot {
+    /// An empty snapshot.
+    pub fn new() -> Snapshot {
+        Snapshot::default()
+    }
+
+    /// Adds or replaces a file; builder style for tests and callers that assemble files.
+    pub fn with(mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) -> Snapshot {
+        self.insert(path, contents);
+        self
+    }
+
+    /// Adds or replaces a file.
+    pub fn insert(&mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) {
+        let path: String = path.into();
+        self.files
+            .insert(path.trim_start_matches("./").to_string(), contents.into());
+    }
+
+    /// The bytes of `path`, if present.
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    /// The text of `path`, if present and valid UTF-8 (a leading BOM is dropped).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let bytes = self.get(path)?;
+        let text = std::str::from_utf8(bytes).ok()?;
+        Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+    }
+
+    /// Every path, in sorted order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// True when there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Reads every manifest and lockfile below `dir` (skipping `node_modules`, `target`, `.git`
+    /// and similar directories).
+    pub fn from_dir(dir: &Path) -> Result<Snapshot, Error> {
+        let mut snapshot = Snapshot::new();
+        walk(dir, "", &mut snapshot)?;
+        Ok(snapshot)
+    }
+
+    /// Reads the manifests and lockfiles of any [`RepoFiles`] source.
+    pub async fn from_repo(repo: &dyn RepoFiles) -> Result<Snapshot, Error> {
+        let mut snapshot = Snapshot::new();
+        for path in repo.list_paths().await? {
+            if is_manifest_path(&path) {
+                let bytes = repo.read(&path).await?;
+                snapshot.insert(path, bytes);
+            }
+        }
+        Ok(snapshot)
+    }
+}
+
+fn walk(dir: &Path, prefix: &str, out: &mut Snapshot) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry.file_type().map_err(io)?;
+        if kind.is_dir() {
+            if !SKIPPED_DIRS.contains(&name.as_str()) {
+                walk(&entry.path(), &rel, out)?;
+            }
+        } else if kind.is_file() && is_manifest_path(&rel) {
+            let bytes = std::fs::read(entry.path()).map_err(|source| Error::Io {
+                path: entry.path().display().to_string(),
+                source,
+            })?;
+            out.insert(rel, bytes);
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl RepoFiles for Snapshot {
+    async fn list_paths(&self) -> Result<Vec<String>, Error> {
+        Ok(self.files.keys().cloned().collect())
+    }
+
+    async fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
+        self.files.get(path).cloned().ok_or_else(|| Error::Io {
+            path: path.to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not in snapshot"),
+        })
+    }
+}
+
+/// Maps byte offsets of a text to one-based line numbers.
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// One-based line of `offset`.
+    pub(crate) fn line(&self, offset: usize) -> u32 {
+        let idx = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        u32::try_from(idx + 1).unwrap_or(u32::MAX)
+    }
+}
+
+/// The directory part of a repository path (`""` for the root).
+pub(crate) fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Joins a directory and a relative path, resolving `.` and `..`.
+pub(crate) fn join(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        Vec::new()
+    } else {
+        dir.split('/').collect()
+    };
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,276 @@
+//! A small JSON parser that keeps byte spans, so lockfile entries get line numbers and edits can
+//! replace exactly one value without reformatting the file.
+
+/// A JSON value with the byte span it occupies in the source text.
+#[derive(Debug)]
+pub(crate) struct Node {
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the edit module, which lands next")
+    )]
+    pub(crate) start: usize,
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the edit module, which lands next")
+    )]
+    pub(crate) end: usize,
+    pub(crate) value: Value,
+}
+
+/// The value kinds; numbers, booleans and null keep only their source text.
+#[derive(Debug)]
+pub(crate) enum Value {
+    Object(Vec<Member>),
+    Array(Vec<Node>),
+    String(String),
+    Bool(bool),
+    Other,
+}
+
+/// One `"key": value` pair of an object.
+#[derive(Debug)]
+pub(crate) struct Member {
+    pub(crate) key: String,
+    pub(crate) key_start: usize,
+    pub(crate) value: Node,
+}
+
+impl Node {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Object(members) => members.iter().find(|m| m.key == key).map(|m| &m.value),
+            _ => None,
+        }
+    }
+
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the edit module, which lands next")
+    )]
+    pub(crate) fn member(&self, key: &str) -> Option<&Member> {
+        self.members().iter().find(|m| m.key == key)
+    }
+
+    pub(crate) fn members(&self) -> &[Member] {
+        match &self.value {
+            Value::Object(members) => members,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_true(&self) -> bool {
+        matches!(self.value, Value::Bool(true))
+    }
+
+    pub(crate) fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Array(items) => items,
+            _ => &[],
+        }
+    }
+}
+
+/// Parses `text`; the error names the byte offset of the problem.
+pub(crate) fn parse(text: &str) -> Result<Node, (usize, String)> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+    };
+    p.ws();
+    let node = p.value(0)?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err((p.i, "trailing characters after the JSON value".into()));
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn err<T>(&self, msg: &str) -> Result<T, (usize, String)> {
+        Err((self.i, msg.to_string()))
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node, (usize, String)> {
+        if depth > 256 {
+            return self.err("nesting too deep");
+        }
+        let start = self.i;
+        let value = match self.s.get(self.i) {
+            Some(b'{') => {
+                self.i += 1;
+                let mut members = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        let key_start = self.i;
+                        let key = self.string()?;
+                        self.ws();
+                        if self.s.get(self.i) != Some(&b':') {
+                            return self.err("expected `:`");
+                        }
+                        self.i += 1;
+                        self.ws();
+                        let value = self.value(depth + 1)?;
+                        members.push(Member {
+                            key,
+                            key_start,
+                            value,
+                        });
+                        self.ws();
+                        match self.s.get(self.i) {
+                            Some(b',') => self.i += 1,
+                            Some(b'}') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return self.err("expected `,` or `}`"),
+                        }
+                    }
+                }
+                Value::Object(members)
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        items.push(self.value(depth + 1)?);
+                        self.ws();
+                        match self.s.get(self.i) {
+                            Some(b',') => self.i += 1,
+                            Some(b']') => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return self.err("expected `,` or `]`"),
+                        }
+                    }
+                }
+                Value::Array(items)
+            }
+            Some(b'"') => Value::String(self.string()?),
+            Some(b't') if self.s[self.i..].starts_with(b"true") => {
+                self.i += 4;
+                Value::Bool(true)
+            }
+            Some(b'f') if self.s[self.i..].starts_with(b"false") => {
+                self.i += 5;
+                Value::Bool(false)
+            }
+            Some(b'n') if self.s[self.i..].starts_with(b"null") => {
+                self.i += 4;
+                Value::Other
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                while self.i < self.s.len()
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
+                {
+                    self.i += 1;
+                }
+                Value::Other
+            }
+            _ => return self.err("expected a JSON value"),
+        };
+        Ok(Node {
+            start,
+            end: self.i,
+            value,
+        })
+    }
+
+    fn string(&mut self) -> Result<String, (usize, String)> {
+        if self.s.get(self.i) != Some(&b'"') {
+            return self.err("expected a string");
+        }
+        self.i += 1;
+        let start = self.i;
+        // Fast path: no escapes.
+        while self.i < self.s.len() && self.s[self.i] != b'"' && self.s[self.i] != b'\\' {
+            self.i += 1;
+        }
+        if self.s.get(self.i) == Some(&b'"') {
+            let out = self.text[start..self.i].to_string();
+            self.i += 1;
+            return Ok(out);
+        }
+        let mut out = self.text[start..self.i].to_string();
+        loop {
+            match self.s.get(self.i) {
+                None => return self.err("unterminated string"),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    let esc = self.s.get(self.i + 1).copied();
+                    self.i += 2;
+                    match esc {
+                        Some(b'n') => out.push('\n'),
+                        Some(b't') => out.push('\t'),
+                        Some(b'r') => out.push('\r'),
+                        Some(b'b') => out.push('\u{8}'),
+                        Some(b'f') => out.push('\u{c}'),
+                        Some(b'u') => {
+                            let hex = self.text.get(self.i..self.i + 4).unwrap_or("");
+                            let code = u32::from_str_radix(hex, 16).unwrap_or(0xfffd);
+                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                            self.i += 4;
+                        }
+                        Some(c) => out.push(char::from(c)),
+                        None => return self.err("unterminated escape"),
+                    }
+                }
+                Some(_) => {
+                    let ch_start = self.i;
+                    self.i += 1;
+                    while self.i < self.s.len() && !self.text.is_char_boundary(self.i) {
+                        self.i += 1;
+                    }
+                    out.push_str(&self.text[ch_start..self.i]);
+                }
+            }
+        }
+    }
+}
+
+/// Encodes `s` as a JSON string literal (quotes included).
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "read by the edit module, which lands next")
+)]
+pub(crate) fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+#[cfg(test)]
+mod tests;

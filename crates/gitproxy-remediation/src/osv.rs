@@ -1,0 +1,346 @@
+//! The OSV record format (<https://ossf.github.io/osv-schema/>) and the reader for osv.dev-style
+//! `all.zip` archives.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::Error;
+
+/// One OSV vulnerability record. Fields the engine does not use are skipped when decoding.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The record id (`RUSTSEC-2021-0001`, `GO-2022-0001`, `PYSEC-2021-1`, `GHSA-...`).
+    pub id: String,
+    /// Last modification time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// Publication time (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// Set when the record was withdrawn; withdrawn records never match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<String>,
+    /// Other ids of the same vulnerability (CVE, GHSA, ...).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub aliases: Vec<String>,
+    /// One-line summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Markdown details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// Severity scores (CVSS vectors).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub severity: Vec<Severity>,
+    /// Affected packages and versions.
+    #[serde(default, deserialize_with = "null_default")]
+    pub affected: Vec<Affected>,
+    /// Links.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub references: Vec<Reference>,
+    /// Database-specific extras (GHSA `severity`, RustSec `cvss`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_specific: Option<DatabaseSpecific>,
+}
+
+/// A severity score.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Severity {
+    /// `CVSS_V2`, `CVSS_V3`, `CVSS_V4`, `Ubuntu`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The vector or score.
+    pub score: String,
+}
+
+/// A link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// `ADVISORY`, `WEB`, `FIX`, `PACKAGE`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The URL.
+    pub url: String,
+}
+
+/// The extras of a record or an affected entry that the engine reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseSpecific {
+    /// GHSA severity words (`LOW`, `MODERATE`, `HIGH`, `CRITICAL`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
+    pub severity: Option<String>,
+    /// RustSec's CVSS vector.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
+    pub cvss: Option<String>,
+    /// RustSec informational kind: `unmaintained`, `unsound` or `notice`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
+    pub informational: Option<String>,
+}
+
+/// A package named by a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// OSV ecosystem name.
+    pub ecosystem: String,
+    /// Package name.
+    pub name: String,
+    /// Package URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+}
+
+/// The versions of one package a record affects.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Affected {
+    /// The package (absent only in malformed records, which then match nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Package>,
+    /// Per-package severity.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub severity: Vec<Severity>,
+    /// Version ranges.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub ranges: Vec<Range>,
+    /// Explicitly enumerated affected versions.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub versions: Vec<String>,
+    /// Database-specific extras (RustSec puts `informational` here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_specific: Option<DatabaseSpecific>,
+}
+
+/// A range of affected versions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Range {
+    /// `SEMVER`, `ECOSYSTEM` or `GIT` (GIT ranges are commits and cannot be evaluated on
+    /// versions; records that use them also list the versions).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Repository of a `GIT` range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// The events, in any order.
+    #[serde(default, deserialize_with = "null_default")]
+    pub events: Vec<Event>,
+}
+
+/// One range event; exactly one field is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// First affected version (`"0"`: every version before the next event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<String>,
+    /// First unaffected version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// Last affected version (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_affected: Option<String>,
+    /// Upper bound of the range (exclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+}
+
+impl Record {
+    /// Decodes one record from JSON.
+    pub fn from_json(name: &str, bytes: &[u8]) -> Result<Record, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::Osv {
+            name: name.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The id followed by the aliases.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// RustSec's informational kind of the first affected package that has one.
+    pub fn informational(&self) -> Option<&str> {
+        self.affected
+            .iter()
+            .filter_map(|a| a.database_specific.as_ref()?.informational.as_deref())
+            .next()
+    }
+
+    /// The best severity vector: CVSS v4, then v3, then v2, then RustSec's `cvss`.
+    pub fn cvss_vector(&self) -> Option<&str> {
+        let all = self
+            .severity
+            .iter()
+            .chain(self.affected.iter().flat_map(|a| a.severity.iter()));
+        let all: Vec<&Severity> = all.collect();
+        for kind in ["CVSS_V4", "CVSS_V3", "CVSS_V2"] {
+            if let Some(s) = all.iter().find(|s| s.kind == kind) {
+                return Some(&s.score);
+            }
+        }
+        self.affected
+            .iter()
+            .filter_map(|a| a.database_specific.as_ref()?.cvss.as_deref())
+            .next()
+            .or_else(|| self.database_specific.as_ref()?.cvss.as_deref())
+    }
+}
+
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Accepts a string; any other JSON value (a list, an object) reads as absent.
+fn lenient_string<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
+/// One member of a zip archive, still compressed.
+#[derive(Debug)]
+pub(crate) struct ZipMember<'a> {
+    pub(crate) name: String,
+    method: u16,
+    size: usize,
+    data: &'a [u8],
+}
+
+impl ZipMember<'_> {
+    /// The uncompressed bytes (stored or deflate members).
+    pub(crate) fn contents(&self, label: &str) -> Result<Vec<u8>, Error> {
+        let err = |reason: String| Error::Zip {
+            path: label.to_string(),
+            reason: format!("{}: {reason}", self.name),
+        };
+        let out = match self.method {
+            0 => self.data.to_vec(),
+            8 => miniz_oxide::inflate::decompress_to_vec_with_limit(self.data, self.size.max(1))
+                .map_err(|e| err(format!("corrupt deflate data ({:?})", e.status)))?,
+            m => {
+                return Err(err(format!(
+                    "unsupported compression method {m}; only stored and deflate are read"
+                )))
+            }
+        };
+        if out.len() != self.size {
+            return Err(err(format!(
+                "expected {} bytes, inflated {}",
+                self.size,
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Lists the members of a zip archive by reading its central directory.
+pub(crate) fn zip_members<'a>(bytes: &'a [u8], label: &str) -> Result<Vec<ZipMember<'a>>, Error> {
+    let err = |reason: &str| Error::Zip {
+        path: label.to_string(),
+        reason: reason.to_string(),
+    };
+    let bad = || err("truncated or malformed zip structure");
+    // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
+    let floor = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = (floor..=bytes.len().saturating_sub(22))
+        .rev()
+        .find(|&i| u32_at(bytes, i) == Some(0x0605_4b50))
+        .ok_or_else(|| err("no end of central directory record; not a zip archive"))?;
+    let count = usize::from(u16_at(bytes, eocd + 10).ok_or_else(bad)?);
+    let cd_offset = u32_at(bytes, eocd + 16).ok_or_else(bad)?;
+    if count == 0xFFFF || cd_offset == 0xFFFF_FFFF {
+        return Err(err(
+            "zip64 archives are not supported; re-create the archive without zip64",
+        ));
+    }
+    let mut at = usize::try_from(cd_offset).map_err(|_| bad())?;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        if u32_at(bytes, at) != Some(0x0201_4b50) {
+            return Err(bad());
+        }
+        let flags = u16_at(bytes, at + 8).ok_or_else(bad)?;
+        let method = u16_at(bytes, at + 10).ok_or_else(bad)?;
+        let csize = u32_at(bytes, at + 20).ok_or_else(bad)? as usize;
+        let size = u32_at(bytes, at + 24).ok_or_else(bad)? as usize;
+        let name_len = usize::from(u16_at(bytes, at + 28).ok_or_else(bad)?);
+        let extra_len = usize::from(u16_at(bytes, at + 30).ok_or_else(bad)?);
+        let comment_len = usize::from(u16_at(bytes, at + 32).ok_or_else(bad)?);
+        let local = u32_at(bytes, at + 42).ok_or_else(bad)? as usize;
+        let name = String::from_utf8_lossy(bytes.get(at + 46..at + 46 + name_len).ok_or_else(bad)?)
+            .into_owned();
+        at += 46 + name_len + extra_len + comment_len;
+        if flags & 1 != 0 {
+            return Err(err("encrypted members are not supported"));
+        }
+        if name.ends_with('/') {
+            continue;
+        }
+        if u32_at(bytes, local) != Some(0x0403_4b50) {
+            return Err(bad());
+        }
+        let lname = usize::from(u16_at(bytes, local + 26).ok_or_else(bad)?);
+        let lextra = usize::from(u16_at(bytes, local + 28).ok_or_else(bad)?);
+        let start = local + 30 + lname + lextra;
+        let data = bytes.get(start..start + csize).ok_or_else(bad)?;
+        out.push(ZipMember {
+            name,
+            method,
+            size,
+            data,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! Tests for OSV decoding and the zip reader.
+
+use super::*;
+
+/// Builds a zip archive with one stored and one deflated member.
+pub(crate) fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data, deflate) in members {
+        let (method, payload) = if *deflate {
+            (8u16, miniz_oxide::deflate::compress_to_vec(data, 6))
+        } else {
+            (0u16, data.to_vec())
+        };
+        let offset = out.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = Vec::new();
+            h.extend(sig.to_le_bytes());
+            if central {
+                h.extend(20u16.to_le_bytes());
+            }
+            h.extend(20u16.to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            h.extend(method.to_le_bytes());
+            h.extend([0u8; 4]);
+            h.extend([0u8; 4]);
+            h.extend((payload.len() as u32).to_le_bytes());
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            if central {
+                // Comment length, disk number, internal and external attributes.
+                h.extend([0u8; 10]);
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        out.extend(header(0x0403_4b50, false));
+        out.extend(&payload);
+        central.extend(header(0x0201_4b50, true));
+    }
+    let cd_offset = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((members.len() as u16).to_le_bytes());
+    out.extend((members.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+#[test]
+fn zip_reader_reads_stored_and_deflated_members() {
+    let body = br#"{"id":"X-1","affected":[]}"#.repeat(20);
+    let zip = build_zip(&[
+        ("a.json", b"{\"id\":\"A\"}", false),
+        ("dir/b.json", &body, true),
+    ]);
+    let members = zip_members(&zip, "t.zip").unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[0].contents("t.zip").unwrap(), b"{\"id\":\"A\"}");
+    assert_eq!(members[1].name, "dir/b.json");
+    assert_eq!(members[1].contents("t.zip").unwrap(), body);
+}
+
+#[test]
+fn zip_reader_rejects_garbage() {
+    let err = zip_members(b"definitely not a zip archive at all", "x.zip").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid zip archive x.zip: no end of central directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn records_decode_with_nulls_and_informational() {
+    let json = br#"{
+      "id": "RUSTSEC-2020-0071", "aliases": null, "summary": "s",
+      "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N"}],
+      "affected": [{
+        "package": {"ecosystem": "crates.io", "name": "time"},
+        "ecosystem_specific": {"affects": {"functions": ["time::at"]}},
+        "database_specific": {"informational": "unsound", "categories": ["x"], "cvss": null},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}, {"fixed": "0.2.23"}]}]
+      }],
+      "database_specific": {"severity": ["odd"]}
+    }"#;
+    let r = Record::from_json("r.json", json).unwrap();
+    assert!(r.aliases.is_empty());
+    assert_eq!(r.informational(), Some("unsound"));
+    assert_eq!(r.cvss_vector(), Some("CVSS:3.1/AV:N"));
+    assert_eq!(
+        r.affected[0].ranges[0].events[1].fixed.as_deref(),
+        Some("0.2.23")
+    );
+    let err = Record::from_json("bad.json", b"{\"affected\": 3}").unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid OSV record bad.json"),
+        "{err}"
+    );
+}

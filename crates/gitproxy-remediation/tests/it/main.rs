@@ -1,0 +1,29 @@
+//! Integration tests of the remediation engine on the real OSV data in `../shared/osv` and the
+//! cargo-audit oracle.
+
+mod oracle;
+mod real_osv;
+
+use std::path::PathBuf;
+
+use gitproxy_remediation::advisories::AdvisoryDb;
+
+/// `../shared` next to the project root.
+pub(crate) fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// The crate's test fixtures.
+pub(crate) fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Loads one ecosystem archive from `../shared/osv`.
+pub(crate) fn load(ecosystem_dir: &str) -> AdvisoryDb {
+    let mut db = AdvisoryDb::new();
+    let n = db
+        .load_zip_file(&shared().join("osv").join(ecosystem_dir).join("all.zip"))
+        .expect("the shared OSV archive loads");
+    assert_eq!(n, db.len());
+    db
+}
