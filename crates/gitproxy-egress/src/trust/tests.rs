@@ -1,0 +1,226 @@
+//! Tests of CA inputs: every accepted form, and an error naming the input for each bad one.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+
+use super::{CaSource, TrustConfig};
+use crate::{CaProblem, Error};
+
+fn ca_pem(cn: &str, not_after_year: i32) -> String {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+    params.not_after = rcgen::date_time_ymd(not_after_year, 1, 1);
+    params.self_signed(&key).unwrap().pem()
+}
+
+fn b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+fn only(source: CaSource) -> Result<TrustConfig, Error> {
+    TrustConfig::builder()
+        .without_platform_roots()
+        .add_ca(source)
+        .build()
+}
+
+fn problem(result: Result<TrustConfig, Error>) -> (String, CaProblem, String) {
+    match result {
+        Err(err @ Error::InvalidCa { .. }) => {
+            let message = err.to_string();
+            let Error::InvalidCa { input, problem } = err else {
+                unreachable!()
+            };
+            (input, problem, message)
+        }
+        other => panic!("expected an invalid CA error, got {other:?}"),
+    }
+}
+
+#[test]
+fn accepted_forms() {
+    let pem = ca_pem("Corp Root CA", 2090);
+    let single_line = b64(&pem);
+    let trust = only(CaSource::custom_ca_cert(single_line.clone())).unwrap();
+    assert_eq!(trust.extra_cas().len(), 1);
+    assert_eq!(trust.extra_cas()[0].subject, "CN=Corp Root CA");
+    assert_eq!(trust.platform_root_count(), 0);
+
+    // `base64` without -w0 wraps lines; a trailing newline from --set-file is common.
+    let wrapped: String = single_line
+        .as_bytes()
+        .chunks(76)
+        .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
+        .collect();
+    only(CaSource::custom_ca_cert(wrapped)).unwrap();
+    only(CaSource::custom_ca_cert(single_line.trim_end_matches('='))).unwrap();
+    // Raw PEM pasted into customCaCert by mistake still works.
+    only(CaSource::custom_ca_cert(pem.clone())).unwrap();
+    only(CaSource::pem("ca bundle", pem.clone())).unwrap();
+
+    // A bundle of two CAs.
+    let bundle = format!("{pem}{}", ca_pem("Corp Issuing CA", 2090));
+    let trust = only(CaSource::custom_ca_cert(b64(&bundle))).unwrap();
+    assert_eq!(trust.extra_cas().len(), 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ca.pem");
+    std::fs::write(&path, &pem).unwrap();
+    only(CaSource::pem_file(&path)).unwrap();
+}
+
+#[test]
+fn garbage_is_not_base64() {
+    let (input, problem, message) =
+        problem_of(only(CaSource::custom_ca_cert("this is not base64!")));
+    assert_eq!(input, "customCaCert");
+    assert!(matches!(problem, CaProblem::NotBase64(_)), "{problem:?}");
+    assert!(
+        message.starts_with("invalid CA certificate in customCaCert: not base64 ("),
+        "{message}"
+    );
+    assert!(message.contains("base64 -w0 ca.pem"), "{message}");
+
+    let (_, problem, _) = problem_of(only(CaSource::custom_ca_cert("  \n")));
+    assert!(matches!(problem, CaProblem::NotBase64(_)));
+}
+
+fn problem_of(result: Result<TrustConfig, Error>) -> (String, CaProblem, String) {
+    problem(result)
+}
+
+#[test]
+fn base64_of_something_else_is_not_pem() {
+    let (input, problem, message) = problem_of(only(CaSource::custom_ca_cert(b64("hello world"))));
+    assert_eq!(input, "customCaCert");
+    assert_eq!(problem, CaProblem::NotPem);
+    assert!(
+        message.contains("no -----BEGIN CERTIFICATE----- block"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_private_key_is_no_certificate() {
+    let key = KeyPair::generate().unwrap();
+    let (_, problem, message) =
+        problem_of(only(CaSource::custom_ca_cert(b64(&key.serialize_pem()))));
+    assert_eq!(
+        problem,
+        CaProblem::NoCertificate {
+            found: vec!["PRIVATE KEY".to_owned()]
+        }
+    );
+    assert!(message.contains("only PRIVATE KEY"), "{message}");
+}
+
+#[test]
+fn a_damaged_certificate_is_reported() {
+    let pem = ca_pem("Corp Root CA", 2090);
+    let lines: Vec<&str> = pem.lines().collect();
+    // Keep the armour, drop half of the body.
+    let damaged = format!(
+        "{}\n{}\n{}\n",
+        lines[0],
+        lines[1..lines.len() / 2].join("\n"),
+        lines[lines.len() - 1]
+    );
+    let (_, problem, _) = problem_of(only(CaSource::pem("customCaCert", damaged)));
+    assert!(
+        matches!(problem, CaProblem::BadCertificate(_) | CaProblem::BadPem(_)),
+        "{problem:?}"
+    );
+}
+
+#[test]
+fn an_expired_ca_is_rejected() {
+    let (_, problem, message) = problem_of(only(CaSource::custom_ca_cert(b64(&ca_pem(
+        "Old Root", 2021,
+    )))));
+    assert_eq!(
+        problem,
+        CaProblem::Expired {
+            subject: "CN=Old Root".to_owned(),
+            not_after: "2021-01-01T00:00:00Z".to_owned()
+        }
+    );
+    assert!(
+        message.contains("the CA certificate `CN=Old Root` expired on 2021-01-01T00:00:00Z"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_server_certificate_is_not_a_ca() {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["bitbucket.corp".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "bitbucket.corp");
+    params.is_ca = IsCa::ExplicitNoCa;
+    let leaf = params.self_signed(&key).unwrap();
+    let (_, problem, message) = problem_of(only(CaSource::custom_ca_cert(b64(&leaf.pem()))));
+    assert!(matches!(problem, CaProblem::NotCa { .. }), "{problem:?}");
+    assert!(
+        message.contains("not the server certificate itself"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let (input, problem, _) = problem_of(only(CaSource::pem_file("/nonexistent/ca.pem")));
+    assert_eq!(input, "/nonexistent/ca.pem");
+    assert!(matches!(problem, CaProblem::Unreadable(_)));
+}
+
+#[test]
+fn an_empty_store_is_an_error() {
+    let err = TrustConfig::builder()
+        .without_platform_roots()
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::EmptyTrustStore));
+    assert!(err.to_string().contains("provide customCaCert"));
+}
+
+#[test]
+fn platform_roots_honour_ssl_cert_file_given_as_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundle.pem");
+    std::fs::write(&file, ca_pem("Bundle Root", 2090)).unwrap();
+    let certs_dir = dir.path().join("certs");
+    std::fs::create_dir(&certs_dir).unwrap();
+    std::fs::write(certs_dir.join("a.pem"), ca_pem("Dir Root", 2090)).unwrap();
+    let env: HashMap<String, String> = [
+        ("SSL_CERT_FILE".to_owned(), file.display().to_string()),
+        ("SSL_CERT_DIR".to_owned(), certs_dir.display().to_string()),
+    ]
+    .into();
+    let trust = TrustConfig::builder()
+        .platform_roots_from_env_map(&env)
+        .build()
+        .unwrap();
+    assert_eq!(trust.platform_root_count(), 2);
+    assert!(trust.extra_cas().is_empty());
+}
+
+#[test]
+fn debug_shows_subjects_not_contents() {
+    let pem = ca_pem("Corp Root CA", 2090);
+    let source = CaSource::custom_ca_cert(b64(&pem));
+    assert_eq!(
+        format!("{source:?}"),
+        "CaSource { input: \"customCaCert\", kind: \"base64_pem\" }"
+    );
+    let trust = only(source).unwrap();
+    assert_eq!(
+        format!("{trust:?}"),
+        "TrustConfig { platform_roots: 0, extra: [\"CN=Corp Root CA\"] }"
+    );
+}

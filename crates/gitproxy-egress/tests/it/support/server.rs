@@ -1,0 +1,111 @@
+//! Loopback HTTP and HTTPS servers (hyper, h1 and h2) that answer every request with its path.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use super::pki::Leaf;
+
+/// A server on 127.0.0.1 that counts the connections it accepted.
+pub(crate) struct TestServer {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Serves HTTPS with `leaf`, offering h2 and http/1.1 in ALPN.
+    pub(crate) async fn https(leaf: Leaf) -> TestServer {
+        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(leaf.chain, leaf.key)
+        .expect("server certificate");
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        TestServer::start(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    /// Serves plain HTTP.
+    pub(crate) async fn http() -> TestServer {
+        TestServer::start(None).await
+    }
+
+    async fn start(tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                counter.fetch_add(1, Ordering::SeqCst);
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    match tls {
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(tcp).await {
+                                serve(TokioIo::new(stream)).await;
+                            }
+                        }
+                        None => serve(TokioIo::new(tcp)).await,
+                    }
+                });
+            }
+        });
+        TestServer {
+            addr,
+            accepted,
+            task,
+        }
+    }
+
+    /// The server's port.
+    pub(crate) fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// How many TCP connections the server accepted.
+    pub(crate) fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve<I>(io: I)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = service_fn(
+        |request: hyper::Request<hyper::body::Incoming>| async move {
+            let body = format!(
+                "hello {} {:?} proxy-auth={}",
+                request.uri(),
+                request.version(),
+                request.headers().contains_key("proxy-authorization")
+            );
+            Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(body))))
+        },
+    );
+    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+        .serve_connection(io, service)
+        .await;
+}
