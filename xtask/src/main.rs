@@ -17,7 +17,7 @@ usage: cargo xtask <command>
 commands:
   test               install missing test tools, then fmt check, clippy -D warnings, every test
   demo               simulator + local hub + agent, real pull requests (not yet available)
-  bench <suite>      run a benchmark suite and print its figures; suites: bitbucket
+  bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, remediation
 ";
 
 fn main() -> ExitCode {
@@ -92,8 +92,35 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
             "bench bitbucket",
             &["bench", "--package", "bitbucket-dc", "--bench", "bitbucket"],
         ),
-        Some(other) => bail!("unknown benchmark suite `{other}`; available: bitbucket"),
-        None => bail!("name a benchmark suite; available: bitbucket"),
+        Some("remediation") => {
+            // The suite times `cargo audit` side by side with the engine and re-runs the oracle.
+            if !Command::new("cargo")
+                .args(["audit", "--version"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+            {
+                step(
+                    root,
+                    "install cargo-audit",
+                    &["install", "cargo-audit", "--locked"],
+                )?;
+            }
+            step(
+                root,
+                "bench remediation",
+                &[
+                    "bench",
+                    "--package",
+                    "gitproxy-remediation",
+                    "--bench",
+                    "remediation",
+                ],
+            )
+        }
+        Some(other) => {
+            bail!("unknown benchmark suite `{other}`; available: bitbucket, remediation")
+        }
+        None => bail!("name a benchmark suite; available: bitbucket, remediation"),
     }
 }
 

@@ -114,6 +114,11 @@ impl AdvisoryDb {
         self.records.is_empty()
     }
 
+    /// Every record, in load order.
+    pub fn records(&self) -> impl Iterator<Item = &Arc<Record>> {
+        self.records.iter()
+    }
+
     /// The record with this id.
     pub fn get(&self, id: &str) -> Option<&Arc<Record>> {
         self.ids.get(id).map(|&i| &self.records[i])

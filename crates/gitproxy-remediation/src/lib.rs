@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod ecosystem;
 mod error;
 pub mod files;
+pub mod findings;
 mod json;
 pub mod osv;
 pub mod version;

@@ -1,0 +1,322 @@
+//! `cargo xtask bench remediation`: OSV archive load time, lockfile scan times, and the engine
+//! against `cargo audit` on the same `Cargo.lock`, side by side in one run; also re-runs the
+//! cargo-audit oracle comparison live.
+
+// A benchmark reports its figures on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use gitproxy_remediation::advisories::AdvisoryDb;
+use gitproxy_remediation::analysis::analyze;
+use gitproxy_remediation::files::Snapshot;
+use gitproxy_remediation::osv::Record;
+
+const RUNS: usize = 7;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bench remediation: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// Median and minimum of `RUNS` timings of `f`.
+fn time<T>(mut f: impl FnMut() -> T) -> (Duration, Duration, T) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let out = f();
+        times.push(start.elapsed());
+        last = Some(out);
+    }
+    times.sort();
+    (times[RUNS / 2], times[0], last.expect("RUNS > 0"))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn run() -> Result<bool, String> {
+    let osv = shared().join("osv");
+    let mut ok = true;
+    println!("## remediation bench ({RUNS} runs each, median (min))\n");
+
+    // 1. Archive load and index.
+    let archives = ["crates.io", "Go", "PyPI"];
+    for a in archives {
+        let path = osv.join(a).join("all.zip");
+        let (med, min, n) = time(|| {
+            let mut db = AdvisoryDb::new();
+            db.load_zip_file(&path).map(|_| db.len())
+        });
+        let n = n.map_err(|e| e.to_string())?;
+        println!(
+            "- load + index `{a}/all.zip` ({n} records): {} ({})",
+            ms(med),
+            ms(min)
+        );
+    }
+    let (all_med, all_min, _) = time(|| {
+        let mut db = AdvisoryDb::new();
+        db.load_dir(&osv).map(|_| db.len())
+    });
+    println!(
+        "- all three archives in one database: {} ({}); target < 1000 ms: {}",
+        ms(all_med),
+        ms(all_min),
+        verdict(all_med < Duration::from_secs(1))
+    );
+
+    let mut db = AdvisoryDb::new();
+    db.load_dir(&osv).map_err(|e| e.to_string())?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+
+    // 2. A generated 5,000-package package-lock.json against npm records (no real npm data is
+    // shipped, so 500 synthetic records in the OSV format cover every tenth package).
+    let (lock, records) = npm_lockfile(5_000);
+    for r in records {
+        db.insert(r);
+    }
+    let snapshot = Snapshot::new().with("package-lock.json", lock.as_bytes().to_vec());
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&snapshot);
+        (analysis.dependencies.len(), db.scan(&analysis).len())
+    });
+    println!(
+        "- 5,000-package package-lock.json ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
+        lock.len() / 1024,
+        ms(med),
+        ms(min),
+        n.0,
+        n.1,
+        verdict(med < Duration::from_millis(50))
+    );
+
+    // 3. A large Cargo.lock: every crate named by the crates.io archive plus filler.
+    let cargo_lock = large_cargo_lock(&osv.join("crates.io/all.zip"), 3_000)?;
+    let lock_dir = dir.path().join("large");
+    std::fs::create_dir_all(&lock_dir).map_err(|e| e.to_string())?;
+    let lock_path = lock_dir.join("Cargo.lock");
+    std::fs::write(&lock_path, &cargo_lock).map_err(|e| e.to_string())?;
+    let snapshot = Snapshot::new().with("Cargo.lock", cargo_lock.as_bytes().to_vec());
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&snapshot);
+        (analysis.dependencies.len(), db.scan(&analysis).len())
+    });
+    println!(
+        "- large Cargo.lock ({} KiB), parse + match: {} ({}), {} packages, {} findings",
+        cargo_lock.len() / 1024,
+        ms(med),
+        ms(min),
+        n.0,
+        n.1
+    );
+
+    // 4. End to end against cargo audit on the same Cargo.lock.
+    let crates_zip = osv.join("crates.io/all.zip");
+    let (engine_med, engine_min, engine_n) = time(|| -> Result<usize, String> {
+        let mut db = AdvisoryDb::new();
+        db.load_zip_file(&crates_zip).map_err(|e| e.to_string())?;
+        let snapshot = Snapshot::from_dir(&lock_dir).map_err(|e| e.to_string())?;
+        let analysis = analyze(&snapshot);
+        Ok(db.scan(&analysis).len())
+    });
+    let engine_n = engine_n?;
+    println!(
+        "- engine end to end (load crates.io archive, read + parse Cargo.lock, match): {} ({}), {engine_n} findings",
+        ms(engine_med),
+        ms(engine_min)
+    );
+    let rustsec = shared().join("rustsec-advisory-db");
+    let (audit_med, audit_min, audit_out) = time(|| cargo_audit(&rustsec, &lock_path));
+    let audit_out = audit_out?;
+    let ratio = audit_med.as_secs_f64() / engine_med.as_secs_f64();
+    println!(
+        "- `cargo audit --no-fetch --no-yanked --json` on the same Cargo.lock: {} ({}), {} advisories",
+        ms(audit_med),
+        ms(audit_min),
+        audit_out.len()
+    );
+    println!(
+        "- ratio cargo audit / engine: {ratio:.1}x; target >= 5x: {}",
+        verdict(ratio >= 5.0)
+    );
+
+    // 5. The oracle, live: the committed fixture against cargo audit run now.
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oracle");
+    let live = cargo_audit(&rustsec, &fixture.join("Cargo.lock"))?;
+    let mut crates_db = AdvisoryDb::new();
+    crates_db
+        .load_zip_file(&crates_zip)
+        .map_err(|e| e.to_string())?;
+    let analysis = analyze(&Snapshot::from_dir(&fixture).map_err(|e| e.to_string())?);
+    let mut engine = BTreeSet::new();
+    for f in crates_db.scan(&analysis) {
+        let dep = &analysis.dependencies[f.dependency];
+        for r in &f.records {
+            let kind = r.informational().unwrap_or("vulnerability");
+            engine.insert(format!(
+                "{kind} {} {} {}",
+                r.id,
+                dep.name,
+                dep.version.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    let same = engine == live;
+    println!(
+        "- oracle (tests/fixtures/oracle/Cargo.lock): cargo audit {} advisories ({} vulnerabilities), engine {}; identical: {}",
+        live.len(),
+        live.iter().filter(|l| l.starts_with("vulnerability ")).count(),
+        engine.len(),
+        verdict(same)
+    );
+    if !same {
+        ok = false;
+        for l in live.difference(&engine) {
+            println!("  only cargo audit: {l}");
+        }
+        for l in engine.difference(&live) {
+            println!("  only engine: {l}");
+        }
+    }
+    Ok(ok)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+/// Runs cargo audit and returns `kind id crate version` lines for every advisory it reports.
+fn cargo_audit(db: &Path, lock: &Path) -> Result<BTreeSet<String>, String> {
+    let out = Command::new("cargo")
+        .args(["audit", "--db"])
+        .arg(db)
+        .args(["--no-fetch", "--no-yanked", "--json", "-f"])
+        .arg(lock)
+        .output()
+        .map_err(|e| format!("could not run cargo audit ({e}); install it with `cargo install cargo-audit --locked`"))?;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "cargo audit printed no JSON ({e}); stderr: {}; install it with `cargo install cargo-audit --locked`",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let mut lines = BTreeSet::new();
+    let row = |kind: &str, v: &serde_json::Value| -> Option<String> {
+        Some(format!(
+            "{kind} {} {} {}",
+            v["advisory"]["id"].as_str()?,
+            v["package"]["name"].as_str()?,
+            v["package"]["version"].as_str()?
+        ))
+    };
+    for v in json["vulnerabilities"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        lines.extend(row("vulnerability", v));
+    }
+    for (kind, list) in json["warnings"].as_object().into_iter().flatten() {
+        for v in list.as_array().into_iter().flatten() {
+            lines.extend(row(kind, v));
+        }
+    }
+    Ok(lines)
+}
+
+/// A lockfileVersion 3 file with `n` packages, a third of them nested, and OSV records for
+/// every tenth package.
+fn npm_lockfile(n: usize) -> (String, Vec<Record>) {
+    let mut lock =
+        String::from("{\n  \"name\": \"bench\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n");
+    lock.push_str("    \"\": {\n      \"name\": \"bench\",\n      \"dependencies\": {\n");
+    for i in 0..50 {
+        let _ = writeln!(
+            lock,
+            "        \"pkg-{i}\": \"^1.0.0\"{}",
+            if i < 49 { "," } else { "" }
+        );
+    }
+    lock.push_str("      }\n    }");
+    let mut records = Vec::new();
+    for i in 0..n {
+        let key = if i % 3 == 2 {
+            format!("node_modules/pkg-{}/node_modules/pkg-{i}", i - 1)
+        } else {
+            format!("node_modules/pkg-{i}")
+        };
+        let _ = write!(
+            lock,
+            ",\n    \"{key}\": {{\n      \"version\": \"1.{}.{}\",\n      \"resolved\": \"https://registry.npmjs.org/pkg-{i}/-/pkg-{i}-1.0.0.tgz\",\n      \"integrity\": \"sha512-{}\",\n      \"dependencies\": {{\n        \"pkg-{}\": \"^1.0.0\"\n      }}\n    }}",
+            i % 7,
+            i % 5,
+            "A".repeat(86),
+            (i + 1) % n
+        );
+        if i % 10 == 0 {
+            let json = format!(
+                r#"{{"id": "BENCH-{i}", "affected": [{{"package": {{"ecosystem": "npm", "name": "pkg-{i}"}},
+                "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "1.3.0"}}]}}]}}]}}"#
+            );
+            records.push(Record::from_json("bench", json.as_bytes()).expect("valid record"));
+        }
+    }
+    lock.push_str("\n  }\n}\n");
+    (lock, records)
+}
+
+/// A Cargo.lock with every crate the archive names (at a low version, so many match) plus
+/// filler crates up to `n` packages.
+fn large_cargo_lock(zip: &Path, n: usize) -> Result<String, String> {
+    let mut db = AdvisoryDb::new();
+    db.load_zip_file(zip).map_err(|e| e.to_string())?;
+    let mut names: BTreeSet<String> = osv_names(&db).into_iter().collect();
+    let mut i = 0;
+    while names.len() < n {
+        names.insert(format!("filler-crate-{i}"));
+        i += 1;
+    }
+    let mut out = String::from("version = 3\n\n[[package]]\nname = \"bench-root\"\nversion = \"0.1.0\"\ndependencies = [\n");
+    for name in &names {
+        let _ = writeln!(out, " \"{name}\",");
+    }
+    out.push_str("]\n");
+    for (k, name) in names.iter().enumerate() {
+        let _ = write!(
+            out,
+            "\n[[package]]\nname = \"{name}\"\nversion = \"0.{}.{}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{}\"\n",
+            k % 4,
+            k % 9,
+            "0".repeat(64)
+        );
+    }
+    Ok(out)
+}
+
+fn osv_names(db: &AdvisoryDb) -> Vec<String> {
+    db.records()
+        .flat_map(|r| r.affected.iter())
+        .filter_map(|a| a.package.as_ref().map(|p| p.name.clone()))
+        .collect()
+}
