@@ -17,7 +17,7 @@ usage: cargo xtask <command>
 commands:
   test               install missing test tools, then fmt check, clippy -D warnings, every test
   demo               simulator + local hub + agent, real pull requests (not yet available)
-  bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, remediation
+  bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation
 ";
 
 fn main() -> ExitCode {
@@ -92,6 +92,11 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
             "bench bitbucket",
             &["bench", "--package", "bitbucket-dc", "--bench", "bitbucket"],
         ),
+        Some("egress") => step(
+            root,
+            "bench egress",
+            &["bench", "--package", "gitproxy-egress", "--bench", "egress"],
+        ),
         Some("remediation") => {
             // The suite times `cargo audit` side by side with the engine and re-runs the oracle.
             if !Command::new("cargo")
@@ -118,9 +123,9 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
             )
         }
         Some(other) => {
-            bail!("unknown benchmark suite `{other}`; available: bitbucket, remediation")
+            bail!("unknown benchmark suite `{other}`; available: bitbucket, egress, remediation")
         }
-        None => bail!("name a benchmark suite; available: bitbucket, remediation"),
+        None => bail!("name a benchmark suite; available: bitbucket, egress, remediation"),
     }
 }
 

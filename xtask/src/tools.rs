@@ -10,10 +10,17 @@ struct Tool {
     package: &'static str,
 }
 
-const TEST_TOOLS: &[Tool] = &[Tool {
-    binary: "git",
-    package: "git",
-}];
+const TEST_TOOLS: &[Tool] = &[
+    Tool {
+        binary: "git",
+        package: "git",
+    },
+    // gitproxy-egress runs a real HTTP proxy in its tests (Debian installs it in /usr/bin).
+    Tool {
+        binary: "tinyproxy",
+        package: "tinyproxy",
+    },
+];
 
 /// Makes sure every tool in [`TEST_TOOLS`] is on `PATH`, installing missing ones with apt-get.
 pub(crate) fn ensure_test_tools() -> Result<()> {
