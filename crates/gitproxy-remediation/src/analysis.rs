@@ -68,6 +68,9 @@ pub struct Dependency {
     pub location: Location,
     /// The manifest line that declares a direct dependency resolved by a lockfile.
     pub declared_in: Option<Location>,
+    /// The requirements its parents place on it (npm lockfile and `poetry.lock` ranges); empty
+    /// when the files do not record them.
+    pub constraints: Vec<String>,
 }
 
 /// The result of analysing a snapshot. Files that fail to parse are reported in `problems` and

@@ -14,6 +14,7 @@ pub mod files;
 pub mod findings;
 mod json;
 pub mod osv;
+pub mod plan;
 pub mod version;
 mod xml;
 

@@ -84,6 +84,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
                 scope: if d.dev { Scope::Dev } else { Scope::Runtime },
                 location: Location::new(&m.path, d.line),
                 declared_in: None,
+                constraints: Vec::new(),
             });
         }
     }
@@ -336,6 +337,7 @@ fn analyze_lock(
             },
             location: Location::new(path, p.line),
             declared_in: decl.map(|(l, _)| l),
+            constraints: Vec::new(),
         });
     }
     Ok(())

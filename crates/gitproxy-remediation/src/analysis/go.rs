@@ -69,6 +69,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
                 scope: Scope::Runtime,
                 location: Location::new(path, r.line),
                 declared_in: None,
+                constraints: Vec::new(),
             });
         }
     }

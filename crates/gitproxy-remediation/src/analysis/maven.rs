@@ -71,6 +71,7 @@ fn report(pom: &Pom, out: &mut Analysis) {
                 |s| Location::new(&s.file, s.line),
             ),
             declared_in: Some(Location::new(&pom.path, d.line)),
+            constraints: Vec::new(),
         });
     }
 }

@@ -117,6 +117,7 @@ fn analyze_manifest_only(
             scope: if dev { Scope::Dev } else { Scope::Runtime },
             location: Location::new(path, line),
             declared_in: None,
+            constraints: Vec::new(),
         });
     }
     Ok(())
@@ -239,6 +240,7 @@ fn analyze_lock(
 
     // Parent edges by node_modules resolution from each requiring package.
     let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut constraints: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut direct: HashMap<String, (String, bool)> = HashMap::new();
     for (key, requires) in &locals {
         for (name, range, dev) in requires {
@@ -249,8 +251,12 @@ fn analyze_lock(
         }
     }
     for (key, entry) in &entries {
-        for (name, _) in &entry.requires {
+        for (name, range) in &entry.requires {
             if let Some(child) = resolve(key, name, &entries) {
+                constraints
+                    .entry(child.clone())
+                    .or_default()
+                    .insert(range.clone());
                 parents
                     .entry(child)
                     .or_default()
@@ -280,6 +286,10 @@ fn analyze_lock(
             },
             location: Location::new(path, entry.line),
             declared_in,
+            constraints: constraints
+                .remove(key)
+                .map(|s| s.into_iter().collect())
+                .unwrap_or_default(),
         });
     }
     Ok(manifests)

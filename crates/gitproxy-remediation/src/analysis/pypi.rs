@@ -50,6 +50,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
                 scope: if dev { Scope::Dev } else { Scope::Runtime },
                 location: Location::new(&path, r.line),
                 declared_in: None,
+                constraints: Vec::new(),
             });
         }
     }
@@ -266,7 +267,7 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
         version: String,
         dev_category: bool,
         line: u32,
-        deps: Vec<String>,
+        deps: Vec<(String, String)>,
     }
     let mut pkgs = Vec::new();
     if let Some(list) = doc.get("package").and_then(Item::as_array_of_tables) {
@@ -282,7 +283,13 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
                 .and_then(Item::as_table_like)
                 .map(|d| {
                     d.iter()
-                        .map(|(k, _)| Ecosystem::PyPI.normalize_name(k))
+                        .map(|(k, v)| {
+                            let range = v
+                                .as_str()
+                                .or_else(|| v.get("version").and_then(Item::as_str))
+                                .unwrap_or("*");
+                            (Ecosystem::PyPI.normalize_name(k), range.to_string())
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -301,9 +308,11 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
         .map(|(i, p)| (p.name.as_str(), i))
         .collect();
     let mut parents: Vec<BTreeSet<String>> = vec![BTreeSet::new(); pkgs.len()];
+    let mut constraints: Vec<BTreeSet<String>> = vec![BTreeSet::new(); pkgs.len()];
     for p in &pkgs {
-        for d in &p.deps {
+        for (d, range) in &p.deps {
             if let Some(&j) = index.get(d.as_str()) {
+                constraints[j].insert(range.clone());
                 parents[j].insert(label(&p.name, &p.version));
             }
         }
@@ -323,7 +332,7 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
         }
     }
     while let Some(i) = queue.pop_front() {
-        for d in &pkgs[i].deps {
+        for (d, _) in &pkgs[i].deps {
             if let Some(&j) = index.get(d.as_str()) {
                 if !runtime[j] {
                     runtime[j] = true;
@@ -349,6 +358,11 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
             scope: if dev { Scope::Dev } else { Scope::Runtime },
             location: Location::new(path, p.line),
             declared_in: declared.map(|(_, l)| l.clone()),
+            constraints: constraints[i]
+                .iter()
+                .filter(|c| *c != "*")
+                .cloned()
+                .collect(),
         });
     }
     Ok(())

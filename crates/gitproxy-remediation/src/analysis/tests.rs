@@ -109,6 +109,7 @@ fn npm_lock_v3_with_workspaces() {
     let qs = dep(&a, "qs");
     assert!(!qs.direct);
     assert_eq!(qs.parents, ["express@4.17.1"]);
+    assert_eq!(qs.constraints, ["6.7.0"]);
 
     // The nested debug resolves under mocha; the hoisted one under express.
     let nested = a.find("debug", "4.3.2").unwrap();
@@ -424,6 +425,7 @@ pytest = "^6.2"
     let urllib3 = dep(&a, "urllib3");
     assert!(!urllib3.direct);
     assert_eq!(urllib3.parents, ["requests@2.25.1"]);
+    assert_eq!(urllib3.constraints, [">=1.21.1,<1.27"]);
     assert_eq!(urllib3.scope, Scope::Runtime);
     assert_eq!(dep(&a, "pytest").scope, Scope::Dev);
 }

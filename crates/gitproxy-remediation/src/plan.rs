@@ -1,0 +1,496 @@
+//! Fix planning: per vulnerable package, the lowest published version that fixes every known
+//! advisory affecting it (preferring the same major), and the least invasive way to get there.
+//!
+//! Tiers, tried in this order (OSV-Scanner, Dependabot and Renovate practice):
+//! 1. [`Tier::LockfileUpdate`]: the fixed version satisfies every existing requirement, so only
+//!    the lockfile entry changes.
+//! 2. [`Tier::ManifestBump`]: a direct requirement (or a pin in `requirements.txt`, `go.mod`,
+//!    `pom.xml`) excludes it, so the manifest changes.
+//! 3. [`Tier::Override`]: a parent's requirement excludes it and the parent cannot be moved
+//!    here, so the version is forced (npm `overrides`, Maven `dependencyManagement`).
+//!
+//! Packages with no fixing version are reported as [`Unfixable`] with the advisories' guidance.
+//! Planning does no I/O of its own: published versions come from a [`Registry`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::advisories::{AdvisoryDb, Finding, Kind};
+use crate::analysis::{Analysis, Dependency, Location};
+use crate::version::{Requirement, Version};
+use crate::{Ecosystem, Error};
+
+/// One published version of a package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryVersion {
+    /// The version as the registry spells it.
+    pub version: String,
+    /// Yanked (crates.io), deprecated (npm) or withdrawn releases are never proposed.
+    pub yanked: bool,
+}
+
+/// An integrity value of one artifact of a version.
+///
+/// npm: one `sha512-...` SRI string. crates.io: the `.crate` SHA-256 in hex. Go: `h1:...` of the
+/// module zip (`artifact: None`) and of its `go.mod` (`artifact: Some("go.mod")`). PyPI: one
+/// `sha256:...` per distribution file (`artifact` = file name). Maven: none needed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Digest {
+    /// Which artifact the digest covers, when a version has several.
+    pub artifact: Option<String>,
+    /// The digest as the lockfile writes it.
+    pub value: String,
+}
+
+/// A package registry: the versions it publishes and the digests of one version.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// Every published version of a package.
+    async fn versions(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<RegistryVersion>, Error>;
+    /// The digests of one version (see [`Digest`]).
+    async fn digests(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<Digest>, Error>;
+}
+
+/// One published version and its digests.
+type Published = (RegistryVersion, Vec<Digest>);
+
+/// Occurrences and findings of one vulnerable package version.
+type Group<'a> = (BTreeSet<usize>, Vec<&'a Finding>);
+
+/// An in-memory registry: the local stand-in for tests and for offline planning.
+#[derive(Clone, Debug, Default)]
+pub struct StaticRegistry {
+    packages: BTreeMap<(Ecosystem, String), Vec<Published>>,
+}
+
+impl StaticRegistry {
+    /// An empty registry.
+    pub fn new() -> StaticRegistry {
+        StaticRegistry::default()
+    }
+
+    /// Publishes `version` with its digests (`(artifact, value)` pairs).
+    pub fn publish(
+        mut self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+        digests: &[(Option<&str>, &str)],
+    ) -> Self {
+        self.packages
+            .entry((ecosystem, ecosystem.normalize_name(name)))
+            .or_default()
+            .push((
+                RegistryVersion {
+                    version: version.to_string(),
+                    yanked: false,
+                },
+                digests
+                    .iter()
+                    .map(|(a, v)| Digest {
+                        artifact: a.map(String::from),
+                        value: v.to_string(),
+                    })
+                    .collect(),
+            ));
+        self
+    }
+
+    /// Publishes a yanked version.
+    pub fn yanked(mut self, ecosystem: Ecosystem, name: &str, version: &str) -> Self {
+        self = self.publish(ecosystem, name, version, &[]);
+        if let Some(list) = self
+            .packages
+            .get_mut(&(ecosystem, ecosystem.normalize_name(name)))
+        {
+            if let Some(last) = list.last_mut() {
+                last.0.yanked = true;
+            }
+        }
+        self
+    }
+}
+
+#[async_trait]
+impl Registry for StaticRegistry {
+    async fn versions(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<RegistryVersion>, Error> {
+        Ok(self
+            .packages
+            .get(&(ecosystem, ecosystem.normalize_name(name)))
+            .map(|l| l.iter().map(|(v, _)| v.clone()).collect())
+            .unwrap_or_default())
+    }
+
+    async fn digests(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<Digest>, Error> {
+        Ok(self
+            .packages
+            .get(&(ecosystem, ecosystem.normalize_name(name)))
+            .and_then(|l| l.iter().find(|(v, _)| v.version == version))
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default())
+    }
+}
+
+/// Caches another registry's answers for the length of one run.
+#[derive(Debug)]
+pub struct CachedRegistry<R> {
+    inner: R,
+    versions: Mutex<HashMap<(Ecosystem, String), Vec<RegistryVersion>>>,
+    digests: Mutex<HashMap<(Ecosystem, String, String), Vec<Digest>>>,
+}
+
+impl<R: Registry> CachedRegistry<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> CachedRegistry<R> {
+        CachedRegistry {
+            inner,
+            versions: Mutex::new(HashMap::new()),
+            digests: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl<R: Registry> Registry for CachedRegistry<R> {
+    async fn versions(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<RegistryVersion>, Error> {
+        let key = (ecosystem, ecosystem.normalize_name(name));
+        if let Some(hit) = self
+            .versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let fetched = self.inner.versions(ecosystem, name).await?;
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, fetched.clone());
+        Ok(fetched)
+    }
+
+    async fn digests(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<Digest>, Error> {
+        let key = (
+            ecosystem,
+            ecosystem.normalize_name(name),
+            version.to_string(),
+        );
+        if let Some(hit) = self
+            .digests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let fetched = self.inner.digests(ecosystem, name, version).await?;
+        self.digests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, fetched.clone());
+        Ok(fetched)
+    }
+}
+
+/// How a package is fixed; see the module documentation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// Only the lockfile entry changes.
+    LockfileUpdate,
+    /// The manifest requirement or pin changes.
+    ManifestBump,
+    /// The version is forced over a parent's requirement.
+    Override,
+}
+
+/// The planned fix of one vulnerable package version.
+#[derive(Clone, Debug, Serialize)]
+pub struct PackageFix {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Package name.
+    pub name: String,
+    /// The vulnerable version in use.
+    pub from: String,
+    /// The version to move to.
+    pub to: String,
+    /// True when `to` is outside the compatible range of `from` (a major bump); the PR says so.
+    pub breaking: bool,
+    /// The most invasive tier any occurrence needs.
+    pub tier: Tier,
+    /// Indices into [`Analysis::dependencies`] of every occurrence of `name@from`.
+    pub dependencies: Vec<usize>,
+    /// Preferred ids of the advisories this fixes.
+    pub advisories: Vec<String>,
+    /// The occurrences' locations.
+    pub locations: Vec<Location>,
+    /// Plain-language caveats for the pull request (for example that the package manager must
+    /// refresh the lockfile).
+    pub notes: Vec<String>,
+}
+
+/// A vulnerable package with no published version that fixes every advisory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unfixable {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Package name.
+    pub name: String,
+    /// The vulnerable version in use.
+    pub version: String,
+    /// Preferred ids of the advisories.
+    pub advisories: Vec<String>,
+    /// Indices into [`Analysis::dependencies`].
+    pub dependencies: Vec<usize>,
+    /// What the advisories say and what to do instead, one line per advisory.
+    pub guidance: Vec<String>,
+}
+
+/// The plan for one repository.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Plan {
+    /// Fixes, in dependency order.
+    pub fixes: Vec<PackageFix>,
+    /// Vulnerable packages that cannot be fixed by an upgrade.
+    pub unfixable: Vec<Unfixable>,
+}
+
+/// Planning choices.
+#[derive(Clone, Debug)]
+pub struct PlanOptions {
+    /// Also plan upgrades for informational advisories (unmaintained, unsound).
+    pub include_informational: bool,
+    /// Allow a major (breaking) upgrade when no same-major version fixes everything.
+    pub allow_major: bool,
+}
+
+impl PlanOptions {
+    /// Vulnerabilities only, major upgrades allowed (and flagged).
+    pub fn recommended() -> PlanOptions {
+        PlanOptions {
+            include_informational: false,
+            allow_major: true,
+        }
+    }
+}
+
+/// Plans fixes for `findings` (from [`AdvisoryDb::scan`]). Candidate versions come from
+/// `registry`; each is vetted against every record in `db` for the package.
+pub async fn plan(
+    analysis: &Analysis,
+    findings: &[Finding],
+    db: &AdvisoryDb,
+    registry: &dyn Registry,
+    options: &PlanOptions,
+) -> Result<Plan, Error> {
+    // Group by package version: every occurrence of name@version gets one fix.
+    let mut groups: BTreeMap<(Ecosystem, String, String), Group<'_>> = BTreeMap::new();
+    for f in findings {
+        if matches!(f.kind, Kind::Informational(_)) && !options.include_informational {
+            continue;
+        }
+        let dep = &analysis.dependencies[f.dependency];
+        let Some(version) = &dep.version else {
+            continue;
+        };
+        let slot = groups
+            .entry((
+                dep.ecosystem,
+                dep.ecosystem.normalize_name(&dep.name),
+                version.clone(),
+            ))
+            .or_default();
+        slot.0.insert(f.dependency);
+        if !slot.1.iter().any(|g| g.id == f.id) {
+            slot.1.push(f);
+        }
+    }
+    let mut out = Plan::default();
+    for ((ecosystem, _, from), (deps, group)) in groups {
+        let deps: Vec<usize> = deps.into_iter().collect();
+        let name = analysis.dependencies[deps[0]].name.clone();
+        let advisories: Vec<String> = group.iter().map(|f| f.id.clone()).collect();
+        let current = Version::parse(ecosystem, &from)?;
+        let published = registry.versions(ecosystem, &name).await?;
+        let mut candidates: Vec<(Version, String)> = published
+            .into_iter()
+            .filter(|v| !v.yanked)
+            .filter_map(|v| Some((Version::parse(ecosystem, &v.version).ok()?, v.version)))
+            .filter(|(v, _)| *v > current && (!v.is_prerelease() || current.is_prerelease()))
+            .filter(|(_, text)| !db.is_affected(ecosystem, &name, text))
+            .collect();
+        candidates.sort();
+        let same_major = candidates.iter().find(|(v, _)| !current.is_breaking_to(v));
+        let choice = same_major.or_else(|| candidates.first().filter(|_| options.allow_major));
+        let Some((target, to)) = choice.cloned() else {
+            out.unfixable.push(Unfixable {
+                ecosystem,
+                name,
+                version: from,
+                advisories,
+                dependencies: deps,
+                guidance: group
+                    .iter()
+                    .map(|f| guidance(f, !candidates.is_empty()))
+                    .collect(),
+            });
+            continue;
+        };
+        let mut tier = Tier::LockfileUpdate;
+        let mut notes = Vec::new();
+        for &i in &deps {
+            let dep = &analysis.dependencies[i];
+            let (t, note) = occurrence_tier(dep, &current, &target);
+            tier = tier.max(t);
+            if let Some(n) = note {
+                if !notes.contains(&n) {
+                    notes.push(n);
+                }
+            }
+        }
+        let breaking = current.is_breaking_to(&target);
+        if breaking {
+            notes.push(format!(
+                "{name} {from} -> {to} is a major upgrade: review its changelog for breaking changes"
+            ));
+        }
+        out.fixes.push(PackageFix {
+            ecosystem,
+            name,
+            from,
+            to,
+            breaking,
+            tier,
+            locations: deps
+                .iter()
+                .map(|&i| analysis.dependencies[i].location.clone())
+                .collect(),
+            dependencies: deps,
+            advisories,
+            notes,
+        });
+    }
+    Ok(out)
+}
+
+fn guidance(f: &Finding, only_major: bool) -> String {
+    let summary = f.summary().unwrap_or("no summary");
+    if only_major {
+        format!(
+            "{}: {summary}; only a major upgrade fixes it and major upgrades are disabled",
+            f.id
+        )
+    } else if f.fixed.is_empty() {
+        format!(
+            "{}: {summary}; no fixed version is published: remove or replace the dependency, or apply the advisory's mitigations",
+            f.id
+        )
+    } else {
+        format!(
+            "{}: {summary}; fixed in {} per the advisory, but no such version is available from the registry",
+            f.id,
+            f.fixed.join(", ")
+        )
+    }
+}
+
+/// The tier one occurrence needs, and a caveat for the pull request.
+fn occurrence_tier(
+    dep: &Dependency,
+    current: &Version,
+    target: &Version,
+) -> (Tier, Option<String>) {
+    let file = dep.location.file.rsplit('/').next().unwrap_or("");
+    let satisfies =
+        |req: &str| Requirement::parse(dep.ecosystem, req).is_ok_and(|r| r.matches(target));
+    match dep.ecosystem {
+        // The manifest pins the exact version: it is the file to change.
+        Ecosystem::Go => (Tier::ManifestBump, None),
+        Ecosystem::Maven => (Tier::ManifestBump, None),
+        Ecosystem::PyPI if file != "poetry.lock" => (Tier::ManifestBump, None),
+        _ => {
+            if dep.direct {
+                let ok = dep.requirement.as_deref().is_none_or(satisfies);
+                let tier = if ok {
+                    Tier::LockfileUpdate
+                } else {
+                    Tier::ManifestBump
+                };
+                (tier, lock_note(dep))
+            } else {
+                // Parents' recorded ranges, or (Cargo.lock records none) the caret range of the
+                // current version that a parent most likely declares.
+                let ok = if dep.constraints.is_empty() {
+                    !current.is_breaking_to(target)
+                } else {
+                    dep.constraints.iter().all(|c| satisfies(c))
+                };
+                if ok {
+                    (Tier::LockfileUpdate, lock_note(dep))
+                } else {
+                    let note = match dep.ecosystem {
+                        Ecosystem::Npm => format!(
+                            "{} is forced with `overrides` because {} cannot take it; run `npm install` to refresh the lockfile",
+                            dep.name,
+                            dep.parents.join(", ")
+                        ),
+                        _ => format!(
+                            "{} requires an incompatible version of {}: upgrade the parent, then re-run the package manager",
+                            dep.parents.join(", "),
+                            dep.name
+                        ),
+                    };
+                    (Tier::Override, Some(note))
+                }
+            }
+        }
+    }
+}
+
+fn lock_note(dep: &Dependency) -> Option<String> {
+    match dep.ecosystem {
+        Ecosystem::Npm => Some(
+            "the lockfile entry is updated in place; if the new version changed its own dependencies, run `npm install --package-lock-only` to refresh them".into(),
+        ),
+        Ecosystem::CratesIo => Some(
+            "Cargo.lock is updated in place; if the new version changed its own dependencies, run `cargo update -p <name> --precise <version>` to refresh them".into(),
+        ),
+        Ecosystem::PyPI => Some("poetry.lock is updated in place; run `poetry lock --no-update` to refresh its hashes".into()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

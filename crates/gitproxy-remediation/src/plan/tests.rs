@@ -1,0 +1,192 @@
+//! Tests for fix planning: version choice, tiers, breaking flags and unfixable reports.
+
+use super::*;
+use crate::analysis::analyze;
+use crate::files::Snapshot;
+use crate::osv::Record;
+
+fn db(records: &[&str]) -> AdvisoryDb {
+    let mut db = AdvisoryDb::new();
+    for r in records {
+        db.insert(Record::from_json("t", r.as_bytes()).unwrap());
+    }
+    db
+}
+
+fn npm_record(id: &str, name: &str, events: &str) -> String {
+    format!(
+        r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
+        "ranges": [{{"type": "SEMVER", "events": {events}}}]}}]}}"#
+    )
+}
+
+const LOCK: &str = r#"{
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "dependencies": { "express": "^4.17.0", "lodash": "4.17.20" } },
+    "node_modules/express": { "version": "4.17.1", "dependencies": { "qs": "~6.7.0", "minimist": "^1.2.0" } },
+    "node_modules/qs": { "version": "6.7.0" },
+    "node_modules/minimist": { "version": "1.2.5" },
+    "node_modules/lodash": { "version": "4.17.20" }
+  }
+}"#;
+
+async fn run(db: &AdvisoryDb, registry: &StaticRegistry, lock: &str) -> (Analysis, Plan) {
+    let analysis = analyze(&Snapshot::new().with("package-lock.json", lock));
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        db,
+        registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    (analysis, plan)
+}
+
+#[tokio::test]
+async fn tiers_follow_the_constraints() {
+    let db = db(&[
+        &npm_record("A-QS", "qs", r#"[{"introduced": "0"}, {"fixed": "6.7.3"}]"#),
+        &npm_record(
+            "A-MIN",
+            "minimist",
+            r#"[{"introduced": "0"}, {"fixed": "1.2.6"}]"#,
+        ),
+        &npm_record(
+            "A-LODASH",
+            "lodash",
+            r#"[{"introduced": "0"}, {"fixed": "4.17.21"}]"#,
+        ),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::Npm, "qs", "6.7.3", &[(None, "sha512-qs673")])
+        .publish(Ecosystem::Npm, "qs", "6.8.0", &[])
+        .publish(Ecosystem::Npm, "minimist", "1.2.6", &[(None, "sha512-min")])
+        .publish(Ecosystem::Npm, "lodash", "4.17.21", &[(None, "sha512-lo")]);
+    let (_, plan) = run(&db, &reg, LOCK).await;
+    assert!(plan.unfixable.is_empty());
+    let by_name = |n: &str| plan.fixes.iter().find(|f| f.name == n).unwrap();
+    // minimist 1.2.6 satisfies express's ^1.2.0: lockfile only.
+    assert_eq!(by_name("minimist").tier, Tier::LockfileUpdate);
+    assert_eq!(by_name("minimist").to, "1.2.6");
+    // qs 6.7.3 satisfies express's ~6.7.0 too.
+    assert_eq!(by_name("qs").tier, Tier::LockfileUpdate);
+    // lodash is pinned exactly by the root: the manifest must change.
+    assert_eq!(by_name("lodash").tier, Tier::ManifestBump);
+    assert!(plan.fixes.iter().all(|f| !f.breaking));
+}
+
+#[tokio::test]
+async fn a_parent_that_cannot_move_gets_an_override() {
+    // qs needs 6.8.0, outside express's ~6.7.0.
+    let db = db(&[&npm_record(
+        "A-QS",
+        "qs",
+        r#"[{"introduced": "0"}, {"fixed": "6.8.0"}]"#,
+    )]);
+    let reg = StaticRegistry::new().publish(Ecosystem::Npm, "qs", "6.8.0", &[]);
+    let (_, plan) = run(&db, &reg, LOCK).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, Tier::Override);
+    assert!(
+        fix.notes[0].contains("express@4.17.1 cannot take it"),
+        "{:?}",
+        fix.notes
+    );
+}
+
+#[tokio::test]
+async fn the_lowest_version_fixing_every_advisory_is_chosen() {
+    let db = db(&[
+        &npm_record(
+            "A-1",
+            "minimist",
+            r#"[{"introduced": "0"}, {"fixed": "1.2.6"}]"#,
+        ),
+        // A later advisory affects 1.2.6 and 1.2.7 too (it does not affect 1.2.5).
+        &npm_record(
+            "A-2",
+            "minimist",
+            r#"[{"introduced": "1.2.6"}, {"fixed": "1.2.8"}]"#,
+        ),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::Npm, "minimist", "1.2.6", &[])
+        .publish(Ecosystem::Npm, "minimist", "1.2.7", &[])
+        .yanked(Ecosystem::Npm, "minimist", "1.2.8")
+        .publish(Ecosystem::Npm, "minimist", "1.3.0-beta.1", &[])
+        .publish(Ecosystem::Npm, "minimist", "1.2.9", &[])
+        .publish(Ecosystem::Npm, "minimist", "2.0.0", &[]);
+    let (_, plan) = run(&db, &reg, LOCK).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(
+        fix.to, "1.2.9",
+        "1.2.8 is yanked and pre-releases are skipped"
+    );
+    assert_eq!(fix.advisories, ["A-1"]);
+}
+
+#[tokio::test]
+async fn major_bumps_are_flagged_and_missing_fixes_are_unfixable() {
+    let db = db(&[
+        &npm_record(
+            "A-MIN",
+            "minimist",
+            r#"[{"introduced": "0"}, {"fixed": "2.0.0"}]"#,
+        ),
+        &npm_record("A-QS", "qs", r#"[{"introduced": "0"}]"#),
+        &npm_record(
+            "A-LODASH",
+            "lodash",
+            r#"[{"introduced": "0"}, {"fixed": "4.17.21"}]"#,
+        ),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::Npm, "minimist", "2.0.0", &[])
+        .publish(Ecosystem::Npm, "qs", "6.9.0", &[]);
+    let (_, plan) = run(&db, &reg, LOCK).await;
+    let fix = plan.fixes.iter().find(|f| f.name == "minimist").unwrap();
+    assert!(fix.breaking);
+    assert_eq!(fix.tier, Tier::Override, "express needs ^1.2.0");
+    assert!(fix.notes.iter().any(|n| n.contains("major upgrade")));
+    assert_eq!(plan.unfixable.len(), 2);
+    let qs = plan.unfixable.iter().find(|u| u.name == "qs").unwrap();
+    assert!(
+        qs.guidance[0].contains("no fixed version is published"),
+        "{:?}",
+        qs.guidance
+    );
+    let lodash = plan.unfixable.iter().find(|u| u.name == "lodash").unwrap();
+    assert!(
+        lodash.guidance[0].contains("fixed in 4.17.21 per the advisory"),
+        "{:?}",
+        lodash.guidance
+    );
+}
+
+#[tokio::test]
+async fn cached_registry_asks_once() {
+    #[derive(Debug, Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+    #[async_trait]
+    impl Registry for Counting {
+        async fn versions(&self, _: Ecosystem, _: &str) -> Result<Vec<RegistryVersion>, Error> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(vec![RegistryVersion {
+                version: "1.0.0".into(),
+                yanked: false,
+            }])
+        }
+        async fn digests(&self, _: Ecosystem, _: &str, _: &str) -> Result<Vec<Digest>, Error> {
+            Ok(Vec::new())
+        }
+    }
+    let cached = CachedRegistry::new(Counting::default());
+    for _ in 0..3 {
+        assert_eq!(cached.versions(Ecosystem::Npm, "x").await.unwrap().len(), 1);
+    }
+    assert_eq!(cached.inner.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
