@@ -156,3 +156,52 @@ async fn a_2xx_with_trailing_bytes_is_a_protocol_error_and_the_tunnel_is_otherwi
     drop(err);
     server.abort();
 }
+
+/// The bound hyper-util's legacy client (and so the bitbucket-dc client) puts on connectors.
+fn assert_hyper_util_connector<C>(_: &C)
+where
+    C: tower_service::Service<http::Uri> + Clone + Send + Sync + 'static,
+    C::Response: hyper_util::client::legacy::connect::Connection
+        + hyper::rt::Read
+        + hyper::rt::Write
+        + tokio::io::AsyncRead
+        + tokio::io::AsyncWrite
+        + Unpin
+        + Send,
+    C::Future: Send + Unpin + 'static,
+    C::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+}
+
+#[test]
+fn the_connector_meets_hyper_utils_contract() {
+    let connector = EgressConnector::builder(ProxyConfig::direct(), trust())
+        .build()
+        .unwrap();
+    assert_hyper_util_connector(&connector);
+}
+
+#[tokio::test]
+async fn sockets_get_nodelay_and_the_configured_keepalive() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connector = EgressConnector::builder(ProxyConfig::direct(), trust())
+        .tcp_keepalive(Duration::from_secs(25), Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let stream = connector
+        .tcp_connect(crate::Peer::Target, "127.0.0.1", &[addr])
+        .await
+        .unwrap();
+    let socket = socket2::SockRef::from(&stream);
+    assert!(socket.keepalive().unwrap());
+    assert_eq!(
+        socket.tcp_keepalive_time().unwrap(),
+        Duration::from_secs(25)
+    );
+    assert_eq!(
+        socket.tcp_keepalive_interval().unwrap(),
+        Duration::from_secs(5)
+    );
+    assert!(stream.nodelay().unwrap());
+}

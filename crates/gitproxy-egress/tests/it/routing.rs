@@ -237,6 +237,17 @@ async fn a_proxy_that_cannot_reach_the_target_answers_502_and_diagnose_says_no_p
     );
     assert_eq!(bitbucket.accepted(), 0);
 
+    // A plain-http Server URL gets the same diagnosis from the proxy's answer to the request.
+    let plain = Url::parse(&format!("http://bitbucket.corp.test:{}/", bitbucket.port())).unwrap();
+    let report = connector.diagnose(&plain).await;
+    assert_eq!(
+        report.failure_code(),
+        Some(FailureCode::ProxyBadGateway),
+        "{report}"
+    );
+    assert_eq!(report.failure.as_ref().unwrap().stage, Stage::Http);
+    assert_eq!(report.http_status, Some(502));
+
     // Following the hint fixes it: the host goes direct and the proxy never sees it again.
     let config = ProxyConfig::builder()
         .proxy(proxy.url())

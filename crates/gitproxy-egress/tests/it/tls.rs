@@ -340,3 +340,15 @@ async fn the_report_serialises_to_json_and_renders_lines() {
     );
     assert_eq!(lines.len(), 10, "{text}");
 }
+
+#[tokio::test]
+async fn a_tls12_only_server_is_accepted() {
+    let ca = TestCa::new("Corp Internal Root CA");
+    let server = TestServer::https_tls12_only(ca.issue(&["localhost"])).await;
+    let report = with_custom_ca(&ca)
+        .diagnose(&url(&server, "localhost"))
+        .await;
+    assert!(report.ok, "{report}");
+    let tls = report.stage(Stage::TlsHandshake).unwrap();
+    assert!(tls.detail.starts_with("TLSv1_2"), "{}", tls.detail);
+}

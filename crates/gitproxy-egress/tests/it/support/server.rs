@@ -24,10 +24,22 @@ pub(crate) struct TestServer {
 impl TestServer {
     /// Serves HTTPS with `leaf`, offering h2 and http/1.1 in ALPN.
     pub(crate) async fn https(leaf: Leaf) -> TestServer {
+        TestServer::https_with(leaf, rustls::DEFAULT_VERSIONS).await
+    }
+
+    /// Serves HTTPS with `leaf`, speaking only TLS 1.2.
+    pub(crate) async fn https_tls12_only(leaf: Leaf) -> TestServer {
+        TestServer::https_with(leaf, &[&rustls::version::TLS12]).await
+    }
+
+    async fn https_with(
+        leaf: Leaf,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> TestServer {
         let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .expect("protocol versions")
         .with_no_client_auth()
         .with_single_cert(leaf.chain, leaf.key)
