@@ -35,7 +35,7 @@ pub enum Alpn {
 }
 
 impl Alpn {
-    fn protocols(self) -> Vec<Vec<u8>> {
+    pub(crate) fn protocols(self) -> Vec<Vec<u8>> {
         match self {
             Alpn::Http1 => vec![b"http/1.1".to_vec()],
             Alpn::Http2 => vec![b"h2".to_vec()],

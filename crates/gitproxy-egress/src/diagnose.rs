@@ -330,6 +330,13 @@ fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
+impl EgressConnector {
+    /// Diagnoses `url` with this connector's settings; see [`diagnose`].
+    pub async fn diagnose(&self, url: &Url) -> DiagnosisReport {
+        diagnose(self, url).await
+    }
+}
+
 /// Runs every stage of connecting to `url` with `connector`'s settings and reports each.
 ///
 /// Never fails: problems are in the report. Names are resolved with the connector's
@@ -446,11 +453,7 @@ pub async fn diagnose(connector: &EgressConnector, url: &Url) -> DiagnosisReport
 
     let stream = if target.tls {
         let started = Instant::now();
-        let alpn = match connector.alpn() {
-            crate::Alpn::Http1 => vec![b"http/1.1".to_vec()],
-            crate::Alpn::Http2 => vec![b"h2".to_vec()],
-            crate::Alpn::Http2AndHttp1 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
-        };
+        let alpn = connector.alpn().protocols();
         let (config, presented) = trust.capturing_client_config(&alpn);
         let result = connector
             .tls_handshake(tcp, &target, Arc::clone(&config))

@@ -96,10 +96,3 @@ pub use no_proxy::{NoProxy, NoProxyEntry};
 pub use proxy::{Decision, ProxyConfig, ProxyConfigBuilder, ProxyUrl, Reason};
 pub use resolver::Resolver;
 pub use trust::{CaSource, TrustConfig, TrustConfigBuilder};
-
-impl EgressConnector {
-    /// Diagnoses `url` with this connector's settings; see [`diagnose`].
-    pub async fn diagnose(&self, url: &url::Url) -> DiagnosisReport {
-        diagnose(self, url).await
-    }
-}
