@@ -1,0 +1,149 @@
+//! Typed request and response models of the Bitbucket Data Center REST API.
+//!
+//! Decoding is lenient: every response model has `#[serde(default)]`, unknown fields are ignored,
+//! optional and nullable fields are `Option`, and every server enum has an `Other(String)` variant
+//! that keeps values this version of the crate does not know (an empty `Other("")` means the
+//! server omitted the field). Response models are `#[non_exhaustive]`: fields may be added in any
+//! release. Request models are built with constructors and chainable setters.
+
+mod activity;
+mod branch;
+mod build;
+mod comment;
+mod commit;
+mod common;
+mod file;
+mod insights;
+mod project;
+mod pull_request;
+mod repository;
+mod server;
+
+pub use activity::{Activity, ActivityAction, CommentAction};
+pub use branch::{Branch, BranchOrder, BranchQuery, DeleteBranch, MinimalRef, NewBranch, RefType};
+pub use build::{BuildState, BuildStats, BuildStatus, NewBuildStatus, TestResults};
+pub use comment::{
+    Anchor, Comment, CommentSeverity, CommentState, CommentUpdate, DiffType, FileType, LineType,
+    NewComment, PermittedOperations,
+};
+pub use commit::{Change, ChangeType, Commit, CommitQuery, MinimalCommit, Person};
+pub use common::{Link, Links};
+pub use file::{DirEntry, EntryType, FileEdit, PathInfo};
+pub use insights::{
+    Annotation, AnnotationSeverity, AnnotationType, InsightReport, NewAnnotation, NewInsightReport,
+    ReportData, ReportDataType, ReportResult,
+};
+pub use project::{Project, ProjectType};
+pub use pull_request::{
+    MergeOptions, MergeOutcome, MergeVeto, Mergeability, NewPullRequest, Participant,
+    ParticipantRole, ParticipantStatus, PullRequest, PullRequestDirection, PullRequestOrder,
+    PullRequestQuery, PullRequestRef, PullRequestState, PullRequestStateFilter, PullRequestUpdate,
+};
+pub use repository::{RepoSearch, Repository, RepositoryState};
+pub use server::{ApplicationProperties, Permission, ServerInfo, User, UserQuery, UserType};
+
+/// Declares a string enum the server may extend: known values as variants, anything else kept
+/// verbatim in `Other(String)`. Serializes to and from the wire string.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $value:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version of the crate does not know, kept verbatim (empty when the
+            /// server omitted the field).
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire representation of this value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $value, )+
+                    Self::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $( $value => Self::$variant, )+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::Other(String::new())
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = Option::<String>::deserialize(deserializer)?;
+                Ok(value.as_deref().map(Self::from).unwrap_or_default())
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
+
+/// Lenient field decoders shared by the models.
+pub(crate) mod de {
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    /// Decodes `null` as the type's default instead of failing.
+    pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Default + Deserialize<'de>,
+    {
+        Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+    }
+
+    /// Decodes a file path given either as a string or as a `RestPath` object
+    /// (`{components, toString, …}`); the specification and servers disagree on comment anchors.
+    pub(crate) fn path_string<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+    where
+        D: Deserializer<'de>,
+    {
+        Ok(match Option::<Value>::deserialize(deserializer)? {
+            Some(Value::String(path)) => Some(path),
+            Some(Value::Object(map)) => {
+                if let Some(Value::String(path)) = map.get("toString") {
+                    Some(path.clone())
+                } else if let Some(Value::Array(parts)) = map.get("components") {
+                    let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
+                    Some(parts.join("/"))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
