@@ -1,0 +1,16 @@
+//! Integration tests of the tunnel over real loopback TLS with an rcgen-minted CA: hub and agents in one
+//! process, real sockets, real proxies where a test says so.
+
+mod auth;
+mod cancel;
+mod errors;
+mod goaway;
+mod idempotency;
+mod load;
+mod longpoll;
+mod proxy;
+mod reconnect;
+mod roundtrip;
+mod shutdown;
+mod stream;
+mod support;
