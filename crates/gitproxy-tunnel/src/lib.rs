@@ -25,7 +25,7 @@ mod ws;
 pub use agent::{Agent, AgentState, ConnectionState, ConnectionStatus, Transport};
 pub use backoff::Backoff;
 pub use config::{AgentConfig, AgentConfigBuilder, HubConfig, HubConfigBuilder};
-pub use dial::{tune_tcp, BoxIo, Connector, DirectTlsConnector, Io};
+pub use dial::{BoxIo, Connector, Io};
 pub use error::Error;
 pub use handler::{OpError, OpHandler, OpRequest, OpResponse, OpSpec, Router};
 pub use hub::{

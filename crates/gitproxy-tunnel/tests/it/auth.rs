@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use gitproxy_egress::ProxyConfig;
 use gitproxy_tunnel::{
-    AccessCheck, AccessDenied, AccessKey, Agent, AgentConfig, ConnectionStatus, DirectTlsConnector,
-    Hub,
+    AccessCheck, AccessDenied, AccessKey, Agent, AgentConfig, ConnectionStatus, Hub,
 };
 
 use crate::support::{fast_backoff, hub_config, url, wait_state, Pki};
@@ -43,7 +43,7 @@ async fn a_wrong_access_key_is_fatal_without_a_reconnect_storm() {
         &url(hub.local_addr()),
         AccessKey::new(WRONG).expect("key"),
         "locked-out",
-        Arc::new(DirectTlsConnector::new(pki.client_config())),
+        pki.connector(ProxyConfig::direct()),
     )
     .backoff(fast_backoff())
     .build()

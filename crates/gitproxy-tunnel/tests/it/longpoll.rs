@@ -10,10 +10,10 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use gitproxy_egress::ProxyConfig;
 use gitproxy_tunnel::ops::{ByteSequenceChecker, Echo, StreamBytes};
 use gitproxy_tunnel::{
-    AccessKey, Agent, AgentConfig, ConnectionStatus, Connector, DirectTlsConnector, OpCall,
-    OpError, Operation, Router, Transport,
+    AccessKey, Agent, AgentConfig, ConnectionStatus, OpCall, OpError, Operation, Router, Transport,
 };
 use http::{Request, Response};
 use hyper::body::Incoming;
@@ -50,7 +50,7 @@ async fn intercepting_proxy(
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let acceptor = tokio_rustls::TlsAcceptor::from(corp.server_config());
-    let upstream = Arc::new(DirectTlsConnector::new(cloud_trust));
+    let upstream = tokio_rustls::TlsConnector::from(cloud_trust);
     tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -76,7 +76,7 @@ async fn intercepting_proxy(
 }
 
 async fn forward(
-    upstream: &DirectTlsConnector,
+    upstream: &tokio_rustls::TlsConnector,
     cloud: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<http_body_util::Either<Incoming, http_body_util::Empty<bytes::Bytes>>> {
@@ -85,10 +85,11 @@ async fn forward(
         *res.status_mut() = http::StatusCode::BAD_GATEWAY;
         res
     };
-    let uri: http::Uri = format!("https://127.0.0.1:{}", cloud.port())
-        .parse()
-        .expect("uri");
-    let Ok(io) = upstream.connect(&uri).await else {
+    let Ok(tcp) = tokio::net::TcpStream::connect(cloud).await else {
+        return bad_gateway();
+    };
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let Ok(io) = upstream.connect(name, tcp).await else {
         return bad_gateway();
     };
     let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await
@@ -139,7 +140,7 @@ async fn long_poll_is_chosen_when_a_proxy_refuses_the_upgrade() {
         &url(proxy),
         AccessKey::new(KEY).expect("key"),
         "poller",
-        Arc::new(DirectTlsConnector::new(corp_ca.client_config())),
+        corp_ca.connector(ProxyConfig::direct()),
     )
     .backoff(fast_backoff())
     .build()

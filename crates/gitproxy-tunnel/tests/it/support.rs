@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gitproxy_egress::{CaSource, EgressConnector, ProxyConfig, TrustConfig};
 use gitproxy_tunnel::{
-    AccessKey, Agent, AgentConfig, AgentConfigBuilder, AgentState, Backoff, DirectTlsConnector,
-    Hub, HubConfig, KeyTable, OpHandler,
+    AccessKey, Agent, AgentConfig, AgentConfigBuilder, AgentState, Backoff, Connector, Hub,
+    HubConfig, KeyTable, OpHandler,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::sync::watch;
@@ -60,6 +61,21 @@ impl Pki {
             )
             .expect("server config");
         Arc::new(config)
+    }
+
+    /// The egress connector an agent would build with this CA as `customCaCert` (and no platform roots),
+    /// going direct or through `proxy`.
+    pub(crate) fn connector(&self, proxy: ProxyConfig) -> Arc<dyn Connector> {
+        let trust = TrustConfig::builder()
+            .without_platform_roots()
+            .add_ca(CaSource::pem("test ca", self.ca.pem()))
+            .build()
+            .expect("trust");
+        Arc::new(
+            EgressConnector::builder(proxy, trust)
+                .build()
+                .expect("connector"),
+        )
     }
 
     /// A TLS client trusting only this CA.
@@ -126,7 +142,7 @@ pub(crate) fn agent_config(pki: &Pki, addr: SocketAddr, agent_id: &str) -> Agent
         &url(addr),
         key(),
         agent_id,
-        Arc::new(DirectTlsConnector::new(pki.client_config())),
+        pki.connector(ProxyConfig::direct()),
     )
     .backoff(fast_backoff())
     .ping(Duration::from_secs(5), Duration::from_secs(10))
