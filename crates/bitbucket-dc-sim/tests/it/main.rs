@@ -1,0 +1,13 @@
+//! Integration tests: the simulator over real sockets, real git and real TLS, driven with a raw hyper client.
+
+mod binary;
+mod branches;
+mod builds;
+mod comments;
+mod faults;
+mod files;
+mod git;
+mod pull_requests;
+mod rest;
+mod support;
+mod tls;
