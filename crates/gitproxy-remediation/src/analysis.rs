@@ -2,11 +2,11 @@
 //! with its version, direct or transitive (and through which parents), dev or runtime, and the
 //! file and line that declares it.
 
-mod cargo;
-mod go;
-mod maven;
-mod npm;
-mod pypi;
+pub(crate) mod cargo;
+pub(crate) mod go;
+pub(crate) mod maven;
+pub(crate) mod npm;
+pub(crate) mod pypi;
 
 use serde::{Deserialize, Serialize};
 

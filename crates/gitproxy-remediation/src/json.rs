@@ -4,15 +4,7 @@
 /// A JSON value with the byte span it occupies in the source text.
 #[derive(Debug)]
 pub(crate) struct Node {
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "read by the edit module, which lands next")
-    )]
     pub(crate) start: usize,
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "read by the edit module, which lands next")
-    )]
     pub(crate) end: usize,
     pub(crate) value: Value,
 }
@@ -42,11 +34,6 @@ impl Node {
             _ => None,
         }
     }
-
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "read by the edit module, which lands next")
-    )]
     pub(crate) fn member(&self, key: &str) -> Option<&Member> {
         self.members().iter().find(|m| m.key == key)
     }
@@ -264,10 +251,6 @@ impl Parser<'_> {
 }
 
 /// Encodes `s` as a JSON string literal (quotes included).
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "read by the edit module, which lands next")
-)]
 pub(crate) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }

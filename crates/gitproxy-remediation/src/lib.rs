@@ -9,6 +9,7 @@
 pub mod advisories;
 pub mod analysis;
 pub mod ecosystem;
+pub mod edit;
 mod error;
 pub mod files;
 pub mod findings;

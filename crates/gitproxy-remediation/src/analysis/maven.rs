@@ -45,9 +45,7 @@ pub(crate) struct Pom {
     pub(crate) properties: HashMap<String, (String, Option<Site>)>,
     /// Byte offset where a `<dependencyManagement>` block may be inserted (before `<dependencies>`
     /// or before `</project>`), and the offset of an existing managed `<dependencies>` end tag.
-    #[expect(dead_code, reason = "read by the edit module, which lands next")]
     pub(crate) insert_management_at: usize,
-    #[expect(dead_code, reason = "read by the edit module, which lands next")]
     pub(crate) management_deps_end: Option<usize>,
 }
 

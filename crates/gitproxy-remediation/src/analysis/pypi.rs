@@ -77,11 +77,6 @@ pub(crate) struct Requirement {
     pub(crate) line: u32,
     /// pip-compile `# via` entries (package names, or `-r file` for direct requirements).
     pub(crate) via: Vec<String>,
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "read by the edit module, which lands next")
-    )]
-    pub(crate) hashes: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -154,15 +149,7 @@ pub(crate) fn parse_requirements(text: &str) -> Requirements {
             // -c constraints, -e editables, --index-url and other options.
             continue;
         }
-        let mut parts = code.split(" --");
-        let req = parts.next().unwrap_or("").trim();
-        let hashes = parts
-            .filter_map(|o| {
-                o.trim()
-                    .strip_prefix("hash")
-                    .map(|h| h.trim_start_matches(['=', ' ']).to_string())
-            })
-            .collect();
+        let req = code.split(" --").next().unwrap_or("").trim();
         let req = req.split(';').next().unwrap_or("").trim();
         if req.contains(" @ ") || req.contains("://") {
             continue;
@@ -187,7 +174,6 @@ pub(crate) fn parse_requirements(text: &str) -> Requirements {
             specifier: spec,
             line: u32::try_from(start + 1).unwrap_or(u32::MAX),
             via: Vec::new(),
-            hashes,
         });
         last = Some(out.requirements.len() - 1);
     }

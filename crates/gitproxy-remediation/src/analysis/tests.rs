@@ -368,9 +368,10 @@ urllib3 @ https://example.invalid/urllib3.whl
         .all(|d| d.name != "urllib3" && d.name != "x"));
     let parsed = pypi::parse_requirements(base);
     assert_eq!(
-        parsed.requirements[0].hashes,
-        ["sha256:aaaa", "sha256:bbbb"]
+        parsed.requirements[0].line, 2,
+        "hash continuation lines belong to flask"
     );
+    assert_eq!(parsed.includes, ["common/extra.txt"]);
 }
 
 #[test]
