@@ -66,6 +66,8 @@ pub const TOLERATED_SPEC_DEFECTS: &[&str] = &[
     "RestCommentThreadDiffAnchor types path/srcPath as objects: responses carry plain strings like clients send",
     "GET pull-requests/{id}/changes is declared as a single RestChange: responses are pages of changes",
     "DELETE branch-utils branches and DELETE pull-requests/{id} take JSON request bodies",
+    "RestInsightReportData.value is typed as an object: values are numbers, strings, booleans or link objects",
+    "RestErrorMessage.context is typed as a string: errors not tied to a field carry context null like the real server",
 ];
 
 /// A running simulator. Dropping it stops the server (and deletes its repositories once idle); prefer

@@ -4,6 +4,7 @@ mod binary;
 mod branches;
 mod builds;
 mod comments;
+mod conformance;
 mod faults;
 mod files;
 mod git;
