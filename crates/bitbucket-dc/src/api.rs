@@ -5,7 +5,7 @@
 //! | server, identity | [`ServerApi`] | `client.server()`, `client.whoami()` |
 //! | users | [`UsersApi`] | `client.users()` |
 //! | repository search / permission checks | [`RepositoriesApi`] | `client.repositories()` |
-//! | projects | [`ProjectApi`] | `client.project(key)` |
+//! | projects | [`ProjectApi`] | `client.projects(&search)`, `client.project(key)` |
 //! | one repository, default branch, clone URL | [`RepoApi`] | `client.repo(key, slug)` |
 //! | branches | [`BranchesApi`] | `repo.branches()` |
 //! | files | [`FilesApi`] | `repo.files()` |
@@ -41,6 +41,8 @@ pub use server::{RepositoriesApi, ServerApi, UsersApi};
 
 use crate::client::Client;
 use crate::encode::segment;
+use crate::models::{Project, ProjectSearch};
+use crate::page::{Page, Paged};
 
 /// `/rest/api/latest`.
 pub(crate) const API: &str = "/rest/api/latest";
@@ -59,6 +61,17 @@ impl Client {
     /// Repository search across projects (permission checks).
     pub fn repositories(&self) -> RepositoriesApi {
         RepositoriesApi::new(self.clone())
+    }
+
+    /// `GET /rest/api/latest/projects?name=&permission=` (paged): projects visible to the
+    /// credential.
+    pub fn projects(&self, search: &ProjectSearch) -> Paged<Project> {
+        Paged::new(
+            self.clone(),
+            format!("{API}/projects"),
+            search.to_query(),
+            Page::<Project>::decode,
+        )
     }
 
     /// One project.

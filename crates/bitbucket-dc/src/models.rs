@@ -33,7 +33,7 @@ pub use insights::{
     Annotation, AnnotationSeverity, AnnotationType, InsightReport, NewAnnotation, NewInsightReport,
     ReportData, ReportDataType, ReportResult,
 };
-pub use project::{Project, ProjectType};
+pub use project::{Project, ProjectSearch, ProjectType};
 pub use pull_request::{
     MergeOptions, MergeOutcome, MergeVeto, Mergeability, NewPullRequest, Participant,
     ParticipantRole, ParticipantStatus, PullRequest, PullRequestDirection, PullRequestOrder,

@@ -50,6 +50,14 @@ impl BuildsApi {
             .await
     }
 
+    /// `DELETE …/commits/{sha}/builds?key=` (204; needs REPO_ADMIN).
+    pub async fn delete(&self, sha: &str, key: &str) -> Result<(), Error> {
+        self.repo
+            .client
+            .no_content(Req::delete(self.path(sha)).query("key", key))
+            .await
+    }
+
     fn path(&self, sha: &str) -> String {
         format!("{}/commits/{}/builds", self.repo.path, segment(sha))
     }

@@ -61,6 +61,30 @@ impl CommitsApi {
         )
     }
 
+    /// `GET …/commits/{sha}/changes` (paged): the files a commit changed.
+    pub fn changes(&self, sha: &str) -> Paged<Change> {
+        Paged::new(
+            self.repo.client.clone(),
+            format!("{}/commits/{}/changes", self.repo.path, segment(sha)),
+            Vec::new(),
+            Page::<Change>::decode,
+        )
+    }
+
+    /// `GET …/compare/commits?from=&to=`: commits reachable from `from` but not from `to`
+    /// (refs or SHAs), paged.
+    pub fn compare_commits(&self, from: &str, to: &str) -> Paged<Commit> {
+        Paged::new(
+            self.repo.client.clone(),
+            format!("{}/compare/commits", self.repo.path),
+            vec![
+                ("from".to_owned(), from.to_owned()),
+                ("to".to_owned(), to.to_owned()),
+            ],
+            Page::<Commit>::decode,
+        )
+    }
+
     /// `GET …/compare/changes?from=&to=`: paths changed on `from` relative to `to` (refs or
     /// SHAs), paged.
     pub fn compare_changes(&self, from: &str, to: &str) -> Paged<Change> {

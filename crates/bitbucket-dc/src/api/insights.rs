@@ -7,6 +7,7 @@ use crate::client::Req;
 use crate::encode::segment;
 use crate::error::Error;
 use crate::models::{Annotation, InsightReport, NewAnnotation, NewInsightReport};
+use crate::page::{Page, Paged};
 
 /// Code Insights reports and annotations (`/rest/insights/latest/…/commits/{sha}/reports`).
 ///
@@ -82,6 +83,37 @@ impl InsightsApi {
         let body = serde_json::json!({ "annotations": annotations });
         let req = Req::post(format!("{}/annotations", self.report_path(sha, key))).json(&body)?;
         self.repo.client.no_content(req).await
+    }
+
+    /// `PUT …/reports/{key}/annotations/{externalId}` (204): creates or replaces one annotation.
+    pub async fn put_annotation(
+        &self,
+        sha: &str,
+        key: &str,
+        external_id: &str,
+        annotation: &NewAnnotation,
+    ) -> Result<(), Error> {
+        let req = Req::put(format!(
+            "{}/annotations/{}",
+            self.report_path(sha, key),
+            segment(external_id)
+        ))
+        .json(annotation)?;
+        self.repo.client.no_content(req).await
+    }
+
+    /// `GET …/commits/{sha}/reports` (paged): every report on a commit.
+    pub fn reports(&self, sha: &str) -> Paged<InsightReport> {
+        Paged::new(
+            self.repo.client.clone(),
+            format!(
+                "{}/commits/{}/reports",
+                repo_path("insights", &self.repo.project_key, &self.repo.slug),
+                segment(sha)
+            ),
+            Vec::new(),
+            Page::<InsightReport>::decode,
+        )
     }
 
     /// `GET …/reports/{key}/annotations` (unpaged).

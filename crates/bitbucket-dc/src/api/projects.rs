@@ -8,9 +8,9 @@ use crate::api::{
     PullRequestsApi, API,
 };
 use crate::client::{decode, Client, Req};
-use crate::encode::segment;
+use crate::encode::{branch_ref, segment};
 use crate::error::Error;
-use crate::models::{Branch, MinimalRef, Project, Repository};
+use crate::models::{Branch, MinimalRef, Project, Repository, User};
 use crate::page::{Page, Paged};
 
 /// One project.
@@ -132,6 +132,37 @@ impl RepoApi {
             return Ok(None);
         }
         decode(&method, &path, &raw.body).map(Some)
+    }
+
+    /// `PUT …/default-branch` `{id}` (204; needs REPO_ADMIN). A short name is qualified as
+    /// `refs/heads/…`.
+    pub async fn set_default_branch(&self, branch: &str) -> Result<(), Error> {
+        let req = Req::put(format!("{}/default-branch", self.path))
+            .json(&serde_json::json!({ "id": branch_ref(branch) }))?;
+        self.client.no_content(req).await
+    }
+
+    /// `GET /rest/default-reviewers/latest/…/reviewers`: the users the repository's
+    /// default-reviewer conditions add to a pull request from `source_branch` of repository
+    /// `source_repo_id` into `target_branch` of repository `target_repo_id` (numeric ids).
+    /// Bitbucket does **not** apply default reviewers to pull requests created over REST: pass
+    /// these to [`NewPullRequest::reviewers`](crate::NewPullRequest::reviewers).
+    pub async fn default_reviewers(
+        &self,
+        source_repo_id: i64,
+        target_repo_id: i64,
+        source_branch: &str,
+        target_branch: &str,
+    ) -> Result<Vec<User>, Error> {
+        let req = Req::get(format!(
+            "{}/reviewers",
+            repo_path("default-reviewers", &self.project_key, &self.slug)
+        ))
+        .query("sourceRepoId", source_repo_id.to_string())
+        .query("targetRepoId", target_repo_id.to_string())
+        .query("sourceRefId", branch_ref(source_branch))
+        .query("targetRefId", branch_ref(target_branch));
+        self.client.json(req).await
     }
 
     /// The HTTP(S) clone URL, fetched with [`get`](Self::get); see

@@ -3,10 +3,11 @@
 
 use crate::api::{CommentsApi, RepoApi};
 use crate::client::Req;
+use crate::encode::segment;
 use crate::error::Error;
 use crate::models::{
-    Activity, MergeOptions, Mergeability, NewPullRequest, Participant, PullRequest,
-    PullRequestQuery, PullRequestUpdate,
+    Activity, Change, Commit, MergeOptions, Mergeability, NewPullRequest, Participant,
+    ParticipantStatus, PullRequest, PullRequestQuery, PullRequestUpdate,
 };
 use crate::page::{Page, Paged};
 
@@ -164,6 +165,63 @@ impl PullRequestApi {
             format!("{}/participants", self.path),
             Vec::new(),
             Page::<Participant>::decode,
+        )
+    }
+
+    /// `DELETE …/pull-requests/{id}` with the JSON body `{version}` (204).
+    pub async fn delete(&self, version: i64) -> Result<(), Error> {
+        let req =
+            Req::delete(self.path.clone()).json(&serde_json::json!({ "version": version }))?;
+        self.repo.client.no_content(req).await
+    }
+
+    /// `POST …/participants` `{user:{name}, role:"REVIEWER"}`: adds a reviewer by user name.
+    pub async fn add_reviewer(&self, user_name: &str) -> Result<Participant, Error> {
+        let body = serde_json::json!({"user": {"name": user_name}, "role": "REVIEWER"});
+        let req = Req::post(format!("{}/participants", self.path)).json(&body)?;
+        self.repo.client.json(req).await
+    }
+
+    /// `PUT …/participants/{userSlug}` `{status, lastReviewedCommit?}`: sets the caller's own
+    /// review status (approve, needs work, unapprove); the author cannot review.
+    pub async fn set_review_status(
+        &self,
+        user_slug: &str,
+        status: ParticipantStatus,
+        last_reviewed_commit: Option<&str>,
+    ) -> Result<Participant, Error> {
+        let mut body = serde_json::json!({ "status": status });
+        if let Some(commit) = last_reviewed_commit {
+            body["lastReviewedCommit"] = serde_json::json!(commit);
+        }
+        let req =
+            Req::put(format!("{}/participants/{}", self.path, segment(user_slug))).json(&body)?;
+        self.repo.client.json(req).await
+    }
+
+    /// `DELETE …/participants/{userSlug}` (204): removes a reviewer or participant.
+    pub async fn remove_participant(&self, user_slug: &str) -> Result<(), Error> {
+        let req = Req::delete(format!("{}/participants/{}", self.path, segment(user_slug)));
+        self.repo.client.no_content(req).await
+    }
+
+    /// `GET …/commits` (paged): the commits the pull request would merge.
+    pub fn commits(&self) -> Paged<Commit> {
+        Paged::new(
+            self.repo.client.clone(),
+            format!("{}/commits", self.path),
+            Vec::new(),
+            Page::<Commit>::decode,
+        )
+    }
+
+    /// `GET …/changes` (paged): the files the pull request changes.
+    pub fn changes(&self) -> Paged<Change> {
+        Paged::new(
+            self.repo.client.clone(),
+            format!("{}/changes", self.path),
+            Vec::new(),
+            Page::<Change>::decode,
         )
     }
 

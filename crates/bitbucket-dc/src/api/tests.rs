@@ -794,3 +794,177 @@ async fn escape_hatch_get_json() {
     );
     assert_eq!(request.query.as_deref(), Some("x=a%20b"));
 }
+
+#[tokio::test]
+async fn participants_pr_delete_and_pr_diffs() {
+    let server = TestServer::start().await;
+    server
+        .push(Canned::json(200, json!({"user": {"name": "carol", "slug": "carol"}, "role": "REVIEWER"})))
+        .push(Canned::json(200, json!({"user": {"slug": "carol"}, "role": "REVIEWER", "approved": true, "status": "APPROVED"})))
+        .push(Canned::status(204))
+        .push(last_page(json!([{"id": SHA}])))
+        .push(last_page(json!([{"path": {"toString": "pom.xml"}, "type": "MODIFY"}])))
+        .push(Canned::status(204));
+    let pr = server.client().repo("PROJ", "app").pull_request(7);
+    let added = pr.add_reviewer("carol").await.unwrap();
+    assert_eq!(added.role, ParticipantRole::Reviewer);
+    let approved = pr
+        .set_review_status("carol", ParticipantStatus::Approved, Some(SHA))
+        .await
+        .unwrap();
+    assert!(approved.approved);
+    pr.remove_participant("carol").await.unwrap();
+    assert_eq!(pr.commits().collect_all().await.unwrap()[0].id, SHA);
+    assert_eq!(
+        pr.changes().collect_all().await.unwrap()[0]
+            .path
+            .as_string(),
+        "pom.xml"
+    );
+    pr.delete(3).await.unwrap();
+
+    let requests = server.requests();
+    let base = "/rest/api/latest/projects/PROJ/repos/app/pull-requests/7";
+    assert_eq!(requests[0].method, Method::POST);
+    assert_eq!(requests[0].path, format!("{base}/participants"));
+    assert_eq!(
+        requests[0].json(),
+        json!({"user": {"name": "carol"}, "role": "REVIEWER"})
+    );
+    assert_eq!(requests[1].method, Method::PUT);
+    assert_eq!(requests[1].path, format!("{base}/participants/carol"));
+    assert_eq!(
+        requests[1].json(),
+        json!({"status": "APPROVED", "lastReviewedCommit": SHA})
+    );
+    assert_eq!(requests[2].method, Method::DELETE);
+    assert_eq!(requests[2].path, format!("{base}/participants/carol"));
+    assert_eq!(requests[3].path, format!("{base}/commits"));
+    assert_eq!(requests[4].path, format!("{base}/changes"));
+    assert_eq!(requests[5].method, Method::DELETE);
+    assert_eq!(requests[5].path, base);
+    assert_eq!(requests[5].json(), json!({"version": 3}));
+}
+
+#[tokio::test]
+async fn projects_default_branch_reviewers_commit_changes_and_more() {
+    let server = TestServer::start().await;
+    server
+        .push(last_page(json!([{"key": "PROJ"}])))
+        .push(Canned::status(204))
+        .push(Canned::json(
+            200,
+            json!([{"name": "alice", "slug": "alice"}]),
+        ))
+        .push(last_page(
+            json!([{"path": {"toString": "a"}, "type": "ADD"}]),
+        ))
+        .push(last_page(json!([{"id": SHA}])))
+        .push(Canned::status(204))
+        .push(last_page(
+            json!([{"key": "com.example.vulns", "title": "Vulns"}]),
+        ))
+        .push(Canned::status(204));
+    let client = server.client();
+    let projects = client
+        .projects(
+            &ProjectSearch::new()
+                .name("Proj")
+                .permission(Permission::ProjectWrite),
+        )
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(projects[0].key, "PROJ");
+    let repo = client.repo("PROJ", "app");
+    repo.set_default_branch("develop").await.unwrap();
+    let reviewers = repo
+        .default_reviewers(11, 12, "fix/#1", "main")
+        .await
+        .unwrap();
+    assert_eq!(reviewers[0].name, "alice");
+    repo.commits().changes(SHA).collect_all().await.unwrap();
+    repo.commits()
+        .compare_commits("refs/heads/fix", "refs/heads/main")
+        .collect_all()
+        .await
+        .unwrap();
+    repo.builds().delete(SHA, "ci/unit").await.unwrap();
+    let reports = repo.insights().reports(SHA).collect_all().await.unwrap();
+    assert_eq!(reports[0].key, "com.example.vulns");
+    repo.insights()
+        .put_annotation(
+            SHA,
+            "com.example.vulns",
+            "cve/1",
+            &NewAnnotation::new("CVE", AnnotationSeverity::Low),
+        )
+        .await
+        .unwrap();
+
+    let requests = server.requests();
+    assert_eq!(requests[0].path, "/rest/api/latest/projects");
+    assert_eq!(requests[0].query_value("name").as_deref(), Some("Proj"));
+    assert_eq!(
+        requests[0].query_value("permission").as_deref(),
+        Some("PROJECT_WRITE")
+    );
+    assert_eq!(requests[1].method, Method::PUT);
+    assert_eq!(
+        requests[1].path,
+        "/rest/api/latest/projects/PROJ/repos/app/default-branch"
+    );
+    assert_eq!(requests[1].json(), json!({"id": "refs/heads/develop"}));
+    assert_eq!(
+        requests[2].path,
+        "/rest/default-reviewers/latest/projects/PROJ/repos/app/reviewers"
+    );
+    assert_eq!(
+        requests[2].query_value("sourceRepoId").as_deref(),
+        Some("11")
+    );
+    assert_eq!(
+        requests[2].query_value("targetRepoId").as_deref(),
+        Some("12")
+    );
+    assert_eq!(
+        requests[2].query_value("sourceRefId").as_deref(),
+        Some("refs/heads/fix/#1")
+    );
+    assert!(requests[2]
+        .query
+        .as_deref()
+        .unwrap()
+        .contains("sourceRefId=refs%2Fheads%2Ffix%2F%231"));
+    assert_eq!(
+        requests[2].query_value("targetRefId").as_deref(),
+        Some("refs/heads/main")
+    );
+    assert_eq!(
+        requests[3].path,
+        format!("/rest/api/latest/projects/PROJ/repos/app/commits/{SHA}/changes")
+    );
+    assert_eq!(
+        requests[4].path,
+        "/rest/api/latest/projects/PROJ/repos/app/compare/commits"
+    );
+    assert_eq!(
+        requests[4].query_value("from").as_deref(),
+        Some("refs/heads/fix")
+    );
+    assert_eq!(requests[5].method, Method::DELETE);
+    assert_eq!(requests[5].query_value("key").as_deref(), Some("ci/unit"));
+    assert_eq!(
+        requests[6].path,
+        format!("/rest/insights/latest/projects/PROJ/repos/app/commits/{SHA}/reports")
+    );
+    assert_eq!(requests[7].method, Method::PUT);
+    assert_eq!(
+        requests[7].path,
+        format!("/rest/insights/latest/projects/PROJ/repos/app/commits/{SHA}/reports/com.example.vulns/annotations/cve%2F1")
+    );
+    assert_eq!(
+        requests[7].json(),
+        json!({"message": "CVE", "severity": "LOW"})
+    );
+}

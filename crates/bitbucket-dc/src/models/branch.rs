@@ -30,7 +30,7 @@ pub struct MinimalRef {
 
 /// `RestBranch`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(from = "BranchWire", rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Branch {
     /// Full ref id, e.g. `refs/heads/main`.
@@ -42,9 +42,38 @@ pub struct Branch {
     pub ref_type: RefType,
     /// The commit the branch points at.
     pub latest_commit: Option<String>,
-    /// Whether this is the repository's default branch.
-    #[serde(rename = "default")]
+    /// Whether this is the repository's default branch (the specification's `default`; real
+    /// servers send `isDefault`: either is read).
+    #[serde(rename = "isDefault")]
     pub is_default: bool,
+}
+
+/// The wire form of [`Branch`]: both spellings of the default flag, so an answer carrying
+/// both does not fail as a duplicate field.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct BranchWire {
+    id: String,
+    display_id: String,
+    #[serde(rename = "type")]
+    ref_type: RefType,
+    latest_commit: Option<String>,
+    latest_changeset: Option<String>,
+    #[serde(rename = "default")]
+    default_flag: Option<bool>,
+    is_default: Option<bool>,
+}
+
+impl From<BranchWire> for Branch {
+    fn from(wire: BranchWire) -> Self {
+        Branch {
+            id: wire.id,
+            display_id: wire.display_id,
+            ref_type: wire.ref_type,
+            latest_commit: wire.latest_commit.or(wire.latest_changeset),
+            is_default: wire.is_default.or(wire.default_flag).unwrap_or(false),
+        }
+    }
 }
 
 string_enum! {

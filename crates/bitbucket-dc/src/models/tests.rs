@@ -515,3 +515,28 @@ fn file_edit_debug_hides_content() {
     assert!(debug.contains("content_len: 20"), "{debug}");
     assert!(!debug.contains("super secret"), "{debug}");
 }
+
+#[test]
+fn branch_default_flag_in_either_spelling() {
+    let both: Branch = serde_json::from_value(json!({
+        "id": "refs/heads/main", "displayId": "main", "type": "BRANCH",
+        "latestCommit": "abc", "latestChangeset": "abc", "isDefault": true, "default": true
+    }))
+    .unwrap();
+    assert!(both.is_default);
+    assert_eq!(both.latest_commit.as_deref(), Some("abc"));
+    let spec: Branch =
+        serde_json::from_value(json!({"id": "refs/heads/main", "default": true})).unwrap();
+    assert!(spec.is_default);
+    let real: Branch = serde_json::from_value(
+        json!({"id": "refs/heads/x", "isDefault": false, "latestChangeset": "def"}),
+    )
+    .unwrap();
+    assert!(!real.is_default);
+    assert_eq!(real.latest_commit.as_deref(), Some("def"));
+    assert!(
+        !serde_json::from_value::<Branch>(json!({}))
+            .unwrap()
+            .is_default
+    );
+}
