@@ -13,7 +13,7 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::client::legacy::{Builder as LegacyBuilder, Client as LegacyClient};
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tracing::Instrument as _;
@@ -337,7 +337,9 @@ impl ClientBuilder {
         })?;
 
         let mut legacy = LegacyClient::builder(TokioExecutor::new());
-        legacy.pool_idle_timeout(Duration::from_secs(60));
+        legacy
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_timer(TokioTimer::new());
         let transport: Box<dyn Transport> = match (self.connector, self.tls_config) {
             (Some(factory), _) => factory(&legacy),
             (None, Some(mut tls)) => {
