@@ -281,7 +281,10 @@ impl LoggedRequest {
     }
 }
 
-/// Every request the simulator answered, in order; cheap to clone.
+/// The log keeps at most this many entries, dropping the oldest (benchmarks send many requests).
+const MAX_LOG_ENTRIES: usize = 100_000;
+
+/// Every request the simulator answered, in order (the newest 100,000); cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct RequestLog {
     inner: Arc<Mutex<Vec<LoggedRequest>>>,
@@ -299,10 +302,11 @@ impl RequestLog {
     }
 
     pub(crate) fn push(&self, entry: LoggedRequest) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(entry);
+        let mut entries = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_LOG_ENTRIES {
+            entries.drain(..MAX_LOG_ENTRIES / 10);
+        }
+        entries.push(entry);
     }
 }
 

@@ -469,7 +469,8 @@ impl Simulator {
         Some(render::pull_request(&state, pr, None, &self.shared.links))
     }
 
-    /// Declines an open pull request as `user` (at its current version).
+    /// Declines an open pull request as `user` (at its current version). Like every runtime handle this is a
+    /// test lever: it skips permission checks but keeps the state machine (declining a closed one fails).
     pub fn decline_pull_request(
         &self,
         project: &str,
@@ -481,10 +482,18 @@ impl Simulator {
         let key = self.pr_key(project, repo, id)?;
         let mut state = self.shared.state();
         let version = state.pull_requests.get(&key).map(|pr| pr.version);
-        ops::decline(&mut state, key, user, version, &self.shared.links, None).map_err(rejected)
+        ops::decline(
+            &mut state,
+            key,
+            (user, Level::Admin),
+            version,
+            &self.shared.links,
+            None,
+        )
+        .map_err(rejected)
     }
 
-    /// Reopens a declined pull request as `user`.
+    /// Reopens a declined pull request as `user` (permission checks skipped, state machine kept).
     pub fn reopen_pull_request(
         &self,
         project: &str,
@@ -496,7 +505,14 @@ impl Simulator {
         let key = self.pr_key(project, repo, id)?;
         let mut state = self.shared.state();
         let version = state.pull_requests.get(&key).map(|pr| pr.version);
-        ops::reopen(&mut state, key, user, version, &self.shared.links).map_err(rejected)
+        ops::reopen(
+            &mut state,
+            key,
+            (user, Level::Admin),
+            version,
+            &self.shared.links,
+        )
+        .map_err(rejected)
     }
 
     /// Merges an open pull request as `user` with a real merge commit.

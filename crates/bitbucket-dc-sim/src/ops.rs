@@ -577,24 +577,19 @@ fn illegal_state(id: u64, state: PrState, action: &str) -> ApiError {
     )
 }
 
-/// Whether `user` may act on a pull request as author or with REPO_WRITE.
-fn may_modify(state: &State, key: (u64, u64), user: &str) -> bool {
-    let Some(pr) = state.pull_requests.get(&key) else {
-        return false;
-    };
-    if pr.author == user {
-        return true;
-    }
+/// Whether `user` (holding `level` on the repository) may act on a pull request: its author, or REPO_WRITE.
+fn may_modify(state: &State, key: (u64, u64), user: &str, level: crate::state::Level) -> bool {
     state
-        .repo(key.0)
-        .is_some_and(|repo| state.user_has(user, repo, crate::state::Level::Write))
+        .pull_requests
+        .get(&key)
+        .is_some_and(|pr| pr.author == user || level >= crate::state::Level::Write)
 }
 
 /// Declines an open pull request.
 pub(crate) fn decline(
     state: &mut State,
     key: (u64, u64),
-    user: &str,
+    (user, level): (&str, crate::state::Level),
     version: Option<i64>,
     links: &crate::render::Links,
     comment: Option<&str>,
@@ -603,7 +598,7 @@ pub(crate) fn decline(
         .pull_requests
         .get(&key)
         .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    if !may_modify(state, key, user) {
+    if !may_modify(state, key, user, level) {
         return Err(ApiError::unauthorised());
     }
     if pr.state != PrState::Open {
@@ -637,7 +632,7 @@ pub(crate) fn decline(
 pub(crate) fn reopen(
     state: &mut State,
     key: (u64, u64),
-    user: &str,
+    (user, level): (&str, crate::state::Level),
     version: Option<i64>,
     links: &crate::render::Links,
 ) -> Result<(), ApiError> {
@@ -645,7 +640,7 @@ pub(crate) fn reopen(
         .pull_requests
         .get(&key)
         .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    if !may_modify(state, key, user) {
+    if !may_modify(state, key, user, level) {
         return Err(ApiError::unauthorised());
     }
     if pr.state != PrState::Declined {

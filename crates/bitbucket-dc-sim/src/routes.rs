@@ -259,7 +259,13 @@ fn match_template(template: &str, segments: &[&str]) -> Option<Vec<(&'static str
 }
 
 /// Finds the route for a path below `/rest` (e.g. `/api/1.0/projects/KEY`).
+/// `HEAD` is answered like `GET` (hyper sends no body), as Jersey does.
 pub(crate) fn find(method: &Method, rest_path: &str) -> Match {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     let trimmed = rest_path.trim_start_matches('/');
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
     let segments: Vec<&str> = trimmed.split('/').collect();

@@ -620,7 +620,7 @@ pub(crate) fn decline(ctx: &Ctx) -> ApiResult {
     crate::ops::decline(
         &mut state,
         key,
-        &user,
+        (&user, repo.level),
         version,
         &ctx.shared.links,
         body.comment.as_deref(),
@@ -634,7 +634,13 @@ pub(crate) fn reopen(ctx: &Ctx) -> ApiResult {
     let key = pr_key(ctx, &repo)?;
     let (version, _) = version_of(ctx)?;
     let mut state = ctx.state();
-    crate::ops::reopen(&mut state, key, &user, version, &ctx.shared.links)?;
+    crate::ops::reopen(
+        &mut state,
+        key,
+        (&user, repo.level),
+        version,
+        &ctx.shared.links,
+    )?;
     ok(&render_pr(ctx, &state, key))
 }
 

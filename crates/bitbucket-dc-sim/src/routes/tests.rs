@@ -62,6 +62,14 @@ fn path_parameters_capture_the_rest_percent_decoded() {
 }
 
 #[test]
+fn head_is_answered_like_get() {
+    assert_eq!(
+        found(Method::HEAD, "/api/1.0/projects/P/repos/r/browse/README.md").handler,
+        H::Browse
+    );
+}
+
+#[test]
 fn literal_segments_win_and_refs_with_slashes_do_not_route() {
     assert_eq!(
         found(Method::POST, "/build-status/1.0/commits/stats").handler,

@@ -89,6 +89,17 @@ async fn raw_browse_and_files_read_the_repository() {
             ("README.md", "FILE")
         ]
     );
+    let head = call(Method::HEAD, &repo_path("service", "browse/README.md"))
+        .bearer(BOB)
+        .send(&sim)
+        .await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    let head_missing = call(Method::HEAD, &repo_path("service", "browse/nope"))
+        .bearer(BOB)
+        .send(&sim)
+        .await;
+    assert_eq!(head_missing.status, 404);
     let kind = get(&repo_path("service", "browse/src?type=true"))
         .bearer(BOB)
         .send(&sim)
