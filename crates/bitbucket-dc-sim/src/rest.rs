@@ -327,7 +327,6 @@ pub(crate) struct RepoRef {
 }
 
 /// Everything a REST handler gets.
-#[derive(Debug)]
 pub(crate) struct Ctx {
     pub(crate) shared: Arc<Shared>,
     pub(crate) caller: Option<Caller>,
@@ -335,6 +334,18 @@ pub(crate) struct Ctx {
     pub(crate) query: Query,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Headers carry the credential; they stay out of Debug output.
+        f.debug_struct("Ctx")
+            .field("caller", &self.caller)
+            .field("params", &self.params)
+            .field("query", &self.query)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Ctx {

@@ -85,7 +85,7 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct User {
     pub(crate) id: u64,
     pub(crate) name: String,
@@ -95,6 +95,19 @@ pub(crate) struct User {
     pub(crate) password: Option<String>,
     pub(crate) active: bool,
     pub(crate) admin: bool,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("active", &self.active)
+            .field("admin", &self.admin)
+            .finish()
+    }
 }
 
 /// What an access token is worth.
@@ -268,7 +281,7 @@ pub(crate) struct Report {
 }
 
 /// Everything the simulator knows, guarded by one mutex that is never held across an await.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct State {
     pub(crate) users: BTreeMap<String, User>,
     pub(crate) tokens: HashMap<String, Token>,
@@ -287,6 +300,20 @@ pub(crate) struct State {
     pub(crate) next_repo_id: u64,
     pub(crate) next_comment_id: u64,
     pub(crate) next_activity_id: u64,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are the keys of `tokens`, so only counts are shown.
+        f.debug_struct("State")
+            .field("users", &self.users.len())
+            .field("tokens", &format_args!("<{} redacted>", self.tokens.len()))
+            .field("projects", &self.projects.len())
+            .field("repos", &self.repos.len())
+            .field("pull_requests", &self.pull_requests.len())
+            .field("comments", &self.comments.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The authenticated principal of one request.

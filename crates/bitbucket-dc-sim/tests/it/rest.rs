@@ -415,6 +415,16 @@ async fn xsrf_check_refuses_form_and_bodiless_mutations_without_the_header() {
 }
 
 #[tokio::test]
+async fn debug_output_never_shows_secrets() {
+    let sim = start().await;
+    let text = format!("{sim:?}");
+    for secret in [ALICE, BOB, "alice-pw", "admin-token"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    assert!(text.contains("redacted"));
+}
+
+#[tokio::test]
 async fn context_path_prefixes_every_url() {
     let sim = crate::support::seed()
         .context_path("/bitbucket")
