@@ -532,7 +532,7 @@ impl Simulator {
             .pull_requests
             .get(&key)
             .map(|pr| pr.version);
-        ops::merge(&self.shared, &found, id, user, version, None)
+        ops::merge(&self.shared, &found, id, user, version, None, None)
             .await
             .map_err(rejected)
     }

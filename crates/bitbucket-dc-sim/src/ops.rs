@@ -760,6 +760,7 @@ pub(crate) async fn merge(
     user: &str,
     version: Option<i64>,
     message: Option<String>,
+    strategy: Option<&str>,
 ) -> Result<(), ApiError> {
     let key = (repo.id, pr_id);
     let path = ensure_git(shared, repo.id).await?;
@@ -793,24 +794,34 @@ pub(crate) async fn merge(
             "The target branch no longer exists.",
         ));
     };
-    let tree = match shared.git.merge_tree(&path, &to_tip, &from_commit).await? {
-        MergeOutcome::Clean { tree } => tree,
-        MergeOutcome::Conflicted { paths } => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                exc::PR_MERGE_VETOED,
-                "Merging the pull request has been vetoed.",
-            )
-            .field("conflicted", json!(true))
-            .field(
-                "vetoes",
-                json!([{
-                    "summaryMessage": "The pull request has conflicts",
-                    "detailedMessage": format!("Resolve the conflicts in {} before merging.", paths.join(", ")),
-                }]),
-            ))
-        }
-    };
+    let strategy = strategy
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| "no-ff".to_owned());
+    if !matches!(
+        strategy.as_str(),
+        "no-ff" | "ff" | "ff-only" | "squash" | "squash-ff-only"
+    ) {
+        return Err(ApiError::validation(
+            "strategyId",
+            format!("The merge strategy \"{strategy}\" is not enabled for this repository; use no-ff, ff, ff-only, squash or squash-ff-only."),
+        ));
+    }
+    let fast_forward = shared.git.is_ancestor(&path, &to_tip, &from_commit).await?;
+    if strategy.ends_with("ff-only") && !fast_forward {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            exc::PR_MERGE_VETOED,
+            "Merging the pull request has been vetoed.",
+        )
+        .field("conflicted", json!(false))
+        .field(
+            "vetoes",
+            json!([{
+                "summaryMessage": "Fast-forward is not possible",
+                "detailedMessage": format!("{} is not based on the tip of {}; rebase it first.", display_ref(&from_ref), display_ref(&to_ref)),
+            }]),
+        ));
+    }
     let header = format!(
         "Merge pull request #{pr_id} in {}/{} from {} to {}",
         repo.key,
@@ -822,16 +833,37 @@ pub(crate) async fn merge(
         .filter(|m| !m.trim().is_empty())
         .unwrap_or_else(|| format!("* commit '{from_commit}':\n  {title}"));
     let signature = signature(&shared.state(), user);
-    let merge_commit = shared
-        .git
-        .commit_tree(
-            &path,
-            &tree,
-            &[&to_tip, &from_commit],
-            &format!("{header}\n\n{body}\n"),
-            &signature,
-        )
-        .await?;
+    let merge_commit = if fast_forward && (strategy == "ff" || strategy == "ff-only") {
+        from_commit.clone()
+    } else {
+        let tree = match shared.git.merge_tree(&path, &to_tip, &from_commit).await? {
+            MergeOutcome::Clean { tree } => tree,
+            MergeOutcome::Conflicted { paths } => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    exc::PR_MERGE_VETOED,
+                    "Merging the pull request has been vetoed.",
+                )
+                .field("conflicted", json!(true))
+                .field(
+                    "vetoes",
+                    json!([{
+                        "summaryMessage": "The pull request has conflicts",
+                        "detailedMessage": format!("Resolve the conflicts in {} before merging.", paths.join(", ")),
+                    }]),
+                ))
+            }
+        };
+        let (parents, text): (Vec<&str>, String) = if strategy.starts_with("squash") {
+            (vec![&to_tip], format!("{title}\n\n{body}\n"))
+        } else {
+            (vec![&to_tip, &from_commit], format!("{header}\n\n{body}\n"))
+        };
+        shared
+            .git
+            .commit_tree(&path, &tree, &parents, &text, &signature)
+            .await?
+    };
     if !shared
         .git
         .update_ref(&path, &to_ref, &merge_commit, Some(&to_tip))

@@ -85,6 +85,7 @@ pub(crate) enum H {
     AnnotationPut,
     CommitAnnotations,
     DefaultReviewers,
+    PrSettings,
 }
 
 /// A template below one repository.
@@ -117,6 +118,7 @@ routes! {
     "PUT" r!("/default-branch") => SetDefaultBranch,
     "GET" r!("/branches/default") => LegacyDefaultBranch,
     "PUT" r!("/branches/default") => SetDefaultBranch,
+    "GET" r!("/settings/pull-requests") => PrSettings,
     "GET" r!("/branches") => Branches,
     "POST" r!("/branches") => CreateBranchCore,
     "POST" "/branch-utils/latest/projects/{projectKey}/repos/{repositorySlug}/branches" => CreateBranch,
@@ -361,6 +363,7 @@ pub(crate) async fn call(handler: H, ctx: Ctx) -> ApiResult {
         AnnotationPut => insights::put_annotation(&ctx),
         CommitAnnotations => insights::commit_annotations(&ctx),
         DefaultReviewers => repos::default_reviewers(&ctx),
+        PrSettings => repos::pull_request_settings(&ctx),
     }
 }
 

@@ -575,6 +575,8 @@ struct VersionIn {
     version: Option<i64>,
     comment: Option<String>,
     message: Option<String>,
+    #[serde(rename = "strategyId")]
+    strategy_id: Option<String>,
 }
 
 /// `?version=` wins over a body `version`.
@@ -680,7 +682,16 @@ pub(crate) async fn merge(ctx: &Ctx) -> ApiResult {
     let repo = ctx.writable_repo(Level::Write)?;
     let key = pr_key(ctx, &repo)?;
     let (version, body) = version_of(ctx)?;
-    crate::ops::merge(&ctx.shared, &repo, key.1, &user, version, body.message).await?;
+    crate::ops::merge(
+        &ctx.shared,
+        &repo,
+        key.1,
+        &user,
+        version,
+        body.message,
+        body.strategy_id.as_deref(),
+    )
+    .await?;
     let state = ctx.state();
     ok(&render_pr(ctx, &state, key))
 }

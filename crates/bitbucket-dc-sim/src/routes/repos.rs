@@ -115,6 +115,59 @@ pub(crate) async fn set_default_branch(ctx: &Ctx) -> ApiResult {
     no_content()
 }
 
+/// The merge strategies the simulator implements, in Bitbucket's order.
+const STRATEGIES: &[(&str, &str, &str, &str)] = &[
+    (
+        "no-ff",
+        "Merge commit",
+        "--no-ff",
+        "Always create a new merge commit",
+    ),
+    (
+        "ff",
+        "Fast-forward",
+        "--ff",
+        "Fast-forward if possible, otherwise create a new merge commit",
+    ),
+    (
+        "ff-only",
+        "Fast-forward only",
+        "--ff-only",
+        "Only fast-forward; never create a merge commit",
+    ),
+    (
+        "squash",
+        "Squash",
+        "--squash",
+        "Combine all changes into a single commit",
+    ),
+    (
+        "squash-ff-only",
+        "Squash, fast-forward only",
+        "--squash --ff-only",
+        "Combine all changes into a single commit; only when fast-forward is possible",
+    ),
+];
+
+pub(crate) fn pull_request_settings(ctx: &Ctx) -> ApiResult {
+    ctx.repo(Level::Read)?;
+    let strategy = |(id, name, flag, description): &(&str, &str, &str, &str)| json!({"id": id, "name": name, "flag": flag, "description": description, "enabled": true});
+    ok(&json!({
+        "mergeConfig": {
+            "defaultStrategy": strategy(&STRATEGIES[0]),
+            "strategies": STRATEGIES.iter().map(strategy).collect::<Vec<_>>(),
+            "type": "DEFAULT",
+            "commitSummaries": 20,
+        },
+        "requiredAllApprovers": false,
+        "requiredAllTasksComplete": false,
+        "requiredApprovers": {"count": "0", "enabled": false},
+        "requiredApproversDeprecated": 0,
+        "requiredSuccessfulBuilds": {"count": "0", "enabled": false},
+        "requiredSuccessfulBuildsDeprecated": 0,
+    }))
+}
+
 pub(crate) fn default_reviewers(ctx: &Ctx) -> ApiResult {
     ctx.repo(Level::Read)?;
     ok(&json!([]))

@@ -341,6 +341,103 @@ async fn merge_creates_a_real_merge_commit_on_the_target() {
 }
 
 #[tokio::test]
+async fn merge_strategies_fast_forward_and_squash() {
+    let sim = start().await;
+    let settings = get(&repo_path("service", "settings/pull-requests"))
+        .bearer(BOB)
+        .send(&sim)
+        .await
+        .json();
+    assert_eq!(settings["mergeConfig"]["defaultStrategy"]["id"], "no-ff");
+    create(&sim, pr_body("feature", "main")).await;
+    let feature = sim
+        .branch_tip("PRJ", "service", "feature")
+        .expect("feature");
+    let merge = |version: u64, body: Value| {
+        call(
+            Method::POST,
+            &repo_path(
+                "service",
+                &format!("pull-requests/1/merge?version={version}"),
+            ),
+        )
+        .bearer(ALICE)
+        .xsrf()
+        .json(body)
+    };
+    let unknown = merge(0, json!({"strategyId": "octopus"})).send(&sim).await;
+    assert_eq!(unknown.status, 400);
+    let ff = merge(0, json!({"strategyId": "ff-only"})).send(&sim).await;
+    assert_eq!(ff.status, 200, "{}", ff.text());
+    assert_eq!(
+        sim.branch_tip("PRJ", "service", "main"),
+        Some(feature),
+        "fast-forwarded"
+    );
+
+    sim.commit_file("PRJ", "service", "sq", "s.txt", "s\n", "squash me", "alice")
+        .await
+        .expect("commit");
+    sim.commit_file(
+        "PRJ",
+        "service",
+        "main",
+        "m.txt",
+        "m\n",
+        "main moves",
+        "alice",
+    )
+    .await
+    .expect("commit");
+    create(&sim, pr_body("sq", "main")).await;
+    let not_ff = call(
+        Method::POST,
+        &repo_path("service", "pull-requests/2/merge?version=0"),
+    )
+    .bearer(ALICE)
+    .xsrf()
+    .json(json!({"strategyId": "ff-only"}))
+    .send(&sim)
+    .await;
+    assert_eq!(
+        (not_ff.status, not_ff.exception().as_str()),
+        (
+            409,
+            "com.atlassian.bitbucket.pull.PullRequestMergeVetoedException"
+        )
+    );
+    let main_before = sim.branch_tip("PRJ", "service", "main").expect("main");
+    let squashed = call(
+        Method::POST,
+        &repo_path("service", "pull-requests/2/merge?version=0"),
+    )
+    .bearer(ALICE)
+    .xsrf()
+    .json(json!({"strategyId": "squash"}))
+    .send(&sim)
+    .await;
+    assert_eq!(squashed.status, 200, "{}", squashed.text());
+    let tip = sim.branch_tip("PRJ", "service", "main").expect("main");
+    let commit = get(&repo_path("service", &format!("commits/{tip}")))
+        .bearer(BOB)
+        .send(&sim)
+        .await
+        .json();
+    assert_eq!(
+        commit["parents"],
+        json!([{"id": main_before, "displayId": &main_before[..11]}])
+    );
+    assert_eq!(
+        get(&repo_path("service", "raw/s.txt"))
+            .bearer(BOB)
+            .send(&sim)
+            .await
+            .text(),
+        "s\n"
+    );
+}
+
+#[tokio::test]
 async fn conflicting_pull_requests_cannot_merge() {
     let sim = start().await;
     sim.commit_file(
