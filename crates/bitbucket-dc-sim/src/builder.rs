@@ -228,7 +228,7 @@ impl RepoSeed {
         self
     }
 
-    fn has_content(&self) -> bool {
+    pub(crate) fn has_content(&self) -> bool {
         !self.files.is_empty() || !self.branches.is_empty()
     }
 }
@@ -523,106 +523,118 @@ fn build_state(b: &SimulatorBuilder) -> Result<State, SimError> {
             );
         }
     }
-    let add_project = |state: &mut State, seed: &ProjectSeed| -> Result<(), SimError> {
-        if !valid_project_key(&seed.key) {
-            return Err(SimError::InvalidSeed(format!(
-                "project key \"{}\" must be upper-case letters, digits and '_' starting with a letter (or ~user)",
-                seed.key
-            )));
-        }
-        if state.projects.contains_key(&seed.key) {
-            return Err(SimError::InvalidSeed(format!(
-                "project \"{}\" is seeded twice",
-                seed.key
-            )));
-        }
-        state.next_project_id += 1;
-        state.projects.insert(
-            seed.key.clone(),
-            Project {
-                id: state.next_project_id,
-                key: seed.key.clone(),
-                name: seed.name.clone().unwrap_or_else(|| seed.key.clone()),
-                description: seed.description.clone(),
-                public: seed.public,
-            },
-        );
-        Ok(())
-    };
     for seed in &b.projects {
-        add_project(&mut state, seed)?;
+        insert_project(&mut state, seed)?;
     }
     for seed in &b.repos {
-        if !state.projects.contains_key(&seed.project) {
-            add_project(&mut state, &ProjectSeed::new(seed.project.clone()))?;
-        }
-        if !valid_slug(&seed.slug) {
-            return Err(SimError::InvalidSeed(format!(
-                "repository slug \"{}\" must be lower-case letters, digits, '-', '_' or '.'",
-                seed.slug
-            )));
-        }
-        if !crate::ops::valid_branch_name(&seed.default_branch) {
-            return Err(SimError::InvalidSeed(format!(
-                "default branch \"{}\" of {}/{} is not a valid branch name",
-                seed.default_branch, seed.project, seed.slug
-            )));
-        }
-        for (branch, files) in &seed.branches {
-            if !crate::ops::valid_branch_name(branch) {
-                return Err(SimError::InvalidSeed(format!(
-                    "branch \"{branch}\" is not a valid branch name"
-                )));
-            }
-            for (path, _) in files {
-                if !crate::ops::valid_file_path(path) {
-                    return Err(SimError::InvalidSeed(format!(
-                        "file path \"{path}\" is not valid"
-                    )));
-                }
-            }
-        }
-        for (path, _) in &seed.files {
-            if !crate::ops::valid_file_path(path) {
-                return Err(SimError::InvalidSeed(format!(
-                    "file path \"{path}\" is not valid"
-                )));
-            }
-        }
-        let index_key = (seed.project.to_ascii_uppercase(), seed.slug.clone());
-        if state.repo_index.contains_key(&index_key) {
-            return Err(SimError::InvalidSeed(format!(
-                "repository {}/{} is seeded twice",
-                seed.project, seed.slug
-            )));
-        }
-        state.next_repo_id += 1;
-        let id = state.next_repo_id;
-        state.repo_index.insert(index_key, id);
-        state.repos.insert(
-            id,
-            Repo {
-                id,
-                project_key: seed.project.clone(),
-                slug: seed.slug.clone(),
-                name: seed.name.clone().unwrap_or_else(|| seed.slug.clone()),
-                description: seed.description.clone(),
-                default_branch: seed.default_branch.clone(),
-                archived: seed.archived,
-                public: seed.public,
-                forkable: true,
-                path: PathBuf::new(),
-                initialized: false,
-                refs: BTreeMap::new(),
-                write_lock: Arc::new(tokio::sync::Mutex::new(())),
-                next_pr_id: 0,
-            },
-        );
+        insert_repo(&mut state, seed)?;
     }
     for grant in &b.grants {
         apply_grant(&mut state, grant)?;
     }
     Ok(state)
+}
+
+/// Adds a project to the model.
+pub(crate) fn insert_project(state: &mut State, seed: &ProjectSeed) -> Result<(), SimError> {
+    if !valid_project_key(&seed.key) {
+        return Err(SimError::InvalidSeed(format!(
+            "project key \"{}\" must be upper-case letters, digits and '_' starting with a letter (or ~user)",
+            seed.key
+        )));
+    }
+    if state.project(&seed.key).is_some() {
+        return Err(SimError::InvalidSeed(format!(
+            "project \"{}\" is seeded twice",
+            seed.key
+        )));
+    }
+    state.next_project_id += 1;
+    state.projects.insert(
+        seed.key.clone(),
+        Project {
+            id: state.next_project_id,
+            key: seed.key.clone(),
+            name: seed.name.clone().unwrap_or_else(|| seed.key.clone()),
+            description: seed.description.clone(),
+            public: seed.public,
+        },
+    );
+    Ok(())
+}
+
+/// Adds a repository (and its project, when undeclared) to the model; returns its id.
+pub(crate) fn insert_repo(state: &mut State, seed: &RepoSeed) -> Result<u64, SimError> {
+    if state.project(&seed.project).is_none() {
+        insert_project(state, &ProjectSeed::new(seed.project.clone()))?;
+    }
+    let project_key = state
+        .project(&seed.project)
+        .map(|p| p.key.clone())
+        .unwrap_or_else(|| seed.project.clone());
+    if !valid_slug(&seed.slug) {
+        return Err(SimError::InvalidSeed(format!(
+            "repository slug \"{}\" must be lower-case letters, digits, '-', '_' or '.'",
+            seed.slug
+        )));
+    }
+    if !crate::ops::valid_branch_name(&seed.default_branch) {
+        return Err(SimError::InvalidSeed(format!(
+            "default branch \"{}\" of {}/{} is not a valid branch name",
+            seed.default_branch, seed.project, seed.slug
+        )));
+    }
+    for (branch, files) in &seed.branches {
+        if !crate::ops::valid_branch_name(branch) {
+            return Err(SimError::InvalidSeed(format!(
+                "branch \"{branch}\" is not a valid branch name"
+            )));
+        }
+        if let Some((path, _)) = files.iter().find(|(p, _)| !crate::ops::valid_file_path(p)) {
+            return Err(SimError::InvalidSeed(format!(
+                "file path \"{path}\" is not valid"
+            )));
+        }
+    }
+    if let Some((path, _)) = seed
+        .files
+        .iter()
+        .find(|(p, _)| !crate::ops::valid_file_path(p))
+    {
+        return Err(SimError::InvalidSeed(format!(
+            "file path \"{path}\" is not valid"
+        )));
+    }
+    let index_key = (project_key.to_ascii_uppercase(), seed.slug.clone());
+    if state.repo_index.contains_key(&index_key) {
+        return Err(SimError::InvalidSeed(format!(
+            "repository {}/{} is seeded twice",
+            seed.project, seed.slug
+        )));
+    }
+    state.next_repo_id += 1;
+    let id = state.next_repo_id;
+    state.repo_index.insert(index_key, id);
+    state.repos.insert(
+        id,
+        Repo {
+            id,
+            project_key,
+            slug: seed.slug.clone(),
+            name: seed.name.clone().unwrap_or_else(|| seed.slug.clone()),
+            description: seed.description.clone(),
+            default_branch: seed.default_branch.clone(),
+            archived: seed.archived,
+            public: seed.public,
+            forkable: true,
+            path: PathBuf::new(),
+            initialized: false,
+            refs: BTreeMap::new(),
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            next_pr_id: 0,
+        },
+    );
+    Ok(id)
 }
 
 pub(crate) fn apply_grant(state: &mut State, grant: &Grant) -> Result<(), SimError> {
@@ -715,7 +727,7 @@ async fn seed_git(git: &Git, seeds: &[RepoSeed], state: &mut State) -> Result<()
     Ok(())
 }
 
-async fn seed_one(
+pub(crate) async fn seed_one(
     git: &Git,
     path: &std::path::Path,
     seed: &RepoSeed,

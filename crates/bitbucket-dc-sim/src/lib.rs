@@ -179,6 +179,69 @@ impl Simulator {
         ops::ensure_git(&self.shared, found.id).await
     }
 
+    /// Adds a project at runtime.
+    pub fn add_project(&self, project: ProjectSeed) -> Result<(), SimError> {
+        builder::insert_project(&mut self.shared.state(), &project)
+    }
+
+    /// Adds a repository at runtime (its files and branches are written before this returns).
+    pub async fn add_repo(&self, repo: RepoSeed) -> Result<(), SimError> {
+        let (id, path, lock) = {
+            let mut state = self.shared.state();
+            let id = builder::insert_repo(&mut state, &repo)?;
+            let found = state.repo_mut(id).ok_or_else(|| {
+                SimError::NotFound(format!("repository {}/{}", repo.project, repo.slug))
+            })?;
+            found.path =
+                builder::repo_dir(&self.shared.repos_root, &found.project_key, &found.slug);
+            (id, found.path.clone(), found.write_lock.clone())
+        };
+        if !repo.has_content() {
+            return Ok(());
+        }
+        // Hold the write lock so a concurrent first git access waits for the seed.
+        let _guard = lock.lock().await;
+        let refs = builder::seed_one(&self.shared.git, &path, &repo).await?;
+        if let Some(found) = self.shared.state().repo_mut(id) {
+            found.initialized = true;
+            found.refs = refs
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.name,
+                        state::RefTip {
+                            sha: r.sha,
+                            time: r.time,
+                        },
+                    )
+                })
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// Changes a repository's default branch (the branch need not exist yet).
+    pub async fn set_default_branch(
+        &self,
+        project: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<(), SimError> {
+        let found = self.repo_ref(project, repo)?;
+        let short = state::display_ref(branch).to_owned();
+        if !ops::valid_branch_name(&short) {
+            return Err(SimError::Rejected(format!(
+                "\"{branch}\" is not a valid branch name"
+            )));
+        }
+        let path = ops::ensure_git(&self.shared, found.id).await?;
+        self.shared.git.set_head(&path, &short).await?;
+        if let Some(r) = self.shared.state().repo_mut(found.id) {
+            r.default_branch = short;
+        }
+        Ok(())
+    }
+
     /// Adds a user at runtime.
     pub fn add_user(&self, user: UserSeed) -> Result<(), SimError> {
         builder::validate_user(&user)?;

@@ -415,6 +415,55 @@ async fn xsrf_check_refuses_form_and_bodiless_mutations_without_the_header() {
 }
 
 #[tokio::test]
+async fn repositories_and_users_can_be_added_at_runtime() {
+    let sim = start().await;
+    sim.add_user(UserSeed::new("dave").token("dave-token"))
+        .expect("user");
+    sim.add_repo(RepoSeed::new("NEW", "fresh").file("a.txt", "a\n"))
+        .await
+        .expect("repo");
+    sim.grant_repo("dave", "NEW", "fresh", Permission::RepoWrite)
+        .expect("grant");
+    let raw = get("rest/api/1.0/projects/NEW/repos/fresh/raw/a.txt")
+        .bearer("dave-token")
+        .send(&sim)
+        .await;
+    assert_eq!(raw.text(), "a\n");
+    assert!(sim.add_repo(RepoSeed::new("NEW", "fresh")).await.is_err());
+    sim.set_default_branch("NEW", "fresh", "develop")
+        .await
+        .expect("default");
+    let legacy = get("rest/api/1.0/projects/NEW/repos/fresh/branches/default")
+        .bearer("dave-token")
+        .send(&sim)
+        .await;
+    assert_eq!(
+        legacy.status, 404,
+        "the configured default does not exist in a non-empty repository"
+    );
+    sim.set_archived("NEW", "fresh", true).expect("archive");
+    let edit = call(
+        Method::PUT,
+        "rest/api/1.0/projects/NEW/repos/fresh/browse/b.txt",
+    )
+    .bearer("dave-token")
+    .xsrf()
+    .multipart(&[("branch", "main"), ("content", "b")])
+    .send(&sim)
+    .await;
+    assert_eq!(edit.status, 409);
+    sim.revoke_repo("dave", "NEW", "fresh");
+    assert_eq!(
+        get("rest/api/1.0/projects/NEW/repos/fresh")
+            .bearer("dave-token")
+            .send(&sim)
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
 async fn debug_output_never_shows_secrets() {
     let sim = start().await;
     let text = format!("{sim:?}");
