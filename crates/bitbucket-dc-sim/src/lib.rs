@@ -234,12 +234,7 @@ impl Simulator {
                 "\"{branch}\" is not a valid branch name"
             )));
         }
-        let path = ops::ensure_git(&self.shared, found.id).await?;
-        self.shared.git.set_head(&path, &short).await?;
-        if let Some(r) = self.shared.state().repo_mut(found.id) {
-            r.default_branch = short;
-        }
-        Ok(())
+        ops::set_default_branch(&self.shared, found.id, &short).await
     }
 
     /// Adds a user at runtime.

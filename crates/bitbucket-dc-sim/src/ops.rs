@@ -44,6 +44,26 @@ pub(crate) async fn ensure_git(shared: &Shared, repo_id: u64) -> Result<PathBuf,
     Ok(path)
 }
 
+/// Points HEAD (and the configured default) at `branch`, under the repository's write lock.
+pub(crate) async fn set_default_branch(
+    shared: &Shared,
+    repo_id: u64,
+    branch: &str,
+) -> Result<(), SimError> {
+    let path = ensure_git(shared, repo_id).await?;
+    let lock = shared
+        .state()
+        .repo(repo_id)
+        .map(|r| r.write_lock.clone())
+        .ok_or_else(|| SimError::NotFound(format!("repository {repo_id}")))?;
+    let _guard = lock.lock().await;
+    shared.git.set_head(&path, branch).await?;
+    if let Some(repo) = shared.state().repo_mut(repo_id) {
+        repo.default_branch = branch.to_owned();
+    }
+    Ok(())
+}
+
 /// The signature of a simulator user (display name and e-mail) at the current time.
 pub(crate) fn signature(state: &State, user: &str) -> Signature {
     let (name, email) = state

@@ -366,7 +366,11 @@ pub(crate) fn needs_xsrf_check(method: &Method, headers: &HeaderMap, body: &[u8]
     let has_token = headers
         .get("x-atlassian-token")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("no-check"));
+        .is_some_and(|v| {
+            // Atlassian's filter also accepts the older spelling.
+            let v = v.trim();
+            v.eq_ignore_ascii_case("no-check") || v.eq_ignore_ascii_case("nocheck")
+        });
     if has_token {
         return false;
     }

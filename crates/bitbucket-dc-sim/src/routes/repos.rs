@@ -107,11 +107,7 @@ pub(crate) async fn set_default_branch(ctx: &Ctx) -> ApiResult {
             format!("\"{id}\" is not a valid branch name."),
         ));
     }
-    let path = crate::ops::ensure_git(&ctx.shared, repo.id).await?;
-    ctx.shared.git.set_head(&path, &short).await?;
-    if let Some(found) = ctx.state().repo_mut(repo.id) {
-        found.default_branch = short;
-    }
+    crate::ops::set_default_branch(&ctx.shared, repo.id, &short).await?;
     no_content()
 }
 

@@ -31,6 +31,11 @@ fn xsrf_applies_to_form_and_bodiless_mutations_without_the_header() {
     ));
     assert!(!needs_xsrf_check(&Method::GET, &headers(&[]), b""));
     assert!(!needs_xsrf_check(
+        &Method::POST,
+        &headers(&[("x-atlassian-token", "nocheck")]),
+        b""
+    ));
+    assert!(!needs_xsrf_check(
         &Method::DELETE,
         &headers(&[("x-atlassian-token", "no-check")]),
         b""
