@@ -172,7 +172,7 @@ fn run() -> Result<bool, String> {
             let kind = r.informational().unwrap_or("vulnerability");
             engine.insert(format!(
                 "{kind} {} {} {}",
-                r.id,
+                r.id(),
                 dep.name,
                 dep.version.as_deref().unwrap_or("")
             ));
@@ -316,7 +316,11 @@ fn large_cargo_lock(zip: &Path, n: usize) -> Result<String, String> {
 
 fn osv_names(db: &AdvisoryDb) -> Vec<String> {
     db.records()
-        .flat_map(|r| r.affected.iter())
-        .filter_map(|a| a.package.as_ref().map(|p| p.name.clone()))
+        .flat_map(|r| {
+            r.affected
+                .iter()
+                .filter_map(|a| a.package.as_ref().map(|p| p.name.clone()))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }

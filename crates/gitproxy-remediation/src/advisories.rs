@@ -18,11 +18,100 @@ use crate::version::{self, Version};
 use crate::{Ecosystem, Error};
 
 /// Advisories indexed for matching.
+///
+/// Archive members are decoded in two steps: at load time only what matching needs (id,
+/// `withdrawn`, `affected`), and the full record (details, references, severity) the first time
+/// it is needed, from the inflated JSON kept in memory.
 #[derive(Debug, Default)]
 pub struct AdvisoryDb {
-    records: Vec<Arc<Record>>,
+    slots: Vec<Arc<Slot>>,
     ids: HashMap<String, usize>,
     index: HashMap<(Ecosystem, String), Vec<Matcher>>,
+}
+
+/// One record: the parts matching needs, and the full record decoded on demand.
+#[derive(Debug)]
+struct Slot {
+    id: String,
+    aliases: Vec<String>,
+    informational: Option<String>,
+    withdrawn: bool,
+    affected: Vec<osv::Affected>,
+    /// The record's JSON when it came from an archive or a file.
+    raw: Option<Box<[u8]>>,
+    full: OnceLock<Arc<Record>>,
+}
+
+/// What matching needs from a record; everything else is skipped without allocating.
+#[derive(serde::Deserialize)]
+struct Light {
+    id: String,
+    #[serde(default, deserialize_with = "osv::null_default")]
+    aliases: Vec<String>,
+    #[serde(default)]
+    withdrawn: Option<serde::de::IgnoredAny>,
+    #[serde(default, deserialize_with = "osv::null_default")]
+    affected: Vec<osv::Affected>,
+}
+
+/// A handle on one advisory of the database: ids at hand, the full record decoded on demand.
+#[derive(Clone)]
+pub struct Advisory(Arc<Slot>);
+
+impl Advisory {
+    /// The record id.
+    pub fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    /// The record's aliases.
+    pub fn aliases(&self) -> &[String] {
+        &self.0.aliases
+    }
+
+    /// RustSec's informational kind (`unmaintained`, `unsound`, `notice`), if any.
+    pub fn informational(&self) -> Option<&str> {
+        self.0.informational.as_deref()
+    }
+
+    /// The full record.
+    pub fn record(&self) -> Arc<Record> {
+        self.0.record()
+    }
+}
+
+impl std::fmt::Debug for Advisory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Advisory").field(&self.0.id).finish()
+    }
+}
+
+fn informational_of(affected: &[osv::Affected]) -> Option<String> {
+    affected
+        .iter()
+        .find_map(|a| a.database_specific.as_ref()?.informational.clone())
+}
+
+impl Slot {
+    fn record(&self) -> Arc<Record> {
+        Arc::clone(self.full.get_or_init(|| {
+            let decoded = self.raw.as_deref().map(|raw| Record::from_json(&self.id, raw));
+            match decoded {
+                Some(Ok(r)) => Arc::new(r),
+                other => {
+                    if let Some(Err(e)) = other {
+                        tracing::warn!(id = %self.id, error = %e, "OSV record only partly readable; using its affected ranges");
+                    }
+                    Arc::new(Record {
+                        id: self.id.clone(),
+                        withdrawn: self.withdrawn.then(String::new),
+                        affected: self.affected.clone(),
+                        ..Record::default()
+                    })
+                }
+            }
+        }))
+    }
 }
 
 /// One `affected` entry of one record, compiled lazily on first use.
@@ -85,16 +174,16 @@ pub struct Finding {
     pub aliases: Vec<String>,
     /// Vulnerability or informational.
     pub kind: Kind,
-    /// The merged records, preferred first.
-    pub records: Vec<Arc<Record>>,
+    /// The merged advisories, preferred first.
+    pub records: Vec<Advisory>,
     /// Versions that fix it according to the matching ranges (lowest first, deduplicated).
     pub fixed: Vec<String>,
 }
 
 impl Finding {
     /// The summary of the first record that has one.
-    pub fn summary(&self) -> Option<&str> {
-        self.records.iter().find_map(|r| r.summary.as_deref())
+    pub fn summary(&self) -> Option<String> {
+        self.records.iter().find_map(|r| r.record().summary.clone())
     }
 }
 
@@ -106,31 +195,44 @@ impl AdvisoryDb {
 
     /// Number of records.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.slots.len()
     }
 
     /// True when no record is loaded.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.slots.is_empty()
     }
 
-    /// Every record, in load order.
-    pub fn records(&self) -> impl Iterator<Item = &Arc<Record>> {
-        self.records.iter()
+    /// Every record, in load order (each is fully decoded on first use).
+    pub fn records(&self) -> impl Iterator<Item = Arc<Record>> + '_ {
+        self.slots.iter().map(|s| s.record())
     }
 
     /// The record with this id.
-    pub fn get(&self, id: &str) -> Option<&Arc<Record>> {
-        self.ids.get(id).map(|&i| &self.records[i])
+    pub fn get(&self, id: &str) -> Option<Arc<Record>> {
+        self.ids.get(id).map(|&i| self.slots[i].record())
     }
 
     /// Adds one record; returns false (and keeps the first) when its id is already loaded.
     pub fn insert(&mut self, record: Record) -> bool {
-        if self.ids.contains_key(&record.id) {
+        let slot = Slot {
+            id: record.id.clone(),
+            aliases: record.aliases.clone(),
+            informational: informational_of(&record.affected),
+            withdrawn: record.withdrawn.is_some(),
+            affected: record.affected.clone(),
+            raw: None,
+            full: OnceLock::from(Arc::new(record)),
+        };
+        self.insert_slot(slot)
+    }
+
+    fn insert_slot(&mut self, slot: Slot) -> bool {
+        if self.ids.contains_key(&slot.id) {
             return false;
         }
-        let idx = self.records.len();
-        for (ai, affected) in record.affected.iter().enumerate() {
+        let idx = self.slots.len();
+        for (ai, affected) in slot.affected.iter().enumerate() {
             let Some(pkg) = &affected.package else {
                 continue;
             };
@@ -146,8 +248,8 @@ impl AdvisoryDb {
                     compiled: OnceLock::new(),
                 });
         }
-        self.ids.insert(record.id.clone(), idx);
-        self.records.push(Arc::new(record));
+        self.ids.insert(slot.id.clone(), idx);
+        self.slots.push(Arc::new(slot));
         true
     }
 
@@ -172,18 +274,13 @@ impl AdvisoryDb {
             .map_or(1, |n| n.get())
             .clamp(1, 8);
         let chunk = members.len().div_ceil(threads).max(1);
-        let decoded: Vec<Result<Vec<Record>, Error>> = std::thread::scope(|s| {
+        let decoded: Vec<Result<Vec<Slot>, Error>> = std::thread::scope(|s| {
             let handles: Vec<_> = members
                 .chunks(chunk)
                 .map(|part| {
                     s.spawn(move || {
                         part.iter()
-                            .map(|m| {
-                                Record::from_json(
-                                    &format!("{label}:{}", m.name),
-                                    &m.contents(label)?,
-                                )
-                            })
+                            .map(|m| light_slot(&format!("{label}:{}", m.name), m.contents(label)?))
                             .collect::<Result<Vec<_>, _>>()
                     })
                 })
@@ -202,8 +299,8 @@ impl AdvisoryDb {
         });
         let mut added = 0;
         for part in decoded {
-            for record in part? {
-                added += usize::from(self.insert(record));
+            for slot in part? {
+                added += usize::from(self.insert_slot(slot));
             }
         }
         tracing::debug!(archive = label, records = added, "loaded OSV archive");
@@ -234,9 +331,8 @@ impl AdvisoryDb {
                     path: path.display().to_string(),
                     source,
                 })?;
-                added += usize::from(
-                    self.insert(Record::from_json(&path.display().to_string(), &bytes)?),
-                );
+                let slot = light_slot(&path.display().to_string(), bytes)?;
+                added += usize::from(self.insert_slot(slot));
             }
         }
         Ok(added)
@@ -244,32 +340,41 @@ impl AdvisoryDb {
 
     /// Every non-withdrawn record affecting `name` at `version` in `ecosystem`.
     pub fn affecting(&self, ecosystem: Ecosystem, name: &str, version: &str) -> Vec<Hit> {
-        let Some(matchers) = self.index.get(&(ecosystem, ecosystem.normalize_name(name))) else {
-            return Vec::new();
-        };
-        let parsed = Version::parse(ecosystem, version).ok();
-        let mut out = Vec::new();
-        for m in matchers {
-            let record = &self.records[m.record];
-            if record.withdrawn.is_some() {
-                continue;
-            }
-            let compiled = m
-                .compiled
-                .get_or_init(|| compile(ecosystem, &record.affected[m.affected]));
-            if compiled.affects(version, parsed.as_ref()) {
-                out.push(Hit {
-                    record: Arc::clone(record),
-                    affected: m.affected,
-                });
-            }
-        }
-        out
+        self.matching(ecosystem, name, version)
+            .map(|m| Hit {
+                record: self.slots[m.record].record(),
+                affected: m.affected,
+            })
+            .collect()
     }
 
     /// Whether any non-withdrawn record affects this version (used to vet fix candidates).
     pub fn is_affected(&self, ecosystem: Ecosystem, name: &str, version: &str) -> bool {
-        !self.affecting(ecosystem, name, version).is_empty()
+        self.matching(ecosystem, name, version).next().is_some()
+    }
+
+    fn matching<'a>(
+        &'a self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &'a str,
+    ) -> impl Iterator<Item = &'a Matcher> + 'a {
+        let matchers = self
+            .index
+            .get(&(ecosystem, ecosystem.normalize_name(name)))
+            .map_or(&[][..], Vec::as_slice);
+        let parsed = if matchers.is_empty() {
+            None
+        } else {
+            Version::parse(ecosystem, version).ok()
+        };
+        matchers.iter().filter(move |m| {
+            let slot = &self.slots[m.record];
+            !slot.withdrawn
+                && m.compiled
+                    .get_or_init(|| compile(ecosystem, &slot.affected[m.affected]))
+                    .affects(version, parsed.as_ref())
+        })
     }
 
     /// Every record that mentions the package, withdrawn ones excluded.
@@ -280,17 +385,48 @@ impl AdvisoryDb {
             .into_iter()
             .flatten()
             .filter(|m| seen.insert(m.record))
-            .map(|m| Arc::clone(&self.records[m.record]))
-            .filter(|r| r.withdrawn.is_none())
+            .filter(|m| !self.slots[m.record].withdrawn)
+            .map(|m| self.slots[m.record].record())
             .collect()
     }
 
     /// Matches every dependency with an exact version; one finding per vulnerability per
     /// dependency, aliases merged.
+    ///
+    /// Large analyses are matched on all available cores; the order of the result is the order
+    /// of the dependencies either way.
     pub fn scan(&self, analysis: &Analysis) -> Vec<Finding> {
+        let deps = &analysis.dependencies;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        if threads == 1 || deps.len() < 1024 {
+            return self.scan_range(deps, 0);
+        }
+        let chunk = deps.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = deps
+                .chunks(chunk)
+                .enumerate()
+                .map(|(n, part)| s.spawn(move || self.scan_range(part, n * chunk)))
+                .collect();
+            let mut out = Vec::new();
+            for (n, h) in handles.into_iter().enumerate() {
+                // A panicking matcher thread is a bug; match its part on this thread instead.
+                let part = h.join().unwrap_or_else(|_| {
+                    let start = n * chunk;
+                    self.scan_range(&deps[start..(start + chunk).min(deps.len())], start)
+                });
+                out.extend(part);
+            }
+            out
+        })
+    }
+
+    fn scan_range(&self, deps: &[Dependency], offset: usize) -> Vec<Finding> {
         let mut out = Vec::new();
-        for (i, dep) in analysis.dependencies.iter().enumerate() {
-            out.extend(self.scan_dependency(i, dep));
+        for (i, dep) in deps.iter().enumerate() {
+            out.extend(self.scan_dependency(offset + i, dep));
         }
         out
     }
@@ -300,16 +436,47 @@ impl AdvisoryDb {
         let Some(version) = &dep.version else {
             return Vec::new();
         };
-        let hits = self.affecting(dep.ecosystem, &dep.name, version);
+        let hits = self
+            .matching(dep.ecosystem, &dep.name, version)
+            .map(|m| (Advisory(Arc::clone(&self.slots[m.record])), m.affected))
+            .collect();
         merge_hits(index, dep.ecosystem, version, hits)
     }
 }
 
+/// Decodes the matching-relevant part of a record's JSON and keeps the bytes for later.
+fn light_slot(name: &str, raw: Vec<u8>) -> Result<Slot, Error> {
+    let light: Light = serde_json::from_slice(&raw).map_err(|e| Error::Osv {
+        name: name.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(Slot {
+        id: light.id,
+        aliases: light.aliases,
+        informational: informational_of(&light.affected),
+        withdrawn: light.withdrawn.is_some(),
+        affected: light.affected,
+        raw: Some(raw.into_boxed_slice()),
+        full: OnceLock::new(),
+    })
+}
+
 /// Groups hits whose ids or aliases overlap and turns each group into a finding.
-fn merge_hits(index: usize, ecosystem: Ecosystem, version: &str, hits: Vec<Hit>) -> Vec<Finding> {
-    let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
+/// Ids and aliases of a group of hits, and the hits (advisory, affected index).
+type Group = (BTreeSet<String>, Vec<(Advisory, usize)>);
+
+fn merge_hits(
+    index: usize,
+    ecosystem: Ecosystem,
+    version: &str,
+    hits: Vec<(Advisory, usize)>,
+) -> Vec<Finding> {
+    let mut groups: Vec<Group> = Vec::new();
     for hit in hits {
-        let ids: BTreeSet<String> = hit.record.ids().map(String::from).collect();
+        let ids: BTreeSet<String> = std::iter::once(hit.0.id())
+            .chain(hit.0.aliases().iter().map(String::as_str))
+            .map(String::from)
+            .collect();
         let mut merged = (ids, vec![hit]);
         let mut k = 0;
         while k < groups.len() {
@@ -328,18 +495,18 @@ fn merge_hits(index: usize, ecosystem: Ecosystem, version: &str, hits: Vec<Hit>)
     let mut out: Vec<Finding> = groups
         .into_iter()
         .map(|(ids, mut hits)| {
-            hits.sort_by_key(|h| (id_rank(&h.record.id), h.record.id.clone()));
-            let id = hits[0].record.id.clone();
+            hits.sort_by_key(|(a, _)| (id_rank(a.id()), a.id().to_string()));
+            let id = hits[0].0.id().to_string();
             let aliases = ids.into_iter().filter(|a| *a != id).collect();
-            let kind = match hits.iter().find_map(|h| h.record.informational()) {
-                Some(k) if hits.iter().all(|h| h.record.informational().is_some()) => {
+            let kind = match hits.iter().find_map(|(a, _)| a.informational()) {
+                Some(k) if hits.iter().all(|(a, _)| a.informational().is_some()) => {
                     Kind::Informational(k.to_string())
                 }
                 _ => Kind::Vulnerability,
             };
             let mut fixed: Vec<(Option<Version>, String)> = Vec::new();
-            for h in &hits {
-                let ranges = &h.record.affected[h.affected].ranges;
+            for (a, affected) in &hits {
+                let ranges = &a.0.affected[*affected].ranges;
                 for r in ranges.iter().filter(|r| r.kind != "GIT") {
                     for e in &r.events {
                         if let Some(f) = &e.fixed {
@@ -361,7 +528,7 @@ fn merge_hits(index: usize, ecosystem: Ecosystem, version: &str, hits: Vec<Hit>)
                 id,
                 aliases,
                 kind,
-                records: hits.into_iter().map(|h| h.record).collect(),
+                records: hits.into_iter().map(|(a, _)| a).collect(),
                 fixed: fixed.into_iter().map(|(_, s)| s).collect(),
             }
         })

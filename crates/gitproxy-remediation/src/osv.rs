@@ -218,7 +218,7 @@ impl Record {
     }
 }
 
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
@@ -255,8 +255,18 @@ impl ZipMember<'_> {
         };
         let out = match self.method {
             0 => self.data.to_vec(),
-            8 => miniz_oxide::inflate::decompress_to_vec_with_limit(self.data, self.size.max(1))
-                .map_err(|e| err(format!("corrupt deflate data ({:?})", e.status)))?,
+            8 => {
+                let mut out = vec![0u8; self.size];
+                // Raw deflate (negative window bits): zip members carry no zlib header.
+                let config = zlib_rs::InflateConfig { window_bits: -15 };
+                let (written, rc) = zlib_rs::decompress_slice(&mut out, self.data, config);
+                if rc != zlib_rs::ReturnCode::Ok {
+                    return Err(err(format!("corrupt deflate data ({rc:?})")));
+                }
+                let n = written.len();
+                out.truncate(n);
+                out
+            }
             m => {
                 return Err(err(format!(
                     "unsupported compression method {m}; only stored and deflate are read"

@@ -406,7 +406,7 @@ pub async fn plan(
 }
 
 fn guidance(f: &Finding, only_major: bool) -> String {
-    let summary = f.summary().unwrap_or("no summary");
+    let summary = f.summary().unwrap_or_else(|| "no summary".into());
     if only_major {
         format!(
             "{}: {summary}; only a major upgrade fixes it and major upgrades are disabled",

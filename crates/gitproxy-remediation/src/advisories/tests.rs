@@ -118,7 +118,7 @@ fn aliases_are_merged_into_one_finding() {
     assert_eq!(f.records.len(), 2);
     assert_eq!(f.fixed, ["4.17.21"]);
     assert_eq!(f.kind, Kind::Vulnerability);
-    assert_eq!(f.summary(), Some("Command Injection in lodash"));
+    assert_eq!(f.summary().as_deref(), Some("Command Injection in lodash"));
 }
 
 #[test]

@@ -184,7 +184,8 @@ fn collect(
     }
 }
 
-struct LockPackage {
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct LockPackage {
     name: String,
     version: String,
     local: bool,
@@ -201,39 +202,12 @@ fn analyze_lock(
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
-    let lines = LineIndex::new(text);
-    let doc = ImDocument::parse(text).map_err(|e| {
-        let line = e.span().map(|s| lines.line(s.start));
-        parse_error(path, line, e.message().trim().to_string())
-    })?;
-    let mut packages = Vec::new();
-    if let Some(list) = doc.get("package").and_then(Item::as_array_of_tables) {
-        for t in list.iter() {
-            let (Some(name), Some(version)) = (
-                t.get("name").and_then(Item::as_str),
-                t.get("version").and_then(Item::as_str),
-            ) else {
-                continue;
-            };
-            let source = t.get("source").and_then(Item::as_str);
-            let deps = t
-                .get("dependencies")
-                .and_then(Item::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            packages.push(LockPackage {
-                name: name.to_string(),
-                version: version.to_string(),
-                local: source.is_none(),
-                line: key_line(t, "name", &lines),
-                deps,
-            });
-        }
-    }
+    // Cargo writes lockfiles in one fixed layout; read that layout directly and fall back to
+    // a full TOML parse for anything else (hand edits, unusual formatting).
+    let packages = match parse_lock_fast(text) {
+        Some(p) => p,
+        None => parse_lock_toml(path, text)?,
+    };
     // Dependency strings are `name`, `name version` or `name version (source)`.
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in packages.iter().enumerate() {
@@ -341,4 +315,129 @@ fn analyze_lock(
         });
     }
     Ok(())
+}
+
+/// Reads `Cargo.lock` as Cargo writes it: `[[package]]` blocks of `key = "string"` lines and a
+/// `dependencies = [...]` array, one entry per line. Returns `None` on anything else.
+pub(crate) fn parse_lock_fast(text: &str) -> Option<Vec<LockPackage>> {
+    let mut packages = Vec::new();
+    let mut current: Option<(LockPackage, bool)> = None;
+    let mut in_deps = false;
+    let mut in_other_table = false;
+    let finish = |cur: Option<(LockPackage, bool)>, out: &mut Vec<LockPackage>| -> Option<()> {
+        if let Some((mut p, has_source)) = cur {
+            if p.name.is_empty() || p.version.is_empty() {
+                return None;
+            }
+            p.local = !has_source;
+            out.push(p);
+        }
+        Some(())
+    };
+    for (idx, raw) in text.lines().enumerate() {
+        let line = raw.trim_end();
+        if in_deps {
+            if line == "]" {
+                in_deps = false;
+            } else {
+                let item = line.trim().strip_prefix('"')?.strip_suffix("\",")?;
+                current.as_mut()?.0.deps.push(item.to_string());
+            }
+            continue;
+        }
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line == "[[package]]" {
+            finish(current.take(), &mut packages)?;
+            current = Some((
+                LockPackage {
+                    name: String::new(),
+                    version: String::new(),
+                    local: true,
+                    line: 0,
+                    deps: Vec::new(),
+                },
+                false,
+            ));
+            in_other_table = false;
+            continue;
+        }
+        if line.starts_with('[') {
+            finish(current.take(), &mut packages)?;
+            in_other_table = true;
+            continue;
+        }
+        if in_other_table {
+            continue;
+        }
+        let (key, value) = line.split_once(" = ")?;
+        let Some((pkg, has_source)) = current.as_mut() else {
+            // Top-level keys such as `version = 3`.
+            continue;
+        };
+        if key == "dependencies" {
+            if value == "[" {
+                in_deps = true;
+            } else if value != "[]" {
+                return None;
+            }
+            continue;
+        }
+        let string = value.strip_prefix('"')?.strip_suffix('"')?;
+        if string.contains('\\') {
+            return None;
+        }
+        match key {
+            "name" => {
+                pkg.name = string.to_string();
+                pkg.line = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+            }
+            "version" => pkg.version = string.to_string(),
+            "source" => *has_source = true,
+            _ => {}
+        }
+    }
+    if in_deps {
+        return None;
+    }
+    finish(current, &mut packages)?;
+    Some(packages)
+}
+
+pub(crate) fn parse_lock_toml(path: &str, text: &str) -> Result<Vec<LockPackage>, crate::Error> {
+    let lines = LineIndex::new(text);
+    let doc = ImDocument::parse(text).map_err(|e| {
+        let line = e.span().map(|s| lines.line(s.start));
+        parse_error(path, line, e.message().trim().to_string())
+    })?;
+    let mut packages = Vec::new();
+    if let Some(list) = doc.get("package").and_then(Item::as_array_of_tables) {
+        for t in list.iter() {
+            let (Some(name), Some(version)) = (
+                t.get("name").and_then(Item::as_str),
+                t.get("version").and_then(Item::as_str),
+            ) else {
+                continue;
+            };
+            let source = t.get("source").and_then(Item::as_str);
+            let deps = t
+                .get("dependencies")
+                .and_then(Item::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            packages.push(LockPackage {
+                name: name.to_string(),
+                version: version.to_string(),
+                local: source.is_none(),
+                line: key_line(t, "name", &lines),
+                deps,
+            });
+        }
+    }
+    Ok(packages)
 }

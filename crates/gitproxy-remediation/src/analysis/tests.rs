@@ -306,6 +306,20 @@ fn cargo_workspace_and_lock() {
 }
 
 #[test]
+fn cargo_lock_fast_path_agrees_with_toml() {
+    let fast = cargo::parse_lock_fast(CARGO_LOCK).unwrap();
+    let full = cargo::parse_lock_toml("Cargo.lock", CARGO_LOCK).unwrap();
+    assert_eq!(fast, full);
+    assert_eq!(fast.len(), 6);
+    // A hand-formatted lockfile takes the TOML path and gives the same packages.
+    let odd = "version = 3\n[[package]]\nname = 'x'\nversion = \"1.0.0\"\ndependencies = [\"y\"]\n\n[[package]]\nname = \"y\"\nversion = \"2.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    assert!(cargo::parse_lock_fast(odd).is_none());
+    let a = analyze(&Snapshot::new().with("Cargo.lock", odd));
+    assert!(dep(&a, "y").direct);
+    assert_eq!(dep(&a, "y").location.line, 8);
+}
+
+#[test]
 fn cargo_manifest_without_lock() {
     let snap = Snapshot::new().with(
         "Cargo.toml",

@@ -8,7 +8,14 @@ pub(crate) fn build_zip(members: &[(&str, &[u8], bool)]) -> Vec<u8> {
     let mut central = Vec::new();
     for (name, data, deflate) in members {
         let (method, payload) = if *deflate {
-            (8u16, miniz_oxide::deflate::compress_to_vec(data, 6))
+            let mut buf = vec![0u8; zlib_rs::compress_bound(data.len())];
+            let config = zlib_rs::DeflateConfig {
+                window_bits: -15,
+                ..zlib_rs::DeflateConfig::default()
+            };
+            let (out, rc) = zlib_rs::compress_slice(&mut buf, data, config);
+            assert_eq!(rc, zlib_rs::ReturnCode::Ok);
+            (8u16, out.to_vec())
         } else {
             (0u16, data.to_vec())
         };

@@ -35,7 +35,7 @@ fn engine_finds_exactly_what_cargo_audit_finds() {
             let kind = r.informational().unwrap_or("vulnerability");
             got.insert(format!(
                 "{kind} {} {} {}",
-                r.id,
+                r.id(),
                 dep.name,
                 dep.version.as_deref().unwrap_or("")
             ));
@@ -67,6 +67,6 @@ fn engine_finds_exactly_what_cargo_audit_finds() {
         assert!(db.get(withdrawn).unwrap().withdrawn.is_some());
         assert!(findings
             .iter()
-            .all(|f| f.records.iter().all(|r| r.id != withdrawn)));
+            .all(|f| f.records.iter().all(|r| r.id() != withdrawn)));
     }
 }
