@@ -242,6 +242,26 @@ pub(crate) struct Grant {
     pub(crate) repo: Option<String>,
 }
 
+/// A project or repository HTTP access token (acts as a bot user, Bearer only).
+#[derive(Clone)]
+pub(crate) struct ScopedToken {
+    pub(crate) token: String,
+    pub(crate) project: String,
+    pub(crate) repo: Option<String>,
+    pub(crate) permission: Permission,
+}
+
+impl fmt::Debug for ScopedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopedToken")
+            .field("token", &"<redacted>")
+            .field("project", &self.project)
+            .field("repo", &self.repo)
+            .field("permission", &self.permission)
+            .finish()
+    }
+}
+
 /// Certificate chain and private key, both PEM.
 #[derive(Clone)]
 pub(crate) struct TlsMaterial {
@@ -271,6 +291,7 @@ pub struct SimulatorBuilder {
     pub(crate) projects: Vec<ProjectSeed>,
     pub(crate) repos: Vec<RepoSeed>,
     pub(crate) grants: Vec<Grant>,
+    pub(crate) scoped_tokens: Vec<ScopedToken>,
 }
 
 impl Default for SimulatorBuilder {
@@ -283,6 +304,7 @@ impl Default for SimulatorBuilder {
             projects: Vec::new(),
             repos: Vec::new(),
             grants: Vec::new(),
+            scoped_tokens: Vec::new(),
         }
     }
 }
@@ -362,6 +384,40 @@ impl SimulatorBuilder {
             permission,
             project: project.into(),
             repo: Some(repo.into()),
+        });
+        self
+    }
+
+    /// A project HTTP access token (`PROJECT_*` permission): Bearer only, acting as a bot user without an
+    /// e-mail address, so it cannot edit files or merge through REST (403), like the real server.
+    pub fn project_token(
+        mut self,
+        project: impl Into<String>,
+        token: impl Into<String>,
+        permission: Permission,
+    ) -> Self {
+        self.scoped_tokens.push(ScopedToken {
+            token: token.into(),
+            project: project.into(),
+            repo: None,
+            permission,
+        });
+        self
+    }
+
+    /// A repository HTTP access token (`REPO_*` permission), with the same limits as [`Self::project_token`].
+    pub fn repo_token(
+        mut self,
+        project: impl Into<String>,
+        repo: impl Into<String>,
+        token: impl Into<String>,
+        permission: Permission,
+    ) -> Self {
+        self.scoped_tokens.push(ScopedToken {
+            token: token.into(),
+            project: project.into(),
+            repo: Some(repo.into()),
+            permission,
         });
         self
     }
@@ -474,6 +530,7 @@ pub(crate) fn new_user(id: u64, seed: &UserSeed) -> User {
         password: seed.password.clone(),
         active: true,
         admin: seed.admin,
+        service: false,
     }
 }
 
@@ -519,6 +576,7 @@ fn build_state(b: &SimulatorBuilder) -> Result<State, SimError> {
                 Token {
                     user: seed.name.clone(),
                     cap: cap.map(Permission::level),
+                    bearer_only: false,
                 },
             );
         }
@@ -531,6 +589,49 @@ fn build_state(b: &SimulatorBuilder) -> Result<State, SimError> {
     }
     for grant in &b.grants {
         apply_grant(&mut state, grant)?;
+    }
+    for (idx, scoped) in b.scoped_tokens.iter().enumerate() {
+        if scoped.token.is_empty() || !tokens_seen.insert(scoped.token.clone()) {
+            return Err(SimError::InvalidSeed(
+                "a project or repository token is empty or duplicates another token".into(),
+            ));
+        }
+        let bot = format!("bot-{}", idx + 1);
+        state.next_user_id += 1;
+        state.users.insert(
+            bot.clone(),
+            User {
+                id: state.next_user_id,
+                name: bot.clone(),
+                slug: bot.clone(),
+                display_name: format!(
+                    "{} access token",
+                    scoped.repo.as_deref().unwrap_or(&scoped.project)
+                ),
+                email: String::new(),
+                password: None,
+                active: true,
+                admin: false,
+                service: true,
+            },
+        );
+        apply_grant(
+            &mut state,
+            &Grant {
+                user: bot.clone(),
+                permission: scoped.permission,
+                project: scoped.project.clone(),
+                repo: scoped.repo.clone(),
+            },
+        )?;
+        state.tokens.insert(
+            scoped.token.clone(),
+            Token {
+                user: bot,
+                cap: Some(scoped.permission.level()),
+                bearer_only: true,
+            },
+        );
     }
     Ok(state)
 }

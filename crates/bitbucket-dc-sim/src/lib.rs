@@ -256,6 +256,7 @@ impl Simulator {
                 Token {
                     user: user.name.clone(),
                     cap: cap.map(Permission::level),
+                    bearer_only: false,
                 },
             );
         }
@@ -275,6 +276,7 @@ impl Simulator {
             Token {
                 user: user.to_owned(),
                 cap: cap.map(Permission::level),
+                bearer_only: false,
             },
         );
         Ok(())

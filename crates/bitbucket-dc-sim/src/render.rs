@@ -42,7 +42,7 @@ pub(crate) fn user(user: &User, links: &Links) -> Value {
         "displayName": user.display_name,
         "active": user.active,
         "slug": user.slug,
-        "type": "NORMAL",
+        "type": if user.service { "SERVICE" } else { "NORMAL" },
         "links": {"self": [{"href": format!("{}/users/{}", links.base(), user.slug)}]},
     })
 }

@@ -372,6 +372,20 @@ impl Ctx {
             .ok_or_else(ApiError::unauthorised)
     }
 
+    /// Like [`Ctx::require_user`] for operations that write a commit as the user: project and repository
+    /// access tokens have no user with an e-mail address, so they get 403.
+    pub(crate) fn require_committer(&self) -> Result<String, ApiError> {
+        let user = self.require_user()?;
+        if self.state().user(&user).is_some_and(|u| u.service) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                exc::AUTHORISATION,
+                "This operation creates a commit, which needs a user with a valid e-mail address; project and repository access tokens have none. Use a personal access token.",
+            ));
+        }
+        Ok(user)
+    }
+
     /// Parses the JSON body; 400 when it is missing or malformed.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if self.body.is_empty() {

@@ -140,7 +140,7 @@ pub(crate) fn authenticate(state: &State, headers: &HeaderMap) -> (Auth, AuthSch
             );
         }
         return match state.tokens.get(secret) {
-            Some(token) if token.user == user.name => (
+            Some(token) if token.user == user.name && !token.bearer_only => (
                 Auth::User(Caller {
                     user: user.name.clone(),
                     cap: token.cap,

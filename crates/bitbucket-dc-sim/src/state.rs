@@ -95,6 +95,8 @@ pub(crate) struct User {
     pub(crate) password: Option<String>,
     pub(crate) active: bool,
     pub(crate) admin: bool,
+    /// The bot user behind a project or repository access token (no e-mail, cannot commit).
+    pub(crate) service: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -106,6 +108,7 @@ impl std::fmt::Debug for User {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("active", &self.active)
             .field("admin", &self.admin)
+            .field("service", &self.service)
             .finish()
     }
 }
@@ -116,6 +119,8 @@ pub(crate) struct Token {
     pub(crate) user: String,
     /// The most the token allows on any repository; `None` means the user's own permissions.
     pub(crate) cap: Option<Level>,
+    /// Project and repository tokens only work as `Authorization: Bearer`.
+    pub(crate) bearer_only: bool,
 }
 
 #[derive(Debug, Clone)]

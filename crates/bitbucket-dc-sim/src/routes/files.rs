@@ -207,6 +207,7 @@ pub(crate) async fn edit(ctx: &Ctx) -> ApiResult {
     };
     let user = ctx.require_user()?;
     let repo = ctx.writable_repo(Level::Write)?;
+    ctx.require_committer()?;
     let form = parse_form(ctx, boundary).await?;
     let Some(branch) = form.branch.filter(|b| !b.trim().is_empty()) else {
         return Err(ApiError::validation(

@@ -680,6 +680,7 @@ pub(crate) async fn can_merge(ctx: &Ctx) -> ApiResult {
 pub(crate) async fn merge(ctx: &Ctx) -> ApiResult {
     let user = ctx.require_user()?;
     let repo = ctx.writable_repo(Level::Write)?;
+    ctx.require_committer()?;
     let key = pr_key(ctx, &repo)?;
     let (version, body) = version_of(ctx)?;
     crate::ops::merge(

@@ -111,7 +111,7 @@ pub(crate) fn users(ctx: &Ctx) -> ApiResult {
     let values = state
         .users
         .values()
-        .filter(|u| u.active)
+        .filter(|u| u.active && !u.service)
         .filter(|u| {
             needle.is_empty()
                 || u.name.to_lowercase().contains(&needle)

@@ -55,6 +55,7 @@ fn state() -> State {
             password: Some("pw".into()),
             active: true,
             admin: false,
+            service: false,
         },
     );
     state.tokens.insert(
@@ -62,6 +63,7 @@ fn state() -> State {
         crate::state::Token {
             user: "alice".into(),
             cap: None,
+            bearer_only: false,
         },
     );
     state

@@ -16,6 +16,7 @@ fn state_with(public: bool) -> (State, u64) {
                 password: None,
                 active: true,
                 admin,
+                service: false,
             },
         );
     }

@@ -464,6 +464,74 @@ async fn repositories_and_users_can_be_added_at_runtime() {
 }
 
 #[tokio::test]
+async fn project_and_repository_tokens_are_bearer_only_bots_that_cannot_commit() {
+    let sim = crate::support::seed()
+        .project_token("PRJ", "project-token", Permission::ProjectWrite)
+        .repo_token("PRJ", "service", "repo-token", Permission::RepoRead)
+        .start()
+        .await
+        .expect("start");
+    let repo = get(&repo_path("service", ""))
+        .bearer("project-token")
+        .send(&sim)
+        .await;
+    assert_eq!(repo.status, 200);
+    let bot = repo.header("x-ausername").expect("bot identity").to_owned();
+    let user = get(&format!("rest/api/1.0/users/{bot}"))
+        .bearer("project-token")
+        .send(&sim)
+        .await
+        .json();
+    assert_eq!(user["type"], "SERVICE");
+    let basic = get(&repo_path("service", ""))
+        .basic(&bot, "project-token")
+        .send(&sim)
+        .await;
+    assert_eq!(
+        basic.exception(),
+        "com.atlassian.bitbucket.auth.IncorrectPasswordAuthenticationException"
+    );
+    let edit = call(Method::PUT, &repo_path("service", "browse/x.txt"))
+        .bearer("project-token")
+        .xsrf()
+        .multipart(&[("branch", "main"), ("content", "x")])
+        .send(&sim)
+        .await;
+    assert_eq!(edit.status, 403);
+    let pr = call(Method::POST, &repo_path("service", "pull-requests"))
+        .bearer("project-token")
+        .json(json!({"title": "t", "fromRef": {"id": "refs/heads/feature"}, "toRef": {"id": "refs/heads/main"}}))
+        .send(&sim)
+        .await;
+    assert_eq!(pr.status, 201, "tokens may open pull requests");
+    let merge = call(
+        Method::POST,
+        &repo_path("service", "pull-requests/1/merge?version=0"),
+    )
+    .bearer("project-token")
+    .xsrf()
+    .send(&sim)
+    .await;
+    assert_eq!(merge.status, 403);
+    assert_eq!(
+        get(&repo_path("service", ""))
+            .bearer("repo-token")
+            .send(&sim)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get(&repo_path("empty", ""))
+            .bearer("repo-token")
+            .send(&sim)
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
 async fn debug_output_never_shows_secrets() {
     let sim = start().await;
     let text = format!("{sim:?}");
