@@ -414,6 +414,17 @@ fn cargo(
     digests: &[Digest],
 ) -> Result<(), Error> {
     let from = dep.version.as_deref().unwrap_or("");
+    if fix.tier == Tier::Override && !dep.direct {
+        // Cargo has no way to force a version over a parent's requirement.
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{} {from} cannot move to {} while its parents require the old range: upgrade {} and run `cargo update`",
+            fix.name,
+            fix.to,
+            dep.parents.join(", ")
+        ));
+        return Ok(());
+    }
     let is_lock = dep.location.file.ends_with("Cargo.lock");
     let manifest = match &dep.declared_in {
         Some(d) => Some(d.file.clone()),
@@ -577,6 +588,16 @@ fn pypi(
     let from = dep.version.as_deref().unwrap_or("");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let start = dep.location.line as usize - 1;
+    if path.ends_with("poetry.lock") && fix.tier == Tier::Override && !dep.direct {
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{} {from} cannot move to {} while {} require the old range: upgrade them and run `poetry lock`",
+            fix.name,
+            fix.to,
+            dep.parents.join(", ")
+        ));
+        return Ok(());
+    }
     if path.ends_with("poetry.lock") {
         let mut out = String::new();
         let mut in_block = false;

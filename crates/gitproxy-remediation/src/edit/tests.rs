@@ -430,3 +430,23 @@ fn npm_overrides_extend_or_replace_existing_entries() {
         "{\n    \"name\": \"x\",\n    \"overrides\": {\n        \"a\": \"1.1.0\",\n        \"b\": \"2.0.0\"\n    }\n}\n"
     );
 }
+
+#[tokio::test]
+async fn cargo_parents_that_cannot_move_leave_the_lockfile_alone() {
+    let lock = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"hyper\",\n]\n\n[[package]]\nname = \"hyper\"\nversion = \"0.14.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\n \"h2\",\n]\n\n[[package]]\nname = \"h2\"\nversion = \"0.2.7\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let snapshot = Snapshot::new().with("Cargo.lock", lock);
+    let db = db(&[("R1", "crates.io", "h2", "0.3.24")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::CratesIo, "h2", "0.3.24", &[(None, "ffff")]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::Override);
+    assert!(plan.fixes[0].breaking);
+    assert!(set.files.is_empty());
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("upgrade hyper@0.14.0 and run `cargo update`")),
+        "{:?}",
+        set.notes
+    );
+}
