@@ -280,7 +280,12 @@ impl AdvisoryDb {
                 .map(|part| {
                     s.spawn(move || {
                         part.iter()
-                            .map(|m| light_slot(&format!("{label}:{}", m.name), m.contents(label)?))
+                            .map(|m| {
+                                light_slot(m.contents(label)?).map_err(|reason| Error::Osv {
+                                    name: format!("{label}:{}", m.name),
+                                    reason,
+                                })
+                            })
                             .collect::<Result<Vec<_>, _>>()
                     })
                 })
@@ -331,7 +336,10 @@ impl AdvisoryDb {
                     path: path.display().to_string(),
                     source,
                 })?;
-                let slot = light_slot(&path.display().to_string(), bytes)?;
+                let slot = light_slot(bytes).map_err(|reason| Error::Osv {
+                    name: path.display().to_string(),
+                    reason,
+                })?;
                 added += usize::from(self.insert_slot(slot));
             }
         }
@@ -445,11 +453,8 @@ impl AdvisoryDb {
 }
 
 /// Decodes the matching-relevant part of a record's JSON and keeps the bytes for later.
-fn light_slot(name: &str, raw: Vec<u8>) -> Result<Slot, Error> {
-    let light: Light = serde_json::from_slice(&raw).map_err(|e| Error::Osv {
-        name: name.to_string(),
-        reason: e.to_string(),
-    })?;
+fn light_slot(raw: Vec<u8>) -> Result<Slot, String> {
+    let light: Light = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
     Ok(Slot {
         id: light.id,
         aliases: light.aliases,

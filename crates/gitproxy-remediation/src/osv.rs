@@ -399,4 +399,4 @@ pub(crate) fn zip_members<'a>(bytes: &'a [u8], label: &str) -> Result<Vec<ZipMem
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

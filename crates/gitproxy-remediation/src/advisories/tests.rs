@@ -130,3 +130,29 @@ fn dependencies_without_exact_versions_are_not_matched() {
     assert_eq!(analysis.dependencies.len(), 1);
     assert!(db.scan(&analysis).is_empty());
 }
+
+#[test]
+fn archives_load_and_name_the_bad_member() {
+    let good = LODASH.as_bytes();
+    let zip = crate::osv::tests::build_zip(&[
+        ("GHSA-1.json", good, true),
+        ("notes.txt", b"skip me", false),
+    ]);
+    let mut db = AdvisoryDb::new();
+    assert_eq!(db.load_zip_bytes(&zip, "npm/all.zip").unwrap(), 1);
+    assert!(db.is_affected(Ecosystem::Npm, "lodash", "4.17.20"));
+    // Full records are decoded on demand from the kept JSON.
+    assert_eq!(
+        db.get("GHSA-35jh-r3h4-6jhm").unwrap().summary.as_deref(),
+        Some("Command Injection in lodash")
+    );
+    let bad = crate::osv::tests::build_zip(&[("X.json", b"{\"id\": 5}", true)]);
+    let err = AdvisoryDb::new()
+        .load_zip_bytes(&bad, "npm/all.zip")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid OSV record npm/all.zip:X.json"),
+        "{err}"
+    );
+}
