@@ -172,6 +172,28 @@ fn run() -> Result<bool, String> {
         audit_med.as_secs_f64() / warm_med.as_secs_f64()
     );
 
+    // The same comparison as the oracle test, on the large lockfile.
+    let large = engine_rows(
+        &warm_db,
+        &Snapshot::from_dir(&lock_dir).map_err(|e| e.to_string())?,
+    );
+    let same_large = large == audit_out;
+    println!(
+        "- large Cargo.lock, advisory by advisory: cargo audit {}, engine {}; identical: {}",
+        audit_out.len(),
+        large.len(),
+        verdict(same_large)
+    );
+    if !same_large {
+        ok = false;
+        for l in audit_out.difference(&large) {
+            println!("  only cargo audit: {l}");
+        }
+        for l in large.difference(&audit_out) {
+            println!("  only engine: {l}");
+        }
+    }
+
     // 5. The oracle, live: the committed fixture against cargo audit run now.
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oracle");
     let live = cargo_audit(&rustsec, &fixture.join("Cargo.lock"))?;
@@ -179,20 +201,10 @@ fn run() -> Result<bool, String> {
     crates_db
         .load_zip_file(&crates_zip)
         .map_err(|e| e.to_string())?;
-    let analysis = analyze(&Snapshot::from_dir(&fixture).map_err(|e| e.to_string())?);
-    let mut engine = BTreeSet::new();
-    for f in crates_db.scan(&analysis) {
-        let dep = &analysis.dependencies[f.dependency];
-        for r in &f.records {
-            let kind = r.informational().unwrap_or("vulnerability");
-            engine.insert(format!(
-                "{kind} {} {} {}",
-                r.id(),
-                dep.name,
-                dep.version.as_deref().unwrap_or("")
-            ));
-        }
-    }
+    let engine = engine_rows(
+        &crates_db,
+        &Snapshot::from_dir(&fixture).map_err(|e| e.to_string())?,
+    );
     let same = engine == live;
     println!(
         "- oracle (tests/fixtures/oracle/Cargo.lock): cargo audit {} advisories ({} vulnerabilities), engine {}; identical: {}",
@@ -211,6 +223,25 @@ fn run() -> Result<bool, String> {
         }
     }
     Ok(ok)
+}
+
+/// `kind id crate version` for every advisory the engine reports, as `cargo_audit` lists them.
+fn engine_rows(db: &AdvisoryDb, snapshot: &Snapshot) -> BTreeSet<String> {
+    let analysis = analyze(snapshot);
+    let mut rows = BTreeSet::new();
+    for f in db.scan(&analysis) {
+        let dep = &analysis.dependencies[f.dependency];
+        for r in &f.records {
+            let kind = r.informational().unwrap_or("vulnerability");
+            rows.insert(format!(
+                "{kind} {} {} {}",
+                r.id(),
+                dep.name,
+                dep.version.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    rows
 }
 
 fn verdict(met: bool) -> &'static str {

@@ -499,7 +499,13 @@ fn merge_hits(
     let current = Version::parse(ecosystem, version).ok();
     let mut out: Vec<Finding> = groups
         .into_iter()
-        .map(|(ids, mut hits)| {
+        .map(|(mut ids, mut hits)| {
+            // A RustSec placeholder id (`RUSTSEC-YYYY-0000`, used before an id is assigned)
+            // that shares aliases with an assigned record is a stale duplicate of it.
+            if hits.iter().any(|(a, _)| !is_placeholder(a.id())) {
+                hits.retain(|(a, _)| !is_placeholder(a.id()));
+                ids.retain(|id| !is_placeholder(id));
+            }
             hits.sort_by_key(|(a, _)| (id_rank(a.id()), a.id().to_string()));
             let id = hits[0].0.id().to_string();
             let aliases = ids.into_iter().filter(|a| *a != id).collect();
@@ -540,6 +546,13 @@ fn merge_hits(
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
+}
+
+/// RustSec's placeholder for a not yet numbered advisory.
+fn is_placeholder(id: &str) -> bool {
+    id.strip_prefix("RUSTSEC-")
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(year, n)| year.len() == 4 && n == "0000")
 }
 
 /// Preference of id prefixes when naming a merged finding.

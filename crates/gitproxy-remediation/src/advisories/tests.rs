@@ -156,3 +156,24 @@ fn archives_load_and_name_the_bad_member() {
         "{err}"
     );
 }
+
+#[test]
+fn rustsec_placeholders_yield_to_the_assigned_record() {
+    let rec = |id: &str| {
+        format!(
+            r#"{{"id": "{id}", "aliases": ["CVE-2025-59047"], "affected": [{{"package": {{"ecosystem": "crates.io", "name": "matrix-sdk-base"}},
+            "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0.0.0-0"}}, {{"fixed": "0.14.1"}}]}}]}}]}}"#
+        )
+    };
+    let lock = "[[package]]\nname = \"matrix-sdk-base\"\nversion = \"0.3.8\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let analysis = crate::analysis::analyze(&Snapshot::new().with("Cargo.lock", lock));
+    let both = db(&[&rec("RUSTSEC-2025-0000"), &rec("RUSTSEC-2025-0065")]);
+    let findings = both.scan(&analysis);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].id, "RUSTSEC-2025-0065");
+    assert_eq!(findings[0].aliases, ["CVE-2025-59047"]);
+    assert_eq!(findings[0].records.len(), 1);
+    // Alone, a placeholder record is still reported rather than dropped.
+    let alone = db(&[&rec("RUSTSEC-2025-0000")]);
+    assert_eq!(alone.scan(&analysis)[0].id, "RUSTSEC-2025-0000");
+}
