@@ -16,6 +16,7 @@ pub mod findings;
 mod json;
 pub mod osv;
 pub mod plan;
+pub mod pr;
 pub mod version;
 mod xml;
 
