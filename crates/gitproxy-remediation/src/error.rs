@@ -80,6 +80,15 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// A Bitbucket request failed.
+    #[error("bitbucket request failed while {operation}: {source}")]
+    Host {
+        /// What the engine was doing.
+        operation: String,
+        /// The host's error (which says what to do next).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A planned edit could not be applied to a file.
     #[error("cannot edit {file}: {reason}; re-run the scan on the current branch head")]
     Edit {

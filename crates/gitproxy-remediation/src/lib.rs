@@ -13,10 +13,12 @@ pub mod edit;
 mod error;
 pub mod files;
 pub mod findings;
+pub mod host;
 mod json;
 pub mod osv;
 pub mod plan;
 pub mod pr;
+pub mod remediate;
 pub mod version;
 mod xml;
 

@@ -1,6 +1,7 @@
 //! Integration tests of the remediation engine on the real OSV data in `../shared/osv` and the
 //! cargo-audit oracle.
 
+mod e2e;
 mod oracle;
 mod real_osv;
 

@@ -1,0 +1,449 @@
+//! The remediation run: for each repository of a project, analyse the default branch, plan
+//! fixes, and open or update one pull request per vulnerable package on a stable branch, with
+//! review comments; watch CI on those pull requests; and report every remediation's state,
+//! derived from Bitbucket alone so any replica can answer.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::advisories::AdvisoryDb;
+use crate::analysis::analyze;
+use crate::edit::apply_fix;
+use crate::files::Snapshot;
+use crate::host::{
+    BitbucketHost, BranchHead, BuildOutcome, FileCommit, LineAnchor, NewPr, PrState,
+    PullRequestInfo, RepoAt,
+};
+use crate::plan::{plan, PlanOptions, Registry, Unfixable};
+use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
+use crate::Error;
+
+/// The state of one remediation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Planned but no pull request exists (for example the run stopped before opening it).
+    Planned,
+    /// Pull request open, no build reported yet.
+    PrOpen,
+    /// A build is running.
+    CiPending,
+    /// Every reported build passed.
+    CiPassed,
+    /// A build failed.
+    CiFailed,
+    /// Merged.
+    Merged,
+    /// Declined by a reviewer; gitproxy does not reopen it.
+    Declined,
+    /// An older pull request of the same remediation.
+    Superseded,
+}
+
+/// One remediation as Bitbucket shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemediationStatus {
+    /// Repository slug.
+    pub repo: String,
+    /// The remediation branch.
+    pub branch: String,
+    /// Pull request id, when one exists.
+    pub pull_request: Option<i64>,
+    /// Pull request title.
+    pub title: String,
+    /// State.
+    pub state: State,
+}
+
+/// What one run did in one repository.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RepoOutcome {
+    /// Repository slug.
+    pub repo: String,
+    /// Pull requests opened.
+    pub opened: Vec<i64>,
+    /// Pull requests whose branch or description changed.
+    pub updated: Vec<i64>,
+    /// Pull requests already up to date.
+    pub unchanged: Vec<i64>,
+    /// Branches of remediations a reviewer declined (not reopened).
+    pub declined: Vec<String>,
+    /// Vulnerable packages no upgrade fixes.
+    pub unfixable: Vec<Unfixable>,
+    /// Files that could not be analysed and other problems, one line each.
+    pub problems: Vec<String>,
+}
+
+/// A project-wide status report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StatusReport {
+    /// Every remediation, by repository then branch.
+    pub remediations: Vec<RemediationStatus>,
+}
+
+impl StatusReport {
+    /// A Markdown table of every remediation.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from(
+            "| Repository | Remediation | Pull request | State |\n|---|---|---|---|\n",
+        );
+        for r in &self.remediations {
+            let pr = r
+                .pull_request
+                .map(|id| format!("#{id}"))
+                .unwrap_or_else(|| "-".into());
+            let state = serde_json::to_value(r.state)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            out.push_str(&format!("| {} | {} | {pr} | {state} |\n", r.repo, r.title));
+        }
+        out
+    }
+
+    /// Remediations in `state`.
+    pub fn in_state(&self, state: State) -> impl Iterator<Item = &RemediationStatus> {
+        self.remediations.iter().filter(move |r| r.state == state)
+    }
+}
+
+/// Runs remediations against a Bitbucket-like host.
+pub struct Remediator<'a> {
+    host: &'a dyn BitbucketHost,
+    db: &'a AdvisoryDb,
+    registry: &'a dyn Registry,
+    options: PlanOptions,
+}
+
+impl std::fmt::Debug for Remediator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remediator")
+            .field("advisories", &self.db.len())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Remediator<'a> {
+    /// A remediator over `host`, matching with `db` and choosing versions from `registry`.
+    pub fn new(
+        host: &'a dyn BitbucketHost,
+        db: &'a AdvisoryDb,
+        registry: &'a dyn Registry,
+        options: PlanOptions,
+    ) -> Self {
+        Remediator {
+            host,
+            db,
+            registry,
+            options,
+        }
+    }
+
+    /// Remediates every repository of `project`; a repository that fails is reported in its
+    /// outcome's `problems` and the others still run.
+    pub async fn remediate_project(&self, project: &str) -> Result<Vec<RepoOutcome>, Error> {
+        let mut out = Vec::new();
+        for repo in self.host.repositories(project).await? {
+            match self.remediate_repo(project, &repo).await {
+                Ok(o) => out.push(o),
+                Err(e) => out.push(RepoOutcome {
+                    repo,
+                    problems: vec![e.to_string()],
+                    ..RepoOutcome::default()
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remediates one repository: one pull request per vulnerable package.
+    pub async fn remediate_repo(&self, project: &str, repo: &str) -> Result<RepoOutcome, Error> {
+        let mut outcome = RepoOutcome {
+            repo: repo.to_string(),
+            ..RepoOutcome::default()
+        };
+        let Some(head) = self.host.default_branch(project, repo).await? else {
+            outcome.problems.push("the repository is empty".into());
+            return Ok(outcome);
+        };
+        let source = RepoAt {
+            host: self.host,
+            project,
+            repo,
+            commit: &head.commit,
+        };
+        let snapshot = Snapshot::from_repo(&source).await?;
+        let analysis = analyze(&snapshot);
+        outcome
+            .problems
+            .extend(analysis.problems.iter().map(ToString::to_string));
+        let findings = self.db.scan(&analysis);
+        let plan = plan(&analysis, &findings, self.db, self.registry, &self.options).await?;
+        outcome.unfixable = plan.unfixable.clone();
+        let existing = self
+            .host
+            .pull_requests(project, repo, BRANCH_PREFIX)
+            .await?;
+        for fix in &plan.fixes {
+            let branch = pr::branch_name(fix.ecosystem, &fix.name);
+            let latest = existing.iter().find(|p| p.from_branch == branch);
+            if latest.is_some_and(|p| p.state == PrState::Declined) {
+                tracing::info!(repo, branch, "remediation was declined; not reopening");
+                outcome.declined.push(branch);
+                continue;
+            }
+            let edits = apply_fix(fix, &analysis, &snapshot, self.registry).await?;
+            if edits.files.is_empty() {
+                outcome.problems.push(format!(
+                    "{} {} -> {}: nothing to change; {}",
+                    fix.name,
+                    fix.from,
+                    fix.to,
+                    edits.notes.join("; ")
+                ));
+                continue;
+            }
+            let title = pr::title(fix);
+            let files: Vec<String> = edits.files.keys().cloned().collect();
+            let description = pr::description(fix, &analysis, &findings, &files, &edits.notes);
+            let message = format!("{title}\n\n{}", fix.advisories.join(", "));
+            let changed = self
+                .push_branch(project, repo, &head, &branch, &edits.files, &message)
+                .await?;
+            match latest.filter(|p| p.state == PrState::Open) {
+                Some(open) => {
+                    let text_changed = open.title != title
+                        || open.description.as_deref() != Some(description.as_str());
+                    if text_changed {
+                        self.host
+                            .update_pull_request(
+                                project,
+                                repo,
+                                open.id,
+                                open.version,
+                                &title,
+                                &description,
+                            )
+                            .await?;
+                    }
+                    if changed || text_changed {
+                        outcome.updated.push(open.id);
+                    } else {
+                        outcome.unchanged.push(open.id);
+                    }
+                }
+                None => {
+                    let new = NewPr {
+                        title,
+                        description,
+                        from_branch: branch.clone(),
+                        to_branch: head.branch.clone(),
+                    };
+                    let opened = self.host.create_pull_request(project, repo, &new).await?;
+                    let comment = pr::review_comment(fix, &findings);
+                    for anchor in anchors(&snapshot, &edits.files) {
+                        self.host
+                            .add_comment(project, repo, opened.id, &comment, Some(&anchor))
+                            .await?;
+                    }
+                    outcome.opened.push(opened.id);
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Commits every edited file to `branch` (created from the default branch when missing);
+    /// returns whether anything was committed.
+    async fn push_branch(
+        &self,
+        project: &str,
+        repo: &str,
+        base: &BranchHead,
+        branch: &str,
+        files: &BTreeMap<String, String>,
+        message: &str,
+    ) -> Result<bool, Error> {
+        let existing = self.host.branch_head(project, repo, branch).await?;
+        let (mut parent, mut create_from) = match &existing {
+            Some(h) => (h.clone(), None),
+            None => (base.commit.clone(), Some(base.branch.clone())),
+        };
+        let mut changed = false;
+        for (path, content) in files {
+            if existing.is_some() {
+                let current = self.host.read_file(project, repo, path, &parent).await.ok();
+                if current.as_deref() == Some(content.as_bytes()) {
+                    continue;
+                }
+            }
+            let commit = FileCommit {
+                branch: branch.to_string(),
+                path: path.clone(),
+                content: content.clone().into_bytes(),
+                message: message.to_string(),
+                source_commit: parent.clone(),
+                source_branch: create_from.take(),
+            };
+            if let Some(id) = self.host.commit_file(project, repo, &commit).await? {
+                parent = id;
+                changed = true;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Posts one comment listing the failed builds on every open remediation whose latest
+    /// commit has failures (once per commit); returns the pull requests commented on.
+    pub async fn check_ci(&self, project: &str, repo: &str) -> Result<Vec<i64>, Error> {
+        let mut commented = Vec::new();
+        for p in self
+            .host
+            .pull_requests(project, repo, BRANCH_PREFIX)
+            .await?
+        {
+            let (PrState::Open, Some(commit)) = (p.state, &p.latest_commit) else {
+                continue;
+            };
+            let failed: Vec<FailedBuild> = self
+                .host
+                .build_statuses(project, repo, commit)
+                .await?
+                .into_iter()
+                .filter(|b| b.outcome == BuildOutcome::Failed)
+                .map(|b| FailedBuild {
+                    key: b.key,
+                    name: b.name,
+                    url: b.url,
+                })
+                .collect();
+            if failed.is_empty() {
+                continue;
+            }
+            let marker = pr::ci_marker(commit);
+            let marker = marker.trim();
+            let comments = self.host.comments(project, repo, p.id).await?;
+            if comments.iter().any(|c| c.contains(marker)) {
+                continue;
+            }
+            self.host
+                .add_comment(
+                    project,
+                    repo,
+                    p.id,
+                    &pr::ci_failure_comment(commit, &failed),
+                    None,
+                )
+                .await?;
+            commented.push(p.id);
+        }
+        Ok(commented)
+    }
+
+    /// The state of every remediation of the project, from Bitbucket's pull requests and
+    /// build statuses.
+    pub async fn status(&self, project: &str) -> Result<StatusReport, Error> {
+        let mut report = StatusReport::default();
+        for repo in self.host.repositories(project).await? {
+            let prs = self
+                .host
+                .pull_requests(project, &repo, BRANCH_PREFIX)
+                .await?;
+            let mut seen: Vec<String> = Vec::new();
+            for p in prs {
+                let state = if seen.contains(&p.from_branch) {
+                    State::Superseded
+                } else {
+                    seen.push(p.from_branch.clone());
+                    self.pr_state(project, &repo, &p).await?
+                };
+                report.remediations.push(RemediationStatus {
+                    repo: repo.clone(),
+                    branch: p.from_branch,
+                    pull_request: Some(p.id),
+                    title: p.title,
+                    state,
+                });
+            }
+        }
+        report.remediations.sort_by(|a, b| {
+            (&a.repo, &a.branch, a.pull_request).cmp(&(&b.repo, &b.branch, b.pull_request))
+        });
+        Ok(report)
+    }
+
+    async fn pr_state(
+        &self,
+        project: &str,
+        repo: &str,
+        p: &PullRequestInfo,
+    ) -> Result<State, Error> {
+        Ok(match p.state {
+            PrState::Merged => State::Merged,
+            PrState::Declined => State::Declined,
+            PrState::Open => {
+                let builds = match &p.latest_commit {
+                    Some(c) => self.host.build_statuses(project, repo, c).await?,
+                    None => Vec::new(),
+                };
+                if builds.iter().any(|b| b.outcome == BuildOutcome::Failed) {
+                    State::CiFailed
+                } else if builds.iter().any(|b| b.outcome == BuildOutcome::InProgress) {
+                    State::CiPending
+                } else if !builds.is_empty()
+                    && builds.iter().all(|b| b.outcome == BuildOutcome::Successful)
+                {
+                    State::CiPassed
+                } else {
+                    State::PrOpen
+                }
+            }
+        })
+    }
+}
+
+/// Manifest files are where reviewers look; lockfiles are commented only when no manifest
+/// changed.
+fn is_lockfile(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock" | "go.sum"
+    )
+}
+
+/// One anchor per changed manifest: its first changed line in the new version.
+fn anchors(before: &Snapshot, after: &BTreeMap<String, String>) -> Vec<LineAnchor> {
+    let manifests: Vec<&String> = after.keys().filter(|p| !is_lockfile(p)).collect();
+    let chosen: Vec<&String> = if manifests.is_empty() {
+        after.keys().take(1).collect()
+    } else {
+        manifests
+    };
+    chosen
+        .into_iter()
+        .filter_map(|path| {
+            let old = before.text(path).unwrap_or("");
+            first_changed_line(old, &after[path]).map(|line| LineAnchor {
+                path: path.clone(),
+                line,
+            })
+        })
+        .collect()
+}
+
+/// One-based number of the first line of `new` that differs from `old`.
+pub(crate) fn first_changed_line(old: &str, new: &str) -> Option<u32> {
+    let mut old_lines = old.lines();
+    for (i, line) in new.lines().enumerate() {
+        if old_lines.next() != Some(line) {
+            return u32::try_from(i + 1).ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
