@@ -89,6 +89,14 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A registry base URL is not usable.
+    #[error("invalid {registry} registry URL: {reason}; give an http or https URL")]
+    InvalidRegistryUrl {
+        /// Which registry.
+        registry: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A planned edit could not be applied to a file.
     #[error("cannot edit {file}: {reason}; re-run the scan on the current branch head")]
     Edit {

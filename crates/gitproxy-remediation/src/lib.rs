@@ -18,6 +18,7 @@ mod json;
 pub mod osv;
 pub mod plan;
 pub mod pr;
+pub mod registry;
 pub mod remediate;
 pub mod version;
 mod xml;

@@ -10,9 +10,12 @@ use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
 use gitproxy_remediation::osv::Record;
-use gitproxy_remediation::plan::{PlanOptions, StaticRegistry};
+use gitproxy_remediation::plan::{CachedRegistry, PlanOptions};
+use gitproxy_remediation::registry::{go_hash1, HttpRegistry};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::registry::{routes, StandIn, GIN_GO, GIN_MOD};
 use gitproxy_remediation::remediate::{Remediator, State};
-use gitproxy_remediation::Ecosystem;
 
 const BOT: &str = "bot-token";
 const REVIEWER: &str = "reviewer-token";
@@ -125,58 +128,6 @@ fn database() -> AdvisoryDb {
     db
 }
 
-/// The registry stand-in: the versions each ecosystem publishes, with digests in each
-/// lockfile's format.
-fn registry() -> StaticRegistry {
-    StaticRegistry::new()
-        .publish(
-            Ecosystem::Npm,
-            "lodash",
-            "4.17.21",
-            &[(None, "sha512-lodash-new")],
-        )
-        .publish(Ecosystem::Npm, "qs", "6.7.3", &[(None, "sha512-qs-new")])
-        .publish(Ecosystem::Npm, "qs", "6.11.0", &[(None, "sha512-qs-611")])
-        .publish(Ecosystem::PyPI, "requests", "2.31.0", &[])
-        .publish(Ecosystem::PyPI, "urllib3", "1.26.5", &[])
-        .publish(Ecosystem::PyPI, "urllib3", "1.26.17", &[])
-        .publish(
-            Ecosystem::PyPI,
-            "urllib3",
-            "1.26.18",
-            &[(Some("urllib3-1.26.18.tar.gz"), "sha256:new")],
-        )
-        .publish(Ecosystem::PyPI, "urllib3", "2.0.7", &[])
-        .publish(
-            Ecosystem::CratesIo,
-            "smallvec",
-            "1.6.1",
-            &[(
-                None,
-                "fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604f",
-            )],
-        )
-        .publish(Ecosystem::Go, "github.com/gin-gonic/gin", "v1.7.7", &[])
-        .publish(
-            Ecosystem::Go,
-            "github.com/gin-gonic/gin",
-            "v1.9.1",
-            &[(None, "h1:new-zip="), (Some("go.mod"), "h1:new-mod=")],
-        )
-        .publish(
-            Ecosystem::Maven,
-            "org.apache.logging.log4j:log4j-core",
-            "2.15.0",
-            &[],
-        )
-        .publish(
-            Ecosystem::Maven,
-            "org.apache.logging.log4j:log4j-core",
-            "2.17.1",
-            &[],
-        )
-}
-
 async fn simulator() -> Simulator {
     Simulator::builder()
         .user(UserSeed::new("bot").token(BOT))
@@ -236,7 +187,9 @@ async fn on_branch(host: &BitbucketDc, repo: &str, branch: &str, path: &str) -> 
 async fn remediates_a_project_across_five_ecosystems() {
     let sim = simulator().await;
     let db = database();
-    let registry = registry();
+    // Versions and digests come over HTTP from the registry stand-in, cached for the run.
+    let stand_in = StandIn::start(routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let host = BitbucketDc::new(client(&sim, BOT));
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
 
@@ -339,9 +292,22 @@ async fn remediates_a_project_across_five_ecosystems() {
         GATEWAY_MOD.replace("v1.6.0", "v1.9.1"),
         "the lowest version fixing GO-2021-0052 and GO-2023-1737"
     );
+    let zip_hash = go_hash1(&mut [
+        (
+            "github.com/gin-gonic/gin@v1.9.1/go.mod".into(),
+            GIN_MOD.to_vec(),
+        ),
+        (
+            "github.com/gin-gonic/gin@v1.9.1/gin.go".into(),
+            GIN_GO.to_vec(),
+        ),
+    ])
+    .unwrap();
+    let mod_hash = go_hash1(&mut [("go.mod".into(), GIN_MOD.to_vec())]).unwrap();
     assert_eq!(
         on_branch(&host, "gateway", branch, "go.sum").await,
-        "github.com/gin-gonic/gin v1.9.1 h1:new-zip=\ngithub.com/gin-gonic/gin v1.9.1/go.mod h1:new-mod=\n"
+        format!("github.com/gin-gonic/gin v1.9.1 {zip_hash}\ngithub.com/gin-gonic/gin v1.9.1/go.mod {mod_hash}\n"),
+        "go.sum hashes computed from the module proxy's .zip and .mod"
     );
     let branch = "gitproxy/security/maven-org.apache.logging.log4j-log4j-core";
     assert_eq!(
@@ -360,6 +326,7 @@ async fn remediates_a_project_across_five_ecosystems() {
         "the lowest fixing PYSEC-2021-108, -2023-192 and -2023-212: {poetry}"
     );
     assert!(poetry.contains("{file = \"urllib3-1.26.18.tar.gz\", hash = \"sha256:new\"}"));
+    let lookups = stand_in.hits.load(std::sync::atomic::Ordering::SeqCst);
 
     // Titles, descriptions and review comments.
     let api_prs = host.pull_requests("SEC", "api", "gitproxy/").await.unwrap();
@@ -430,6 +397,11 @@ async fn remediates_a_project_across_five_ecosystems() {
     }
     assert_eq!(again.iter().map(|o| o.unchanged.len()).sum::<usize>(), 7);
     assert_eq!(count_prs(&host).await, prs_before);
+    assert_eq!(
+        stand_in.hits.load(std::sync::atomic::Ordering::SeqCst),
+        lookups,
+        "registry answers are cached for the run"
+    );
 
     // A declined pull request is reported as declined and never reopened.
     let billing = &host

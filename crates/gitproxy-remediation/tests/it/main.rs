@@ -4,6 +4,7 @@
 mod e2e;
 mod oracle;
 mod real_osv;
+mod registry;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,394 @@
+//! The HTTP registry clients against a local stand-in that serves the real metadata shapes of
+//! the npm registry, the crates.io sparse index, the PyPI JSON API, the Go module proxy and a
+//! Maven repository.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use gitproxy_remediation::plan::{CachedRegistry, Registry};
+use gitproxy_remediation::registry::{go_hash1, HttpRegistry, RegistryUrls};
+use gitproxy_remediation::Ecosystem;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpListener;
+
+/// A loopback HTTP server answering fixed paths; counts the requests it served.
+pub(crate) struct StandIn {
+    pub(crate) addr: SocketAddr,
+    pub(crate) hits: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl StandIn {
+    pub(crate) async fn start(routes: BTreeMap<String, Vec<u8>>) -> StandIn {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let routes = Arc::new(routes);
+        let counter = Arc::clone(&hits);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let routes = Arc::clone(&routes);
+                let counter = Arc::clone(&counter);
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let found = routes.get(req.uri().path()).cloned();
+                        async move {
+                            let response = match found {
+                                Some(body) => hyper::Response::new(Full::new(Bytes::from(body))),
+                                None => hyper::Response::builder()
+                                    .status(404)
+                                    .body(Full::new(Bytes::from_static(
+                                        b"{\"error\":\"Not found\"}",
+                                    )))
+                                    .unwrap(),
+                            };
+                            Ok::<_, Infallible>(response)
+                        }
+                    });
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        StandIn { addr, hits, task }
+    }
+
+    pub(crate) fn urls(&self) -> RegistryUrls {
+        let base = format!("http://{}", self.addr);
+        RegistryUrls::new(
+            &format!("{base}/npm/"),
+            &format!("{base}/index/"),
+            &format!("{base}/pypi-api/"),
+            &format!("{base}/goproxy/"),
+            &format!("{base}/maven2/"),
+        )
+        .unwrap()
+    }
+}
+
+/// A zip archive of stored members, as the Go module proxy serves module zips.
+pub(crate) fn stored_zip(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in files {
+        let offset = out.len() as u32;
+        let mut local = Vec::new();
+        local.extend(0x0403_4b50u32.to_le_bytes());
+        local.extend([20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        local.extend([0u8; 4]);
+        local.extend((data.len() as u32).to_le_bytes());
+        local.extend((data.len() as u32).to_le_bytes());
+        local.extend((name.len() as u16).to_le_bytes());
+        local.extend([0, 0]);
+        local.extend(name.as_bytes());
+        out.extend(local);
+        out.extend(*data);
+        central.extend(0x0201_4b50u32.to_le_bytes());
+        central.extend([20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        central.extend([0u8; 4]);
+        central.extend((data.len() as u32).to_le_bytes());
+        central.extend((data.len() as u32).to_le_bytes());
+        central.extend((name.len() as u16).to_le_bytes());
+        central.extend([0u8; 12]);
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let cd_offset = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((files.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend([0, 0]);
+    out
+}
+
+pub(crate) const GIN_MOD: &[u8] = b"module github.com/gin-gonic/gin\n\ngo 1.20\n";
+pub(crate) const GIN_GO: &[u8] = b"package gin\n";
+
+/// Metadata in the shapes the real registries answer with (trimmed to a few versions).
+pub(crate) fn routes() -> BTreeMap<String, Vec<u8>> {
+    let mut r = BTreeMap::new();
+    r.insert(
+        "/npm/lodash".to_string(),
+        br#"{"name":"lodash","modified":"2024-01-01T00:00:00.000Z","dist-tags":{"latest":"4.17.21"},
+        "versions":{
+          "4.17.20":{"name":"lodash","version":"4.17.20","dist":{"integrity":"sha512-lodash-old","shasum":"b44b6fc3a5b9c08e8b2b67a4ce0a2b67d3ff2b67","tarball":"https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz"}},
+          "4.17.21":{"name":"lodash","version":"4.17.21","dist":{"integrity":"sha512-lodash-new","shasum":"679591c564c3bffaae8454cf0b3df370c3d6911c","tarball":"https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz"}}}}"#
+            .to_vec(),
+    );
+    r.insert(
+        "/npm/qs".to_string(),
+        br#"{"name":"qs","dist-tags":{"latest":"6.11.0"},"versions":{
+          "6.7.0":{"name":"qs","version":"6.7.0","dist":{"integrity":"sha512-qs-old"}},
+          "6.7.2":{"name":"qs","version":"6.7.2","deprecated":"please upgrade","dist":{"integrity":"sha512-qs-672"}},
+          "6.7.3":{"name":"qs","version":"6.7.3","dist":{"integrity":"sha512-qs-new"}},
+          "6.11.0":{"name":"qs","version":"6.11.0","dist":{"integrity":"sha512-qs-611"}}}}"#
+            .to_vec(),
+    );
+    r.insert(
+        "/npm/@babel%2fcore".to_string(),
+        br#"{"name":"@babel/core","versions":{"7.0.0":{"name":"@babel/core","version":"7.0.0","dist":{"shasum":"0102030405060708090a0b0c0d0e0f1011121314"}}}}"#.to_vec(),
+    );
+    r.insert(
+        "/index/sm/al/smallvec".to_string(),
+        concat!(
+            r#"{"name":"smallvec","vers":"1.6.0","deps":[],"cksum":"fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604e","features":{"union":[]},"yanked":false}"#,
+            "\n",
+            r#"{"name":"smallvec","vers":"1.6.1","deps":[],"cksum":"fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604f","features":{"union":[]},"yanked":false}"#,
+            "\n",
+            r#"{"name":"smallvec","vers":"1.6.2","deps":[],"cksum":"00","features":{},"yanked":true,"v":2,"features2":{}}"#,
+            "\n"
+        )
+        .as_bytes()
+        .to_vec(),
+    );
+    r.insert(
+        "/pypi-api/pypi/requests/json".to_string(),
+        br#"{"info":{"name":"requests","version":"2.31.0"},"last_serial":1,
+        "releases":{
+          "2.25.1":[{"filename":"requests-2.25.1-py2.py3-none-any.whl","digests":{"md5":"x","sha256":"aaa"},"yanked":false}],
+          "2.31.0":[{"filename":"requests-2.31.0-py3-none-any.whl","digests":{"blake2b_256":"y","md5":"x","sha256":"58cd"},"yanked":false,"yanked_reason":null},
+                    {"filename":"requests-2.31.0.tar.gz","digests":{"sha256":"942c"},"yanked":false}],
+          "2.32.0":[{"filename":"requests-2.32.0.tar.gz","digests":{"sha256":"bbb"},"yanked":true,"yanked_reason":"conflict"}]},
+        "urls":[],"vulnerabilities":[]}"#
+            .to_vec(),
+    );
+    r.insert(
+        "/pypi-api/pypi/urllib3/json".to_string(),
+        br#"{"info":{"name":"urllib3"},"releases":{
+          "1.26.4":[{"filename":"urllib3-1.26.4.tar.gz","digests":{"sha256":"old"},"yanked":false}],
+          "1.26.5":[{"filename":"urllib3-1.26.5.tar.gz","digests":{"sha256":"a5"},"yanked":false}],
+          "1.26.17":[{"filename":"urllib3-1.26.17.tar.gz","digests":{"sha256":"b17"},"yanked":false}],
+          "1.26.18":[{"filename":"urllib3-1.26.18.tar.gz","digests":{"sha256":"new"},"yanked":false}],
+          "2.0.7":[{"filename":"urllib3-2.0.7.tar.gz","digests":{"sha256":"c27"},"yanked":false}]}}"#
+            .to_vec(),
+    );
+    r.insert(
+        "/goproxy/github.com/gin-gonic/gin/@v/list".to_string(),
+        b"v1.7.7\nv1.9.1\n".to_vec(),
+    );
+    r.insert(
+        "/goproxy/github.com/gin-gonic/gin/@v/v1.9.1.mod".to_string(),
+        GIN_MOD.to_vec(),
+    );
+    r.insert(
+        "/goproxy/github.com/gin-gonic/gin/@v/v1.9.1.zip".to_string(),
+        stored_zip(&[
+            ("github.com/gin-gonic/gin@v1.9.1/go.mod", GIN_MOD),
+            ("github.com/gin-gonic/gin@v1.9.1/gin.go", GIN_GO),
+        ]),
+    );
+    r.insert(
+        "/goproxy/github.com/!burnt!sushi/toml/@v/list".to_string(),
+        b"v1.3.2\n".to_vec(),
+    );
+    r.insert(
+        "/maven2/org/apache/logging/log4j/log4j-core/maven-metadata.xml".to_string(),
+        br#"<?xml version="1.0" encoding="UTF-8"?>
+<metadata>
+  <groupId>org.apache.logging.log4j</groupId>
+  <artifactId>log4j-core</artifactId>
+  <versioning>
+    <latest>2.17.1</latest>
+    <release>2.17.1</release>
+    <versions>
+      <version>2.14.1</version>
+      <version>2.15.0</version>
+      <version>2.17.1</version>
+    </versions>
+    <lastUpdated>20211228000000</lastUpdated>
+  </versioning>
+</metadata>
+"#
+        .to_vec(),
+    );
+    r
+}
+
+fn versions(list: Vec<gitproxy_remediation::plan::RegistryVersion>) -> Vec<(String, bool)> {
+    list.into_iter().map(|v| (v.version, v.yanked)).collect()
+}
+
+#[tokio::test]
+async fn every_registry_reads_its_real_metadata_shape() {
+    let stand_in = StandIn::start(routes()).await;
+    let reg = HttpRegistry::new(HttpConnector::new(), stand_in.urls());
+
+    // npm: integrity from the packument; deprecated releases are never proposed.
+    assert_eq!(
+        versions(reg.versions(Ecosystem::Npm, "qs").await.unwrap()),
+        [
+            ("6.11.0".into(), false),
+            ("6.7.0".into(), false),
+            ("6.7.2".into(), true),
+            ("6.7.3".into(), false)
+        ]
+    );
+    let d = reg
+        .digests(Ecosystem::Npm, "lodash", "4.17.21")
+        .await
+        .unwrap();
+    assert_eq!(d[0].value, "sha512-lodash-new");
+    let d = reg
+        .digests(Ecosystem::Npm, "@babel/core", "7.0.0")
+        .await
+        .unwrap();
+    assert_eq!(
+        d[0].value, "sha1-AQIDBAUGBwgJCgsMDQ4PEBESExQ=",
+        "old packages: SHA-1 shasum as SRI"
+    );
+    assert!(reg
+        .versions(Ecosystem::Npm, "no-such-package")
+        .await
+        .unwrap()
+        .is_empty());
+
+    // crates.io sparse index: checksum and yanked flag per line.
+    assert_eq!(
+        versions(reg.versions(Ecosystem::CratesIo, "smallvec").await.unwrap()),
+        [
+            ("1.6.0".into(), false),
+            ("1.6.1".into(), false),
+            ("1.6.2".into(), true)
+        ]
+    );
+    let d = reg
+        .digests(Ecosystem::CratesIo, "smallvec", "1.6.1")
+        .await
+        .unwrap();
+    assert_eq!(
+        d[0].value,
+        "fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604f"
+    );
+
+    // PyPI JSON API: one sha256 per file; a release whose files are all yanked is yanked.
+    assert_eq!(
+        versions(reg.versions(Ecosystem::PyPI, "Requests").await.unwrap()),
+        [
+            ("2.25.1".into(), false),
+            ("2.31.0".into(), false),
+            ("2.32.0".into(), true)
+        ]
+    );
+    let d = reg
+        .digests(Ecosystem::PyPI, "requests", "2.31.0")
+        .await
+        .unwrap();
+    let d: Vec<(Option<&str>, &str)> = d
+        .iter()
+        .map(|d| (d.artifact.as_deref(), d.value.as_str()))
+        .collect();
+    assert_eq!(
+        d,
+        [
+            (Some("requests-2.31.0-py3-none-any.whl"), "sha256:58cd"),
+            (Some("requests-2.31.0.tar.gz"), "sha256:942c")
+        ]
+    );
+
+    // Go module proxy: the version list, and go.sum hashes computed from the .mod and .zip.
+    assert_eq!(
+        versions(
+            reg.versions(Ecosystem::Go, "github.com/gin-gonic/gin")
+                .await
+                .unwrap()
+        ),
+        [("v1.7.7".into(), false), ("v1.9.1".into(), false)]
+    );
+    assert_eq!(
+        reg.versions(Ecosystem::Go, "github.com/BurntSushi/toml")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "case-encoded paths"
+    );
+    let d = reg
+        .digests(Ecosystem::Go, "github.com/gin-gonic/gin", "v1.9.1")
+        .await
+        .unwrap();
+    let zip_hash = go_hash1(&mut [
+        (
+            "github.com/gin-gonic/gin@v1.9.1/gin.go".into(),
+            GIN_GO.to_vec(),
+        ),
+        (
+            "github.com/gin-gonic/gin@v1.9.1/go.mod".into(),
+            GIN_MOD.to_vec(),
+        ),
+    ])
+    .unwrap();
+    let mod_hash = go_hash1(&mut [("go.mod".into(), GIN_MOD.to_vec())]).unwrap();
+    assert_eq!(d[0].artifact, None);
+    assert_eq!(d[0].value, zip_hash);
+    assert_eq!(d[1].artifact.as_deref(), Some("go.mod"));
+    assert_eq!(d[1].value, mod_hash);
+
+    // Maven repository metadata.
+    assert_eq!(
+        versions(
+            reg.versions(Ecosystem::Maven, "org.apache.logging.log4j:log4j-core")
+                .await
+                .unwrap()
+        ),
+        [
+            ("2.14.1".into(), false),
+            ("2.15.0".into(), false),
+            ("2.17.1".into(), false)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn lookups_are_cached_per_run_and_failures_are_explained() {
+    let stand_in = StandIn::start(routes()).await;
+    let cached = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    for _ in 0..3 {
+        assert_eq!(
+            cached
+                .versions(Ecosystem::CratesIo, "smallvec")
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 1);
+
+    // A registry that does not answer: the error says which package and what failed.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let base = format!("http://{addr}/");
+    let urls = RegistryUrls::new(&base, &base, &base, &base, &base).unwrap();
+    let err = HttpRegistry::new(HttpConnector::new(), urls)
+        .versions(Ecosystem::Npm, "lodash")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("registry lookup for npm package `lodash` failed: GET http://127.0.0.1"),
+        "{err}"
+    );
+}
