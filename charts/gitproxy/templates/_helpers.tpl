@@ -1,0 +1,163 @@
+{{/*
+Name of the chart, for the app.kubernetes.io/name label.
+*/}}
+{{- define "gitproxy.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified name of the release's objects (release name + chart name, 63 characters at most).
+*/}}
+{{- define "gitproxy.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A name derived from the full name with a suffix, still within 63 characters.
+*/}}
+{{- define "gitproxy.suffixed" -}}
+{{- $base := include "gitproxy.fullname" .root | trunc (int (sub 62 (len .suffix))) | trimSuffix "-" }}
+{{- printf "%s-%s" $base .suffix }}
+{{- end }}
+
+{{- define "gitproxy.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Selector labels. `app: gitproxy` is what the integration guide's kubectl commands select on.
+*/}}
+{{- define "gitproxy.selectorLabels" -}}
+app: gitproxy
+app.kubernetes.io/name: {{ include "gitproxy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Labels of every object.
+*/}}
+{{- define "gitproxy.labels" -}}
+helm.sh/chart: {{ include "gitproxy.chart" . }}
+{{ include "gitproxy.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: agent
+app.kubernetes.io/part-of: backline
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "gitproxy.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gitproxy.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference: a digest wins over the tag; the tag defaults to the chart's appVersion.
+*/}}
+{{- define "gitproxy.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Names of the Secrets the chart creates.
+*/}}
+{{- define "gitproxy.accessKeySecretName" -}}
+{{- if .Values.gitproxy.existingSecret.name }}
+{{- .Values.gitproxy.existingSecret.name }}
+{{- else }}
+{{- include "gitproxy.suffixed" (dict "root" . "suffix" "access-key") }}
+{{- end }}
+{{- end }}
+
+{{- define "gitproxy.accessKeySecretKey" -}}
+{{- if .Values.gitproxy.existingSecret.name }}
+{{- .Values.gitproxy.existingSecret.key }}
+{{- else -}}
+accessKey
+{{- end }}
+{{- end }}
+
+{{- define "gitproxy.proxySecretName" -}}
+{{- include "gitproxy.suffixed" (dict "root" . "suffix" "proxy") }}
+{{- end }}
+
+{{/*
+proxy.noProxy as one comma-separated string, whether it was given as a string or a list.
+*/}}
+{{- define "gitproxy.noProxy" -}}
+{{- if kindIs "slice" .Values.proxy.noProxy }}
+{{- join "," .Values.proxy.noProxy }}
+{{- else }}
+{{- .Values.proxy.noProxy | toString | nospace }}
+{{- end }}
+{{- end }}
+
+{{- define "gitproxy.proxyEnabled" -}}
+{{- if or .Values.proxy.httpProxy .Values.proxy.httpsProxy }}true{{ end }}
+{{- end }}
+
+{{/*
+The ports of the proxies in proxy.httpProxy / proxy.httpsProxy, as a JSON list: the explicit port of each URL,
+else 80 for http:// and 443 for https://.
+*/}}
+{{- define "gitproxy.proxyPorts" -}}
+{{- $ports := list }}
+{{- range $url := list .Values.proxy.httpProxy .Values.proxy.httpsProxy }}
+{{- if $url }}
+{{- $parsed := urlParse $url }}
+{{- $hostPort := splitList ":" $parsed.host }}
+{{- if gt (len $hostPort) 1 }}
+{{- $ports = append $ports (last $hostPort | int) }}
+{{- else if eq $parsed.scheme "https" }}
+{{- $ports = append $ports 443 }}
+{{- else }}
+{{- $ports = append $ports 80 }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $ports | uniq | toJson }}
+{{- end }}
+
+{{/*
+Cross-field rules that values.schema.json cannot express. Each failure says what to set.
+*/}}
+{{- define "gitproxy.validate" -}}
+{{- $g := .Values.gitproxy }}
+{{- if and (not ($g.accessKey | trim)) (not $g.existingSecret.name) }}
+{{- fail "gitproxy.accessKey is required: set it with --set gitproxy.accessKey=<key from the Backline integration page>, or name an existing Secret with --set gitproxy.existingSecret.name=<secret>" }}
+{{- end }}
+{{- if regexMatch "\\s" ($g.accessKey | trim) }}
+{{- fail "gitproxy.accessKey contains whitespace: copy the key again from the Backline integration page, on one line" }}
+{{- end }}
+{{- if and $g.accessKey $g.existingSecret.name }}
+{{- fail "gitproxy.accessKey and gitproxy.existingSecret.name are both set: keep only one of them" }}
+{{- end }}
+{{- if .Values.customCaCert }}
+{{- $pem := .Values.customCaCert | trim | b64dec }}
+{{- if not (contains "-----BEGIN CERTIFICATE-----" $pem) }}
+{{- fail "customCaCert does not decode to a PEM certificate: encode the CA file on one line with `base64 -w0 ca.pem > ca.b64` and pass --set-file customCaCert=ca.b64" }}
+{{- end }}
+{{- end }}
+{{- $pdb := .Values.podDisruptionBudget }}
+{{- if and $pdb.enabled (gt (int .Values.replicaCount) 1) (not (kindIs "string" $pdb.minAvailable)) (ge (int $pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- fail (printf "podDisruptionBudget.minAvailable (%d) must be below replicaCount (%d), otherwise node drains block forever: lower it or add replicas" (int $pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- end }}
+{{- if ge (int $g.shutdownGraceSeconds) (int .Values.terminationGracePeriodSeconds) }}
+{{- fail (printf "gitproxy.shutdownGraceSeconds (%d) must be below terminationGracePeriodSeconds (%d): lower the first or raise the second" (int $g.shutdownGraceSeconds) (int .Values.terminationGracePeriodSeconds)) }}
+{{- end }}
+{{- end }}
