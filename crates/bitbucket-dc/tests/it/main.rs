@@ -1,0 +1,10 @@
+//! Integration tests of the `bitbucket-dc` client against the `bitbucket-dc-sim` simulator on
+//! loopback: every client call with its error paths, paging, retries, TLS through a caller-supplied
+//! connector, real git over `/scm`, and conformance with Atlassian's OpenAPI description.
+
+mod branches;
+mod commits;
+mod files;
+mod repos;
+mod server;
+mod support;

@@ -1,0 +1,509 @@
+//! Server-level calls (application properties, identity, users, repository and project search,
+//! escape hatches), context-path base URLs, and HTTPS through a caller-supplied connector.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use bitbucket_dc::{
+    Client, Credentials, Error, NotFoundKind, Permission, ProjectSearch, RepoSearch, UserQuery,
+};
+use bitbucket_dc_sim::{AuthScheme, SIMULATED_VERSION};
+use hyper_util::client::legacy::connect::HttpConnector;
+use rustls::pki_types::CertificateDer;
+use serde_json::Value;
+
+use crate::support::{
+    base, builder, client, rest_log, seed, start, ALICE, ALICE_PASSWORD, BOB, CAROL,
+};
+
+fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> BTreeSet<String> {
+    items.iter().map(|item| name(item).to_owned()).collect()
+}
+
+fn set(values: &[&str]) -> BTreeSet<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn properties_and_identity_for_every_credential_form() {
+    let sim = start().await;
+    let anonymous = Client::builder(base(&sim)).build().expect("client");
+    let props = anonymous.server().properties().await.expect("properties");
+    assert_eq!(props.version, SIMULATED_VERSION);
+    assert_eq!(props.display_name, "Bitbucket");
+    assert!(!props.build_number.is_empty());
+    assert_eq!(props.version_triple(), Some((9, 4, 3)));
+    assert!(props.is_at_least(9, 4, 0) && !props.is_at_least(9, 5, 0));
+    assert_eq!(anonymous.whoami().await.expect("anonymous whoami"), None);
+
+    let bearer = client(&sim, ALICE);
+    let info = bearer.server().info().await.expect("info");
+    assert_eq!(info.authenticated_user.as_deref(), Some("alice"));
+    assert_eq!(info.properties, props);
+    assert_eq!(
+        bearer.server().whoami().await.expect("whoami").as_deref(),
+        Some("alice")
+    );
+
+    for secret in [BOB, "bob-password-is-not-set"] {
+        let basic = Client::new(
+            base(&sim),
+            Credentials::basic("bob", secret).expect("credentials"),
+        )
+        .expect("client");
+        let answer = basic.whoami().await;
+        if secret == BOB {
+            assert_eq!(answer.expect("basic with a token").as_deref(), Some("bob"));
+        } else {
+            assert!(
+                matches!(answer, Err(Error::BadCredential { ref user, .. }) if user.as_deref() == Some("bob")),
+                "{answer:?}"
+            );
+        }
+    }
+    let password = Client::new(
+        base(&sim),
+        Credentials::basic("alice", ALICE_PASSWORD).expect("credentials"),
+    )
+    .expect("client");
+    assert_eq!(
+        password
+            .whoami()
+            .await
+            .expect("basic with a password")
+            .as_deref(),
+        Some("alice")
+    );
+
+    let schemes: Vec<AuthScheme> = rest_log(&sim).iter().map(|r| r.auth).collect();
+    assert_eq!(
+        schemes,
+        vec![
+            AuthScheme::None,
+            AuthScheme::None,
+            AuthScheme::Bearer,
+            AuthScheme::Bearer,
+            AuthScheme::Basic,
+            AuthScheme::Basic,
+            AuthScheme::Basic,
+        ]
+    );
+    assert!(rest_log(&sim)
+        .iter()
+        .all(|r| r.path == "/rest/api/latest/application-properties"));
+}
+
+#[tokio::test]
+async fn users_by_slug_and_by_permission_filters() {
+    let sim = start().await;
+    let alice = client(&sim, ALICE);
+    let bob = alice.users().get("bob").await.expect("bob");
+    assert_eq!(bob.name, "bob");
+    assert_eq!(bob.slug, "bob");
+    assert_eq!(bob.display_name, "Bob Reviewer");
+    assert_eq!(bob.email_address.as_deref(), Some("bob@example.com"));
+    assert!(bob.active);
+    assert!(bob.id > 0);
+
+    let missing = alice.users().get("nobody").await;
+    assert!(
+        matches!(
+            missing,
+            Err(Error::NotFound {
+                kind: NotFoundKind::User,
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
+
+    let by_text = alice
+        .users()
+        .list(&UserQuery::new().filter("ALICE@example"))
+        .collect_all()
+        .await
+        .expect("filter");
+    assert_eq!(names(&by_text, |u| &u.name), set(&["alice"]));
+
+    let list = |query: UserQuery| {
+        let alice = alice.clone();
+        async move {
+            let users = alice
+                .users()
+                .list(&query)
+                .collect_all()
+                .await
+                .expect("list");
+            names(&users, |u| &u.name)
+        }
+    };
+    assert_eq!(
+        list(UserQuery::new().repo_permission(Permission::RepoRead, "PRJ", "service")).await,
+        set(&["admin", "alice", "bob"])
+    );
+    assert_eq!(
+        list(UserQuery::new().repo_permission(Permission::RepoWrite, "PRJ", "service")).await,
+        set(&["admin", "alice"])
+    );
+    assert_eq!(
+        list(UserQuery::new().project_permission(Permission::ProjectAdmin, "PRJ")).await,
+        set(&["admin", "alice"])
+    );
+    assert_eq!(
+        list(UserQuery::new().global_permission(Permission::LicensedUser)).await,
+        set(&["admin", "alice", "bob", "carol"])
+    );
+    assert_eq!(
+        list(UserQuery::new().global_permission(Permission::SysAdmin)).await,
+        set(&["admin"])
+    );
+
+    let logged = rest_log(&sim);
+    let filtered = logged
+        .iter()
+        .find(|r| r.query_param("permission.1") == Some("REPO_WRITE".into()))
+        .expect("the permission filter was sent");
+    assert_eq!(filtered.path, "/rest/api/latest/users");
+    assert_eq!(
+        filtered.query_param("permission.1.projectKey").as_deref(),
+        Some("PRJ")
+    );
+    assert_eq!(
+        filtered
+            .query_param("permission.1.repositorySlug")
+            .as_deref(),
+        Some("service")
+    );
+}
+
+#[tokio::test]
+async fn repository_search_and_permission_checks() {
+    let sim = start().await;
+    let alice = client(&sim, ALICE);
+    let bob = client(&sim, BOB);
+    let carol = client(&sim, CAROL);
+
+    let writable = alice
+        .repositories()
+        .search(
+            &RepoSearch::new()
+                .permission(Permission::RepoWrite)
+                .project_key("PRJ"),
+        )
+        .collect_all()
+        .await
+        .expect("search");
+    // Archived repositories are left out by default, like the real server's `archived=ACTIVE`.
+    assert_eq!(names(&writable, |r| &r.slug), set(&["empty", "service"]));
+    assert!(writable.iter().all(|r| r.project.key == "PRJ"));
+
+    let bob_writes = bob
+        .repositories()
+        .search(&RepoSearch::new().permission(Permission::RepoWrite))
+        .collect_all()
+        .await
+        .expect("search");
+    assert!(bob_writes.is_empty());
+    let bob_reads = bob
+        .repositories()
+        .search(&RepoSearch::new())
+        .collect_all()
+        .await
+        .expect("search");
+    assert_eq!(names(&bob_reads, |r| &r.slug), set(&["service", "tools"]));
+    let by_name = alice
+        .repositories()
+        .search(&RepoSearch::new().name("SERV"))
+        .collect_all()
+        .await
+        .expect("search");
+    assert_eq!(names(&by_name, |r| &r.slug), set(&["service"]));
+
+    let repos = alice.repositories();
+    assert!(repos
+        .has_permission("PRJ", "service", Permission::RepoWrite)
+        .await
+        .expect("check"));
+    assert!(repos
+        .has_permission("PRJ", "service", Permission::RepoAdmin)
+        .await
+        .expect("check"));
+    assert!(bob
+        .repositories()
+        .has_permission("PRJ", "service", Permission::RepoRead)
+        .await
+        .expect("check"));
+    assert!(!bob
+        .repositories()
+        .has_permission("PRJ", "service", Permission::RepoWrite)
+        .await
+        .expect("check"));
+    assert!(!carol
+        .repositories()
+        .has_permission("PRJ", "service", Permission::RepoRead)
+        .await
+        .expect("check"));
+
+    let searches: Vec<_> = rest_log(&sim)
+        .into_iter()
+        .filter(|r| r.path == "/rest/api/latest/repos")
+        .collect();
+    assert_eq!(
+        searches[0].query_param("permission").as_deref(),
+        Some("REPO_WRITE")
+    );
+    assert_eq!(
+        searches[0].query_param("projectkey").as_deref(),
+        Some("PRJ")
+    );
+    assert_eq!(
+        searches[0].query_param("state").as_deref(),
+        Some("AVAILABLE")
+    );
+    // has_permission looks at repositories in any state.
+    assert!(searches
+        .last()
+        .expect("search")
+        .query_param("state")
+        .is_none());
+}
+
+#[tokio::test]
+async fn project_search_by_name_and_permission() {
+    let sim = start().await;
+    let alice = client(&sim, ALICE);
+    let carol = client(&sim, CAROL);
+    let all = alice
+        .projects(&ProjectSearch::new())
+        .collect_all()
+        .await
+        .expect("projects");
+    assert_eq!(names(&all, |p| &p.key), set(&["OTHER", "PRJ"]));
+    let administered = alice
+        .projects(&ProjectSearch::new().permission(Permission::ProjectAdmin))
+        .collect_all()
+        .await
+        .expect("projects");
+    assert_eq!(names(&administered, |p| &p.key), set(&["PRJ"]));
+    let by_name = alice
+        .projects(&ProjectSearch::new().name("oth"))
+        .collect_all()
+        .await
+        .expect("projects");
+    assert_eq!(names(&by_name, |p| &p.key), set(&["OTHER"]));
+    // carol sees only the public project.
+    let visible = carol
+        .projects(&ProjectSearch::new())
+        .collect_all()
+        .await
+        .expect("projects");
+    assert_eq!(names(&visible, |p| &p.key), set(&["OTHER"]));
+    assert!(visible[0].public);
+}
+
+#[tokio::test]
+async fn escape_hatches_reach_endpoints_without_typed_methods() {
+    let sim = start().await;
+    let alice = client(&sim, ALICE);
+    let settings: Value = alice
+        .get_json(
+            "/api/latest/projects/PRJ/repos/service/settings/pull-requests",
+            &[],
+        )
+        .await
+        .expect("settings");
+    assert_eq!(settings["mergeConfig"]["defaultStrategy"]["id"], "no-ff");
+    let repos: Vec<Value> = alice
+        .get_paged("/api/latest/repos", &[("projectkey", "PRJ")])
+        .limit(1)
+        .collect_all()
+        .await
+        .expect("paged");
+    let slugs: BTreeSet<String> = repos
+        .iter()
+        .filter_map(|r| r["slug"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(slugs, set(&["empty", "service"]));
+    let missing = alice
+        .get_json::<Value>("/api/latest/no-such-resource", &[])
+        .await;
+    assert!(
+        matches!(
+            missing,
+            Err(Error::NotFound {
+                kind: NotFoundKind::Route,
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn context_path_base_urls_are_joined_not_replaced() {
+    let sim = seed()
+        .context_path("/bitbucket")
+        .start()
+        .await
+        .expect("simulator");
+    let with_slash = base(&sim);
+    assert!(with_slash.ends_with("/bitbucket/"), "{with_slash}");
+    let without_slash = with_slash.trim_end_matches('/').to_owned();
+    for url in [&with_slash, &without_slash] {
+        let alice = Client::builder(url.as_str())
+            .credentials(Credentials::bearer(ALICE).expect("token"))
+            .build()
+            .expect("client");
+        assert_eq!(alice.base_url(), without_slash);
+        let repo = alice
+            .repo("PRJ", "service")
+            .get()
+            .await
+            .expect("repository");
+        assert_eq!(repo.slug, "service");
+        assert_eq!(
+            alice.http_clone_url(&repo),
+            format!("{without_slash}/scm/prj/service.git")
+        );
+        assert_eq!(
+            alice
+                .repo("PRJ", "service")
+                .http_clone_url()
+                .await
+                .expect("clone url"),
+            sim.clone_url("PRJ", "service").as_str()
+        );
+    }
+    let logged = rest_log(&sim);
+    assert_eq!(logged.len(), 4);
+    assert!(logged
+        .iter()
+        .all(|r| r.path == "/bitbucket/rest/api/latest/projects/PRJ/repos/service"));
+
+    // Forgetting the context path reaches the server's router, not Bitbucket's REST API.
+    let origin_only = Client::builder(format!("http://{}", sim.addr()))
+        .credentials(Credentials::bearer(ALICE).expect("token"))
+        .build()
+        .expect("client");
+    let lost = origin_only.repo("PRJ", "service").get().await;
+    assert!(
+        matches!(
+            lost,
+            Err(Error::NotFound {
+                kind: NotFoundKind::Route,
+                ..
+            })
+        ),
+        "{lost:?}"
+    );
+}
+
+/// A CA and a leaf for `127.0.0.1` and `localhost` it signed.
+struct Pki {
+    ca_der: Vec<u8>,
+    chain_pem: String,
+    key_pem: String,
+}
+
+fn mint_pki(name: &str) -> Pki {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("params")
+        .signed_by(&leaf_key, &ca, &ca_key)
+        .expect("leaf");
+    Pki {
+        ca_der: ca.der().to_vec(),
+        chain_pem: format!("{}{}", leaf.pem(), ca.pem()),
+        key_pem: leaf_key.serialize_pem(),
+    }
+}
+
+fn trusting(ca_der: &[u8]) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(ca_der.to_vec()))
+        .expect("a valid root");
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+#[tokio::test]
+async fn https_through_a_caller_supplied_connector_with_a_private_ca() {
+    let pki = mint_pki("bitbucket-dc test CA");
+    let sim = seed()
+        .tls(pki.chain_pem.clone(), pki.key_pem.clone())
+        .start()
+        .await
+        .expect("simulator");
+    assert_eq!(sim.base_url().scheme(), "https");
+
+    // The caller builds its own connector (here hyper-rustls trusting only the test CA) and
+    // hands it in; the client never builds a trust store of its own for it.
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(trusting(&pki.ca_der))
+        .https_only()
+        .enable_http1()
+        .enable_http2()
+        .wrap_connector(http);
+    let alice = builder(&sim, ALICE)
+        .connector(connector)
+        .build()
+        .expect("client");
+    assert_eq!(
+        alice.whoami().await.expect("whoami").as_deref(),
+        Some("alice")
+    );
+    let repo = alice
+        .repo("PRJ", "service")
+        .get()
+        .await
+        .expect("repository");
+    assert!(alice
+        .http_clone_url(&repo)
+        .starts_with("https://127.0.0.1:"));
+    let readme = alice
+        .repo("PRJ", "service")
+        .files()
+        .raw("README.md", None)
+        .await
+        .expect("raw");
+    assert_eq!(&readme[..], b"# service\n");
+
+    // The same trust through `tls_config`.
+    let via_config = builder(&sim, ALICE)
+        .tls_config(trusting(&pki.ca_der))
+        .build()
+        .expect("client");
+    assert_eq!(
+        via_config.whoami().await.expect("whoami").as_deref(),
+        Some("alice")
+    );
+
+    // A client trusting another CA fails the handshake with a TLS error, not a retry loop.
+    let stranger = mint_pki("some other CA");
+    let untrusting = builder(&sim, ALICE)
+        .tls_config(trusting(&stranger.ca_der))
+        .build()
+        .expect("client");
+    let failed = untrusting.whoami().await;
+    match failed {
+        Err(Error::Tls { target, detail }) => {
+            assert_eq!(target, format!("127.0.0.1:{}", sim.addr().port()));
+            assert!(detail.to_lowercase().contains("certificate"), "{detail}");
+        }
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+    assert_eq!(rest_log(&sim).len(), 4, "the failed handshake sent nothing");
+}
