@@ -3,8 +3,12 @@
 //! connector, real git over `/scm`, and conformance with Atlassian's OpenAPI description.
 
 mod branches;
+mod builds;
+mod comments;
 mod commits;
 mod files;
+mod insights;
+mod pull_requests;
 mod repos;
 mod server;
 mod support;
