@@ -3,6 +3,7 @@
 // A command-line tool talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod chart;
 mod tidy;
 mod tools;
 
@@ -15,7 +16,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test               install missing test tools, then fmt check, clippy -D warnings, every test
+  test               install missing test tools, then fmt check, clippy -D warnings, chart checks, every test
+  chart              helm lint, render + validate the Helm chart for several value sets, package it into target/
   demo               simulator + local hub + agent, real pull requests (not yet available)
   bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation
 ";
@@ -35,6 +37,7 @@ fn run() -> Result<()> {
     let root = project_root();
     match args.first().map(String::as_str) {
         Some("test") => test(&root),
+        Some("chart") => chart::run(&root),
         Some("demo") => demo(),
         Some("bench") => bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
@@ -72,6 +75,8 @@ fn test(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
+    eprintln!("xtask: ==> chart checks");
+    chart::run(root)?;
     step(
         root,
         "cargo test",

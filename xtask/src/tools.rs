@@ -20,6 +20,11 @@ const TEST_TOOLS: &[Tool] = &[
         binary: "tinyproxy",
         package: "tinyproxy",
     },
+    // `cargo xtask chart` mints a test CA for the chart's customCaCert value set.
+    Tool {
+        binary: "openssl",
+        package: "openssl",
+    },
 ];
 
 /// Makes sure every tool in [`TEST_TOOLS`] is on `PATH`, installing missing ones with apt-get.
