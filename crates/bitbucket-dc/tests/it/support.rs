@@ -1,9 +1,14 @@
-//! Shared helpers: the standard seed and clients for its users.
+//! Shared helpers: the standard seed, clients for its users and raw hyper requests.
 
 use std::time::Duration;
 
 use bitbucket_dc::{Client, ClientBuilder, Credentials, RetryPolicy};
 use bitbucket_dc_sim::{LoggedRequest, Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::TokioExecutor;
 
 /// `alice`: PROJECT_ADMIN on `PRJ` (also her password is [`ALICE_PASSWORD`]).
 pub(crate) const ALICE: &str = "alice-token";
@@ -139,4 +144,57 @@ pub(crate) fn rest_log(sim: &Simulator) -> Vec<LoggedRequest> {
 pub(crate) fn tip(sim: &Simulator, repo: &str, branch: &str) -> String {
     sim.branch_tip("PRJ", repo, branch)
         .unwrap_or_else(|| panic!("branch {branch} of PRJ/{repo} exists"))
+}
+
+/// A raw answer.
+#[derive(Debug)]
+pub(crate) struct RawAnswer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// Sends one request with a bare hyper client (no client-crate headers), `path` relative to
+/// the base URL.
+pub(crate) async fn raw(
+    sim: &Simulator,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
+) -> RawAnswer {
+    let client: HyperClient<_, Full<Bytes>> =
+        HyperClient::builder(TokioExecutor::new()).build_http();
+    let url = sim.base_url().join(path).expect("a valid path");
+    let mut request = Request::builder().method(method).uri(url.as_str());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some((content_type, bytes)) => {
+            request = request.header(http::header::CONTENT_TYPE, content_type);
+            Full::new(Bytes::from(bytes))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    let response = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.request(request.body(body).expect("a valid request")),
+    )
+    .await
+    .expect("the simulator answers in time")
+    .expect("the simulator answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body arrives")
+        .to_bytes();
+    RawAnswer {
+        status,
+        headers,
+        body,
+    }
 }
