@@ -8,6 +8,7 @@ mod comments;
 mod commits;
 mod errors;
 mod files;
+mod git;
 mod insights;
 mod paging;
 mod pull_requests;

@@ -1,5 +1,7 @@
-//! Shared helpers: the standard seed, clients for its users and raw hyper requests.
+//! Shared helpers: the standard seed, clients for its users, raw hyper requests and a git runner.
 
+use std::path::Path;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use bitbucket_dc::{Client, ClientBuilder, Credentials, RetryPolicy};
@@ -197,4 +199,36 @@ pub(crate) async fn raw(
         headers,
         body,
     }
+}
+
+/// Runs git with a private, empty configuration in `dir` and returns its trimmed stdout; panics
+/// with stderr on failure.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Runs git with a private, empty configuration in `dir`.
+pub(crate) fn git_output(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_AUTHOR_NAME", "Git Tester")
+        .env("GIT_AUTHOR_EMAIL", "git-tester@example.com")
+        .env("GIT_COMMITTER_NAME", "Git Tester")
+        .env("GIT_COMMITTER_EMAIL", "git-tester@example.com")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("git runs")
 }
