@@ -108,6 +108,15 @@ impl StatusReport {
     }
 }
 
+/// One repository's default branch, analysed and planned.
+struct Scan {
+    head: BranchHead,
+    snapshot: Snapshot,
+    analysis: crate::analysis::Analysis,
+    findings: Vec<crate::advisories::Finding>,
+    plan: crate::plan::Plan,
+}
+
 /// Runs remediations against a Bitbucket-like host.
 pub struct Remediator<'a> {
     host: &'a dyn BitbucketHost,
@@ -164,23 +173,20 @@ impl<'a> Remediator<'a> {
             repo: repo.to_string(),
             ..RepoOutcome::default()
         };
-        let Some(head) = self.host.default_branch(project, repo).await? else {
+        let Some(scan) = self.scan_repo(project, repo).await? else {
             outcome.problems.push("the repository is empty".into());
             return Ok(outcome);
         };
-        let source = RepoAt {
-            host: self.host,
-            project,
-            repo,
-            commit: &head.commit,
-        };
-        let snapshot = Snapshot::from_repo(&source).await?;
-        let analysis = analyze(&snapshot);
+        let Scan {
+            head,
+            snapshot,
+            analysis,
+            findings,
+            plan,
+        } = scan;
         outcome
             .problems
             .extend(analysis.problems.iter().map(ToString::to_string));
-        let findings = self.db.scan(&analysis);
-        let plan = plan(&analysis, &findings, self.db, self.registry, &self.options).await?;
         outcome.unfixable = plan.unfixable.clone();
         let existing = self
             .host
@@ -253,6 +259,62 @@ impl<'a> Remediator<'a> {
             }
         }
         Ok(outcome)
+    }
+
+    /// What a run would do, without writing: every planned remediation of the repository with
+    /// the state of its pull request, or [`State::Planned`] when none exists yet.
+    pub async fn preview_repo(
+        &self,
+        project: &str,
+        repo: &str,
+    ) -> Result<Vec<RemediationStatus>, Error> {
+        let Some(scan) = self.scan_repo(project, repo).await? else {
+            return Ok(Vec::new());
+        };
+        let existing = self
+            .host
+            .pull_requests(project, repo, BRANCH_PREFIX)
+            .await?;
+        let mut out = Vec::new();
+        for fix in &scan.plan.fixes {
+            let branch = pr::branch_name(fix.ecosystem, &fix.name);
+            let (pull_request, state) = match existing.iter().find(|p| p.from_branch == branch) {
+                Some(p) => (Some(p.id), self.pr_state(project, repo, p).await?),
+                None => (None, State::Planned),
+            };
+            out.push(RemediationStatus {
+                repo: repo.to_string(),
+                branch,
+                pull_request,
+                title: pr::title(fix),
+                state,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Reads the default branch, analyses it and plans; `None` for an empty repository.
+    async fn scan_repo(&self, project: &str, repo: &str) -> Result<Option<Scan>, Error> {
+        let Some(head) = self.host.default_branch(project, repo).await? else {
+            return Ok(None);
+        };
+        let source = RepoAt {
+            host: self.host,
+            project,
+            repo,
+            commit: &head.commit,
+        };
+        let snapshot = Snapshot::from_repo(&source).await?;
+        let analysis = analyze(&snapshot);
+        let findings = self.db.scan(&analysis);
+        let plan = plan(&analysis, &findings, self.db, self.registry, &self.options).await?;
+        Ok(Some(Scan {
+            head,
+            snapshot,
+            analysis,
+            findings,
+            plan,
+        }))
     }
 
     /// Commits every edited file to `branch` (created from the default branch when missing);
@@ -353,8 +415,14 @@ impl<'a> Remediator<'a> {
                 .await?;
             let mut seen: Vec<String> = Vec::new();
             for p in prs {
+                // Newest first: an older pull request of the same branch was replaced by a
+                // newer one, unless it was merged (then it is history, not a replacement).
                 let state = if seen.contains(&p.from_branch) {
-                    State::Superseded
+                    if p.state == PrState::Merged {
+                        State::Merged
+                    } else {
+                        State::Superseded
+                    }
                 } else {
                     seen.push(p.from_branch.clone());
                     self.pr_state(project, &repo, &p).await?

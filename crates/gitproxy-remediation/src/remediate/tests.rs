@@ -2,6 +2,7 @@
 //! against the simulator in `tests/it/e2e.rs`).
 
 use super::*;
+use crate::advisories::AdvisoryDb;
 
 #[test]
 fn first_changed_line_and_anchors() {
@@ -44,4 +45,158 @@ fn status_report_renders_a_table() {
         "| Repository | Remediation | Pull request | State |\n|---|---|---|---|\n| web | Update dependency lodash to 4.17.21 [SECURITY] | #3 | ci-failed |\n"
     );
     assert_eq!(report.in_state(State::CiFailed).count(), 1);
+}
+
+/// A host that only knows pull requests and builds, for the status derivation.
+struct PrsOnly {
+    prs: Vec<PullRequestInfo>,
+    builds: Vec<(String, BuildOutcome)>,
+}
+
+fn unused() -> Error {
+    Error::Host {
+        operation: "an operation this fake does not serve".into(),
+        source: "not served".into(),
+    }
+}
+
+#[async_trait::async_trait]
+impl BitbucketHost for PrsOnly {
+    async fn repositories(&self, _: &str) -> Result<Vec<String>, Error> {
+        Ok(vec!["web".into()])
+    }
+    async fn default_branch(&self, _: &str, _: &str) -> Result<Option<BranchHead>, Error> {
+        Err(unused())
+    }
+    async fn branch_head(&self, _: &str, _: &str, _: &str) -> Result<Option<String>, Error> {
+        Err(unused())
+    }
+    async fn list_files(&self, _: &str, _: &str, _: &str) -> Result<Vec<String>, Error> {
+        Err(unused())
+    }
+    async fn read_file(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<u8>, Error> {
+        Err(unused())
+    }
+    async fn commit_file(&self, _: &str, _: &str, _: &FileCommit) -> Result<Option<String>, Error> {
+        Err(unused())
+    }
+    async fn pull_requests(
+        &self,
+        _: &str,
+        _: &str,
+        prefix: &str,
+    ) -> Result<Vec<PullRequestInfo>, Error> {
+        Ok(self
+            .prs
+            .iter()
+            .filter(|p| p.from_branch.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+    async fn create_pull_request(
+        &self,
+        _: &str,
+        _: &str,
+        _: &NewPr,
+    ) -> Result<PullRequestInfo, Error> {
+        Err(unused())
+    }
+    async fn update_pull_request(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+        _: i64,
+        _: &str,
+        _: &str,
+    ) -> Result<PullRequestInfo, Error> {
+        Err(unused())
+    }
+    async fn comments(&self, _: &str, _: &str, _: i64) -> Result<Vec<String>, Error> {
+        Err(unused())
+    }
+    async fn add_comment(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+        _: &str,
+        _: Option<&LineAnchor>,
+    ) -> Result<(), Error> {
+        Err(unused())
+    }
+    async fn build_statuses(
+        &self,
+        _: &str,
+        _: &str,
+        commit: &str,
+    ) -> Result<Vec<crate::host::BuildInfo>, Error> {
+        Ok(self
+            .builds
+            .iter()
+            .filter(|(c, _)| c == commit)
+            .map(|(_, outcome)| crate::host::BuildInfo {
+                key: "ci".into(),
+                name: None,
+                outcome: *outcome,
+                url: "https://ci.example.invalid".into(),
+            })
+            .collect())
+    }
+}
+
+fn pr(id: i64, branch: &str, state: PrState, commit: &str) -> PullRequestInfo {
+    PullRequestInfo {
+        id,
+        version: 0,
+        state,
+        title: format!("pr {id}"),
+        description: None,
+        from_branch: branch.into(),
+        latest_commit: Some(commit.into()),
+    }
+}
+
+#[tokio::test]
+async fn states_come_from_pull_requests_and_builds() {
+    let host = PrsOnly {
+        prs: vec![
+            pr(9, "gitproxy/security/npm-a", PrState::Open, "c9"),
+            pr(7, "gitproxy/security/npm-a", PrState::Declined, "c7"),
+            pr(6, "gitproxy/security/npm-a", PrState::Merged, "c6"),
+            pr(5, "gitproxy/security/npm-b", PrState::Open, "c5"),
+            pr(4, "gitproxy/security/npm-c", PrState::Open, "c4"),
+            pr(3, "gitproxy/security/npm-d", PrState::Open, "c3"),
+            pr(2, "gitproxy/security/npm-e", PrState::Merged, "c2"),
+            pr(1, "feature/unrelated", PrState::Open, "c1"),
+        ],
+        builds: vec![
+            ("c9".into(), BuildOutcome::Successful),
+            ("c5".into(), BuildOutcome::Successful),
+            ("c5".into(), BuildOutcome::InProgress),
+            ("c4".into(), BuildOutcome::Failed),
+            ("c4".into(), BuildOutcome::Successful),
+        ],
+    };
+    let db = AdvisoryDb::new();
+    let registry = crate::plan::StaticRegistry::new();
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+    let report = remediator.status("PRJ").await.unwrap();
+    let states: Vec<(Option<i64>, State)> = report
+        .remediations
+        .iter()
+        .map(|r| (r.pull_request, r.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (Some(6), State::Merged),
+            (Some(7), State::Superseded),
+            (Some(9), State::CiPassed),
+            (Some(5), State::CiPending),
+            (Some(4), State::CiFailed),
+            (Some(3), State::PrOpen),
+            (Some(2), State::Merged),
+        ]
+    );
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use bitbucket_dc::{BuildState, Client, Credentials, NewBuildStatus};
+use bitbucket_dc::{BuildState, Client, Credentials, MergeOptions, NewBuildStatus};
 use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
@@ -192,6 +192,15 @@ async fn remediates_a_project_across_five_ecosystems() {
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let host = BitbucketDc::new(client(&sim, BOT));
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+
+    // A dry run shows what would happen.
+    let preview = remediator.preview_repo("SEC", "api").await.unwrap();
+    assert_eq!(preview.len(), 1);
+    assert_eq!(preview[0].state, State::Planned);
+    assert_eq!(
+        preview[0].title,
+        "Update dependency requests to 2.31.0 [SECURITY]"
+    );
 
     // First run: one pull request per vulnerable package.
     let outcomes = remediator.remediate_project("SEC").await.unwrap();
@@ -437,6 +446,47 @@ async fn remediates_a_project_across_five_ecosystems() {
         ["gitproxy/security/maven-org.apache.logging.log4j-log4j-core"]
     );
     assert_eq!(count_prs(&host).await, prs_before);
+
+    // A merged remediation is reported as merged; when a later advisory affects the version it
+    // brought, the next run opens a new pull request on the same branch.
+    let qs = host
+        .pull_requests("SEC", "web", "gitproxy/security/npm-qs")
+        .await
+        .unwrap()
+        .remove(0);
+    reviewer
+        .repo("SEC", "web")
+        .pull_request(qs.id)
+        .merge(qs.version, &MergeOptions::new())
+        .await
+        .unwrap();
+    let mut later = AdvisoryDb::new();
+    later.insert(
+        Record::from_json(
+            "e2e",
+            br#"{"id": "GHSA-6rw7-vpxm-498p", "aliases": ["CVE-2025-00001"], "summary": "qs denial of service",
+                "affected": [{"package": {"ecosystem": "npm", "name": "qs"},
+                  "ranges": [{"type": "SEMVER", "events": [{"introduced": "6.7.0"}, {"fixed": "6.11.0"}]}]}]}"#,
+        )
+        .unwrap(),
+    );
+    let next = Remediator::new(&host, &later, &registry, PlanOptions::recommended());
+    let outcome = next.remediate_repo("SEC", "web").await.unwrap();
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert_eq!(outcome.opened.len(), 1);
+    let package = on_branch(&host, "web", "gitproxy/security/npm-qs", "package.json").await;
+    assert!(
+        package.contains("\"overrides\": {\n    \"qs\": \"6.11.0\"\n  }"),
+        "6.11.0 is outside express's ~6.7.0: an override: {package}"
+    );
+    let status = next.status("SEC").await.unwrap();
+    let qs_states: Vec<State> = status
+        .remediations
+        .iter()
+        .filter(|r| r.branch == "gitproxy/security/npm-qs")
+        .map(|r| r.state)
+        .collect();
+    assert_eq!(qs_states, [State::Merged, State::PrOpen]);
 
     sim.shutdown().await;
 }
