@@ -122,7 +122,10 @@ os.replace(partial, dest)
 pub(crate) fn run(root: &Path) -> Result<()> {
     let tools = Tools::ensure(root)?;
     let chart = root.join("charts/gitproxy");
-    let work = root.join("target/chart-check");
+    // One directory per run, so teammates running `cargo xtask test` in the same checkout do not collide.
+    let work = root
+        .join("target/chart-check")
+        .join(std::process::id().to_string());
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .with_context(|| format!("could not clean {}", work.display()))?;
@@ -140,7 +143,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     check_cases(&rendered, &ca_b64, &mut report)?;
     check_refusals(&chart, &work, &tools, &mut report)?;
     check_notes(&chart, &tools, &mut report)?;
-    let package = package(root, &chart, &tools, &rendered, &mut report)?;
+    let package = package(&chart, &work, &tools, &rendered, &mut report)?;
 
     for failure in &report.failures {
         eprintln!("xtask: chart: FAILED {failure}");
@@ -156,7 +159,18 @@ pub(crate) fn run(root: &Path) -> Result<()> {
             report.failures.len()
         );
     }
-    eprintln!("xtask: chart packaged as {}", package.display());
+    // Published only when every check passed; the rename is atomic within target/.
+    let name = package.file_name().context("helm package named no file")?;
+    let published = root.join("target").join(name);
+    std::fs::rename(&package, &published).with_context(|| {
+        format!(
+            "could not move the chart package to {}",
+            published.display()
+        )
+    })?;
+    std::fs::remove_dir_all(&work)
+        .with_context(|| format!("could not remove {}", work.display()))?;
+    eprintln!("xtask: chart packaged as {}", published.display());
     Ok(())
 }
 
@@ -1920,15 +1934,16 @@ fn check_dockerfile(root: &Path, tools: &Tools, report: &mut Report) -> Result<(
     Ok(())
 }
 
-/// `helm package` into `target/`, then the archive renders exactly like the chart directory.
+/// `helm package` into the work directory, then the archive must hold the chart's files and render
+/// exactly like the chart directory.
 fn package(
-    root: &Path,
     chart: &Path,
+    work: &Path,
     tools: &Tools,
     rendered: &BTreeMap<&'static str, Manifest>,
     report: &mut Report,
 ) -> Result<PathBuf> {
-    let dest = root.join("target");
+    let dest = work.join("package");
     let out = output(
         tools
             .helm()
@@ -1953,7 +1968,8 @@ fn package(
         "package",
         archive.starts_with(&dest) && archive.exists(),
         format!(
-            "helm package must write into target/, wrote {}",
+            "helm package must write into {}, wrote {}",
+            dest.display(),
             archive.display()
         ),
     );
