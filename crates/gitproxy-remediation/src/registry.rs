@@ -23,14 +23,27 @@ use crate::{Ecosystem, Error};
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
-/// Base URLs of the registries.
-#[derive(Clone, Debug)]
+/// Base URLs of the registries. `Debug` leaves out user info and queries, which may carry
+/// mirror credentials.
+#[derive(Clone)]
 pub struct RegistryUrls {
     npm: Url,
     crates_index: Url,
     pypi: Url,
     go_proxy: Url,
     maven: Url,
+}
+
+impl std::fmt::Debug for RegistryUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryUrls")
+            .field("npm", &redact(&self.npm))
+            .field("crates_index", &redact(&self.crates_index))
+            .field("pypi", &redact(&self.pypi))
+            .field("go_proxy", &redact(&self.go_proxy))
+            .field("maven", &redact(&self.maven))
+            .finish()
+    }
 }
 
 impl RegistryUrls {

@@ -15,7 +15,7 @@ use crate::host::{
     BitbucketHost, BranchHead, BuildOutcome, FileCommit, LineAnchor, NewPr, PrState,
     PullRequestInfo, RepoAt,
 };
-use crate::plan::{plan, PlanOptions, Registry, Unfixable};
+use crate::plan::{plan, PackageFix, PlanOptions, Registry, Unfixable};
 use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
 use crate::Error;
 
@@ -108,6 +108,16 @@ impl StatusReport {
     }
 }
 
+/// What every remediation of one repository run shares.
+struct RepoCtx<'a> {
+    project: &'a str,
+    repo: &'a str,
+    head: &'a BranchHead,
+    snapshot: &'a Snapshot,
+    analysis: &'a crate::analysis::Analysis,
+    findings: &'a [crate::advisories::Finding],
+}
+
 /// One repository's default branch, analysed and planned.
 struct Scan {
     head: BranchHead,
@@ -192,6 +202,14 @@ impl<'a> Remediator<'a> {
             .host
             .pull_requests(project, repo, BRANCH_PREFIX)
             .await?;
+        let ctx = RepoCtx {
+            project,
+            repo,
+            head: &head,
+            snapshot: &snapshot,
+            analysis: &analysis,
+            findings: &findings,
+        };
         for fix in &plan.fixes {
             let branch = pr::branch_name(fix.ecosystem, &fix.name);
             let latest = existing.iter().find(|p| p.from_branch == branch);
@@ -200,65 +218,88 @@ impl<'a> Remediator<'a> {
                 outcome.declined.push(branch);
                 continue;
             }
-            let edits = apply_fix(fix, &analysis, &snapshot, self.registry).await?;
-            if edits.files.is_empty() {
-                outcome.problems.push(format!(
-                    "{} {} -> {}: nothing to change; {}",
-                    fix.name,
-                    fix.from,
-                    fix.to,
-                    edits.notes.join("; ")
-                ));
-                continue;
-            }
-            let title = pr::title(fix);
-            let files: Vec<String> = edits.files.keys().cloned().collect();
-            let description = pr::description(fix, &analysis, &findings, &files, &edits.notes);
-            let message = format!("{title}\n\n{}", fix.advisories.join(", "));
-            let changed = self
-                .push_branch(project, repo, &head, &branch, &edits.files, &message)
-                .await?;
-            match latest.filter(|p| p.state == PrState::Open) {
-                Some(open) => {
-                    let text_changed = open.title != title
-                        || open.description.as_deref() != Some(description.as_str());
-                    if text_changed {
-                        self.host
-                            .update_pull_request(
-                                project,
-                                repo,
-                                open.id,
-                                open.version,
-                                &title,
-                                &description,
-                            )
-                            .await?;
-                    }
-                    if changed || text_changed {
-                        outcome.updated.push(open.id);
-                    } else {
-                        outcome.unchanged.push(open.id);
-                    }
-                }
-                None => {
-                    let new = NewPr {
-                        title,
-                        description,
-                        from_branch: branch.clone(),
-                        to_branch: head.branch.clone(),
-                    };
-                    let opened = self.host.create_pull_request(project, repo, &new).await?;
-                    let comment = pr::review_comment(fix, &findings);
-                    for anchor in anchors(&snapshot, &edits.files) {
-                        self.host
-                            .add_comment(project, repo, opened.id, &comment, Some(&anchor))
-                            .await?;
-                    }
-                    outcome.opened.push(opened.id);
-                }
+            // One failing remediation does not stop the others.
+            if let Err(e) = self
+                .remediate_fix(&ctx, fix, &branch, latest, &mut outcome)
+                .await
+            {
+                tracing::warn!(repo, branch, error = %e, "remediation failed");
+                outcome
+                    .problems
+                    .push(format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to));
             }
         }
         Ok(outcome)
+    }
+
+    /// Commits one fix to its branch and opens or updates its pull request.
+    async fn remediate_fix(
+        &self,
+        ctx: &RepoCtx<'_>,
+        fix: &PackageFix,
+        branch: &str,
+        latest: Option<&PullRequestInfo>,
+        outcome: &mut RepoOutcome,
+    ) -> Result<(), Error> {
+        let (project, repo) = (ctx.project, ctx.repo);
+        let edits = apply_fix(fix, ctx.analysis, ctx.snapshot, self.registry).await?;
+        if edits.files.is_empty() {
+            outcome.problems.push(format!(
+                "{} {} -> {}: nothing to change; {}",
+                fix.name,
+                fix.from,
+                fix.to,
+                edits.notes.join("; ")
+            ));
+            return Ok(());
+        }
+        let title = pr::title(fix);
+        let files: Vec<String> = edits.files.keys().cloned().collect();
+        let description = pr::description(fix, ctx.analysis, ctx.findings, &files, &edits.notes);
+        let message = format!("{title}\n\n{}", fix.advisories.join(", "));
+        let changed = self
+            .push_branch(project, repo, ctx.head, branch, &edits.files, &message)
+            .await?;
+        match latest.filter(|p| p.state == PrState::Open) {
+            Some(open) => {
+                let text_changed = open.title != title
+                    || open.description.as_deref() != Some(description.as_str());
+                if text_changed {
+                    self.host
+                        .update_pull_request(
+                            project,
+                            repo,
+                            open.id,
+                            open.version,
+                            &title,
+                            &description,
+                        )
+                        .await?;
+                }
+                if changed || text_changed {
+                    outcome.updated.push(open.id);
+                } else {
+                    outcome.unchanged.push(open.id);
+                }
+            }
+            None => {
+                let new = NewPr {
+                    title,
+                    description,
+                    from_branch: branch.to_string(),
+                    to_branch: ctx.head.branch.clone(),
+                };
+                let opened = self.host.create_pull_request(project, repo, &new).await?;
+                outcome.opened.push(opened.id);
+                let comment = pr::review_comment(fix, ctx.findings);
+                for anchor in anchors(ctx.snapshot, &edits.files) {
+                    self.host
+                        .add_comment(project, repo, opened.id, &comment, Some(&anchor))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// What a run would do, without writing: every planned remediation of the repository with
