@@ -6,6 +6,7 @@ mod branches;
 mod builds;
 mod comments;
 mod commits;
+mod conformance;
 mod errors;
 mod files;
 mod git;
