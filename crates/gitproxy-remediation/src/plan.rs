@@ -287,6 +287,45 @@ pub struct Plan {
     pub unfixable: Vec<Unfixable>,
 }
 
+impl Plan {
+    /// One fix per package: fixes of the same package at different versions (two lockfiles of
+    /// a monorepo, say) are merged into one that moves every occurrence to the highest target,
+    /// so that one pull request covers the package. `from` lists the versions in use.
+    pub fn by_package(&self) -> Vec<PackageFix> {
+        let mut out: Vec<PackageFix> = Vec::new();
+        for fix in &self.fixes {
+            let key = fix.ecosystem.normalize_name(&fix.name);
+            let Some(merged) = out.iter_mut().find(|m| {
+                m.ecosystem == fix.ecosystem && m.ecosystem.normalize_name(&m.name) == key
+            }) else {
+                out.push(fix.clone());
+                continue;
+            };
+            let higher = Version::compare_str(fix.ecosystem, &fix.to, &merged.to)
+                .is_some_and(|o| o == std::cmp::Ordering::Greater);
+            if higher {
+                merged.to.clone_from(&fix.to);
+            }
+            merged.from = format!("{}, {}", merged.from, fix.from);
+            merged.breaking |= fix.breaking;
+            merged.tier = merged.tier.max(fix.tier);
+            merged.dependencies.extend(&fix.dependencies);
+            merged.locations.extend(fix.locations.iter().cloned());
+            for a in &fix.advisories {
+                if !merged.advisories.contains(a) {
+                    merged.advisories.push(a.clone());
+                }
+            }
+            for n in &fix.notes {
+                if !merged.notes.contains(n) {
+                    merged.notes.push(n.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Planning choices.
 #[derive(Clone, Debug)]
 pub struct PlanOptions {

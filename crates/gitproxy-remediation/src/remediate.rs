@@ -210,7 +210,7 @@ impl<'a> Remediator<'a> {
             analysis: &analysis,
             findings: &findings,
         };
-        for fix in &plan.fixes {
+        for fix in &plan.by_package() {
             let branch = pr::branch_name(fix.ecosystem, &fix.name);
             let latest = existing.iter().find(|p| p.from_branch == branch);
             if latest.is_some_and(|p| p.state == PrState::Declined) {
@@ -317,7 +317,7 @@ impl<'a> Remediator<'a> {
             .pull_requests(project, repo, BRANCH_PREFIX)
             .await?;
         let mut out = Vec::new();
-        for fix in &scan.plan.fixes {
+        for fix in &scan.plan.by_package() {
             let branch = pr::branch_name(fix.ecosystem, &fix.name);
             let (pull_request, state) = match existing.iter().find(|p| p.from_branch == branch) {
                 Some(p) => (Some(p.id), self.pr_state(project, repo, p).await?),

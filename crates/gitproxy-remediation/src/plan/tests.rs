@@ -190,3 +190,30 @@ async fn cached_registry_asks_once() {
     }
     assert_eq!(cached.inner.0.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn fixes_of_one_package_merge_into_one_remediation() {
+    let db = db(&[&npm_record(
+        "A-MIN",
+        "minimist",
+        r#"[{"introduced": "0"}, {"fixed": "1.2.6"}]"#,
+    )]);
+    let reg = StaticRegistry::new().publish(Ecosystem::Npm, "minimist", "1.2.6", &[]);
+    let other = LOCK.replace("\"version\": \"1.2.5\"", "\"version\": \"1.2.3\"");
+    let analysis = analyze(
+        &Snapshot::new()
+            .with("a/package-lock.json", LOCK)
+            .with("b/package-lock.json", other),
+    );
+    let findings = db.scan(&analysis);
+    let plan = plan(&analysis, &findings, &db, &reg, &PlanOptions::recommended())
+        .await
+        .unwrap();
+    assert_eq!(plan.fixes.len(), 2, "one per version in use");
+    let merged = plan.by_package();
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0].from, "1.2.3, 1.2.5");
+    assert_eq!(merged[0].to, "1.2.6");
+    assert_eq!(merged[0].dependencies.len(), 2);
+    assert_eq!(merged[0].advisories, ["A-MIN"]);
+}
