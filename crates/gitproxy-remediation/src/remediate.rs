@@ -277,6 +277,12 @@ impl<'a> Remediator<'a> {
                         .await?;
                 }
                 if changed || text_changed {
+                    tracing::info!(
+                        repo,
+                        branch,
+                        pull_request = open.id,
+                        "updated a remediation pull request"
+                    );
                     outcome.updated.push(open.id);
                 } else {
                     outcome.unchanged.push(open.id);
@@ -290,6 +296,7 @@ impl<'a> Remediator<'a> {
                     to_branch: ctx.head.branch.clone(),
                 };
                 let opened = self.host.create_pull_request(project, repo, &new).await?;
+                tracing::info!(repo, branch, pull_request = opened.id, package = %fix.name, to = %fix.to, "opened a remediation pull request");
                 outcome.opened.push(opened.id);
                 let comment = pr::review_comment(fix, ctx.findings);
                 for anchor in anchors(ctx.snapshot, &edits.files) {
@@ -440,6 +447,7 @@ impl<'a> Remediator<'a> {
                     None,
                 )
                 .await?;
+            tracing::info!(repo, pull_request = p.id, commit = %commit, failed = failed.len(), "reported failed builds");
             commented.push(p.id);
         }
         Ok(commented)
