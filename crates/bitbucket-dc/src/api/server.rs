@@ -131,9 +131,9 @@ impl RepositoriesApi {
     }
 
     /// Whether the credential holds `permission` on `project_key/slug`: pages through
-    /// `GET repos?permission=…&projectkey=…` (any state) and looks for the slug. Whether the
-    /// server narrows this by an access token's own scope is not documented; treat a later 401
-    /// on a write as authoritative.
+    /// `GET repos?permission=…&projectkey=…&archived=ALL` (any state, archived or not) and looks
+    /// for the slug. Whether the server narrows this by an access token's own scope is not
+    /// documented; treat a later 401 on a write as authoritative.
     pub async fn has_permission(
         &self,
         project_key: &str,
@@ -141,11 +141,19 @@ impl RepositoriesApi {
         permission: Permission,
     ) -> Result<bool, Error> {
         use futures_util::TryStreamExt as _;
-        let search = RepoSearch::new()
+        let mut query = RepoSearch::new()
             .permission(permission)
             .project_key(project_key)
-            .state(None);
-        let mut repos = self.search(&search);
+            .state(None)
+            .to_query();
+        // Since 8.0 `/repos` leaves archived repositories out unless asked to include them.
+        query.push(("archived".to_owned(), "ALL".to_owned()));
+        let mut repos = Paged::new(
+            self.client.clone(),
+            format!("{API}/repos"),
+            query,
+            Page::<Repository>::decode,
+        );
         while let Some(repo) = repos.try_next().await? {
             if repo.slug == slug && repo.project.key.eq_ignore_ascii_case(project_key) {
                 return Ok(true);

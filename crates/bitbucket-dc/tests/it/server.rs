@@ -243,6 +243,16 @@ async fn repository_search_and_permission_checks() {
         .has_permission("PRJ", "service", Permission::RepoRead)
         .await
         .expect("check"));
+    // Archived repositories are still readable: the check must not miss them.
+    assert!(repos
+        .has_permission("PRJ", "archived", Permission::RepoRead)
+        .await
+        .expect("check"));
+    assert!(!carol
+        .repositories()
+        .has_permission("PRJ", "archived", Permission::RepoRead)
+        .await
+        .expect("check"));
 
     let searches: Vec<_> = rest_log(&sim)
         .into_iter()
@@ -260,12 +270,10 @@ async fn repository_search_and_permission_checks() {
         searches[0].query_param("state").as_deref(),
         Some("AVAILABLE")
     );
-    // has_permission looks at repositories in any state.
-    assert!(searches
-        .last()
-        .expect("search")
-        .query_param("state")
-        .is_none());
+    // has_permission looks at repositories in any state, archived ones included.
+    let check = searches.last().expect("search");
+    assert!(check.query_param("state").is_none());
+    assert_eq!(check.query_param("archived").as_deref(), Some("ALL"));
 }
 
 #[tokio::test]
