@@ -17,7 +17,11 @@ use crate::page::{Page, Paged};
 /// let insights = client.repo("PROJ", "app").insights();
 /// let sha = "0123456789abcdef0123456789abcdef01234567";
 /// let key = "com.example.vulns";
-/// insights.delete_report(sha, key).await?; // annotations are not de-duplicated
+/// // Annotations are not de-duplicated: start from no report (404 when there is none yet).
+/// match insights.delete_report(sha, key).await {
+///     Ok(()) | Err(bitbucket_dc::Error::NotFound { .. }) => {}
+///     Err(err) => return Err(err),
+/// }
 /// insights
 ///     .put_report(sha, key, &NewInsightReport::new("Vulnerabilities").result(ReportResult::Fail))
 ///     .await?;

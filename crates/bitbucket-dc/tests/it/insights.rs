@@ -31,6 +31,19 @@ async fn reports_and_annotations() {
         ),
         "{missing:?}"
     );
+    // Deleting a report that does not exist yet is a 404 too (the spec says so): callers that
+    // start afresh must accept it.
+    let nothing_to_delete = insights.delete_report(&sha, KEY).await;
+    assert!(
+        matches!(
+            nothing_to_delete,
+            Err(Error::NotFound {
+                kind: NotFoundKind::InsightReport,
+                ..
+            })
+        ),
+        "{nothing_to_delete:?}"
+    );
     let report = insights
         .put_report(
             &sha,
