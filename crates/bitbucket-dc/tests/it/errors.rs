@@ -38,6 +38,12 @@ async fn bad_credential_and_no_permission_are_distinct_401s() {
         .exception_name()
         .is_some_and(|n| n.ends_with("IncorrectPasswordAuthenticationException")));
     assert!(!err.is_retryable());
+    assert_eq!(
+        err.response()
+            .and_then(|r| r.errors.first())
+            .and_then(|e| e.exception_short_name()),
+        Some("IncorrectPasswordAuthenticationException")
+    );
     assert!(err
         .to_string()
         .contains("check the username and HTTP access token"));
@@ -468,6 +474,7 @@ async fn server_errors_dropped_connections_and_timeouts() {
     };
     let nowhere = Client::builder(format!("http://127.0.0.1:{port}"))
         .retry_policy(RetryPolicy::none())
+        .connect_timeout(Duration::from_secs(2))
         .build()
         .expect("client");
     match nowhere.server().properties().await {

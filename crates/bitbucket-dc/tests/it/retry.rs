@@ -80,16 +80,23 @@ async fn unavailable_gets_are_retried_with_retry_after_and_backoff() {
 #[tokio::test]
 async fn attempts_and_waits_are_bounded() {
     let sim = start().await;
+    let policy = RetryPolicy::new(
+        3,
+        Duration::from_millis(5),
+        Duration::from_secs(2),
+        Duration::from_secs(4),
+    )
+    .expect("policy");
+    assert_eq!(policy.max_attempts(), 3);
+    assert_eq!(policy.base_delay(), Duration::from_millis(5));
+    assert_eq!(policy.max_delay(), Duration::from_secs(2));
+    assert_eq!(policy.max_total_wait(), Duration::from_secs(4));
+    // Full jitter below a doubling cap that stops at max_delay.
+    assert_eq!(policy.backoff_cap(1), Duration::from_millis(5));
+    assert_eq!(policy.backoff_cap(3), Duration::from_millis(20));
+    assert_eq!(policy.backoff_cap(30), Duration::from_secs(2));
     let alice = builder(&sim, ALICE)
-        .retry_policy(
-            RetryPolicy::new(
-                3,
-                Duration::from_millis(5),
-                Duration::from_secs(2),
-                Duration::from_secs(4),
-            )
-            .expect("policy"),
-        )
+        .retry_policy(policy)
         .build()
         .expect("client");
     let repo = alice.repo("PRJ", "service");

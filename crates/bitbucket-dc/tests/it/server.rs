@@ -27,7 +27,9 @@ fn set(values: &[&str]) -> BTreeSet<String> {
 #[tokio::test]
 async fn properties_and_identity_for_every_credential_form() {
     let sim = start().await;
-    let anonymous = Client::builder(base(&sim)).build().expect("client");
+    let anonymous = Client::new(base(&sim), Credentials::anonymous()).expect("client");
+    assert!(anonymous.credentials().is_anonymous());
+    assert_eq!(anonymous.credentials().username(), None);
     let props = anonymous.server().properties().await.expect("properties");
     assert_eq!(props.version, SIMULATED_VERSION);
     assert_eq!(props.display_name, "Bitbucket");
@@ -37,6 +39,8 @@ async fn properties_and_identity_for_every_credential_form() {
     assert_eq!(anonymous.whoami().await.expect("anonymous whoami"), None);
 
     let bearer = client(&sim, ALICE);
+    // A Bearer token names no user: ask the server who it is.
+    assert_eq!(bearer.credentials().username(), None);
     let info = bearer.server().info().await.expect("info");
     assert_eq!(info.authenticated_user.as_deref(), Some("alice"));
     assert_eq!(info.properties, props);
@@ -51,6 +55,8 @@ async fn properties_and_identity_for_every_credential_form() {
             Credentials::basic("bob", secret).expect("credentials"),
         )
         .expect("client");
+        assert_eq!(basic.credentials().username(), Some("bob"));
+        assert!(!basic.credentials().is_anonymous());
         let answer = basic.whoami().await;
         if secret == BOB {
             assert_eq!(answer.expect("basic with a token").as_deref(), Some("bob"));
