@@ -72,9 +72,16 @@ async fn general_replies_and_anchored_comments() {
     assert_eq!(anchor.diff_type, Some(DiffType::Effective));
     assert_eq!(anchor.to_hash.as_deref(), Some(feature.as_str()));
     let on_file = comments
-        .add(&NewComment::new("new file").anchor(Anchor::file("CHANGELOG.md")))
+        .add(
+            &NewComment::new("new file")
+                .anchor(Anchor::file("CHANGELOG.md").src_path("HISTORY.md")),
+        )
         .await
         .expect("file comment");
+    assert_eq!(
+        on_file.anchor.as_ref().and_then(|a| a.src_path.as_deref()),
+        Some("HISTORY.md")
+    );
     assert_eq!(
         on_file.anchor.as_ref().and_then(|a| a.line),
         None,

@@ -197,11 +197,20 @@ async fn create_conflicts_map_to_their_own_variants() {
     }
     // Dropping the offending names and retrying once works.
     let retried = prs
-        .create(&NewPullRequest::new("Deep", "fix/nested/deep", "main").reviewers(["bob"]))
+        .create(
+            &NewPullRequest::new("Deep", "fix/nested/deep", "main")
+                .from_repository("PRJ", "service")
+                .reviewers(["bob"]),
+        )
         .await
         .expect("retry without the invalid reviewers");
     assert_eq!(retried.reviewer_names(), ["bob"]);
 
+    // The simulator has no forks: a source in another repository is refused.
+    let fork = prs
+        .create(&NewPullRequest::new("Fork", "main", "main").from_repository("OTHER", "tools"))
+        .await;
+    assert!(matches!(fork, Err(Error::BadRequest { .. })), "{fork:?}");
     let same = prs
         .create(&NewPullRequest::new("Same", "feature", "feature"))
         .await;

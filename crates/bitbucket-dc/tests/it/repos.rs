@@ -46,6 +46,7 @@ async fn project_and_its_repositories() {
     let href = service.http_clone_href().expect("http clone link");
     assert!(href.starts_with("http://alice@127.0.0.1:"), "{href}");
     assert_eq!(service.ssh_clone_href(), None);
+    assert_eq!(service.clone_link("http"), Some(href));
     assert_eq!(
         alice.http_clone_url(service),
         sim.clone_url("PRJ", "service").as_str()

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bitbucket_dc::{
-    Client, Credentials, Error, NotFoundKind, Permission, ProjectSearch, RepoSearch, UserQuery,
+    encode, Client, Credentials, Error, NotFoundKind, Permission, ProjectSearch, RepoSearch,
+    UserQuery,
 };
 use bitbucket_dc_sim::{AuthScheme, SIMULATED_VERSION};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -13,7 +14,7 @@ use rustls::pki_types::CertificateDer;
 use serde_json::Value;
 
 use crate::support::{
-    base, builder, client, rest_log, seed, start, ALICE, ALICE_PASSWORD, BOB, CAROL,
+    base, builder, client, rest_log, seed, start, tip, ALICE, ALICE_PASSWORD, BOB, CAROL,
 };
 
 fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> BTreeSet<String> {
@@ -338,6 +339,32 @@ async fn escape_hatches_reach_endpoints_without_typed_methods() {
         .filter_map(|r| r["slug"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(slugs, set(&["empty", "service"]));
+    // Path segments and file paths are encoded with the crate's own rules.
+    let bob: Value = alice
+        .get_json(
+            &format!("/api/latest/users/{}", encode::segment("bob")),
+            &[],
+        )
+        .await
+        .expect("user");
+    assert_eq!(bob["emailAddress"], "bob@example.com");
+    let main = tip(&sim, "service", "main");
+    assert!(encode::is_commit_sha(&main) && !encode::is_commit_sha("main"));
+    let lines: Value = alice
+        .get_json(
+            &format!(
+                "/api/latest/projects/PRJ/repos/service/browse/{}",
+                encode::file_path("docs/hash#tag.md").expect("a file path")
+            ),
+            &[("at", &encode::branch_ref("main"))],
+        )
+        .await
+        .expect("browse");
+    assert_eq!(lines["lines"][0]["text"], "hash");
+    assert_eq!(
+        encode::query_value("refs/heads/a+b"),
+        "refs%2Fheads%2Fa%2Bb"
+    );
     let missing = alice
         .get_json::<Value>("/api/latest/no-such-resource", &[])
         .await;
