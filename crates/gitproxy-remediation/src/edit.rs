@@ -598,6 +598,16 @@ fn pypi(
         ));
         return Ok(());
     }
+    if path.ends_with("poetry.lock") && fix.tier == Tier::ManifestBump && dep.direct {
+        if let Some(declared) = &dep.declared_in {
+            pyproject_bump(work, &declared.file, &dep.name, &fix.to)?;
+            work.out.needs_package_manager = true;
+            work.out.note(format!(
+                "{} changed, so poetry.lock's content-hash is stale: run `poetry lock --no-update`",
+                declared.file
+            ));
+        }
+    }
     if path.ends_with("poetry.lock") {
         let mut out = String::new();
         let mut in_block = false;
@@ -696,6 +706,65 @@ fn pypi(
         out.push_str(line);
     }
     work.write(&path, out);
+    Ok(())
+}
+
+/// Raises a Poetry constraint in `pyproject.toml` (`[tool.poetry.*dependencies]`, including
+/// groups) to `to`, keeping the operator and the file's formatting.
+fn pyproject_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
+    let text = work.text(path)?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| edit_error(path, e.message().trim()))?;
+    let wanted = Ecosystem::PyPI.normalize_name(name);
+    let mut changed = false;
+    let mut bump = |table: &mut dyn toml_edit::TableLike| {
+        for (key, item) in table.iter_mut() {
+            if Ecosystem::PyPI.normalize_name(key.get()) != wanted {
+                continue;
+            }
+            let value = match item.as_value_mut() {
+                Some(v) if v.is_str() => Some(v),
+                Some(v) => v.as_inline_table_mut().and_then(|t| t.get_mut("version")),
+                None => item
+                    .as_table_like_mut()
+                    .and_then(|t| t.get_mut("version"))
+                    .and_then(|v| v.as_value_mut()),
+            };
+            if let Some(v) = value {
+                let old = v.as_str().unwrap_or("").to_string();
+                let decor = v.decor().clone();
+                *v = toml_edit::Value::from(bumped_requirement(&old, to));
+                *v.decor_mut() = decor;
+                changed = true;
+            }
+        }
+    };
+    if let Some(poetry) = doc.get_mut("tool").and_then(|t| t.get_mut("poetry")) {
+        for section in ["dependencies", "dev-dependencies"] {
+            if let Some(t) = poetry.get_mut(section).and_then(|i| i.as_table_like_mut()) {
+                bump(t);
+            }
+        }
+        if let Some(groups) = poetry.get_mut("group").and_then(|g| g.as_table_like_mut()) {
+            for (_, group) in groups.iter_mut() {
+                if let Some(t) = group
+                    .get_mut("dependencies")
+                    .and_then(|i| i.as_table_like_mut())
+                {
+                    bump(t);
+                }
+            }
+        }
+    }
+    if !changed {
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{path}: the requirement of {name} is not a Poetry table entry; raise it to allow {to} by hand"
+        ));
+        return Ok(());
+    }
+    work.write(path, doc.to_string());
     Ok(())
 }
 

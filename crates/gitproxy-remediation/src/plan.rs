@@ -526,7 +526,9 @@ fn lock_note(dep: &Dependency) -> Option<String> {
         Ecosystem::CratesIo => Some(
             "Cargo.lock is updated in place; if the new version changed its own dependencies, run `cargo update -p <name> --precise <version>` to refresh them".into(),
         ),
-        Ecosystem::PyPI => Some("poetry.lock is updated in place; run `poetry lock --no-update` to refresh its hashes".into()),
+        Ecosystem::PyPI => Some(
+            "poetry.lock is updated in place; if the new version changed its own dependencies, run `poetry lock --no-update` to refresh them".into(),
+        ),
         _ => None,
     }
 }

@@ -181,7 +181,10 @@ pub(crate) fn parse_requirements(text: &str) -> Requirements {
 }
 
 /// Direct dependencies declared by a `pyproject.toml`: name -> (dev, line).
-fn pyproject_direct(snapshot: &Snapshot, path: &str) -> Option<HashMap<String, (bool, Location)>> {
+/// A direct dependency of a `pyproject.toml`: dev or not, where, and its constraint as PEP 440.
+type Direct = (bool, Location, Option<String>);
+
+fn pyproject_direct(snapshot: &Snapshot, path: &str) -> Option<HashMap<String, Direct>> {
     let text = snapshot.text(path)?;
     let lines = LineIndex::new(text);
     let doc = ImDocument::parse(text).ok()?;
@@ -208,7 +211,7 @@ fn pyproject_direct(snapshot: &Snapshot, path: &str) -> Option<HashMap<String, (
         let Some(t) = item.as_table_like() else {
             continue;
         };
-        for (k, _) in t.iter() {
+        for (k, v) in t.iter() {
             if k == "python" {
                 continue;
             }
@@ -216,8 +219,12 @@ fn pyproject_direct(snapshot: &Snapshot, path: &str) -> Option<HashMap<String, (
                 .get_key_value(k)
                 .and_then(|(key, _)| key.span())
                 .map_or(0, |s| lines.line(s.start));
+            let constraint = v
+                .as_str()
+                .or_else(|| v.get("version").and_then(Item::as_str))
+                .and_then(poetry_to_pep440);
             out.entry(norm(k))
-                .or_insert((dev, Location::new(path, line)));
+                .or_insert((dev, Location::new(path, line), constraint));
         }
     }
     if let Some(list) = doc
@@ -231,12 +238,76 @@ fn pyproject_direct(snapshot: &Snapshot, path: &str) -> Option<HashMap<String, (
                     .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
                     .unwrap_or(s.len());
                 let line = v.span().map_or(0, |sp| lines.line(sp.start));
-                out.entry(norm(&s[..end]))
-                    .or_insert((false, Location::new(path, line)));
+                let spec = s[end..].split(';').next().unwrap_or("").trim();
+                let spec = spec
+                    .strip_prefix('[')
+                    .map_or(spec, |r| r.split_once(']').map_or("", |(_, a)| a));
+                let spec = spec
+                    .trim()
+                    .trim_start_matches('(')
+                    .trim_end_matches(')')
+                    .replace(' ', "");
+                out.entry(norm(&s[..end])).or_insert((
+                    false,
+                    Location::new(path, line),
+                    Some(spec),
+                ));
             }
         }
     }
     Some(out)
+}
+
+/// Converts a Poetry constraint (`^1.26`, `~1.2.3`, `1.2.*`, `>=1,<2`, `1.2.3`) to PEP 440.
+pub(crate) fn poetry_to_pep440(constraint: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for raw in constraint.split(',') {
+        let c = raw.trim();
+        if c.is_empty() || c == "*" {
+            continue;
+        }
+        if c.contains("||") || c.contains('|') {
+            return None;
+        }
+        let (op, v) = if let Some(v) = c.strip_prefix('^') {
+            ("^", v.trim())
+        } else if let Some(v) = c.strip_prefix("~=") {
+            ("~=", v.trim())
+        } else if let Some(v) = c.strip_prefix('~') {
+            ("~", v.trim())
+        } else {
+            ("", c)
+        };
+        let nums: Vec<u64> = v.split('.').map_while(|p| p.parse().ok()).collect();
+        match op {
+            "^" | "~" if !nums.is_empty() => {
+                let upper = if op == "^" {
+                    // The first non-zero component may not change.
+                    let idx = nums.iter().position(|&n| n != 0).unwrap_or(nums.len() - 1);
+                    bump(&nums, idx)
+                } else if nums.len() == 1 {
+                    bump(&nums, 0)
+                } else {
+                    bump(&nums, 1)
+                };
+                parts.push(format!(">={v}"));
+                parts.push(format!("<{upper}"));
+            }
+            "~=" => parts.push(format!("~={v}")),
+            "" if c.starts_with(['>', '<', '=', '!']) => parts.push(c.replace(' ', "")),
+            "" if c.ends_with(".*") => parts.push(format!("=={c}")),
+            "" => parts.push(format!("=={c}")),
+            _ => return None,
+        }
+    }
+    Some(parts.join(","))
+}
+
+/// The version that ends a caret or tilde range: component `idx` plus one, the rest dropped.
+fn bump(nums: &[u64], idx: usize) -> String {
+    let mut out: Vec<String> = nums[..idx].iter().map(u64::to_string).collect();
+    out.push((nums[idx] + 1).to_string());
+    out.join(".")
 }
 
 fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result<(), crate::Error> {
@@ -309,7 +380,7 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
     let mut queue: VecDeque<usize> = VecDeque::new();
     for (i, p) in pkgs.iter().enumerate() {
         let root = match &direct {
-            Some(d) => d.get(&p.name).is_some_and(|(dev, _)| !dev),
+            Some(d) => d.get(&p.name).is_some_and(|(dev, _, _)| !dev),
             None => parents[i].is_empty() && !p.dev_category,
         };
         if root {
@@ -338,12 +409,12 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
             ecosystem: Ecosystem::PyPI,
             name: p.name.clone(),
             version: Some(p.version.clone()),
-            requirement: None,
+            requirement: declared.and_then(|(_, _, c)| c.clone()),
             direct: is_direct,
             parents: parents[i].iter().cloned().collect(),
             scope: if dev { Scope::Dev } else { Scope::Runtime },
             location: Location::new(path, p.line),
-            declared_in: declared.map(|(_, l)| l.clone()),
+            declared_in: declared.map(|(_, l, _)| l.clone()),
             constraints: constraints[i]
                 .iter()
                 .filter(|c| *c != "*")

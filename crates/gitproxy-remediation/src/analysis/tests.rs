@@ -437,6 +437,11 @@ pytest = "^6.2"
         requests.declared_in,
         Some(Location::new("pyproject.toml", 6))
     );
+    assert_eq!(
+        requests.requirement.as_deref(),
+        Some(">=2.25,<3"),
+        "Poetry's ^2.25 as PEP 440"
+    );
     let urllib3 = dep(&a, "urllib3");
     assert!(!urllib3.direct);
     assert_eq!(urllib3.parents, ["requests@2.25.1"]);
@@ -595,4 +600,27 @@ fn maven_reports_broken_xml() {
     assert!(a.problems[0]
         .to_string()
         .starts_with("could not parse pom.xml"));
+}
+
+#[test]
+fn poetry_constraints_convert_to_pep_440() {
+    let cases = [
+        ("^1.2.3", ">=1.2.3,<2"),
+        ("^0.2.3", ">=0.2.3,<0.3"),
+        ("^0.0.3", ">=0.0.3,<0.0.4"),
+        ("~1.2.3", ">=1.2.3,<1.3"),
+        ("~1", ">=1,<2"),
+        ("1.2.*", "==1.2.*"),
+        (">=1, <2", ">=1,<2"),
+        ("*", ""),
+        ("1.2.3", "==1.2.3"),
+    ];
+    for (poetry, pep440) in cases {
+        assert_eq!(
+            pypi::poetry_to_pep440(poetry).as_deref(),
+            Some(pep440),
+            "{poetry}"
+        );
+    }
+    assert_eq!(pypi::poetry_to_pep440("^1 || ^2"), None);
 }

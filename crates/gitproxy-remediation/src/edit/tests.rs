@@ -450,3 +450,41 @@ async fn cargo_parents_that_cannot_move_leave_the_lockfile_alone() {
         set.notes
     );
 }
+
+#[tokio::test]
+async fn poetry_major_bumps_raise_the_pyproject_constraint() {
+    let pyproject = "[tool.poetry]\nname = \"svc\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\nurllib3 = { version = \"^1.26\", optional = true } # HTTP\n";
+    let lock =
+        "[[package]]\nname = \"urllib3\"\nversion = \"1.26.4\"\noptional = false\nfiles = []\n";
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", pyproject)
+        .with("poetry.lock", lock);
+    let db = db(&[("P1", "PyPI", "urllib3", "2.0.7")]);
+    let reg = StaticRegistry::new().publish(
+        Ecosystem::PyPI,
+        "urllib3",
+        "2.0.7",
+        &[(Some("urllib3-2.0.7.tar.gz"), "sha256:n")],
+    );
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(
+        plan.fixes[0].tier,
+        Tier::ManifestBump,
+        "^1.26 excludes 2.0.7"
+    );
+    assert!(plan.fixes[0].breaking);
+    assert_eq!(
+        set.files["pyproject.toml"],
+        pyproject.replace("\"^1.26\"", "\"^2.0.7\"")
+    );
+    assert!(set.files["poetry.lock"].contains("version = \"2.0.7\""));
+    assert!(
+        set.files["poetry.lock"].contains("{file = \"urllib3-2.0.7.tar.gz\", hash = \"sha256:n\"}")
+    );
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes.iter().any(|n| n.contains("content-hash")),
+        "{:?}",
+        set.notes
+    );
+}
