@@ -22,24 +22,56 @@ use crate::{Ecosystem, Error};
 /// Archive members are decoded in two steps: at load time only what matching needs (id,
 /// `withdrawn`, `affected`), and the full record (details, references, severity) the first time
 /// it is needed, from the inflated JSON kept in memory.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct AdvisoryDb {
     slots: Vec<Arc<Slot>>,
     ids: HashMap<String, usize>,
     index: HashMap<(Ecosystem, String), Vec<Matcher>>,
 }
 
+impl std::fmt::Debug for AdvisoryDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdvisoryDb")
+            .field("records", &self.slots.len())
+            .field("packages", &self.index.len())
+            .finish()
+    }
+}
+
 /// One record: the parts matching needs, and the full record decoded on demand.
-#[derive(Debug)]
 struct Slot {
     id: String,
     aliases: Vec<String>,
     informational: Option<String>,
     withdrawn: bool,
     affected: Vec<osv::Affected>,
-    /// The record's JSON when it came from an archive or a file.
-    raw: Option<Box<[u8]>>,
+    /// Where the full record is read from.
+    raw: Raw,
     full: OnceLock<Arc<Record>>,
+}
+
+/// The source of a slot's full record.
+enum Raw {
+    /// Inserted as a record: nothing to decode.
+    None,
+    /// The record's JSON, inflated at load time.
+    Json(Box<[u8]>),
+    /// A member of an archive loaded through an index, inflated on first use.
+    Member {
+        archive: Arc<[u8]>,
+        label: Arc<str>,
+        loc: MemberLoc,
+    },
+}
+
+/// Where one member's compressed data sits in its archive.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct MemberLoc {
+    name: String,
+    start: usize,
+    csize: usize,
+    size: usize,
+    method: u16,
 }
 
 /// What matching needs from a record; everything else is skipped without allocating.
@@ -95,7 +127,24 @@ fn informational_of(affected: &[osv::Affected]) -> Option<String> {
 impl Slot {
     fn record(&self) -> Arc<Record> {
         Arc::clone(self.full.get_or_init(|| {
-            let decoded = self.raw.as_deref().map(|raw| Record::from_json(&self.id, raw));
+            let decoded = match &self.raw {
+                Raw::None => None,
+                Raw::Json(raw) => Some(Record::from_json(&self.id, raw)),
+                Raw::Member {
+                    archive,
+                    label,
+                    loc,
+                } => Some(
+                    archive
+                        .get(loc.start..loc.start + loc.csize)
+                        .ok_or_else(|| Error::Zip {
+                            path: label.to_string(),
+                            reason: format!("{}: outside the archive", loc.name),
+                        })
+                        .and_then(|data| osv::inflate(label, &loc.name, loc.method, data, loc.size))
+                        .and_then(|json| Record::from_json(&self.id, &json)),
+                ),
+            };
             match decoded {
                 Some(Ok(r)) => Arc::new(r),
                 other => {
@@ -221,7 +270,7 @@ impl AdvisoryDb {
             informational: informational_of(&record.affected),
             withdrawn: record.withdrawn.is_some(),
             affected: record.affected.clone(),
-            raw: None,
+            raw: Raw::None,
             full: OnceLock::from(Arc::new(record)),
         };
         self.insert_slot(slot)
@@ -265,50 +314,73 @@ impl AdvisoryDb {
     /// Loads an archive from memory; `label` names it in errors. Members are inflated and decoded
     /// on all available cores.
     pub fn load_zip_bytes(&mut self, bytes: &[u8], label: &str) -> Result<usize, Error> {
-        let members = osv::zip_members(bytes, label)?;
-        let members: Vec<_> = members
-            .into_iter()
-            .filter(|m| m.name.ends_with(".json"))
-            .collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        let chunk = members.len().div_ceil(threads).max(1);
-        let decoded: Vec<Result<Vec<Slot>, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = members
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|m| {
-                                light_slot(m.contents(label)?).map_err(|reason| Error::Osv {
-                                    name: format!("{label}:{}", m.name),
-                                    reason,
-                                })
-                            })
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(Error::Zip {
-                            path: label.to_string(),
-                            reason: "a decoding thread panicked".into(),
-                        })
-                    })
-                })
-                .collect()
-        });
+        let decoded = decode_archive(bytes, label)?;
         let mut added = 0;
-        for part in decoded {
-            for slot in part? {
-                added += usize::from(self.insert_slot(slot));
-            }
+        for (_, slot) in decoded {
+            added += usize::from(self.insert_slot(slot));
         }
         tracing::debug!(archive = label, records = added, "loaded OSV archive");
+        Ok(added)
+    }
+
+    /// Loads an archive through an index file kept next to it (any writable path).
+    ///
+    /// When `index` matches the archive (same length and central directory), only the index is
+    /// read and records are inflated from the archive the first time a finding needs them: a
+    /// cold start then costs a fraction of inflating every member. Otherwise the archive is
+    /// loaded in full and the index is (re)written; a failure to write it is logged, not fatal.
+    pub fn load_zip_file_indexed(&mut self, archive: &Path, index: &Path) -> Result<usize, Error> {
+        let label: Arc<str> = Arc::from(archive.display().to_string());
+        let bytes: Arc<[u8]> = Arc::from(std::fs::read(archive).map_err(|source| Error::Io {
+            path: label.to_string(),
+            source,
+        })?);
+        let fingerprint = fingerprint(&bytes, &label)?;
+        if let Some(file) = read_index(index, bytes.len(), &fingerprint) {
+            let mut added = 0;
+            for m in file.members {
+                let slot = Slot {
+                    informational: informational_of(&m.affected),
+                    id: m.id,
+                    aliases: m.aliases,
+                    withdrawn: m.withdrawn,
+                    affected: m.affected,
+                    raw: Raw::Member {
+                        archive: Arc::clone(&bytes),
+                        label: Arc::clone(&label),
+                        loc: m.loc,
+                    },
+                    full: OnceLock::new(),
+                };
+                added += usize::from(self.insert_slot(slot));
+            }
+            tracing::debug!(archive = %label, records = added, "loaded OSV archive through its index");
+            return Ok(added);
+        }
+        let decoded = decode_archive(&bytes, &label)?;
+        let members = decoded
+            .iter()
+            .map(|(loc, slot)| IndexMember {
+                loc: loc.clone(),
+                id: slot.id.clone(),
+                aliases: slot.aliases.clone(),
+                withdrawn: slot.withdrawn,
+                affected: slot.affected.clone(),
+            })
+            .collect();
+        write_index(
+            index,
+            &IndexFile {
+                format: INDEX_FORMAT.into(),
+                archive_len: bytes.len(),
+                fingerprint,
+                members,
+            },
+        );
+        let mut added = 0;
+        for (_, slot) in decoded {
+            added += usize::from(self.insert_slot(slot));
+        }
         Ok(added)
     }
 
@@ -452,6 +524,127 @@ impl AdvisoryDb {
     }
 }
 
+/// Inflates and decodes every `.json` member on all available cores.
+fn decode_archive(bytes: &[u8], label: &str) -> Result<Vec<(MemberLoc, Slot)>, Error> {
+    let members = osv::zip_members(bytes, label)?;
+    let members: Vec<_> = members
+        .into_iter()
+        .filter(|m| m.name.ends_with(".json"))
+        .collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = members.len().div_ceil(threads).max(1);
+    let decoded: Vec<Result<Vec<(MemberLoc, Slot)>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = members
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|m| {
+                            let slot =
+                                light_slot(m.contents(label)?).map_err(|reason| Error::Osv {
+                                    name: format!("{label}:{}", m.name),
+                                    reason,
+                                })?;
+                            let loc = MemberLoc {
+                                name: m.name.clone(),
+                                start: m.start,
+                                csize: m.data.len(),
+                                size: m.size,
+                                method: m.method,
+                            };
+                            Ok((loc, slot))
+                        })
+                        .collect::<Result<Vec<_>, Error>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Error::Zip {
+                        path: label.to_string(),
+                        reason: "a decoding thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(members.len());
+    for part in decoded {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+/// The `format` of index files; bump it when their layout changes.
+const INDEX_FORMAT: &str = "gitproxy-osv-index/1";
+
+/// An archive's index: what matching needs of every member, and where its data is.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IndexFile {
+    format: String,
+    archive_len: usize,
+    fingerprint: String,
+    members: Vec<IndexMember>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IndexMember {
+    /// Where the member is (a nested object: `flatten` would make decoding much slower).
+    loc: MemberLoc,
+    id: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    withdrawn: bool,
+    #[serde(default)]
+    affected: Vec<osv::Affected>,
+}
+
+/// SHA-256 of the archive's central directory, in hex.
+fn fingerprint(bytes: &[u8], label: &str) -> Result<String, Error> {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(osv::central_directory(bytes, label)?);
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The index at `path` when it describes this archive.
+fn read_index(path: &Path, archive_len: usize, fingerprint: &str) -> Option<IndexFile> {
+    let bytes = std::fs::read(path).ok()?;
+    let file: IndexFile = match serde_json::from_slice(&bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::info!(index = %path.display(), error = %e, "unreadable OSV index; rebuilding it");
+            return None;
+        }
+    };
+    let fresh = file.format == INDEX_FORMAT
+        && file.archive_len == archive_len
+        && file.fingerprint == fingerprint;
+    if !fresh {
+        tracing::info!(index = %path.display(), "OSV index is for another archive; rebuilding it");
+        return None;
+    }
+    Some(file)
+}
+
+/// Writes the index atomically (temporary file, then rename); failures are only logged.
+fn write_index(path: &Path, file: &IndexFile) {
+    let result = serde_json::to_vec(file)
+        .map_err(std::io::Error::other)
+        .and_then(|json| {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, json)?;
+            std::fs::rename(&tmp, path)
+        });
+    if let Err(e) = result {
+        tracing::warn!(index = %path.display(), error = %e, "could not write the OSV index; the next load inflates the archive again");
+    }
+}
+
 /// Decodes the matching-relevant part of a record's JSON and keeps the bytes for later.
 fn light_slot(raw: Vec<u8>) -> Result<Slot, String> {
     let light: Light = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
@@ -461,7 +654,7 @@ fn light_slot(raw: Vec<u8>) -> Result<Slot, String> {
         informational: informational_of(&light.affected),
         withdrawn: light.withdrawn.is_some(),
         affected: light.affected,
-        raw: Some(raw.into_boxed_slice()),
+        raw: Raw::Json(raw.into_boxed_slice()),
         full: OnceLock::new(),
     })
 }

@@ -287,25 +287,40 @@ where
 #[derive(Debug)]
 pub(crate) struct ZipMember<'a> {
     pub(crate) name: String,
-    method: u16,
-    size: usize,
-    data: &'a [u8],
+    pub(crate) method: u16,
+    pub(crate) size: usize,
+    /// Offset of the compressed data in the archive.
+    pub(crate) start: usize,
+    pub(crate) data: &'a [u8],
 }
 
 impl ZipMember<'_> {
     /// The uncompressed bytes (stored or deflate members).
     pub(crate) fn contents(&self, label: &str) -> Result<Vec<u8>, Error> {
+        inflate(label, &self.name, self.method, self.data, self.size)
+    }
+}
+
+/// Inflates one member's data (stored or raw deflate) and checks its size.
+pub(crate) fn inflate(
+    label: &str,
+    name: &str,
+    method: u16,
+    data: &[u8],
+    size: usize,
+) -> Result<Vec<u8>, Error> {
+    {
         let err = |reason: String| Error::Zip {
             path: label.to_string(),
-            reason: format!("{}: {reason}", self.name),
+            reason: format!("{name}: {reason}"),
         };
-        let out = match self.method {
-            0 => self.data.to_vec(),
+        let out = match method {
+            0 => data.to_vec(),
             8 => {
-                let mut out = vec![0u8; self.size];
+                let mut out = vec![0u8; size];
                 // Raw deflate (negative window bits): zip members carry no zlib header.
                 let config = zlib_rs::InflateConfig { window_bits: -15 };
-                let (written, rc) = zlib_rs::decompress_slice(&mut out, self.data, config);
+                let (written, rc) = zlib_rs::decompress_slice(&mut out, data, config);
                 if rc != zlib_rs::ReturnCode::Ok {
                     return Err(err(format!("corrupt deflate data ({rc:?})")));
                 }
@@ -319,10 +334,9 @@ impl ZipMember<'_> {
                 )))
             }
         };
-        if out.len() != self.size {
+        if out.len() != size {
             return Err(err(format!(
-                "expected {} bytes, inflated {}",
-                self.size,
+                "expected {size} bytes, inflated {}",
                 out.len()
             )));
         }
@@ -336,6 +350,23 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The bytes of an archive's central directory (names, sizes and CRC-32 of every member):
+/// a cheap fingerprint of the archive's contents.
+pub(crate) fn central_directory<'a>(bytes: &'a [u8], label: &str) -> Result<&'a [u8], Error> {
+    let bad = || Error::Zip {
+        path: label.to_string(),
+        reason: "no readable central directory; download the archive again".into(),
+    };
+    let floor = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = (floor..=bytes.len().saturating_sub(22))
+        .rev()
+        .find(|&i| u32_at(bytes, i) == Some(0x0605_4b50))
+        .ok_or_else(bad)?;
+    let size = u32_at(bytes, eocd + 12).ok_or_else(bad)? as usize;
+    let offset = u32_at(bytes, eocd + 16).ok_or_else(bad)? as usize;
+    bytes.get(offset..offset + size).ok_or_else(bad)
 }
 
 /// Lists the members of a zip archive by reading its central directory.
@@ -392,6 +423,7 @@ pub(crate) fn zip_members<'a>(bytes: &'a [u8], label: &str) -> Result<Vec<ZipMem
             name,
             method,
             size,
+            start,
             data,
         });
     }

@@ -70,3 +70,39 @@ fn engine_finds_exactly_what_cargo_audit_finds() {
             .all(|f| f.records.iter().all(|r| r.id() != withdrawn)));
     }
 }
+
+#[test]
+fn loading_through_an_index_finds_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = crate::shared().join("osv/crates.io/all.zip");
+    let index = dir.path().join("crates.io.index");
+    let snapshot = Snapshot::from_dir(&crate::fixtures().join("oracle")).unwrap();
+    let analysis = analyze(&snapshot);
+    let rows = |db: &gitproxy_remediation::advisories::AdvisoryDb| -> BTreeSet<String> {
+        db.scan(&analysis)
+            .iter()
+            .flat_map(|f| {
+                f.records.iter().map(|r| {
+                    format!(
+                        "{} {}",
+                        r.id(),
+                        r.record().summary.clone().unwrap_or_default()
+                    )
+                })
+            })
+            .collect()
+    };
+    let mut building = gitproxy_remediation::advisories::AdvisoryDb::new();
+    assert_eq!(
+        building.load_zip_file_indexed(&archive, &index).unwrap(),
+        1206
+    );
+    let mut indexed = gitproxy_remediation::advisories::AdvisoryDb::new();
+    assert_eq!(
+        indexed.load_zip_file_indexed(&archive, &index).unwrap(),
+        1206
+    );
+    let expected = rows(&building);
+    assert_eq!(expected.len(), 55);
+    assert_eq!(rows(&indexed), expected, "ids and full records agree");
+}
