@@ -42,7 +42,7 @@ async fn rate_limited_gets_wait_for_retry_after_then_succeed() {
         "Retry-After: 1 was honoured, waited {waited:?}"
     );
     assert!(
-        waited < Duration::from_secs(3),
+        waited < Duration::from_secs(5),
         "no extra backoff, waited {waited:?}"
     );
 }
@@ -58,7 +58,7 @@ async fn unavailable_gets_are_retried_with_retry_after_and_backoff() {
     repo.get().await.expect("retried after the 503");
     let waited = started.elapsed();
     assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
-    assert!(waited < Duration::from_secs(3), "waited {waited:?}");
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
     assert_eq!(statuses(&sim, "/repos/service"), [503, 200]);
 
     // Without Retry-After the jittered backoff (10 ms base here) applies; 502 and dropped
@@ -116,7 +116,8 @@ async fn attempts_and_waits_are_bounded() {
         matches!(err, Error::RateLimited { retry_after: Some(after), .. } if after == Duration::from_secs(60)),
         "{err:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // It did not sit out the minute (a loaded machine gets generous slack).
+    assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(statuses(&sim, "/repos/service"), [429]);
 
     // 4xx answers other than 429 are final.
