@@ -25,9 +25,10 @@ fn statuses(sim: &bitbucket_dc_sim::Simulator, suffix: &str) -> Vec<u16> {
 #[tokio::test]
 async fn rate_limited_gets_wait_for_retry_after_then_succeed() {
     let sim = start().await;
-    // One request per burst, refilled at 2/s: the 429 says "Retry-After: 1".
+    // One request per burst, refilled at 1/s: a second request within the second gets a 429
+    // with "Retry-After: 1", and one second later the bucket holds a token again.
     sim.faults()
-        .set_user_rate_limit("alice", Some(RateLimit::new(1, 2.0).expect("limit")));
+        .set_user_rate_limit("alice", Some(RateLimit::new(1, 1.0).expect("limit")));
     let alice = client(&sim, ALICE);
     let repo = alice.repo("PRJ", "service");
     repo.get().await.expect("the first request uses the burst");
