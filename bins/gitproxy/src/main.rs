@@ -1,18 +1,113 @@
 //! `gitproxy`: the on-prem agent's command line; flags become a validated configuration, then wiring.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod audit;
+mod check;
+mod cli;
+mod config;
+mod logging;
+mod metrics;
+mod ops;
+mod policy;
+mod probes;
+mod run;
+mod standalone;
+
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-/// The on-prem agent of the remediation service for Bitbucket Data Center.
-///
-/// It opens only outbound connections: to the service's cloud over HTTPS and to the
-/// customer's Bitbucket Data Center server.
-#[derive(Debug, Parser)]
-#[command(name = "gitproxy", version, about, long_about = None)]
-struct Cli {}
+use crate::cli::{Cli, Command};
+use crate::config::{Config, ConfigError, Environment};
+
+/// EX_USAGE: invalid configuration.
+const EXIT_USAGE: u8 = 64;
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let config = match Config::resolve(&cli.global, &Environment::process()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("gitproxy: invalid configuration: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    logging::init(config.log_format, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("gitproxy: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(usage) = e.downcast_ref::<ConfigError>() {
+                eprintln!("gitproxy: invalid configuration: {usage}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            tracing::error!(error = %format!("{e:#}"), "gitproxy failed");
+            eprintln!("gitproxy: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`gitproxy scan | head`) is not an error.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run => {
+            run::run(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => {
+            let conn = config.bitbucket.complete()?;
+            let connector = check::egress_connector(&config)?;
+            let report = check::run_check(&conn, &connector, None).await;
+            audit::AuditEvent {
+                actor: "cli".to_owned(),
+                bitbucket_user: Some(conn.username.clone()),
+                operation: "check".to_owned(),
+                project: Some(conn.project.clone()),
+                repository: None,
+                outcome: if report.ok { "ok" } else { "error" }.to_owned(),
+                detail: report.failure().map(|f| format!("{} failed", f.name)),
+            }
+            .emit();
+            if args.json {
+                print(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                print(&report.render());
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Scan(args) => {
+            print(&standalone::scan(&config, args.path.as_deref(), args.output.json).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fix(args) => {
+            print(&standalone::fix(&config, args.dry_run, args.output.json).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status(args) => {
+            print(&standalone::status(&config, args.json).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -1,0 +1,419 @@
+//! Test Connection: the egress diagnosis of the Bitbucket URL, then the Bitbucket checks (server and
+//! version, credentials, user, project, repositories, write permission), each failure with the
+//! customer guide's wording and fix. `gitproxy check` prints it; the tunnel op returns it as JSON.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use bitbucket_dc::{Client, Credentials, Permission, RepoSearch};
+use gitproxy_egress::{DiagnosisReport, EgressConnector, StageStatus};
+use serde::Serialize;
+
+use crate::config::{BitbucketConn, Config};
+use crate::metrics::Metrics;
+
+/// The guide's fix for rejected credentials.
+pub(crate) const FIX_CREDENTIALS: &str = "Check that the Username and Access Token are valid; if the connection was working before, Verify the HTTP access token has not expired";
+/// The guide's fix for a missing or invisible project.
+pub(crate) const FIX_PROJECT: &str = "Ensure the user has access to the specified Project Key";
+/// The guide's fix for missing write permission.
+pub(crate) const FIX_WRITE: &str =
+    "Verify the user has repository write permissions (Repository write on the project)";
+/// The guide's fix for an unreachable server.
+pub(crate) const FIX_SERVER: &str =
+    "Confirm the Server URL is correct and reachable from the agent's network";
+
+/// How one check went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Status {
+    /// It worked.
+    Pass,
+    /// It failed.
+    Fail,
+    /// Not attempted (an earlier check failed) or not applicable.
+    Skip,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct CheckStage {
+    /// What was checked.
+    pub(crate) name: String,
+    /// How it went.
+    pub(crate) status: Status,
+    /// What happened.
+    pub(crate) detail: String,
+    /// What to do, for a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fix: Option<String>,
+    /// Stable failure code, for a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) code: Option<String>,
+}
+
+/// The whole Test Connection.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CheckReport {
+    /// Whether every check passed.
+    pub(crate) ok: bool,
+    /// The Bitbucket base URL.
+    pub(crate) server_url: String,
+    /// The project key.
+    pub(crate) project: String,
+    /// Bitbucket's version, once known.
+    pub(crate) server_version: Option<String>,
+    /// The user the token authenticates as, once known.
+    pub(crate) user: Option<String>,
+    /// Repositories of the project visible to the user.
+    pub(crate) repositories: Option<usize>,
+    /// Repositories of the project the user may write to.
+    pub(crate) writable_repositories: Option<usize>,
+    /// Every check in order.
+    pub(crate) stages: Vec<CheckStage>,
+    /// The full egress diagnosis.
+    pub(crate) egress: DiagnosisReport,
+}
+
+impl CheckReport {
+    /// The first failed stage.
+    pub(crate) fn failure(&self) -> Option<&CheckStage> {
+        self.stages.iter().find(|s| s.status == Status::Fail)
+    }
+
+    /// One line per stage with a pass/fail mark and the fix.
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Test Connection to {} (project {})",
+            self.server_url, self.project
+        );
+        for stage in &self.stages {
+            let mark = match stage.status {
+                Status::Pass => "[PASS]",
+                Status::Fail => "[FAIL]",
+                Status::Skip => "[skip]",
+            };
+            let _ = writeln!(out, "{mark} {:<20} {}", stage.name, stage.detail);
+            if let Some(fix) = &stage.fix {
+                let _ = writeln!(out, "       fix: {fix}");
+            }
+        }
+        let failed = self
+            .stages
+            .iter()
+            .filter(|s| s.status == Status::Fail)
+            .count();
+        if self.ok {
+            let _ = writeln!(out, "result: connection OK");
+        } else {
+            let _ = writeln!(out, "result: FAILED ({failed} check failed)");
+        }
+        out
+    }
+}
+
+/// The connector every Bitbucket request uses: the egress rules (proxy, noProxy, CA).
+pub(crate) fn egress_connector(config: &Config) -> anyhow::Result<EgressConnector> {
+    Ok(EgressConnector::builder(config.proxy.clone(), config.trust.clone()).build()?)
+}
+
+/// A Bitbucket client for `conn` through the egress connector.
+pub(crate) fn bitbucket_client(
+    conn: &BitbucketConn,
+    connector: &EgressConnector,
+    authenticated: bool,
+) -> Result<Client, bitbucket_dc::Error> {
+    let credentials = if authenticated {
+        Credentials::basic(conn.username.clone(), conn.token.expose())?
+    } else {
+        Credentials::anonymous()
+    };
+    Client::builder(conn.url.as_str())
+        .credentials(credentials)
+        .user_agent(concat!("gitproxy/", env!("CARGO_PKG_VERSION")))
+        .connector(connector.clone())
+        .build()
+}
+
+fn pass(name: &str, detail: impl Into<String>) -> CheckStage {
+    CheckStage {
+        name: name.to_owned(),
+        status: Status::Pass,
+        detail: detail.into(),
+        fix: None,
+        code: None,
+    }
+}
+
+fn fail(name: &str, code: &str, detail: impl Into<String>, fix: &str) -> CheckStage {
+    CheckStage {
+        name: name.to_owned(),
+        status: Status::Fail,
+        detail: detail.into(),
+        fix: Some(fix.to_owned()),
+        code: Some(code.to_owned()),
+    }
+}
+
+const BITBUCKET_STAGES: [&str; 6] = [
+    "bitbucket server",
+    "credentials",
+    "user",
+    "project",
+    "repositories",
+    "write permission",
+];
+
+fn status_label(err: &bitbucket_dc::Error) -> String {
+    err.status()
+        .map(|s| s.as_u16().to_string())
+        .unwrap_or_else(|| "error".to_owned())
+}
+
+/// Runs the whole Test Connection.
+pub(crate) async fn run_check(
+    conn: &BitbucketConn,
+    connector: &EgressConnector,
+    metrics: Option<&Arc<Metrics>>,
+) -> CheckReport {
+    let egress = connector.diagnose(&conn.url).await;
+    let mut report = CheckReport {
+        ok: false,
+        server_url: conn.url.to_string(),
+        project: conn.project.clone(),
+        server_version: None,
+        user: None,
+        repositories: None,
+        writable_repositories: None,
+        stages: Vec::new(),
+        egress: egress.clone(),
+    };
+    for stage in &egress.stages {
+        let name = format!("network: {}", stage.stage);
+        report.stages.push(match stage.status {
+            StageStatus::Passed => pass(&name, stage.detail.clone()),
+            StageStatus::Skipped => CheckStage {
+                name,
+                status: Status::Skip,
+                detail: stage.detail.clone(),
+                fix: None,
+                code: None,
+            },
+            StageStatus::Failed => {
+                let failure = egress.failure.as_ref();
+                CheckStage {
+                    name,
+                    status: Status::Fail,
+                    detail: failure
+                        .map(|f| f.message.clone())
+                        .unwrap_or_else(|| stage.detail.clone()),
+                    fix: failure.map(|f| f.hint.clone()),
+                    code: failure.map(|f| f.code.to_string()),
+                }
+            }
+        });
+    }
+    if egress.ok {
+        bitbucket_checks(conn, connector, metrics, &mut report).await;
+    }
+    for name in BITBUCKET_STAGES {
+        if !report.stages.iter().any(|s| s.name == name) {
+            report.stages.push(CheckStage {
+                name: name.to_owned(),
+                status: Status::Skip,
+                detail: "not attempted".to_owned(),
+                fix: None,
+                code: None,
+            });
+        }
+    }
+    report.ok = report.failure().is_none();
+    report
+}
+
+async fn bitbucket_checks(
+    conn: &BitbucketConn,
+    connector: &EgressConnector,
+    metrics: Option<&Arc<Metrics>>,
+    report: &mut CheckReport,
+) {
+    let count = |result: &Result<(), &bitbucket_dc::Error>| {
+        if let Some(m) = metrics {
+            match result {
+                Ok(()) => m.bitbucket_call("200"),
+                Err(e) => m.bitbucket_call(&status_label(e)),
+            }
+        }
+    };
+    let stages = &mut report.stages;
+    let anonymous = match bitbucket_client(conn, connector, false) {
+        Ok(c) => c,
+        Err(e) => {
+            stages.push(fail(
+                "bitbucket server",
+                "invalid_settings",
+                e.to_string(),
+                FIX_SERVER,
+            ));
+            return;
+        }
+    };
+    let properties = anonymous.server().properties().await;
+    count(&properties.as_ref().map(|_| ()));
+    match properties {
+        Ok(p) => {
+            stages.push(pass(
+                "bitbucket server",
+                format!("{} {} answers", p.display_name, p.version),
+            ));
+            report.server_version = Some(p.version);
+        }
+        Err(e) => {
+            stages.push(fail(
+                "bitbucket server",
+                "server_unreachable",
+                e.to_string(),
+                FIX_SERVER,
+            ));
+            return;
+        }
+    }
+
+    let client = match bitbucket_client(conn, connector, true) {
+        Ok(c) => c,
+        Err(e) => {
+            stages.push(fail(
+                "credentials",
+                "bad_credentials",
+                e.to_string(),
+                FIX_CREDENTIALS,
+            ));
+            return;
+        }
+    };
+    let info = client.server().info().await;
+    count(&info.as_ref().map(|_| ()));
+    let user = match info {
+        Ok(info) => {
+            stages.push(pass("credentials", "accepted"));
+            info.authenticated_user
+        }
+        Err(e) => {
+            stages.push(fail(
+                "credentials",
+                "bad_credentials",
+                format!(
+                    "the server rejected the credentials of `{}`: {e}",
+                    conn.username
+                ),
+                FIX_CREDENTIALS,
+            ));
+            return;
+        }
+    };
+    match user {
+        Some(user) => {
+            stages.push(pass("user", format!("authenticated as {user}")));
+            report.user = Some(user);
+        }
+        None => {
+            stages.push(fail(
+                "user",
+                "bad_credentials",
+                "the server did not name a user for these credentials (anonymous access)",
+                FIX_CREDENTIALS,
+            ));
+            return;
+        }
+    }
+
+    let project = client.project(&conn.project).get().await;
+    count(&project.as_ref().map(|_| ()));
+    match project {
+        Ok(p) => stages.push(pass(
+            "project",
+            format!("{} ({}) is visible", p.key, p.name),
+        )),
+        Err(e) => {
+            stages.push(fail(
+                "project",
+                "project_not_accessible",
+                format!(
+                    "project `{}` is missing or not visible to the user: {e}",
+                    conn.project
+                ),
+                FIX_PROJECT,
+            ));
+            return;
+        }
+    }
+
+    let repos = client
+        .project(&conn.project)
+        .repositories()
+        .collect_all()
+        .await;
+    count(&repos.as_ref().map(|_| ()));
+    match repos {
+        Ok(repos) => {
+            stages.push(pass(
+                "repositories",
+                format!("{} repositories listed", repos.len()),
+            ));
+            report.repositories = Some(repos.len());
+        }
+        Err(e) => {
+            stages.push(fail(
+                "repositories",
+                "list_failed",
+                e.to_string(),
+                FIX_PROJECT,
+            ));
+            return;
+        }
+    }
+
+    let writable = client
+        .repositories()
+        .search(
+            &RepoSearch::new()
+                .permission(Permission::RepoWrite)
+                .project_key(conn.project.clone()),
+        )
+        .collect_all()
+        .await;
+    count(&writable.as_ref().map(|_| ()));
+    match writable {
+        Ok(w) if !w.is_empty() || report.repositories == Some(0) => {
+            stages.push(pass(
+                "write permission",
+                format!("write access to {} repositories", w.len()),
+            ));
+            report.writable_repositories = Some(w.len());
+        }
+        Ok(_) => {
+            report.writable_repositories = Some(0);
+            stages.push(fail(
+                "write permission",
+                "no_write_permission",
+                format!(
+                    "`{}` cannot write to any repository of project {}, so pull requests cannot be created",
+                    report.user.as_deref().unwrap_or(&conn.username),
+                    conn.project
+                ),
+                FIX_WRITE,
+            ));
+        }
+        Err(e) => stages.push(fail(
+            "write permission",
+            "no_write_permission",
+            e.to_string(),
+            FIX_WRITE,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

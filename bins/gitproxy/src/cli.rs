@@ -1,0 +1,125 @@
+//! The command line as clap parses it: raw flags only ("low args"); `config` resolves and validates them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The on-prem agent of the remediation service for Bitbucket Data Center.
+///
+/// It opens only outbound connections: to the service's cloud over HTTPS and to the
+/// customer's Bitbucket Data Center server. Every setting can also come from the environment
+/// (`GITPROXY_*`, `HTTPS_PROXY`, `NO_PROXY`, ...) or a TOML file; flags win over the
+/// environment, which wins over the file. See docs/configuration.md.
+#[derive(Debug, Parser)]
+#[command(name = "gitproxy", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Settings shared by every command (all optional here; defaults and validation live in `config`).
+#[derive(Debug, Default, Args)]
+pub(crate) struct GlobalArgs {
+    /// TOML configuration file [env: GITPROXY_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Cloud endpoint [env: GITPROXY_CLOUD_URL] [default: https://app.backline.ai].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) cloud_url: Option<String>,
+    /// File holding the cloud access key [env: GITPROXY_ACCESS_KEY / GITPROXY_ACCESS_KEY_FILE].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) access_key_file: Option<PathBuf>,
+    /// This replica's id [env: GITPROXY_AGENT_ID] [default: the host name].
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) agent_id: Option<String>,
+    /// Tunnel connections to the cloud [env: GITPROXY_CONNECTIONS] [default: 2].
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) connections: Option<String>,
+    /// Proxy for https targets [env: HTTPS_PROXY / https_proxy].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) https_proxy: Option<String>,
+    /// Proxy for http targets [env: HTTP_PROXY / http_proxy].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) http_proxy: Option<String>,
+    /// Hosts reached directly, comma separated [env: NO_PROXY / no_proxy].
+    #[arg(long, global = true, value_name = "LIST")]
+    pub(crate) no_proxy: Option<String>,
+    /// PEM file of the internal CA [env: GITPROXY_CUSTOM_CA_CERT (base64) / GITPROXY_CUSTOM_CA_CERT_FILE].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) custom_ca_cert_file: Option<PathBuf>,
+    /// Bitbucket Data Center base URL [env: GITPROXY_BITBUCKET_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) bitbucket_url: Option<String>,
+    /// Bitbucket username [env: GITPROXY_BITBUCKET_USERNAME].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) bitbucket_username: Option<String>,
+    /// File holding the Bitbucket HTTP access token [env: GITPROXY_BITBUCKET_TOKEN / GITPROXY_BITBUCKET_TOKEN_FILE].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) bitbucket_token_file: Option<PathBuf>,
+    /// Bitbucket project key [env: GITPROXY_BITBUCKET_PROJECT].
+    #[arg(long, global = true, value_name = "KEY")]
+    pub(crate) project: Option<String>,
+    /// Branches the agent may write to start with this [env: GITPROXY_BRANCH_PREFIX] [default: gitproxy/].
+    #[arg(long, global = true, value_name = "PREFIX")]
+    pub(crate) branch_prefix: Option<String>,
+    /// Probe and metrics listener [env: GITPROXY_LISTEN] [default: 0.0.0.0:8080].
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// `json` or `text` [env: GITPROXY_LOG_FORMAT] [default: json unless stdout is a terminal].
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub(crate) log_format: Option<String>,
+    /// Log filter, e.g. `info` or `gitproxy=debug` [env: GITPROXY_LOG] [default: info].
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub(crate) log_level: Option<String>,
+    /// Time to finish in-flight operations on SIGTERM, e.g. `30s` [env: GITPROXY_SHUTDOWN_GRACE] [default: 30s].
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub(crate) shutdown_grace: Option<String>,
+    /// OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records) [env: GITPROXY_OSV_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) osv: Option<PathBuf>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the agent: connect to the cloud through the tunnel and serve its operations.
+    Run,
+    /// Test the connection to Bitbucket (network path, credentials, project, permissions).
+    Check(OutputArgs),
+    /// Scan the project's repositories (or a local checkout) for vulnerable dependencies.
+    Scan(ScanArgs),
+    /// Open or update fix pull requests in the project's repositories.
+    Fix(FixArgs),
+    /// Show the state of every remediation of the project.
+    Status(OutputArgs),
+}
+
+/// Output selection.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Print JSON for scripts instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `scan` options.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Scan this local checkout instead of the Bitbucket project (no Bitbucket settings needed).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) path: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `fix` options.
+#[derive(Debug, Args)]
+pub(crate) struct FixArgs {
+    /// Show what would change without writing anything.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}

@@ -1,0 +1,291 @@
+//! Unit tests of configuration precedence, validation, error wording and secret redaction.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+
+use super::{parse_duration, Config, Environment, LogFormat};
+use crate::cli::GlobalArgs;
+
+fn env(pairs: &[(&str, &str)]) -> Environment {
+    Environment {
+        vars: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<HashMap<_, _>>(),
+        stdout_is_terminal: false,
+    }
+}
+
+fn resolve(flags: &GlobalArgs, pairs: &[(&str, &str)]) -> Result<Config, String> {
+    Config::resolve(flags, &env(pairs)).map_err(|e| e.to_string())
+}
+
+#[test]
+fn defaults_follow_the_contract() {
+    let config = resolve(&GlobalArgs::default(), &[("HOSTNAME", "gitproxy-abc")]).expect("valid");
+    assert_eq!(config.cloud_url.as_str(), "https://app.backline.ai/");
+    assert_eq!(config.agent_id, "gitproxy-abc");
+    assert_eq!(config.connections, 2);
+    assert_eq!(config.branch_prefix, "gitproxy/");
+    assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
+    assert_eq!(config.log_format, LogFormat::Json);
+    assert_eq!(config.log_level, "info");
+    assert_eq!(config.shutdown_grace, Duration::from_secs(30));
+    assert!(config.access_key.is_none());
+    assert!(!config.bitbucket.is_complete());
+}
+
+#[test]
+fn text_logs_on_a_terminal() {
+    let mut e = env(&[]);
+    e.stdout_is_terminal = true;
+    let config = Config::resolve(&GlobalArgs::default(), &e).expect("valid");
+    assert_eq!(config.log_format, LogFormat::Text);
+}
+
+#[test]
+fn flags_beat_environment_which_beats_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("gitproxy.toml");
+    std::fs::write(
+        &file,
+        "cloud_url = \"https://file.example\"\nagent_id = \"from-file\"\nconnections = 3\nproject = \"FILE\"\n",
+    )
+    .expect("write");
+    let file_str = file.display().to_string();
+
+    let only_file =
+        resolve(&GlobalArgs::default(), &[("GITPROXY_CONFIG", &file_str)]).expect("valid");
+    assert_eq!(only_file.cloud_url.as_str(), "https://file.example/");
+    assert_eq!(only_file.agent_id, "from-file");
+    assert_eq!(only_file.connections, 3);
+    assert_eq!(only_file.bitbucket.project.as_deref(), Some("FILE"));
+
+    let env_wins = resolve(
+        &GlobalArgs::default(),
+        &[
+            ("GITPROXY_CONFIG", &file_str),
+            ("GITPROXY_AGENT_ID", "from-env"),
+            ("GITPROXY_BITBUCKET_PROJECT", "ENV"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(env_wins.agent_id, "from-env");
+    assert_eq!(env_wins.bitbucket.project.as_deref(), Some("ENV"));
+    assert_eq!(env_wins.connections, 3);
+
+    let flags = GlobalArgs {
+        agent_id: Some("from-flag".into()),
+        connections: Some("4".into()),
+        ..GlobalArgs::default()
+    };
+    let flag_wins = resolve(
+        &flags,
+        &[
+            ("GITPROXY_CONFIG", &file_str),
+            ("GITPROXY_AGENT_ID", "from-env"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(flag_wins.agent_id, "from-flag");
+    assert_eq!(flag_wins.connections, 4);
+}
+
+#[test]
+fn secrets_come_from_values_or_files_and_are_trimmed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "file-token\n").expect("write");
+    let token_str = token.display().to_string();
+    let from_file = resolve(
+        &GlobalArgs::default(),
+        &[("GITPROXY_BITBUCKET_TOKEN_FILE", &token_str)],
+    )
+    .expect("valid");
+    assert_eq!(
+        from_file.bitbucket.token.as_ref().map(|t| t.expose()),
+        Some("file-token")
+    );
+    let value_wins = resolve(
+        &GlobalArgs::default(),
+        &[
+            ("GITPROXY_BITBUCKET_TOKEN_FILE", &token_str),
+            ("GITPROXY_BITBUCKET_TOKEN", "env-token"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(
+        value_wins.bitbucket.token.as_ref().map(|t| t.expose()),
+        Some("env-token")
+    );
+    let flags = GlobalArgs {
+        bitbucket_token_file: Some(token.clone()),
+        ..GlobalArgs::default()
+    };
+    let flag_wins = resolve(&flags, &[("GITPROXY_BITBUCKET_TOKEN", "env-token")]).expect("valid");
+    assert_eq!(
+        flag_wins.bitbucket.token.as_ref().map(|t| t.expose()),
+        Some("file-token")
+    );
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let config = resolve(
+        &GlobalArgs::default(),
+        &[
+            ("GITPROXY_ACCESS_KEY", "super-secret-access-key-123"),
+            ("GITPROXY_BITBUCKET_TOKEN", "super-secret-token-456"),
+            (
+                "HTTPS_PROXY",
+                "http://user:proxy-password-789@proxy.corp:3128",
+            ),
+        ],
+    )
+    .expect("valid");
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("super-secret-access-key-123"), "{debug}");
+    assert!(!debug.contains("super-secret-token-456"), "{debug}");
+    assert!(!debug.contains("proxy-password-789"), "{debug}");
+    assert!(debug.contains("[redacted]"));
+}
+
+#[test]
+fn errors_name_the_setting_and_its_source() {
+    type Case = (GlobalArgs, Vec<(&'static str, &'static str)>, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_CUSTOM_CA_CERT", "!!!not base64!!!")],
+            "GITPROXY_CUSTOM_CA_CERT (environment)",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_SHUTDOWN_GRACE", "thirty")],
+            "GITPROXY_SHUTDOWN_GRACE (environment): `thirty` is not a duration",
+        ),
+        (
+            GlobalArgs {
+                connections: Some("0".into()),
+                ..GlobalArgs::default()
+            },
+            vec![],
+            "--connections (flag): `0` is not a number of connections",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_CLOUD_URL", "http://insecure.example")],
+            "GITPROXY_CLOUD_URL (environment): the cloud endpoint must use https",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_LOG_FORMAT", "xml")],
+            "GITPROXY_LOG_FORMAT (environment): `xml` is not a log format",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_LISTEN", "port 80")],
+            "GITPROXY_LISTEN (environment): `port 80` is not an address",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_ACCESS_KEY_FILE", "/nonexistent/access-key")],
+            "GITPROXY_ACCESS_KEY_FILE (environment): cannot read secret file /nonexistent/access-key",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_BRANCH_PREFIX", "bot/")],
+            "GITPROXY_BRANCH_PREFIX (environment): `bot/` does not contain the remediation branches",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("GITPROXY_BITBUCKET_URL", "https://user:pw@bitbucket.corp")],
+            "GITPROXY_BITBUCKET_URL (environment): the URL must not carry credentials",
+        ),
+        (
+            GlobalArgs::default(),
+            vec![("HTTPS_PROXY", "socks5://proxy:1080")],
+            "HTTPS_PROXY",
+        ),
+        (
+            GlobalArgs {
+                osv: Some(PathBuf::from("/nonexistent/osv")),
+                ..GlobalArgs::default()
+            },
+            vec![],
+            "--osv (flag): /nonexistent/osv is not a directory",
+        ),
+    ];
+    for (flags, vars, expected) in cases {
+        let error = resolve(&flags, &vars).expect_err(expected);
+        assert!(
+            error.contains(expected),
+            "expected `{expected}` in `{error}`"
+        );
+        assert!(!error.ends_with('.'), "no trailing period: {error}");
+    }
+}
+
+#[test]
+fn file_errors_name_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "colud_url = \"https://typo\"\n").expect("write");
+    let flags = GlobalArgs {
+        config: Some(file.clone()),
+        ..GlobalArgs::default()
+    };
+    let error = resolve(&flags, &[]).expect_err("unknown key");
+    assert!(error.contains("--config (flag)"), "{error}");
+    assert!(error.contains("colud_url"), "{error}");
+
+    std::fs::write(&file, "shutdown_grace = \"forever\"\n").expect("write");
+    let error = resolve(&flags, &[]).expect_err("bad grace");
+    assert!(error.contains("shutdown_grace (file "), "{error}");
+}
+
+#[test]
+fn custom_ca_cert_accepts_the_helm_base64_form() {
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = params.self_signed(&key).expect("ca");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(ca.pem());
+    let config = resolve(
+        &GlobalArgs::default(),
+        &[("GITPROXY_CUSTOM_CA_CERT", &encoded)],
+    )
+    .expect("valid");
+    assert_eq!(config.trust.extra_cas().len(), 1);
+}
+
+#[test]
+fn durations_parse_like_the_chart_writes_them() {
+    assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+    assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+    assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+    assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+    assert!(parse_duration("1d").is_err());
+    assert!(parse_duration("").is_err());
+}
+
+#[test]
+fn incomplete_bitbucket_settings_name_what_is_missing() {
+    let config = resolve(
+        &GlobalArgs::default(),
+        &[("GITPROXY_BITBUCKET_URL", "https://bitbucket.corp")],
+    )
+    .expect("valid");
+    let error = config
+        .bitbucket
+        .complete()
+        .expect_err("incomplete")
+        .to_string();
+    assert!(error.contains("GITPROXY_BITBUCKET_USERNAME"), "{error}");
+    assert!(error.contains("GITPROXY_BITBUCKET_TOKEN"), "{error}");
+    assert!(error.contains("GITPROXY_BITBUCKET_PROJECT"), "{error}");
+    assert!(!error.contains("GITPROXY_BITBUCKET_URL"), "{error}");
+}

@@ -1,0 +1,45 @@
+//! Unit tests of the metrics registry's Prometheus text.
+
+use std::time::Duration;
+
+use super::Metrics;
+
+#[test]
+fn operations_are_counted_by_name_and_outcome_with_latency_buckets() {
+    let metrics = Metrics::default();
+    metrics.operation("remediation.scan", "ok", Duration::from_millis(30));
+    metrics.operation("remediation.scan", "ok", Duration::from_secs(2));
+    metrics.operation("remediation.scan", "error", Duration::from_millis(5));
+    let text = metrics.render();
+    assert!(text
+        .contains("gitproxy_operations_total{operation=\"remediation.scan\",outcome=\"ok\"} 2\n"));
+    assert!(text.contains(
+        "gitproxy_operations_total{operation=\"remediation.scan\",outcome=\"error\"} 1\n"
+    ));
+    assert!(text.contains("gitproxy_operation_duration_seconds_bucket{operation=\"remediation.scan\",le=\"0.05\"} 2\n"));
+    assert!(text.contains("gitproxy_operation_duration_seconds_bucket{operation=\"remediation.scan\",le=\"+Inf\"} 3\n"));
+    assert!(text
+        .contains("gitproxy_operation_duration_seconds_count{operation=\"remediation.scan\"} 3\n"));
+}
+
+#[test]
+fn tunnel_state_and_bitbucket_statuses_are_exposed() {
+    let metrics = Metrics::default();
+    metrics.tunnel(1, 2, 3);
+    metrics.bitbucket_call("200");
+    metrics.bitbucket_call("200");
+    metrics.bitbucket_call("401");
+    let text = metrics.render();
+    assert!(text.contains("gitproxy_tunnel_connected 1\n"));
+    assert!(text.contains("gitproxy_tunnel_connections 2\n"));
+    assert!(text.contains("gitproxy_tunnel_reconnects_total 3\n"));
+    assert!(text.contains("gitproxy_bitbucket_requests_total{status=\"200\"} 2\n"));
+    assert!(text.contains("gitproxy_bitbucket_requests_total{status=\"401\"} 1\n"));
+}
+
+#[test]
+fn label_values_are_escaped() {
+    let metrics = Metrics::default();
+    metrics.operation("a\"b", "ok", Duration::ZERO);
+    assert!(metrics.render().contains("operation=\"a\\\"b\""));
+}

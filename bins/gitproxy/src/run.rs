@@ -1,0 +1,142 @@
+//! `gitproxy run`: the agent. Probes first, then the tunnel to the cloud (egress rules applied),
+//! serving the operations; SIGTERM stops taking operations, lets in-flight ones finish within the
+//! grace period and exits 0.
+
+use std::sync::Arc;
+
+use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, AgentState};
+use tokio::sync::watch;
+
+use crate::config::{Config, ConfigError};
+use crate::metrics::Metrics;
+use crate::ops::{router, OpsContext};
+use crate::probes::{self, ProbeState};
+
+fn reconnects(state: &AgentState) -> u64 {
+    state
+        .connections
+        .iter()
+        .map(|c| c.dials.saturating_sub(1))
+        .sum()
+}
+
+/// Runs the agent until SIGTERM or SIGINT.
+pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
+    let access_key = config.access_key.as_ref().ok_or_else(|| {
+        ConfigError(
+            "access key not set: set GITPROXY_ACCESS_KEY_FILE (Helm gitproxy.accessKey), GITPROXY_ACCESS_KEY or --access-key-file"
+                .to_owned(),
+        )
+    })?;
+    let access_key = AccessKey::new(access_key.expose())
+        .map_err(|e| ConfigError(format!("GITPROXY_ACCESS_KEY: {e}")))?;
+    let connector = crate::check::egress_connector(&config)?;
+    let agent_config = AgentConfig::builder(
+        config.cloud_url.as_str(),
+        access_key,
+        &config.agent_id,
+        Arc::new(connector),
+    )
+    .connections(config.connections)
+    .shutdown_deadline(config.shutdown_grace)
+    .build()
+    .map_err(|e| ConfigError(format!("tunnel settings: {e}")))?;
+    let db = match &config.osv_dir {
+        Some(_) => Some(crate::standalone::load_osv(&config)?),
+        None => {
+            tracing::warn!("no OSV data configured (GITPROXY_OSV_DIR): scan and apply operations will fail until it is set");
+            None
+        }
+    };
+    if config.bitbucket.is_complete() {
+        tracing::info!(
+            bitbucket = %config.bitbucket.url.as_ref().map(|u| u.as_str()).unwrap_or_default(),
+            project = config.bitbucket.project.as_deref().unwrap_or_default(),
+            "bitbucket connection configured locally; connection details from the cloud are not used"
+        );
+    }
+
+    let metrics = Arc::new(Metrics::default());
+    let listener = probes::bind(config.listen).await?;
+    let probe_addr = listener.local_addr()?;
+    let (ready_tx, ready_rx) = watch::channel(false);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let probe_task = tokio::spawn(probes::serve(
+        listener,
+        ProbeState {
+            ready: ready_rx,
+            metrics: metrics.clone(),
+        },
+        stop_rx,
+    ));
+    tracing::info!(addr = %probe_addr, "probes listening on /healthz, /readyz and /metrics");
+
+    let ctx = Arc::new(OpsContext {
+        config: config.clone(),
+        metrics: metrics.clone(),
+        db,
+    });
+    let agent = Agent::connect(agent_config, router(ctx));
+    let mut state = agent.state();
+    let connections = u64::from(config.connections);
+    let watcher_metrics = metrics.clone();
+    let watcher_ready = ready_tx.clone();
+    let watcher = tokio::spawn(async move {
+        let mut was_connected = false;
+        let mut last_error: Option<String> = None;
+        loop {
+            let snapshot = state.borrow_and_update().clone();
+            let connected = snapshot.connected();
+            watcher_metrics.tunnel(connected as u64, connections, reconnects(&snapshot));
+            watcher_ready.send_if_modified(|r| {
+                let now = connected > 0;
+                let changed = *r != now;
+                *r = now;
+                changed
+            });
+            if connected > 0 && !was_connected {
+                tracing::info!(connected, "tunnel connected");
+            } else if connected == 0 && was_connected {
+                tracing::warn!("tunnel disconnected; reconnecting");
+            }
+            was_connected = connected > 0;
+            let error = snapshot.last_error().map(str::to_owned);
+            if error.is_some() && error != last_error {
+                tracing::warn!(
+                    error = error.as_deref().unwrap_or_default(),
+                    "tunnel connection problem"
+                );
+            }
+            last_error = error;
+            if state.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+
+    shutdown_signal().await;
+    tracing::info!(grace = ?config.shutdown_grace, "shutting down: no new operations, finishing in-flight ones");
+    watcher.abort();
+    ready_tx.send_replace(false);
+    agent.shutdown().await;
+    stop_tx.send_replace(true);
+    let _ = probe_task.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; stopping on ctrl-c only");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

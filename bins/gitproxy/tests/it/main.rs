@@ -1,0 +1,6 @@
+//! Integration tests: the real `gitproxy` binary against the Bitbucket simulator, and `run` against a
+//! tunnel hub in the test process, all on loopback.
+
+mod check;
+mod standalone;
+mod support;
