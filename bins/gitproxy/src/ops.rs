@@ -266,6 +266,7 @@ where
     Fut: Future<Output = Result<(Value, Option<String>), OpFailure>>,
 {
     let started = Instant::now();
+    tracing::info!(op = name, "operation started");
     let conn = resolve_connection(&ctx.config, connection.as_ref());
     let (user, project) = match &conn {
         Ok(c) => (Some(c.username.clone()), Some(c.project.clone())),

@@ -2,5 +2,6 @@
 //! tunnel hub in the test process, all on loopback.
 
 mod check;
+mod run;
 mod standalone;
 mod support;

@@ -25,6 +25,8 @@ const LODASH_OSV: &str = r#"{
 pub(crate) struct Env {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) sim: Simulator,
+    pub(crate) ca: rcgen::Certificate,
+    pub(crate) ca_key: rcgen::KeyPair,
 }
 
 impl Env {
@@ -56,7 +58,12 @@ impl Env {
         ];
         let ca = params.self_signed(&ca_key).expect("ca");
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("ca file");
-        Env { dir, sim }
+        Env {
+            dir,
+            sim,
+            ca,
+            ca_key,
+        }
     }
 
     pub(crate) fn osv_dir(&self) -> PathBuf {

@@ -1,0 +1,403 @@
+//! `gitproxy run` against a tunnel hub in the test process: readiness, the operation catalogue,
+//! metrics, audit lines, and SIGTERM during an operation.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+use crate::support::{Env, BOT_TOKEN, PROJECT};
+
+const TENANT: &str = "acme";
+const KEY: &str = "test-access-key-0123456789abcdef";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn tls(env: &Env) -> Arc<rustls::ServerConfig> {
+    let key = rcgen::KeyPair::generate().expect("leaf key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+    let cert = params
+        .signed_by(&key, &env.ca, &env.ca_key)
+        .expect("leaf cert");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+    .expect("server config");
+    Arc::new(config)
+}
+
+async fn hub(env: &Env, addr: SocketAddr) -> Hub {
+    let config = HubConfig::builder(tls(env))
+        .call_timeout(Duration::from_secs(60))
+        .build()
+        .expect("hub config");
+    Hub::bind(
+        addr,
+        config,
+        KeyTable::new().with_key(AccessKey::new(KEY).expect("key"), TENANT),
+    )
+    .await
+    .expect("hub binds")
+}
+
+/// The agent process and its stderr lines.
+struct Agent {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+    seen: Vec<String>,
+}
+
+impl Agent {
+    fn start(env: &Env, cloud: SocketAddr) -> Agent {
+        let mut std_cmd = env.command(BOT_TOKEN);
+        std_cmd
+            .env(
+                "GITPROXY_CLOUD_URL",
+                format!("https://127.0.0.1:{}", cloud.port()),
+            )
+            .env("GITPROXY_ACCESS_KEY", KEY)
+            .env("GITPROXY_CONNECTIONS", "1")
+            .env("GITPROXY_SHUTDOWN_GRACE", "20s")
+            .args(["run", "--listen", "127.0.0.1:0"]);
+        let mut cmd = Command::from(std_cmd);
+        cmd.stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("agent starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Agent {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a log line containing `needle` and returns it.
+    async fn wait_line(&mut self, needle: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        let found = tokio::time::timeout(WAIT, async {
+            while let Some(line) = self.lines.recv().await {
+                self.seen.push(line.clone());
+                if line.contains(needle) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(line)) => line,
+            _ => panic!(
+                "no log line with `{needle}`; seen:\n{}",
+                self.seen.join("\n")
+            ),
+        }
+    }
+
+    async fn probe_addr(&mut self) -> SocketAddr {
+        let line = self.wait_line("probes listening").await;
+        let value: Value = serde_json::from_str(&line).expect("json log line");
+        value["addr"]
+            .as_str()
+            .expect("addr")
+            .parse()
+            .expect("socket addr")
+    }
+
+    /// Collects every remaining line until the process exits.
+    async fn drain(&mut self) -> Vec<String> {
+        while let Ok(Some(line)) = tokio::time::timeout(WAIT, self.lines.recv()).await {
+            self.seen.push(line);
+        }
+        self.seen.clone()
+    }
+}
+
+async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+async fn call(hub: &Hub, name: &str, body: Value, mutating: bool) -> Value {
+    let call = OpCall::raw(
+        name,
+        "application/json",
+        serde_json::to_vec(&body).expect("body"),
+    )
+    .mutating(mutating);
+    let reply = hub
+        .send(TENANT, call)
+        .await
+        .unwrap_or_else(|e| panic!("{name} failed: {e}"));
+    reply.json().await.expect("json reply")
+}
+
+fn free_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_the_catalogue_through_the_tunnel() {
+    let env = Env::start().await;
+    let cloud = free_port();
+    let mut agent = Agent::start(&env, cloud);
+    let probes = agent.probe_addr().await;
+    assert_eq!(get(probes, "/healthz").await.0, 200);
+    let (status, body) = get(probes, "/readyz").await;
+    assert_eq!(status, 503, "not ready before the tunnel is up: {body}");
+
+    let hub = hub(&env, cloud).await;
+    agent.wait_line("tunnel connected").await;
+    hub.wait_ready(TENANT, 1, WAIT)
+        .await
+        .expect("agent connects");
+    assert_eq!(get(probes, "/readyz").await.0, 200);
+
+    let info = call(&hub, "agent.info", json!({}), false).await;
+    let caps: Vec<&str> = info["capabilities"]
+        .as_array()
+        .expect("capabilities")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for op in [
+        "bitbucket.test_connection",
+        "bitbucket.list_repositories",
+        "remediation.scan",
+        "remediation.apply",
+        "remediation.pr_status",
+        "remediation.status",
+    ] {
+        assert!(caps.contains(&op), "{op} missing from {caps:?}");
+    }
+
+    let check = call(&hub, "bitbucket.test_connection", json!({}), false).await;
+    assert_eq!(check["ok"], true, "{check:#}");
+    assert_eq!(check["user"], "bot");
+
+    let repos = call(&hub, "bitbucket.list_repositories", json!({}), false).await;
+    let mut slugs: Vec<&str> = repos["repositories"]
+        .as_array()
+        .expect("repositories")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    slugs.sort();
+    assert_eq!(slugs, ["docs", "web"]);
+
+    let scan = call(
+        &hub,
+        "remediation.scan",
+        json!({"repository": "web"}),
+        false,
+    )
+    .await;
+    assert_eq!(scan["findings"][0]["package"], "lodash", "{scan:#}");
+
+    // The cloud may not redirect the agent to another server.
+    let denied = hub
+        .send(
+            TENANT,
+            OpCall::raw(
+                "remediation.scan",
+                "application/json",
+                serde_json::to_vec(&json!({
+                    "repository": "web",
+                    "connection": {"server_url": "https://evil.example", "project_key": PROJECT}
+                }))
+                .expect("body"),
+            ),
+        )
+        .await;
+    let denied = match denied {
+        Ok(reply) => reply.json::<Value>().await.map(|v| v.to_string()),
+        Err(e) => Err(e),
+    };
+    let message = denied.expect_err("refused").to_string();
+    assert!(message.contains("refused by local policy"), "{message}");
+
+    let applied = call(
+        &hub,
+        "remediation.apply",
+        json!({"repository": "web"}),
+        true,
+    )
+    .await;
+    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    assert!(env.sim.pull_request(PROJECT, "web", 1).is_some());
+
+    let pr_status = call(
+        &hub,
+        "remediation.pr_status",
+        json!({"repository": "web"}),
+        false,
+    )
+    .await;
+    assert_eq!(
+        pr_status["remediations"][0]["pull_request"], 1,
+        "{pr_status:#}"
+    );
+    assert_eq!(pr_status["remediations"][0]["state"], "pr-open");
+
+    let status = call(&hub, "remediation.status", json!({}), false).await;
+    assert_eq!(
+        status["remediations"].as_array().map(Vec::len),
+        Some(1),
+        "{status:#}"
+    );
+
+    let (_, metrics) = get(probes, "/metrics").await;
+    assert!(
+        metrics.contains(
+            "gitproxy_operations_total{operation=\"remediation.apply\",outcome=\"ok\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "gitproxy_operations_total{operation=\"remediation.scan\",outcome=\"denied\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("gitproxy_tunnel_connected 1"), "{metrics}");
+    assert!(
+        metrics.contains("gitproxy_bitbucket_requests_total{status=\"2xx\"}"),
+        "{metrics}"
+    );
+    assert!(metrics
+        .contains("gitproxy_operation_duration_seconds_count{operation=\"remediation.scan\"} 2"));
+
+    // Exactly one audit line per operation served (agent.info is the tunnel's built-in).
+    let audit = agent
+        .wait_line("\"operation\":\"remediation.status\",")
+        .await;
+    assert!(audit.contains("\"target\":\"audit\""), "{audit}");
+    let audit_lines: Vec<String> = agent
+        .seen
+        .iter()
+        .filter(|l| l.contains("\"target\":\"audit\""))
+        .cloned()
+        .collect();
+    assert_eq!(audit_lines.len(), 7, "{audit_lines:#?}");
+    assert!(audit_lines
+        .iter()
+        .any(|l| l.contains("\"outcome\":\"denied\"") && l.contains("\"repository\":\"web\"")));
+    assert!(agent
+        .seen
+        .iter()
+        .all(|l| !l.contains(BOT_TOKEN) && !l.contains(KEY)));
+
+    sigterm(&agent.child);
+    let status = tokio::time::timeout(WAIT, agent.child.wait())
+        .await
+        .expect("exits in time")
+        .expect("exit status");
+    assert_eq!(status.code(), Some(0));
+}
+
+fn sigterm(child: &Child) {
+    let pid = child.id().expect("running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_an_operation_completes_it_and_exits_zero() {
+    let env = Env::start().await;
+    let hub = hub(&env, "127.0.0.1:0".parse().expect("addr")).await;
+    let mut agent = Agent::start(&env, hub.local_addr());
+    agent.wait_line("tunnel connected").await;
+    hub.wait_ready(TENANT, 1, WAIT)
+        .await
+        .expect("agent connects");
+
+    // Slow Bitbucket down so the operation is still running when SIGTERM arrives.
+    env.sim
+        .faults()
+        .set_latency(Some(Duration::from_millis(150)));
+    let hub = Arc::new(hub);
+    let caller = hub.clone();
+    let apply = tokio::spawn(async move {
+        call(
+            &caller,
+            "remediation.apply",
+            json!({"repository": "web"}),
+            true,
+        )
+        .await
+    });
+    agent.wait_line("operation started").await;
+    sigterm(&agent.child);
+    agent.wait_line("shutting down").await;
+
+    let applied = tokio::time::timeout(WAIT, apply)
+        .await
+        .expect("operation answers")
+        .expect("join");
+    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    let status = tokio::time::timeout(WAIT, agent.child.wait())
+        .await
+        .expect("exits in time")
+        .expect("exit status");
+    assert_eq!(status.code(), Some(0));
+    let lines = agent.drain().await;
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("\"target\":\"audit\"") && l.contains("\"outcome\":\"ok\"")));
+    // Nothing half-written: the pull request exists with its branch.
+    let pr = env
+        .sim
+        .pull_request(PROJECT, "web", 1)
+        .expect("pull request");
+    let from = pr["fromRef"]["displayId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(env.sim.branch_tip(PROJECT, "web", &from).is_some());
+}
