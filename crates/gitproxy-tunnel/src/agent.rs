@@ -8,7 +8,7 @@ mod tunnel;
 
 pub(crate) mod tunnel_params {
     //! HTTP/2 parameters shared by both ends (section 2.2 of the protocol).
-    pub(crate) use super::tunnel::{CONNECTION_WINDOW, MAX_HEADER_LIST, STREAM_WINDOW};
+    pub(crate) use super::tunnel::{CONNECTION_WINDOW, MAX_FRAME, MAX_HEADER_LIST, STREAM_WINDOW};
 }
 
 use std::sync::Arc;

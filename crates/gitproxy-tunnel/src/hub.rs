@@ -462,10 +462,10 @@ impl Hub {
             let mut tried = Vec::new();
             let mut last: Option<Error> = None;
             for _ in 0..=self.inner.config.max_failover {
-                let Some(conn) = self
-                    .inner
-                    .registry
-                    .pick(tenant, call.agent.as_deref(), &tried)
+                let Some(conn) =
+                    self.inner
+                        .registry
+                        .pick(tenant, call.agent.as_deref(), &call.name, &tried)
                 else {
                     break;
                 };

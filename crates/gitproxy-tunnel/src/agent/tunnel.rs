@@ -16,8 +16,6 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::handshake::{client::generate_key, derive_accept_key};
-use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::dispatch::{Call, Dispatcher, Reply};
 use super::{stopped, Ended, Shared, Transport};
@@ -29,12 +27,14 @@ use crate::protocol::{
     H_AGENT_VERSION, H_CONNECTION_INDEX, H_DEADLINE_MS, H_IDEMPOTENCY_KEY, H_REPLAY, JSON,
     OPS_PREFIX, SUBPROTOCOL, TUNNEL_PATH,
 };
-use crate::ws::WsIo;
+use crate::ws::{accept_key, generate_key, Role, WsIo};
 
 /// HTTP/2 window sizes of section 2.2.
 pub(crate) const STREAM_WINDOW: u32 = 1 << 20;
 pub(crate) const CONNECTION_WINDOW: u32 = 8 << 20;
 pub(crate) const MAX_HEADER_LIST: u32 = 16 << 10;
+/// Largest DATA frame the hub accepts: bulk bodies cross in fewer, larger frames.
+pub(crate) const MAX_FRAME: u32 = 64 << 10;
 
 pub(super) async fn run(
     shared: &Arc<Shared>,
@@ -54,12 +54,14 @@ pub(super) async fn run(
         what: "the websocket upgrade",
         after: config.connect_timeout,
     })??;
-    let ws = WsIo::new(TokioIo::new(upgraded), Role::Client).await;
+    let ws = WsIo::new(TokioIo::new(upgraded), Role::Client);
 
     let (goaway_tx, mut goaway_rx) = mpsc::channel::<GoAway>(1);
     let ctx = Arc::new(ConnCtx {
         dispatcher: shared.dispatcher.clone(),
-        limit: Arc::new(Semaphore::new(config.max_concurrent_ops as usize)),
+        // HTTP/2 enforces the limit (SETTINGS_MAX_CONCURRENT_STREAMS); the semaphore is a safety net with a
+        // little headroom, because a stream can close a moment before its response body is released.
+        limit: Arc::new(Semaphore::new(config.max_concurrent_ops as usize + 16)),
         index,
         goaway: goaway_tx,
         registration: shared.registration(index),
@@ -159,9 +161,7 @@ async fn upgrade(
     match status {
         StatusCode::SWITCHING_PROTOCOLS => {
             let accept = response.headers().get(SEC_WEBSOCKET_ACCEPT);
-            if accept.map(HeaderValue::as_bytes)
-                != Some(derive_accept_key(key.as_bytes()).as_bytes())
-            {
+            if accept.map(HeaderValue::as_bytes) != Some(accept_key(key.as_bytes()).as_bytes()) {
                 return Err(Error::UpgradeRefused { status: 101 });
             }
             let proto = response.headers().get(SEC_WEBSOCKET_PROTOCOL);

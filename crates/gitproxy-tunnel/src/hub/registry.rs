@@ -173,11 +173,13 @@ impl Registry {
         }
     }
 
-    /// The least-loaded usable connection of the tenant (optionally of one agent), not in `exclude`.
+    /// The least-loaded usable connection of the tenant (optionally of one agent), not in `exclude`,
+    /// preferring agents that declared operation `op` (mixed versions during an upgrade).
     pub(crate) fn pick(
         &self,
         tenant: &str,
         agent: Option<&str>,
+        op: &str,
         exclude: &[u64],
     ) -> Option<Arc<Conn>> {
         let tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
@@ -188,6 +190,12 @@ impl Registry {
             .flat_map(|(_, entry)| entry.conns.values())
             .filter(|c| !exclude.contains(&c.id) && c.is_usable())
             .collect();
+        if candidates
+            .iter()
+            .any(|c| c.capabilities.iter().any(|n| n == op))
+        {
+            candidates.retain(|c| c.capabilities.iter().any(|n| n == op));
+        }
         if candidates.is_empty() {
             return None;
         }

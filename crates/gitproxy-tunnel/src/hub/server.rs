@@ -20,13 +20,11 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::poll::{PollResult, PollState};
 use super::registry::{Conn, ConnKind};
 use super::HubInner;
-use crate::agent::tunnel_params::{CONNECTION_WINDOW, MAX_HEADER_LIST, STREAM_WINDOW};
+use crate::agent::tunnel_params::{CONNECTION_WINDOW, MAX_FRAME, MAX_HEADER_LIST, STREAM_WINDOW};
 use crate::handler::{full, Body};
 use crate::protocol::{
     offers_subprotocol, validate_agent_id, validate_token, ErrorBody, ErrorCode, PollSession,
@@ -34,7 +32,7 @@ use crate::protocol::{
     H_STATUS, JSON, POLL, POLL_REGISTER, POLL_RESULT, SUBPROTOCOL, TUNNEL_PATH,
 };
 use crate::secret::AccessKey;
-use crate::ws::WsIo;
+use crate::ws::{accept_key, Role, WsIo};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -213,7 +211,7 @@ async fn upgrade(
     }
     let key = headers
         .get(SEC_WEBSOCKET_KEY)
-        .map(|k| derive_accept_key(k.as_bytes()))
+        .map(|k| accept_key(k.as_bytes()))
         .ok_or_else(|| {
             error(
                 StatusCode::BAD_REQUEST,
@@ -236,7 +234,7 @@ async fn upgrade(
     hub.spawn(async move {
         match hyper::upgrade::on(req).await {
             Ok(upgraded) => {
-                let ws = WsIo::new(TokioIo::new(upgraded), Role::Server).await;
+                let ws = WsIo::new(TokioIo::new(upgraded), Role::Server);
                 attach_tunnel(hub2, identity, ws).await;
             }
             Err(e) => tracing::warn!(error = %e, "websocket upgrade failed"),
@@ -271,6 +269,7 @@ where
         .keep_alive_while_idle(true)
         .initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_frame_size(MAX_FRAME)
         .max_header_list_size(MAX_HEADER_LIST);
     let (mut sender, conn) = match builder.handshake::<_, Body>(TokioIo::new(ws)).await {
         Ok(pair) => pair,

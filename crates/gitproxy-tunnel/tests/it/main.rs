@@ -8,6 +8,7 @@ mod goaway;
 mod idempotency;
 mod load;
 mod longpoll;
+mod malformed;
 mod proxy;
 mod reconnect;
 mod roundtrip;
