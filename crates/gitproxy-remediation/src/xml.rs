@@ -125,3 +125,6 @@ pub(crate) fn parse(text: &str) -> Result<Element, (usize, String)> {
         .next()
         .ok_or((0, "no root element".to_string()))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,25 @@
+//! Tests for the offset-keeping XML element tree.
+
+use super::*;
+
+#[test]
+fn text_spans_point_at_the_trimmed_text() {
+    let text = "<?xml version=\"1.0\"?>\n<!-- c -->\n<project>\n  <version>\n    1.2.3\n  </version>\n  <name>a &amp; b</name>\n  <empty/>\n  <raw><![CDATA[x<y]]></raw>\n</project>\n";
+    let root = parse(text).unwrap();
+    assert_eq!(root.name, "project");
+    let version = root.child("version").unwrap();
+    assert_eq!(version.text, "1.2.3");
+    assert_eq!(&text[version.text_span.0..version.text_span.1], "1.2.3");
+    assert_eq!(root.child_text("name"), Some("a & b"));
+    let empty = root.child("empty").unwrap();
+    assert_eq!(&text[empty.start..empty.end], "<empty/>");
+    assert_eq!(root.child_text("raw"), Some("x<y"));
+    assert_eq!(&text[root.content_end..root.end], "</project>");
+}
+
+#[test]
+fn malformed_documents_are_errors() {
+    assert!(parse("<a><b></a>").is_err());
+    assert!(parse("<a>").is_err());
+    assert!(parse("").is_err());
+}
