@@ -112,7 +112,7 @@ fn router(origin: Origin) -> Router {
         })
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [url, ca_file, origin] = args.as_slice() else {
