@@ -723,6 +723,21 @@ fn resolve_proxy(
     } else if let (false, Some(v)) = (env_has("no_proxy", "NO_PROXY"), &file.no_proxy) {
         builder = builder.no_proxy(v.clone());
     }
+    // Loopback targets never use the proxy unless GITPROXY_PROXY_LOOPBACK=true (for end-to-end
+    // tests that run the proxy, the cloud and Bitbucket on one machine).
+    if let Some(raw) = layers.env("GITPROXY_PROXY_LOOPBACK") {
+        let through = match raw.value.trim() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            other => {
+                return Err(err(
+                    &raw.source,
+                    format!("`{other}` is not a boolean; use true or false"),
+                ))
+            }
+        };
+        builder = builder.bypass_loopback(!through);
+    }
     builder.build().map_err(|e| {
         let message = e.to_string();
         if message.contains("the explicit") {

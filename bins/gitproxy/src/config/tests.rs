@@ -289,3 +289,25 @@ fn incomplete_bitbucket_settings_name_what_is_missing() {
     assert!(error.contains("GITPROXY_BITBUCKET_PROJECT"), "{error}");
     assert!(!error.contains("GITPROXY_BITBUCKET_URL"), "{error}");
 }
+
+#[test]
+fn loopback_bypasses_the_proxy_unless_told_otherwise() {
+    let base = [("HTTPS_PROXY", "http://proxy.corp:3128")];
+    let config = resolve(&GlobalArgs::default(), &base).expect("valid");
+    assert!(config.proxy.bypasses_loopback());
+    let through = [
+        ("HTTPS_PROXY", "http://proxy.corp:3128"),
+        ("GITPROXY_PROXY_LOOPBACK", "true"),
+    ];
+    let config = resolve(&GlobalArgs::default(), &through).expect("valid");
+    assert!(!config.proxy.bypasses_loopback());
+    let bad = resolve(
+        &GlobalArgs::default(),
+        &[("GITPROXY_PROXY_LOOPBACK", "yes please")],
+    )
+    .expect_err("invalid");
+    assert!(
+        bad.contains("GITPROXY_PROXY_LOOPBACK (environment): `yes please` is not a boolean"),
+        "{bad}"
+    );
+}
