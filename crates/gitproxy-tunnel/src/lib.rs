@@ -17,6 +17,7 @@ mod error;
 pub mod fuzzing;
 mod handler;
 mod hub;
+mod kill;
 pub mod ops;
 pub mod protocol;
 mod secret;

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::{broadcast, watch};
-use tokio::task::AbortHandle;
 
 use super::poll::PollState;
 use super::{AgentPresence, ConnectionPresence, PresenceEvent};
 use crate::agent::Transport;
 use crate::handler::Body;
+use crate::kill::KillSwitch;
 
 pub(crate) enum ConnKind {
     H2(hyper::client::conn::http2::SendRequest<Body>),
@@ -33,7 +33,8 @@ pub(crate) struct Conn {
     /// Exponentially weighted latency in microseconds; 0 until measured.
     pub(crate) latency_us: AtomicU64,
     pub(crate) closed: AtomicBool,
-    pub(crate) abort: Mutex<Option<AbortHandle>>,
+    /// Cuts the tunnel's byte stream (`None` for long-poll sessions).
+    pub(crate) kill: Option<Arc<KillSwitch>>,
 }
 
 impl Conn {
@@ -75,8 +76,8 @@ impl Conn {
     /// Closes the connection now (the agent sees the socket close and reconnects with backoff).
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        if let Some(abort) = self.abort.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            abort.abort();
+        if let Some(kill) = &self.kill {
+            kill.kill();
         }
     }
 }

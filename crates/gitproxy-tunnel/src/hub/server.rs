@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -26,6 +26,7 @@ use super::registry::{Conn, ConnKind};
 use super::HubInner;
 use crate::agent::tunnel_params::{CONNECTION_WINDOW, MAX_FRAME, MAX_HEADER_LIST, STREAM_WINDOW};
 use crate::handler::{full, Body};
+use crate::kill::{KillSwitch, Killable};
 use crate::protocol::{
     offers_subprotocol, validate_agent_id, validate_token, ErrorBody, ErrorCode, PollSession,
     Registration, CONTROL_PING, CONTROL_REGISTER, H_AGENT_ID, H_AGENT_VERSION, H_CONNECTION_INDEX,
@@ -271,7 +272,9 @@ where
         .initial_connection_window_size(CONNECTION_WINDOW)
         .max_frame_size(MAX_FRAME)
         .max_header_list_size(MAX_HEADER_LIST);
-    let (mut sender, conn) = match builder.handshake::<_, Body>(TokioIo::new(ws)).await {
+    let switch = KillSwitch::new();
+    let io = Killable::new(ws, switch.clone());
+    let (mut sender, conn) = match builder.handshake::<_, Body>(TokioIo::new(io)).await {
         Ok(pair) => pair,
         Err(e) => {
             tracing::warn!(agent_id = %identity.agent_id, error = %e, "http/2 handshake over the tunnel failed");
@@ -279,7 +282,7 @@ where
         }
     };
     let (conn_done_tx, conn_done_rx) = oneshot::channel::<String>();
-    let conn_task = tokio::spawn(async move {
+    tokio::spawn(async move {
         let reason = match conn.await {
             Ok(()) => "closed".to_owned(),
             Err(e) => format!("connection error: {e}"),
@@ -307,12 +310,12 @@ where
         Ok(r) if r.agent_id == identity.agent_id && r.connection_index == identity.index => r,
         Ok(_) => {
             tracing::warn!(agent_id = %identity.agent_id, "registration does not match the upgrade headers; closing");
-            conn_task.abort();
+            switch.kill();
             return;
         }
         Err(e) => {
             tracing::warn!(agent_id = %identity.agent_id, error = %e, "agent registration failed; closing");
-            conn_task.abort();
+            switch.kill();
             return;
         }
     };
@@ -329,7 +332,7 @@ where
         in_flight: AtomicUsize::new(0),
         latency_us: AtomicU64::new(0),
         closed: AtomicBool::new(false),
-        abort: Mutex::new(Some(conn_task.abort_handle())),
+        kill: Some(switch),
     });
     hub.registry.insert(conn.clone());
     let interval = config.ping_interval;
@@ -426,7 +429,7 @@ async fn poll_register(
         in_flight: AtomicUsize::new(0),
         latency_us: AtomicU64::new(0),
         closed: AtomicBool::new(false),
-        abort: Mutex::new(None),
+        kill: None,
     });
     hub.sessions
         .lock()

@@ -4,6 +4,7 @@
 mod auth;
 mod cancel;
 mod errors;
+mod failover;
 mod goaway;
 mod idempotency;
 mod load;
