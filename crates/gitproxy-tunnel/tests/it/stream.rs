@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use gitproxy_tunnel::ops::{ByteSequence, ByteSequenceChecker, Echo, StreamBytes};
@@ -81,6 +81,7 @@ async fn a_256_mib_stream_arrives_intact_while_small_operations_stay_fast() {
             latencies
         }
     };
+    let stream_started = Instant::now();
     let receive = async {
         let mut checker = ByteSequenceChecker::new(SEED, LEN);
         let mut max_lag = 0u64;
@@ -103,6 +104,7 @@ async fn a_256_mib_stream_arrives_intact_while_small_operations_stay_fast() {
         max_lag
     };
     let (max_lag, mut latencies) = tokio::join!(receive, small);
+    let stream_took = stream_started.elapsed();
 
     // Back-pressure: the agent never ran far ahead of the reader (windows and buffers only, not 256 MiB).
     assert!(
@@ -117,9 +119,11 @@ async fn a_256_mib_stream_arrives_intact_while_small_operations_stay_fast() {
     latencies.sort();
     let p50 = latencies[latencies.len() / 2];
     let max = *latencies.last().expect("latencies");
+    // Starvation would make small operations wait for the stream to finish; the bound is relative to the
+    // stream's own duration so a slow or loaded machine does not matter.
     assert!(
-        p50 < Duration::from_millis(500) && max < Duration::from_secs(3),
-        "small operations starved: p50 {p50:?}, max {max:?} over {} calls",
+        p50 * 8 < stream_took && max * 2 < stream_took,
+        "small operations starved: p50 {p50:?}, max {max:?} over {} calls during a {stream_took:?} stream",
         latencies.len()
     );
     agent.shutdown().await;
