@@ -71,6 +71,8 @@ pub enum ErrorCode {
     Busy,
     /// The agent is draining.
     ShuttingDown,
+    /// The access key is missing, unknown or not allowed (on the upgrade and long-poll requests).
+    Unauthorized,
     /// Deadline or operation timeout exceeded.
     DeadlineExceeded,
     /// The handler failed.
@@ -92,7 +94,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    const ALL: [ErrorCode; 18] = [
+    const ALL: [ErrorCode; 19] = [
         ErrorCode::UnknownOperation,
         ErrorCode::BadRequest,
         ErrorCode::MethodNotAllowed,
@@ -103,6 +105,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyConflict,
         ErrorCode::Busy,
         ErrorCode::ShuttingDown,
+        ErrorCode::Unauthorized,
         ErrorCode::DeadlineExceeded,
         ErrorCode::HandlerFailed,
         ErrorCode::UpstreamFailed,
@@ -126,6 +129,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyConflict => "idempotency_conflict",
             ErrorCode::Busy => "busy",
             ErrorCode::ShuttingDown => "shutting_down",
+            ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::DeadlineExceeded => "deadline_exceeded",
             ErrorCode::HandlerFailed => "handler_failed",
             ErrorCode::UpstreamFailed => "upstream_failed",
@@ -152,6 +156,7 @@ impl ErrorCode {
             ErrorCode::UnknownOperation => StatusCode::NOT_FOUND,
             ErrorCode::BadRequest | ErrorCode::Other => StatusCode::BAD_REQUEST,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,

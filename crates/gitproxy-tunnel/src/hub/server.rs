@@ -141,7 +141,7 @@ async fn authenticate(hub: &HubInner, headers: &HeaderMap) -> Result<Identity, R
                 format!("{H_CONNECTION_INDEX} must be 0 to 15"),
             )
         })?;
-    let unauthorized = |msg: &str| error(StatusCode::UNAUTHORIZED, ErrorCode::BadRequest, msg);
+    let unauthorized = |msg: &str| error(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, msg);
     let key = header(AUTHORIZATION.as_str())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| unauthorized("missing bearer access key; set gitproxy.accessKey"))?;
@@ -153,7 +153,7 @@ async fn authenticate(hub: &HubInner, headers: &HeaderMap) -> Result<Identity, R
             .ok()
             .filter(|s| *s == StatusCode::FORBIDDEN)
             .unwrap_or(StatusCode::UNAUTHORIZED);
-        error(status, ErrorCode::BadRequest, denied.message)
+        error(status, ErrorCode::Unauthorized, denied.message)
     })?;
     Ok(Identity {
         tenant,
