@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod chart;
+mod demo;
 mod tidy;
 mod tools;
 
@@ -18,7 +19,7 @@ usage: cargo xtask <command>
 commands:
   test               install missing test tools, then fmt check, clippy -D warnings, chart checks, every test
   chart              helm lint, render + validate the Helm chart for several value sets, package it into target/
-  demo               simulator + local hub + agent, real pull requests (not yet available)
+  demo               simulator + local hub + a real `gitproxy run`: Test Connection, scan, fix, real pull requests
   bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation, tunnel [--with-peers]
 ";
 
@@ -38,7 +39,7 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("test") => test(&root),
         Some("chart") => chart::run(&root),
-        Some("demo") => demo(),
+        Some("demo") => demo::run(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             eprint!("{USAGE}");
@@ -84,10 +85,6 @@ fn test(root: &Path) -> Result<()> {
     )?;
     eprintln!("xtask: all checks passed");
     Ok(())
-}
-
-fn demo() -> Result<()> {
-    bail!("`cargo xtask demo` is not yet available: it lands with the agent (issue 6)")
 }
 
 fn bench(root: &Path, args: &[String]) -> Result<()> {

@@ -1,0 +1,83 @@
+//! The cloud side: a tunnel hub with TLS from a CA minted at start, one tenant and its access key,
+//! and JSON operation calls the way the cloud's Test Connection, scan and fix send them.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
+use serde_json::Value;
+
+use crate::{Error, Pki};
+
+const TENANT: &str = "acme";
+
+/// A running hub and the access key its agent uses.
+#[derive(Debug)]
+pub struct Cloud {
+    hub: Hub,
+    key: String,
+}
+
+impl Cloud {
+    /// Binds a hub on `addr` presenting a certificate for `127.0.0.1` signed by `pki`.
+    pub async fn start(pki: &Pki, addr: SocketAddr) -> Result<Cloud, Error> {
+        let key = format!("e2e-access-key-{:016x}", fastrand_u64());
+        let config = HubConfig::builder(pki.server_config(&["127.0.0.1"])?)
+            .call_timeout(Duration::from_secs(60))
+            .build()?;
+        let hub = Hub::bind(
+            addr,
+            config,
+            KeyTable::new().with_key(AccessKey::new(&key)?, TENANT),
+        )
+        .await?;
+        Ok(Cloud { hub, key })
+    }
+
+    /// The cloud endpoint the agent dials (`GITPROXY_CLOUD_URL`).
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.hub.local_addr().port())
+    }
+
+    /// The hub's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.hub.local_addr()
+    }
+
+    /// The access key the agent presents (`GITPROXY_ACCESS_KEY`).
+    pub fn access_key(&self) -> &str {
+        &self.key
+    }
+
+    /// Waits until an agent of the tenant is connected.
+    pub async fn wait_agent(&self, timeout: Duration) -> Result<(), Error> {
+        Ok(self.hub.wait_ready(TENANT, 1, timeout).await?)
+    }
+
+    /// Sends operation `name` with a JSON body and returns the agent's JSON answer.
+    pub async fn call(&self, name: &str, body: &Value, mutating: bool) -> Result<Value, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::Operation {
+            operation: name.to_owned(),
+            message: format!("cannot encode the request: {e}"),
+        })?;
+        let call = OpCall::raw(name, "application/json", bytes).mutating(mutating);
+        let failed = |message: String| Error::Operation {
+            operation: name.to_owned(),
+            message,
+        };
+        let reply = self
+            .hub
+            .send(TENANT, call)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        reply.json().await.map_err(|e| failed(e.to_string()))
+    }
+}
+
+/// A random number for the access key (no global state, no extra dependency).
+fn fastrand_u64() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(u64::from(std::process::id()));
+    hasher.finish()
+}
