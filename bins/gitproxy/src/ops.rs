@@ -379,11 +379,23 @@ pub(crate) fn router(ctx: Arc<OpsContext>) -> Router {
                         ])
                     };
                     let detail = match &result {
-                        FixResult::Applied(o) => Some(format!(
-                            "opened {:?}, updated {:?}",
-                            o.iter().flat_map(|o| o.opened.iter()).collect::<Vec<_>>(),
-                            o.iter().flat_map(|o| o.updated.iter()).collect::<Vec<_>>()
-                        )),
+                        FixResult::Applied(o) => {
+                            let mut detail = format!(
+                                "opened {:?}, updated {:?}",
+                                o.iter().flat_map(|o| o.opened.iter()).collect::<Vec<_>>(),
+                                o.iter().flat_map(|o| o.updated.iter()).collect::<Vec<_>>()
+                            );
+                            // Why a pull request was not created belongs in the log the guide
+                            // tells the customer to read.
+                            let problems: Vec<&str> = o
+                                .iter()
+                                .flat_map(|o| o.problems.iter().map(String::as_str))
+                                .collect();
+                            if !problems.is_empty() {
+                                detail.push_str(&format!("; problems: {}", problems.join("; ")));
+                            }
+                            Some(detail)
+                        }
                         FixResult::Preview(p) => {
                             Some(format!("dry run: {} remediations planned", p.len()))
                         }
