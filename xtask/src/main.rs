@@ -5,6 +5,7 @@
 
 mod chart;
 mod demo;
+mod e2e;
 mod tidy;
 mod tools;
 
@@ -17,8 +18,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test               install missing test tools, then fmt check, clippy -D warnings, chart checks, every test
+  test               install missing test tools, then fmt check, clippy -D warnings, chart checks, every test, then e2e
   chart              helm lint, render + validate the Helm chart for several value sets, package it into target/
+  e2e                the customer guide's scenarios with the real binary, tinyproxy and an internal CA
   demo               simulator + local hub + a real `gitproxy run`: Test Connection, scan, fix, real pull requests
   bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation, tunnel [--with-peers]
 ";
@@ -40,6 +42,7 @@ fn run() -> Result<()> {
         Some("test") => test(&root),
         Some("chart") => chart::run(&root),
         Some("demo") => demo::run(&root),
+        Some("e2e") => e2e::run(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             eprint!("{USAGE}");
@@ -81,8 +84,15 @@ fn test(root: &Path) -> Result<()> {
     step(
         root,
         "cargo test",
-        &["test", "--workspace", "--no-fail-fast"],
+        &[
+            "test",
+            "--workspace",
+            "--no-fail-fast",
+            "--exclude",
+            e2e::PACKAGE,
+        ],
     )?;
+    e2e::run(root)?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }

@@ -1,0 +1,19 @@
+//! Unit tests of the e2e step's arguments.
+
+use super::{test_args, PACKAGE};
+
+#[test]
+fn runs_only_the_suite_of_the_e2e_package() {
+    assert_eq!(
+        test_args().join(" "),
+        "test --package gitproxy-e2e --test it"
+    );
+    assert_eq!(PACKAGE, "gitproxy-e2e");
+}
+
+#[test]
+fn the_e2e_package_is_a_workspace_member() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("tests/e2e/Cargo.toml");
+    assert!(text.contains(&format!("name = \"{PACKAGE}\"")), "{text}");
+}
