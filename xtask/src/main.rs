@@ -5,6 +5,7 @@
 
 mod chart;
 mod demo;
+mod dist;
 mod e2e;
 mod tidy;
 mod tools;
@@ -22,6 +23,7 @@ commands:
   chart              helm lint, render + validate the Helm chart for several value sets, package it into target/
   e2e                the customer guide's scenarios with the real binary, tinyproxy and an internal CA
   demo               simulator + local hub + a real `gitproxy run`: Test Connection, scan, fix, real pull requests
+  dist               stripped release build of gitproxy in target/dist/ with its SHA-256 checksum and size
   bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation, tunnel [--with-peers]
 ";
 
@@ -43,6 +45,7 @@ fn run() -> Result<()> {
         Some("chart") => chart::run(&root),
         Some("demo") => demo::run(&root),
         Some("e2e") => e2e::run(&root),
+        Some("dist") => dist::run(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             eprint!("{USAGE}");
