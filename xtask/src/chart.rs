@@ -73,6 +73,7 @@ const DEFAULT_ENV: &[&str] = &[
     "GITPROXY_LISTEN",
     "GITPROXY_LOG",
     "GITPROXY_LOG_FORMAT",
+    "GITPROXY_OSV_DIR",
     "GITPROXY_SHUTDOWN_GRACE",
 ];
 
@@ -671,7 +672,7 @@ fn cases(ca_file: &Path) -> Vec<Case> {
         },
         Case {
             name: "everything",
-            proves: "every option at once (noProxy as a list, metrics ingress, digest, extra env) validates",
+            proves: "every option at once (noProxy as a list, metrics ingress, digest, extra env, osv.dir) validates",
             args: with_key(&[
                 "--set",
                 "proxy.httpsProxy=https://user:secret@proxy.corp.example",
@@ -690,9 +691,11 @@ fn cases(ca_file: &Path) -> Vec<Case> {
                 "--set",
                 "image.pullSecrets={regcred}",
                 "--set",
-                "gitproxy.extraEnv[0].name=GITPROXY_OSV_DIR",
+                "gitproxy.extraEnv[0].name=SSL_CERT_DIR",
                 "--set",
-                "gitproxy.extraEnv[0].value=/tmp/osv",
+                "gitproxy.extraEnv[0].value=/etc/ssl/extra",
+                "--set",
+                "osv.dir=/tmp/osv",
                 "--set",
                 "podDisruptionBudget.minAvailable=50%",
                 "--set",
@@ -1294,6 +1297,13 @@ fn check_defaults(m: &Manifest, report: &mut Report) {
         env == DEFAULT_ENV,
         format!("agent env must be exactly {DEFAULT_ENV:?}, found {env:?}"),
     );
+    report.eq(
+        case,
+        "OSV data the image ships",
+        m.one("Deployment")
+            .and_then(|d| env_value(d, "GITPROXY_OSV_DIR")),
+        "/usr/share/gitproxy/osv",
+    );
     let cm = m.one("ConfigMap");
     for (key, expected) in [
         ("GITPROXY_CLOUD_URL", "https://app.backline.ai"),
@@ -1579,6 +1589,12 @@ fn check_everything(m: &Manifest, report: &mut Report) {
     report.eq(
         case,
         "extra env",
+        d.and_then(|d| env_value(d, "SSL_CERT_DIR")),
+        "/etc/ssl/extra",
+    );
+    report.eq(
+        case,
+        "osv.dir",
         d.and_then(|d| env_value(d, "GITPROXY_OSV_DIR")),
         "/tmp/osv",
     );
