@@ -2,5 +2,6 @@
 //! (tinyproxy) in front of the cloud (a tunnel hub) and the Bitbucket simulator behind TLS from an
 //! internal CA. `cargo xtask e2e` builds the binary first and runs this suite.
 
+mod demo;
 mod guide;
 mod support;
