@@ -21,7 +21,7 @@ pub struct Cloud {
 impl Cloud {
     /// Binds a hub on `addr` presenting a certificate for `127.0.0.1` signed by `pki`.
     pub async fn start(pki: &Pki, addr: SocketAddr) -> Result<Cloud, Error> {
-        let key = format!("e2e-access-key-{:016x}", fastrand_u64());
+        let key = format!("e2e-access-key-{:016x}", random_u64());
         let config = HubConfig::builder(pki.server_config(&["127.0.0.1"])?)
             .call_timeout(Duration::from_secs(60))
             .build()?;
@@ -75,7 +75,7 @@ impl Cloud {
 }
 
 /// A random number for the access key (no global state, no extra dependency).
-fn fastrand_u64() -> u64 {
+fn random_u64() -> u64 {
     use std::hash::{BuildHasher as _, Hasher as _};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(u64::from(std::process::id()));

@@ -98,6 +98,14 @@ async fn demo(args: Args) -> Result<(), Error> {
     let temp;
     let workdir = match args.workdir {
         Some(dir) => {
+            let previous_demo = dir.join("agent.log").exists() || dir.join("ca.pem").exists();
+            let empty = std::fs::read_dir(&dir).map_or(true, |mut d| d.next().is_none());
+            if !empty && !previous_demo {
+                return Err(Error::Setup(format!(
+                    "refusing to clear {}: it is not empty and holds no earlier demo run; pass an empty or new --workdir",
+                    dir.display()
+                )));
+            }
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)
                     .map_err(|e| Error::io("clear the work dir", &dir, e))?;
