@@ -61,6 +61,12 @@ where
 
 type TransportFactory = Box<dyn FnOnce(&LegacyBuilder) -> Box<dyn Transport> + Send>;
 
+/// Called once per HTTP attempt (retries included) with the request method and the response
+/// status, or `None` when no response arrived (connect, TLS, timeout or transport failure).
+/// Requests refused before sending (invalid arguments) are not reported. See
+/// [`ClientBuilder::on_response`].
+pub type ResponseObserver = Arc<dyn Fn(&Method, Option<StatusCode>) + Send + Sync>;
+
 /// A typed async client for one Bitbucket Data Center server.
 ///
 /// Cheap to clone (an `Arc` inside), `Send + Sync`, usable from many tasks at once; clones share
@@ -95,6 +101,7 @@ struct Inner {
     page_limit: u32,
     page_cap: u32,
     max_response_bytes: usize,
+    on_response: Option<ResponseObserver>,
 }
 
 impl fmt::Debug for Client {
@@ -206,6 +213,7 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     tls_config: Option<rustls::ClientConfig>,
     connector: Option<TransportFactory>,
+    on_response: Option<ResponseObserver>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -222,6 +230,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("custom_tls_config", &self.tls_config.is_some())
             .field("custom_connector", &self.connector.is_some())
+            .field("response_observer", &self.on_response.is_some())
             .finish()
     }
 }
@@ -299,6 +308,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Observe every HTTP attempt's status, e.g. to count Bitbucket calls by status in metrics.
+    /// The observer runs inline on the request path: keep it cheap and non-blocking.
+    pub fn on_response(mut self, observer: ResponseObserver) -> Self {
+        self.on_response = Some(observer);
+        self
+    }
+
     /// Validates the settings and builds the client.
     ///
     /// Without a [`connector`](Self::connector): an `http` base URL uses a plain TCP
@@ -368,6 +384,7 @@ impl ClientBuilder {
                 page_limit: self.page_limit,
                 page_cap: self.page_cap,
                 max_response_bytes: self.max_response_bytes,
+                on_response: self.on_response,
             }),
         })
     }
@@ -557,6 +574,7 @@ impl Client {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             tls_config: None,
             connector: None,
+            on_response: None,
         }
     }
 
@@ -653,6 +671,13 @@ impl Client {
             let started = tokio::time::Instant::now();
             let result = self.attempt(&req).instrument(span.clone()).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
+            if let Some(observe) = &self.inner.on_response {
+                match &result {
+                    Ok(raw) => observe(&req.method, Some(raw.status)),
+                    Err(Error::InvalidArgument { .. }) => {}
+                    Err(err) => observe(&req.method, err.status()),
+                }
+            }
             let err = match result {
                 Ok(raw) => {
                     tracing::debug!(parent: &span, status = raw.status.as_u16(), elapsed_ms, "bitbucket request succeeded");

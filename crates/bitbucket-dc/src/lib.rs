@@ -74,8 +74,8 @@ pub use api::{
 };
 pub use auth::Credentials;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PAGE_CAP,
-    DEFAULT_PAGE_LIMIT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_PAGE_LIMIT,
+    Client, ClientBuilder, ResponseObserver, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_PAGE_CAP, DEFAULT_PAGE_LIMIT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_PAGE_LIMIT,
 };
 pub use error::{BoxError, Error, ErrorMessage, ErrorResponse, NotFoundKind};
 pub use models::*;

@@ -525,3 +525,54 @@ async fn server_errors_dropped_connections_and_timeouts() {
         .await;
     assert!(matches!(listed, Err(Error::Server { .. })), "{listed:?}");
 }
+
+#[tokio::test]
+async fn the_response_observer_sees_every_attempt_with_its_status() {
+    use std::sync::{Arc, Mutex};
+    let sim = start().await;
+    type Seen = Arc<Mutex<Vec<(Method, Option<u16>)>>>;
+    let seen: Seen = Arc::default();
+    let sink = seen.clone();
+    let observed = builder(&sim, ALICE)
+        .on_response(Arc::new(
+            move |method: &Method, status: Option<StatusCode>| {
+                sink.lock()
+                    .expect("observer lock")
+                    .push((method.clone(), status.map(|s| s.as_u16())));
+            },
+        ))
+        .build()
+        .expect("client");
+    assert!(format!("{observed:?}").contains("Client"));
+    let repo = observed.repo("PRJ", "service");
+
+    repo.get().await.expect("200");
+    assert!(observed.repo("PRJ", "missing").get().await.is_err());
+    // A retried 503 is observed per attempt: 503, then the 200 of the retry.
+    sim.faults().fail_next(1, 503, None);
+    repo.get().await.expect("retried");
+    sim.faults().drop_next(1);
+    let dropped = Client::builder(base(&sim))
+        .credentials(Credentials::bearer(ALICE).expect("token"))
+        .retry_policy(RetryPolicy::none())
+        .on_response({
+            let sink = seen.clone();
+            Arc::new(move |method: &Method, status: Option<StatusCode>| {
+                sink.lock()
+                    .expect("observer lock")
+                    .push((method.clone(), status.map(|s| s.as_u16())));
+            })
+        })
+        .build()
+        .expect("client");
+    assert!(dropped.repo("PRJ", "service").get().await.is_err());
+
+    let seen = seen.lock().expect("observer lock").clone();
+    let statuses: Vec<Option<u16>> = seen.iter().map(|(_, s)| *s).collect();
+    assert_eq!(
+        statuses,
+        [Some(200), Some(404), Some(503), Some(200), None],
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|(m, _)| *m == Method::GET));
+}
