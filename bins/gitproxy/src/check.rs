@@ -119,22 +119,30 @@ pub(crate) fn egress_connector(config: &Config) -> anyhow::Result<EgressConnecto
     Ok(EgressConnector::builder(config.proxy.clone(), config.trust.clone()).build()?)
 }
 
-/// A Bitbucket client for `conn` through the egress connector.
+/// A Bitbucket client for `conn` through the egress connector; with `metrics`, every HTTP
+/// attempt is counted by its status (`transport` when no response arrived).
 pub(crate) fn bitbucket_client(
     conn: &BitbucketConn,
     connector: &EgressConnector,
     authenticated: bool,
+    metrics: Option<&Arc<Metrics>>,
 ) -> Result<Client, bitbucket_dc::Error> {
     let credentials = if authenticated {
         Credentials::basic(conn.username.clone(), conn.token.expose())?
     } else {
         Credentials::anonymous()
     };
-    Client::builder(conn.url.as_str())
+    let mut builder = Client::builder(conn.url.as_str())
         .credentials(credentials)
         .user_agent(concat!("gitproxy/", env!("CARGO_PKG_VERSION")))
-        .connector(connector.clone())
-        .build()
+        .connector(connector.clone());
+    if let Some(metrics) = metrics {
+        let metrics = metrics.clone();
+        builder = builder.on_response(Arc::new(move |_method, status| {
+            metrics.bitbucket_call(&status_label(status));
+        }));
+    }
+    builder.build()
 }
 
 fn pass(name: &str, detail: impl Into<String>) -> CheckStage {
@@ -166,10 +174,11 @@ const BITBUCKET_STAGES: [&str; 6] = [
     "write permission",
 ];
 
-fn status_label(err: &bitbucket_dc::Error) -> String {
-    err.status()
+/// The metrics label of one Bitbucket call: its HTTP status, or `transport` without a response.
+pub(crate) fn status_label(status: Option<http::StatusCode>) -> String {
+    status
         .map(|s| s.as_u16().to_string())
-        .unwrap_or_else(|| "error".to_owned())
+        .unwrap_or_else(|| "transport".to_owned())
 }
 
 /// Runs the whole Test Connection.
@@ -239,16 +248,8 @@ async fn bitbucket_checks(
     metrics: Option<&Arc<Metrics>>,
     report: &mut CheckReport,
 ) {
-    let count = |result: &Result<(), &bitbucket_dc::Error>| {
-        if let Some(m) = metrics {
-            match result {
-                Ok(()) => m.bitbucket_call("200"),
-                Err(e) => m.bitbucket_call(&status_label(e)),
-            }
-        }
-    };
     let stages = &mut report.stages;
-    let anonymous = match bitbucket_client(conn, connector, false) {
+    let anonymous = match bitbucket_client(conn, connector, false, metrics) {
         Ok(c) => c,
         Err(e) => {
             stages.push(fail(
@@ -261,7 +262,6 @@ async fn bitbucket_checks(
         }
     };
     let properties = anonymous.server().properties().await;
-    count(&properties.as_ref().map(|_| ()));
     match properties {
         Ok(p) => {
             stages.push(pass(
@@ -281,7 +281,7 @@ async fn bitbucket_checks(
         }
     }
 
-    let client = match bitbucket_client(conn, connector, true) {
+    let client = match bitbucket_client(conn, connector, true, metrics) {
         Ok(c) => c,
         Err(e) => {
             stages.push(fail(
@@ -294,7 +294,6 @@ async fn bitbucket_checks(
         }
     };
     let info = client.server().info().await;
-    count(&info.as_ref().map(|_| ()));
     let user = match info {
         Ok(info) => {
             stages.push(pass("credentials", "accepted"));
@@ -330,7 +329,6 @@ async fn bitbucket_checks(
     }
 
     let project = client.project(&conn.project).get().await;
-    count(&project.as_ref().map(|_| ()));
     match project {
         Ok(p) => stages.push(pass(
             "project",
@@ -355,7 +353,6 @@ async fn bitbucket_checks(
         .repositories()
         .collect_all()
         .await;
-    count(&repos.as_ref().map(|_| ()));
     match repos {
         Ok(repos) => {
             stages.push(pass(
@@ -384,7 +381,6 @@ async fn bitbucket_checks(
         )
         .collect_all()
         .await;
-    count(&writable.as_ref().map(|_| ()));
     match writable {
         Ok(w) if !w.is_empty() || report.repositories == Some(0) => {
             stages.push(pass(

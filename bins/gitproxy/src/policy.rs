@@ -5,16 +5,12 @@
 //! holds by construction; commits and pull requests are only allowed from branches under the
 //! agent's prefix, never on the repository's default branch.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use gitproxy_remediation::host::{
     BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PullRequestInfo,
 };
 use gitproxy_remediation::pr::BRANCH_PREFIX;
 use url::Url;
-
-use crate::metrics::Metrics;
 
 /// Checks a configured branch prefix: the remediation engine writes under `gitproxy/security/`, so
 /// the prefix must contain those branches.
@@ -133,7 +129,6 @@ fn denied(e: Denied) -> gitproxy_remediation::Error {
 pub(crate) struct PolicyHost<H> {
     inner: H,
     policy: Policy,
-    metrics: Option<Arc<Metrics>>,
 }
 
 impl<H> std::fmt::Debug for PolicyHost<H> {
@@ -147,33 +142,7 @@ impl<H> std::fmt::Debug for PolicyHost<H> {
 impl<H: BitbucketHost> PolicyHost<H> {
     /// Wraps `inner` (already built for the checked server).
     pub(crate) fn new(inner: H, policy: Policy) -> PolicyHost<H> {
-        PolicyHost {
-            inner,
-            policy,
-            metrics: None,
-        }
-    }
-
-    /// Counts every Bitbucket call in `metrics`, by status.
-    pub(crate) fn with_metrics(mut self, metrics: Arc<Metrics>) -> PolicyHost<H> {
-        self.metrics = Some(metrics);
-        self
-    }
-
-    fn seen<T>(&self, result: R<T>) -> R<T> {
-        if let Some(metrics) = &self.metrics {
-            let status = match &result {
-                Ok(_) => "2xx".to_owned(),
-                Err(gitproxy_remediation::Error::Host { source, .. }) => source
-                    .downcast_ref::<bitbucket_dc::Error>()
-                    .and_then(bitbucket_dc::Error::status)
-                    .map(|s| s.as_u16().to_string())
-                    .unwrap_or_else(|| "error".to_owned()),
-                Err(_) => "error".to_owned(),
-            };
-            metrics.bitbucket_call(&status);
-        }
-        result
+        PolicyHost { inner, policy }
     }
 
     fn project(&self, project: &str) -> Result<(), gitproxy_remediation::Error> {
@@ -199,27 +168,27 @@ type R<T> = Result<T, gitproxy_remediation::Error>;
 impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
     async fn repositories(&self, project: &str) -> R<Vec<String>> {
         self.project(project)?;
-        self.seen(self.inner.repositories(project).await)
+        self.inner.repositories(project).await
     }
 
     async fn default_branch(&self, project: &str, repo: &str) -> R<Option<BranchHead>> {
         self.project(project)?;
-        self.seen(self.inner.default_branch(project, repo).await)
+        self.inner.default_branch(project, repo).await
     }
 
     async fn branch_head(&self, project: &str, repo: &str, branch: &str) -> R<Option<String>> {
         self.project(project)?;
-        self.seen(self.inner.branch_head(project, repo, branch).await)
+        self.inner.branch_head(project, repo, branch).await
     }
 
     async fn list_files(&self, project: &str, repo: &str, commit: &str) -> R<Vec<String>> {
         self.project(project)?;
-        self.seen(self.inner.list_files(project, repo, commit).await)
+        self.inner.list_files(project, repo, commit).await
     }
 
     async fn read_file(&self, project: &str, repo: &str, path: &str, commit: &str) -> R<Vec<u8>> {
         self.project(project)?;
-        self.seen(self.inner.read_file(project, repo, path, commit).await)
+        self.inner.read_file(project, repo, path, commit).await
     }
 
     async fn commit_file(
@@ -230,7 +199,7 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
     ) -> R<Option<String>> {
         self.project(project)?;
         self.check_branch(project, repo, &commit.branch).await?;
-        self.seen(self.inner.commit_file(project, repo, commit).await)
+        self.inner.commit_file(project, repo, commit).await
     }
 
     async fn pull_requests(
@@ -240,7 +209,7 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
         branch_prefix: &str,
     ) -> R<Vec<PullRequestInfo>> {
         self.project(project)?;
-        self.seen(self.inner.pull_requests(project, repo, branch_prefix).await)
+        self.inner.pull_requests(project, repo, branch_prefix).await
     }
 
     async fn create_pull_request(
@@ -251,7 +220,7 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
     ) -> R<PullRequestInfo> {
         self.project(project)?;
         self.check_branch(project, repo, &pr.from_branch).await?;
-        self.seen(self.inner.create_pull_request(project, repo, pr).await)
+        self.inner.create_pull_request(project, repo, pr).await
     }
 
     async fn update_pull_request(
@@ -283,7 +252,7 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
 
     async fn comments(&self, project: &str, repo: &str, id: i64) -> R<Vec<String>> {
         self.project(project)?;
-        self.seen(self.inner.comments(project, repo, id).await)
+        self.inner.comments(project, repo, id).await
     }
 
     async fn add_comment(
@@ -295,16 +264,14 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
         anchor: Option<&LineAnchor>,
     ) -> R<()> {
         self.project(project)?;
-        self.seen(
-            self.inner
-                .add_comment(project, repo, id, text, anchor)
-                .await,
-        )
+        self.inner
+            .add_comment(project, repo, id, text, anchor)
+            .await
     }
 
     async fn build_statuses(&self, project: &str, repo: &str, commit: &str) -> R<Vec<BuildInfo>> {
         self.project(project)?;
-        self.seen(self.inner.build_statuses(project, repo, commit).await)
+        self.inner.build_statuses(project, repo, commit).await
     }
 }
 

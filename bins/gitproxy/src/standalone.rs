@@ -129,13 +129,10 @@ impl Engine {
         metrics: Option<Arc<crate::metrics::Metrics>>,
     ) -> anyhow::Result<Engine> {
         let connector = crate::check::egress_connector(config)?;
-        let client = crate::check::bitbucket_client(conn, &connector, true)?;
+        let client = crate::check::bitbucket_client(conn, &connector, true, metrics.as_ref())?;
         let policy = Policy::new(conn.url.clone(), &conn.project, &config.branch_prefix);
         policy.check_server(&conn.url)?;
-        let mut host = PolicyHost::new(BitbucketDc::new(client), policy);
-        if let Some(m) = metrics {
-            host = host.with_metrics(m);
-        }
+        let host = PolicyHost::new(BitbucketDc::new(client), policy);
         Ok(Engine {
             host,
             registry: OsvRegistry::new(db.clone()),
