@@ -131,7 +131,7 @@ impl Metrics {
             "gitproxy_tunnel_connections {}",
             inner.tunnel_connections
         );
-        out.push_str("# HELP gitproxy_tunnel_reconnects_total Tunnel dials after the first.\n");
+        out.push_str("# HELP gitproxy_tunnel_reconnects_total Tunnel connections ready again after their first session.\n");
         out.push_str("# TYPE gitproxy_tunnel_reconnects_total counter\n");
         let _ = writeln!(out, "gitproxy_tunnel_reconnects_total {}", inner.reconnects);
         out

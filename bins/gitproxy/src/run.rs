@@ -2,9 +2,11 @@
 //! serving the operations; SIGTERM stops taking operations, lets in-flight ones finish within the
 //! grace period and exits 0.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
-use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, AgentState};
+use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, AgentState, ConnectionStatus};
 use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
@@ -12,12 +14,29 @@ use crate::metrics::Metrics;
 use crate::ops::{router, OpsContext};
 use crate::probes::{self, ProbeState};
 
-fn reconnects(state: &AgentState) -> u64 {
-    state
-        .connections
-        .iter()
-        .map(|c| c.dials.saturating_sub(1))
-        .sum()
+/// Counts tunnel reconnects from successive agent states: a connection becoming ready again
+/// after its first ready session. Each ready session is told apart by its `since` instant, so a
+/// reconnect that happens between two observed states is still counted.
+#[derive(Debug, Default)]
+pub(crate) struct Reconnects {
+    /// The `since` of the last ready session seen, per connection index.
+    sessions: HashMap<u32, SystemTime>,
+    total: u64,
+}
+
+impl Reconnects {
+    /// Takes in one state and returns the reconnects so far.
+    pub(crate) fn observe(&mut self, state: &AgentState) -> u64 {
+        for conn in &state.connections {
+            if let ConnectionStatus::Connected { since, .. } = conn.status {
+                match self.sessions.insert(conn.index, since) {
+                    Some(previous) if previous != since => self.total += 1,
+                    _ => {}
+                }
+            }
+        }
+        self.total
+    }
 }
 
 /// Runs the agent until SIGTERM or SIGINT.
@@ -84,10 +103,11 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let watcher = tokio::spawn(async move {
         let mut was_connected = false;
         let mut last_error: Option<String> = None;
+        let mut reconnects = Reconnects::default();
         loop {
             let snapshot = state.borrow_and_update().clone();
             let connected = snapshot.connected();
-            watcher_metrics.tunnel(connected as u64, connections, reconnects(&snapshot));
+            watcher_metrics.tunnel(connected as u64, connections, reconnects.observe(&snapshot));
             watcher_ready.send_if_modified(|r| {
                 let now = connected > 0;
                 let changed = *r != now;
@@ -140,3 +160,6 @@ async fn shutdown_signal() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -313,6 +313,10 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         "{metrics}"
     );
     assert!(metrics.contains("gitproxy_tunnel_connected 1"), "{metrics}");
+    assert!(
+        metrics.contains("gitproxy_tunnel_reconnects_total 0\n"),
+        "{metrics}"
+    );
     // Every Bitbucket call is counted by its real status: exactly what the server answered
     // (the egress diagnosis's reachability probe is not a Bitbucket API call).
     let mut answered = std::collections::BTreeMap::<String, u64>::new();
@@ -349,12 +353,38 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         .iter()
         .all(|l| !l.contains(BOT_TOKEN) && !l.contains(KEY)));
 
+    // The hub drops the agent: it reconnects, and the metric counts exactly that one reconnect.
+    let agent_id = hub.presence(TENANT)[0].agent_id.clone();
+    assert_eq!(hub.disconnect(TENANT, &agent_id), 1);
+    agent.wait_line("tunnel disconnected; reconnecting").await;
+    hub.wait_ready(TENANT, 1, WAIT)
+        .await
+        .expect("agent reconnects");
+    let metrics = wait_metrics(probes, "gitproxy_tunnel_reconnects_total 1\n").await;
+    assert!(metrics.contains("gitproxy_tunnel_connected 1"), "{metrics}");
+
     sigterm(&agent.child);
     let status = tokio::time::timeout(WAIT, agent.child.wait())
         .await
         .expect("exits in time")
         .expect("exit status");
     assert_eq!(status.code(), Some(0));
+}
+
+/// Reads `/metrics` until it contains `needle` (the agent updates it as its state changes).
+async fn wait_metrics(probes: SocketAddr, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (_, metrics) = get(probes, "/metrics").await;
+        if metrics.contains(needle) {
+            return metrics;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no `{needle}` in time: {metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn sigterm(child: &Child) {
