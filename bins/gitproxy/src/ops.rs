@@ -97,6 +97,12 @@ operation!(
     PrStatus, "remediation.pr_status", false { repository: String }
 );
 operation!(
+    /// `remediation.check_ci`: watch CI of one repository's open remediation pull requests and
+    /// post one comment per failing commit listing the failed builds with their links (job logs
+    /// are not retrievable from Bitbucket); calling it again for the same commit posts nothing.
+    CheckCi, "remediation.check_ci", true { repository: String }
+);
+operation!(
     /// `remediation.status`: every remediation of the project.
     ProjectStatus, "remediation.status", false {}
 );
@@ -309,7 +315,8 @@ pub(crate) fn router(ctx: Arc<OpsContext>) -> Router {
     let c3 = ctx.clone();
     let c4 = ctx.clone();
     let c5 = ctx.clone();
-    let c6 = ctx;
+    let c6 = ctx.clone();
+    let c7 = ctx;
     Router::new()
         .op(move |op: TestConnection| {
             served(
@@ -420,6 +427,24 @@ pub(crate) fn router(ctx: Arc<OpsContext>) -> Router {
                         .filter(|r| r.repo == repo)
                         .collect();
                     Ok((json!({ "repository": repo, "remediations": mine }), None))
+                },
+            )
+        })
+        .op(move |op: CheckCi| {
+            let repo = op.repository.clone();
+            served(
+                c7.clone(),
+                CheckCi::NAME,
+                op.connection,
+                Some(repo.clone()),
+                move |ctx, conn| async move {
+                    let engine = ctx.engine_without_osv(&conn)?;
+                    let commented = engine.remediator().check_ci(&conn.project, &repo).await?;
+                    let detail = Some(format!("ci failure comments on {commented:?}"));
+                    Ok((
+                        json!({ "repository": repo, "commented": commented }),
+                        detail,
+                    ))
                 },
             )
         })

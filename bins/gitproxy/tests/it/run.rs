@@ -219,6 +219,7 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         "remediation.scan",
         "remediation.apply",
         "remediation.pr_status",
+        "remediation.check_ci",
         "remediation.status",
     ] {
         assert!(caps.contains(&op), "{op} missing from {caps:?}");
@@ -292,6 +293,61 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
     );
     assert_eq!(pr_status["remediations"][0]["state"], "pr-open");
 
+    // CI fails on the fix: `remediation.check_ci` posts one comment listing the failed build with
+    // its link, and a second call for the same commit posts nothing.
+    let pr = env
+        .sim
+        .pull_request(PROJECT, "web", 1)
+        .expect("pull request");
+    let head = pr["fromRef"]["latestCommit"]
+        .as_str()
+        .expect("latest commit");
+    env.sim
+        .post_build_status(
+            PROJECT,
+            "web",
+            head,
+            json!({"key": "unit", "name": "unit tests", "state": "FAILED", "url": "https://ci.example/unit/7"}),
+        )
+        .expect("build status");
+    let first = call(
+        &hub,
+        "remediation.check_ci",
+        json!({"repository": "web"}),
+        true,
+    )
+    .await;
+    assert_eq!(first["commented"], json!([1]), "{first:#}");
+    let second = call(
+        &hub,
+        "remediation.check_ci",
+        json!({"repository": "web"}),
+        true,
+    )
+    .await;
+    assert_eq!(second["commented"], json!([]), "{second:#}");
+    let reader = bitbucket_dc::Client::builder(env.sim.base_url().as_str())
+        .credentials(bitbucket_dc::Credentials::bearer(BOT_TOKEN).expect("token"))
+        .build()
+        .expect("client");
+    let comments: Vec<bitbucket_dc::Comment> = reader
+        .repo(PROJECT, "web")
+        .pull_request(1)
+        .activities()
+        .collect_all()
+        .await
+        .expect("activities")
+        .into_iter()
+        .filter_map(|a| a.comment)
+        .collect();
+    let ci: Vec<&str> = comments
+        .iter()
+        .map(|c| c.text.as_str())
+        .filter(|t| t.contains("https://ci.example/unit/7"))
+        .collect();
+    assert_eq!(ci.len(), 1, "{comments:#?}");
+    assert!(ci[0].contains("job logs"), "{}", ci[0]);
+
     let status = call(&hub, "remediation.status", json!({}), false).await;
     assert_eq!(
         status["remediations"].as_array().map(Vec::len),
@@ -317,13 +373,13 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         metrics.contains("gitproxy_tunnel_reconnects_total 0\n"),
         "{metrics}"
     );
-    // Every Bitbucket call is counted by its real status: exactly what the server answered
-    // (the egress diagnosis's reachability probe is not a Bitbucket API call).
+    // Every Bitbucket call of the agent's client is counted by its real status: exactly what
+    // the server answered (not the egress diagnosis's reachability probe nor this test's reads).
     let mut answered = std::collections::BTreeMap::<String, u64>::new();
     let api_calls = env.sim.requests().into_iter().filter(|r| {
-        !r.headers
+        r.headers
             .iter()
-            .any(|(k, v)| k == "user-agent" && v == "gitproxy-egress-diagnose")
+            .any(|(k, v)| k == "user-agent" && v.starts_with("gitproxy/"))
     });
     for r in api_calls {
         *answered.entry(r.status.to_string()).or_default() += 1;
@@ -344,7 +400,7 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         .filter(|l| l.contains("\"target\":\"audit\""))
         .cloned()
         .collect();
-    assert_eq!(audit_lines.len(), 7, "{audit_lines:#?}");
+    assert_eq!(audit_lines.len(), 9, "{audit_lines:#?}");
     assert!(audit_lines
         .iter()
         .any(|l| l.contains("\"outcome\":\"denied\"") && l.contains("\"repository\":\"web\"")));
