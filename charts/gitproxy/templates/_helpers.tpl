@@ -112,17 +112,17 @@ proxy.noProxy as one comma-separated string, whether it was given as a string or
 {{- end }}
 
 {{/*
-The ports of the proxies in proxy.httpProxy / proxy.httpsProxy, as a JSON list: the explicit port of each URL,
-else 80 for http:// and 443 for https://.
+The ports of a list of http(s) URLs (empty ones skipped), as a JSON list without repeats: the explicit port of
+each URL, else 80 for http:// and 443 for https://.
 */}}
-{{- define "gitproxy.proxyPorts" -}}
+{{- define "gitproxy.urlPorts" -}}
 {{- $ports := list }}
-{{- range $url := list .Values.proxy.httpProxy .Values.proxy.httpsProxy }}
+{{- range $url := . }}
 {{- if $url }}
 {{- $parsed := urlParse $url }}
-{{- $hostPort := splitList ":" $parsed.host }}
-{{- if gt (len $hostPort) 1 }}
-{{- $ports = append $ports (last $hostPort | int) }}
+{{- $port := regexFind ":[0-9]+$" $parsed.host | trimPrefix ":" }}
+{{- if $port }}
+{{- $ports = append $ports ($port | int) }}
 {{- else if eq $parsed.scheme "https" }}
 {{- $ports = append $ports 443 }}
 {{- else }}
@@ -131,6 +131,51 @@ else 80 for http:// and 443 for https://.
 {{- end }}
 {{- end }}
 {{- $ports | uniq | toJson }}
+{{- end }}
+
+{{/*
+The ports of the proxies in proxy.httpProxy / proxy.httpsProxy, as a JSON list.
+*/}}
+{{- define "gitproxy.proxyPorts" -}}
+{{- include "gitproxy.urlPorts" (list .Values.proxy.httpProxy .Values.proxy.httpsProxy) }}
+{{- end }}
+
+{{/*
+The registries that are set, as a JSON list of [ecosystem, value key, URL], in the order npm, crates.io, PyPI,
+Go, Maven. The ecosystem is spelled as GITPROXY_REGISTRIES wants it.
+*/}}
+{{- define "gitproxy.registryList" -}}
+{{- $r := .Values.registries | default dict }}
+{{- $set := list }}
+{{- range list (list "npm" "npm") (list "crates.io" "cratesIo") (list "PyPI" "pypi") (list "Go" "go") (list "Maven" "maven") }}
+{{- $url := index $r (index . 1) }}
+{{- if $url }}
+{{- $set = append $set (list (index . 0) (index . 1) $url) }}
+{{- end }}
+{{- end }}
+{{- $set | toJson }}
+{{- end }}
+
+{{/*
+GITPROXY_REGISTRIES: the registries that are set as comma-separated ECOSYSTEM=URL entries; empty when none is.
+*/}}
+{{- define "gitproxy.registries" -}}
+{{- $entries := list }}
+{{- range include "gitproxy.registryList" . | fromJsonArray }}
+{{- $entries = append $entries (printf "%s=%s" (index . 0) (index . 2)) }}
+{{- end }}
+{{- join "," $entries }}
+{{- end }}
+
+{{/*
+The ports of the registries that are set, as a JSON list.
+*/}}
+{{- define "gitproxy.registryPorts" -}}
+{{- $urls := list }}
+{{- range include "gitproxy.registryList" . | fromJsonArray }}
+{{- $urls = append $urls (index . 2) }}
+{{- end }}
+{{- include "gitproxy.urlPorts" $urls }}
 {{- end }}
 
 {{/*
@@ -151,6 +196,12 @@ Cross-field rules that values.schema.json cannot express. Each failure says what
 {{- $pem := .Values.customCaCert | trim | b64dec }}
 {{- if not (contains "-----BEGIN CERTIFICATE-----" $pem) }}
 {{- fail "customCaCert does not decode to a PEM certificate: encode the CA file on one line with `base64 -w0 ca.pem > ca.b64` and pass --set-file customCaCert=ca.b64" }}
+{{- end }}
+{{- end }}
+{{- range include "gitproxy.registryList" . | fromJsonArray }}
+{{- $port := regexFind ":[0-9]+$" (urlParse (index . 2)).host | trimPrefix ":" }}
+{{- if and $port (or (lt ($port | int) 1) (gt ($port | int) 65535)) }}
+{{- fail (printf "registries.%s names port %s: a port is 1 to 65535, or leave it out for 443 (https://) or 80 (http://)" (index . 1) $port) }}
 {{- end }}
 {{- end }}
 {{- $pdb := .Values.podDisruptionBudget }}
