@@ -61,6 +61,7 @@ const CONTRACT_ENV: &[&str] = &[
     "GITPROXY_LOG",
     "GITPROXY_SHUTDOWN_GRACE",
     "GITPROXY_OSV_DIR",
+    "GITPROXY_REGISTRIES",
 ];
 
 /// The environment the chart gives the agent with default values and an access key.
@@ -666,13 +667,23 @@ fn cases(ca_file: &Path) -> Vec<Case> {
             ]),
         },
         Case {
+            name: "registries",
+            proves: "two registries reach the agent as GITPROXY_REGISTRIES (fixed order, ecosystem spellings), egress on their URLs' ports",
+            args: with_key(&[
+                "--set",
+                "registries.maven=http://nexus.corp.example:8081/repository/maven-public/",
+                "--set",
+                "registries.cratesIo=https://index.crates.io/",
+            ]),
+        },
+        Case {
             name: "single-replica",
             proves: "replicaCount=1 renders no PodDisruptionBudget (it would block node drains)",
             args: with_key(&["--set", "replicaCount=1"]),
         },
         Case {
             name: "everything",
-            proves: "every option at once (noProxy as a list, metrics ingress, digest, extra env, osv.dir) validates",
+            proves: "every option at once (noProxy as a list, metrics ingress, digest, extra env, osv.dir, registries with their own egress) validates",
             args: with_key(&[
                 "--set",
                 "proxy.httpsProxy=https://user:secret@proxy.corp.example",
@@ -696,6 +707,14 @@ fn cases(ca_file: &Path) -> Vec<Case> {
                 "gitproxy.extraEnv[0].value=/etc/ssl/extra",
                 "--set",
                 "osv.dir=/tmp/osv",
+                "--set",
+                "registries.npm=https://npm.corp.example:8443/",
+                "--set",
+                "registries.go=https://proxy.golang.org/",
+                "--set",
+                "networkPolicy.registries.cidrs={10.20.0.0/16}",
+                "--set",
+                "networkPolicy.registries.ports={8443}",
                 "--set",
                 "podDisruptionBudget.minAvailable=50%",
                 "--set",
@@ -914,6 +933,20 @@ fn check_cases(
             case,
             d.1 == c.1,
             "checksum/secret must not change with customCaCert",
+        );
+    }
+    if let (Some(defaults), Some(m)) = (get("defaults"), get("registries")) {
+        check_registries(m, report);
+        let (d, r) = (checksums(defaults), checksums(m));
+        report.check(
+            "registries",
+            d.0 != r.0,
+            "checksum/config must change with the registries",
+        );
+        report.check(
+            "registries",
+            d.1 == r.1,
+            "checksum/secret must not change with the registries",
         );
     }
     if let Some(m) = get("local-bitbucket") {
@@ -1212,20 +1245,8 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
         np.strings("spec.policyTypes") == ["Ingress", "Egress"],
         "policyTypes must be Ingress and Egress",
     );
-    let ports = |rule: &str| -> Vec<String> {
-        (0..np.len(&format!("{rule}.ports")))
-            .map(|i| {
-                let p = format!("{rule}.ports[{i}]");
-                format!(
-                    "{}/{}",
-                    np.get(&format!("{p}.protocol")).unwrap_or_default(),
-                    np.get(&format!("{p}.port")).unwrap_or_default()
-                )
-            })
-            .collect()
-    };
     let egress: Vec<Vec<String>> = (0..np.len("spec.egress"))
-        .map(|i| ports(&format!("spec.egress[{i}]")))
+        .map(|i| rule_ports(np, &format!("spec.egress[{i}]")))
         .collect();
     report.check(
         case,
@@ -1255,6 +1276,10 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
             format!("egress rule {i} must name its ports (no port-wide rule)"),
         );
     }
+    // A registries rule follows exactly when GITPROXY_REGISTRIES is set.
+    let registries = m
+        .one("ConfigMap")
+        .is_some_and(|c| c.has("data.GITPROXY_REGISTRIES"));
     if m.one("Deployment").is_some_and(|d| {
         d.get("spec.template.spec.containers[0].envFrom[1].secretRef.name")
             .is_none()
@@ -1263,7 +1288,7 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
             case,
             "egress rules without a proxy",
             Some(egress.len().to_string()),
-            "3",
+            if registries { "4" } else { "3" },
         );
     }
     if case != "everything" {
@@ -1274,6 +1299,20 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
             "[]",
         );
     }
+}
+
+/// The ports of one NetworkPolicy rule as `protocol/port`.
+fn rule_ports(np: &Object, rule: &str) -> Vec<String> {
+    (0..np.len(&format!("{rule}.ports")))
+        .map(|i| {
+            let p = format!("{rule}.ports[{i}]");
+            format!(
+                "{}/{}",
+                np.get(&format!("{p}.protocol")).unwrap_or_default(),
+                np.get(&format!("{p}.port")).unwrap_or_default()
+            )
+        })
+        .collect()
 }
 
 fn check_defaults(m: &Manifest, report: &mut Report) {
@@ -1305,6 +1344,18 @@ fn check_defaults(m: &Manifest, report: &mut Report) {
         "/usr/share/gitproxy/osv",
     );
     let cm = m.one("ConfigMap");
+    report.check(
+        case,
+        !cm.is_some_and(|c| c.has("data.GITPROXY_REGISTRIES")),
+        "no GITPROXY_REGISTRIES by default (the agent contacts no registry)",
+    );
+    report.eq(
+        case,
+        "egress rules by default (DNS, cloud, Bitbucket; no registries rule)",
+        m.one("NetworkPolicy")
+            .map(|n| n.len("spec.egress").to_string()),
+        "3",
+    );
     for (key, expected) in [
         ("GITPROXY_CLOUD_URL", "https://app.backline.ai"),
         ("GITPROXY_CONNECTIONS", "2"),
@@ -1415,6 +1466,47 @@ fn check_proxy(m: &Manifest, report: &mut Report) {
         case,
         "egress to the proxy, one port",
         np.map(|n| n.len("spec.egress[3].ports").to_string()),
+        "1",
+    );
+}
+
+fn check_registries(m: &Manifest, report: &mut Report) {
+    let case = "registries";
+    report.eq(
+        case,
+        "ConfigMap GITPROXY_REGISTRIES",
+        m.one("ConfigMap")
+            .and_then(|c| c.get("data.GITPROXY_REGISTRIES")),
+        "crates.io=https://index.crates.io/,Maven=http://nexus.corp.example:8081/repository/maven-public/",
+    );
+    report.check(
+        case,
+        agent_env(m).contains("GITPROXY_REGISTRIES"),
+        "the agent must get GITPROXY_REGISTRIES",
+    );
+    let np = m.one("NetworkPolicy");
+    report.eq(
+        case,
+        "egress rules with registries",
+        np.map(|n| n.len("spec.egress").to_string()),
+        "4",
+    );
+    let ports = np.map(|n| rule_ports(n, "spec.egress[3]"));
+    report.check(
+        case,
+        ports.as_deref() == Some(&["TCP/443".to_owned(), "TCP/8081".to_owned()][..]),
+        format!("egress to the registries must be on 443 (https:// without a port) and 8081 (http://...:8081), found {ports:?}"),
+    );
+    report.eq(
+        case,
+        "egress to the registries, addresses",
+        np.and_then(|n| n.get("spec.egress[3].to[0].ipBlock.cidr")),
+        "0.0.0.0/0",
+    );
+    report.eq(
+        case,
+        "egress to the registries, one address block",
+        np.map(|n| n.len("spec.egress[3].to").to_string()),
         "1",
     );
 }
@@ -1562,6 +1654,31 @@ fn check_everything(m: &Manifest, report: &mut Report) {
         np.and_then(|n| n.get("spec.egress[3].ports[0].port")),
         "443",
     );
+    report.eq(
+        case,
+        "egress rules with a proxy and registries",
+        np.map(|n| n.len("spec.egress").to_string()),
+        "5",
+    );
+    let ports = np.map(|n| rule_ports(n, "spec.egress[4]"));
+    report.check(
+        case,
+        ports.as_deref() == Some(&["TCP/8443".to_owned()][..]),
+        format!("egress to the registries must be on networkPolicy.registries.ports only (8443), found {ports:?}"),
+    );
+    report.eq(
+        case,
+        "egress to the registries, networkPolicy.registries.cidrs",
+        np.and_then(|n| n.get("spec.egress[4].to[0].ipBlock.cidr")),
+        "10.20.0.0/16",
+    );
+    report.eq(
+        case,
+        "GITPROXY_REGISTRIES",
+        m.one("ConfigMap")
+            .and_then(|c| c.get("data.GITPROXY_REGISTRIES")),
+        "npm=https://npm.corp.example:8443/,Go=https://proxy.golang.org/",
+    );
     let secret = m
         .all("Secret")
         .into_iter()
@@ -1680,6 +1797,36 @@ fn refusals(raw_pem: &Path, not_pem_b64: &Path) -> Vec<Refusal> {
             never: None,
         },
         Refusal {
+            name: "registry URL with credentials",
+            args: with_key(&["--set", "registries.npm=https://user:pw@mirror.example/"]),
+            says: &["/registries/npm", "does not match pattern"],
+            never: None,
+        },
+        Refusal {
+            name: "ftp registry",
+            args: with_key(&["--set", "registries.maven=ftp://repo.example/maven2/"]),
+            says: &["/registries/maven", "does not match pattern"],
+            never: None,
+        },
+        Refusal {
+            name: "unknown registry",
+            args: with_key(&["--set", "registries.rubygems=https://rubygems.org/"]),
+            says: &["additional properties", "rubygems"],
+            never: None,
+        },
+        Refusal {
+            name: "registry URL with a comma",
+            args: with_key(&["--set", "registries.pypi=https://pypi.org/\\,npm=https://other.example/"]),
+            says: &["/registries/pypi", "does not match pattern"],
+            never: None,
+        },
+        Refusal {
+            name: "registry port out of range",
+            args: with_key(&["--set", "registries.go=https://goproxy.corp.example:70000/"]),
+            says: &["registries.go names port 70000", "1 to 65535"],
+            never: None,
+        },
+        Refusal {
             name: "shutdown grace too long",
             args: with_key(&["--set", "gitproxy.shutdownGraceSeconds=45"]),
             says: &["gitproxy.shutdownGraceSeconds (45) must be below terminationGracePeriodSeconds (45)"],
@@ -1759,25 +1906,33 @@ fn lint(chart: &Path, tools: &Tools, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// NOTES.txt carries the guide's troubleshooting commands (helm install --dry-run=client renders it offline).
-fn check_notes(chart: &Path, tools: &Tools, report: &mut Report) -> Result<()> {
+/// `helm install --dry-run=client` (which renders NOTES.txt offline): whether it succeeded, the NOTES and stderr.
+fn render_notes(chart: &Path, tools: &Tools, extra: &[String]) -> Result<(bool, String, String)> {
     let out = output(
         tools
             .helm()
             .args(["install", RELEASE])
             .arg(chart)
             .args(["--namespace", NAMESPACE, "--dry-run=client", "--set"])
-            .arg(format!("gitproxy.accessKey={ACCESS_KEY}")),
+            .arg(format!("gitproxy.accessKey={ACCESS_KEY}"))
+            .args(extra),
     )?;
     let text = String::from_utf8_lossy(&out.stdout);
     let notes = text.split_once("\nNOTES:\n").map_or("", |(_, notes)| notes);
+    Ok((
+        out.status.success(),
+        notes.to_owned(),
+        String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+    ))
+}
+
+/// NOTES.txt carries the guide's troubleshooting commands, and names the package registries when set.
+fn check_notes(chart: &Path, tools: &Tools, report: &mut Report) -> Result<()> {
+    let (ok, notes, err) = render_notes(chart, tools, &[])?;
     report.check(
         "NOTES.txt",
-        out.status.success() && !notes.is_empty(),
-        format!(
-            "helm install --dry-run=client printed no NOTES: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
+        ok && !notes.is_empty(),
+        format!("helm install --dry-run=client printed no NOTES: {err}"),
     );
     for needle in [
         "kubectl get pods -n backline -l app=gitproxy",
@@ -1788,6 +1943,7 @@ fn check_notes(chart: &Path, tools: &Tools, report: &mut Report) -> Result<()> {
         "--set-file customCaCert=ca.b64",
         "Test Connection",
         "gitproxy check",
+        "--set registries.npm=",
     ] {
         report.check(
             "NOTES.txt",
@@ -1799,6 +1955,44 @@ fn check_notes(chart: &Path, tools: &Tools, report: &mut Report) -> Result<()> {
         "NOTES.txt",
         !notes.contains(ACCESS_KEY),
         "NOTES must not print the access key",
+    );
+    report.check(
+        "NOTES.txt",
+        !notes.contains("Package registries:"),
+        "NOTES must list no package registry by default",
+    );
+    let case = "NOTES.txt registries";
+    let (ok, notes, err) = render_notes(
+        chart,
+        tools,
+        &args(&[
+            "--set",
+            "registries.go=https://proxy.golang.org/",
+            "--set",
+            "registries.npm=https://registry.npmjs.org/",
+        ]),
+    )?;
+    report.check(
+        case,
+        ok && !notes.is_empty(),
+        format!("helm install --dry-run=client printed no NOTES: {err}"),
+    );
+    for needle in [
+        "Package registries:",
+        "  npm: https://registry.npmjs.org/\n  Go: https://proxy.golang.org/\n",
+        "proxy.noProxy",
+        "customCaCert",
+    ] {
+        report.check(
+            case,
+            notes.contains(needle),
+            format!("NOTES must mention {needle:?}"),
+        );
+    }
+    report.check(
+        case,
+        !notes.contains("--set registries.npm="),
+        "NOTES must not suggest setting registries when they are set",
     );
     Ok(())
 }

@@ -256,6 +256,7 @@ fn cases_cover_the_value_sets_the_brief_names() {
         "custom-ca",
         "local-bitbucket",
         "existing-secret",
+        "registries",
         "single-replica",
         "disabled",
     ] {
