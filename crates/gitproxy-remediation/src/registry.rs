@@ -23,25 +23,26 @@ use crate::{Ecosystem, Error};
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
-/// Base URLs of the registries. `Debug` leaves out user info and queries, which may carry
-/// mirror credentials.
-#[derive(Clone)]
+/// Base URLs of the registries, one per ecosystem; an ecosystem without one is never asked.
+/// `Debug` leaves out user info and queries, which may carry mirror credentials.
+#[derive(Clone, Default)]
 pub struct RegistryUrls {
-    npm: Url,
-    crates_index: Url,
-    pypi: Url,
-    go_proxy: Url,
-    maven: Url,
+    npm: Option<Url>,
+    crates_index: Option<Url>,
+    pypi: Option<Url>,
+    go_proxy: Option<Url>,
+    maven: Option<Url>,
 }
 
 impl std::fmt::Debug for RegistryUrls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |url: &Option<Url>| url.as_ref().map(redact);
         f.debug_struct("RegistryUrls")
-            .field("npm", &redact(&self.npm))
-            .field("crates_index", &redact(&self.crates_index))
-            .field("pypi", &redact(&self.pypi))
-            .field("go_proxy", &redact(&self.go_proxy))
-            .field("maven", &redact(&self.maven))
+            .field("npm", &shown(&self.npm))
+            .field("crates_index", &shown(&self.crates_index))
+            .field("pypi", &shown(&self.pypi))
+            .field("go_proxy", &shown(&self.go_proxy))
+            .field("maven", &shown(&self.maven))
             .finish()
     }
 }
@@ -49,17 +50,26 @@ impl std::fmt::Debug for RegistryUrls {
 impl RegistryUrls {
     /// The public registries.
     pub fn public() -> RegistryUrls {
-        RegistryUrls::new(
-            "https://registry.npmjs.org/",
-            "https://index.crates.io/",
-            "https://pypi.org/",
-            "https://proxy.golang.org/",
-            "https://repo.maven.apache.org/maven2/",
-        )
-        .expect("the public registry URLs are valid")
+        Ecosystem::ALL
+            .into_iter()
+            .try_fold(RegistryUrls::none(), |urls, e| {
+                urls.with(e, RegistryUrls::public_url(e))
+            })
+            .expect("the public registry URLs are valid")
     }
 
-    /// Mirrors or stand-ins; each must be an `http` or `https` URL.
+    /// The public registry of one ecosystem.
+    pub fn public_url(ecosystem: Ecosystem) -> &'static str {
+        match ecosystem {
+            Ecosystem::Npm => "https://registry.npmjs.org/",
+            Ecosystem::CratesIo => "https://index.crates.io/",
+            Ecosystem::PyPI => "https://pypi.org/",
+            Ecosystem::Go => "https://proxy.golang.org/",
+            Ecosystem::Maven => "https://repo.maven.apache.org/maven2/",
+        }
+    }
+
+    /// Mirrors or stand-ins for all five ecosystems; each must be an `http` or `https` URL.
     pub fn new(
         npm: &str,
         crates_index: &str,
@@ -67,38 +77,103 @@ impl RegistryUrls {
         go_proxy: &str,
         maven: &str,
     ) -> Result<RegistryUrls, Error> {
-        let parse = |what: &str, s: &str| -> Result<Url, Error> {
-            let mut url = Url::parse(s).map_err(|e| Error::InvalidRegistryUrl {
+        RegistryUrls::none()
+            .with(Ecosystem::Npm, npm)?
+            .with(Ecosystem::CratesIo, crates_index)?
+            .with(Ecosystem::PyPI, pypi)?
+            .with(Ecosystem::Go, go_proxy)?
+            .with(Ecosystem::Maven, maven)
+    }
+
+    /// No registry at all: every lookup fails with [`Error::Registry`] saying none is configured.
+    pub fn none() -> RegistryUrls {
+        RegistryUrls::default()
+    }
+
+    /// These URLs with `url` as the registry of `ecosystem` (replacing any earlier one): the npm
+    /// registry, the crates.io sparse index, the PyPI JSON API base, the Go module proxy or a
+    /// Maven repository. It must be an `http` or `https` URL.
+    pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
+        let what = registry_name(ecosystem);
+        let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
+            registry: what.to_string(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidRegistryUrl {
                 registry: what.to_string(),
-                reason: e.to_string(),
-            })?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return Err(Error::InvalidRegistryUrl {
-                    registry: what.to_string(),
-                    reason: format!("scheme `{}` is not http or https", url.scheme()),
-                });
-            }
-            if !url.path().ends_with('/') {
-                let path = format!("{}/", url.path());
-                url.set_path(&path);
-            }
-            Ok(url)
-        };
-        Ok(RegistryUrls {
-            npm: parse("npm", npm)?,
-            crates_index: parse("crates.io index", crates_index)?,
-            pypi: parse("PyPI", pypi)?,
-            go_proxy: parse("Go module proxy", go_proxy)?,
-            maven: parse("Maven", maven)?,
-        })
+                reason: format!("scheme `{}` is not http or https", parsed.scheme()),
+            });
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(Error::InvalidRegistryUrl {
+                registry: what.to_string(),
+                reason: "the URL has no host".to_string(),
+            });
+        }
+        if !parsed.path().ends_with('/') {
+            let path = format!("{}/", parsed.path());
+            parsed.set_path(&path);
+        }
+        *self.slot(ecosystem) = Some(parsed);
+        Ok(self)
+    }
+
+    /// The registry configured for `ecosystem`, if any.
+    pub fn get(&self, ecosystem: Ecosystem) -> Option<&Url> {
+        match ecosystem {
+            Ecosystem::Npm => self.npm.as_ref(),
+            Ecosystem::CratesIo => self.crates_index.as_ref(),
+            Ecosystem::PyPI => self.pypi.as_ref(),
+            Ecosystem::Go => self.go_proxy.as_ref(),
+            Ecosystem::Maven => self.maven.as_ref(),
+        }
+    }
+
+    /// The configured registries, in [`Ecosystem::ALL`] order.
+    pub fn configured(&self) -> impl Iterator<Item = (Ecosystem, &Url)> + '_ {
+        Ecosystem::ALL
+            .into_iter()
+            .filter_map(|e| self.get(e).map(|url| (e, url)))
+    }
+
+    /// Whether no registry is configured.
+    pub fn is_empty(&self) -> bool {
+        self.configured().next().is_none()
+    }
+
+    fn slot(&mut self, ecosystem: Ecosystem) -> &mut Option<Url> {
+        match ecosystem {
+            Ecosystem::Npm => &mut self.npm,
+            Ecosystem::CratesIo => &mut self.crates_index,
+            Ecosystem::PyPI => &mut self.pypi,
+            Ecosystem::Go => &mut self.go_proxy,
+            Ecosystem::Maven => &mut self.maven,
+        }
+    }
+}
+
+/// How messages name the registry of an ecosystem.
+pub fn registry_name(ecosystem: Ecosystem) -> &'static str {
+    match ecosystem {
+        Ecosystem::Npm => "npm",
+        Ecosystem::CratesIo => "crates.io index",
+        Ecosystem::PyPI => "PyPI",
+        Ecosystem::Go => "Go module proxy",
+        Ecosystem::Maven => "Maven",
     }
 }
 
 /// [`Registry`] over HTTP for all five ecosystems.
+///
+/// Each URL is fetched once for the registry's lifetime (a packument answers both the versions and
+/// the digests question), so make one per run: a long-lived one would never see new releases.
 pub struct HttpRegistry<C> {
     client: Client<C, Empty<Bytes>>,
     urls: RegistryUrls,
     timeout: Duration,
+    /// Answers by URL; `None` for 404 and 410.
+    fetched: std::sync::Mutex<std::collections::HashMap<Url, Option<Bytes>>>,
 }
 
 impl<C> std::fmt::Debug for HttpRegistry<C> {
@@ -120,15 +195,40 @@ where
             client: Client::builder(TokioExecutor::new()).build(connector),
             urls,
             timeout: Duration::from_secs(30),
+            fetched: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
-    /// `GET url`; `None` for 404 and 410 (no such package or version).
+    /// `GET url`, once per URL; `None` for 404 and 410 (no such package or version).
     async fn get(
         &self,
         ecosystem: Ecosystem,
         package: &str,
         url: Url,
+        accept: &str,
+    ) -> Result<Option<Bytes>, Error> {
+        let cached = self
+            .fetched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&url)
+            .cloned();
+        if let Some(answer) = cached {
+            return Ok(answer);
+        }
+        let answer = self.fetch(ecosystem, package, &url, accept).await?;
+        self.fetched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(url, answer.clone());
+        Ok(answer)
+    }
+
+    async fn fetch(
+        &self,
+        ecosystem: Ecosystem,
+        package: &str,
+        url: &Url,
         accept: &str,
     ) -> Result<Option<Bytes>, Error> {
         let fail = |reason: String| Error::Registry {
@@ -146,17 +246,18 @@ where
             .map_err(|_| {
                 fail(format!(
                     "no answer from {} within {:?}",
-                    redact(&url),
+                    redact(url),
                     self.timeout
                 ))
             })?
-            .map_err(|e| fail(format!("GET {} failed: {e}", redact(&url))))?;
+            .map_err(|e| fail(format!("GET {} failed: {}", redact(url), error_chain(&e))))?;
         let status = response.status();
+        tracing::debug!(%ecosystem, package, url = %redact(url), %status, "registry lookup");
         if status == http::StatusCode::NOT_FOUND || status == http::StatusCode::GONE {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(fail(format!("GET {} answered {status}", redact(&url))));
+            return Err(fail(format!("GET {} answered {status}", redact(url))));
         }
         let body = tokio::time::timeout(
             self.timeout,
@@ -166,27 +267,44 @@ where
         .map_err(|_| {
             fail(format!(
                 "the body of {} did not arrive within {:?}",
-                redact(&url),
+                redact(url),
                 self.timeout
             ))
         })?
-        .map_err(|e| fail(format!("reading {} failed: {e}", redact(&url))))?;
+        .map_err(|e| fail(format!("reading {} failed: {e}", redact(url))))?;
         Ok(Some(body.to_bytes()))
     }
 
-    fn join(
-        &self,
-        base: &Url,
-        path: &str,
-        ecosystem: Ecosystem,
-        package: &str,
-    ) -> Result<Url, Error> {
+    fn join(&self, ecosystem: Ecosystem, path: &str, package: &str) -> Result<Url, Error> {
+        let base = self.urls.get(ecosystem).ok_or_else(|| Error::Registry {
+            ecosystem,
+            package: package.to_string(),
+            reason: format!(
+                "no {} registry is configured; add one to the agent's registries setting",
+                registry_name(ecosystem)
+            ),
+        })?;
         base.join(path).map_err(|e| Error::Registry {
             ecosystem,
             package: package.to_string(),
             reason: format!("cannot build the URL: {e}"),
         })
     }
+}
+
+/// An error and its sources, `: `-separated (hyper's client error alone only says "Connect").
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 /// A URL without user info or query, for messages.
@@ -327,7 +445,7 @@ where
     ) -> Result<Vec<RegistryVersion>, Error> {
         match ecosystem {
             Ecosystem::Npm => {
-                let url = self.join(&self.urls.npm, &npm_path(name), ecosystem, name)?;
+                let url = self.join(ecosystem, &npm_path(name), name)?;
                 let Some(body) = self
                     .get(ecosystem, name, url, "application/vnd.npm.install-v1+json")
                     .await?
@@ -369,12 +487,7 @@ where
                     .collect())
             }
             Ecosystem::Go => {
-                let url = self.join(
-                    &self.urls.go_proxy,
-                    &format!("{}/@v/list", go_escape(name)),
-                    ecosystem,
-                    name,
-                )?;
+                let url = self.join(ecosystem, &format!("{}/@v/list", go_escape(name)), name)?;
                 let Some(body) = self.get(ecosystem, name, url, "text/plain").await? else {
                     return Ok(Vec::new());
                 };
@@ -392,12 +505,7 @@ where
             Ecosystem::Maven => {
                 let path = maven_path(name)
                     .ok_or_else(|| decode_error(ecosystem, name, "expected groupId:artifactId"))?;
-                let url = self.join(
-                    &self.urls.maven,
-                    &format!("{path}maven-metadata.xml"),
-                    ecosystem,
-                    name,
-                )?;
+                let url = self.join(ecosystem, &format!("{path}maven-metadata.xml"), name)?;
                 let Some(body) = self.get(ecosystem, name, url, "application/xml").await? else {
                     return Ok(Vec::new());
                 };
@@ -428,7 +536,7 @@ where
     ) -> Result<Vec<Digest>, Error> {
         match ecosystem {
             Ecosystem::Npm => {
-                let url = self.join(&self.urls.npm, &npm_path(name), ecosystem, name)?;
+                let url = self.join(ecosystem, &npm_path(name), name)?;
                 let Some(body) = self
                     .get(ecosystem, name, url, "application/vnd.npm.install-v1+json")
                     .await?
@@ -491,10 +599,8 @@ where
             }
             Ecosystem::Go => {
                 let base = format!("{}/@v/{}", go_escape(name), go_escape(version));
-                let mod_url =
-                    self.join(&self.urls.go_proxy, &format!("{base}.mod"), ecosystem, name)?;
-                let zip_url =
-                    self.join(&self.urls.go_proxy, &format!("{base}.zip"), ecosystem, name)?;
+                let mod_url = self.join(ecosystem, &format!("{base}.mod"), name)?;
+                let zip_url = self.join(ecosystem, &format!("{base}.zip"), name)?;
                 let (Some(gomod), Some(zip)) = (
                     self.get(ecosystem, name, mod_url, "text/plain").await?,
                     self.get(ecosystem, name, zip_url, "application/zip")
@@ -535,7 +641,7 @@ where
 {
     async fn crate_lines(&self, name: &str) -> Result<Vec<IndexLine>, Error> {
         let eco = Ecosystem::CratesIo;
-        let url = self.join(&self.urls.crates_index, &crates_index_path(name), eco, name)?;
+        let url = self.join(eco, &crates_index_path(name), name)?;
         let Some(body) = self.get(eco, name, url, "text/plain").await? else {
             return Ok(Vec::new());
         };
@@ -549,12 +655,7 @@ where
     async fn pypi(&self, name: &str) -> Result<PypiProject, Error> {
         let eco = Ecosystem::PyPI;
         let normalized = eco.normalize_name(name);
-        let url = self.join(
-            &self.urls.pypi,
-            &format!("pypi/{normalized}/json"),
-            eco,
-            name,
-        )?;
+        let url = self.join(eco, &format!("pypi/{normalized}/json"), name)?;
         match self.get(eco, name, url, "application/json").await? {
             Some(body) => serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e)),
             None => Ok(PypiProject {

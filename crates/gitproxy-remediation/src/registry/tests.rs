@@ -55,7 +55,10 @@ fn registry_urls_are_validated() {
         "https://m/",
     )
     .unwrap();
-    assert_eq!(urls.npm.as_str(), "http://127.0.0.1:1/npm/");
+    assert_eq!(
+        urls.npm.as_ref().map(Url::as_str),
+        Some("http://127.0.0.1:1/npm/")
+    );
     assert_eq!(npm_path("@babel/core"), "@babel%2fcore");
     assert_eq!(
         maven_path("org.apache.logging.log4j:log4j-core").as_deref(),
@@ -64,5 +67,59 @@ fn registry_urls_are_validated() {
     assert_eq!(
         redact(&Url::parse("https://u:secret@h/p?token=x").unwrap()),
         "https://h/p"
+    );
+}
+
+#[test]
+fn registries_are_configured_per_ecosystem() {
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::Npm, "https://npm.mirror.example/repo")
+        .unwrap()
+        .with(Ecosystem::Go, "http://goproxy.internal:8081")
+        .unwrap();
+    assert!(!urls.is_empty());
+    assert!(RegistryUrls::none().is_empty());
+    let configured: Vec<(Ecosystem, String)> =
+        urls.configured().map(|(e, u)| (e, u.to_string())).collect();
+    assert_eq!(
+        configured,
+        vec![
+            (
+                Ecosystem::Npm,
+                "https://npm.mirror.example/repo/".to_string()
+            ),
+            (Ecosystem::Go, "http://goproxy.internal:8081/".to_string()),
+        ]
+    );
+    assert!(urls.get(Ecosystem::PyPI).is_none());
+    let public = RegistryUrls::public();
+    assert_eq!(public.configured().count(), 5);
+    assert_eq!(
+        public.get(Ecosystem::CratesIo).map(Url::as_str),
+        Some("https://index.crates.io/")
+    );
+    let err = RegistryUrls::none()
+        .with(Ecosystem::Maven, "mirror.example/maven2")
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.to_string().contains("Maven registry URL"), "{err}");
+}
+
+#[tokio::test]
+async fn an_ecosystem_without_a_registry_is_never_asked() {
+    let registry = HttpRegistry::new(
+        hyper_util::client::legacy::connect::HttpConnector::new(),
+        RegistryUrls::none()
+            .with(Ecosystem::Npm, "http://127.0.0.1:9/")
+            .unwrap(),
+    );
+    let err = registry
+        .versions(Ecosystem::PyPI, "jinja2")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no PyPI registry is configured; add one to the agent's registries setting"),
+        "{err}"
     );
 }
