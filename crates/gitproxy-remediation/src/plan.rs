@@ -419,6 +419,28 @@ pub async fn plan(
                 }
             }
         }
+        if tier == Tier::LockfileUpdate
+            && deps.iter().any(|&i| in_lockfile(&analysis.dependencies[i]))
+            && registry.digests(ecosystem, &name, &to).await?.is_empty()
+        {
+            // Without the new version's checksum the lockfile cannot be written correctly, so the
+            // manifest carries the fix instead and the package manager refreshes the lockfile.
+            tier = deps
+                .iter()
+                .map(|&i| without_digest_tier(&analysis.dependencies[i]))
+                .max()
+                .unwrap_or(Tier::LockfileUpdate);
+            if tier != Tier::LockfileUpdate {
+                let lock_notes: Vec<String> = deps
+                    .iter()
+                    .filter_map(|&i| lock_note(&analysis.dependencies[i]))
+                    .collect();
+                notes.retain(|n| !lock_notes.contains(n));
+                notes.push(format!(
+                    "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
+                ));
+            }
+        }
         let breaking = current.is_breaking_to(&target);
         if breaking {
             notes.push(format!(
@@ -515,6 +537,25 @@ fn occurrence_tier(
                 }
             }
         }
+    }
+}
+
+/// Whether the occurrence is a lockfile entry, which records a checksum of the version.
+fn in_lockfile(dep: &Dependency) -> bool {
+    let file = dep.location.file.rsplit('/').next().unwrap_or("");
+    matches!(
+        file,
+        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock"
+    )
+}
+
+/// The tier of an occurrence whose lockfile entry cannot be rewritten (no checksum known): a
+/// direct dependency is raised in the manifest, a transitive npm one forced with `overrides`.
+fn without_digest_tier(dep: &Dependency) -> Tier {
+    match (dep.direct, dep.ecosystem) {
+        (true, _) => Tier::ManifestBump,
+        (false, Ecosystem::Npm) => Tier::Override,
+        (false, _) => Tier::LockfileUpdate,
     }
 }
 

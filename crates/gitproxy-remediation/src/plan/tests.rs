@@ -217,3 +217,55 @@ async fn fixes_of_one_package_merge_into_one_remediation() {
     assert_eq!(merged[0].dependencies.len(), 2);
     assert_eq!(merged[0].advisories, ["A-MIN"]);
 }
+
+#[tokio::test]
+async fn without_a_checksum_the_manifest_carries_a_lockfile_fix() {
+    // minimist is direct with `^1.2.0` and qs is transitive through express (`~6.7.0`): both
+    // fixed versions fit the recorded ranges, but the registry publishes no checksum for them.
+    let lock = r#"{
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "dependencies": { "express": "^4.17.0", "minimist": "^1.2.0" } },
+    "node_modules/express": { "version": "4.17.1", "dependencies": { "qs": "~6.7.0" } },
+    "node_modules/qs": { "version": "6.7.0" },
+    "node_modules/minimist": { "version": "1.2.5" }
+  }
+}"#;
+    let db = db(&[
+        &npm_record("A-QS", "qs", r#"[{"introduced": "0"}, {"fixed": "6.7.3"}]"#),
+        &npm_record(
+            "A-MIN",
+            "minimist",
+            r#"[{"introduced": "0"}, {"fixed": "1.2.6"}]"#,
+        ),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::Npm, "qs", "6.7.3", &[])
+        .publish(Ecosystem::Npm, "minimist", "1.2.6", &[]);
+    let (_, plan) = run(&db, &reg, lock).await;
+    let by_name = |n: &str| plan.fixes.iter().find(|f| f.name == n).expect(n);
+    let minimist = by_name("minimist");
+    assert_eq!(minimist.tier, Tier::ManifestBump);
+    assert!(
+        minimist.notes.iter().any(|n| n.starts_with(
+            "minimist 1.2.6 is required in the manifest rather than only in the lockfile because no registry gave its checksum"
+        )),
+        "{:?}",
+        minimist.notes
+    );
+    assert!(
+        !minimist
+            .notes
+            .iter()
+            .any(|n| n.contains("updated in place")),
+        "{:?}",
+        minimist.notes
+    );
+    assert_eq!(by_name("qs").tier, Tier::Override);
+    // With checksums published, both stay lockfile-only.
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::Npm, "qs", "6.7.3", &[(None, "sha512-qs673")])
+        .publish(Ecosystem::Npm, "minimist", "1.2.6", &[(None, "sha512-min")]);
+    let (_, plan) = run(&db, &reg, lock).await;
+    assert!(plan.fixes.iter().all(|f| f.tier == Tier::LockfileUpdate));
+}
