@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bitbucket_dc::{Client, Credentials, Permission, RepoSearch};
-use gitproxy_egress::{DiagnosisReport, EgressConnector, StageStatus};
+use gitproxy_egress::{DiagnosisReport, EgressConnector, FailureCode, StageStatus};
+use gitproxy_remediation::registry::{registry_name, RegistryUrls};
+use gitproxy_remediation::Ecosystem;
 use serde::Serialize;
 
 use crate::config::{BitbucketConn, Config};
@@ -72,6 +74,17 @@ pub(crate) struct CheckReport {
     /// Every check in order.
     pub(crate) stages: Vec<CheckStage>,
     /// The full egress diagnosis.
+    pub(crate) egress: DiagnosisReport,
+    /// The egress diagnosis of every configured package registry.
+    pub(crate) registries: Vec<RegistryCheck>,
+}
+
+/// Test Connection of one configured package registry.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RegistryCheck {
+    /// The ecosystem it serves.
+    pub(crate) ecosystem: Ecosystem,
+    /// Its egress diagnosis.
     pub(crate) egress: DiagnosisReport,
 }
 
@@ -181,9 +194,10 @@ pub(crate) fn status_label(status: Option<http::StatusCode>) -> String {
         .unwrap_or_else(|| "transport".to_owned())
 }
 
-/// Runs the whole Test Connection.
+/// Runs the whole Test Connection: Bitbucket, then each configured package registry.
 pub(crate) async fn run_check(
     conn: &BitbucketConn,
+    registries: &RegistryUrls,
     connector: &EgressConnector,
     metrics: Option<&Arc<Metrics>>,
 ) -> CheckReport {
@@ -198,6 +212,7 @@ pub(crate) async fn run_check(
         writable_repositories: None,
         stages: Vec::new(),
         egress: egress.clone(),
+        registries: Vec::new(),
     };
     for stage in &egress.stages {
         let name = format!("network: {}", stage.stage);
@@ -238,8 +253,51 @@ pub(crate) async fn run_check(
             });
         }
     }
+    for (ecosystem, url) in registries.configured() {
+        let egress = connector.diagnose(url).await;
+        report.stages.push(registry_stage(ecosystem, &egress));
+        report.registries.push(RegistryCheck { ecosystem, egress });
+    }
     report.ok = report.failure().is_none();
     report
+}
+
+/// The one line of a registry's diagnosis; the fixes name the registry, not Bitbucket.
+fn registry_stage(ecosystem: Ecosystem, egress: &DiagnosisReport) -> CheckStage {
+    let what = registry_name(ecosystem);
+    let name = format!("registry: {ecosystem}");
+    let Some(failure) = &egress.failure else {
+        let route = egress
+            .decision
+            .as_ref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let status = egress
+            .http_status
+            .map(|s| format!(", HTTP {s}"))
+            .unwrap_or_default();
+        return pass(&name, format!("{} reachable{route}{status}", egress.url));
+    };
+    let host = url::Url::parse(&egress.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let hint = match failure.code {
+        FailureCode::ProxyBadGateway => format!(
+            "Bad Gateway: the proxy cannot reach the {what} registry `{host}`. If it is an internal mirror, add `{host}` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it, or remove the registry from the registries setting"
+        ),
+        FailureCode::ConnectionRefused => format!(
+            "nothing listens there: check the host and port of the {what} registry URL in the registries setting"
+        ),
+        _ => failure.hint.clone(),
+    };
+    CheckStage {
+        name,
+        status: Status::Fail,
+        detail: format!("{}: {}", egress.url, failure.message),
+        fix: Some(hint),
+        code: Some(failure.code.to_string()),
+    }
 }
 
 async fn bitbucket_checks(

@@ -79,6 +79,11 @@ pub(crate) struct GlobalArgs {
     /// OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records) [env: GITPROXY_OSV_DIR].
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) osv: Option<PathBuf>,
+    /// Package registries asked for releases and lockfile checksums, comma separated
+    /// `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`
+    /// [env: GITPROXY_REGISTRIES] [default: none, no registry is contacted].
+    #[arg(long, global = true, value_name = "LIST")]
+    pub(crate) registries: Option<String>,
 }
 
 /// What to do.

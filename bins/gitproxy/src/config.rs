@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gitproxy_egress::{CaSource, ProxyConfig, TrustConfig};
+use gitproxy_remediation::registry::RegistryUrls;
+use gitproxy_remediation::Ecosystem;
 use serde::Deserialize;
 use url::Url;
 
@@ -192,6 +194,8 @@ pub(crate) struct Config {
     pub(crate) shutdown_grace: Duration,
     /// OSV data directory.
     pub(crate) osv_dir: Option<PathBuf>,
+    /// Package registries the agent may ask (none by default), reached through the egress rules.
+    pub(crate) registries: RegistryUrls,
 }
 
 /// The TOML file: the same settings in snake case; secrets only as file paths.
@@ -217,6 +221,17 @@ pub(crate) struct FileConfig {
     log_level: Option<String>,
     shutdown_grace: Option<String>,
     osv_dir: Option<PathBuf>,
+    registries: Option<FileRegistries>,
+}
+
+/// `registries` in the TOML file: the flag's list as a string, or a table of ecosystem = URL.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileRegistries {
+    /// `registries = "npm=https://...,Go=https://..."` or `"public"`.
+    List(String),
+    /// `[registries]` with `npm = "https://..."` lines.
+    Table(std::collections::BTreeMap<String, String>),
 }
 
 /// What `resolve` reads besides the flags: the environment (as data) and whether stdout is a terminal.
@@ -658,6 +673,23 @@ impl Config {
             None => None,
         };
 
+        let file_registries = file.registries.as_ref().map(|r| match r {
+            FileRegistries::List(list) => list.clone(),
+            FileRegistries::Table(table) => table
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        });
+        let registries = match layers.pick(
+            ("registries", flags.registries.as_ref()),
+            "GITPROXY_REGISTRIES",
+            ("registries", file_registries.as_ref()),
+        ) {
+            Some(raw) => parse_registries(&raw.value).map_err(|e| err(&raw.source, e))?,
+            None => RegistryUrls::none(),
+        };
+
         Ok(Config {
             cloud_url,
             access_key,
@@ -677,8 +709,59 @@ impl Config {
             log_level,
             shutdown_grace,
             osv_dir,
+            registries,
         })
     }
+}
+
+/// Parses the registries list: comma-separated `ECOSYSTEM=URL` entries, `public` for the five
+/// public registries, `none` for no registry; a later entry replaces an earlier one.
+pub(crate) fn parse_registries(list: &str) -> Result<RegistryUrls, String> {
+    let mut urls = RegistryUrls::none();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        match entry.to_ascii_lowercase().as_str() {
+            "public" => {
+                urls = Ecosystem::ALL.into_iter().try_fold(urls, |urls, e| {
+                    urls.with(e, RegistryUrls::public_url(e))
+                        .map_err(|e| e.to_string())
+                })?;
+                continue;
+            }
+            "none" => {
+                urls = RegistryUrls::none();
+                continue;
+            }
+            _ => {}
+        }
+        let Some((name, url)) = entry.split_once('=') else {
+            // The entry may be a bare URL with a password in it: show it without user info.
+            let shown = match entry.rsplit_once('@') {
+                Some((before, after)) => match before.split_once("://") {
+                    Some((scheme, _)) => format!("{scheme}://***@{after}"),
+                    None => format!("***@{after}"),
+                },
+                None => entry.to_owned(),
+            };
+            return Err(format!(
+                "`{shown}` is not a registry entry; write ECOSYSTEM=URL (e.g. npm=https://registry.npmjs.org/), public or none"
+            ));
+        };
+        let ecosystem: Ecosystem = name.trim().parse().map_err(|_| {
+            format!(
+                "`{}` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven",
+                name.trim()
+            )
+        })?;
+        if let Ok(parsed) = Url::parse(url.trim()) {
+            if !parsed.username().is_empty() || parsed.password().is_some() {
+                return Err(format!(
+                    "the {ecosystem} registry URL must not carry credentials; use a mirror that allows anonymous reads"
+                ));
+            }
+        }
+        urls = urls.with(ecosystem, url).map_err(|e| e.to_string())?;
+    }
+    Ok(urls)
 }
 
 fn resolve_proxy(

@@ -75,7 +75,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
         Command::Check(args) => {
             let conn = config.bitbucket.complete()?;
             let connector = check::egress_connector(&config)?;
-            let report = check::run_check(&conn, &connector, None).await;
+            let report = check::run_check(&conn, &config.registries, &connector, None).await;
             audit::AuditEvent {
                 actor: "cli".to_owned(),
                 bitbucket_user: Some(conn.username.clone()),

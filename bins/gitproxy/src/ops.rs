@@ -326,7 +326,13 @@ pub(crate) fn router(ctx: Arc<OpsContext>) -> Router {
                 None,
                 move |ctx, conn| async move {
                     let connector = crate::check::egress_connector(&ctx.config)?;
-                    let report = run_check(&conn, &connector, Some(&ctx.metrics)).await;
+                    let report = run_check(
+                        &conn,
+                        &ctx.config.registries,
+                        &connector,
+                        Some(&ctx.metrics),
+                    )
+                    .await;
                     let detail = report
                         .failure()
                         .map(|f| format!("{} failed", f.name))

@@ -8,11 +8,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use gitproxy_egress::EgressConnector;
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::analysis::analyze;
 use gitproxy_remediation::files::Snapshot;
 use gitproxy_remediation::host::{BitbucketDc, BitbucketHost, RepoAt};
-use gitproxy_remediation::plan::{Digest, PlanOptions, Registry, RegistryVersion};
+use gitproxy_remediation::plan::{CachedRegistry, Digest, PlanOptions, Registry, RegistryVersion};
+use gitproxy_remediation::registry::{HttpRegistry, RegistryUrls};
 use gitproxy_remediation::remediate::{RemediationStatus, Remediator, RepoOutcome, StatusReport};
 use gitproxy_remediation::Ecosystem;
 use serde::Serialize;
@@ -36,8 +38,9 @@ pub(crate) fn load_osv(config: &Config) -> anyhow::Result<Arc<AdvisoryDb>> {
 
 /// Candidate versions from the OSV data itself: every `fixed` version the advisories name.
 ///
-/// The agent contacts only the cloud and Bitbucket, so it asks no package registry; lockfile
-/// digests are then unknown and the pull request notes the package-manager command to run.
+/// Used for the ecosystems without a configured registry (all of them by default: the agent then
+/// contacts only the cloud and Bitbucket); lockfile digests are unknown and the pull request
+/// notes the package-manager command to run.
 #[derive(Debug, Clone)]
 pub(crate) struct OsvRegistry {
     db: Arc<AdvisoryDb>,
@@ -99,14 +102,73 @@ impl Registry for OsvRegistry {
     }
 }
 
+/// The registries of one run: the configured ones over HTTP through the egress connector (each
+/// question asked once per run), the OSV data's fixed versions for the other ecosystems.
+pub(crate) struct AgentRegistry {
+    osv: OsvRegistry,
+    http: CachedRegistry<HttpRegistry<EgressConnector>>,
+    urls: RegistryUrls,
+}
+
+impl std::fmt::Debug for AgentRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentRegistry")
+            .field("urls", &self.urls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgentRegistry {
+    /// The registries `urls` (possibly none) over `connector`, OSV data for the rest.
+    pub(crate) fn new(
+        db: Arc<AdvisoryDb>,
+        urls: RegistryUrls,
+        connector: EgressConnector,
+    ) -> AgentRegistry {
+        AgentRegistry {
+            osv: OsvRegistry::new(db),
+            http: CachedRegistry::new(HttpRegistry::new(connector, urls.clone())),
+            urls,
+        }
+    }
+}
+
+#[async_trait]
+impl Registry for AgentRegistry {
+    async fn versions(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<RegistryVersion>, gitproxy_remediation::Error> {
+        if self.urls.get(ecosystem).is_some() {
+            self.http.versions(ecosystem, name).await
+        } else {
+            self.osv.versions(ecosystem, name).await
+        }
+    }
+
+    async fn digests(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<Digest>, gitproxy_remediation::Error> {
+        if self.urls.get(ecosystem).is_some() {
+            self.http.digests(ecosystem, name, version).await
+        } else {
+            self.osv.digests(ecosystem, name, version).await
+        }
+    }
+}
+
 /// The engine for one Bitbucket connection: a policy-checked host, the OSV data and the registry.
 pub(crate) struct Engine {
     /// The host, every call checked by the local policy.
     pub(crate) host: PolicyHost<BitbucketDc>,
     /// OSV data.
     pub(crate) db: Arc<AdvisoryDb>,
-    /// Candidate versions.
-    pub(crate) registry: OsvRegistry,
+    /// Candidate versions and lockfile digests.
+    pub(crate) registry: AgentRegistry,
     /// The project key.
     pub(crate) project: String,
 }
@@ -135,7 +197,7 @@ impl Engine {
         let host = PolicyHost::new(BitbucketDc::new(client), policy);
         Ok(Engine {
             host,
-            registry: OsvRegistry::new(db.clone()),
+            registry: AgentRegistry::new(db.clone(), config.registries.clone(), connector),
             db,
             project: conn.project.clone(),
         })

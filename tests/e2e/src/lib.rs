@@ -1,12 +1,13 @@
 //! Shared parts of the end-to-end suite and the `cargo xtask demo` driver: an rcgen PKI, the
 //! simulator seeded with a vulnerable sample project, OSV data, a tunnel hub standing in for the
-//! cloud, a real tinyproxy, and the real `gitproxy` binary run as a child process.
+//! cloud, a real tinyproxy, a package-registry stand-in, and the real `gitproxy` binary run as a child process.
 
 mod agent;
 mod cloud;
 mod error;
 mod pki;
 mod proxy;
+mod registry;
 mod seed;
 
 pub use agent::{gitproxy_binary, gitproxy_command, AgentProcess};
@@ -14,6 +15,7 @@ pub use cloud::Cloud;
 pub use error::Error;
 pub use pki::{Leaf, Pki};
 pub use proxy::{free_port, Tinyproxy};
+pub use registry::RegistryStandIn;
 pub use seed::{
     demo_osv_dir, demo_simulator, fixture_osv_dir, DemoRepo, DEMO_PROJECT, DEMO_REPOS, READER,
     READER_TOKEN, WRITER, WRITER_TOKEN,

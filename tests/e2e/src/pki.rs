@@ -60,6 +60,11 @@ impl Pki {
         self.cert.pem()
     }
 
+    /// The CA certificate, DER, for a client's root store.
+    pub fn ca_der(&self) -> CertificateDer<'static> {
+        self.cert.der().clone()
+    }
+
     /// Writes the CA certificate (PEM) to `path`.
     pub fn write_ca(&self, path: &Path) -> Result<(), Error> {
         std::fs::write(path, self.ca_pem()).map_err(|e| Error::io("write the CA", path, e))

@@ -18,6 +18,7 @@ fn report(stages: Vec<CheckStage>) -> CheckReport {
         writable_repositories: None,
         stages,
         egress: DiagnosisReport::from_config_error(&url, &gitproxy_egress::Error::EmptyTrustStore),
+        registries: Vec::new(),
     }
 }
 

@@ -36,6 +36,10 @@ fn defaults_follow_the_contract() {
     assert_eq!(config.shutdown_grace, Duration::from_secs(30));
     assert!(config.access_key.is_none());
     assert!(!config.bitbucket.is_complete());
+    assert!(
+        config.registries.is_empty(),
+        "no package registry is contacted unless configured"
+    );
 }
 
 #[test]
@@ -309,5 +313,106 @@ fn loopback_bypasses_the_proxy_unless_told_otherwise() {
     assert!(
         bad.contains("GITPROXY_PROXY_LOOPBACK (environment): `yes please` is not a boolean"),
         "{bad}"
+    );
+}
+
+#[test]
+fn registries_come_from_the_list_the_file_table_or_public() {
+    use gitproxy_remediation::Ecosystem;
+    let shown = |c: &Config| -> Vec<String> {
+        c.registries
+            .configured()
+            .map(|(e, u)| format!("{e}={u}"))
+            .collect()
+    };
+    let config = resolve(
+        &GlobalArgs::default(),
+        &[(
+            "GITPROXY_REGISTRIES",
+            "npm=https://npm.mirror.example/repo, crates.io=https://index.crates.io/,golang=http://goproxy.internal:8081",
+        )],
+    )
+    .expect("valid");
+    assert_eq!(
+        shown(&config),
+        vec![
+            "npm=https://npm.mirror.example/repo/",
+            "crates.io=https://index.crates.io/",
+            "Go=http://goproxy.internal:8081/",
+        ]
+    );
+    // `public` names all five; a later entry replaces one of them; the flag beats the environment.
+    let flags = GlobalArgs {
+        registries: Some("public,npm=https://npm.mirror.example/".to_owned()),
+        ..GlobalArgs::default()
+    };
+    let config = resolve(&flags, &[("GITPROXY_REGISTRIES", "none")]).expect("valid");
+    assert_eq!(config.registries.configured().count(), 5);
+    assert_eq!(
+        config.registries.get(Ecosystem::Npm).map(url::Url::as_str),
+        Some("https://npm.mirror.example/")
+    );
+    assert_eq!(
+        config.registries.get(Ecosystem::PyPI).map(url::Url::as_str),
+        Some("https://pypi.org/")
+    );
+    // The TOML file takes the list or a table.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("gitproxy.toml");
+    std::fs::write(
+        &file,
+        "[registries]\nPyPI = \"https://pypi.mirror.example/\"\nMaven = \"https://maven.mirror.example/m2\"\n",
+    )
+    .expect("write");
+    let config = resolve(
+        &GlobalArgs {
+            config: Some(file.clone()),
+            ..GlobalArgs::default()
+        },
+        &[],
+    )
+    .expect("valid");
+    assert_eq!(
+        shown(&config),
+        vec![
+            "PyPI=https://pypi.mirror.example/",
+            "Maven=https://maven.mirror.example/m2/",
+        ]
+    );
+}
+
+#[test]
+fn bad_registries_name_the_setting_and_the_fix() {
+    let bad = |value: &str| {
+        resolve(&GlobalArgs::default(), &[("GITPROXY_REGISTRIES", value)]).unwrap_err()
+    };
+    let e = bad("rubygems=https://rubygems.org/");
+    assert!(
+        e.starts_with("GITPROXY_REGISTRIES (environment): `rubygems` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven"),
+        "{e}"
+    );
+    let e = bad("https://registry.npmjs.org/");
+    assert!(
+        e.contains("is not a registry entry; write ECOSYSTEM=URL"),
+        "{e}"
+    );
+    let e = bad("https://deploy:hunter2@mirror.example/");
+    assert!(
+        e.contains("`https://***@mirror.example/` is not a registry entry"),
+        "{e}"
+    );
+    let e = bad("npm=ftp://mirror.example/");
+    assert!(
+        e.contains("invalid npm registry URL: scheme `ftp` is not http or https"),
+        "{e}"
+    );
+    let e = bad("npm=https://deploy:hunter2@mirror.example/");
+    assert!(
+        e.contains("the npm registry URL must not carry credentials"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("hunter2"),
+        "the password must not be echoed: {e}"
     );
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
@@ -19,28 +18,8 @@ const TENANT: &str = "acme";
 const KEY: &str = "test-access-key-0123456789abcdef";
 const WAIT: Duration = Duration::from_secs(30);
 
-fn tls(env: &Env) -> Arc<rustls::ServerConfig> {
-    let key = rcgen::KeyPair::generate().expect("leaf key");
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
-    let cert = params
-        .signed_by(&key, &env.ca, &env.ca_key)
-        .expect("leaf cert");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-    .expect("server config");
-    Arc::new(config)
-}
-
 async fn hub(env: &Env, addr: SocketAddr) -> Hub {
-    let config = HubConfig::builder(tls(env))
+    let config = HubConfig::builder(env.server_tls())
         .call_timeout(Duration::from_secs(60))
         .build()
         .expect("hub config");

@@ -1,5 +1,10 @@
 //! `gitproxy scan`, `fix` and `status` without the cloud.
 
+use std::collections::BTreeMap;
+
+use bitbucket_dc_sim::RepoSeed;
+use gitproxy_e2e::RegistryStandIn;
+
 use crate::support::{checkout, output, text, Env, BOT_TOKEN, PROJECT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,4 +111,225 @@ async fn fix_opens_a_pull_request_and_status_reports_it() {
     assert!(table.contains("| web |"), "{table}");
     assert!(table.contains("#1"), "{table}");
     assert!(table.contains("pr-open"), "{table}");
+}
+
+const APP_PACKAGE: &str = "{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\n    \"lodash\": \"^4.17.20\"\n  }\n}\n";
+
+const APP_LOCK: &str = r#"{
+  "name": "app",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "app",
+      "version": "1.0.0",
+      "dependencies": {
+        "lodash": "^4.17.20"
+      }
+    },
+    "node_modules/lodash": {
+      "version": "4.17.20",
+      "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz",
+      "integrity": "sha512-gmTM3PRVNNkCqEymedLkBqWtBjFRTjNZlXOgXfnLn2kIfJaUBKYn4JeLvnXeRMmzBf2FyPq3xCBQeN33eO4Dw=="
+    }
+  }
+}
+"#;
+
+/// The integrity npm publishes for lodash 4.17.21.
+const LODASH_21_INTEGRITY: &str =
+    "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg==";
+
+fn lodash_packument() -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "name": "lodash",
+        "dist-tags": {"latest": "4.17.21"},
+        "versions": {
+            "4.17.20": {"version": "4.17.20", "dist": {
+                "integrity": "sha512-gmTM3PRVNNkCqEymedLkBqWtBjFRTjNZlXOgXfnLn2kIfJaUBKYn4JeLvnXeRMmzBf2FyPq3xCBQeN33eO4Dw==",
+                "tarball": "https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz"}},
+            "4.17.21": {"version": "4.17.21", "dist": {
+                "integrity": LODASH_21_INTEGRITY,
+                "tarball": "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz"}}
+        }
+    }))
+    .expect("packument")
+}
+
+async fn app_env() -> Env {
+    Env::start_with(vec![RepoSeed::new(PROJECT, "app")
+        .file("package.json", APP_PACKAGE)
+        .file("package-lock.json", APP_LOCK)])
+    .await
+}
+
+/// The file at the head of the pull request's branch, read back through the REST API.
+async fn file_on_branch(env: &Env, branch: &str, path: &str) -> String {
+    let client = bitbucket_dc::Client::builder(env.sim.base_url().as_str())
+        .credentials(bitbucket_dc::Credentials::basic("bot", BOT_TOKEN).expect("credentials"))
+        .build()
+        .expect("client");
+    let raw = client
+        .repo(PROJECT, "app")
+        .files()
+        .raw(path, Some(branch))
+        .await
+        .expect("file on the branch");
+    String::from_utf8(raw.to_vec()).expect("utf-8")
+}
+
+fn opened_pr(env: &Env) -> (String, String) {
+    let pr = env
+        .sim
+        .pull_request(PROJECT, "app", 1)
+        .expect("pull request on the simulator");
+    (
+        pr["fromRef"]["displayId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        pr["description"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_configured_registry_the_lockfile_gets_the_published_integrity() {
+    let env = app_env().await;
+    let registry = RegistryStandIn::start(
+        env.server_tls(),
+        "127.0.0.1",
+        BTreeMap::from([("/npm/lodash".to_owned(), lodash_packument())]),
+    )
+    .await
+    .expect("registry starts");
+
+    let mut fix = env.command(BOT_TOKEN);
+    fix.env("GITPROXY_REGISTRIES", format!("npm={}npm/", registry.url()))
+        .args(["fix", "--json"]);
+    let out = output(fix).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (branch, description) = opened_pr(&env);
+    // The registry was asked through the agent's egress (TLS trusting the custom CA).
+    assert!(
+        registry.asked().iter().all(|p| p == "/npm/lodash") && !registry.asked().is_empty(),
+        "{:?}",
+        registry.asked()
+    );
+    let lock = file_on_branch(&env, &branch, "package-lock.json").await;
+    assert!(
+        lock.contains(&format!(
+            "\"version\": \"4.17.21\",\n      \"resolved\": \"https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz\",\n      \"integrity\": \"{LODASH_21_INTEGRITY}\""
+        )),
+        "{lock}"
+    );
+    assert!(!lock.contains("lodash-4.17.20.tgz"), "{lock}");
+    assert!(
+        description.contains("How: lockfile update within the existing version requirements.")
+            && description.contains("Files changed: `package-lock.json`.")
+            && !description.contains("was not updated"),
+        "{description}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_registry_the_pull_request_says_to_run_the_package_manager() {
+    let env = app_env().await;
+    let mut fix = env.command(BOT_TOKEN);
+    fix.args(["fix", "--json"]);
+    let out = output(fix).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (branch, description) = opened_pr(&env);
+    // No checksum for the new version: the manifest carries the fix, the PR says what to run,
+    // and the lockfile is left as it was rather than written with a wrong integrity.
+    for expected in [
+        "How: manifest version bump.",
+        "Files changed: `package.json`.",
+        "lodash 4.17.21 is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for npm to the agent's registries setting",
+        "package-lock.json was not updated because the registry gave no integrity for lodash@4.17.21: run `npm install --package-lock-only`",
+    ] {
+        assert!(description.contains(expected), "{expected}\n{description}");
+    }
+    let manifest = file_on_branch(&env, &branch, "package.json").await;
+    assert_eq!(manifest, APP_PACKAGE.replace("^4.17.20", "^4.17.21"));
+    let lock = file_on_branch(&env, &branch, "package-lock.json").await;
+    assert_eq!(lock, APP_LOCK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_registry_fails_the_fix_and_check_names_it() {
+    let env = app_env().await;
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let registries = format!("PyPI=https://127.0.0.1:{port}/,npm=https://127.0.0.1:{port}/npm/");
+
+    let mut fix = env.command(BOT_TOKEN);
+    fix.env("GITPROXY_REGISTRIES", &registries)
+        .args(["fix", "--json"]);
+    let out = output(fix).await;
+    let outcomes: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let problems = outcomes[0]["problems"].to_string();
+    assert!(
+        problems.contains("registry lookup for npm package `lodash` failed")
+            && problems.contains(&format!("127.0.0.1:{port}")),
+        "{outcomes:#}"
+    );
+    assert!(env.sim.pull_request(PROJECT, "app", 1).is_none());
+
+    let mut check = env.command(BOT_TOKEN);
+    check
+        .env("GITPROXY_REGISTRIES", &registries)
+        .args(["check", "--json"]);
+    let out = output(check).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let stages = report["stages"].as_array().expect("stages");
+    let stage = |name: &str| {
+        stages
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("stage {name} in {report:#}"))
+    };
+    assert_eq!(stage("write permission")["status"], "pass");
+    for name in ["registry: npm", "registry: PyPI"] {
+        assert_eq!(stage(name)["status"], "fail");
+        assert_eq!(stage(name)["code"], "connection_refused");
+    }
+    assert!(
+        stage("registry: PyPI")["fix"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("check the host and port of the PyPI registry URL in the registries setting"),
+        "{report:#}"
+    );
+    assert_eq!(report["registries"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_passes_a_reachable_registry() {
+    let env = app_env().await;
+    let registry = RegistryStandIn::start(env.server_tls(), "127.0.0.1", BTreeMap::new())
+        .await
+        .expect("registry starts");
+    let mut check = env.command(BOT_TOKEN);
+    check
+        .env(
+            "GITPROXY_REGISTRIES",
+            format!("crates.io={}index/", registry.url()),
+        )
+        .arg("check");
+    let out = output(check).await;
+    let rendered = text(&out.stdout);
+    assert!(out.status.success(), "{rendered}");
+    assert!(
+        rendered.contains(&format!(
+            "[PASS] registry: crates.io  {}index/ reachable",
+            registry.url()
+        )),
+        "{rendered}"
+    );
+    assert!(rendered.contains("result: connection OK"), "{rendered}");
+    assert_eq!(registry.asked(), vec!["/index/".to_owned()]);
 }

@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 
 use bitbucket_dc_sim::{Permission, RepoSeed, Simulator, UserSeed};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 pub(crate) const PROJECT: &str = "PRJ";
 pub(crate) const BOT_TOKEN: &str = "bot-token-0123456789";
@@ -32,11 +34,22 @@ pub(crate) struct Env {
 impl Env {
     /// Simulator with project PRJ (repos `web`, vulnerable, and `docs`), users `bot` (write) and `reader` (read).
     pub(crate) async fn start() -> Env {
-        let sim = Simulator::builder()
+        Env::start_with(vec![
+            RepoSeed::new(PROJECT, "web").file("package.json", WEB_PACKAGE),
+            RepoSeed::new(PROJECT, "docs").file("README.md", "# docs\n"),
+        ])
+        .await
+    }
+
+    /// Like [`Env::start`] with `repos` (in project PRJ) instead of `web` and `docs`.
+    pub(crate) async fn start_with(repos: Vec<RepoSeed>) -> Env {
+        let mut builder = Simulator::builder()
             .user(UserSeed::new("bot").token(BOT_TOKEN))
-            .user(UserSeed::new("reader").token(READER_TOKEN))
-            .repo(RepoSeed::new(PROJECT, "web").file("package.json", WEB_PACKAGE))
-            .repo(RepoSeed::new(PROJECT, "docs").file("README.md", "# docs\n"))
+            .user(UserSeed::new("reader").token(READER_TOKEN));
+        for repo in repos {
+            builder = builder.repo(repo);
+        }
+        let sim = builder
             .grant_project("bot", PROJECT, Permission::ProjectWrite)
             .grant_project("reader", PROJECT, Permission::ProjectRead)
             .start()
@@ -64,6 +77,27 @@ impl Env {
             ca,
             ca_key,
         }
+    }
+
+    /// TLS for a loopback server: a leaf for 127.0.0.1 signed by the test CA.
+    pub(crate) fn server_tls(&self) -> Arc<rustls::ServerConfig> {
+        let key = rcgen::KeyPair::generate().expect("leaf key");
+        let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+        let cert = params
+            .signed_by(&key, &self.ca, &self.ca_key)
+            .expect("leaf cert");
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .expect("server config");
+        Arc::new(config)
     }
 
     pub(crate) fn osv_dir(&self) -> PathBuf {
