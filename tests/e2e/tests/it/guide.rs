@@ -77,7 +77,7 @@ async fn no_proxy_and_custom_ca_make_test_connection_pass_and_open_a_pr() {
 async fn bitbucket_missing_from_no_proxy_reads_bad_gateway_with_the_no_proxy_fix() {
     let world = World::start().await;
     let setup = Setup {
-        no_proxy: "",
+        no_proxy: String::new(),
         ..Setup::default()
     };
     let expected_fix = "fix: Bad Gateway: the agent's request to localhost is routed through your cluster's outbound proxy, which can't reach an internal server. Add the Bitbucket host `localhost` to proxy.noProxy in your Backline values and upgrade, so the agent reaches it directly";

@@ -4,4 +4,5 @@
 
 mod demo;
 mod guide;
+mod registries;
 mod support;

@@ -10,8 +10,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use bitbucket_dc_sim::Simulator;
 use gitproxy_e2e::{
-    demo_simulator, fixture_osv_dir, free_port, gitproxy_binary, gitproxy_command, AgentProcess,
-    Cloud, Pki, Tinyproxy, DEMO_PROJECT, WRITER, WRITER_TOKEN,
+    demo_osv_dir, demo_simulator, fixture_osv_dir, free_port, gitproxy_binary, gitproxy_command,
+    AgentProcess, Cloud, Pki, Tinyproxy, DEMO_PROJECT, WRITER, WRITER_TOKEN,
 };
 use serde_json::Value;
 
@@ -22,9 +22,11 @@ pub(crate) const WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub(crate) struct Setup {
     /// `NO_PROXY` (the Helm value `proxy.noProxy`).
-    pub(crate) no_proxy: &'static str,
+    pub(crate) no_proxy: String,
     /// Whether the internal CA is given as `customCaCert`.
     pub(crate) custom_ca: bool,
+    /// `GITPROXY_REGISTRIES` (the Helm values `registries.*`); empty: none.
+    pub(crate) registries: String,
     /// The Bitbucket user and token.
     pub(crate) user: &'static str,
     /// The token.
@@ -34,8 +36,9 @@ pub(crate) struct Setup {
 impl Default for Setup {
     fn default() -> Self {
         Setup {
-            no_proxy: "localhost",
+            no_proxy: "localhost".to_owned(),
             custom_ca: true,
+            registries: String::new(),
             user: WRITER,
             token: WRITER_TOKEN,
         }
@@ -44,6 +47,7 @@ impl Default for Setup {
 
 pub(crate) struct World {
     pub(crate) dir: tempfile::TempDir,
+    pub(crate) public_ca: Pki,
     pub(crate) internal_ca: Pki,
     pub(crate) sim: Simulator,
     pub(crate) cloud: Cloud,
@@ -53,10 +57,25 @@ pub(crate) struct World {
 }
 
 impl World {
+    /// A world whose OSV data is the shipped npm and Maven records only.
     pub(crate) async fn start() -> World {
+        World::start_with(false).await
+    }
+
+    /// A world whose OSV data also has the real crates.io, Go and PyPI archives of `../shared/osv`.
+    pub(crate) async fn start_with_shared_osv() -> World {
+        World::start_with(true).await
+    }
+
+    async fn start_with(shared_osv: bool) -> World {
         let binary = gitproxy_binary().unwrap_or_else(|e| panic!("{e}"));
         let dir = tempfile::tempdir().expect("temp dir");
-        let osv = fixture_osv_dir(dir.path()).expect("osv records");
+        let osv = if shared_osv {
+            let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/osv");
+            demo_osv_dir(&shared, dir.path()).expect("osv data")
+        } else {
+            fixture_osv_dir(dir.path()).expect("osv records")
+        };
         let public_ca = Pki::new("e2e public root").expect("public ca");
         public_ca
             .write_ca(&dir.path().join("public-roots.pem"))
@@ -78,6 +97,7 @@ impl World {
             .expect("tinyproxy starts");
         World {
             dir,
+            public_ca,
             internal_ca,
             sim,
             cloud,
@@ -99,7 +119,7 @@ impl World {
         std::fs::write(&token_file, format!("{}\n", setup.token)).expect("token file");
         let mut cmd = gitproxy_command(&self.binary);
         cmd.env("HTTPS_PROXY", self.proxy.url())
-            .env("NO_PROXY", setup.no_proxy)
+            .env("NO_PROXY", &setup.no_proxy)
             .env("GITPROXY_PROXY_LOOPBACK", "true")
             .env("SSL_CERT_FILE", self.dir.path().join("public-roots.pem"))
             .env("GITPROXY_BITBUCKET_URL", self.bitbucket_url())
@@ -108,6 +128,9 @@ impl World {
             .env("GITPROXY_BITBUCKET_PROJECT", DEMO_PROJECT)
             .env("GITPROXY_OSV_DIR", &self.osv)
             .env("GITPROXY_LOG_FORMAT", "json");
+        if !setup.registries.is_empty() {
+            cmd.env("GITPROXY_REGISTRIES", &setup.registries);
+        }
         if setup.custom_ca {
             let encoded =
                 base64::engine::general_purpose::STANDARD.encode(self.internal_ca.ca_pem());
@@ -150,6 +173,40 @@ impl World {
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
         )
+    }
+}
+
+impl World {
+    /// A file at the tip of `branch`, read back through the REST API (trusting the internal CA).
+    pub(crate) async fn read_file(&self, repo: &str, branch: &str, path: &str) -> String {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.internal_ca.ca_der()).expect("internal CA");
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_only()
+            .enable_http1()
+            .build();
+        let client = bitbucket_dc::Client::builder(self.bitbucket_url())
+            .credentials(
+                bitbucket_dc::Credentials::basic(WRITER, WRITER_TOKEN).expect("credentials"),
+            )
+            .connector(connector)
+            .build()
+            .expect("client");
+        let raw = client
+            .repo(DEMO_PROJECT, repo)
+            .files()
+            .raw(path, Some(branch))
+            .await
+            .unwrap_or_else(|e| panic!("{path} on {branch}: {e}"));
+        String::from_utf8(raw.to_vec()).expect("utf-8")
     }
 }
 
