@@ -20,6 +20,7 @@ struct Inner {
     operations: BTreeMap<(String, String), u64>,
     latency: BTreeMap<String, Histogram>,
     bitbucket_calls: BTreeMap<String, u64>,
+    registry_calls: BTreeMap<(String, String), u64>,
     tunnel_connected: u64,
     tunnel_connections: u64,
     reconnects: u64,
@@ -60,6 +61,15 @@ impl Metrics {
             .lock()
             .bitbucket_calls
             .entry(status.to_owned())
+            .or_default() += 1;
+    }
+
+    /// Counts one package-registry call by ecosystem and status (`transport` without a response).
+    pub(crate) fn registry_call(&self, ecosystem: &str, status: &str) {
+        *self
+            .lock()
+            .registry_calls
+            .entry((ecosystem.to_owned(), status.to_owned()))
             .or_default() += 1;
     }
 
@@ -118,6 +128,16 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "gitproxy_bitbucket_requests_total{{status=\"{}\"}} {n}",
+                escape(status)
+            );
+        }
+        out.push_str("# HELP gitproxy_registry_requests_total Package registry calls, by ecosystem and HTTP status.\n");
+        out.push_str("# TYPE gitproxy_registry_requests_total counter\n");
+        for ((ecosystem, status), n) in &inner.registry_calls {
+            let _ = writeln!(
+                out,
+                "gitproxy_registry_requests_total{{ecosystem=\"{}\",status=\"{}\"}} {n}",
+                escape(ecosystem),
                 escape(status)
             );
         }

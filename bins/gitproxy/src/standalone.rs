@@ -119,15 +119,24 @@ impl std::fmt::Debug for AgentRegistry {
 }
 
 impl AgentRegistry {
-    /// The registries `urls` (possibly none) over `connector`, OSV data for the rest.
+    /// The registries `urls` (possibly none) over `connector`, OSV data for the rest; with
+    /// `metrics`, every registry request is counted by ecosystem and status.
     pub(crate) fn new(
         db: Arc<AdvisoryDb>,
         urls: RegistryUrls,
         connector: EgressConnector,
+        metrics: Option<&Arc<crate::metrics::Metrics>>,
     ) -> AgentRegistry {
+        let mut http = HttpRegistry::new(connector, urls.clone());
+        if let Some(metrics) = metrics {
+            let metrics = Arc::clone(metrics);
+            http = http.on_response(Arc::new(move |ecosystem, status| {
+                metrics.registry_call(ecosystem.osv_name(), &crate::check::status_label(status));
+            }));
+        }
         AgentRegistry {
             osv: OsvRegistry::new(db),
-            http: CachedRegistry::new(HttpRegistry::new(connector, urls.clone())),
+            http: CachedRegistry::new(http),
             urls,
         }
     }
@@ -197,7 +206,12 @@ impl Engine {
         let host = PolicyHost::new(BitbucketDc::new(client), policy);
         Ok(Engine {
             host,
-            registry: AgentRegistry::new(db.clone(), config.registries.clone(), connector),
+            registry: AgentRegistry::new(
+                db.clone(),
+                config.registries.clone(),
+                connector,
+                metrics.as_ref(),
+            ),
             db,
             project: conn.project.clone(),
         })

@@ -174,7 +174,13 @@ pub struct HttpRegistry<C> {
     timeout: Duration,
     /// Answers by URL; `None` for 404 and 410.
     fetched: std::sync::Mutex<std::collections::HashMap<Url, Option<Bytes>>>,
+    observer: Option<ResponseObserver>,
 }
+
+/// Called once per HTTP request a registry sends: the ecosystem and the answer's status (`None`
+/// when no response arrived), e.g. to count registry calls in metrics.
+pub type ResponseObserver =
+    std::sync::Arc<dyn Fn(Ecosystem, Option<http::StatusCode>) + Send + Sync>;
 
 impl<C> std::fmt::Debug for HttpRegistry<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -196,7 +202,15 @@ where
             urls,
             timeout: Duration::from_secs(30),
             fetched: std::sync::Mutex::new(std::collections::HashMap::new()),
+            observer: None,
         }
+    }
+
+    /// This registry with `observer` told about every HTTP request it sends (not about answers
+    /// served from its per-run cache).
+    pub fn on_response(mut self, observer: ResponseObserver) -> HttpRegistry<C> {
+        self.observer = Some(observer);
+        self
     }
 
     /// `GET url`, once per URL; `None` for 404 and 410 (no such package or version).
@@ -216,7 +230,15 @@ where
         if let Some(answer) = cached {
             return Ok(answer);
         }
-        let answer = self.fetch(ecosystem, package, &url, accept).await?;
+        let answer = self.fetch(ecosystem, package, &url, accept).await;
+        if let Some(observer) = &self.observer {
+            let status = match &answer {
+                Ok((status, _)) => Some(*status),
+                Err((status, _)) => *status,
+            };
+            observer(ecosystem, status);
+        }
+        let answer = answer.map(|(_, body)| body).map_err(|(_, e)| e)?;
         self.fetched
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -224,13 +246,15 @@ where
         Ok(answer)
     }
 
+    /// One `GET`: the status and the body (`None` for 404 and 410), or the error and the status
+    /// if one arrived.
     async fn fetch(
         &self,
         ecosystem: Ecosystem,
         package: &str,
         url: &Url,
         accept: &str,
-    ) -> Result<Option<Bytes>, Error> {
+    ) -> Result<(http::StatusCode, Option<Bytes>), (Option<http::StatusCode>, Error)> {
         let fail = |reason: String| Error::Registry {
             ecosystem,
             package: package.to_string(),
@@ -240,24 +264,25 @@ where
             .header(http::header::ACCEPT, accept)
             .header(http::header::USER_AGENT, "gitproxy-remediation")
             .body(Empty::new())
-            .map_err(|e| fail(format!("invalid request: {e}")))?;
+            .map_err(|e| (None, fail(format!("invalid request: {e}"))))?;
         let response = tokio::time::timeout(self.timeout, self.client.request(request))
             .await
             .map_err(|_| {
-                fail(format!(
-                    "no answer from {} within {:?}",
-                    redact(url),
-                    self.timeout
-                ))
+                let reason = format!("no answer from {} within {:?}", redact(url), self.timeout);
+                (None, fail(reason))
             })?
-            .map_err(|e| fail(format!("GET {} failed: {}", redact(url), error_chain(&e))))?;
+            .map_err(|e| {
+                let reason = format!("GET {} failed: {}", redact(url), error_chain(&e));
+                (None, fail(reason))
+            })?;
         let status = response.status();
         tracing::debug!(%ecosystem, package, url = %redact(url), %status, "registry lookup");
         if status == http::StatusCode::NOT_FOUND || status == http::StatusCode::GONE {
-            return Ok(None);
+            return Ok((status, None));
         }
         if !status.is_success() {
-            return Err(fail(format!("GET {} answered {status}", redact(url))));
+            let reason = format!("GET {} answered {status}", redact(url));
+            return Err((Some(status), fail(reason)));
         }
         let body = tokio::time::timeout(
             self.timeout,
@@ -265,14 +290,18 @@ where
         )
         .await
         .map_err(|_| {
-            fail(format!(
+            let reason = format!(
                 "the body of {} did not arrive within {:?}",
                 redact(url),
                 self.timeout
-            ))
+            );
+            (Some(status), fail(reason))
         })?
-        .map_err(|e| fail(format!("reading {} failed: {e}", redact(url))))?;
-        Ok(Some(body.to_bytes()))
+        .map_err(|e| {
+            let reason = format!("reading {} failed: {e}", redact(url));
+            (Some(status), fail(reason))
+        })?;
+        Ok((status, Some(body.to_bytes())))
     }
 
     fn join(&self, ecosystem: Ecosystem, path: &str, package: &str) -> Result<Url, Error> {

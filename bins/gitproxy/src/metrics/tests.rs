@@ -38,6 +38,22 @@ fn tunnel_state_and_bitbucket_statuses_are_exposed() {
 }
 
 #[test]
+fn registry_calls_are_counted_by_ecosystem_and_status() {
+    let metrics = Metrics::default();
+    let text = metrics.render();
+    assert!(text.contains("# TYPE gitproxy_registry_requests_total counter\n"));
+    assert!(!text.contains("gitproxy_registry_requests_total{"));
+    metrics.registry_call("npm", "200");
+    metrics.registry_call("npm", "200");
+    metrics.registry_call("crates.io", "transport");
+    let text = metrics.render();
+    assert!(text.contains("gitproxy_registry_requests_total{ecosystem=\"npm\",status=\"200\"} 2\n"));
+    assert!(text.contains(
+        "gitproxy_registry_requests_total{ecosystem=\"crates.io\",status=\"transport\"} 1\n"
+    ));
+}
+
+#[test]
 fn label_values_are_escaped() {
     let metrics = Metrics::default();
     metrics.operation("a\"b", "ok", Duration::ZERO);

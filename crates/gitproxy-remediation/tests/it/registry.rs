@@ -376,6 +376,38 @@ async fn lookups_are_cached_per_run_and_failures_are_explained() {
     }
     assert_eq!(stand_in.hits.load(Ordering::SeqCst), 1);
 
+    // The observer hears of every request sent, with its status, and of none answered from the
+    // per-run cache.
+    let seen: Arc<std::sync::Mutex<Vec<(Ecosystem, Option<u16>)>>> = Arc::default();
+    let log = Arc::clone(&seen);
+    let observed = HttpRegistry::new(HttpConnector::new(), stand_in.urls()).on_response(Arc::new(
+        move |ecosystem, status| {
+            log.lock()
+                .unwrap()
+                .push((ecosystem, status.map(|s| s.as_u16())));
+        },
+    ));
+    observed
+        .versions(Ecosystem::CratesIo, "smallvec")
+        .await
+        .unwrap();
+    observed
+        .digests(Ecosystem::CratesIo, "smallvec", "1.6.1")
+        .await
+        .unwrap();
+    assert!(observed
+        .versions(Ecosystem::Npm, "no-such-package")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            (Ecosystem::CratesIo, Some(200)),
+            (Ecosystem::Npm, Some(404))
+        ]
+    );
+
     // A registry that does not answer: the error says which package and what failed.
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = closed.local_addr().unwrap();
