@@ -309,38 +309,64 @@ pub(crate) fn inflate(
     data: &[u8],
     size: usize,
 ) -> Result<Vec<u8>, Error> {
-    {
+    let mut out = vec![0u8; size];
+    Inflater::new().inflate_into(label, name, method, data, &mut out)?;
+    Ok(out)
+}
+
+/// A raw deflate decoder for many members in a row: it allocates its state once.
+pub(crate) struct Inflater(zlib_rs::Inflate);
+
+impl Inflater {
+    pub(crate) fn new() -> Inflater {
+        // Raw deflate (no header, 15 window bits): zip members carry no zlib header.
+        Inflater(zlib_rs::Inflate::new(false, 15))
+    }
+
+    /// Inflates one member's data (stored or raw deflate) into `out`, which must be exactly
+    /// the member's uncompressed size.
+    pub(crate) fn inflate_into(
+        &mut self,
+        label: &str,
+        name: &str,
+        method: u16,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
         let err = |reason: String| Error::Zip {
             path: label.to_string(),
             reason: format!("{name}: {reason}"),
         };
-        let out = match method {
-            0 => data.to_vec(),
+        let size = out.len();
+        match method {
+            0 if data.len() == size => out.copy_from_slice(data),
+            0 => return Err(err(format!("expected {size} bytes, stored {}", data.len()))),
             8 => {
-                let mut out = vec![0u8; size];
-                // Raw deflate (negative window bits): zip members carry no zlib header.
-                let config = zlib_rs::InflateConfig { window_bits: -15 };
-                let (written, rc) = zlib_rs::decompress_slice(&mut out, data, config);
-                if rc != zlib_rs::ReturnCode::Ok {
-                    return Err(err(format!("corrupt deflate data ({rc:?})")));
+                self.0.reset(false);
+                let status = self
+                    .0
+                    .decompress(data, out, zlib_rs::InflateFlush::Finish)
+                    .map_err(|e| err(format!("corrupt deflate data ({})", e.as_str())))?;
+                let written = self.0.total_out();
+                if status != zlib_rs::Status::StreamEnd {
+                    let reason = if written == size as u64 {
+                        format!("inflates to more than the expected {size} bytes")
+                    } else {
+                        format!("truncated deflate data ({written} of {size} bytes)")
+                    };
+                    return Err(err(reason));
                 }
-                let n = written.len();
-                out.truncate(n);
-                out
+                if written != size as u64 {
+                    return Err(err(format!("expected {size} bytes, inflated {written}")));
+                }
             }
             m => {
                 return Err(err(format!(
                     "unsupported compression method {m}; only stored and deflate are read"
                 )))
             }
-        };
-        if out.len() != size {
-            return Err(err(format!(
-                "expected {size} bytes, inflated {}",
-                out.len()
-            )));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
