@@ -378,7 +378,8 @@ async fn lookups_are_cached_per_run_and_failures_are_explained() {
 
     // The observer hears of every request sent, with its status, and of none answered from the
     // per-run cache.
-    let seen: Arc<std::sync::Mutex<Vec<(Ecosystem, Option<u16>)>>> = Arc::default();
+    type Seen = std::sync::Mutex<Vec<(Ecosystem, Option<u16>)>>;
+    let seen: Arc<Seen> = Arc::default();
     let log = Arc::clone(&seen);
     let observed = HttpRegistry::new(HttpConnector::new(), stand_in.urls()).on_response(Arc::new(
         move |ecosystem, status| {
