@@ -161,3 +161,29 @@ impl AgentProcess {
         Ok(status)
     }
 }
+
+/// A plain HTTP/1.1 `GET` of the agent's probe listener (`/healthz`, `/readyz`, `/metrics`):
+/// the status and the body.
+pub async fn probe_get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, String), Error> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let io = |e| Error::io("query the agent's probes", addr.to_string(), e);
+    let mut stream = tokio::net::TcpStream::connect(addr).await.map_err(io)?;
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .map_err(io)?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.map_err(io)?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Error::Setup(format!("the probe answered no HTTP status: {response}")))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}

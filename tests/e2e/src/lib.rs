@@ -10,7 +10,7 @@ mod proxy;
 mod registry;
 mod seed;
 
-pub use agent::{gitproxy_binary, gitproxy_command, AgentProcess};
+pub use agent::{gitproxy_binary, gitproxy_command, probe_get, AgentProcess};
 pub use cloud::Cloud;
 pub use error::Error;
 pub use pki::{Leaf, Pki};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
@@ -117,26 +117,9 @@ impl Agent {
 }
 
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
+    gitproxy_e2e::probe_get(addr, path)
         .await
-        .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    (status, body)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn call(hub: &Hub, name: &str, body: Value, mutating: bool) -> Value {

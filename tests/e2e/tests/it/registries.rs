@@ -36,26 +36,6 @@ fn smallvec_index() -> BTreeMap<String, Vec<u8>> {
     BTreeMap::from([("/index/sm/al/smallvec".to_owned(), file.into_bytes())])
 }
 
-/// The body of a plain HTTP/1.1 `GET` of the agent's probe listener.
-async fn http_get(addr: &str, path: &str) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("connect to the probes");
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default()
-}
-
 fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["stages"]
         .as_array()
@@ -142,9 +122,11 @@ async fn a_public_registry_is_reached_through_the_proxy_and_fills_the_lockfile_c
         .iter()
         .find(|l| l.contains("probes listening"))
         .and_then(|l| serde_json::from_str::<Value>(l).ok())
-        .and_then(|v| v["addr"].as_str().map(str::to_owned))
+        .and_then(|v| v["addr"].as_str()?.parse().ok())
         .expect("the agent logs its probe address");
-    let metrics = http_get(&probes, "/metrics").await;
+    let (_, metrics) = gitproxy_e2e::probe_get(probes, "/metrics")
+        .await
+        .expect("metrics");
     assert!(
         metrics.contains(
             "gitproxy_registry_requests_total{ecosystem=\"crates.io\",status=\"200\"} 1\n"
