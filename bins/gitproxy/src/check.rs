@@ -286,6 +286,9 @@ fn registry_stage(ecosystem: Ecosystem, egress: &DiagnosisReport) -> CheckStage 
         FailureCode::ProxyBadGateway => format!(
             "Bad Gateway: the proxy cannot reach the {what} registry `{host}`. If it is an internal mirror, add `{host}` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it, or remove the registry from the registries setting"
         ),
+        FailureCode::DnsFailure => format!(
+            "`{host}` does not resolve from the agent's network: check the host name of the {what} registry URL in the registries setting and the cluster's DNS"
+        ),
         FailureCode::ConnectionRefused => format!(
             "nothing listens there: check the host and port of the {what} registry URL in the registries setting"
         ),

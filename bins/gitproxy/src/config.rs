@@ -720,11 +720,9 @@ pub(crate) fn parse_registries(list: &str) -> Result<RegistryUrls, String> {
     let mut urls = RegistryUrls::none();
     for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         match entry.to_ascii_lowercase().as_str() {
+            // `public` names every ecosystem, so it replaces whatever came before it.
             "public" => {
-                urls = Ecosystem::ALL.into_iter().try_fold(urls, |urls, e| {
-                    urls.with(e, RegistryUrls::public_url(e))
-                        .map_err(|e| e.to_string())
-                })?;
+                urls = RegistryUrls::public();
                 continue;
             }
             "none" => {

@@ -1,11 +1,11 @@
-//! Shared parts: a seeded simulator, OSV fixtures, an rcgen CA, and a way to run the binary.
+//! Shared parts: a seeded simulator, OSV fixtures, an internal CA (the e2e harness's rcgen `Pki`), and a way to run the binary.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use bitbucket_dc_sim::{Permission, RepoSeed, Simulator, UserSeed};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use gitproxy_e2e::Pki;
 
 pub(crate) const PROJECT: &str = "PRJ";
 pub(crate) const BOT_TOKEN: &str = "bot-token-0123456789";
@@ -27,8 +27,8 @@ const LODASH_OSV: &str = r#"{
 pub(crate) struct Env {
     pub(crate) dir: tempfile::TempDir,
     pub(crate) sim: Simulator,
-    pub(crate) ca: rcgen::Certificate,
-    pub(crate) ca_key: rcgen::KeyPair,
+    /// The internal CA the agent is told to trust (`ca.pem`).
+    pub(crate) ca: Pki,
 }
 
 impl Env {
@@ -59,45 +59,14 @@ impl Env {
         let osv = dir.path().join("osv").join("npm");
         std::fs::create_dir_all(&osv).expect("osv dir");
         std::fs::write(osv.join("GHSA-35jh-r3h4-6jhm.json"), LODASH_OSV).expect("osv record");
-        let ca_key = rcgen::KeyPair::generate().expect("ca key");
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "gitproxy test ca");
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let ca = params.self_signed(&ca_key).expect("ca");
-        std::fs::write(dir.path().join("ca.pem"), ca.pem()).expect("ca file");
-        Env {
-            dir,
-            sim,
-            ca,
-            ca_key,
-        }
+        let ca = Pki::new("gitproxy test ca").expect("ca");
+        ca.write_ca(&dir.path().join("ca.pem")).expect("ca file");
+        Env { dir, sim, ca }
     }
 
     /// TLS for a loopback server: a leaf for 127.0.0.1 signed by the test CA.
     pub(crate) fn server_tls(&self) -> Arc<rustls::ServerConfig> {
-        let key = rcgen::KeyPair::generate().expect("leaf key");
-        let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
-        let cert = params
-            .signed_by(&key, &self.ca, &self.ca_key)
-            .expect("leaf cert");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .expect("server config");
-        Arc::new(config)
+        self.ca.server_config(&["127.0.0.1"]).expect("server TLS")
     }
 
     pub(crate) fn osv_dir(&self) -> PathBuf {
