@@ -56,8 +56,13 @@ fn run() -> Result<()> {
 }
 
 /// The workspace root: the parent of this crate's manifest directory.
+///
+/// `cargo run` and `cargo test` name that directory in the environment; the value compiled in is only the
+/// fallback, because a target directory copied from another checkout keeps that checkout's path in it.
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
