@@ -7,6 +7,7 @@ mod chart;
 mod demo;
 mod dist;
 mod e2e;
+#[cfg(test)]
 mod tidy;
 mod tools;
 

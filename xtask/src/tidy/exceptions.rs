@@ -1,0 +1,95 @@
+//! The one place that lists the justified exceptions to the tidy rules, each with its reason.
+//!
+//! Keep both tables short and honest: an entry that no longer matches anything fails the tidy tests, so
+//! the list shrinks as the code improves.
+
+/// The most lines a production source file may have (sibling `tests.rs` files are not counted).
+pub(super) const MAX_LINES: usize = 800;
+
+/// A production source file allowed over [`MAX_LINES`], and why.
+#[derive(Debug)]
+pub(super) struct LongFile {
+    /// Relative to the workspace root, with `/` separators.
+    pub(super) path: &'static str,
+    pub(super) reason: &'static str,
+}
+
+const SPLITTING: &str = "being split by issue 10 (one job per file)";
+
+/// Files over [`MAX_LINES`]. Every entry here today is temporary: issue 10 splits them.
+pub(super) const LONG_FILES: &[LongFile] = &[
+    LongFile {
+        path: "bins/gitproxy/src/config.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/bitbucket-dc-sim/src/builder.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/bitbucket-dc-sim/src/git.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/bitbucket-dc-sim/src/ops.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/bitbucket-dc-sim/src/routes/pull_requests.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/bitbucket-dc/src/client.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/bitbucket-dc/src/error.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/gitproxy-egress/src/diagnose.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/gitproxy-remediation/src/advisories.rs",
+        reason: SPLITTING,
+    },
+    LongFile {
+        path: "crates/gitproxy-remediation/src/edit.rs",
+        reason: SPLITTING,
+    },
+];
+
+/// A string search on error-like text that is not matching one of our own errors, and why.
+#[derive(Debug)]
+pub(super) struct TextMatch {
+    /// A file, or a directory ending in `/`, relative to the workspace root.
+    pub(super) path: &'static str,
+    /// Text of the flagged source line that identifies the search.
+    pub(super) code: &'static str,
+    pub(super) reason: &'static str,
+}
+
+/// Searches the error-text rule lets through.
+pub(super) const ERROR_TEXT_MATCHES: &[TextMatch] = &[
+    // Permanent: the text of a Bitbucket response is external input, and classifying it is the error
+    // module's job; the resulting `Error::Xsrf` is what the rest of the code matches on.
+    TextMatch {
+        path: "crates/bitbucket-dc/src/",
+        code: r#"error.message.contains("XSRF check failed")"#,
+        reason: "classifies Bitbucket's response text (external input) into Error::Xsrf",
+    },
+    // TEMPORARY (issue 10 item 2): the binary still matches the remediation and egress errors by their
+    // wording. The helper giving those errors typed variants removes both searches; delete these two
+    // entries when that lands (the tidy test fails on an entry that matches nothing).
+    TextMatch {
+        path: "bins/gitproxy/src/",
+        code: r#"message.contains("refused by local policy")"#,
+        reason: "TEMPORARY: being replaced by a typed policy refusal (issue 10 item 2)",
+    },
+    TextMatch {
+        path: "bins/gitproxy/src/",
+        code: r#"message.contains("the explicit")"#,
+        reason: "TEMPORARY: config stops matching egress's message text (issue 10 item 2)",
+    },
+];
