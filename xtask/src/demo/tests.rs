@@ -1,7 +1,5 @@
 //! Unit tests of the demo's build arguments and its OSV data check.
 
-use std::path::Path;
-
 use super::{build_args, shared_osv};
 
 #[test]
@@ -31,7 +29,7 @@ fn missing_osv_data_names_the_path_and_the_ecosystems() {
 
 #[test]
 fn the_checkout_has_the_shared_osv_data() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = crate::project_root();
     let osv = shared_osv(&root).expect("../shared/osv is complete");
     assert!(osv.join("crates.io/all.zip").is_file());
 }

@@ -13,7 +13,7 @@ fn runs_only_the_suite_of_the_e2e_package() {
 
 #[test]
 fn the_e2e_package_is_a_workspace_member() {
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/Cargo.toml");
+    let manifest = crate::project_root().join("tests/e2e/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("tests/e2e/Cargo.toml");
     assert!(text.contains(&format!("name = \"{PACKAGE}\"")), "{text}");
 }
