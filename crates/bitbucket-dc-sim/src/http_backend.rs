@@ -13,7 +13,7 @@ use hyper::body::{Frame, Incoming};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::server::{full, git_challenge, Body, Shared};
+use crate::shared::{full, Body, Shared};
 use crate::state::{Caller, Level};
 
 /// The parts of a `/scm/...` path.
@@ -299,6 +299,27 @@ pub(crate) fn parse_cgi_headers(head: &[u8]) -> (StatusCode, Vec<(String, String
         }
     }
     (status, headers)
+}
+
+/// The plain-text 401 (with the Basic challenge) or 403 git clients get.
+pub(crate) fn git_challenge(status: StatusCode) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "text/plain;charset=UTF-8");
+    if status == StatusCode::UNAUTHORIZED {
+        builder = builder.header(
+            http::header::WWW_AUTHENTICATE,
+            "Basic realm=\"Atlassian Bitbucket\"",
+        );
+    }
+    let text = if status == StatusCode::UNAUTHORIZED {
+        "Authentication failed. Please check your credentials and try again."
+    } else {
+        "You are not permitted to access this repository."
+    };
+    builder
+        .body(full(text))
+        .unwrap_or_else(|_| Response::new(full(Vec::new())))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use crate::server::{full, Body, Shared};
+use crate::shared::{full, Body, Shared};
 use crate::state::{Caller, Level, State};
 
 /// Bitbucket's content type for JSON bodies.

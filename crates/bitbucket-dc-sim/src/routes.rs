@@ -7,6 +7,9 @@ mod comments;
 mod commits;
 mod files;
 mod insights;
+mod merging;
+mod participants;
+mod pr_contents;
 mod pull_requests;
 mod repos;
 mod server;
@@ -14,6 +17,8 @@ mod server;
 use http::Method;
 
 use crate::rest::{ApiResult, Ctx};
+
+pub use self::server::SIMULATED_VERSION;
 
 /// One handler per operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,15 +332,15 @@ pub(crate) async fn call(handler: H, ctx: Ctx) -> ApiResult {
         PrDelete => pull_requests::delete(&ctx),
         PrDecline => pull_requests::decline(&ctx),
         PrReopen => pull_requests::reopen(&ctx),
-        PrCanMerge => pull_requests::can_merge(&ctx).await,
-        PrMerge => pull_requests::merge(&ctx).await,
-        PrActivities => pull_requests::activities(&ctx),
-        PrParticipants => pull_requests::participants(&ctx),
-        PrAddParticipant => pull_requests::add_participant(&ctx),
-        PrSetStatus => pull_requests::set_status(&ctx),
-        PrRemoveParticipant => pull_requests::remove_participant(&ctx),
-        PrCommits => pull_requests::commits(&ctx).await,
-        PrChanges => pull_requests::changes(&ctx).await,
+        PrCanMerge => merging::can_merge(&ctx).await,
+        PrMerge => merging::merge(&ctx).await,
+        PrActivities => pr_contents::activities(&ctx),
+        PrParticipants => participants::participants(&ctx),
+        PrAddParticipant => participants::add_participant(&ctx),
+        PrSetStatus => participants::set_status(&ctx),
+        PrRemoveParticipant => participants::remove_participant(&ctx),
+        PrCommits => pr_contents::commits(&ctx).await,
+        PrChanges => pr_contents::changes(&ctx).await,
         CommentList => comments::list(&ctx, false),
         CommentAdd => comments::add(&ctx, false),
         CommentGet => comments::get(&ctx),

@@ -4,15 +4,12 @@
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -21,68 +18,14 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::faults::{AuthScheme, Faults, LoggedRequest, RequestLog, Verdict};
-use crate::git::Git;
-use crate::render::Links;
+use crate::faults::{AuthScheme, LoggedRequest, Verdict};
+use crate::http_backend::git_challenge;
 use crate::rest::{ApiError, Ctx, Query};
+use crate::shared::{full, Body, Shared};
 use crate::state::{Caller, State};
-
-/// Every response body the simulator produces.
-pub(crate) type Body = UnsyncBoxBody<Bytes, io::Error>;
-
-/// A complete in-memory body.
-pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into())
-        .map_err(|never: Infallible| match never {})
-        .boxed_unsync()
-}
 
 /// The most a REST request body may carry.
 const MAX_BODY: usize = 64 * 1024 * 1024;
-
-/// Server-wide state shared by every connection.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    pub(crate) git: Git,
-    pub(crate) faults: Faults,
-    pub(crate) log: RequestLog,
-    pub(crate) links: Links,
-    /// `""` or e.g. `/bitbucket`.
-    pub(crate) context_path: String,
-    pub(crate) repos_root: PathBuf,
-    request_counter: AtomicU64,
-    /// Keeps the temporary directory (bare repositories, git HOME) alive.
-    pub(crate) _dir: Option<tempfile::TempDir>,
-}
-
-impl Shared {
-    pub(crate) fn new(
-        state: State,
-        git: Git,
-        links: Links,
-        context_path: String,
-        repos_root: PathBuf,
-        dir: Option<tempfile::TempDir>,
-    ) -> Self {
-        Self {
-            state: Mutex::new(state),
-            git,
-            faults: Faults::default(),
-            log: RequestLog::default(),
-            links,
-            context_path,
-            repos_root,
-            request_counter: AtomicU64::new(1),
-            _dir: dir,
-        }
-    }
-
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 /// The outcome of checking the `Authorization` header.
 #[derive(Debug, Clone)]
 pub(crate) enum Auth {
@@ -233,7 +176,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
             }
         }
     }
-    let request_id = shared.request_counter.fetch_add(1, Ordering::Relaxed);
+    let request_id = shared.next_request_id();
     if let Ok(value) = HeaderValue::from_str(&format!("sim{request_id}x1")) {
         response.headers_mut().insert("x-arequestid", value);
     }
@@ -424,26 +367,6 @@ fn xml_not_found(uri: &str) -> Response<Body> {
         .status(StatusCode::NOT_FOUND)
         .header(http::header::CONTENT_TYPE, "application/xml")
         .body(full(body))
-        .unwrap_or_else(|_| Response::new(full(Vec::new())))
-}
-
-pub(crate) fn git_challenge(status: StatusCode) -> Response<Body> {
-    let mut builder = Response::builder()
-        .status(status)
-        .header(http::header::CONTENT_TYPE, "text/plain;charset=UTF-8");
-    if status == StatusCode::UNAUTHORIZED {
-        builder = builder.header(
-            http::header::WWW_AUTHENTICATE,
-            "Basic realm=\"Atlassian Bitbucket\"",
-        );
-    }
-    let text = if status == StatusCode::UNAUTHORIZED {
-        "Authentication failed. Please check your credentials and try again."
-    } else {
-        "You are not permitted to access this repository."
-    };
-    builder
-        .body(full(text))
         .unwrap_or_else(|_| Response::new(full(Vec::new())))
 }
 

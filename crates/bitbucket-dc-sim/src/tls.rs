@@ -1,13 +1,32 @@
 //! TLS for the simulator: a rustls server config (ring provider) from a caller-supplied PEM chain and key.
 
+use std::fmt;
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::TlsAcceptor;
 
-use crate::builder::TlsMaterial;
 use crate::error::SimError;
+
+/// Certificate chain and private key, both PEM.
+#[derive(Clone)]
+pub(crate) struct TlsMaterial {
+    pub(crate) cert_chain_pem: Vec<u8>,
+    pub(crate) key_pem: Vec<u8>,
+}
+
+impl fmt::Debug for TlsMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsMaterial")
+            .field(
+                "cert_chain_pem",
+                &format_args!("{} bytes", self.cert_chain_pem.len()),
+            )
+            .field("key_pem", &"<redacted>")
+            .finish()
+    }
+}
 
 /// Builds an acceptor offering HTTP/2 and HTTP/1.1 over ALPN.
 pub(crate) fn acceptor(material: &TlsMaterial) -> Result<TlsAcceptor, SimError> {

@@ -1,5 +1,6 @@
 //! Unit tests for the git wrapper: output parsers and a real fast-import round trip.
 
+use super::import::quote_path;
 use super::*;
 
 #[test]

@@ -11,7 +11,7 @@ use super::commits::resolve_at;
 use crate::git::EntryKind;
 use crate::render;
 use crate::rest::{ok, ApiError, ApiResult, Ctx, PageReq, DEFAULT_LIMIT, MAX_LIMIT};
-use crate::server::full;
+use crate::shared::full;
 use crate::state::Level;
 
 /// Browse pages: default and maximum lines per page (Bitbucket's `page.max.source.lines` is 5000).

@@ -1,11 +1,10 @@
-//! Pull requests: create (with its four 409s), get, list, update with `version`, delete, decline/reopen state
-//! machine, can-merge and merge, activities, participants, commits and changes.
+//! Pull requests: create (with its four 409s), get, list, update with `version`, delete, and the
+//! decline/reopen state machine; the shared lookups the other pull request modules use.
 
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::git::MergeOutcome;
 use crate::render;
 use crate::rest::{
     created, exc, no_content, ok, ApiError, ApiResult, Ctx, PageReq, RepoRef, DEFAULT_LIMIT,
@@ -31,8 +30,8 @@ struct RefIn {
 }
 
 #[derive(Debug, Deserialize)]
-struct UserIn {
-    name: Option<String>,
+pub(super) struct UserIn {
+    pub(super) name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,7 +52,7 @@ struct PrIn {
 }
 
 /// Looks up `{pullRequestId}` in the repository.
-fn pr_key(ctx: &Ctx, repo: &RepoRef) -> Result<(u64, u64), ApiError> {
+pub(super) fn pr_key(ctx: &Ctx, repo: &RepoRef) -> Result<(u64, u64), ApiError> {
     let raw = ctx.param("pullRequestId");
     let id: u64 = raw.parse().map_err(|_| ApiError::no_such_pr(raw))?;
     if ctx.state().pull_requests.contains_key(&(repo.id, id)) {
@@ -63,7 +62,7 @@ fn pr_key(ctx: &Ctx, repo: &RepoRef) -> Result<(u64, u64), ApiError> {
     }
 }
 
-fn render_pr(ctx: &Ctx, state: &State, key: (u64, u64)) -> Value {
+pub(super) fn render_pr(ctx: &Ctx, state: &State, key: (u64, u64)) -> Value {
     state
         .pull_requests
         .get(&key)
@@ -93,7 +92,7 @@ fn same_repo(reference: &RefIn, repo: &RepoRef, field: &str) -> Result<(), ApiEr
 }
 
 /// Validates reviewer names: each must be a user with REPO_READ who is not the author.
-fn check_reviewers(
+pub(super) fn check_reviewers(
     state: &State,
     repo_id: u64,
     author: &str,
@@ -408,7 +407,7 @@ pub(crate) fn list(ctx: &Ctx) -> ApiResult {
     ok(&page.page(values))
 }
 
-fn require_open(pr: &PullRequest, action: &str) -> Result<(), ApiError> {
+pub(super) fn require_open(pr: &PullRequest, action: &str) -> Result<(), ApiError> {
     if pr.state == PrState::Open {
         Ok(())
     } else {
@@ -424,7 +423,7 @@ fn require_open(pr: &PullRequest, action: &str) -> Result<(), ApiError> {
     }
 }
 
-fn may_modify(state: &State, pr: &PullRequest, repo: &RepoRef, user: &str) -> bool {
+pub(super) fn may_modify(state: &State, pr: &PullRequest, repo: &RepoRef, user: &str) -> bool {
     pr.author == user
         || repo.level >= Level::Write
         || state.users.get(user).is_some_and(|u| u.admin)
@@ -571,16 +570,16 @@ pub(crate) fn update(ctx: &Ctx) -> ApiResult {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct VersionIn {
-    version: Option<i64>,
-    comment: Option<String>,
-    message: Option<String>,
+pub(super) struct VersionIn {
+    pub(super) version: Option<i64>,
+    pub(super) comment: Option<String>,
+    pub(super) message: Option<String>,
     #[serde(rename = "strategyId")]
-    strategy_id: Option<String>,
+    pub(super) strategy_id: Option<String>,
 }
 
 /// `?version=` wins over a body `version`.
-fn version_of(ctx: &Ctx) -> Result<(Option<i64>, VersionIn), ApiError> {
+pub(super) fn version_of(ctx: &Ctx) -> Result<(Option<i64>, VersionIn), ApiError> {
     let body: VersionIn = ctx.json_opt()?.unwrap_or_default();
     let query =
         match ctx.query.value("version") {
@@ -644,374 +643,4 @@ pub(crate) fn reopen(ctx: &Ctx) -> ApiResult {
         &ctx.shared.links,
     )?;
     ok(&render_pr(ctx, &state, key))
-}
-
-pub(crate) async fn can_merge(ctx: &Ctx) -> ApiResult {
-    let repo = ctx.repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let (from, to_ref) = {
-        let state = ctx.state();
-        let pr = state
-            .pull_requests
-            .get(&key)
-            .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-        require_open(pr, "merged")?;
-        (pr.from_commit.clone(), pr.to_ref.clone())
-    };
-    let Some(to) = ctx.shared.git.resolve_commit(&repo.path, &to_ref).await? else {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            exc::PR_STATE,
-            "The target branch no longer exists.",
-        ));
-    };
-    let conflicted = matches!(
-        ctx.shared.git.merge_tree(&repo.path, &to, &from).await?,
-        MergeOutcome::Conflicted { .. }
-    );
-    ok(&json!({
-        "canMerge": !conflicted,
-        "conflicted": conflicted,
-        "outcome": if conflicted { "CONFLICTED" } else { "CLEAN" },
-        "vetoes": [],
-    }))
-}
-
-pub(crate) async fn merge(ctx: &Ctx) -> ApiResult {
-    let user = ctx.require_user()?;
-    let repo = ctx.writable_repo(Level::Write)?;
-    ctx.require_committer()?;
-    let key = pr_key(ctx, &repo)?;
-    let (version, body) = version_of(ctx)?;
-    crate::ops::merge(
-        &ctx.shared,
-        &repo,
-        key.1,
-        &user,
-        version,
-        body.message,
-        body.strategy_id.as_deref(),
-    )
-    .await?;
-    let state = ctx.state();
-    ok(&render_pr(ctx, &state, key))
-}
-
-pub(crate) fn activities(ctx: &Ctx) -> ApiResult {
-    let repo = ctx.repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let page = PageReq::from_query(&ctx.query, DEFAULT_LIMIT, MAX_LIMIT);
-    let state = ctx.state();
-    let Some(pr) = state.pull_requests.get(&key) else {
-        return Err(ApiError::no_such_pr(&key.1.to_string()));
-    };
-    let values = pr
-        .activities
-        .iter()
-        .rev()
-        .filter_map(|a| render::activity(&state, a, ctx.user(), &ctx.shared.links))
-        .collect();
-    ok(&page.page(values))
-}
-
-pub(crate) fn participants(ctx: &Ctx) -> ApiResult {
-    let repo = ctx.repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let page = PageReq::from_query(&ctx.query, DEFAULT_LIMIT, MAX_LIMIT);
-    let state = ctx.state();
-    let Some(pr) = state.pull_requests.get(&key) else {
-        return Err(ApiError::no_such_pr(&key.1.to_string()));
-    };
-    ok(&page.page(render::participants(&state, pr, &ctx.shared.links)))
-}
-
-#[derive(Debug, Deserialize)]
-struct ParticipantIn {
-    user: Option<UserIn>,
-    role: Option<String>,
-}
-
-pub(crate) fn add_participant(ctx: &Ctx) -> ApiResult {
-    let user = ctx.require_user()?;
-    let repo = ctx.writable_repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let body: ParticipantIn = ctx.json()?;
-    let role = body
-        .role
-        .as_deref()
-        .unwrap_or("REVIEWER")
-        .to_ascii_uppercase();
-    if role == "AUTHOR" {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            exc::PR_PARTICIPANT,
-            "The author role cannot be assigned.",
-        ));
-    }
-    if role != "REVIEWER" && role != "PARTICIPANT" {
-        return Err(ApiError::validation(
-            "role",
-            format!("{role} is not a valid role"),
-        ));
-    }
-    let Some(name) = body.user.and_then(|u| u.name).filter(|n| !n.is_empty()) else {
-        return Err(ApiError::validation("user", "The user to add is required."));
-    };
-    let mut state = ctx.state();
-    let pr = state
-        .pull_requests
-        .get(&key)
-        .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    if !may_modify(&state, pr, &repo, &user) {
-        return Err(ApiError::unauthorised());
-    }
-    require_open(pr, "updated")?;
-    if state.user(&name).is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            exc::NO_SUCH_USER,
-            format!("User {name} does not exist."),
-        ));
-    }
-    if pr.author == name {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            exc::PR_PARTICIPANT,
-            format!("{name} is the author of this pull request."),
-        ));
-    }
-    if role == "REVIEWER" {
-        check_reviewers(
-            &state,
-            repo.id,
-            &pr.author,
-            std::slice::from_ref(&name),
-            &ctx.shared.links,
-        )?;
-    }
-    let already = pr.reviewers.iter().any(|r| r.user == name);
-    let mut added = false;
-    if let Some(pr) = state.pull_requests.get_mut(&key) {
-        if role == "REVIEWER" && !already {
-            pr.participants.retain(|p| p.user != name);
-            pr.reviewers.push(Participant {
-                user: name.clone(),
-                status: "UNAPPROVED",
-                last_reviewed: None,
-            });
-            pr.version += 1;
-            pr.updated = now_ms();
-            added = true;
-        } else if role == "PARTICIPANT"
-            && !already
-            && !pr.participants.iter().any(|p| p.user == name)
-        {
-            pr.participants.push(Participant {
-                user: name.clone(),
-                status: "UNAPPROVED",
-                last_reviewed: None,
-            });
-        }
-    }
-    if added {
-        let mut extra = Map::new();
-        extra.insert(
-            "addedReviewers".into(),
-            json!([render::user_named(&state, &name, &ctx.shared.links)]),
-        );
-        extra.insert("removedReviewers".into(), json!([]));
-        state.add_activity(key, &user, "UPDATED", extra);
-    }
-    let pr = state
-        .pull_requests
-        .get(&key)
-        .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    let participant = render::participants(&state, pr, &ctx.shared.links)
-        .into_iter()
-        .find(|p| p["user"]["name"] == json!(name))
-        .unwrap_or(Value::Null);
-    ok(&participant)
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StatusIn {
-    status: Option<String>,
-    last_reviewed_commit: Option<String>,
-}
-
-pub(crate) fn set_status(ctx: &Ctx) -> ApiResult {
-    let user = ctx.require_user()?;
-    let repo = ctx.writable_repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let slug = ctx.param("userSlug");
-    let body: StatusIn = ctx.json()?;
-    let mut state = ctx.state();
-    let me = state
-        .user(&user)
-        .map(|u| u.slug.clone())
-        .unwrap_or_default();
-    if !me.eq_ignore_ascii_case(slug) {
-        return Err(ApiError::unauthorised());
-    }
-    let status: &'static str = match body
-        .status
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        Some("APPROVED") => "APPROVED",
-        Some("NEEDS_WORK") => "NEEDS_WORK",
-        Some("UNAPPROVED") => "UNAPPROVED",
-        _ => {
-            return Err(ApiError::validation(
-                "status",
-                "status must be APPROVED, NEEDS_WORK or UNAPPROVED",
-            ))
-        }
-    };
-    let pr = state
-        .pull_requests
-        .get(&key)
-        .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    require_open(pr, "reviewed")?;
-    if pr.author == user {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            exc::PR_PARTICIPANT,
-            "The author of a pull request cannot review it.",
-        ));
-    }
-    if let Some(pr) = state.pull_requests.get_mut(&key) {
-        let last = body
-            .last_reviewed_commit
-            .or_else(|| Some(pr.from_commit.clone()));
-        if let Some(r) = pr.reviewers.iter_mut().find(|r| r.user == user) {
-            r.status = status;
-            r.last_reviewed = last;
-        } else if let Some(p) = pr.participants.iter_mut().find(|p| p.user == user) {
-            p.status = status;
-            p.last_reviewed = last;
-        } else {
-            pr.participants.push(Participant {
-                user: user.clone(),
-                status,
-                last_reviewed: last,
-            });
-        }
-    }
-    let action = match status {
-        "APPROVED" => "APPROVED",
-        "UNAPPROVED" => "UNAPPROVED",
-        _ => "REVIEWED",
-    };
-    state.add_activity(key, &user, action, Map::new());
-    let pr = state
-        .pull_requests
-        .get(&key)
-        .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    let participant = render::participants(&state, pr, &ctx.shared.links)
-        .into_iter()
-        .find(|p| p["user"]["name"] == json!(user))
-        .unwrap_or(Value::Null);
-    ok(&participant)
-}
-
-pub(crate) fn remove_participant(ctx: &Ctx) -> ApiResult {
-    let user = ctx.require_user()?;
-    let repo = ctx.writable_repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let slug = ctx.param("userSlug").to_owned();
-    let mut state = ctx.state();
-    let Some(target) = state.user_by_slug(&slug).map(|u| u.name.clone()) else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            exc::NO_SUCH_USER,
-            format!("User {slug} does not exist."),
-        ));
-    };
-    let pr = state
-        .pull_requests
-        .get(&key)
-        .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    if !(may_modify(&state, pr, &repo, &user) || target == user) {
-        return Err(ApiError::unauthorised());
-    }
-    if pr.author == target {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            exc::PR_PARTICIPANT,
-            "The author cannot be removed from a pull request.",
-        ));
-    }
-    let was_reviewer = pr.reviewers.iter().any(|r| r.user == target);
-    if let Some(pr) = state.pull_requests.get_mut(&key) {
-        pr.reviewers.retain(|r| r.user != target);
-        pr.participants.retain(|p| p.user != target);
-        if was_reviewer {
-            pr.version += 1;
-            pr.updated = now_ms();
-        }
-    }
-    if was_reviewer {
-        let mut extra = Map::new();
-        extra.insert("addedReviewers".into(), json!([]));
-        extra.insert(
-            "removedReviewers".into(),
-            json!([render::user_named(&state, &target, &ctx.shared.links)]),
-        );
-        state.add_activity(key, &user, "UPDATED", extra);
-    }
-    no_content()
-}
-
-fn pr_commits(ctx: &Ctx, key: (u64, u64)) -> Result<(String, String), ApiError> {
-    let state = ctx.state();
-    let pr = state
-        .pull_requests
-        .get(&key)
-        .ok_or_else(|| ApiError::no_such_pr(&key.1.to_string()))?;
-    Ok((pr.from_commit.clone(), pr.to_commit.clone()))
-}
-
-pub(crate) async fn commits(ctx: &Ctx) -> ApiResult {
-    let repo = ctx.repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let (from, to) = pr_commits(ctx, key)?;
-    let page = PageReq::from_query(&ctx.query, DEFAULT_LIMIT, MAX_LIMIT);
-    let list = ctx
-        .shared
-        .git
-        .log(
-            &repo.path,
-            &[&from],
-            &[&to],
-            None,
-            page.start,
-            page.limit + 1,
-        )
-        .await?;
-    let state = ctx.state();
-    let values = list
-        .iter()
-        .map(|c| render::commit(&state, c, &ctx.shared.links))
-        .collect();
-    ok(&page.page_window(values))
-}
-
-pub(crate) async fn changes(ctx: &Ctx) -> ApiResult {
-    let repo = ctx.repo(Level::Read)?;
-    let key = pr_key(ctx, &repo)?;
-    let (from, to) = pr_commits(ctx, key)?;
-    let git = &ctx.shared.git;
-    let base = git
-        .merge_base(&repo.path, &to, &from)
-        .await?
-        .unwrap_or_else(|| to.clone());
-    let list = git.diff(&repo.path, &base, &from).await?;
-    let page = PageReq::from_query(&ctx.query, DEFAULT_LIMIT, MAX_LIMIT);
-    let mut value = page.page(list.iter().map(render::change).collect());
-    value["fromHash"] = json!(base);
-    value["toHash"] = json!(from);
-    ok(&value)
 }

@@ -6,9 +6,12 @@ use crate::render;
 use crate::rest::{ok, ApiError, ApiResult, Ctx, PageReq, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::state::{Level, Permission};
 
+/// The Bitbucket Data Center version the simulator reports in `application-properties`.
+pub const SIMULATED_VERSION: &str = "9.4.3";
+
 pub(crate) fn application_properties(_ctx: &Ctx) -> ApiResult {
     ok(&json!({
-        "version": crate::SIMULATED_VERSION,
+        "version": SIMULATED_VERSION,
         "buildNumber": "9004003",
         "buildDate": "1733875200000",
         "displayName": "Bitbucket",

@@ -1,6 +1,7 @@
 //! Unit tests for seed validation.
 
 use super::*;
+use crate::builder::{RepoSeed, SimulatorBuilder, UserSeed};
 
 fn check(builder: SimulatorBuilder) -> Result<State, SimError> {
     build_state(&builder)
