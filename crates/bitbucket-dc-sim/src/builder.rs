@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::state::Permission;
 use crate::tls::TlsMaterial;
@@ -139,6 +140,7 @@ pub struct RepoSeed {
     pub(crate) branches: Vec<(String, Files)>,
     pub(crate) archived: bool,
     pub(crate) public: bool,
+    pub(crate) auto_merge: bool,
 }
 
 impl RepoSeed {
@@ -154,6 +156,7 @@ impl RepoSeed {
             branches: Vec::new(),
             archived: false,
             public: false,
+            auto_merge: false,
         }
     }
 
@@ -218,6 +221,13 @@ impl RepoSeed {
         self
     }
 
+    /// The repository's auto-merge setting (off by default, like the real server's): while it is off,
+    /// `POST .../merge` with `autoMerge` and `POST .../auto-merge` answer 403.
+    pub fn auto_merge(mut self, enabled: bool) -> Self {
+        self.auto_merge = enabled;
+        self
+    }
+
     pub(crate) fn has_content(&self) -> bool {
         !self.files.is_empty() || !self.branches.is_empty()
     }
@@ -263,6 +273,8 @@ pub struct SimulatorBuilder {
     pub(crate) repos: Vec<RepoSeed>,
     pub(crate) grants: Vec<Grant>,
     pub(crate) scoped_tokens: Vec<ScopedToken>,
+    pub(crate) rescope_delay: Option<Duration>,
+    pub(crate) admin_endpoints: bool,
 }
 
 impl Default for SimulatorBuilder {
@@ -276,6 +288,8 @@ impl Default for SimulatorBuilder {
             repos: Vec::new(),
             grants: Vec::new(),
             scoped_tokens: Vec::new(),
+            rescope_delay: None,
+            admin_endpoints: false,
         }
     }
 }
@@ -290,6 +304,22 @@ impl SimulatorBuilder {
         } else {
             format!("/{trimmed}")
         };
+        self
+    }
+
+    /// Rescopes pull requests this long after a push instead of at once, like the real server's asynchronous
+    /// rescope: meanwhile `fromRef`/`toRef` keep their old commits and version, so a client acting on the version
+    /// it read before the rescope lands meets a 409. [`Simulator::settle_rescopes`](crate::Simulator::settle_rescopes)
+    /// waits for pending ones.
+    pub fn rescope_delay(mut self, delay: Duration) -> Self {
+        self.rescope_delay = Some(delay);
+        self
+    }
+
+    /// Serves the simulator-only admin endpoints under `<base>/_sim/` (fault switches and the request log) to
+    /// loopback peers; off by default, on in the `bitbucket-dc-sim` binary.
+    pub fn admin_endpoints(mut self, enabled: bool) -> Self {
+        self.admin_endpoints = enabled;
         self
     }
 

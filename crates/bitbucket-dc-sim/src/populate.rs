@@ -260,6 +260,7 @@ pub(crate) fn insert_repo(state: &mut State, seed: &RepoSeed) -> Result<u64, Sim
             refs: BTreeMap::new(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             next_pr_id: 0,
+            auto_merge: seed.auto_merge,
         },
     );
     Ok(id)

@@ -53,6 +53,9 @@ pub(crate) mod exc {
         "com.atlassian.bitbucket.pull.IllegalPullRequestStateException";
     pub(crate) const PR_MERGE_VETOED: &str =
         "com.atlassian.bitbucket.pull.PullRequestMergeVetoedException";
+    /// The simulator's name for the 403 the spec documents when auto-merge is off (the real name is unverified).
+    pub(crate) const AUTO_MERGE_DISABLED: &str =
+        "com.atlassian.bitbucket.pull.automerge.AutoMergeDisabledException";
     pub(crate) const PR_PARTICIPANT: &str =
         "com.atlassian.bitbucket.pull.InvalidPullRequestParticipantException";
     pub(crate) const COMMENT_OUT_OF_DATE: &str =

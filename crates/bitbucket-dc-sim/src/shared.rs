@@ -2,14 +2,17 @@
 //! rendering) and the response body type, kept below the accept loop so handlers never import the server.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
+use tokio::sync::watch;
 
 use crate::faults::{Faults, RequestLog};
 use crate::git::Git;
@@ -38,8 +41,22 @@ pub(crate) struct Shared {
     pub(crate) context_path: String,
     pub(crate) repos_root: PathBuf,
     request_counter: AtomicU64,
+    /// Whether `<base>/_sim/` admin endpoints answer (loopback peers only).
+    pub(crate) admin_endpoints: bool,
+    rescope_delay: Mutex<Option<Duration>>,
+    /// How much scheduled work (delayed rescopes, auto-merge attempts) has not finished yet.
+    pending_rescopes: watch::Sender<usize>,
+    /// This value's own `Arc`, so work can be scheduled for later from a `&Shared`.
+    this: Weak<Shared>,
     /// Keeps the temporary directory (bare repositories, git HOME) alive.
     pub(crate) _dir: Option<tempfile::TempDir>,
+}
+
+/// Switches chosen on the builder.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Options {
+    pub(crate) rescope_delay: Option<Duration>,
+    pub(crate) admin_endpoints: bool,
 }
 
 impl Shared {
@@ -50,8 +67,9 @@ impl Shared {
         context_path: String,
         repos_root: PathBuf,
         dir: Option<tempfile::TempDir>,
-    ) -> Self {
-        Self {
+        options: Options,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|this| Self {
             state: Mutex::new(state),
             git,
             faults: Faults::default(),
@@ -60,12 +78,50 @@ impl Shared {
             context_path,
             repos_root,
             request_counter: AtomicU64::new(1),
+            admin_endpoints: options.admin_endpoints,
+            rescope_delay: Mutex::new(options.rescope_delay),
+            pending_rescopes: watch::channel(0).0,
+            this: this.clone(),
             _dir: dir,
-        }
+        })
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The delay applied to pull request rescopes after a push (`None`: at once).
+    pub(crate) fn rescope_delay(&self) -> Option<Duration> {
+        *self.rescope_delay.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn set_rescope_delay(&self, delay: Option<Duration>) {
+        *self.rescope_delay.lock().unwrap_or_else(|p| p.into_inner()) = delay;
+    }
+
+    /// Runs `work` after `delay` on its own task (delayed rescopes, auto-merge attempts), counted as pending
+    /// until it finishes.
+    pub(crate) fn schedule<F, Fut>(&self, delay: Duration, work: F)
+    where
+        F: FnOnce(Arc<Shared>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Some(this) = self.this.upgrade() else {
+            return;
+        };
+        self.pending_rescopes.send_modify(|n| *n += 1);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            work(this.clone()).await;
+            this.pending_rescopes
+                .send_modify(|n| *n = n.saturating_sub(1));
+        });
+    }
+
+    /// Resolves once no scheduled work (delayed rescope, auto-merge attempt) is pending.
+    pub(crate) async fn settle_rescopes(&self) {
+        let mut pending = self.pending_rescopes.subscribe();
+        let _ = pending.wait_for(|n| *n == 0).await;
     }
 
     /// The next `X-AREQUESTID` sequence number.

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -17,7 +18,7 @@ use crate::git::Git;
 use crate::populate;
 use crate::render::{self, Links};
 use crate::rest::{ApiError, RepoRef};
-use crate::shared::Shared;
+use crate::shared::{Options, Shared};
 use crate::state::{self, full_branch, Level, Permission, Token};
 use crate::{ops, tls};
 
@@ -314,6 +315,25 @@ impl Simulator {
             r.archived = archived;
         }
         Ok(())
+    }
+
+    /// Turns a repository's auto-merge setting on or off (see [`RepoSeed::auto_merge`]).
+    pub fn set_auto_merge(&self, project: &str, repo: &str, enabled: bool) -> Result<(), SimError> {
+        let found = self.repo_ref(project, repo)?;
+        if let Some(r) = self.shared.state().repo_mut(found.id) {
+            r.auto_merge = enabled;
+        }
+        Ok(())
+    }
+
+    /// Changes the rescope delay (see [`SimulatorBuilder::rescope_delay`]); `None` rescopes at once.
+    pub fn set_rescope_delay(&self, delay: Option<Duration>) {
+        self.shared.set_rescope_delay(delay);
+    }
+
+    /// Waits until no delayed rescope (or auto-merge attempt it triggered) is pending.
+    pub async fn settle_rescopes(&self) {
+        self.shared.settle_rescopes().await;
     }
 
     /// The commit a branch points at.
@@ -665,14 +685,18 @@ impl SimulatorBuilder {
         .map_err(|err| {
             SimError::InvalidSeed(format!("context path gives an invalid url: {err}"))
         })?;
-        let shared = Arc::new(Shared::new(
+        let shared = Shared::new(
             state,
             git,
             Links { base: base.clone() },
             self.context_path.clone(),
             repos_root,
             Some(dir),
-        ));
+            Options {
+                rescope_delay: self.rescope_delay,
+                admin_endpoints: self.admin_endpoints,
+            },
+        );
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(
             shared.clone(),

@@ -158,6 +158,8 @@ pub(crate) struct Repo {
     /// Serializes git writes to this repository.
     pub(crate) write_lock: Arc<tokio::sync::Mutex<()>>,
     pub(crate) next_pr_id: u64,
+    /// The repository's auto-merge setting: `POST .../merge` with `autoMerge` answers 403 while it is off.
+    pub(crate) auto_merge: bool,
 }
 
 impl Repo {
@@ -239,6 +241,39 @@ pub(crate) struct PullRequest {
     pub(crate) draft: bool,
     pub(crate) merge_commit: Option<String>,
     pub(crate) activities: Vec<Activity>,
+    /// A pending auto-merge request (`POST .../merge` with `autoMerge` while the merge was vetoed).
+    pub(crate) auto_merge: Option<AutoMergeRequest>,
+}
+
+/// What `RestAutoMergeRequest` describes: who asked, when, at which source commit and how to merge.
+#[derive(Debug, Clone)]
+pub(crate) struct AutoMergeRequest {
+    pub(crate) user: String,
+    pub(crate) created: i64,
+    pub(crate) from_hash: String,
+    pub(crate) to_ref: String,
+    pub(crate) message: Option<String>,
+    pub(crate) strategy: Option<String>,
+    pub(crate) auto_subject: bool,
+}
+
+/// Where a reviewer group is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupScope {
+    /// A project, by id.
+    Project(u64),
+    /// A repository, by id.
+    Repository(u64),
+}
+
+/// A named set of users offered as reviewers (`settings/reviewer-groups`).
+#[derive(Debug, Clone)]
+pub(crate) struct ReviewerGroup {
+    pub(crate) id: u64,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) scope: GroupScope,
+    pub(crate) users: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -300,11 +335,13 @@ pub(crate) struct State {
     pub(crate) comments: BTreeMap<u64, Comment>,
     pub(crate) builds: HashMap<String, Vec<Build>>,
     pub(crate) reports: BTreeMap<(u64, String, String), Report>,
+    pub(crate) reviewer_groups: BTreeMap<u64, ReviewerGroup>,
     pub(crate) next_user_id: u64,
     pub(crate) next_project_id: u64,
     pub(crate) next_repo_id: u64,
     pub(crate) next_comment_id: u64,
     pub(crate) next_activity_id: u64,
+    pub(crate) next_reviewer_group_id: u64,
 }
 
 impl std::fmt::Debug for State {

@@ -11,7 +11,8 @@ use crate::rest::{exc, ApiError, RepoRef};
 use crate::shared::Shared;
 use crate::state::{display_ref, now_ms, PrState};
 
-/// Merges a pull request into its target branch with a real merge commit.
+/// Merges a pull request into its target branch with a real merge commit; a veto (conflicts, no
+/// fast-forward possible) is a 409 `PullRequestMergeVetoedException`.
 pub(crate) async fn merge(
     shared: &Shared,
     repo: &RepoRef,
@@ -21,6 +22,30 @@ pub(crate) async fn merge(
     message: Option<String>,
     strategy: Option<&str>,
 ) -> Result<(), ApiError> {
+    match attempt_merge(shared, repo, pr_id, user, version, message, strategy).await? {
+        Outcome::Merged => Ok(()),
+        Outcome::Vetoed(veto) => Err(veto),
+    }
+}
+
+/// What a merge attempt that did not fail outright came to.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Merged,
+    /// A merge check refused it (the 409 a plain merge answers); auto-merge registers a request instead.
+    Vetoed(ApiError),
+}
+
+/// [`merge`], telling a veto apart from other failures.
+pub(crate) async fn attempt_merge(
+    shared: &Shared,
+    repo: &RepoRef,
+    pr_id: u64,
+    user: &str,
+    version: Option<i64>,
+    message: Option<String>,
+    strategy: Option<&str>,
+) -> Result<Outcome, ApiError> {
     let key = (repo.id, pr_id);
     let path = ensure_git(shared, repo.id).await?;
     let lock = shared
@@ -67,7 +92,7 @@ pub(crate) async fn merge(
     }
     let fast_forward = shared.git.is_ancestor(&path, &to_tip, &from_commit).await?;
     if strategy.ends_with("ff-only") && !fast_forward {
-        return Err(ApiError::new(
+        return Ok(Outcome::Vetoed(ApiError::new(
             StatusCode::CONFLICT,
             exc::PR_MERGE_VETOED,
             "Merging the pull request has been vetoed.",
@@ -79,7 +104,7 @@ pub(crate) async fn merge(
                 "summaryMessage": "Fast-forward is not possible",
                 "detailedMessage": format!("{} is not based on the tip of {}; rebase it first.", display_ref(&from_ref), display_ref(&to_ref)),
             }]),
-        ));
+        )));
     }
     let header = format!(
         "Merge pull request #{pr_id} in {}/{} from {} to {}",
@@ -98,7 +123,7 @@ pub(crate) async fn merge(
         let tree = match shared.git.merge_tree(&path, &to_tip, &from_commit).await? {
             MergeOutcome::Clean { tree } => tree,
             MergeOutcome::Conflicted { paths } => {
-                return Err(ApiError::new(
+                return Ok(Outcome::Vetoed(ApiError::new(
                     StatusCode::CONFLICT,
                     exc::PR_MERGE_VETOED,
                     "Merging the pull request has been vetoed.",
@@ -110,7 +135,7 @@ pub(crate) async fn merge(
                         "summaryMessage": "The pull request has conflicts",
                         "detailedMessage": format!("Resolve the conflicts in {} before merging.", paths.join(", ")),
                     }]),
-                ))
+                )))
             }
         };
         let (parents, text): (Vec<&str>, String) = if strategy.starts_with("squash") {
@@ -144,7 +169,9 @@ pub(crate) async fn merge(
             pr.updated = now;
             pr.version += 1;
             pr.merge_commit = Some(merge_commit.clone());
-            pr.to_commit = merge_commit.clone();
+            // The target's tip before the merge, as the real server reports `toRef.latestCommit`.
+            pr.to_commit = to_tip.clone();
+            pr.auto_merge = None;
         }
         let mut extra = Map::new();
         if let Some(info) = &info {
@@ -156,5 +183,5 @@ pub(crate) async fn merge(
         state.add_activity(key, user, "MERGED", extra);
     }
     refresh_refs(shared, repo.id, Some(user)).await?;
-    Ok(())
+    Ok(Outcome::Merged)
 }

@@ -260,6 +260,7 @@ pub(crate) async fn create(ctx: &Ctx) -> ApiResult {
             participants: Vec::new(),
             draft: body.draft.unwrap_or(false),
             merge_commit: None,
+            auto_merge: None,
             activities: Vec::new(),
         },
     );
@@ -576,6 +577,11 @@ pub(super) struct VersionIn {
     pub(super) message: Option<String>,
     #[serde(rename = "strategyId")]
     pub(super) strategy_id: Option<String>,
+    #[serde(rename = "autoMerge")]
+    pub(super) auto_merge: Option<bool>,
+    /// A boolean, though the spec's example writes it as a string.
+    #[serde(rename = "autoSubject")]
+    pub(super) auto_subject: Option<serde_json::Value>,
 }
 
 /// `?version=` wins over a body `version`.

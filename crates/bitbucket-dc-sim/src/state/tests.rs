@@ -47,6 +47,7 @@ fn state_with(public: bool) -> (State, u64) {
             refs: BTreeMap::new(),
             write_lock: Arc::default(),
             next_pr_id: 0,
+            auto_merge: false,
         },
     );
     state.repo_index.insert(("PRJ".into(), "r".into()), 7);

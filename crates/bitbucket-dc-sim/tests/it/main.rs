@@ -1,5 +1,6 @@
 //! Integration tests: the simulator over real sockets, real git and real TLS, driven with a raw hyper client.
 
+mod auto_merge;
 mod binary;
 mod branches;
 mod builds;
@@ -9,6 +10,7 @@ mod faults;
 mod files;
 mod git;
 mod pull_requests;
+mod rescope;
 mod rest;
 mod support;
 mod tls;
