@@ -56,6 +56,9 @@ pub(crate) mod exc {
     /// The simulator's name for the 403 the spec documents when auto-merge is off (the real name is unverified).
     pub(crate) const AUTO_MERGE_DISABLED: &str =
         "com.atlassian.bitbucket.pull.automerge.AutoMergeDisabledException";
+    /// The simulator's name for a duplicate reviewer group name (the real name is unverified).
+    pub(crate) const REVIEWER_GROUP_EXISTS: &str =
+        "com.atlassian.bitbucket.reviewer.DuplicateReviewerGroupException";
     pub(crate) const PR_PARTICIPANT: &str =
         "com.atlassian.bitbucket.pull.InvalidPullRequestParticipantException";
     pub(crate) const COMMENT_OUT_OF_DATE: &str =

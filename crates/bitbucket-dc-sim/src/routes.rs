@@ -12,6 +12,7 @@ mod participants;
 mod pr_contents;
 mod pull_requests;
 mod repos;
+mod reviewer_groups;
 mod server;
 
 use http::Method;
@@ -94,6 +95,10 @@ pub(crate) enum H {
     CommitAnnotations,
     DefaultReviewers,
     PrSettings,
+    ProjectReviewerGroups,
+    ProjectReviewerGroupCreate,
+    RepoReviewerGroups,
+    RepoReviewerGroupCreate,
 }
 
 /// A template below one repository.
@@ -127,6 +132,10 @@ routes! {
     "GET" r!("/branches/default") => LegacyDefaultBranch,
     "PUT" r!("/branches/default") => SetDefaultBranch,
     "GET" r!("/settings/pull-requests") => PrSettings,
+    "GET" "/api/latest/projects/{projectKey}/settings/reviewer-groups" => ProjectReviewerGroups,
+    "POST" "/api/latest/projects/{projectKey}/settings/reviewer-groups" => ProjectReviewerGroupCreate,
+    "GET" r!("/settings/reviewer-groups") => RepoReviewerGroups,
+    "POST" r!("/settings/reviewer-groups") => RepoReviewerGroupCreate,
     "GET" r!("/branches") => Branches,
     "POST" r!("/branches") => CreateBranchCore,
     "POST" "/branch-utils/latest/projects/{projectKey}/repos/{repositorySlug}/branches" => CreateBranch,
@@ -378,6 +387,10 @@ pub(crate) async fn call(handler: H, ctx: Ctx) -> ApiResult {
         CommitAnnotations => insights::commit_annotations(&ctx),
         DefaultReviewers => repos::default_reviewers(&ctx),
         PrSettings => repos::pull_request_settings(&ctx),
+        ProjectReviewerGroups => reviewer_groups::project_list(&ctx),
+        ProjectReviewerGroupCreate => reviewer_groups::project_create(&ctx),
+        RepoReviewerGroups => reviewer_groups::repo_list(&ctx),
+        RepoReviewerGroupCreate => reviewer_groups::repo_create(&ctx),
     }
 }
 

@@ -346,3 +346,94 @@ async fn responses_match_the_spec_schemas() {
     );
     assert!(bitbucket_dc_sim::TOLERATED_SPEC_DEFECTS.len() >= 5);
 }
+
+#[tokio::test]
+async fn auto_merge_and_reviewer_group_responses_match_the_spec_schemas() {
+    let components = patched_components(&spec());
+    let sim = start().await;
+    sim.set_auto_merge("PRJ", "service", true).expect("setting");
+    let mut failures = Vec::new();
+
+    // A conflicting pull request, so that autoMerge registers a request.
+    sim.commit_file(
+        "PRJ",
+        "service",
+        "clash",
+        "README.md",
+        "clash\n",
+        "c",
+        "alice",
+    )
+    .await
+    .expect("commit");
+    let created = call(Method::POST, &repo_path("service", "pull-requests"))
+        .bearer(ALICE)
+        .xsrf()
+        .json(json!({"title": "t", "fromRef": {"id": "refs/heads/clash"}, "toRef": {"id": "refs/heads/main"}}))
+        .send(&sim)
+        .await;
+    assert_eq!(created.status, 201);
+    sim.commit_file("PRJ", "service", "main", "README.md", "m\n", "m", "alice")
+        .await
+        .expect("commit");
+    let requested = call(
+        Method::POST,
+        &repo_path("service", "pull-requests/1/merge?version=1"),
+    )
+    .bearer(ALICE)
+    .xsrf()
+    .json(json!({"autoMerge": true, "strategyId": "no-ff", "message": "m"}))
+    .send(&sim)
+    .await;
+    assert_eq!(requested.status, 200, "{}", requested.text());
+    let request = get(&repo_path("service", "pull-requests/1/auto-merge"))
+        .bearer(BOB)
+        .send(&sim)
+        .await
+        .json();
+    check(
+        &components,
+        "RestAutoMergeRequest",
+        "auto-merge request",
+        &request,
+        &mut failures,
+    );
+    let tried = call(
+        Method::POST,
+        &repo_path("service", "pull-requests/1/auto-merge"),
+    )
+    .bearer(ALICE)
+    .xsrf()
+    .send(&sim)
+    .await
+    .json();
+    check(
+        &components,
+        "RestAutoMergeProcessingResult",
+        "auto-merge attempt",
+        &tried,
+        &mut failures,
+    );
+    let group = call(
+        Method::POST,
+        "rest/api/1.0/projects/PRJ/settings/reviewer-groups",
+    )
+    .bearer("admin-token")
+    .xsrf()
+    .json(json!({"name": "leads", "users": [{"name": "alice"}]}))
+    .send(&sim)
+    .await
+    .json();
+    check(
+        &components,
+        "RestReviewerGroup",
+        "reviewer group",
+        &group,
+        &mut failures,
+    );
+    assert!(
+        failures.is_empty(),
+        "responses deviate from the spec:\n{}",
+        failures.join("\n")
+    );
+}

@@ -12,5 +12,6 @@ mod git;
 mod pull_requests;
 mod rescope;
 mod rest;
+mod reviewer_groups;
 mod support;
 mod tls;
