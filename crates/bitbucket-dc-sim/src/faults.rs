@@ -151,6 +151,38 @@ impl Faults {
         *self.lock() = FaultState::default();
     }
 
+    /// The current switches as JSON (what `GET <base>/_sim/faults` shows).
+    pub(crate) fn snapshot(&self) -> serde_json::Value {
+        let state = self.lock();
+        let limit = |l: &Option<RateLimit>| {
+            l.map(|l| {
+                serde_json::json!({"capacity": l.capacity, "refillPerSecond": l.refill_per_second})
+            })
+        };
+        let failure = |f: &InjectedFailure| serde_json::json!({"status": f.status, "retryAfter": f.retry_after});
+        serde_json::json!({
+            "rateLimit": limit(&state.rate_limit),
+            "userRateLimits": state
+                .user_rate_limits
+                .iter()
+                .map(|(user, l)| (user.clone(), limit(l).unwrap_or(serde_json::Value::Null)))
+                .collect::<serde_json::Map<_, _>>(),
+            "latencyMs": state.latency.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            "failNext": state.fail_next.iter().map(failure).collect::<Vec<_>>(),
+            "failMatching": state
+                .fail_matching
+                .iter()
+                .map(|(needle, f)| {
+                    let mut value = failure(f);
+                    value["pathContains"] = serde_json::json!(needle);
+                    value
+                })
+                .collect::<Vec<_>>(),
+            "dropNext": state.drop_next,
+            "dropMatching": state.drop_matching,
+        })
+    }
+
     pub(crate) fn latency(&self) -> Option<Duration> {
         self.lock().latency
     }

@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod admin;
 mod builder;
 mod error;
 mod faults;
@@ -34,6 +35,7 @@ mod simulator;
 mod state;
 mod tls;
 
+pub use admin::ADMIN_ROUTES;
 pub use builder::{ProjectSeed, RepoSeed, SimulatorBuilder, UserSeed};
 pub use error::SimError;
 pub use faults::{AuthScheme, Faults, InjectedFailure, LoggedRequest, RateLimit, RequestLog};

@@ -1,5 +1,6 @@
 //! The hyper server: accept loop (plain or TLS), authentication, fault switches, XSRF check, routing to REST
-//! handlers or git smart HTTP, identity headers and the request log.
+//! handlers or git smart HTTP, identity headers and the request log; the simulator-only admin endpoints are
+//! dispatched before all of that.
 
 use std::convert::Infallible;
 use std::io;
@@ -18,6 +19,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use crate::admin;
 use crate::faults::{AuthScheme, LoggedRequest, Verdict};
 use crate::http_backend::git_challenge;
 use crate::rest::{ApiError, Ctx, Query};
@@ -138,7 +140,7 @@ where
 {
     let service = service_fn(move |req| {
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(handle(shared, req).await) }
+        async move { Ok::<_, Infallible>(handle(shared, req, peer).await) }
     });
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     if let Err(err) = builder.serve_connection(io, service).await {
@@ -146,7 +148,12 @@ where
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    if let Some(rel) = strip_context(&shared.context_path, req.uri().path()) {
+        if admin::is_admin(&shared, peer, rel) {
+            return serve_admin(&shared, req).await;
+        }
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
@@ -295,6 +302,17 @@ async fn rest(
         Ok(response) => response,
         Err(err) => err.into_response(),
     }
+}
+
+/// The admin endpoints: no authentication, faults or request log (they must work while faults are on).
+async fn serve_admin(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let rel = strip_context(&shared.context_path, parts.uri.path()).unwrap_or("/");
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    admin::serve(shared, &parts.method, rel, parts.uri.query(), &body)
 }
 
 /// Bitbucket's XSRF filter: a mutating request without `X-Atlassian-Token: no-check` is refused when its

@@ -13,7 +13,11 @@ use clap::Parser;
 
 /// Serve an in-process Bitbucket Data Center simulator over real git repositories.
 #[derive(Debug, Parser)]
-#[command(name = "bitbucket-dc-sim", version)]
+#[command(
+    name = "bitbucket-dc-sim",
+    version,
+    after_help = ADMIN_HELP,
+)]
 struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:7990")]
@@ -30,7 +34,23 @@ struct Args {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Do not serve the admin endpoints under <base>/_sim/.
+    #[arg(long)]
+    no_admin: bool,
 }
+
+const ADMIN_HELP: &str = "\
+Admin endpoints (simulator-only, loopback peers only, no authentication; --no-admin turns them off):
+  GET    <base>/_sim/faults     the current fault switches
+  POST   <base>/_sim/faults     change them; a JSON object, every field optional:
+           {\"clear\": true, \"rateLimit\": {\"capacity\": 5, \"refillPerSecond\": 1} | null,
+            \"userRateLimits\": {\"alice\": {...} | null}, \"latencyMs\": 200 | null,
+            \"failNext\": {\"count\": 2, \"status\": 503, \"retryAfter\": 5},
+            \"failMatching\": {\"pathContains\": \"/pull-requests\", \"status\": 500},
+            \"dropNext\": 1, \"dropMatching\": \"/raw/\"}
+  DELETE <base>/_sim/faults     clear every switch
+  GET    <base>/_sim/requests   the request log (?start=N skips the first N entries; no credentials)
+  DELETE <base>/_sim/requests   clear the request log";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -56,7 +76,10 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .flat_map(|p| p.repos.iter().map(|r| (p.key.clone(), r.slug.clone())))
         .collect();
-    let mut builder = seed.apply(Simulator::builder()).listen(args.listen);
+    let mut builder = seed
+        .apply(Simulator::builder())
+        .listen(args.listen)
+        .admin_endpoints(!args.no_admin);
     if let Some(path) = args.context_path {
         builder = builder.context_path(path);
     }
@@ -88,6 +111,9 @@ async fn main() -> anyhow::Result<()> {
             "repo: {key}/{slug} clone: {}",
             sim.clone_url(key, slug)
         )?;
+    }
+    if !args.no_admin {
+        writeln!(out, "admin: {}_sim/ (loopback only)", sim.base_url())?;
     }
     writeln!(out, "ready")?;
     out.flush()?;

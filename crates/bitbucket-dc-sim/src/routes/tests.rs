@@ -121,6 +121,17 @@ fn every_route_exists_in_the_openapi_description() {
         "routes missing from the spec: {missing:#?}"
     );
     assert!(route_table().len() >= 60);
+
+    // Exempt: the admin endpoints (`crate::ADMIN_ROUTES`) are simulator-only, for operators of the binary, and
+    // served outside `/rest`; they must stay out of the REST table and never shadow a spec path.
+    for (method, path) in crate::ADMIN_ROUTES {
+        assert!(path.starts_with("/_sim/"), "{method} {path}");
+        assert!(!paths.contains_key(*path), "{path} is in the spec");
+        assert!(
+            !route_table().iter().any(|(_, t)| t == path),
+            "{path} is in the REST route table"
+        );
+    }
 }
 
 #[test]

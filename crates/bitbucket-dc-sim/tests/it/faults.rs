@@ -151,3 +151,31 @@ async fn request_log_records_method_path_query_user_status_and_headers() {
     sim.request_log().clear();
     assert!(sim.requests().is_empty());
 }
+
+#[tokio::test]
+async fn admin_endpoints_are_off_unless_the_builder_turns_them_on() {
+    let sim = start().await;
+    let off = get("_sim/faults").send(&sim).await;
+    assert_eq!(off.status, 404);
+    let sim = crate::support::seed()
+        .admin_endpoints(true)
+        .start()
+        .await
+        .expect("simulator starts");
+    let set = call(Method::POST, "_sim/faults")
+        .json(serde_json::json!({"failMatching": {"pathContains": "/raw/", "status": 502}}))
+        .send(&sim)
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    let raw = get(&repo_path("service", "raw/README.md"))
+        .bearer(ALICE)
+        .send(&sim)
+        .await;
+    assert_eq!(raw.status, 502);
+    // Admin calls still answer while faults are on, and are not logged.
+    let cleared = call(Method::DELETE, "_sim/faults").send(&sim).await;
+    assert_eq!(cleared.status, 200);
+    let log = get("_sim/requests").send(&sim).await.json();
+    assert_eq!(log["size"], 1, "{log}");
+    assert_eq!(log["values"][0]["status"], 502);
+}
