@@ -23,22 +23,6 @@ pub(super) const LONG_FILES: &[LongFile] = &[
         reason: SPLITTING,
     },
     LongFile {
-        path: "crates/bitbucket-dc-sim/src/builder.rs",
-        reason: SPLITTING,
-    },
-    LongFile {
-        path: "crates/bitbucket-dc-sim/src/git.rs",
-        reason: SPLITTING,
-    },
-    LongFile {
-        path: "crates/bitbucket-dc-sim/src/ops.rs",
-        reason: SPLITTING,
-    },
-    LongFile {
-        path: "crates/bitbucket-dc-sim/src/routes/pull_requests.rs",
-        reason: SPLITTING,
-    },
-    LongFile {
         path: "crates/bitbucket-dc/src/client.rs",
         reason: SPLITTING,
     },
