@@ -10,7 +10,7 @@ mod pull_requests;
 mod repo;
 mod rescope;
 
-pub(crate) use auto_merge::attempt as attempt_auto_merge;
+pub(crate) use auto_merge::{attempt as attempt_auto_merge, retry as retry_auto_merge};
 pub(crate) use auto_merge::{
     cancel as cancel_auto_merge, merge_or_request, render_request as render_auto_merge_request,
     require_enabled as require_auto_merge, MergeParams,

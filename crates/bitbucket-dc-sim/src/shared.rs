@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -44,6 +45,7 @@ pub(crate) struct Shared {
     /// Whether `<base>/_sim/` admin endpoints answer (loopback peers only).
     pub(crate) admin_endpoints: bool,
     rescope_delay: Mutex<Option<Duration>>,
+    auto_merge_retry: Option<AutoMergeRetry>,
     /// How much scheduled work (delayed rescopes, auto-merge attempts) has not finished yet.
     pending_rescopes: watch::Sender<usize>,
     /// This value's own `Arc`, so work can be scheduled for later from a `&Shared`.
@@ -52,11 +54,17 @@ pub(crate) struct Shared {
     pub(crate) _dir: Option<tempfile::TempDir>,
 }
 
-/// Switches chosen on the builder.
+/// Tries a pending auto-merge request of pull request `(repo id, pr id)` again. Wired in by the simulator so
+/// that rescoping (below merging) can ask for it without importing the merge code that rescopes.
+pub(crate) type AutoMergeRetry =
+    fn(Arc<Shared>, u64, u64) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Switches chosen on the builder, and the hooks the simulator wires in.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Options {
     pub(crate) rescope_delay: Option<Duration>,
     pub(crate) admin_endpoints: bool,
+    pub(crate) auto_merge_retry: Option<AutoMergeRetry>,
 }
 
 impl Shared {
@@ -80,6 +88,7 @@ impl Shared {
             request_counter: AtomicU64::new(1),
             admin_endpoints: options.admin_endpoints,
             rescope_delay: Mutex::new(options.rescope_delay),
+            auto_merge_retry: options.auto_merge_retry,
             pending_rescopes: watch::channel(0).0,
             this: this.clone(),
             _dir: dir,
@@ -116,6 +125,13 @@ impl Shared {
             this.pending_rescopes
                 .send_modify(|n| *n = n.saturating_sub(1));
         });
+    }
+
+    /// Schedules another try of a pending auto-merge request (after the target moved).
+    pub(crate) fn retry_auto_merge(&self, repo_id: u64, pr_id: u64) {
+        if let Some(retry) = self.auto_merge_retry {
+            self.schedule(Duration::ZERO, move |shared| retry(shared, repo_id, pr_id));
+        }
     }
 
     /// Resolves once no scheduled work (delayed rescope, auto-merge attempt) is pending.

@@ -695,6 +695,7 @@ impl SimulatorBuilder {
             Options {
                 rescope_delay: self.rescope_delay,
                 admin_endpoints: self.admin_endpoints,
+                auto_merge_retry: Some(ops::retry_auto_merge),
             },
         );
         let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -22,6 +22,7 @@ fn shared(admin_endpoints: bool) -> Arc<Shared> {
         Options {
             rescope_delay: None,
             admin_endpoints,
+            auto_merge_retry: None,
         },
     )
 }

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -109,19 +110,19 @@ pub(crate) async fn merge_or_request(
     Ok(Requested::Registered)
 }
 
-/// Tries a pending auto-merge request as its requester; voids it when the source moved since.
-///
-/// Boxed because a merge refreshes refs, which may schedule another attempt: the explicit `Send` future type
-/// ends that cycle for the compiler.
-pub(crate) fn attempt(
-    shared: &Shared,
+/// [`attempt`] as the simulator's auto-merge retry hook (see `shared::AutoMergeRetry`).
+pub(crate) fn retry(
+    shared: Arc<Shared>,
     repo_id: u64,
     pr_id: u64,
-) -> Pin<Box<dyn Future<Output = Processing> + Send + '_>> {
-    Box::pin(attempt_inner(shared, repo_id, pr_id))
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        attempt(&shared, repo_id, pr_id).await;
+    })
 }
 
-async fn attempt_inner(shared: &Shared, repo_id: u64, pr_id: u64) -> Processing {
+/// Tries a pending auto-merge request as its requester; voids it when the source moved since.
+pub(crate) async fn attempt(shared: &Shared, repo_id: u64, pr_id: u64) -> Processing {
     let key = (repo_id, pr_id);
     let (repo, request, version) = {
         let mut state = shared.state();

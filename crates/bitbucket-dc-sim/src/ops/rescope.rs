@@ -1,8 +1,6 @@
 //! Ref refresh after any write: re-reads a repository's refs and rescopes, merges or declines its open pull
 //! requests accordingly.
 
-use std::time::Duration;
-
 use serde_json::{json, Map, Value};
 
 use crate::error::SimError;
@@ -208,9 +206,7 @@ async fn rescope(shared: &Shared, repo_id: u64, actor: Option<&str>) -> Result<(
         }
         drop(state);
         if retry_auto_merge {
-            shared.schedule(Duration::ZERO, move |shared| async move {
-                super::auto_merge::attempt(&shared, repo_id, pr_id).await;
-            });
+            shared.retry_auto_merge(repo_id, pr_id);
         }
     }
     Ok(())
