@@ -172,6 +172,8 @@ pub enum CaProblem {
     NotBase64(String),
     /// The (decoded) value is neither PEM nor a DER certificate.
     NotPem,
+    /// A file holds a DER (binary) certificate where PEM is expected.
+    Der,
     /// A PEM block is damaged.
     BadPem(String),
     /// Valid PEM, but no `CERTIFICATE` block in it.
@@ -201,6 +203,7 @@ impl fmt::Display for CaProblem {
             CaProblem::Unreadable(err) => write!(f, "cannot read the file ({err}); check the path and that the file is mounted"),
             CaProblem::NotBase64(err) => write!(f, "not base64 ({err}); encode the CA's PEM file on a single line, e.g. `base64 -w0 ca.pem`"),
             CaProblem::NotPem => f.write_str("not a PEM certificate (no -----BEGIN CERTIFICATE----- block); give the CA certificate in PEM form"),
+            CaProblem::Der => f.write_str("the file holds a DER (binary) certificate, not PEM; convert it to PEM with `openssl x509 -inform DER -in ca.der -out ca.pem` and give the PEM file"),
             CaProblem::BadPem(err) => write!(f, "damaged PEM ({err}); export the CA certificate again"),
             CaProblem::NoCertificate { found } if found.is_empty() => f.write_str("no certificate in it; give the CA certificate (-----BEGIN CERTIFICATE-----)"),
             CaProblem::NoCertificate { found } => write!(f, "no certificate in it, only {}; give the CA certificate (-----BEGIN CERTIFICATE-----), never a private key", found.join(", ")),

@@ -201,8 +201,8 @@ pub struct ProxyConfig {
 /// Builder for [`ProxyConfig`]; explicit settings win over the environment.
 #[derive(Clone, Default)]
 pub struct ProxyConfigBuilder {
-    http: Option<(String, &'static str)>,
-    https: Option<(String, &'static str)>,
+    http: Option<(String, String)>,
+    https: Option<(String, String)>,
     no_proxy: Option<String>,
     env: HashMap<String, String>,
     bypass_loopback: Option<bool>,
@@ -227,20 +227,32 @@ impl ProxyConfigBuilder {
     /// The proxy for every target (the Helm value `proxy.url`); same as setting both schemes.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
-        self.http = Some((url.clone(), "proxy.url"));
-        self.https = Some((url, "proxy.url"));
+        self.http = Some((url.clone(), "proxy.url".to_owned()));
+        self.https = Some((url, "proxy.url".to_owned()));
         self
     }
 
     /// The proxy for `http://` targets. An empty string means "no proxy", overriding the environment.
     pub fn http_proxy(mut self, url: impl Into<String>) -> Self {
-        self.http = Some((url.into(), "the explicit http proxy"));
+        self.http_proxy_from(url, "the explicit http proxy")
+    }
+
+    /// [`http_proxy`](Self::http_proxy) with the name of the setting it came from, used in errors
+    /// (e.g. `--http-proxy (flag)`).
+    pub fn http_proxy_from(mut self, url: impl Into<String>, origin: impl Into<String>) -> Self {
+        self.http = Some((url.into(), origin.into()));
         self
     }
 
     /// The proxy for `https://` targets. An empty string means "no proxy", overriding the environment.
     pub fn https_proxy(mut self, url: impl Into<String>) -> Self {
-        self.https = Some((url.into(), "the explicit https proxy"));
+        self.https_proxy_from(url, "the explicit https proxy")
+    }
+
+    /// [`https_proxy`](Self::https_proxy) with the name of the setting it came from, used in
+    /// errors (e.g. `https_proxy (file gitproxy.toml)`).
+    pub fn https_proxy_from(mut self, url: impl Into<String>, origin: impl Into<String>) -> Self {
+        self.https = Some((url.into(), origin.into()));
         self
     }
 
@@ -267,13 +279,13 @@ impl ProxyConfigBuilder {
     pub fn build(self) -> Result<ProxyConfig, Error> {
         let mut warnings = Vec::new();
         let https = pick(
-            self.https.as_ref().map(|(v, o)| (v.as_str(), *o)),
+            self.https.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
             &self.env,
             &["https_proxy", "all_proxy"],
             &mut warnings,
         );
         let http = pick(
-            self.http.as_ref().map(|(v, o)| (v.as_str(), *o)),
+            self.http.as_ref().map(|(v, o)| (v.as_str(), o.as_str())),
             &self.env,
             &["http_proxy", "all_proxy"],
             &mut warnings,
@@ -368,11 +380,27 @@ impl ProxyConfig {
         ProxyConfig::builder().env(env).build()
     }
 
-    /// Reads the proxy variables of this process's environment.
+    /// Reads the proxy variables of this process's environment ([`ProxyConfig::ENV_VARS`] only;
+    /// a value that is not UTF-8 is treated as unset).
     pub fn from_process_env() -> Result<ProxyConfig, Error> {
-        let env: HashMap<String, String> = std::env::vars().collect();
+        let env: HashMap<String, String> = ProxyConfig::ENV_VARS
+            .iter()
+            .filter_map(|name| Some(((*name).to_owned(), std::env::var(name).ok()?)))
+            .collect();
         ProxyConfig::from_env_map(&env)
     }
+
+    /// The environment variables the proxy settings fall back on, in both casings.
+    pub const ENV_VARS: &'static [&'static str] = &[
+        "https_proxy",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+    ];
 
     /// The proxy for `http://` targets, if any.
     pub fn http_proxy(&self) -> Option<&ProxyUrl> {

@@ -26,6 +26,7 @@ pub struct CaSource {
 enum CaKind {
     PemFile(PathBuf),
     Pem(String),
+    PemBytes(Vec<u8>),
     Base64(String),
 }
 
@@ -44,6 +45,16 @@ impl CaSource {
         CaSource {
             input: input.into(),
             kind: CaKind::Pem(pem.into()),
+        }
+    }
+
+    /// The bytes of a PEM file read by the caller; `input` names the setting and the file.
+    ///
+    /// A DER (binary) certificate is refused with the command that converts it to PEM.
+    pub fn pem_file_bytes(input: impl Into<String>, bytes: impl Into<Vec<u8>>) -> CaSource {
+        CaSource {
+            input: input.into(),
+            kind: CaKind::PemBytes(bytes.into()),
         }
     }
 
@@ -68,17 +79,33 @@ impl CaSource {
     }
 
     /// Decodes and checks the certificates of this input.
-    fn load(&self, now: i64) -> Result<Vec<(CertificateDer<'static>, CertInfo)>, Error> {
+    fn load(
+        &self,
+        now: i64,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<(CertificateDer<'static>, CertInfo)>, Error> {
         let fail = |problem| Error::InvalidCa {
             input: self.input.clone(),
             problem,
         };
-        let bytes = match &self.kind {
-            CaKind::PemFile(path) => read_file(path).map_err(fail)?,
-            CaKind::Pem(text) => text.as_bytes().to_vec(),
-            CaKind::Base64(value) => decode_base64(value).map_err(fail)?,
+        let (bytes, is_file) = match &self.kind {
+            CaKind::PemFile(path) => (read_file(path).map_err(fail)?, true),
+            CaKind::PemBytes(bytes) => (bytes.clone(), true),
+            CaKind::Pem(text) => (text.as_bytes().to_vec(), false),
+            CaKind::Base64(value) => (decode_base64(value).map_err(fail)?, false),
         };
+        if is_file && !is_pem(&bytes) && CertInfo::from_der(&bytes).is_ok() {
+            return Err(fail(CaProblem::Der));
+        }
         let ders = parse_certificates(&bytes).map_err(fail)?;
+        if holds_private_key(&bytes) {
+            let message = format!(
+                "{}: the CA input holds a private key besides the certificate; remove the key from it (only the CA certificate is needed, and its key must stay secret)",
+                self.input
+            );
+            tracing::warn!("{message}");
+            warnings.push(message);
+        }
         let mut out = Vec::with_capacity(ders.len());
         for der in ders {
             let info = CertInfo::from_der(&der).map_err(|e| fail(CaProblem::BadCertificate(e)))?;
@@ -104,6 +131,7 @@ impl fmt::Debug for CaSource {
         let kind = match self.kind {
             CaKind::PemFile(_) => "pem_file",
             CaKind::Pem(_) => "pem",
+            CaKind::PemBytes(_) => "pem_file_bytes",
             CaKind::Base64(_) => "base64_pem",
         };
         f.debug_struct("CaSource")
@@ -136,10 +164,22 @@ fn decode_base64(value: &str) -> Result<Vec<u8>, CaProblem> {
         .map_err(|err| CaProblem::NotBase64(err.to_string()))
 }
 
+fn is_pem(bytes: &[u8]) -> bool {
+    bytes.windows(10).any(|w| w == b"-----BEGIN")
+}
+
+/// Whether a PEM input has a private key block (`PRIVATE KEY`, `RSA PRIVATE KEY`, ...).
+fn holds_private_key(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes).lines().any(|line| {
+        line.trim()
+            .strip_prefix("-----BEGIN ")
+            .is_some_and(|rest| rest.ends_with("PRIVATE KEY-----"))
+    })
+}
+
 /// PEM certificates, or a single DER certificate.
 fn parse_certificates(bytes: &[u8]) -> Result<Vec<CertificateDer<'static>>, CaProblem> {
-    let is_pem = bytes.windows(10).any(|w| w == b"-----BEGIN");
-    if !is_pem {
+    if !is_pem(bytes) {
         // A DER certificate base64-encoded directly is accepted; anything else is not PEM.
         return match CertInfo::from_der(bytes) {
             Ok(_) => Ok(vec![CertificateDer::from(bytes.to_vec())]),
@@ -240,7 +280,7 @@ impl TrustConfigBuilder {
         }
         let mut extra = Vec::new();
         for source in &self.extra {
-            for (der, info) in source.load(now)? {
+            for (der, info) in source.load(now, &mut warnings)? {
                 roots.add(der).map_err(|err| Error::InvalidCa {
                     input: source.input.clone(),
                     problem: CaProblem::BadCertificate(err.to_string()),
@@ -314,6 +354,9 @@ impl fmt::Debug for TrustConfig {
 }
 
 impl TrustConfig {
+    /// The environment variables that replace the platform store when set.
+    pub const ENV_VARS: &'static [&'static str] = &["SSL_CERT_FILE", "SSL_CERT_DIR"];
+
     /// Starts from the platform's roots (honouring `SSL_CERT_FILE`/`SSL_CERT_DIR` of the process).
     pub fn builder() -> TrustConfigBuilder {
         TrustConfigBuilder {

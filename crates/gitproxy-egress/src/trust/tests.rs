@@ -224,3 +224,54 @@ fn debug_shows_subjects_not_contents() {
         "TrustConfig { platform_roots: 0, extra: [\"CN=Corp Root CA\"] }"
     );
 }
+
+fn der_of(pem: &str) -> Vec<u8> {
+    use rustls::pki_types::pem::PemObject as _;
+    rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+        .unwrap()
+        .to_vec()
+}
+
+#[test]
+fn a_der_file_is_told_to_convert_to_pem() {
+    let der = der_of(&ca_pem("Corp Root CA", 2090));
+    let (input, problem, message) = problem_of(only(CaSource::pem_file_bytes(
+        "GITPROXY_CUSTOM_CA_CERT_FILE (environment) /ca/ca.der",
+        der.clone(),
+    )));
+    assert_eq!(
+        input,
+        "GITPROXY_CUSTOM_CA_CERT_FILE (environment) /ca/ca.der"
+    );
+    assert_eq!(problem, CaProblem::Der);
+    assert!(
+        message.contains("openssl x509 -inform DER -in ca.der -out ca.pem"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ca.der");
+    std::fs::write(&path, &der).unwrap();
+    let (_, problem, _) = problem_of(only(CaSource::pem_file(&path)));
+    assert_eq!(problem, CaProblem::Der);
+    // The base64 Helm value of a DER certificate stays accepted.
+    let value = base64::engine::general_purpose::STANDARD.encode(&der);
+    only(CaSource::custom_ca_cert(value)).unwrap();
+}
+
+#[test]
+fn a_private_key_beside_the_ca_is_a_warning_without_the_key() {
+    let key = KeyPair::generate().unwrap();
+    let key_pem = key.serialize_pem();
+    let text = format!("{}{key_pem}", ca_pem("Corp Root CA", 2090));
+    let trust = only(CaSource::pem_file_bytes("custom_ca_cert_file", text)).unwrap();
+    assert_eq!(trust.extra_cas().len(), 1);
+    assert_eq!(trust.warnings().len(), 1, "{:?}", trust.warnings());
+    let warning = &trust.warnings()[0];
+    assert!(warning.starts_with("custom_ca_cert_file: "), "{warning}");
+    assert!(warning.contains("private key"), "{warning}");
+    let body: String = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    assert!(!warning.contains(&body[..20]), "{warning}");
+}
