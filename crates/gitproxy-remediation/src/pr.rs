@@ -11,7 +11,8 @@ use crate::plan::{PackageFix, Tier};
 use crate::version::Version;
 use crate::Ecosystem;
 
-/// Every remediation branch starts with this, so remediations can be found on Bitbucket.
+/// The default start of every remediation branch, so remediations can be found on Bitbucket
+/// (the agent's `<branch prefix>security/`; see [`Remediator::with_branch_prefix`](crate::remediate::Remediator::with_branch_prefix)).
 pub const BRANCH_PREFIX: &str = "gitproxy/security/";
 
 /// Pull request descriptions are cut below Bitbucket Server's limit, as Renovate does.
@@ -31,6 +32,11 @@ pub const MARKER: &str = "<!-- gitproxy:remediation -->";
 /// `gitproxy/security/<ecosystem>-<sanitized name>`, like Renovate's
 /// `{{datasource}}-{{depNameSanitized}}-vulnerability` topic.
 pub fn branch_name(ecosystem: Ecosystem, name: &str) -> String {
+    branch_name_under(BRANCH_PREFIX, ecosystem, name)
+}
+
+/// [`branch_name`] under `prefix` (ending with `/`) instead of [`BRANCH_PREFIX`].
+pub fn branch_name_under(prefix: &str, ecosystem: Ecosystem, name: &str) -> String {
     let eco = match ecosystem {
         Ecosystem::Npm => "npm",
         Ecosystem::PyPI => "pypi",
@@ -48,7 +54,7 @@ pub fn branch_name(ecosystem: Ecosystem, name: &str) -> String {
         }
     }
     let sanitized = sanitized.trim_matches(['-', '.']).to_string();
-    format!("{BRANCH_PREFIX}{eco}-{sanitized}")
+    format!("{prefix}{eco}-{sanitized}")
 }
 
 /// `Update dependency lodash to 4.17.21 [SECURITY]`, with `(major)` for breaking upgrades.

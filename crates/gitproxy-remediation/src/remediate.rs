@@ -133,6 +133,7 @@ pub struct Remediator<'a> {
     db: &'a AdvisoryDb,
     registry: &'a dyn Registry,
     options: PlanOptions,
+    branch_prefix: String,
 }
 
 impl std::fmt::Debug for Remediator<'_> {
@@ -140,6 +141,7 @@ impl std::fmt::Debug for Remediator<'_> {
         f.debug_struct("Remediator")
             .field("advisories", &self.db.len())
             .field("options", &self.options)
+            .field("branch_prefix", &self.branch_prefix)
             .finish_non_exhaustive()
     }
 }
@@ -157,7 +159,15 @@ impl<'a> Remediator<'a> {
             db,
             registry,
             options,
+            branch_prefix: BRANCH_PREFIX.to_owned(),
         }
+    }
+
+    /// Writes and finds remediation branches under `prefix` (ending with `/`) instead of
+    /// [`BRANCH_PREFIX`]: the agent's configured branch prefix followed by `security/`.
+    pub fn with_branch_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.branch_prefix = prefix.into();
+        self
     }
 
     /// Remediates every repository of `project`; a repository that fails is reported in its
@@ -200,7 +210,7 @@ impl<'a> Remediator<'a> {
         outcome.unfixable = plan.unfixable.clone();
         let existing = self
             .host
-            .pull_requests(project, repo, BRANCH_PREFIX)
+            .pull_requests(project, repo, &self.branch_prefix)
             .await?;
         let ctx = RepoCtx {
             project,
@@ -211,7 +221,7 @@ impl<'a> Remediator<'a> {
             findings: &findings,
         };
         for fix in &plan.by_package() {
-            let branch = pr::branch_name(fix.ecosystem, &fix.name);
+            let branch = pr::branch_name_under(&self.branch_prefix, fix.ecosystem, &fix.name);
             let latest = existing.iter().find(|p| p.from_branch == branch);
             if latest.is_some_and(|p| p.state == PrState::Declined) {
                 tracing::info!(repo, branch, "remediation was declined; not reopening");
@@ -321,11 +331,11 @@ impl<'a> Remediator<'a> {
         };
         let existing = self
             .host
-            .pull_requests(project, repo, BRANCH_PREFIX)
+            .pull_requests(project, repo, &self.branch_prefix)
             .await?;
         let mut out = Vec::new();
         for fix in &scan.plan.by_package() {
-            let branch = pr::branch_name(fix.ecosystem, &fix.name);
+            let branch = pr::branch_name_under(&self.branch_prefix, fix.ecosystem, &fix.name);
             let (pull_request, state) = match existing.iter().find(|p| p.from_branch == branch) {
                 Some(p) => (Some(p.id), self.pr_state(project, repo, p).await?),
                 None => (None, State::Planned),
@@ -411,7 +421,7 @@ impl<'a> Remediator<'a> {
         let mut commented = Vec::new();
         for p in self
             .host
-            .pull_requests(project, repo, BRANCH_PREFIX)
+            .pull_requests(project, repo, &self.branch_prefix)
             .await?
         {
             let (PrState::Open, Some(commit)) = (p.state, &p.latest_commit) else {
@@ -460,7 +470,7 @@ impl<'a> Remediator<'a> {
         for repo in self.host.repositories(project).await? {
             let prs = self
                 .host
-                .pull_requests(project, &repo, BRANCH_PREFIX)
+                .pull_requests(project, &repo, &self.branch_prefix)
                 .await?;
             let mut seen: Vec<String> = Vec::new();
             for p in prs {

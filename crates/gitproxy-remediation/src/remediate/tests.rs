@@ -200,3 +200,29 @@ async fn states_come_from_pull_requests_and_builds() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_custom_branch_prefix_is_where_remediations_are_found() {
+    let host = PrsOnly {
+        prs: vec![
+            pr(2, "bot/security/npm-a", PrState::Open, "c2"),
+            pr(1, "gitproxy/security/npm-b", PrState::Open, "c1"),
+        ],
+        builds: Vec::new(),
+    };
+    let db = AdvisoryDb::new();
+    let registry = crate::plan::StaticRegistry::new();
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended())
+        .with_branch_prefix("bot/security/");
+    let report = remediator.status("PRJ").await.unwrap();
+    let branches: Vec<&str> = report
+        .remediations
+        .iter()
+        .map(|r| r.branch.as_str())
+        .collect();
+    assert_eq!(branches, ["bot/security/npm-a"]);
+    assert_eq!(
+        crate::pr::branch_name_under("bot/security/", crate::Ecosystem::Npm, "@babel/core"),
+        "bot/security/npm-babel-core"
+    );
+}
