@@ -19,69 +19,69 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// Settings shared by every command (all optional here; defaults and validation live in `config`).
+/// Settings shared by every command (all optional here; defaults and validation live in `config`,
+/// names and `--help` text in `settings`).
 #[derive(Debug, Default, Args)]
 pub(crate) struct GlobalArgs {
-    /// TOML configuration file [env: GITPROXY_CONFIG].
+    /// TOML configuration file.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
-    /// Cloud endpoint [env: GITPROXY_CLOUD_URL] [default: https://app.backline.ai].
+    /// Cloud endpoint.
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) cloud_url: Option<String>,
-    /// File holding the cloud access key [env: GITPROXY_ACCESS_KEY / GITPROXY_ACCESS_KEY_FILE].
+    /// File holding the cloud access key.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) access_key_file: Option<PathBuf>,
-    /// This replica's id [env: GITPROXY_AGENT_ID] [default: the host name].
+    /// This replica's id.
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) agent_id: Option<String>,
-    /// Tunnel connections to the cloud [env: GITPROXY_CONNECTIONS] [default: 2].
+    /// Tunnel connections to the cloud.
     #[arg(long, global = true, value_name = "N")]
     pub(crate) connections: Option<String>,
-    /// Proxy for https targets [env: HTTPS_PROXY / https_proxy].
+    /// Proxy for https targets.
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) https_proxy: Option<String>,
-    /// Proxy for http targets [env: HTTP_PROXY / http_proxy].
+    /// Proxy for http targets.
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) http_proxy: Option<String>,
-    /// Hosts reached directly, comma separated [env: NO_PROXY / no_proxy].
+    /// Hosts reached directly, comma separated.
     #[arg(long, global = true, value_name = "LIST")]
     pub(crate) no_proxy: Option<String>,
-    /// PEM file of the internal CA [env: GITPROXY_CUSTOM_CA_CERT (base64) / GITPROXY_CUSTOM_CA_CERT_FILE].
+    /// PEM file of the internal CA.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) custom_ca_cert_file: Option<PathBuf>,
-    /// Bitbucket Data Center base URL [env: GITPROXY_BITBUCKET_URL].
+    /// Bitbucket Data Center base URL.
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) bitbucket_url: Option<String>,
-    /// Bitbucket username [env: GITPROXY_BITBUCKET_USERNAME].
+    /// Bitbucket username.
     #[arg(long, global = true, value_name = "NAME")]
     pub(crate) bitbucket_username: Option<String>,
-    /// File holding the Bitbucket HTTP access token [env: GITPROXY_BITBUCKET_TOKEN / GITPROXY_BITBUCKET_TOKEN_FILE].
+    /// File holding the Bitbucket HTTP access token.
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) bitbucket_token_file: Option<PathBuf>,
-    /// Bitbucket project key [env: GITPROXY_BITBUCKET_PROJECT].
+    /// Bitbucket project key.
     #[arg(long, global = true, value_name = "KEY")]
     pub(crate) project: Option<String>,
-    /// Branches the agent may write to start with this [env: GITPROXY_BRANCH_PREFIX] [default: gitproxy/].
+    /// Branches the agent may write to start with this.
     #[arg(long, global = true, value_name = "PREFIX")]
     pub(crate) branch_prefix: Option<String>,
-    /// Probe and metrics listener [env: GITPROXY_LISTEN] [default: 0.0.0.0:8080].
+    /// Probe and metrics listener.
     #[arg(long, global = true, value_name = "ADDR")]
     pub(crate) listen: Option<String>,
-    /// `json` or `text` [env: GITPROXY_LOG_FORMAT] [default: json unless stdout is a terminal].
+    /// `json` or `text`.
     #[arg(long, global = true, value_name = "FORMAT")]
     pub(crate) log_format: Option<String>,
-    /// Log filter, e.g. `info` or `gitproxy=debug` [env: GITPROXY_LOG] [default: info].
+    /// Log filter, e.g. `info` or `gitproxy=debug`.
     #[arg(long, global = true, value_name = "FILTER")]
     pub(crate) log_level: Option<String>,
-    /// Time to finish in-flight operations on SIGTERM, e.g. `30s` [env: GITPROXY_SHUTDOWN_GRACE] [default: 30s].
+    /// Time to finish in-flight operations on SIGTERM, e.g. `30s`.
     #[arg(long, global = true, value_name = "DURATION")]
     pub(crate) shutdown_grace: Option<String>,
-    /// OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records) [env: GITPROXY_OSV_DIR].
+    /// OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records).
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) osv: Option<PathBuf>,
     /// Package registries asked for releases and lockfile checksums, comma separated
-    /// `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`
-    /// [env: GITPROXY_REGISTRIES] [default: none, no registry is contacted].
+    /// `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`.
     #[arg(long, global = true, value_name = "LIST")]
     pub(crate) registries: Option<String>,
 }
@@ -99,6 +99,9 @@ pub(crate) enum Command {
     Fix(FixArgs),
     /// Show the state of every remediation of the project.
     Status(OutputArgs),
+    /// Print the settings table (flags, environment variables, TOML keys, Helm values) as JSON.
+    #[command(hide = true)]
+    Settings,
 }
 
 /// Output selection.

@@ -12,12 +12,13 @@ mod ops;
 mod policy;
 mod probes;
 mod run;
+mod settings;
 mod standalone;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, ConfigError, Environment};
@@ -26,8 +27,16 @@ use crate::config::{Config, ConfigError, Environment};
 const EXIT_USAGE: u8 = 64;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let config = match Config::resolve(&cli.global, &Environment::process()) {
+    let matches = settings::annotate(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Command::Settings = cli.command {
+        print(&(serde_json::to_string_pretty(&settings::to_json()).unwrap_or_default() + "\n"));
+        return ExitCode::SUCCESS;
+    }
+    let config = match Environment::process().and_then(|env| Config::resolve(&cli.global, &env)) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("gitproxy: invalid configuration: {e}");
@@ -35,6 +44,9 @@ fn main() -> ExitCode {
         }
     };
     logging::init(config.log_format, &config.log_level);
+    for warning in config.trust.warnings() {
+        tracing::warn!("{warning}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -105,6 +117,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             print(&standalone::fix(&config, args.dry_run, args.output.json).await?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Settings => Ok(ExitCode::SUCCESS),
         Command::Status(args) => {
             print(&standalone::status(&config, args.json).await?);
             Ok(ExitCode::SUCCESS)

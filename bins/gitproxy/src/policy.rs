@@ -9,20 +9,25 @@ use async_trait::async_trait;
 use gitproxy_remediation::host::{
     BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PullRequestInfo,
 };
-use gitproxy_remediation::pr::BRANCH_PREFIX;
 use url::Url;
 
-/// Checks a configured branch prefix: the remediation engine writes under `gitproxy/security/`, so
-/// the prefix must contain those branches.
+/// Checks a configured branch prefix: path segments of letters, digits, `.`, `_` and `-`, ending
+/// in `/` (the chart's pattern). The remediation engine writes under `<prefix>security/`.
 pub(crate) fn validate_branch_prefix(prefix: &str) -> Result<(), String> {
-    if prefix.is_empty() || !prefix.ends_with('/') {
+    let valid = prefix.strip_suffix('/').is_some_and(|path| {
+        path.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && !segment.ends_with(".lock")
+                && !segment.contains("..")
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        })
+    });
+    if !valid {
         return Err(format!(
-            "`{prefix}` is not a branch prefix; use a path ending in `/`, e.g. gitproxy/"
-        ));
-    }
-    if !BRANCH_PREFIX.starts_with(prefix) {
-        return Err(format!(
-            "`{prefix}` does not contain the remediation branches ({BRANCH_PREFIX}...); use gitproxy/ or {BRANCH_PREFIX}"
+            "`{prefix}` is not a branch prefix; use path segments of letters, digits, `.`, `_` and `-` ending in `/`, e.g. gitproxy/"
         ));
     }
     Ok(())

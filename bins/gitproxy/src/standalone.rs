@@ -180,6 +180,8 @@ pub(crate) struct Engine {
     pub(crate) registry: AgentRegistry,
     /// The project key.
     pub(crate) project: String,
+    /// Where remediation branches live: the configured branch prefix and `security/`.
+    pub(crate) branch_prefix: String,
 }
 
 impl std::fmt::Debug for Engine {
@@ -214,6 +216,7 @@ impl Engine {
             ),
             db,
             project: conn.project.clone(),
+            branch_prefix: format!("{}security/", config.branch_prefix),
         })
     }
 
@@ -225,6 +228,7 @@ impl Engine {
             &self.registry,
             PlanOptions::recommended(),
         )
+        .with_branch_prefix(self.branch_prefix.as_str())
     }
 
     /// Scans one repository's default branch.
@@ -536,9 +540,12 @@ pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::R
     })
 }
 
-/// `gitproxy status`.
+/// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data.
 pub(crate) async fn status(config: &Config, json: bool) -> anyhow::Result<String> {
-    let db = load_osv(config)?;
+    let db = match config.osv_dir {
+        Some(_) => load_osv(config)?,
+        None => Arc::new(AdvisoryDb::new()),
+    };
     let conn = config.bitbucket.complete()?;
     let engine = Engine::new(&conn, config, db, None)?;
     let report = engine.remediator().status(&conn.project).await?;

@@ -233,7 +233,7 @@ impl ProxyConfigBuilder {
     }
 
     /// The proxy for `http://` targets. An empty string means "no proxy", overriding the environment.
-    pub fn http_proxy(mut self, url: impl Into<String>) -> Self {
+    pub fn http_proxy(self, url: impl Into<String>) -> Self {
         self.http_proxy_from(url, "the explicit http proxy")
     }
 
@@ -245,7 +245,7 @@ impl ProxyConfigBuilder {
     }
 
     /// The proxy for `https://` targets. An empty string means "no proxy", overriding the environment.
-    pub fn https_proxy(mut self, url: impl Into<String>) -> Self {
+    pub fn https_proxy(self, url: impl Into<String>) -> Self {
         self.https_proxy_from(url, "the explicit https proxy")
     }
 

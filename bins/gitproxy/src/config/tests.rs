@@ -201,8 +201,8 @@ fn errors_name_the_setting_and_its_source() {
         ),
         (
             GlobalArgs::default(),
-            vec![("GITPROXY_BRANCH_PREFIX", "bot/")],
-            "GITPROXY_BRANCH_PREFIX (environment): `bot/` does not contain the remediation branches",
+            vec![("GITPROXY_BRANCH_PREFIX", "bot")],
+            "GITPROXY_BRANCH_PREFIX (environment): `bot` is not a branch prefix",
         ),
         (
             GlobalArgs::default(),
@@ -415,4 +415,96 @@ fn bad_registries_name_the_setting_and_the_fix() {
         !e.contains("hunter2"),
         "the password must not be echoed: {e}"
     );
+}
+
+#[test]
+fn a_registry_url_with_a_credential_query_is_refused_without_its_value() {
+    for url in [
+        "https://npm.mirror.example/?token=sekrit-1",
+        "https://npm.mirror.example/repo?a=1&Access_Token=sekrit-1",
+        "https://npm.mirror.example/?sig=sekrit-1",
+        "https://npm.mirror.example/?x_api_key=sekrit-1",
+    ] {
+        let list = format!("npm={url}");
+        let message = resolve(&GlobalArgs::default(), &[("GITPROXY_REGISTRIES", &list)])
+            .expect_err("refused");
+        assert!(
+            message.starts_with("GITPROXY_REGISTRIES (environment): "),
+            "{message}"
+        );
+        assert!(
+            message.contains("must not carry credentials (query parameter"),
+            "{message}"
+        );
+        assert!(!message.contains("sekrit"), "{message}");
+    }
+    let plain = resolve(
+        &GlobalArgs::default(),
+        &[(
+            "GITPROXY_REGISTRIES",
+            "npm=https://npm.mirror.example/?ref=main",
+        )],
+    );
+    assert!(plain.is_ok(), "{plain:?}");
+    let message = resolve(
+        &GlobalArgs::default(),
+        &[(
+            "GITPROXY_BITBUCKET_URL",
+            "https://bitbucket.corp/?password=sekrit-1",
+        )],
+    )
+    .expect_err("refused");
+    assert!(!message.contains("sekrit"), "{message}");
+}
+
+#[test]
+fn toml_errors_carry_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("gitproxy.toml");
+    std::fs::write(
+        &file,
+        "cloud_url = \"https://a.example\"\nconnections = \"two\"\n",
+    )
+    .expect("write");
+    let flags = GlobalArgs {
+        config: Some(file),
+        ..GlobalArgs::default()
+    };
+    let message = resolve(&flags, &[]).expect_err("invalid");
+    assert!(message.contains("at line 2, column 15"), "{message}");
+}
+
+#[test]
+fn an_explicit_proxy_is_named_by_its_setting() {
+    let flags = GlobalArgs {
+        https_proxy: Some("socks5://proxy:1080".to_owned()),
+        ..GlobalArgs::default()
+    };
+    let message = resolve(&flags, &[]).expect_err("invalid");
+    assert!(
+        message.starts_with("invalid proxy URL in --https-proxy (flag): "),
+        "{message}"
+    );
+}
+
+#[test]
+fn secrets_from_files_are_checked_like_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "first-line\nsekrit-second\n").expect("write");
+    let message = resolve(
+        &GlobalArgs::default(),
+        &[(
+            "GITPROXY_BITBUCKET_TOKEN_FILE",
+            token.to_str().expect("utf-8"),
+        )],
+    )
+    .expect_err("refused");
+    assert!(
+        message.starts_with(
+            "GITPROXY_BITBUCKET_TOKEN_FILE (environment): the secret holds a line break"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("sekrit"), "{message}");
 }

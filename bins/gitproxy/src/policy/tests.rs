@@ -87,10 +87,14 @@ fn writes_only_under_the_prefix_and_never_to_the_default_branch() {
 }
 
 #[test]
-fn branch_prefixes_must_contain_the_remediation_branches() {
+fn branch_prefixes_are_ref_paths_ending_in_a_slash() {
     assert!(validate_branch_prefix("gitproxy/").is_ok());
     assert!(validate_branch_prefix("gitproxy/security/").is_ok());
-    assert!(validate_branch_prefix("bot/").is_err());
+    assert!(validate_branch_prefix("bot/").is_ok());
+    assert!(validate_branch_prefix("team.a/bot-1/").is_ok());
+    assert!(validate_branch_prefix("bot//").is_err());
+    assert!(validate_branch_prefix("../").is_err());
+    assert!(validate_branch_prefix("a b/").is_err());
     assert!(validate_branch_prefix("gitproxy").is_err());
     assert!(validate_branch_prefix("").is_err());
 }

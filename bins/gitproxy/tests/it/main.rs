@@ -2,6 +2,7 @@
 //! tunnel hub in the test process, all on loopback.
 
 mod check;
+mod config;
 mod run;
 mod standalone;
 mod support;
