@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use gitproxy_egress::EgressConnector;
 use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, AgentState, ConnectionStatus};
 use tokio::sync::watch;
 
@@ -13,6 +14,7 @@ use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 use crate::ops::{router, OpsContext};
 use crate::probes::{self, ProbeState};
+use crate::settings;
 
 /// Counts tunnel reconnects from successive agent states: a connection becoming ready again
 /// after its first ready session. Each ready session is told apart by its `since` instant, so a
@@ -41,15 +43,19 @@ impl Reconnects {
 
 /// Runs the agent until SIGTERM or SIGINT.
 pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
+    let setting = &settings::ACCESS_KEY;
     let access_key = config.access_key.as_ref().ok_or_else(|| {
-        ConfigError(
-            "access key not set: set GITPROXY_ACCESS_KEY_FILE (Helm gitproxy.accessKey), GITPROXY_ACCESS_KEY or --access-key-file"
-                .to_owned(),
-        )
+        ConfigError(format!(
+            "access key not set: set {} (Helm {}), {} or --{}",
+            setting.env_file.unwrap_or_default(),
+            setting.helm.unwrap_or_default(),
+            setting.env.unwrap_or_default(),
+            setting.flag.unwrap_or_default()
+        ))
     })?;
     let access_key = AccessKey::new(access_key.expose())
-        .map_err(|e| ConfigError(format!("GITPROXY_ACCESS_KEY: {e}")))?;
-    let connector = crate::check::egress_connector(&config)?;
+        .map_err(|e| ConfigError(format!("{}: {e}", setting.env.unwrap_or_default())))?;
+    let connector = cloud_connector(&config)?;
     let agent_config = AgentConfig::builder(
         config.cloud_url.as_str(),
         access_key,
@@ -63,7 +69,10 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let db = match &config.osv_dir {
         Some(_) => Some(crate::standalone::load_osv(&config)?),
         None => {
-            tracing::warn!("no OSV data configured (GITPROXY_OSV_DIR): scan and apply operations will fail until it is set");
+            tracing::warn!(
+                "no OSV data configured ({}): scan and apply operations will fail until it is set",
+                settings::OSV_DIR.names()
+            );
             None
         }
     };
@@ -143,6 +152,22 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     let _ = probe_task.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The connector to the cloud: a refused connection is about the cloud URL and port 443 (or the
+/// proxy), not about Bitbucket's ports.
+fn cloud_connector(config: &Config) -> anyhow::Result<EgressConnector> {
+    let port = config.cloud_url.port_or_known_default().unwrap_or(443);
+    let advice = format!(
+        "nothing listens there; check the cloud URL {} ({}) and that the agent may reach it on port {port}, directly or through the https proxy (proxy.httpsProxy)",
+        config.cloud_url,
+        settings::CLOUD_URL.names()
+    );
+    Ok(
+        EgressConnector::builder(config.proxy.clone(), config.trust.clone())
+            .refused_advice(advice)
+            .build()?,
+    )
 }
 
 async fn shutdown_signal() {

@@ -25,10 +25,10 @@ use crate::policy::{Policy, PolicyHost};
 /// Loads the OSV data directory.
 pub(crate) fn load_osv(config: &Config) -> anyhow::Result<Arc<AdvisoryDb>> {
     let dir = config.osv_dir.as_ref().ok_or_else(|| {
-        ConfigError(
-            "--osv / GITPROXY_OSV_DIR: not set; point it at the OSV data directory (<ECOSYSTEM>/all.zip or *.json records)"
-                .to_owned(),
-        )
+        ConfigError(format!(
+            "{}: not set; point it at the OSV data directory (<ECOSYSTEM>/all.zip or *.json records)",
+            crate::settings::OSV_DIR.names()
+        ))
     })?;
     let mut db = AdvisoryDb::new();
     let n = db.load_dir(dir)?;

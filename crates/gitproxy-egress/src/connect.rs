@@ -134,6 +134,7 @@ struct Inner {
     timeouts: Timeouts,
     resolver: Resolver,
     keepalive: Option<(Duration, Duration)>,
+    refused_advice: Option<String>,
 }
 
 /// Builder for [`EgressConnector`].
@@ -145,9 +146,17 @@ pub struct EgressConnectorBuilder {
     timeouts: Timeouts,
     resolver: Resolver,
     keepalive: Option<(Duration, Duration)>,
+    refused_advice: Option<String>,
 }
 
 impl EgressConnectorBuilder {
+    /// What to check when a target refuses the TCP connection, for a connector that serves one
+    /// destination (e.g. the cloud: its URL and port 443). The default is about Bitbucket's ports.
+    pub fn refused_advice(mut self, advice: impl Into<String>) -> Self {
+        self.refused_advice = Some(advice.into());
+        self
+    }
+
     /// The protocols offered in ALPN.
     pub fn alpn(mut self, alpn: Alpn) -> Self {
         self.alpn = alpn;
@@ -200,6 +209,7 @@ impl EgressConnectorBuilder {
                 timeouts: self.timeouts,
                 resolver: self.resolver,
                 keepalive: self.keepalive,
+                refused_advice: self.refused_advice,
             }),
         })
     }
@@ -261,6 +271,7 @@ impl EgressConnector {
             timeouts: Timeouts::default(),
             resolver: Resolver::system(),
             keepalive: Some((Duration::from_secs(20), Duration::from_secs(8))),
+            refused_advice: None,
         }
     }
 
@@ -386,11 +397,16 @@ impl EgressConnector {
                     io::Error::new(io::ErrorKind::NotFound, "no address to connect to"),
                 )
             });
+            let hint = match (&self.inner.refused_advice, peer, source.kind()) {
+                (Some(advice), Peer::Target, io::ErrorKind::ConnectionRefused) => advice.clone(),
+                _ => crate::error::connect_hint(peer, &source).to_owned(),
+            };
             Err(Error::Connect {
                 peer,
                 host: host.to_owned(),
                 addr,
                 source,
+                hint,
             })
         };
         let stream = match tokio::time::timeout(limit, attempt).await {

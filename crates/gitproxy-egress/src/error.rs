@@ -67,7 +67,7 @@ pub enum Error {
     },
 
     /// The TCP connection could not be opened.
-    #[error("could not connect to {peer} {host} at {addr}: {source}; {}", connect_hint(*peer, source))]
+    #[error("could not connect to {peer} {host} at {addr}: {source}; {hint}")]
     Connect {
         /// Whether this was the target or the proxy.
         peer: Peer,
@@ -78,6 +78,8 @@ pub enum Error {
         /// The socket error.
         #[source]
         source: io::Error,
+        /// What to check next.
+        hint: String,
     },
 
     /// A stage did not finish in time.
@@ -281,7 +283,8 @@ impl fmt::Display for TlsFailure {
     }
 }
 
-fn connect_hint(peer: Peer, err: &io::Error) -> &'static str {
+/// The next step for a failed TCP connection to `peer`.
+pub(crate) fn connect_hint(peer: Peer, err: &io::Error) -> &'static str {
     match (peer, err.kind()) {
         (Peer::Proxy, io::ErrorKind::ConnectionRefused) => {
             "nothing listens at the proxy address; check proxy.url (host and port)"

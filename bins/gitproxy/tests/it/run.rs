@@ -468,3 +468,20 @@ async fn sigterm_during_an_operation_completes_it_and_exits_zero() {
         .to_owned();
     assert!(env.sim.branch_tip(PROJECT, "web", &from).is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_cloud_connection_is_advised_about_the_cloud_not_bitbucket() {
+    let env = Env::start().await;
+    let closed = free_port();
+    let mut agent = Agent::start(&env, closed);
+    let line = agent.wait_line("tunnel connection problem").await;
+    assert!(
+        line.contains("check the cloud URL https://127.0.0.1:")
+            && line.contains("port")
+            && line.contains("proxy.httpsProxy"),
+        "{line}"
+    );
+    assert!(!line.contains("7990"), "{line}");
+    assert!(!line.contains("Bitbucket"), "{line}");
+    agent.child.start_kill().expect("kill");
+}

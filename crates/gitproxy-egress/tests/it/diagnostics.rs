@@ -273,3 +273,42 @@ async fn a_proxy_that_does_not_speak_http_is_a_protocol_error() {
         "{report}"
     );
 }
+
+#[tokio::test]
+async fn a_connector_for_one_destination_gives_its_own_refused_advice() {
+    let port = free_port();
+    let target: http::Uri = format!("https://bitbucket.corp.test:{port}/")
+        .parse()
+        .unwrap();
+    let default = connector(ProxyConfig::direct())
+        .connect(&target)
+        .await
+        .unwrap_err();
+    assert!(default.to_string().contains("7990"), "{default}");
+    let cloud = EgressConnector::builder(ProxyConfig::direct(), trust())
+        .resolver(Resolver::fixed([(
+            "bitbucket.corp.test",
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+        )]))
+        .timeouts(short())
+        .refused_advice("check the cloud URL https://app.backline.test and egress on port 443")
+        .build()
+        .unwrap();
+    let err = cloud.connect(&target).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Connect {
+                peer: Peer::Target,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("check the cloud URL https://app.backline.test"),
+        "{message}"
+    );
+    assert!(!message.contains("7990"), "{message}");
+}
