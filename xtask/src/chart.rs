@@ -15,6 +15,7 @@ use anyhow::{bail, Context, Result};
 use crate::tools::ChartTools;
 
 mod checks;
+mod contract;
 mod notes;
 mod objects;
 mod package;

@@ -18,3 +18,26 @@ fn report_counts_passes_and_names_failures() {
         ]
     );
 }
+
+#[test]
+fn the_contract_is_the_settings_table_of_the_docs() {
+    let names = contract::contract_env(&crate::project_root()).expect("docs/configuration.md");
+    for name in [
+        "GITPROXY_CONFIG",
+        "GITPROXY_ACCESS_KEY_FILE",
+        "HTTPS_PROXY",
+        "no_proxy",
+        "SSL_CERT_DIR",
+        "GITPROXY_BRANCH_PREFIX",
+        "GITPROXY_REGISTRIES",
+    ] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing from {names:?}"
+        );
+    }
+    assert!(
+        !names.iter().any(|n| n == "true" || n == "HOSTNAME"),
+        "{names:?}"
+    );
+}

@@ -5,38 +5,6 @@ use super::{agent_env, env_path, env_value, Manifest, Report};
 use crate::chart::objects::Object;
 use crate::chart::NAMESPACE;
 
-/// Every environment variable of the runtime configuration contract (notes: config-contract.md).
-const CONTRACT_ENV: &[&str] = &[
-    "GITPROXY_CONFIG",
-    "GITPROXY_CLOUD_URL",
-    "GITPROXY_ACCESS_KEY",
-    "GITPROXY_ACCESS_KEY_FILE",
-    "GITPROXY_AGENT_ID",
-    "GITPROXY_CONNECTIONS",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "GITPROXY_CUSTOM_CA_CERT",
-    "GITPROXY_CUSTOM_CA_CERT_FILE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "GITPROXY_BITBUCKET_URL",
-    "GITPROXY_BITBUCKET_USERNAME",
-    "GITPROXY_BITBUCKET_TOKEN",
-    "GITPROXY_BITBUCKET_TOKEN_FILE",
-    "GITPROXY_BITBUCKET_PROJECT",
-    "GITPROXY_BRANCH_PREFIX",
-    "GITPROXY_LISTEN",
-    "GITPROXY_LOG_FORMAT",
-    "GITPROXY_LOG",
-    "GITPROXY_SHUTDOWN_GRACE",
-    "GITPROXY_OSV_DIR",
-    "GITPROXY_REGISTRIES",
-];
-
 pub(super) fn check_common(case: &str, m: &Manifest, report: &mut Report) {
     let Some(d) = m.one("Deployment") else {
         report.check(
@@ -195,11 +163,17 @@ pub(super) fn check_common(case: &str, m: &Manifest, report: &mut Report) {
             .and_then(|e| d.get(&format!("{e}.valueFrom.fieldRef.fieldPath"))),
         "metadata.name",
     );
-    // Only the contract's variables.
+    // Only the contract's variables (the agent's settings table, through docs/configuration.md).
+    let contract = crate::chart::contract::contract_env(&crate::project_root()).unwrap_or_default();
+    report.check(
+        case,
+        contract.iter().any(|n| n == "GITPROXY_CLOUD_URL"),
+        "docs/configuration.md must list the agent's settings (the configuration contract)",
+    );
     for name in agent_env(m) {
         report.check(
             case,
-            CONTRACT_ENV.contains(&name.as_str()),
+            contract.contains(&name),
             format!("env {name} is not in the configuration contract"),
         );
     }
