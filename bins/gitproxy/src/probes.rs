@@ -71,7 +71,10 @@ fn answer(state: &ProbeState, req: &Request<Incoming>) -> Response<Full<Bytes>> 
 /// Binds the listener (fails fast when the address is taken).
 pub(crate) async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.map_err(|e| {
-        anyhow::anyhow!("could not listen on {addr} (GITPROXY_LISTEN): {e}; choose a free address")
+        anyhow::anyhow!(
+            "could not listen on {addr} ({}): {e}; choose a free address",
+            crate::settings::LISTEN.names()
+        )
     })
 }
 
