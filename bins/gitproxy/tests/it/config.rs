@@ -151,3 +151,30 @@ async fn the_settings_table_is_printed_as_json() {
         "{table:#}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_key_beside_the_ca_is_logged_as_a_warning_without_the_key() {
+    let env = Env::start().await;
+    let key = rcgen::KeyPair::generate().expect("key").serialize_pem();
+    let bundle = env.dir.path().join("ca-and-key.pem");
+    std::fs::write(&bundle, format!("{}{key}", env.ca.ca_pem())).expect("bundle");
+    let path = checkout(env.dir.path());
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env("GITPROXY_CUSTOM_CA_CERT_FILE", &bundle)
+        .args(["scan", "--path"])
+        .arg(&path);
+    let out = output(cmd).await;
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("private key"))
+        .unwrap_or_else(|| panic!("no warning in {stderr}"));
+    assert!(warning.contains("\"level\":\"WARN\""), "{warning}");
+    assert!(
+        warning.contains("GITPROXY_CUSTOM_CA_CERT_FILE (environment)"),
+        "{warning}"
+    );
+    let body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(!stderr.contains(&body[..24]), "{stderr}");
+}
