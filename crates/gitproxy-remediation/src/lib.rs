@@ -22,6 +22,7 @@ pub mod registry;
 pub mod remediate;
 pub mod version;
 mod xml;
+mod zip;
 
 pub use ecosystem::Ecosystem;
 pub use error::Error;

@@ -641,7 +641,7 @@ where
                     .map_err(|e| decode_error(ecosystem, name, e))?;
                 let label = format!("{name}@{version}.zip");
                 let mut files = Vec::new();
-                for member in crate::osv::zip_members(&zip, &label)? {
+                for member in crate::zip::zip_members(&zip, &label)? {
                     let content = member.contents(&label)?;
                     files.push((member.name.clone(), content));
                 }

@@ -1,0 +1,136 @@
+//! Tests for loading archives: member order across threads, bad members named, impossible sizes
+//! refused, and the split of inflating work between threads.
+
+use super::split_for_decoding;
+use crate::advisories::matching::tests::LODASH;
+use crate::advisories::AdvisoryDb;
+use crate::Ecosystem;
+
+#[test]
+fn archives_load_and_name_the_bad_member() {
+    let good = LODASH.as_bytes();
+    let zip = crate::zip::tests::build_zip(&[
+        ("GHSA-1.json", good, true),
+        ("notes.txt", b"skip me", false),
+    ]);
+    let mut db = AdvisoryDb::new();
+    assert_eq!(db.load_zip_bytes(&zip, "npm/all.zip").unwrap(), 1);
+    assert!(db.is_affected(Ecosystem::Npm, "lodash", "4.17.20"));
+    // Full records are decoded on demand from the kept JSON.
+    assert_eq!(
+        db.get("GHSA-35jh-r3h4-6jhm").unwrap().summary.as_deref(),
+        Some("Command Injection in lodash")
+    );
+    let bad = crate::zip::tests::build_zip(&[("X.json", b"{\"id\": 5}", true)]);
+    let err = AdvisoryDb::new()
+        .load_zip_bytes(&bad, "npm/all.zip")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid OSV record npm/all.zip:X.json"),
+        "{err}"
+    );
+}
+
+/// A record of package `pkg-{i}` affected below 1.0.0, padded so members differ in size.
+fn numbered(i: usize) -> String {
+    format!(
+        r#"{{"id": "N-{i}", "details": "{}", "affected": [{{"package": {{"ecosystem": "npm", "name": "pkg-{i}"}},
+        "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "1.0.0"}}]}}]}}]}}"#,
+        "x".repeat(i * 7 % 500)
+    )
+}
+
+#[test]
+fn large_archives_load_in_member_order_on_every_thread() {
+    let records: Vec<String> = (0..300).map(numbered).collect();
+    let names: Vec<String> = (0..300).map(|i| format!("N-{i}.json")).collect();
+    let members: Vec<(&str, &[u8], bool)> = names
+        .iter()
+        .zip(&records)
+        .map(|(n, r)| (n.as_str(), r.as_bytes(), true))
+        .collect();
+    let zip = crate::zip::tests::build_zip(&members);
+    let mut db = AdvisoryDb::new();
+    assert_eq!(db.load_zip_bytes(&zip, "npm/all.zip").unwrap(), 300);
+    let ids: Vec<String> = db.records().map(|r| r.id.clone()).collect();
+    let want: Vec<String> = (0..300).map(|i| format!("N-{i}")).collect();
+    assert_eq!(ids, want);
+    for i in [0, 1, 150, 298, 299] {
+        assert!(db.is_affected(Ecosystem::Npm, &format!("pkg-{i}"), "0.9.0"));
+        assert!(!db.is_affected(Ecosystem::Npm, &format!("pkg-{i}"), "1.0.0"));
+    }
+}
+
+#[test]
+fn large_archives_name_the_bad_member_wherever_it_is() {
+    let records: Vec<String> = (0..300).map(numbered).collect();
+    let names: Vec<String> = (0..300).map(|i| format!("N-{i}.json")).collect();
+    // Early members are inflated by a helper thread, late ones by the loading thread.
+    for bad in [3, 299] {
+        let mut members: Vec<(&str, &[u8], bool)> = names
+            .iter()
+            .zip(&records)
+            .map(|(n, r)| (n.as_str(), r.as_bytes(), true))
+            .collect();
+        members[bad].1 = br#"{"id": "N", "affected": [{"ranges": "oops"}]}"#;
+        let zip = crate::zip::tests::build_zip(&members);
+        let err = AdvisoryDb::new()
+            .load_zip_bytes(&zip, "npm/all.zip")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!(
+                "invalid OSV record npm/all.zip:N-{bad}.json: invalid type"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn members_announcing_impossible_sizes_are_refused_before_allocating() {
+    let mut zip = crate::zip::tests::build_zip(&[("A.json", LODASH.as_bytes(), true)]);
+    // The uncompressed size sits at offset 24 of the central directory entry.
+    let cd = zip.len() - 22 - (46 + "A.json".len());
+    zip[cd + 24..cd + 28].copy_from_slice(&u32::MAX.to_le_bytes());
+    let err = AdvisoryDb::new()
+        .load_zip_bytes(&zip, "npm/all.zip")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid zip archive npm/all.zip: A.json: announces 4294967295 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn split_for_decoding_covers_every_member_in_order() {
+    let records: Vec<String> = (0..90).map(numbered).collect();
+    let names: Vec<String> = (0..90).map(|i| format!("N-{i}.json")).collect();
+    let members: Vec<(&str, &[u8], bool)> = names
+        .iter()
+        .zip(&records)
+        .map(|(n, r)| (n.as_str(), r.as_bytes(), false))
+        .collect();
+    let zip = crate::zip::tests::build_zip(&members);
+    let members = crate::zip::zip_members(&zip, "t.zip").unwrap();
+    let total: usize = members.iter().map(|m| m.data.len()).sum();
+    for n in 1..=5 {
+        let runs = split_for_decoding(&members, n);
+        assert_eq!(runs.len(), n);
+        let names: Vec<&str> = runs
+            .iter()
+            .flat_map(|r| r.iter().map(|m| m.name.as_str()))
+            .collect();
+        let want: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, want, "{n} runs");
+    }
+    // Two threads: the loading thread, which also decodes, inflates about a third.
+    let runs = split_for_decoding(&members, 2);
+    let own: usize = runs[1].iter().map(|m| m.data.len()).sum();
+    assert!(
+        own * 100 / total >= 28 && own * 100 / total <= 38,
+        "{own} of {total}"
+    );
+}

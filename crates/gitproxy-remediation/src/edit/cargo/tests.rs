@@ -1,0 +1,111 @@
+//! Tests for crates.io edits: workspace manifests and lockfiles keep their comments, inherited
+//! requirements are bumped in the root, and parents that cannot move leave the lockfile alone.
+
+use crate::analysis::analyze;
+use crate::edit::apply_fix;
+use crate::edit::tests::{db, edits};
+use crate::files::Snapshot;
+use crate::plan::{PackageFix, StaticRegistry, Tier};
+use crate::Ecosystem;
+
+#[tokio::test]
+async fn cargo_workspace_manifest_and_lock_edits_keep_comments() {
+    let root = "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\n# Pinned for MSRV.\nsmallvec = \"1.6.0\" # keep\n";
+    let app = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\nsmallvec = { workspace = true }\ntime = { version = \"=0.1.43\", default-features = false }\n";
+    let lock = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"smallvec\",\n \"time 0.1.43\",\n]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"aaaa\"\n\n[[package]]\nname = \"time\"\nversion = \"0.1.43\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"bbbb\"\n\n[[package]]\nname = \"time\"\nversion = \"0.3.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"cccc\"\n";
+    let snapshot = Snapshot::new()
+        .with("Cargo.toml", root)
+        .with("app/Cargo.toml", app)
+        .with("Cargo.lock", lock);
+    // smallvec 1.6.1 fits the existing "1.6.0" requirement: lockfile only. time needs 0.1.44,
+    // outside `=0.1.43`: the manifest changes too.
+    let db = db(&[
+        ("R1", "crates.io", "smallvec", "1.6.1"),
+        ("R2", "crates.io", "time", "0.1.44"),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::CratesIo, "smallvec", "1.6.1", &[(None, "dddd")])
+        .publish(Ecosystem::CratesIo, "time", "0.1.44", &[(None, "eeee")]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    let tiers: Vec<(&str, Tier)> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.as_str(), f.tier))
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            ("smallvec", Tier::LockfileUpdate),
+            ("time", Tier::ManifestBump)
+        ]
+    );
+    assert!(
+        !set.files.contains_key("Cargo.toml"),
+        "the workspace requirement already allows 1.6.1"
+    );
+    assert_eq!(
+        set.files["app/Cargo.toml"],
+        app.replace("\"=0.1.43\"", "\"=0.1.44\"")
+    );
+    let expected = lock
+        .replace("\"time 0.1.43\"", "\"time 0.1.44\"")
+        .replace("version = \"1.6.0\"", "version = \"1.6.1\"")
+        .replace("checksum = \"aaaa\"", "checksum = \"dddd\"")
+        .replace("version = \"0.1.43\"", "version = \"0.1.44\"")
+        .replace("checksum = \"bbbb\"", "checksum = \"eeee\"");
+    assert_eq!(set.files["Cargo.lock"], expected);
+}
+
+#[tokio::test]
+async fn cargo_inherited_bump_edits_the_workspace_root() {
+    let root = "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\n# Pinned for MSRV.\nsmallvec = \"=1.6.0\" # keep\n";
+    let app = "[package]\nname = \"app\"\n\n[dependencies]\nsmallvec = { workspace = true }\n";
+    let snapshot = Snapshot::new()
+        .with("Cargo.toml", root)
+        .with("app/Cargo.toml", app);
+    let analysis = analyze(&snapshot);
+    let fix = PackageFix {
+        ecosystem: Ecosystem::CratesIo,
+        name: "smallvec".into(),
+        from: "1.6.0".into(),
+        to: "1.6.1".into(),
+        breaking: false,
+        tier: Tier::ManifestBump,
+        dependencies: vec![analysis
+            .dependencies
+            .iter()
+            .position(|d| d.location.file == "app/Cargo.toml")
+            .unwrap()],
+        advisories: vec!["R1".into()],
+        locations: Vec::new(),
+        notes: Vec::new(),
+    };
+    let set = apply_fix(&fix, &analysis, &snapshot, &StaticRegistry::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        set.files["Cargo.toml"],
+        root.replace("\"=1.6.0\"", "\"=1.6.1\"")
+    );
+    assert!(!set.files.contains_key("app/Cargo.toml"));
+}
+
+#[tokio::test]
+async fn cargo_parents_that_cannot_move_leave_the_lockfile_alone() {
+    let lock = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"hyper\",\n]\n\n[[package]]\nname = \"hyper\"\nversion = \"0.14.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\n \"h2\",\n]\n\n[[package]]\nname = \"h2\"\nversion = \"0.2.7\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let snapshot = Snapshot::new().with("Cargo.lock", lock);
+    let db = db(&[("R1", "crates.io", "h2", "0.3.24")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::CratesIo, "h2", "0.3.24", &[(None, "ffff")]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::Override);
+    assert!(plan.fixes[0].breaking);
+    assert!(set.files.is_empty());
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("upgrade hyper@0.14.0 and run `cargo update`")),
+        "{:?}",
+        set.notes
+    );
+}

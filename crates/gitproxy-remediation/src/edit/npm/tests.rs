@@ -1,0 +1,167 @@
+//! Tests for npm edits: lockfile, manifest and override changes, and a missing integrity.
+
+use super::npm_override;
+use crate::edit::tests::{db, edits};
+use crate::edit::{EditSet, Work};
+use crate::files::Snapshot;
+use crate::plan::{StaticRegistry, Tier};
+use crate::Ecosystem;
+
+const PACKAGE_JSON: &str = r#"{
+  "name": "web",
+  "dependencies": {
+    "express": "^4.17.0",
+    "lodash": "4.17.20"
+  }
+}
+"#;
+
+const LOCK: &str = r#"{
+  "name": "web",
+  "lockfileVersion": 2,
+  "packages": {
+    "": {
+      "dependencies": {
+        "express": "^4.17.0",
+        "lodash": "4.17.20"
+      }
+    },
+    "node_modules/express": {
+      "version": "4.17.1",
+      "dependencies": {
+        "minimist": "^1.2.0",
+        "qs": "~6.7.0"
+      }
+    },
+    "node_modules/lodash": {
+      "version": "4.17.20",
+      "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz",
+      "integrity": "sha512-OLD"
+    },
+    "node_modules/minimist": {
+      "version": "1.2.5",
+      "resolved": "https://registry.npmjs.org/minimist/-/minimist-1.2.5.tgz",
+      "integrity": "sha512-OLDMIN"
+    },
+    "node_modules/qs": {
+      "version": "6.7.0",
+      "resolved": "https://registry.npmjs.org/qs/-/qs-6.7.0.tgz",
+      "integrity": "sha512-OLDQS"
+    }
+  },
+  "dependencies": {
+    "minimist": {
+      "version": "1.2.5",
+      "resolved": "https://registry.npmjs.org/minimist/-/minimist-1.2.5.tgz",
+      "integrity": "sha512-OLDMIN"
+    }
+  }
+}
+"#;
+
+#[tokio::test]
+async fn npm_lockfile_manifest_and_override_edits() {
+    let snapshot = Snapshot::new()
+        .with("package.json", PACKAGE_JSON)
+        .with("package-lock.json", LOCK);
+    let db = db(&[
+        ("A1", "npm", "lodash", "4.17.21"),
+        ("A2", "npm", "minimist", "1.2.6"),
+        ("A3", "npm", "qs", "6.9.0"),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::Npm,
+            "lodash",
+            "4.17.21",
+            &[(None, "sha512-NEWLO")],
+        )
+        .publish(
+            Ecosystem::Npm,
+            "minimist",
+            "1.2.6",
+            &[(None, "sha512-NEWMIN")],
+        )
+        .publish(Ecosystem::Npm, "qs", "6.9.0", &[(None, "sha512-NEWQS")]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    let tiers: Vec<(&str, Tier)> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.as_str(), f.tier))
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            ("lodash", Tier::ManifestBump),
+            ("minimist", Tier::LockfileUpdate),
+            ("qs", Tier::Override)
+        ]
+    );
+    assert_eq!(
+        set.files["package.json"],
+        r#"{
+  "name": "web",
+  "dependencies": {
+    "express": "^4.17.0",
+    "lodash": "4.17.21"
+  },
+  "overrides": {
+    "qs": "6.9.0"
+  }
+}
+"#
+    );
+    let lock = &set.files["package-lock.json"];
+    let expected = LOCK
+        .replace("\"lodash\": \"4.17.20\"", "\"lodash\": \"4.17.21\"")
+        .replace("\"version\": \"4.17.20\"", "\"version\": \"4.17.21\"")
+        .replace("lodash-4.17.20.tgz", "lodash-4.17.21.tgz")
+        .replace("sha512-OLD\"", "sha512-NEWLO\"")
+        .replace("\"version\": \"1.2.5\"", "\"version\": \"1.2.6\"")
+        .replace("minimist-1.2.5.tgz", "minimist-1.2.6.tgz")
+        .replace("sha512-OLDMIN", "sha512-NEWMIN")
+        .replace("\"version\": \"6.7.0\"", "\"version\": \"6.9.0\"")
+        .replace("qs-6.7.0.tgz", "qs-6.9.0.tgz")
+        .replace("sha512-OLDQS", "sha512-NEWQS");
+    assert_eq!(lock, &expected);
+    assert!(
+        set.needs_package_manager,
+        "overrides need npm install to settle"
+    );
+}
+
+#[tokio::test]
+async fn npm_without_integrity_leaves_the_lockfile_and_says_so() {
+    let snapshot = Snapshot::new()
+        .with("package.json", PACKAGE_JSON)
+        .with("package-lock.json", LOCK);
+    let db = db(&[("A1", "npm", "lodash", "4.17.21")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::Npm, "lodash", "4.17.21", &[]);
+    let (_, set) = edits(&snapshot, &db, &reg).await;
+    assert!(set.files["package.json"].contains("\"lodash\": \"4.17.21\""));
+    assert!(!set.files.contains_key("package-lock.json"));
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("npm install --package-lock-only")),
+        "{:?}",
+        set.notes
+    );
+}
+
+#[test]
+fn npm_overrides_extend_or_replace_existing_entries() {
+    let manifest =
+        "{\n    \"name\": \"x\",\n    \"overrides\": {\n        \"a\": \"1.0.0\"\n    }\n}\n";
+    let mut work = Work {
+        snapshot: Snapshot::new().with("package.json", manifest),
+        out: EditSet::default(),
+    };
+    npm_override(&mut work, "package.json", "b", "2.0.0").unwrap();
+    npm_override(&mut work, "package.json", "a", "1.1.0").unwrap();
+    assert_eq!(
+        work.out.files["package.json"],
+        "{\n    \"name\": \"x\",\n    \"overrides\": {\n        \"a\": \"1.1.0\",\n        \"b\": \"2.0.0\"\n    }\n}\n"
+    );
+}

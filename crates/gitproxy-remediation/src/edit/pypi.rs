@@ -1,0 +1,201 @@
+//! PyPI edits: `requirements.txt` pins (hash options rebuilt), `poetry.lock` entries and their file
+//! hashes, and Poetry constraints in `pyproject.toml`.
+
+use super::{bumped_requirement, edit_error, Work};
+use crate::analysis::Dependency;
+use crate::plan::{Digest, PackageFix, Tier};
+use crate::{Ecosystem, Error};
+
+pub(super) fn edit(
+    work: &mut Work,
+    fix: &PackageFix,
+    dep: &Dependency,
+    digests: &[Digest],
+) -> Result<(), Error> {
+    let path = dep.location.file.clone();
+    let text = work.text(&path)?;
+    let from = dep.version.as_deref().unwrap_or("");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let start = dep.location.line as usize - 1;
+    if path.ends_with("poetry.lock") && fix.tier == Tier::Override && !dep.direct {
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{} {from} cannot move to {} while {} require the old range: upgrade them and run `poetry lock`",
+            fix.name,
+            fix.to,
+            dep.parents.join(", ")
+        ));
+        return Ok(());
+    }
+    if path.ends_with("poetry.lock") && fix.tier == Tier::ManifestBump && dep.direct {
+        if let Some(declared) = &dep.declared_in {
+            pyproject_bump(work, &declared.file, &dep.name, &fix.to)?;
+            work.out.needs_package_manager = true;
+            work.out.note(format!(
+                "{} changed, so poetry.lock's content-hash is stale: run `poetry lock --no-update`",
+                declared.file
+            ));
+        }
+    }
+    if path.ends_with("poetry.lock") {
+        let mut out = String::new();
+        let mut in_block = false;
+        let mut replaced_files = false;
+        let mut skipping_files = false;
+        for (n, line) in lines.iter().enumerate() {
+            if n == start {
+                in_block = true;
+            } else if in_block && line.starts_with("[[") {
+                in_block = false;
+            }
+            if skipping_files {
+                if line.trim_end() == "]" {
+                    skipping_files = false;
+                }
+                continue;
+            }
+            if in_block && line.starts_with("version = ") {
+                out.push_str(&format!("version = \"{}\"\n", fix.to));
+            } else if in_block && line.starts_with("files = [") && !digests.is_empty() {
+                out.push_str("files = [\n");
+                for d in digests {
+                    let file = d.artifact.as_deref().unwrap_or("");
+                    out.push_str(&format!(
+                        "    {{file = \"{file}\", hash = \"{}\"}},\n",
+                        d.value
+                    ));
+                }
+                out.push_str("]\n");
+                replaced_files = true;
+                skipping_files = line.trim_end() != "files = []";
+            } else {
+                out.push_str(line);
+            }
+        }
+        if !replaced_files && text[..].contains("files = [") {
+            work.out.needs_package_manager = true;
+            work.out.note(format!(
+                "{path}: the file hashes of {}@{} were not available: run `poetry lock --no-update`",
+                fix.name, fix.to
+            ));
+        }
+        work.write(&path, out);
+        return Ok(());
+    }
+    // requirements.txt: the logical line runs through backslash continuations.
+    let mut end = start;
+    while end + 1 < lines.len() && lines[end].trim_end().ends_with('\\') {
+        end += 1;
+    }
+    let logical: Vec<&str> = lines[start..=end].to_vec();
+    let had_hashes = logical.iter().any(|l| l.contains("--hash"));
+    let first = logical[0];
+    let new_first = {
+        let mut s = first.to_string();
+        for op in ["===", "=="] {
+            let needle = format!("{op}{from}");
+            if let Some(at) = s.find(&needle) {
+                s.replace_range(at..at + needle.len(), &format!("{op}{}", fix.to));
+                break;
+            }
+        }
+        s
+    };
+    let mut out = String::new();
+    for line in &lines[..start] {
+        out.push_str(line);
+    }
+    let sha: Vec<&Digest> = digests
+        .iter()
+        .filter(|d| d.value.starts_with("sha256:"))
+        .collect();
+    if had_hashes && !sha.is_empty() {
+        // Rebuild the hash options in the layout pip-compile writes.
+        let head = new_first.trim_end().trim_end_matches('\\').trim_end();
+        let head = head.split(" --hash").next().unwrap_or(head);
+        out.push_str(head);
+        for d in &sha {
+            out.push_str(&format!(" \\\n    --hash={}", d.value));
+        }
+        out.push('\n');
+    } else {
+        out.push_str(&new_first);
+        for line in &logical[1..] {
+            out.push_str(line);
+        }
+        if had_hashes {
+            work.out.needs_package_manager = true;
+            work.out.note(format!(
+                "{path}: the hashes of {}=={} were not available: regenerate them with `pip-compile --generate-hashes`",
+                fix.name, fix.to
+            ));
+        }
+    }
+    for line in &lines[end + 1..] {
+        out.push_str(line);
+    }
+    work.write(&path, out);
+    Ok(())
+}
+
+/// Raises a Poetry constraint in `pyproject.toml` (`[tool.poetry.*dependencies]`, including
+/// groups) to `to`, keeping the operator and the file's formatting.
+fn pyproject_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
+    let text = work.text(path)?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| edit_error(path, e.message().trim()))?;
+    let wanted = Ecosystem::PyPI.normalize_name(name);
+    let mut changed = false;
+    let mut bump = |table: &mut dyn toml_edit::TableLike| {
+        for (key, item) in table.iter_mut() {
+            if Ecosystem::PyPI.normalize_name(key.get()) != wanted {
+                continue;
+            }
+            let value = match item.as_value_mut() {
+                Some(v) if v.is_str() => Some(v),
+                Some(v) => v.as_inline_table_mut().and_then(|t| t.get_mut("version")),
+                None => item
+                    .as_table_like_mut()
+                    .and_then(|t| t.get_mut("version"))
+                    .and_then(|v| v.as_value_mut()),
+            };
+            if let Some(v) = value {
+                let old = v.as_str().unwrap_or("").to_string();
+                let decor = v.decor().clone();
+                *v = toml_edit::Value::from(bumped_requirement(&old, to));
+                *v.decor_mut() = decor;
+                changed = true;
+            }
+        }
+    };
+    if let Some(poetry) = doc.get_mut("tool").and_then(|t| t.get_mut("poetry")) {
+        for section in ["dependencies", "dev-dependencies"] {
+            if let Some(t) = poetry.get_mut(section).and_then(|i| i.as_table_like_mut()) {
+                bump(t);
+            }
+        }
+        if let Some(groups) = poetry.get_mut("group").and_then(|g| g.as_table_like_mut()) {
+            for (_, group) in groups.iter_mut() {
+                if let Some(t) = group
+                    .get_mut("dependencies")
+                    .and_then(|i| i.as_table_like_mut())
+                {
+                    bump(t);
+                }
+            }
+        }
+    }
+    if !changed {
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{path}: the requirement of {name} is not a Poetry table entry; raise it to allow {to} by hand"
+        ));
+        return Ok(());
+    }
+    work.write(path, doc.to_string());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
