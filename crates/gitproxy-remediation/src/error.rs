@@ -53,6 +53,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A folder of the OSV directory (or a symbolic link in it) could not be read.
+    #[error("could not read the OSV folder {path}: {source}; check that it exists, that a symbolic link there points at an existing folder (Kubernetes volume mounts are links into `..data`) and that the agent's user may read it")]
+    OsvDir {
+        /// The folder or link that failed.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An advisory archive is not a readable zip file.
     #[error("invalid zip archive {path}: {reason}; download the archive again")]
     Zip {

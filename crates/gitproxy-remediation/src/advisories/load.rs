@@ -1,7 +1,8 @@
 //! Loading advisories: OSV JSON files below a directory and osv.dev `all.zip` archives, whose
 //! members are inflated and decoded for matching on all available cores.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::index::MemberLoc;
@@ -43,11 +44,23 @@ impl AdvisoryDb {
     }
 
     /// Loads a directory: every `all.zip` and every `*.json` OSV record below it.
+    ///
+    /// Symbolic links are followed, to folders as well as files: Kubernetes mounts ConfigMaps
+    /// and volumes as a timestamped folder, a `..data` link to it and one link per entry into
+    /// `..data`. A folder reached more than once (through links, or a link loop) is read once.
+    /// A folder or link that cannot be read is an error naming it, never skipped.
     pub fn load_dir(&mut self, dir: &Path) -> Result<usize, Error> {
-        let io = |source| Error::Io {
+        self.load_dir_once(dir, &mut HashSet::new())
+    }
+
+    fn load_dir_once(&mut self, dir: &Path, seen: &mut HashSet<PathBuf>) -> Result<usize, Error> {
+        let io = |source| Error::OsvDir {
             path: dir.display().to_string(),
             source,
         };
+        if !seen.insert(std::fs::canonicalize(dir).map_err(io)?) {
+            return Ok(0);
+        }
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
             .collect::<Result<_, _>>()
@@ -57,8 +70,18 @@ impl AdvisoryDb {
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.file_type().map_err(io)?.is_dir() {
-                added += self.load_dir(&path)?;
+            let mut kind = entry.file_type().map_err(io)?;
+            if kind.is_symlink() {
+                // Where the link points decides; a dangling link is reported, not skipped.
+                kind = std::fs::metadata(&path)
+                    .map_err(|source| Error::OsvDir {
+                        path: path.display().to_string(),
+                        source,
+                    })?
+                    .file_type();
+            }
+            if kind.is_dir() {
+                added += self.load_dir_once(&path, seen)?;
             } else if name.ends_with(".zip") {
                 added += self.load_zip_file(&path)?;
             } else if name.ends_with(".json") {

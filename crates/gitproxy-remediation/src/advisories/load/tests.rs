@@ -134,3 +134,75 @@ fn split_for_decoding_covers_every_member_in_order() {
         "{own} of {total}"
     );
 }
+
+/// Writes `n` records of packages `pkg-{first}..` into `dir`: half as loose JSON files, half in an
+/// `all.zip`.
+fn write_records(dir: &std::path::Path, first: usize, n: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    let records: Vec<(String, String)> = (first..first + n)
+        .map(|i| (format!("N-{i}.json"), numbered(i)))
+        .collect();
+    let (loose, zipped) = records.split_at(n / 2);
+    for (name, json) in loose {
+        std::fs::write(dir.join(name), json).unwrap();
+    }
+    let members: Vec<(&str, &[u8], bool)> = zipped
+        .iter()
+        .map(|(name, json)| (name.as_str(), json.as_bytes(), true))
+        .collect();
+    std::fs::write(dir.join("all.zip"), crate::zip::tests::build_zip(&members)).unwrap();
+}
+
+#[test]
+fn ecosystem_folders_that_are_links_into_a_kubernetes_volume_are_loaded() {
+    use std::os::unix::fs::symlink;
+    let root = tempfile::tempdir().unwrap();
+    // A Kubernetes volume: the data in a timestamped folder, `..data` pointing at it.
+    let volume = root.path().join("volume");
+    write_records(&volume.join("..2026_12_04_10_00_00.123/crates.io"), 0, 40);
+    symlink("..2026_12_04_10_00_00.123", volume.join("..data")).unwrap();
+    // The OSV directory: one real ecosystem folder, one that is a link into the volume.
+    let osv = root.path().join("osv");
+    write_records(&osv.join("PyPI"), 100, 6);
+    symlink("../volume/..data/crates.io", osv.join("crates.io")).unwrap();
+    let mut db = AdvisoryDb::new();
+    assert_eq!(db.load_dir(&osv).unwrap(), 46);
+    assert_eq!(db.len(), 46);
+    assert!(db.is_affected(Ecosystem::Npm, "pkg-0", "0.9.0"));
+    assert!(db.is_affected(Ecosystem::Npm, "pkg-39", "0.9.0"));
+    assert!(db.is_affected(Ecosystem::Npm, "pkg-105", "0.9.0"));
+}
+
+#[test]
+fn a_kubernetes_projected_layout_inside_the_osv_directory_loads_each_record_once() {
+    use std::os::unix::fs::symlink;
+    let osv = tempfile::tempdir().unwrap();
+    write_records(&osv.path().join("..2026_12_04/crates.io"), 0, 30);
+    write_records(&osv.path().join("..2026_12_04/Go"), 30, 10);
+    symlink("..2026_12_04", osv.path().join("..data")).unwrap();
+    symlink("..data/crates.io", osv.path().join("crates.io")).unwrap();
+    symlink("..data/Go", osv.path().join("Go")).unwrap();
+    // A link back up the tree must not loop.
+    symlink("..", osv.path().join("..2026_12_04/Go/up")).unwrap();
+    let mut db = AdvisoryDb::new();
+    assert_eq!(db.load_dir(osv.path()).unwrap(), 40);
+    assert_eq!(db.len(), 40);
+    assert!(db.is_affected(Ecosystem::Npm, "pkg-35", "0.9.0"));
+}
+
+#[test]
+fn an_ecosystem_link_that_cannot_be_followed_is_an_error_naming_it() {
+    use std::os::unix::fs::symlink;
+    let osv = tempfile::tempdir().unwrap();
+    write_records(&osv.path().join("PyPI"), 0, 4);
+    symlink("..data/crates.io", osv.path().join("crates.io")).unwrap();
+    let err = AdvisoryDb::new().load_dir(osv.path()).unwrap_err();
+    assert!(matches!(err, crate::Error::OsvDir { .. }), "{err:?}");
+    let msg = err.to_string();
+    let link = osv.path().join("crates.io").display().to_string();
+    assert!(
+        msg.starts_with(&format!("could not read the OSV folder {link}: ")),
+        "{msg}"
+    );
+    assert!(msg.contains("symbolic link"), "{msg}");
+}
