@@ -99,9 +99,17 @@ impl Analysis {
     }
 }
 
-/// Analyses every manifest and lockfile in `snapshot`.
+/// Analyses every manifest and lockfile in `snapshot`; files it left out for their size come
+/// first in the problems.
 pub fn analyze(snapshot: &Snapshot) -> Analysis {
     let mut out = Analysis::default();
+    for (file, size, limit) in snapshot.oversized() {
+        out.problems.push(Error::FileTooLarge {
+            file: file.to_string(),
+            size,
+            limit,
+        });
+    }
     npm::analyze(snapshot, &mut out);
     pypi::analyze(snapshot, &mut out);
     cargo::analyze(snapshot, &mut out);

@@ -45,6 +45,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A manifest or lockfile was left out of the scan because it is larger than the limit.
+    #[error("left {file} out of the scan: its {size} bytes exceed the limit of {limit} bytes for one file; raise the scan's file size limit if the file is genuine, or remove it from the repository")]
+    FileTooLarge {
+        /// Repository-relative path of the file.
+        file: String,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit in bytes ([`crate::ScanOptions::max_file_bytes`]).
+        limit: u64,
+    },
     /// An OSV record could not be decoded.
     #[error("invalid OSV record {name}: {reason}; check that the advisory data is OSV JSON")]
     Osv {

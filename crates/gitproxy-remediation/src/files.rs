@@ -6,7 +6,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 
-use crate::Error;
+use crate::{Error, ScanOptions};
 
 /// A source of repository files (a local checkout, a Bitbucket repository at a commit, ...).
 #[async_trait]
@@ -64,6 +64,8 @@ pub(crate) fn is_requirements_name(name: &str, parent_dir: Option<&str>) -> bool
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     files: BTreeMap<String, Vec<u8>>,
+    /// Files left out for their size: path -> (size, the limit it exceeds).
+    oversized: BTreeMap<String, (u64, u64)>,
 }
 
 impl Snapshot {
@@ -97,6 +99,21 @@ impl Snapshot {
         Some(text.strip_prefix('\u{feff}').unwrap_or(text))
     }
 
+    /// Records that `path` was left out because its `size` exceeds `limit` bytes; the analysis
+    /// reports it as a problem of that file.
+    pub fn leave_out(&mut self, path: impl Into<String>, size: u64, limit: u64) {
+        let path: String = path.into();
+        self.oversized
+            .insert(path.trim_start_matches("./").to_string(), (size, limit));
+    }
+
+    /// Files left out for their size: path, size and the limit it exceeds.
+    pub fn oversized(&self) -> impl Iterator<Item = (&str, u64, u64)> {
+        self.oversized
+            .iter()
+            .map(|(p, &(size, limit))| (p.as_str(), size, limit))
+    }
+
     /// Every path, in sorted order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
@@ -113,27 +130,51 @@ impl Snapshot {
     }
 
     /// Reads every manifest and lockfile below `dir` (skipping `node_modules`, `target`, `.git`
-    /// and similar directories).
+    /// and similar directories), with the default [`ScanOptions`].
     pub fn from_dir(dir: &Path) -> Result<Snapshot, Error> {
+        Snapshot::from_dir_with(dir, &ScanOptions::default())
+    }
+
+    /// [`Snapshot::from_dir`] with explicit options: a file over
+    /// [`ScanOptions::max_file_bytes`] is not read (its size comes from the file system) and is
+    /// recorded with [`Snapshot::leave_out`].
+    pub fn from_dir_with(dir: &Path, options: &ScanOptions) -> Result<Snapshot, Error> {
         let mut snapshot = Snapshot::new();
-        walk(dir, "", &mut snapshot)?;
+        walk(dir, "", options, &mut snapshot)?;
         Ok(snapshot)
     }
 
-    /// Reads the manifests and lockfiles of any [`RepoFiles`] source.
+    /// Reads the manifests and lockfiles of any [`RepoFiles`] source, with the default
+    /// [`ScanOptions`].
     pub async fn from_repo(repo: &dyn RepoFiles) -> Result<Snapshot, Error> {
+        Snapshot::from_repo_with(repo, &ScanOptions::default()).await
+    }
+
+    /// [`Snapshot::from_repo`] with explicit options. Files are read one at a time, so at most
+    /// one file is in flight; a file over [`ScanOptions::max_file_bytes`] is dropped as soon as
+    /// it has arrived and recorded with [`Snapshot::leave_out`].
+    pub async fn from_repo_with(
+        repo: &dyn RepoFiles,
+        options: &ScanOptions,
+    ) -> Result<Snapshot, Error> {
         let mut snapshot = Snapshot::new();
         for path in repo.list_paths().await? {
             if is_manifest_path(&path) {
                 let bytes = repo.read(&path).await?;
-                snapshot.insert(path, bytes);
+                let size = bytes.len() as u64;
+                if size > options.max_file_bytes {
+                    drop(bytes);
+                    snapshot.leave_out(path, size, options.max_file_bytes);
+                } else {
+                    snapshot.insert(path, bytes);
+                }
             }
         }
         Ok(snapshot)
     }
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut Snapshot) -> Result<(), Error> {
+fn walk(dir: &Path, prefix: &str, options: &ScanOptions, out: &mut Snapshot) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: dir.display().to_string(),
         source,
@@ -153,9 +194,14 @@ fn walk(dir: &Path, prefix: &str, out: &mut Snapshot) -> Result<(), Error> {
         let kind = entry.file_type().map_err(io)?;
         if kind.is_dir() {
             if !SKIPPED_DIRS.contains(&name.as_str()) {
-                walk(&entry.path(), &rel, out)?;
+                walk(&entry.path(), &rel, options, out)?;
             }
         } else if kind.is_file() && is_manifest_path(&rel) {
+            let size = entry.metadata().map_err(io)?.len();
+            if size > options.max_file_bytes {
+                out.leave_out(rel, size, options.max_file_bytes);
+                continue;
+            }
             let bytes = std::fs::read(entry.path()).map_err(|source| Error::Io {
                 path: entry.path().display().to_string(),
                 source,

@@ -98,8 +98,8 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Node, (usize, String)> {
-        if depth > 256 {
-            return self.err("nesting too deep");
+        if depth >= crate::limits::MAX_NESTING {
+            return Err((self.i, crate::limits::too_deep()));
         }
         let start = self.i;
         let value = match self.s.get(self.i) {

@@ -15,6 +15,7 @@ pub mod files;
 pub mod findings;
 pub mod host;
 mod json;
+pub mod limits;
 pub mod osv;
 pub mod plan;
 pub mod pr;
@@ -26,3 +27,4 @@ mod zip;
 
 pub use ecosystem::Ecosystem;
 pub use error::Error;
+pub use limits::ScanOptions;

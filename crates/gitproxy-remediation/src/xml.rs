@@ -59,6 +59,10 @@ pub(crate) fn parse(text: &str) -> Result<Element, (usize, String)> {
         let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         match event {
             Event::Start(e) => {
+                // The stack holds the document node too.
+                if stack.len() > crate::limits::MAX_NESTING {
+                    return Err((before, crate::limits::too_deep()));
+                }
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 stack.push(Element {
                     name,
