@@ -13,6 +13,7 @@ pub mod edit;
 mod error;
 pub mod files;
 pub mod findings;
+pub mod fuzzing;
 pub mod host;
 mod json;
 pub mod limits;

@@ -1,0 +1,103 @@
+//! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files, the
+//! TOML files of Cargo and Poetry, `go.mod` and `go.sum`, and pip requirements. (No supported
+//! format is YAML.)
+//!
+//! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
+//! corpus. Each entry puts the input in a snapshot under the file name it selects, analyses it,
+//! and panics only when the analysis breaks one of its invariants.
+
+use crate::analysis::{analyze, Analysis};
+use crate::files::Snapshot;
+
+/// `pom.xml`, with the input also as its parent POM one directory up.
+pub fn fuzz_pom(data: &[u8]) {
+    let snapshot = Snapshot::new()
+        .with("pom.xml", data)
+        .with("svc/pom.xml", data);
+    check(&snapshot);
+}
+
+/// npm: the first byte picks `package-lock.json`, `npm-shrinkwrap.json` or `package.json`; the
+/// rest is the file (next to a small `package.json` for the lockfiles).
+pub fn fuzz_npm(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let manifest =
+        r#"{"name": "x", "dependencies": {"a": "^1.0.0"}, "workspaces": ["packages/*"]}"#;
+    let snapshot = match selector % 3 {
+        0 => Snapshot::new()
+            .with("package-lock.json", input)
+            .with("package.json", manifest),
+        1 => Snapshot::new()
+            .with("npm-shrinkwrap.json", input)
+            .with("package.json", manifest),
+        _ => Snapshot::new().with("package.json", input),
+    };
+    check(&snapshot);
+}
+
+/// TOML: the first byte picks `Cargo.toml`, `Cargo.lock`, `pyproject.toml` (next to a
+/// `poetry.lock`) or `poetry.lock` (next to a `pyproject.toml`); the rest is the file.
+pub fn fuzz_toml(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let pyproject = "[tool.poetry.dependencies]\npython = \"^3.8\"\nrequests = \"^2.0\"\n";
+    let poetry_lock =
+        "[[package]]\nname = \"requests\"\nversion = \"2.25.0\"\ncategory = \"main\"\n";
+    let snapshot = match selector % 4 {
+        0 => Snapshot::new().with("Cargo.toml", input),
+        1 => Snapshot::new().with("Cargo.lock", input),
+        2 => Snapshot::new()
+            .with("pyproject.toml", input)
+            .with("poetry.lock", poetry_lock),
+        _ => Snapshot::new()
+            .with("poetry.lock", input)
+            .with("pyproject.toml", pyproject),
+    };
+    check(&snapshot);
+}
+
+/// Go: the first byte picks `go.mod` or `go.sum`; the rest is the file.
+pub fn fuzz_go(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let snapshot = match selector % 2 {
+        0 => Snapshot::new().with("go.mod", input),
+        _ => Snapshot::new()
+            .with("go.sum", input)
+            .with("go.mod", "module x\n\nrequire golang.org/x/text v0.3.0\n"),
+    };
+    check(&snapshot);
+}
+
+/// pip requirements, including itself through `-r`.
+pub fn fuzz_requirements(data: &[u8]) {
+    let snapshot = Snapshot::new()
+        .with("requirements.txt", data)
+        .with("requirements/dev.txt", data);
+    check(&snapshot);
+}
+
+/// Analyses `snapshot` and checks what any analysis promises.
+fn check(snapshot: &Snapshot) -> Analysis {
+    let analysis = analyze(snapshot);
+    for dep in &analysis.dependencies {
+        for location in std::iter::once(&dep.location).chain(dep.declared_in.as_ref()) {
+            let text = snapshot
+                .get(&location.file)
+                .unwrap_or_else(|| panic!("{location} names a file outside the snapshot"));
+            let lines = text.iter().filter(|&&b| b == b'\n').count() + 1;
+            assert!(
+                location.line >= 1 && location.line as usize <= lines,
+                "{location} is outside its file of {lines} lines"
+            );
+        }
+    }
+    analysis
+}
+
+#[cfg(test)]
+mod tests;

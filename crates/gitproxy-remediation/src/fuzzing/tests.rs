@@ -1,0 +1,66 @@
+//! Replays the fuzz targets' seed corpora (and a few hand-written edge cases) through their entry
+//! functions, on every test run.
+
+use super::{fuzz_go, fuzz_npm, fuzz_pom, fuzz_requirements, fuzz_toml};
+
+/// A fuzz entry function.
+type Entry = fn(&[u8]);
+
+/// Runs every seed of `corpus/<target>` through `entry`; returns how many there were.
+fn replay(target: &str, entry: Entry) -> usize {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut n = 0;
+    for entry_path in std::fs::read_dir(&dir).expect("corpus dir") {
+        let path = entry_path.expect("entry").path();
+        let data = std::fs::read(&path).expect("seed");
+        entry(&data);
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn every_seed_corpus_runs_clean() {
+    let targets: [(&str, Entry, usize); 5] = [
+        ("pom", fuzz_pom, 4),
+        ("npm", fuzz_npm, 5),
+        ("toml", fuzz_toml, 6),
+        ("go", fuzz_go, 3),
+        ("requirements", fuzz_requirements, 2),
+    ];
+    for (target, entry, at_least) in targets {
+        let n = replay(target, entry);
+        assert!(
+            n >= at_least,
+            "corpus/{target} has {n} seeds, expected {at_least}"
+        );
+    }
+}
+
+#[test]
+fn edge_cases_do_not_panic() {
+    let cases: Vec<&[u8]> = vec![
+        b"",
+        b"\x00",
+        b"\x01",
+        b"\xff\xfe",
+        b"\xef\xbb\xbf",
+        b"\x00{\"packages\": {\"node_modules/\": {\"version\": \"1\"}}}",
+        b"\x00{\"lockfileVersion\": 1, \"dependencies\": {\"\": {\"version\": \"\"}}}",
+        b"\x02{\"dependencies\": {\"\\ud800\": \"\\u12\"}}",
+        b"\x01[[package]]\nname = \"\"\nversion = \"\"\ndependencies = [\" \", \"a b (c\"]\n",
+        b"\x00require (\n\t v\n)\nrequire\n",
+        b"-r requirements.txt\n-r \n-c x\n\\\n",
+        b"<project><parent><relativePath>.</relativePath></parent></project>",
+        b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
+    ];
+    for case in cases {
+        fuzz_pom(case);
+        fuzz_npm(case);
+        fuzz_toml(case);
+        fuzz_go(case);
+        fuzz_requirements(case);
+    }
+}
