@@ -1,6 +1,7 @@
 //! `cargo xtask bench remediation`: OSV archive load time, lockfile scan times, and the engine
 //! against `cargo audit` on the same `Cargo.lock`, side by side in one run; also re-runs the
-//! cargo-audit oracle comparison live.
+//! cargo-audit oracle comparison live, and measures the peak memory of scanning a repository
+//! with two ~61 MB lockfiles (`-- --rss-only` runs only that).
 
 // A benchmark reports its figures on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -16,10 +17,27 @@ use gitproxy_remediation::analysis::analyze;
 use gitproxy_remediation::files::Snapshot;
 use gitproxy_remediation::osv::Record;
 
+mod rss;
+
 const RUNS: usize = 7;
 
 fn main() -> ExitCode {
-    match run() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == rss::CHILD_FLAG) {
+        let (Some(osv), Some(repo)) = (args.get(at + 1), args.get(at + 2)) else {
+            eprintln!("bench remediation: {} needs <osv> <repo>", rss::CHILD_FLAG);
+            return ExitCode::FAILURE;
+        };
+        return match rss::child(Path::new(osv), Path::new(repo)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench remediation (child): {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let rss_only = args.iter().any(|a| a == "--rss-only");
+    match run(rss_only) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
@@ -51,7 +69,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn run() -> Result<bool, String> {
+/// Peak RSS allowed for the scan of the two-lockfile repository (the chart limits the agent to
+/// 256Mi).
+const RSS_TARGET_MIB: u64 = 200;
+
+fn run(rss_only: bool) -> Result<bool, String> {
     let osv = shared().join("osv");
     let mut ok = true;
     // Other work on the machine slows the engine's two decoding threads more than cargo
@@ -63,6 +85,22 @@ fn run() -> Result<bool, String> {
     );
 
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    // 0. Memory: a repository with two ~61 MB package-lock.json files, scanned in a child.
+    let m = rss::measure(dir.path(), &osv)?;
+    let peak_mib = m.peak_kib.div_ceil(1024);
+    let met = peak_mib <= RSS_TARGET_MIB;
+    println!(
+        "- peak RSS scanning two {:.1} MB package-lock.json files: {peak_mib} MiB, of which {} MiB before the scan with the OSV data loaded ({} dependencies, {} problems); target <= {RSS_TARGET_MIB} MiB: {}",
+        m.lock_bytes as f64 / 1e6,
+        m.baseline_kib / 1024,
+        m.dependencies,
+        m.problems,
+        verdict(met)
+    );
+    ok &= met;
+    if rss_only {
+        return Ok(ok);
+    }
     // A large Cargo.lock: every crate named by the crates.io archive plus filler. The cold
     // end-to-end comparison runs first, before the big databases below fill the heap.
     let cargo_lock = large_cargo_lock(&osv.join("crates.io/all.zip"), 3_000)?;

@@ -1,5 +1,8 @@
 //! A small JSON parser that keeps byte spans, so lockfile entries get line numbers and edits can
-//! replace exactly one value without reformatting the file.
+//! replace exactly one value without reformatting the file. [`cursor`] reads large files without
+//! building the tree.
+
+pub(crate) mod cursor;
 
 /// A JSON value with the byte span it occupies in the source text.
 #[derive(Debug)]
@@ -9,13 +12,12 @@ pub(crate) struct Node {
     pub(crate) value: Value,
 }
 
-/// The value kinds; numbers, booleans and null keep only their source text.
+/// The value kinds; numbers, booleans and null keep only their span.
 #[derive(Debug)]
 pub(crate) enum Value {
     Object(Vec<Member>),
     Array(Vec<Node>),
     String(String),
-    Bool(bool),
     Other,
 }
 
@@ -50,10 +52,6 @@ impl Node {
             Value::String(s) => Some(s),
             _ => None,
         }
-    }
-
-    pub(crate) fn is_true(&self) -> bool {
-        matches!(self.value, Value::Bool(true))
     }
 
     pub(crate) fn items(&self) -> &[Node] {
@@ -165,11 +163,11 @@ impl Parser<'_> {
             Some(b'"') => Value::String(self.string()?),
             Some(b't') if self.s[self.i..].starts_with(b"true") => {
                 self.i += 4;
-                Value::Bool(true)
+                Value::Other
             }
             Some(b'f') if self.s[self.i..].starts_with(b"false") => {
                 self.i += 5;
-                Value::Bool(false)
+                Value::Other
             }
             Some(b'n') if self.s[self.i..].starts_with(b"null") => {
                 self.i += 4;
@@ -219,23 +217,10 @@ impl Parser<'_> {
                     return Ok(out);
                 }
                 Some(b'\\') => {
-                    let esc = self.s.get(self.i + 1).copied();
-                    self.i += 2;
-                    match esc {
-                        Some(b'n') => out.push('\n'),
-                        Some(b't') => out.push('\t'),
-                        Some(b'r') => out.push('\r'),
-                        Some(b'b') => out.push('\u{8}'),
-                        Some(b'f') => out.push('\u{c}'),
-                        Some(b'u') => {
-                            let hex = self.text.get(self.i..self.i + 4).unwrap_or("");
-                            let code = u32::from_str_radix(hex, 16).unwrap_or(0xfffd);
-                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
-                            self.i += 4;
-                        }
-                        Some(c) => out.push(char::from(c)),
-                        None => return self.err("unterminated escape"),
-                    }
+                    self.i += 1;
+                    let at = self.i;
+                    unescape(self.text, &mut self.i, &mut out)
+                        .ok_or((at, "unterminated escape".to_string()))?;
                 }
                 Some(_) => {
                     let ch_start = self.i;
@@ -248,6 +233,31 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// Decodes the escape whose letter is at `*i` (just past the backslash) into `out` and moves
+/// `*i` past it; `None` at the end of the text. Unknown escapes keep their character.
+fn unescape(text: &str, i: &mut usize, out: &mut String) -> Option<()> {
+    let c = text.get(*i..)?.chars().next()?;
+    *i += c.len_utf8();
+    match c {
+        'n' => out.push('\n'),
+        't' => out.push('\t'),
+        'r' => out.push('\r'),
+        'b' => out.push('\u{8}'),
+        'f' => out.push('\u{c}'),
+        'u' => {
+            let hex = text.get(*i..*i + 4).unwrap_or("");
+            let code = u32::from_str_radix(hex, 16).unwrap_or(0xfffd);
+            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+            *i = (*i + 4).min(text.len());
+            while !text.is_char_boundary(*i) {
+                *i += 1;
+            }
+        }
+        c => out.push(c),
+    }
+    Some(())
 }
 
 /// Encodes `s` as a JSON string literal (quotes included).

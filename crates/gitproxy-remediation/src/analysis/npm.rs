@@ -1,10 +1,12 @@
 //! npm: `package.json` (with workspaces) and `package-lock.json` / `npm-shrinkwrap.json` v1-v3.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{file_name, label, parse_error, Analysis, Dependency, Location, Scope};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
-use crate::json::{self, Node};
+use crate::json;
+use crate::json::cursor::{line_of, Cursor, Failure};
 use crate::Ecosystem;
 
 /// The dependency sections of `package.json`, with whether they are development-only.
@@ -132,68 +134,10 @@ fn analyze_lock(
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
-    let lines = LineIndex::new(text);
-    let root =
-        json::parse(text).map_err(|(at, msg)| parse_error(path, Some(lines.line(at)), msg))?;
+    // Lockfiles run to tens of megabytes: read them without building a tree.
+    let (entries, mut locals) =
+        read_lock(text).map_err(|(at, msg)| parse_error(path, Some(line_of(text, at)), msg))?;
     let dir = dir_of(path);
-    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    // Local packages (the root and workspace members): key -> requires.
-    let mut locals: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
-
-    if let Some(packages) = root.get("packages") {
-        // lockfileVersion 2 and 3.
-        for m in packages.members() {
-            let key = m.key.as_str();
-            let e = &m.value;
-            if e.get("link").is_some_and(Node::is_true) {
-                continue;
-            }
-            let mut requires = Vec::new();
-            let is_local = !key.starts_with("node_modules/") && !key.contains("/node_modules/");
-            for (section, dev) in SECTIONS {
-                if dev && !is_local {
-                    continue;
-                }
-                for d in e.get(section).map(Node::members).unwrap_or(&[]) {
-                    requires.push((
-                        d.key.clone(),
-                        d.value.as_str().unwrap_or("").to_string(),
-                        dev,
-                    ));
-                }
-            }
-            if is_local {
-                locals.insert(key.to_string(), requires);
-                continue;
-            }
-            let name = e
-                .get("name")
-                .and_then(Node::as_str)
-                .map(String::from)
-                .unwrap_or_else(|| {
-                    key.rsplit_once("node_modules/")
-                        .map_or(key, |(_, n)| n)
-                        .to_string()
-                });
-            let Some(version) = e.get("version").and_then(Node::as_str) else {
-                continue;
-            };
-            entries.insert(
-                key.to_string(),
-                Entry {
-                    name,
-                    version: version.to_string(),
-                    dev: e.get("dev").is_some_and(Node::is_true)
-                        || e.get("devOptional").is_some_and(Node::is_true),
-                    line: lines.line(m.key_start),
-                    requires: requires.into_iter().map(|(n, r, _)| (n, r)).collect(),
-                },
-            );
-        }
-    } else if let Some(deps) = root.get("dependencies") {
-        // lockfileVersion 1: a nested `dependencies` tree.
-        flatten_v1(deps, "", &lines, &mut entries);
-    }
 
     // Manifests give declared lines (and, for v1, the root requirements).
     let mut manifests = Vec::new();
@@ -295,45 +239,175 @@ fn analyze_lock(
     Ok(manifests)
 }
 
-fn flatten_v1(deps: &Node, prefix: &str, lines: &LineIndex, out: &mut BTreeMap<String, Entry>) {
-    for m in deps.members() {
+/// The requirements of the local packages of a lockfile (the root and workspace members), by key:
+/// name, range and whether it is a development dependency.
+type Locals = BTreeMap<String, Vec<(String, String, bool)>>;
+
+/// Reads a lockfile's installed packages (v2/v3 `packages`, else the v1 `dependencies` tree) and
+/// the requirements of its local packages, skipping everything else without building it.
+fn read_lock(text: &str) -> Result<(BTreeMap<String, Entry>, Locals), Failure> {
+    let mut cursor = Cursor::new(text);
+    let mut packages: Option<(BTreeMap<String, Entry>, Locals)> = None;
+    let mut legacy: Option<BTreeMap<String, Entry>> = None;
+    cursor.object(|c, key, _| {
+        match &*key {
+            // lockfileVersion 2 and 3; v2 also keeps the v1 tree, which is then not needed.
+            "packages" if packages.is_none() => {
+                let mut entries = BTreeMap::new();
+                let mut locals = Locals::new();
+                c.object(|c, key, line| read_package(c, key, line, &mut entries, &mut locals))?;
+                packages = Some((entries, locals));
+                legacy = None;
+            }
+            // lockfileVersion 1: a nested `dependencies` tree.
+            "dependencies" if packages.is_none() && legacy.is_none() => {
+                let mut entries = BTreeMap::new();
+                flatten_v1(c, "", &mut entries)?;
+                legacy = Some(entries);
+            }
+            _ => c.skip()?,
+        }
+        Ok(())
+    })?;
+    cursor.finish()?;
+    Ok(match (packages, legacy) {
+        (Some(read), _) => read,
+        (None, Some(entries)) => (entries, Locals::new()),
+        (None, None) => (BTreeMap::new(), Locals::new()),
+    })
+}
+
+/// One member of `packages`: a local package's requirements, or an installed package.
+fn read_package<'a>(
+    c: &mut Cursor<'a>,
+    key: Cow<'a, str>,
+    line: u32,
+    entries: &mut BTreeMap<String, Entry>,
+    locals: &mut Locals,
+) -> Result<(), Failure> {
+    let is_local = !key.starts_with("node_modules/") && !key.contains("/node_modules/");
+    // The first occurrence of each field counts, as with duplicate keys elsewhere.
+    let mut link = None;
+    let mut name = None;
+    let mut version = None;
+    let mut dev = None;
+    let mut dev_optional = None;
+    let mut sections: [Option<Vec<(String, String)>>; 4] = Default::default();
+    c.object(|c, field, _| {
+        match &*field {
+            "link" if link.is_none() => link = Some(c.is_true()?),
+            "name" if name.is_none() => name = Some(c.string()?),
+            "version" if version.is_none() => version = Some(c.string()?),
+            "dev" if dev.is_none() => dev = Some(c.is_true()?),
+            "devOptional" if dev_optional.is_none() => dev_optional = Some(c.is_true()?),
+            other => match SECTIONS.iter().position(|(s, _)| *s == other) {
+                Some(k) if sections[k].is_none() && (is_local || !SECTIONS[k].1) => {
+                    sections[k] = Some(read_ranges(c)?);
+                }
+                _ => c.skip()?,
+            },
+        }
+        Ok(())
+    })?;
+    if link == Some(true) {
+        return Ok(());
+    }
+    let requires = SECTIONS.iter().zip(sections).flat_map(|((_, dev), list)| {
+        list.unwrap_or_default()
+            .into_iter()
+            .map(move |(n, r)| (n, r, *dev))
+    });
+    if is_local {
+        locals.insert(key.into_owned(), requires.collect());
+        return Ok(());
+    }
+    let name = name.flatten().map_or_else(
+        || {
+            key.rsplit_once("node_modules/")
+                .map_or(&*key, |(_, n)| n)
+                .to_string()
+        },
+        Cow::into_owned,
+    );
+    let Some(Some(version)) = version else {
+        return Ok(());
+    };
+    entries.insert(
+        key.into_owned(),
+        Entry {
+            name,
+            version: version.into_owned(),
+            dev: dev == Some(true) || dev_optional == Some(true),
+            line,
+            requires: requires.map(|(n, r, _)| (n, r)).collect(),
+        },
+    );
+    Ok(())
+}
+
+/// An object of `name: range` members; a range that is not a string reads as empty.
+fn read_ranges(c: &mut Cursor<'_>) -> Result<Vec<(String, String)>, Failure> {
+    let mut list = Vec::new();
+    c.object(|c, name, _| {
+        let range = c.string()?.map(Cow::into_owned).unwrap_or_default();
+        list.push((name.into_owned(), range));
+        Ok(())
+    })?;
+    Ok(list)
+}
+
+/// Flattens a v1 `dependencies` tree into entries keyed like v2 `packages` keys.
+fn flatten_v1(
+    c: &mut Cursor<'_>,
+    prefix: &str,
+    out: &mut BTreeMap<String, Entry>,
+) -> Result<(), Failure> {
+    c.object(|c, dep, line| {
         let key = if prefix.is_empty() {
-            format!("node_modules/{}", m.key)
+            format!("node_modules/{dep}")
         } else {
-            format!("{prefix}/node_modules/{}", m.key)
+            format!("{prefix}/node_modules/{dep}")
         };
-        let e = &m.value;
-        if let Some(version) = e.get("version").and_then(Node::as_str) {
+        let mut version = None;
+        let mut requires = None;
+        let mut dev = None;
+        let mut nested = false;
+        c.object(|c, field, _| {
+            match &*field {
+                "version" if version.is_none() => version = Some(c.string()?),
+                "requires" if requires.is_none() => requires = Some(read_ranges(c)?),
+                "dev" if dev.is_none() => dev = Some(c.is_true()?),
+                "dependencies" if !nested => {
+                    nested = true;
+                    flatten_v1(c, &key, out)?;
+                }
+                _ => c.skip()?,
+            }
+            Ok(())
+        })?;
+        if let Some(Some(version)) = version {
             // Aliases (`npm:real@1.0.0`) name the real package in the version field.
             let (name, version) = match version.strip_prefix("npm:") {
                 Some(spec) => match spec.rsplit_once('@') {
                     Some((n, v)) if !n.is_empty() => (n.to_string(), v.to_string()),
-                    _ => (m.key.clone(), version.to_string()),
+                    _ => (dep.to_string(), version.to_string()),
                 },
-                None => (m.key.clone(), version.to_string()),
+                None => (dep.to_string(), version.to_string()),
             };
-            let requires = e
-                .get("requires")
-                .map(Node::members)
-                .unwrap_or(&[])
-                .iter()
-                .map(|r| (r.key.clone(), r.value.as_str().unwrap_or("").to_string()))
-                .collect();
             out.insert(
-                key.clone(),
+                key,
                 Entry {
                     name,
                     version,
-                    dev: e.get("dev").is_some_and(Node::is_true),
-                    line: lines.line(m.key_start),
-                    requires,
+                    dev: dev == Some(true),
+                    line,
+                    requires: requires.unwrap_or_default(),
                 },
             );
         }
-        if let Some(nested) = e.get("dependencies") {
-            flatten_v1(nested, &key, lines, out);
-        }
-    }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Node's module resolution over lockfile keys: look in `<from>/node_modules/<name>`, then in
