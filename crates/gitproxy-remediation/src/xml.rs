@@ -101,7 +101,9 @@ pub(crate) fn parse(text: &str) -> Result<Element, (usize, String)> {
                 }
             }
             Event::Text(t) => {
-                let raw = &text[before..after];
+                // quick-xml skips a byte order mark by itself, so an event may start inside
+                // one: such text has no span.
+                let raw = text.get(before..after).unwrap_or("");
                 let value = t.unescape().map_err(|e| (before, e.to_string()))?;
                 if let Some(top) = stack.last_mut() {
                     if !raw.trim().is_empty() && top.text.trim().is_empty() {
