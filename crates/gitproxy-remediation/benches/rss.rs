@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use gitproxy_remediation::advisories::AdvisoryDb;
-use gitproxy_remediation::analysis::analyze;
+use gitproxy_remediation::analysis::analyze_into;
 use gitproxy_remediation::files::Snapshot;
 
 /// The argument that makes the bench binary the measured child: `--scan-rss-child <osv> <repo>`.
@@ -78,16 +78,18 @@ pub(crate) fn child(osv: &Path, repo: &Path) -> Result<(), String> {
     let baseline = status_kib("VmRSS")?;
     // Writing 5 to clear_refs resets VmHWM, so the peak below is the scan's alone.
     std::fs::write("/proc/self/clear_refs", "5").map_err(|e| format!("clear_refs: {e}"))?;
+    // What a scan should call: each dependency is matched as it is found and only the
+    // vulnerable ones are kept.
     let snapshot = Snapshot::from_dir(repo).map_err(|e| e.to_string())?;
-    let analysis = analyze(&snapshot);
-    let findings = db.scan(&analysis);
+    let mut matched = db.matcher();
+    analyze_into(&snapshot, &mut matched);
     let peak = status_kib("VmHWM")?;
     println!(
         "{baseline} {peak} {} {}",
-        analysis.dependencies.len(),
-        analysis.problems.len()
+        matched.dependencies,
+        matched.problems.len()
     );
-    drop((findings, analysis, snapshot));
+    drop((matched, snapshot));
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use crate::osv::{self, Record};
 use crate::{zip, Ecosystem, Error};
 
 use index::MemberLoc;
+pub use matching::Matched;
 use matching::Matcher;
 
 /// Advisories indexed for matching.

@@ -99,23 +99,48 @@ impl Analysis {
     }
 }
 
+/// Where an analysis puts what it finds, in order: an [`Analysis`] collects everything; a
+/// caller that only needs some of it (a scan keeps the vulnerable dependencies) passes its own
+/// sink to [`analyze_into`] and holds far less for a large repository.
+pub trait Sink {
+    /// One dependency, in the order [`Analysis::dependencies`] would list it.
+    fn dependency(&mut self, dependency: Dependency);
+    /// One problem of one file.
+    fn problem(&mut self, problem: Error);
+}
+
+impl Sink for Analysis {
+    fn dependency(&mut self, dependency: Dependency) {
+        self.dependencies.push(dependency);
+    }
+
+    fn problem(&mut self, problem: Error) {
+        self.problems.push(problem);
+    }
+}
+
 /// Analyses every manifest and lockfile in `snapshot`; files it left out for their size come
 /// first in the problems.
 pub fn analyze(snapshot: &Snapshot) -> Analysis {
     let mut out = Analysis::default();
+    analyze_into(snapshot, &mut out);
+    out
+}
+
+/// [`analyze`], handing each dependency and problem to `sink` as soon as it is known.
+pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     for (file, size, limit) in snapshot.oversized() {
-        out.problems.push(Error::FileTooLarge {
+        sink.problem(Error::FileTooLarge {
             file: file.to_string(),
             size,
             limit,
         });
     }
-    npm::analyze(snapshot, &mut out);
-    pypi::analyze(snapshot, &mut out);
-    cargo::analyze(snapshot, &mut out);
-    go::analyze(snapshot, &mut out);
-    maven::analyze(snapshot, &mut out);
-    out
+    npm::analyze(snapshot, sink);
+    pypi::analyze(snapshot, sink);
+    cargo::analyze(snapshot, sink);
+    go::analyze(snapshot, sink);
+    maven::analyze(snapshot, sink);
 }
 
 /// `name@version` as parents are listed.

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use super::{Advisory, AdvisoryDb, Finding, Hit, Kind};
-use crate::analysis::{Analysis, Dependency};
+use crate::analysis::{Analysis, Dependency, Sink};
 use crate::osv::{self, Record};
 use crate::version::{self, Version};
-use crate::Ecosystem;
+use crate::{Ecosystem, Error};
 
 /// One `affected` entry of one record, compiled lazily on first use.
 #[derive(Debug)]
@@ -149,6 +149,48 @@ impl AdvisoryDb {
             .map(|m| (Advisory(Arc::clone(&self.slots[m.record])), m.affected))
             .collect();
         merge_hits(index, dep.ecosystem, version, hits)
+    }
+}
+
+/// A [`Sink`] that matches each dependency as the analysis finds it and keeps only the
+/// vulnerable ones, so a scan of a repository with hundreds of thousands of locked packages holds
+/// its findings rather than every dependency. Feed it with [`crate::analysis::analyze_into`].
+#[derive(Debug)]
+pub struct Matched<'db> {
+    db: &'db AdvisoryDb,
+    /// How many dependencies the analysis found.
+    pub dependencies: usize,
+    /// Each vulnerable dependency with its findings, in analysis order. A finding's
+    /// [`Finding::dependency`] counts every dependency seen, as an index into the full analysis
+    /// would.
+    pub vulnerable: Vec<(Dependency, Vec<Finding>)>,
+    /// Problems of files, as [`Analysis::problems`] lists them.
+    pub problems: Vec<Error>,
+}
+
+impl AdvisoryDb {
+    /// A sink matching dependencies against this database as they are found.
+    pub fn matcher(&self) -> Matched<'_> {
+        Matched {
+            db: self,
+            dependencies: 0,
+            vulnerable: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl Sink for Matched<'_> {
+    fn dependency(&mut self, dependency: Dependency) {
+        let findings = self.db.scan_dependency(self.dependencies, &dependency);
+        self.dependencies += 1;
+        if !findings.is_empty() {
+            self.vulnerable.push((dependency, findings));
+        }
+    }
+
+    fn problem(&mut self, problem: Error) {
+        self.problems.push(problem);
     }
 }
 

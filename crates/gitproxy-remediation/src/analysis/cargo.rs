@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use toml_edit::{ImDocument, Item, Table};
 
-use super::{file_name, label, parse_error, Analysis, Dependency, Location, Scope};
+use super::{file_name, label, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, LineIndex, Snapshot};
 use crate::Ecosystem;
 
@@ -31,12 +31,12 @@ pub(crate) struct Manifest {
     pub(crate) workspace_deps: Vec<Declared>,
 }
 
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut manifests = Vec::new();
     for path in snapshot.paths().filter(|p| file_name(p) == "Cargo.toml") {
         match read_manifest(snapshot, path) {
             Ok(m) => manifests.push(m),
-            Err(e) => out.problems.push(e),
+            Err(e) => out.problem(e),
         }
     }
     let locks: Vec<&str> = snapshot
@@ -52,7 +52,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
             .collect();
         covered.extend(members.iter().map(|m| m.path.clone()));
         if let Err(e) = analyze_lock(snapshot, lock, &members, out) {
-            out.problems.push(e);
+            out.problem(e);
         }
     }
     for m in manifests.iter().filter(|m| !covered.contains(&m.path)) {
@@ -74,7 +74,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
                 .as_deref()
                 .and_then(|r| r.trim().strip_prefix('='))
                 .map(|v| v.trim().to_string());
-            out.dependencies.push(Dependency {
+            out.dependency(Dependency {
                 ecosystem: Ecosystem::CratesIo,
                 name: d.name.clone(),
                 version,
@@ -197,7 +197,7 @@ fn analyze_lock(
     snapshot: &Snapshot,
     path: &str,
     members: &[&Manifest],
-    out: &mut Analysis,
+    out: &mut dyn Sink,
 ) -> Result<(), crate::Error> {
     let text = snapshot
         .text(path)
@@ -294,7 +294,7 @@ fn analyze_lock(
             continue;
         }
         let decl = if direct[i] { declared(&p.name) } else { None };
-        out.dependencies.push(Dependency {
+        out.dependency(Dependency {
             ecosystem: Ecosystem::CratesIo,
             name: p.name.clone(),
             version: Some(p.version.clone()),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{file_name, parse_error, Analysis, Dependency, Location, Scope};
+use super::{file_name, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, Snapshot};
 use crate::Ecosystem;
 
@@ -24,17 +24,16 @@ pub(crate) struct GoMod {
     pub(crate) replaces: HashMap<String, (String, Option<String>)>,
 }
 
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     for path in snapshot.paths().filter(|p| file_name(p) == "go.mod") {
         let Some(text) = snapshot.text(path) else {
-            out.problems
-                .push(parse_error(path, None, "not valid UTF-8"));
+            out.problem(parse_error(path, None, "not valid UTF-8"));
             continue;
         };
         let gomod = match parse_go_mod(path, text) {
             Ok(m) => m,
             Err(e) => {
-                out.problems.push(e);
+                out.problem(e);
                 continue;
             }
         };
@@ -59,7 +58,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
                     tracing::debug!(%module, %version, "module is missing from go.sum");
                 }
             }
-            out.dependencies.push(Dependency {
+            out.dependency(Dependency {
                 ecosystem: Ecosystem::Go,
                 name: module,
                 version: Some(version.clone()),

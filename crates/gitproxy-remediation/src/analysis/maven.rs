@@ -2,16 +2,16 @@
 
 use std::collections::HashMap;
 
-use super::{file_name, parse_error, Analysis, Dependency, Location, Scope};
+use super::{file_name, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
 use crate::xml::{self, Element};
 use crate::Ecosystem;
 
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     for path in snapshot.paths().filter(|p| file_name(p) == "pom.xml") {
         match read_pom(snapshot, path, 0) {
             Ok(pom) => report(&pom, out),
-            Err(e) => out.problems.push(e),
+            Err(e) => out.problem(e),
         }
     }
 }
@@ -49,14 +49,14 @@ pub(crate) struct Pom {
     pub(crate) management_deps_end: Option<usize>,
 }
 
-fn report(pom: &Pom, out: &mut Analysis) {
+fn report(pom: &Pom, out: &mut dyn Sink) {
     for d in &pom.dependencies {
         let dev = matches!(d.scope.as_deref(), Some("test"));
         let exact = d
             .version
             .as_ref()
             .filter(|v| !v.starts_with(['[', '(']) && !v.contains("${"));
-        out.dependencies.push(Dependency {
+        out.dependency(Dependency {
             ecosystem: Ecosystem::Maven,
             name: d.name.clone(),
             version: exact.cloned(),

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{file_name, label, parse_error, Analysis, Dependency, Location, Scope};
+use super::{file_name, label, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
 use crate::json;
 use crate::json::cursor::{line_of, Cursor, Failure};
@@ -18,16 +18,20 @@ pub(crate) const SECTIONS: [(&str, bool); 4] = [
 ];
 
 /// A flattened lockfile entry, keyed like a v2 `packages` key (`node_modules/a/node_modules/b`).
-struct Entry {
-    name: String,
-    version: String,
+/// Strings are borrowed from the lockfile's text where it has no escapes.
+struct Entry<'a> {
+    name: Cow<'a, str>,
+    version: Cow<'a, str>,
     dev: bool,
     line: u32,
     /// Dependency names and ranges this package requires.
-    requires: Vec<(String, String)>,
+    requires: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
+/// Installed packages by lockfile key.
+type Entries<'a> = BTreeMap<Cow<'a, str>, Entry<'a>>;
+
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let locks: Vec<&str> = snapshot
         .paths()
@@ -43,7 +47,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
         }
         match analyze_lock(snapshot, lock, out) {
             Ok(manifests) => covered.extend(manifests),
-            Err(e) => out.problems.push(e),
+            Err(e) => out.problem(e),
         }
     }
     // Manifests not covered by any lockfile: report their direct requirements.
@@ -53,7 +57,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
         .collect();
     for manifest in manifests {
         if let Err(e) = analyze_manifest_only(snapshot, manifest, out) {
-            out.problems.push(e);
+            out.problem(e);
         }
     }
 }
@@ -101,7 +105,7 @@ pub(crate) fn read_manifest(snapshot: &Snapshot, path: &str) -> Result<Manifest,
 fn analyze_manifest_only(
     snapshot: &Snapshot,
     path: &str,
-    out: &mut Analysis,
+    out: &mut dyn Sink,
 ) -> Result<(), crate::Error> {
     let manifest = read_manifest(snapshot, path)?;
     for (name, range, dev, line) in manifest.deps {
@@ -109,7 +113,7 @@ fn analyze_manifest_only(
             .ok()
             .filter(|_| !range.trim_start().starts_with(['^', '~', '>', '<']))
             .map(|v| v.to_string());
-        out.dependencies.push(Dependency {
+        out.dependency(Dependency {
             ecosystem: Ecosystem::Npm,
             name,
             version,
@@ -129,7 +133,7 @@ fn analyze_manifest_only(
 fn analyze_lock(
     snapshot: &Snapshot,
     path: &str,
-    out: &mut Analysis,
+    out: &mut dyn Sink,
 ) -> Result<Vec<String>, crate::Error> {
     let text = snapshot
         .text(path)
@@ -182,47 +186,53 @@ fn analyze_lock(
         }
     }
 
-    // Parent edges by node_modules resolution from each requiring package.
-    let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut constraints: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut direct: HashMap<String, (String, bool)> = HashMap::new();
+    // Parent edges by node_modules resolution from each requiring package, by position in key
+    // order (the order dependencies are reported in).
+    let entries: Vec<(Cow<'_, str>, Entry<'_>)> = entries.into_iter().collect();
+    let find = |key: &str| entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok();
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+    let mut constraints: Vec<Vec<&str>> = vec![Vec::new(); entries.len()];
+    let mut direct: Vec<Option<(&str, bool)>> = vec![None; entries.len()];
     for (key, requires) in &locals {
         for (name, range, dev) in requires {
-            if let Some(child) = resolve(key, name, &entries) {
-                let slot = direct.entry(child).or_insert((range.clone(), *dev));
+            if let Some(child) = resolve(key, name, find) {
+                let slot = direct[child].get_or_insert((range, *dev));
                 slot.1 &= *dev;
             }
         }
     }
-    for (key, entry) in &entries {
+    for (i, (key, entry)) in entries.iter().enumerate() {
         for (name, range) in &entry.requires {
-            if let Some(child) = resolve(key, name, &entries) {
-                constraints
-                    .entry(child.clone())
-                    .or_default()
-                    .insert(range.clone());
-                parents
-                    .entry(child)
-                    .or_default()
-                    .insert(label(&entry.name, &entry.version));
+            if let Some(child) = resolve(key, name, find) {
+                constraints[child].push(range);
+                parents[child].push(i);
             }
         }
     }
 
-    for (key, entry) in &entries {
-        let direct_info = direct.get(key);
+    for (i, (_, entry)) in entries.iter().enumerate() {
+        let direct_info = direct[i];
         let declared_in =
-            direct_info.and_then(|_| declared.get(&entry.name).map(|(l, _)| l.clone()));
-        out.dependencies.push(Dependency {
+            direct_info.and_then(|_| declared.get(&*entry.name).map(|(l, _)| l.clone()));
+        let mut parent_labels: Vec<String> = std::mem::take(&mut parents[i])
+            .into_iter()
+            .map(|p| label(&entries[p].1.name, &entries[p].1.version))
+            .collect();
+        parent_labels.sort();
+        parent_labels.dedup();
+        let mut ranges: Vec<String> = std::mem::take(&mut constraints[i])
+            .into_iter()
+            .map(String::from)
+            .collect();
+        ranges.sort();
+        ranges.dedup();
+        out.dependency(Dependency {
             ecosystem: Ecosystem::Npm,
-            name: entry.name.clone(),
-            version: Some(entry.version.clone()),
-            requirement: direct_info.map(|(r, _)| r.clone()),
+            name: entry.name.to_string(),
+            version: Some(entry.version.to_string()),
+            requirement: direct_info.map(|(r, _)| r.to_string()),
             direct: direct_info.is_some(),
-            parents: parents
-                .remove(key)
-                .map(|s| s.into_iter().collect())
-                .unwrap_or_default(),
+            parents: parent_labels,
             scope: if entry.dev {
                 Scope::Dev
             } else {
@@ -230,10 +240,7 @@ fn analyze_lock(
             },
             location: Location::new(path, entry.line),
             declared_in,
-            constraints: constraints
-                .remove(key)
-                .map(|s| s.into_iter().collect())
-                .unwrap_or_default(),
+            constraints: ranges,
         });
     }
     Ok(manifests)
@@ -245,15 +252,15 @@ type Locals = BTreeMap<String, Vec<(String, String, bool)>>;
 
 /// Reads a lockfile's installed packages (v2/v3 `packages`, else the v1 `dependencies` tree) and
 /// the requirements of its local packages, skipping everything else without building it.
-fn read_lock(text: &str) -> Result<(BTreeMap<String, Entry>, Locals), Failure> {
+fn read_lock(text: &str) -> Result<(Entries<'_>, Locals), Failure> {
     let mut cursor = Cursor::new(text);
-    let mut packages: Option<(BTreeMap<String, Entry>, Locals)> = None;
-    let mut legacy: Option<BTreeMap<String, Entry>> = None;
+    let mut packages: Option<(Entries<'_>, Locals)> = None;
+    let mut legacy: Option<Entries<'_>> = None;
     cursor.object(|c, key, _| {
         match &*key {
             // lockfileVersion 2 and 3; v2 also keeps the v1 tree, which is then not needed.
             "packages" if packages.is_none() => {
-                let mut entries = BTreeMap::new();
+                let mut entries = Entries::new();
                 let mut locals = Locals::new();
                 c.object(|c, key, line| read_package(c, key, line, &mut entries, &mut locals))?;
                 packages = Some((entries, locals));
@@ -261,7 +268,7 @@ fn read_lock(text: &str) -> Result<(BTreeMap<String, Entry>, Locals), Failure> {
             }
             // lockfileVersion 1: a nested `dependencies` tree.
             "dependencies" if packages.is_none() && legacy.is_none() => {
-                let mut entries = BTreeMap::new();
+                let mut entries = Entries::new();
                 flatten_v1(c, "", &mut entries)?;
                 legacy = Some(entries);
             }
@@ -273,7 +280,7 @@ fn read_lock(text: &str) -> Result<(BTreeMap<String, Entry>, Locals), Failure> {
     Ok(match (packages, legacy) {
         (Some(read), _) => read,
         (None, Some(entries)) => (entries, Locals::new()),
-        (None, None) => (BTreeMap::new(), Locals::new()),
+        (None, None) => (Entries::new(), Locals::new()),
     })
 }
 
@@ -282,7 +289,7 @@ fn read_package<'a>(
     c: &mut Cursor<'a>,
     key: Cow<'a, str>,
     line: u32,
-    entries: &mut BTreeMap<String, Entry>,
+    entries: &mut Entries<'a>,
     locals: &mut Locals,
 ) -> Result<(), Failure> {
     let is_local = !key.starts_with("node_modules/") && !key.contains("/node_modules/");
@@ -292,7 +299,7 @@ fn read_package<'a>(
     let mut version = None;
     let mut dev = None;
     let mut dev_optional = None;
-    let mut sections: [Option<Vec<(String, String)>>; 4] = Default::default();
+    let mut sections: [Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>; 4] = Default::default();
     c.object(|c, field, _| {
         match &*field {
             "link" if link.is_none() => link = Some(c.is_true()?),
@@ -318,25 +325,26 @@ fn read_package<'a>(
             .map(move |(n, r)| (n, r, *dev))
     });
     if is_local {
+        let requires = requires.map(|(n, r, dev)| (n.into_owned(), r.into_owned(), dev));
         locals.insert(key.into_owned(), requires.collect());
         return Ok(());
     }
-    let name = name.flatten().map_or_else(
-        || {
-            key.rsplit_once("node_modules/")
-                .map_or(&*key, |(_, n)| n)
-                .to_string()
-        },
-        Cow::into_owned,
-    );
+    let name = name.flatten().unwrap_or_else(|| match &key {
+        Cow::Borrowed(k) => Cow::Borrowed(k.rsplit_once("node_modules/").map_or(*k, |(_, n)| n)),
+        Cow::Owned(k) => Cow::Owned(
+            k.rsplit_once("node_modules/")
+                .map_or(&**k, |(_, n)| n)
+                .to_string(),
+        ),
+    });
     let Some(Some(version)) = version else {
         return Ok(());
     };
     entries.insert(
-        key.into_owned(),
+        key,
         Entry {
             name,
-            version: version.into_owned(),
+            version,
             dev: dev == Some(true) || dev_optional == Some(true),
             line,
             requires: requires.map(|(n, r, _)| (n, r)).collect(),
@@ -346,22 +354,18 @@ fn read_package<'a>(
 }
 
 /// An object of `name: range` members; a range that is not a string reads as empty.
-fn read_ranges(c: &mut Cursor<'_>) -> Result<Vec<(String, String)>, Failure> {
+fn read_ranges<'a>(c: &mut Cursor<'a>) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, Failure> {
     let mut list = Vec::new();
     c.object(|c, name, _| {
-        let range = c.string()?.map(Cow::into_owned).unwrap_or_default();
-        list.push((name.into_owned(), range));
+        let range = c.string()?.unwrap_or_default();
+        list.push((name, range));
         Ok(())
     })?;
     Ok(list)
 }
 
 /// Flattens a v1 `dependencies` tree into entries keyed like v2 `packages` keys.
-fn flatten_v1(
-    c: &mut Cursor<'_>,
-    prefix: &str,
-    out: &mut BTreeMap<String, Entry>,
-) -> Result<(), Failure> {
+fn flatten_v1<'a>(c: &mut Cursor<'a>, prefix: &str, out: &mut Entries<'a>) -> Result<(), Failure> {
     c.object(|c, dep, line| {
         let key = if prefix.is_empty() {
             format!("node_modules/{dep}")
@@ -395,10 +399,10 @@ fn flatten_v1(
                 None => (dep.to_string(), version.to_string()),
             };
             out.insert(
-                key,
+                Cow::Owned(key),
                 Entry {
-                    name,
-                    version,
+                    name: Cow::Owned(name),
+                    version: Cow::Owned(version),
                     dev: dev == Some(true),
                     line,
                     requires: requires.unwrap_or_default(),
@@ -411,25 +415,25 @@ fn flatten_v1(
 }
 
 /// Node's module resolution over lockfile keys: look in `<from>/node_modules/<name>`, then in
-/// each ancestor `node_modules`, up to the root.
-pub(crate) fn resolve<T>(from: &str, name: &str, entries: &BTreeMap<String, T>) -> Option<String> {
-    let mut base = from.to_string();
+/// each ancestor `node_modules`, up to the root; `find` gives the position of a key.
+fn resolve(from: &str, name: &str, find: impl Fn(&str) -> Option<usize>) -> Option<usize> {
+    let mut base = from;
+    let mut candidate = String::new();
     loop {
-        let candidate = if base.is_empty() {
-            format!("node_modules/{name}")
-        } else {
-            format!("{base}/node_modules/{name}")
-        };
-        if entries.contains_key(&candidate) {
-            return Some(candidate);
+        candidate.clear();
+        if !base.is_empty() {
+            candidate.push_str(base);
+            candidate.push('/');
+        }
+        candidate.push_str("node_modules/");
+        candidate.push_str(name);
+        if let Some(found) = find(&candidate) {
+            return Some(found);
         }
         if base.is_empty() {
             return None;
         }
-        base = match base.rfind("/node_modules/") {
-            Some(i) => base[..i].to_string(),
-            None => String::new(),
-        };
+        base = base.rfind("/node_modules/").map_or("", |i| &base[..i]);
     }
 }
 

@@ -5,12 +5,12 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use toml_edit::{ImDocument, Item};
 
-use super::{file_name, label, parse_error, Analysis, Dependency, Location, Scope};
+use super::{file_name, label, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, is_requirements_name, join, LineIndex, Snapshot};
 use crate::version::pep440::SpecifierSet;
 use crate::Ecosystem;
 
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut queue: VecDeque<String> = snapshot
         .paths()
         .filter(|p| is_requirements_name(file_name(p), dir_of(p).rsplit('/').next()))
@@ -22,8 +22,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
             continue;
         }
         let Some(text) = snapshot.text(&path) else {
-            out.problems
-                .push(parse_error(&path, None, "missing or not valid UTF-8"));
+            out.problem(parse_error(&path, None, "missing or not valid UTF-8"));
             continue;
         };
         let parsed = parse_requirements(text);
@@ -40,7 +39,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
                 || r.via
                     .iter()
                     .any(|v| v.starts_with("-r") || v.starts_with("-c"));
-            out.dependencies.push(Dependency {
+            out.dependency(Dependency {
                 ecosystem: Ecosystem::PyPI,
                 name: Ecosystem::PyPI.normalize_name(&r.name),
                 version,
@@ -56,7 +55,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut Analysis) {
     }
     for path in snapshot.paths().filter(|p| file_name(p) == "poetry.lock") {
         if let Err(e) = analyze_poetry(snapshot, path, out) {
-            out.problems.push(e);
+            out.problem(e);
         }
     }
 }
@@ -310,7 +309,7 @@ fn bump(nums: &[u64], idx: usize) -> String {
     out.join(".")
 }
 
-fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result<(), crate::Error> {
+fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<(), crate::Error> {
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
@@ -405,7 +404,7 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut Analysis) -> Result
             None => parents[i].is_empty(),
         };
         let dev = p.dev_category || !runtime[i];
-        out.dependencies.push(Dependency {
+        out.dependency(Dependency {
             ecosystem: Ecosystem::PyPI,
             name: p.name.clone(),
             version: Some(p.version.clone()),

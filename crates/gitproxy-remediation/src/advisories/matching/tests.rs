@@ -153,3 +153,39 @@ fn rustsec_placeholders_yield_to_the_assigned_record() {
     let alone = db(&[&rec("RUSTSEC-2025-0000")]);
     assert_eq!(alone.scan(&analysis)[0].id, "RUSTSEC-2025-0000");
 }
+
+#[test]
+fn matching_while_analysing_keeps_only_vulnerable_dependencies_and_finds_the_same() {
+    let lock = r#"{"lockfileVersion": 3, "packages": {
+      "": {"dependencies": {"lodash": "^4.17.0", "ok": "1.0.0"}},
+      "node_modules/ok": {"version": "1.0.0"},
+      "node_modules/lodash": {"version": "4.17.20"},
+      "node_modules/ok/node_modules/lodash": {"version": "4.17.21"}}}"#;
+    let snapshot = Snapshot::new()
+        .with("package-lock.json", lock)
+        .with("bad/package.json", "{")
+        .with(
+            "package.json",
+            r#"{"dependencies": {"lodash": "^4.17.0", "ok": "1.0.0"}}"#,
+        );
+    let db = db(&[LODASH]);
+    let analysis = crate::analysis::analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let mut matched = db.matcher();
+    crate::analysis::analyze_into(&snapshot, &mut matched);
+    assert_eq!(matched.dependencies, analysis.dependencies.len());
+    assert_eq!(matched.problems.len(), 1);
+    assert_eq!(matched.vulnerable.len(), 1);
+    let (dep, found) = &matched.vulnerable[0];
+    assert_eq!(dep, &analysis.dependencies[findings[0].dependency]);
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.dependency, f.id.clone()))
+            .collect::<Vec<_>>(),
+        findings
+            .iter()
+            .map(|f| (f.dependency, f.id.clone()))
+            .collect::<Vec<_>>()
+    );
+}
