@@ -85,7 +85,7 @@ impl Work {
     }
 
     fn write(&mut self, path: &str, text: String) {
-        if self.snapshot.text(path) != Some(text.as_str()) {
+        if self.snapshot.text(path).as_deref() != Some(text.as_str()) {
             self.snapshot.insert(path, text.clone().into_bytes());
             self.out.files.insert(path.to_string(), text);
         }

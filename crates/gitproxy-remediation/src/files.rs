@@ -1,6 +1,7 @@
 //! Repository contents as the engine reads them: an in-memory snapshot of manifest files, filled
 //! from a local directory or from any [`RepoFiles`] source such as a Bitbucket repository.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -60,10 +61,67 @@ pub(crate) fn is_requirements_name(name: &str, parent_dir: Option<&str>) -> bool
         || (parent_dir == Some("requirements") && name.ends_with(".txt"))
 }
 
-/// An immutable set of repository files keyed by `/`-separated relative path.
+/// Files larger than this are kept deflated and inflated each time they are read, so a scan
+/// holds the text of one large lockfile at a time rather than of all of them.
+const DEFLATE_ABOVE: usize = 1 << 20;
+
+/// A file's bytes: as read, or deflated when large.
+#[derive(Clone, Debug)]
+enum Contents {
+    Plain(Vec<u8>),
+    Deflated { data: Box<[u8]>, size: usize },
+}
+
+impl Contents {
+    fn new(bytes: Vec<u8>) -> Contents {
+        if bytes.len() <= DEFLATE_ABOVE {
+            return Contents::Plain(bytes);
+        }
+        let mut buf = vec![0u8; zlib_rs::compress_bound(bytes.len())];
+        let config = zlib_rs::DeflateConfig {
+            level: 1,
+            window_bits: -15,
+            ..zlib_rs::DeflateConfig::default()
+        };
+        let (deflated, rc) = zlib_rs::compress_slice(&mut buf, &bytes, config);
+        if rc != zlib_rs::ReturnCode::Ok || deflated.len() >= bytes.len() {
+            return Contents::Plain(bytes);
+        }
+        Contents::Deflated {
+            data: deflated.into(),
+            size: bytes.len(),
+        }
+    }
+
+    fn bytes(&self) -> Cow<'_, [u8]> {
+        match self {
+            Contents::Plain(bytes) => Cow::Borrowed(bytes),
+            Contents::Deflated { data, size } => {
+                let mut out = vec![0u8; *size];
+                // The data was deflated here; inflating it back cannot fail.
+                match crate::zip::Inflater::new()
+                    .inflate_into("snapshot", "file", 8, data, &mut out)
+                {
+                    Ok(()) => Cow::Owned(out),
+                    Err(_) => Cow::Borrowed(&[]),
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Contents::Plain(bytes) => bytes.len(),
+            Contents::Deflated { size, .. } => *size,
+        }
+    }
+}
+
+/// An immutable set of repository files keyed by `/`-separated relative path. Files over 1 MiB
+/// are kept deflated; [`Snapshot::get`] and [`Snapshot::text`] inflate them on each call.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Contents>,
     /// Files left out for their size: path -> (size, the limit it exceeds).
     oversized: BTreeMap<String, (u64, u64)>,
 }
@@ -83,20 +141,42 @@ impl Snapshot {
     /// Adds or replaces a file.
     pub fn insert(&mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) {
         let path: String = path.into();
-        self.files
-            .insert(path.trim_start_matches("./").to_string(), contents.into());
+        self.files.insert(
+            path.trim_start_matches("./").to_string(),
+            Contents::new(contents.into()),
+        );
     }
 
     /// The bytes of `path`, if present.
-    pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+    pub fn get(&self, path: &str) -> Option<Cow<'_, [u8]>> {
+        self.files.get(path).map(Contents::bytes)
+    }
+
+    /// Whether `path` is present.
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
+    /// The size of `path` in bytes, if present.
+    pub fn size(&self, path: &str) -> Option<usize> {
+        self.files.get(path).map(Contents::len)
     }
 
     /// The text of `path`, if present and valid UTF-8 (a leading BOM is dropped).
-    pub fn text(&self, path: &str) -> Option<&str> {
-        let bytes = self.get(path)?;
-        let text = std::str::from_utf8(bytes).ok()?;
-        Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+    pub fn text(&self, path: &str) -> Option<Cow<'_, str>> {
+        match self.get(path)? {
+            Cow::Borrowed(bytes) => {
+                let text = std::str::from_utf8(bytes).ok()?;
+                Some(Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)))
+            }
+            Cow::Owned(bytes) => {
+                let mut text = String::from_utf8(bytes).ok()?;
+                if text.starts_with('\u{feff}') {
+                    text.drain(..'\u{feff}'.len_utf8());
+                }
+                Some(Cow::Owned(text))
+            }
+        }
     }
 
     /// Records that `path` was left out because its `size` exceeds `limit` bytes; the analysis
@@ -219,10 +299,12 @@ impl RepoFiles for Snapshot {
     }
 
     async fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
-        self.files.get(path).cloned().ok_or_else(|| Error::Io {
-            path: path.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not in snapshot"),
-        })
+        self.get(path)
+            .map(Cow::into_owned)
+            .ok_or_else(|| Error::Io {
+                path: path.to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not in snapshot"),
+            })
     }
 }
 

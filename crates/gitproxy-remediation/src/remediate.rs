@@ -552,8 +552,8 @@ fn anchors(before: &Snapshot, after: &BTreeMap<String, String>) -> Vec<LineAncho
     chosen
         .into_iter()
         .filter_map(|path| {
-            let old = before.text(path).unwrap_or("");
-            first_changed_line(old, &after[path]).map(|line| LineAnchor {
+            let old = before.text(path).unwrap_or_default();
+            first_changed_line(&old, &after[path]).map(|line| LineAnchor {
                 path: path.clone(),
                 line,
             })

@@ -101,6 +101,7 @@ pub(crate) fn read_manifest(snapshot: &Snapshot, path: &str) -> Result<Manifest,
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let text: &str = &text;
     let lines = LineIndex::new(text);
     let doc = ImDocument::parse(text).map_err(|e| {
         let line = e.span().map(|s| lines.line(s.start));
@@ -202,6 +203,7 @@ fn analyze_lock(
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let text: &str = &text;
     // Cargo writes lockfiles in one fixed layout; read that layout directly and fall back to
     // a full TOML parse for anything else (hand edits, unusual formatting).
     let packages = match parse_lock_fast(text) {

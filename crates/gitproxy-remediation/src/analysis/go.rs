@@ -30,6 +30,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
             out.problem(parse_error(path, None, "not valid UTF-8"));
             continue;
         };
+        let text: &str = &text;
         let gomod = match parse_go_mod(path, text) {
             Ok(m) => m,
             Err(e) => {
@@ -50,7 +51,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
                 Some((new, Some(v))) => (new.clone(), v.clone()),
                 None => (r.module.clone(), r.version.clone()),
             };
-            if let Some(sums) = sums {
+            if let Some(sums) = &sums {
                 let listed = sums
                     .lines()
                     .any(|l| l.starts_with(&format!("{module} {version}")));

@@ -78,6 +78,7 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let text: &str = &text;
     let lines = LineIndex::new(text);
     let root =
         xml::parse(text).map_err(|(at, msg)| parse_error(path, Some(lines.line(at)), msg))?;
@@ -98,7 +99,7 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
         if !parent_path.ends_with(".xml") {
             parent_path = join(&parent_path, "pom.xml");
         }
-        if depth < 8 && parent_path != path && snapshot.get(&parent_path).is_some() {
+        if depth < 8 && parent_path != path && snapshot.contains(&parent_path) {
             if let Ok(p) = read_pom(snapshot, &parent_path, depth + 1) {
                 properties = p.properties;
                 management = p.management;

@@ -25,8 +25,11 @@ struct Entry<'a> {
     dev: bool,
     line: u32,
     /// Dependency names and ranges this package requires.
-    requires: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    requires: Ranges<'a>,
 }
+
+/// Dependency names and ranges.
+type Ranges<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 /// Installed packages by lockfile key.
 type Entries<'a> = BTreeMap<Cow<'a, str>, Entry<'a>>;
@@ -41,7 +44,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         let dir = dir_of(lock);
         // A shrinkwrap wins over a package-lock in the same directory, as npm does.
         if file_name(lock) == "package-lock.json"
-            && snapshot.get(&join(dir, "npm-shrinkwrap.json")).is_some()
+            && snapshot.contains(&join(dir, "npm-shrinkwrap.json"))
         {
             continue;
         }
@@ -73,6 +76,7 @@ pub(crate) fn read_manifest(snapshot: &Snapshot, path: &str) -> Result<Manifest,
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let text: &str = &text;
     let lines = LineIndex::new(text);
     let root =
         json::parse(text).map_err(|(at, msg)| parse_error(path, Some(lines.line(at)), msg))?;
@@ -138,6 +142,7 @@ fn analyze_lock(
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let text: &str = &text;
     // Lockfiles run to tens of megabytes: read them without building a tree.
     let (entries, mut locals) =
         read_lock(text).map_err(|(at, msg)| parse_error(path, Some(line_of(text, at)), msg))?;
@@ -299,7 +304,7 @@ fn read_package<'a>(
     let mut version = None;
     let mut dev = None;
     let mut dev_optional = None;
-    let mut sections: [Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>; 4] = Default::default();
+    let mut sections: [Option<Ranges<'a>>; 4] = Default::default();
     c.object(|c, field, _| {
         match &*field {
             "link" if link.is_none() => link = Some(c.is_true()?),
@@ -354,7 +359,7 @@ fn read_package<'a>(
 }
 
 /// An object of `name: range` members; a range that is not a string reads as empty.
-fn read_ranges<'a>(c: &mut Cursor<'a>) -> Result<Vec<(Cow<'a, str>, Cow<'a, str>)>, Failure> {
+fn read_ranges<'a>(c: &mut Cursor<'a>) -> Result<Ranges<'a>, Failure> {
     let mut list = Vec::new();
     c.object(|c, name, _| {
         let range = c.string()?.unwrap_or_default();

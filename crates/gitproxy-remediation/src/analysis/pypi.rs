@@ -25,6 +25,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
             out.problem(parse_error(&path, None, "missing or not valid UTF-8"));
             continue;
         };
+        let text: &str = &text;
         let parsed = parse_requirements(text);
         for include in parsed.includes {
             queue.push_back(join(dir_of(&path), &include));
@@ -185,6 +186,7 @@ type Direct = (bool, Location, Option<String>);
 
 fn pyproject_direct(snapshot: &Snapshot, path: &str) -> Option<HashMap<String, Direct>> {
     let text = snapshot.text(path)?;
+    let text: &str = &text;
     let lines = LineIndex::new(text);
     let doc = ImDocument::parse(text).ok()?;
     let mut out = HashMap::new();
@@ -313,6 +315,7 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    let text: &str = &text;
     let lines = LineIndex::new(text);
     let doc = ImDocument::parse(text).map_err(|e| {
         let line = e.span().map(|s| lines.line(s.start));

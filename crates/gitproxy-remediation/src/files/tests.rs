@@ -24,7 +24,7 @@ fn from_dir_reads_only_manifests() {
     let snap = Snapshot::from_dir(dir.path()).unwrap();
     let paths: Vec<&str> = snap.paths().collect();
     assert_eq!(paths, ["go.mod", "web/package.json"]);
-    assert_eq!(snap.text("go.mod"), Some("module x\n"));
+    assert_eq!(snap.text("go.mod").as_deref(), Some("module x\n"));
 }
 
 #[test]
@@ -57,4 +57,35 @@ fn line_index_and_paths() {
     assert_eq!(dir_of("c.txt"), "");
     assert_eq!(join("a/b", "../c/./d.txt"), "a/c/d.txt");
     assert_eq!(join("", "x.txt"), "x.txt");
+}
+
+#[tokio::test]
+async fn large_files_are_kept_deflated_and_read_back_unchanged() {
+    let mut big = String::from("\u{feff}{\"packages\": {");
+    while big.len() <= DEFLATE_ABOVE {
+        big.push_str("\"node_modules/a\": {\"version\": \"1.0.0\"},\n");
+    }
+    big.push_str("\"x\": 1}}");
+    let snap = Snapshot::new().with("package-lock.json", big.clone());
+    assert!(matches!(
+        snap.files["package-lock.json"],
+        Contents::Deflated { .. }
+    ));
+    assert_eq!(snap.size("package-lock.json"), Some(big.len()));
+    assert!(snap.contains("package-lock.json"));
+    assert_eq!(snap.get("package-lock.json").unwrap(), big.as_bytes());
+    assert_eq!(
+        snap.text("package-lock.json").unwrap(),
+        big.trim_start_matches('\u{feff}')
+    );
+    assert_eq!(
+        snap.read("package-lock.json").await.unwrap(),
+        big.as_bytes()
+    );
+    // Bytes that do not deflate read back unchanged too.
+    let noise: Vec<u8> = (0..DEFLATE_ABOVE + 10)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let snap = Snapshot::new().with("go.sum", noise.clone());
+    assert_eq!(snap.get("go.sum").unwrap(), noise.as_slice());
 }
