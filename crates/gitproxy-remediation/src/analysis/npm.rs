@@ -195,8 +195,6 @@ fn analyze_lock(
     // order (the order dependencies are reported in).
     let entries: Vec<(Cow<'_, str>, Entry<'_>)> = entries.into_iter().collect();
     let find = |key: &str| entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok();
-    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
-    let mut constraints: Vec<Vec<&str>> = vec![Vec::new(); entries.len()];
     let mut direct: Vec<Option<(&str, bool)>> = vec![None; entries.len()];
     for (key, requires) in &locals {
         for (name, range, dev) in requires {
@@ -206,28 +204,34 @@ fn analyze_lock(
             }
         }
     }
+    // Edges (child, parent, index of the requirement in the parent), grouped by child.
+    let mut edges: Vec<(usize, usize, usize)> = Vec::new();
     for (i, (key, entry)) in entries.iter().enumerate() {
-        for (name, range) in &entry.requires {
+        for (r, (name, _)) in entry.requires.iter().enumerate() {
             if let Some(child) = resolve(key, name, find) {
-                constraints[child].push(range);
-                parents[child].push(i);
+                edges.push((child, i, r));
             }
         }
     }
+    edges.sort_unstable();
+    let mut edges = edges.as_slice();
 
     for (i, (_, entry)) in entries.iter().enumerate() {
+        let mine = edges.iter().take_while(|e| e.0 == i).count();
+        let (incoming, rest) = edges.split_at(mine);
+        edges = rest;
         let direct_info = direct[i];
         let declared_in =
             direct_info.and_then(|_| declared.get(&*entry.name).map(|(l, _)| l.clone()));
-        let mut parent_labels: Vec<String> = std::mem::take(&mut parents[i])
-            .into_iter()
-            .map(|p| label(&entries[p].1.name, &entries[p].1.version))
+        let mut parent_labels: Vec<String> = incoming
+            .iter()
+            .map(|&(_, p, _)| label(&entries[p].1.name, &entries[p].1.version))
             .collect();
         parent_labels.sort();
         parent_labels.dedup();
-        let mut ranges: Vec<String> = std::mem::take(&mut constraints[i])
-            .into_iter()
-            .map(String::from)
+        let mut ranges: Vec<String> = incoming
+            .iter()
+            .map(|&(_, p, r)| entries[p].1.requires[r].1.to_string())
             .collect();
         ranges.sort();
         ranges.dedup();
