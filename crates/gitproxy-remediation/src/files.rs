@@ -77,7 +77,9 @@ impl Contents {
         if bytes.len() <= DEFLATE_ABOVE {
             return Contents::Plain(bytes);
         }
-        let mut buf = vec![0u8; zlib_rs::compress_bound(bytes.len())];
+        // Manifests and lockfiles deflate to a fraction of their size; one that does not fit in
+        // a quarter is kept as read rather than sizing a buffer as large as the file.
+        let mut buf = vec![0u8; bytes.len() / 4];
         let config = zlib_rs::DeflateConfig {
             level: 1,
             window_bits: -15,

@@ -312,7 +312,8 @@ impl BitbucketHost for BitbucketDc {
             .raw(path, Some(commit))
             .await
             .map_err(|e| host_error("reading a file", e))?;
-        Ok(bytes.to_vec())
+        // Takes over the body's buffer when it is not shared rather than copying it.
+        Ok(Vec::from(bytes))
     }
 
     async fn commit_file(
