@@ -26,10 +26,6 @@ pub(super) const LONG_FILES: &[LongFile] = &[
         path: "crates/bitbucket-dc/src/error.rs",
         reason: SPLITTING,
     },
-    LongFile {
-        path: "crates/gitproxy-egress/src/diagnose.rs",
-        reason: SPLITTING,
-    },
 ];
 
 /// A string search on error-like text that is not matching one of our own errors, and why.
