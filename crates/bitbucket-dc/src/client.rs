@@ -24,6 +24,8 @@ use crate::error::{self, Error, RequestContext};
 use crate::models::Repository;
 use crate::page::{Page, Paged};
 use crate::retry::RetryPolicy;
+#[cfg(feature = "rustls")]
+use crate::tls;
 
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("bitbucket-dc-rust/", env!("CARGO_PKG_VERSION"));
@@ -211,6 +213,7 @@ pub struct ClientBuilder {
     page_limit: u32,
     page_cap: u32,
     max_response_bytes: usize,
+    #[cfg(feature = "rustls")]
     tls_config: Option<rustls::ClientConfig>,
     connector: Option<TransportFactory>,
     on_response: Option<ResponseObserver>,
@@ -218,8 +221,8 @@ pub struct ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+        let mut f = f.debug_struct("ClientBuilder");
+        f.field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -227,9 +230,10 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("page_limit", &self.page_limit)
             .field("page_cap", &self.page_cap)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("custom_tls_config", &self.tls_config.is_some())
-            .field("custom_connector", &self.connector.is_some())
+            .field("max_response_bytes", &self.max_response_bytes);
+        #[cfg(feature = "rustls")]
+        f.field("custom_tls_config", &self.tls_config.is_some());
+        f.field("custom_connector", &self.connector.is_some())
             .field("response_observer", &self.on_response.is_some())
             .finish()
     }
@@ -290,6 +294,8 @@ impl ClientBuilder {
 
     /// Use this rustls configuration (e.g. with a private CA's root) for `https` base URLs
     /// instead of the platform's trusted roots. Its ALPN list is replaced (h2, http/1.1).
+    /// Needs the `rustls` feature (on by default).
+    #[cfg(feature = "rustls")]
     pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
         self.tls_config = Some(config);
         self
@@ -318,8 +324,9 @@ impl ClientBuilder {
     /// Validates the settings and builds the client.
     ///
     /// Without a [`connector`](Self::connector): an `http` base URL uses a plain TCP
-    /// connector; an `https` one uses rustls (ring) with [`tls_config`](Self::tls_config) or
-    /// else the platform's trusted roots, which fails when none can be loaded.
+    /// connector; an `https` one uses rustls (ring) with `tls_config` or else the platform's
+    /// trusted roots, which fails when none can be loaded. Without the `rustls` feature an
+    /// `https` base URL needs a connector.
     pub fn build(self) -> Result<Client, Error> {
         let base = BaseUrl::parse(&self.base_url)?;
         if self.timeout.is_zero() {
@@ -356,17 +363,33 @@ impl ClientBuilder {
         legacy
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_timer(TokioTimer::new());
-        let transport: Box<dyn Transport> = match (self.connector, self.tls_config) {
+        #[cfg(feature = "rustls")]
+        let tls_config = self.tls_config;
+        #[cfg(not(feature = "rustls"))]
+        let tls_config = None::<std::convert::Infallible>;
+        let transport: Box<dyn Transport> = match (self.connector, tls_config) {
             (Some(factory), _) => factory(&legacy),
+            #[cfg(feature = "rustls")]
             (None, Some(mut tls)) => {
                 tls.alpn_protocols.clear();
-                Box::new(legacy.build::<_, Full<Bytes>>(https_connector(tls, self.connect_timeout)))
+                Box::new(
+                    legacy.build::<_, Full<Bytes>>(tls::https_connector(tls, self.connect_timeout)),
+                )
             }
+            #[cfg(feature = "rustls")]
             (None, None) if base.https => {
-                let tls = native_roots_config()?;
-                Box::new(legacy.build::<_, Full<Bytes>>(https_connector(tls, self.connect_timeout)))
+                let tls = tls::native_roots_config()?;
+                Box::new(
+                    legacy.build::<_, Full<Bytes>>(tls::https_connector(tls, self.connect_timeout)),
+                )
             }
-            (None, None) => {
+            #[cfg(not(feature = "rustls"))]
+            (None, _) if base.https => {
+                return Err(config(
+                    "the base URL is https but this build has no built-in TLS (the `rustls` feature is off): pass a connector with ClientBuilder::connector or enable the feature",
+                ));
+            }
+            (None, _) => {
                 let mut http = HttpConnector::new();
                 http.set_connect_timeout(Some(self.connect_timeout));
                 http.set_nodelay(true);
@@ -390,44 +413,10 @@ impl ClientBuilder {
     }
 }
 
-fn config(reason: &str) -> Error {
+pub(crate) fn config(reason: &str) -> Error {
     Error::Config {
         reason: reason.to_owned(),
     }
-}
-
-fn native_roots_config() -> Result<rustls::ClientConfig, Error> {
-    use hyper_rustls::ConfigBuilderExt as _;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|err| {
-            config(&format!(
-                "the TLS provider rejected the default protocol versions ({err}): report this bug"
-            ))
-        })?;
-    let builder = builder.with_native_roots().map_err(|err| {
-        config(&format!(
-            "no trusted root certificates could be loaded from the platform ({err}): install the CA bundle, or pass a TLS configuration or a connector"
-        ))
-    })?;
-    Ok(builder.with_no_client_auth())
-}
-
-fn https_connector(
-    tls: rustls::ClientConfig,
-    connect_timeout: Duration,
-) -> hyper_rustls::HttpsConnector<HttpConnector> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(connect_timeout));
-    http.set_nodelay(true);
-    hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .enable_http2()
-        .wrap_connector(http)
 }
 
 /// A request body.
@@ -572,6 +561,7 @@ impl Client {
             page_limit: DEFAULT_PAGE_LIMIT,
             page_cap: DEFAULT_PAGE_CAP,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            #[cfg(feature = "rustls")]
             tls_config: None,
             connector: None,
             on_response: None,
@@ -817,7 +807,8 @@ impl Client {
 
     fn transport_error(&self, err: &hyper_util::client::legacy::Error, req: &Req) -> Error {
         let target = self.inner.base.target.clone();
-        if let Some(detail) = find_tls_error(err) {
+        #[cfg(feature = "rustls")]
+        if let Some(detail) = tls::find_tls_error(err) {
             return Error::Tls { target, detail };
         }
         let detail = error_chain(err);
@@ -863,22 +854,6 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         parts.dedup();
         parts.join(": ")
     }
-}
-
-/// A rustls error anywhere in the chain (also wrapped, possibly repeatedly, in `io::Error`s),
-/// rendered.
-fn find_tls_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-        return Some(tls.to_string());
-    }
-    if let Some(io) = err.downcast_ref::<std::io::Error>() {
-        if let Some(inner) = io.get_ref() {
-            if let Some(found) = find_tls_error(inner as &(dyn std::error::Error + 'static)) {
-                return Some(found);
-            }
-        }
-    }
-    err.source().and_then(find_tls_error)
 }
 
 #[cfg(test)]

@@ -44,10 +44,35 @@
 //!
 //! * [`Client`] / [`ClientBuilder`]: base URL (context paths kept), [`Credentials`], timeouts,
 //!   [`RetryPolicy`], page size and cap, and the connector: plain TCP for `http://` (loopback
-//!   tests), rustls with the platform's roots for `https://`, or any hyper connector the caller
-//!   hands in ([`ClientBuilder::connector`]).
-//! * [`api`]: one handler per area, reached from the client (`client.repo(k, s).pull_requests()`).
-//! * [`models`]: typed, leniently decoded request and response models.
+//!   tests), rustls with the platform's roots for `https://` (the default `rustls` feature), or
+//!   any hyper connector the caller hands in ([`ClientBuilder::connector`]).
+//! * Handlers, one per API area, reached from the client (`client.repo(k, s).pull_requests()`):
+//!
+//!   | area | handler | reached by |
+//!   |---|---|---|
+//!   | server, identity | [`ServerApi`] | `client.server()`, `client.whoami()` |
+//!   | users | [`UsersApi`] | `client.users()` |
+//!   | repository search / permission checks | [`RepositoriesApi`] | `client.repositories()` |
+//!   | projects | [`ProjectApi`] | `client.projects(&search)`, `client.project(key)` |
+//!   | one repository, default branch, clone URL | [`RepoApi`] | `client.repo(key, slug)` |
+//!   | branches | [`BranchesApi`] | `repo.branches()` |
+//!   | files | [`FilesApi`] | `repo.files()` |
+//!   | commits | [`CommitsApi`] | `repo.commits()` |
+//!   | pull requests | [`PullRequestsApi`], [`PullRequestApi`] | `repo.pull_requests()`, `repo.pull_request(id)` |
+//!   | comments and tasks | [`CommentsApi`] | `pr.comments()`, `pr.blocker_comments()` |
+//!   | repository-scoped builds | [`BuildsApi`] | `repo.builds()` |
+//!   | legacy build status | [`LegacyBuildStatusApi`] | `client.build_status()` |
+//!   | Code Insights | [`InsightsApi`] | `repo.insights()` |
+//!
+//!   Handlers hold a clone of the client (cheap) and the encoded path prefix; they can be kept
+//!   and moved across tasks.
+//! * Models: typed request and response models, all at the crate root
+//!   (`bitbucket_dc::PullRequest`, `bitbucket_dc::NewComment`, …; there is no second path to
+//!   them). Decoding is lenient: every response model has `#[serde(default)]`, unknown fields
+//!   are ignored, optional and nullable fields are `Option`, and every server enum has an `Other(String)` variant
+//!   that keeps values this version of the crate does not know (an empty `Other("")` means the
+//!   server omitted the field). Response models are `#[non_exhaustive]`: fields may be added in
+//!   any release. Request models are built with constructors and chainable setters.
 //! * [`Paged`] / [`Page`]: paged listings as a `futures` [`Stream`](futures_util::Stream).
 //! * [`Error`]: one error type mapping Bitbucket's error envelope to matchable variants.
 //! * [`encode`]: the percent-encoding rules, public for the escape hatches
@@ -58,15 +83,17 @@
 
 #![warn(missing_docs)]
 
-pub mod api;
+mod api;
 mod auth;
 mod client;
 pub mod encode;
 mod error;
-pub mod models;
+mod models;
 mod multipart;
 mod page;
-pub mod retry;
+mod retry;
+#[cfg(feature = "rustls")]
+mod tls;
 
 pub use api::{
     BranchesApi, BuildsApi, CommentsApi, CommitsApi, FilesApi, InsightsApi, LegacyBuildStatusApi,
@@ -77,7 +104,7 @@ pub use client::{
     Client, ClientBuilder, ResponseObserver, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_PAGE_CAP, DEFAULT_PAGE_LIMIT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_PAGE_LIMIT,
 };
-pub use error::{BoxError, Error, ErrorMessage, ErrorResponse, NotFoundKind};
+pub use error::{Error, ErrorMessage, ErrorResponse, NotFoundKind};
 pub use models::*;
 pub use page::{Page, Paged};
 pub use retry::RetryPolicy;

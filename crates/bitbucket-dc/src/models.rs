@@ -1,10 +1,5 @@
-//! Typed request and response models of the Bitbucket Data Center REST API.
-//!
-//! Decoding is lenient: every response model has `#[serde(default)]`, unknown fields are ignored,
-//! optional and nullable fields are `Option`, and every server enum has an `Other(String)` variant
-//! that keeps values this version of the crate does not know (an empty `Other("")` means the
-//! server omitted the field). Response models are `#[non_exhaustive]`: fields may be added in any
-//! release. Request models are built with constructors and chainable setters.
+//! Typed request and response models of the Bitbucket Data Center REST API, re-exported at the
+//! crate root (the one public path to them; the crate docs describe how decoding is lenient).
 
 mod activity;
 mod branch;

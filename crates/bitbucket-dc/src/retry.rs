@@ -18,8 +18,21 @@ use std::time::Duration;
 
 use crate::error::Error;
 
-/// Retry settings of a [`Client`](crate::Client); see the module docs of [`crate::retry`] for
-/// which requests and failures are retried.
+/// Retry settings of a [`Client`](crate::Client).
+///
+/// Which requests are retried: `GET`, `HEAD`, `PUT` and `DELETE` (idempotent by HTTP semantics;
+/// a `PUT`/`DELETE` carrying a `version` that is repeated after a lost response at worst fails
+/// with a 409 the caller sees), plus the read-only `POST …/build-status/…/commits/stats`, on
+/// every failure for which [`Error::is_retryable`] holds: 429, 502, 503, 504, timeouts and
+/// connection failures. The file-edit `PUT` creates a commit, so it is retried only on 429 and
+/// 503 (the server did not process it). Other `POST`s (create pull request, comment, merge,
+/// decline, post build status, …) are **never** retried automatically.
+///
+/// How long to wait: the server's `Retry-After` (seconds or HTTP date) when present — if it asks
+/// for more than [`RetryPolicy::max_delay`] the client gives up and returns the error at once —
+/// otherwise a uniformly random delay in `[0, min(max_delay, base_delay × 2^(retry−1))]` ("full
+/// jitter"). The client stops when `max_attempts` is reached or when the next wait would push
+/// the total time spent waiting past `max_total_wait`.
 ///
 /// ```
 /// use std::time::Duration;

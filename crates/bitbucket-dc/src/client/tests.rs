@@ -1,8 +1,6 @@
 //! Unit tests for the client: configuration, headers, base URL joining, retries, timeouts,
 //! transport and TLS errors, against real loopback sockets.
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -477,112 +475,142 @@ async fn http_clone_url_strips_user_and_falls_back() {
     );
 }
 
-// === TLS with an rcgen-minted CA ===
+// === TLS with an rcgen-minted CA (the built-in HTTPS of the `rustls` feature) ===
 
-struct Pki {
-    ca_der: rustls::pki_types::CertificateDer<'static>,
-    server_config: Arc<rustls::ServerConfig>,
-}
+#[cfg(feature = "rustls")]
+mod tls {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::sync::Arc;
 
-fn mint_pki(ca_name: &str) -> Pki {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, ca_name);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    leaf_params
-        .subject_alt_names
-        .push(rcgen::SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-    let leaf = leaf_params.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server_config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-        )
-        .unwrap();
-    Pki {
-        ca_der: ca_cert.der().clone(),
-        server_config: Arc::new(server_config),
+    use super::*;
+
+    struct Pki {
+        ca_der: rustls::pki_types::CertificateDer<'static>,
+        server_config: Arc<rustls::ServerConfig>,
     }
-}
 
-fn client_tls(trusted: &rustls::pki_types::CertificateDer<'static>) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(trusted.clone()).unwrap();
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    fn mint_pki(ca_name: &str) -> Pki {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, ca_name);
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        leaf_params
+            .subject_alt_names
+            .push(rcgen::SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        let leaf = leaf_params.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server_config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![leaf.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+            )
+            .unwrap();
+        Pki {
+            ca_der: ca_cert.der().clone(),
+            server_config: Arc::new(server_config),
+        }
+    }
+
+    fn client_tls(trusted: &rustls::pki_types::CertificateDer<'static>) -> rustls::ClientConfig {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(trusted.clone()).unwrap();
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth()
-}
+    }
 
-/// An HTTPS server on 127.0.0.1 answering every request with `{"version":"9.4.3"}`.
-async fn start_tls_server(config: Arc<rustls::ServerConfig>) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(stream).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(|_req| async {
-                    Ok::<_, std::convert::Infallible>(
-                        Response::builder()
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from_static(br#"{"version":"9.4.3"}"#)))
-                            .unwrap(),
-                    )
+    /// An HTTPS server on 127.0.0.1 answering every request with `{"version":"9.4.3"}`.
+    async fn start_tls_server(config: Arc<rustls::ServerConfig>) -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let service = hyper::service::service_fn(|_req| async {
+                        Ok::<_, std::convert::Infallible>(
+                            Response::builder()
+                                .header("content-type", "application/json")
+                                .body(Full::new(Bytes::from_static(br#"{"version":"9.4.3"}"#)))
+                                .unwrap(),
+                        )
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                    .await;
-            });
-        }
-    });
-    port
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn https_with_a_trusted_private_ca_works() {
+        let pki = mint_pki("server CA");
+        let port = start_tls_server(Arc::clone(&pki.server_config)).await;
+        let client = Client::builder(format!("https://127.0.0.1:{port}"))
+            .tls_config(client_tls(&pki.ca_der))
+            .build()
+            .unwrap();
+        let props = client.server().properties().await.unwrap();
+        assert_eq!(props.version, "9.4.3");
+    }
+
+    #[tokio::test]
+    async fn https_with_an_untrusted_certificate_is_a_tls_error() {
+        let pki = mint_pki("server CA");
+        let other = mint_pki("other CA");
+        let port = start_tls_server(Arc::clone(&pki.server_config)).await;
+        let client = Client::builder(format!("https://127.0.0.1:{port}"))
+            .tls_config(client_tls(&other.ca_der))
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = client.server().properties().await.unwrap_err();
+        let Error::Tls { target, detail } = &err else {
+            panic!("wrong error {err:?}");
+        };
+        assert_eq!(target, &format!("127.0.0.1:{port}"));
+        assert!(detail.contains("UnknownIssuer"), "{detail}");
+        assert!(!err.is_retryable());
+        assert!(err.to_string().contains("internal CA"), "{err}");
+    }
 }
 
-#[tokio::test]
-async fn https_with_a_trusted_private_ca_works() {
-    let pki = mint_pki("server CA");
-    let port = start_tls_server(Arc::clone(&pki.server_config)).await;
-    let client = Client::builder(format!("https://127.0.0.1:{port}"))
-        .tls_config(client_tls(&pki.ca_der))
+/// Without the `rustls` feature the crate has no TLS of its own: an `https` base URL needs the
+/// caller's connector.
+#[cfg(not(feature = "rustls"))]
+#[test]
+fn without_the_rustls_feature_https_needs_a_connector() {
+    let err = Client::builder("https://bitbucket.example.com")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("ClientBuilder::connector"),
+        "{err}"
+    );
+    Client::builder("https://bitbucket.example.com")
+        .connector(HttpConnector::new())
         .build()
         .unwrap();
-    let props = client.server().properties().await.unwrap();
-    assert_eq!(props.version, "9.4.3");
-}
-
-#[tokio::test]
-async fn https_with_an_untrusted_certificate_is_a_tls_error() {
-    let pki = mint_pki("server CA");
-    let other = mint_pki("other CA");
-    let port = start_tls_server(Arc::clone(&pki.server_config)).await;
-    let client = Client::builder(format!("https://127.0.0.1:{port}"))
-        .tls_config(client_tls(&other.ca_der))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let err = client.server().properties().await.unwrap_err();
-    let Error::Tls { target, detail } = &err else {
-        panic!("wrong error {err:?}");
-    };
-    assert_eq!(target, &format!("127.0.0.1:{port}"));
-    assert!(detail.contains("UnknownIssuer"), "{detail}");
-    assert!(!err.is_retryable());
-    assert!(err.to_string().contains("internal CA"), "{err}");
+    Client::builder("http://127.0.0.1:7990").build().unwrap();
 }
 
 #[tokio::test]
