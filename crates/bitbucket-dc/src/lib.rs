@@ -69,7 +69,8 @@
 //! * Models: typed request and response models, all at the crate root
 //!   (`bitbucket_dc::PullRequest`, `bitbucket_dc::NewComment`, …; there is no second path to
 //!   them). Decoding is lenient: every response model has `#[serde(default)]`, unknown fields
-//!   are ignored, optional and nullable fields are `Option`, and every server enum has an `Other(String)` variant
+//!   are ignored, optional and nullable fields are `Option`, timestamps are read from epoch
+//!   milliseconds or ISO-8601 strings, and every server enum has an `Other(String)` variant
 //!   that keeps values this version of the crate does not know (an empty `Other("")` means the
 //!   server omitted the field). Response models are `#[non_exhaustive]`: fields may be added in
 //!   any release. Request models are built with constructors and chainable setters.

@@ -7,6 +7,7 @@ mod build;
 mod comment;
 mod commit;
 mod common;
+pub(crate) mod de;
 mod file;
 mod insights;
 mod project;
@@ -18,11 +19,14 @@ pub use activity::{Activity, ActivityAction, CommentAction};
 pub use branch::{Branch, BranchOrder, BranchQuery, DeleteBranch, MinimalRef, NewBranch, RefType};
 pub use build::{BuildState, BuildStats, BuildStatus, NewBuildStatus, TestResults};
 pub use comment::{
-    Anchor, Comment, CommentSeverity, CommentState, CommentUpdate, DiffType, FileType, LineType,
-    NewComment, PermittedOperations,
+    Anchor, Comment, CommentProperties, CommentSeverity, CommentState, CommentUpdate, DiffType,
+    FileType, LineType, NewComment, PermittedOperations,
 };
-pub use commit::{Change, ChangeType, Commit, CommitQuery, MinimalCommit, Person};
-pub use common::{Link, Links};
+pub use commit::{
+    Change, ChangeProperties, ChangeType, Commit, CommitQuery, Conflict, ConflictChange,
+    MinimalCommit, Person,
+};
+pub use common::{Link, Links, Properties};
 pub use file::{DirEntry, EntryType, FileEdit, PathInfo};
 pub use insights::{
     Annotation, AnnotationSeverity, AnnotationType, InsightReport, NewAnnotation, NewInsightReport,
@@ -30,9 +34,10 @@ pub use insights::{
 };
 pub use project::{Project, ProjectSearch, ProjectType};
 pub use pull_request::{
-    MergeOptions, MergeOutcome, MergeVeto, Mergeability, NewPullRequest, Participant,
+    MergeOptions, MergeOutcome, MergeResult, MergeVeto, Mergeability, NewPullRequest, Participant,
     ParticipantRole, ParticipantStatus, PullRequest, PullRequestDirection, PullRequestOrder,
-    PullRequestQuery, PullRequestRef, PullRequestState, PullRequestStateFilter, PullRequestUpdate,
+    PullRequestProperties, PullRequestQuery, PullRequestRef, PullRequestState,
+    PullRequestStateFilter, PullRequestUpdate,
 };
 pub use repository::{RepoSearch, Repository, RepositoryState};
 pub use server::{ApplicationProperties, Permission, ServerInfo, User, UserQuery, UserType};
@@ -102,43 +107,6 @@ macro_rules! string_enum {
     };
 }
 pub(crate) use string_enum;
-
-/// Lenient field decoders shared by the models.
-pub(crate) mod de {
-    use serde::{Deserialize, Deserializer};
-    use serde_json::Value;
-
-    /// Decodes `null` as the type's default instead of failing.
-    pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Default + Deserialize<'de>,
-    {
-        Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-    }
-
-    /// Decodes a file path given either as a string or as a `RestPath` object
-    /// (`{components, toString, …}`); the specification and servers disagree on comment anchors.
-    pub(crate) fn path_string<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
-    where
-        D: Deserializer<'de>,
-    {
-        Ok(match Option::<Value>::deserialize(deserializer)? {
-            Some(Value::String(path)) => Some(path),
-            Some(Value::Object(map)) => {
-                if let Some(Value::String(path)) = map.get("toString") {
-                    Some(path.clone())
-                } else if let Some(Value::Array(parts)) = map.get("components") {
-                    let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
-                    Some(parts.join("/"))
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests;

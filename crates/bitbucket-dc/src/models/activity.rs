@@ -71,6 +71,7 @@ pub struct Activity {
     /// Id.
     pub id: i64,
     /// When, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp")]
     pub created_date: i64,
     /// Who.
     pub user: User,

@@ -71,10 +71,13 @@ pub struct BuildStatus {
     /// Test counts.
     pub test_results: Option<TestResults>,
     /// Creation time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp_opt")]
     pub created_date: Option<i64>,
     /// Update time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp_opt")]
     pub updated_date: Option<i64>,
     /// Time added, epoch milliseconds (legacy API).
+    #[serde(deserialize_with = "super::de::timestamp_opt")]
     pub date_added: Option<i64>,
     /// Project of the commit (repository-scoped API).
     pub project_key: Option<String>,

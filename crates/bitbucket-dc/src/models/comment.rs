@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::common::Properties;
+
 use super::server::User;
 use super::string_enum;
 
@@ -105,6 +107,9 @@ pub struct Anchor {
     /// Diff end commit (commit/range diffs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_hash: Option<String>,
+    /// Whether the anchored line no longer exists in the diff (read-only; never sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orphaned: Option<bool>,
 }
 
 impl Anchor {
@@ -181,8 +186,10 @@ pub struct Comment {
     /// Author.
     pub author: User,
     /// Creation time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp")]
     pub created_date: i64,
     /// Last update, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp")]
     pub updated_date: i64,
     /// Normal comment or blocker (task).
     pub severity: CommentSeverity,
@@ -197,6 +204,22 @@ pub struct Comment {
     pub thread_resolved: bool,
     /// What the caller may do with it.
     pub permitted_operations: Option<PermittedOperations>,
+    /// Server-computed properties (`repositoryId`, plugin data).
+    pub properties: Option<CommentProperties>,
+}
+
+/// `RestComment.properties`: the repository the comment lives in, and every other property
+/// (plugins add their own), raw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CommentProperties {
+    /// Id of the repository the comment belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository_id: Option<i64>,
+    /// Every other property, raw.
+    #[serde(flatten)]
+    pub extra: Properties,
 }
 
 /// A new comment: `POST …/comments` or `POST …/blocker-comments`.

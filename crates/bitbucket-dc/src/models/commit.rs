@@ -2,18 +2,48 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::common::{Links, Properties};
 use super::file::{EntryType, PathInfo};
+use super::server::UserType;
 use super::string_enum;
 
 /// `RestPerson`: a git author or committer.
+///
+/// When the e-mail address belongs to a Bitbucket user, servers send that user instead
+/// (`RestApplicationUser`): the user fields are then set as well.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Person {
-    /// Name.
+    /// Name (the user name when the person is a Bitbucket user).
     pub name: String,
     /// E-mail address.
     pub email_address: Option<String>,
+    /// Numeric user id, when the person is a Bitbucket user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// User slug, when the person is a Bitbucket user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Display name, when the person is a Bitbucket user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Whether the user account is active, when the person is a Bitbucket user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Normal or service user, when the person is a Bitbucket user.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<UserType>,
+    /// Links (`self`: the user's profile), when the person is a Bitbucket user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Links>,
+}
+
+impl Person {
+    /// Whether the server matched this person to a Bitbucket user.
+    pub fn is_user(&self) -> bool {
+        self.id.is_some() || self.slug.is_some()
+    }
 }
 
 /// `RestMinimalCommit`.
@@ -39,10 +69,12 @@ pub struct Commit {
     /// Author.
     pub author: Person,
     /// Author time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp")]
     pub author_timestamp: i64,
     /// Committer.
     pub committer: Option<Person>,
     /// Commit time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp_opt")]
     pub committer_timestamp: Option<i64>,
     /// Message.
     pub message: String,
@@ -91,6 +123,52 @@ pub struct Change {
     pub executable: Option<bool>,
     /// Similarity for moves and copies.
     pub percent_unchanged: Option<i64>,
+    /// Whether the file was executable before the change.
+    pub src_executable: Option<bool>,
+    /// The conflict, for a change of a pull request whose merge conflicts.
+    pub conflict: Option<Conflict>,
+    /// Links (`self`: the change in the web UI).
+    pub links: Links,
+    /// Server-computed properties (`gitChangeType`).
+    pub properties: Option<ChangeProperties>,
+}
+
+/// `RestChange.properties`: git's own name for the change, and every other property, raw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ChangeProperties {
+    /// Git's change type, e.g. `MODIFY`, `ADD`, `RENAME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_change_type: Option<String>,
+    /// Every other property, raw.
+    #[serde(flatten)]
+    pub extra: Properties,
+}
+
+/// `RestConflict`: the two sides of a merge conflict on one path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Conflict {
+    /// The change on the target branch.
+    pub our_change: Option<ConflictChange>,
+    /// The change on the source branch.
+    pub their_change: Option<ConflictChange>,
+}
+
+/// `RestConflictChange`: one side of a conflict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ConflictChange {
+    /// The path after the change.
+    pub path: PathInfo,
+    /// The path before a move or copy.
+    pub src_path: Option<PathInfo>,
+    /// Kind of change.
+    #[serde(rename = "type")]
+    pub change_type: ChangeType,
 }
 
 /// Query of `GET …/commits`.

@@ -1,6 +1,10 @@
-//! Shared model pieces: links.
+//! Shared model pieces: links and raw property maps.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Properties a model keeps raw because plugins and server versions add their own.
+pub type Properties = Map<String, Value>;
 
 /// A link: `href` and, for clone links, the protocol `name` (`http` or `ssh`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -80,6 +80,7 @@ pub struct InsightReport {
     /// Logo URL.
     pub logo_url: Option<String>,
     /// Creation time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp_opt")]
     pub created_date: Option<i64>,
     /// Data items.
     #[serde(deserialize_with = "super::de::null_default")]

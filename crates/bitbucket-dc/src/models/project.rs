@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::Links;
-use super::server::Permission;
+use super::server::{Permission, User};
 use super::string_enum;
 
 string_enum! {
@@ -36,6 +36,8 @@ pub struct Project {
     pub project_type: ProjectType,
     /// Links (`self`: web UI).
     pub links: Links,
+    /// The owner of a personal project (`~USERSLUG`); absent for normal projects.
+    pub owner: Option<User>,
 }
 
 /// Query of `GET /rest/api/latest/projects`.

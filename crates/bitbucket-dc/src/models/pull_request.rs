@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::common::Links;
+use super::common::{Links, Properties};
 use super::repository::Repository;
 use super::server::User;
 use super::string_enum;
@@ -104,10 +104,13 @@ pub struct PullRequest {
     /// Whether it is locked.
     pub locked: bool,
     /// Creation time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp")]
     pub created_date: i64,
     /// Last update, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp")]
     pub updated_date: i64,
     /// Close time, epoch milliseconds.
+    #[serde(deserialize_with = "super::de::timestamp_opt")]
     pub closed_date: Option<i64>,
     /// Source ref.
     pub from_ref: PullRequestRef,
@@ -123,8 +126,42 @@ pub struct PullRequest {
     pub participants: Vec<Participant>,
     /// Links (`self`: web UI).
     pub links: Links,
-    /// Server-computed properties (merge result, comment and task counts), kept raw.
-    pub properties: Option<Value>,
+    /// Server-computed properties (merge result, comment and task counts).
+    pub properties: Option<PullRequestProperties>,
+}
+
+/// `RestPullRequest.properties`: what the server computed about a pull request, and every
+/// other property (plugins add their own), raw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PullRequestProperties {
+    /// The outcome of the last merge check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge_result: Option<MergeResult>,
+    /// Number of comments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment_count: Option<u64>,
+    /// Number of open tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_task_count: Option<u64>,
+    /// Number of resolved tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_task_count: Option<u64>,
+    /// Every other property, raw.
+    #[serde(flatten)]
+    pub extra: Properties,
+}
+
+/// `properties.mergeResult` of a pull request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct MergeResult {
+    /// Clean, conflicted or not computed yet.
+    pub outcome: MergeOutcome,
+    /// Whether the result is for the current source and target commits.
+    pub current: bool,
 }
 
 impl PullRequest {

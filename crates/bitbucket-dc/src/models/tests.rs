@@ -146,7 +146,7 @@ fn pull_request_decodes() {
     );
     assert_eq!(pr.reviewers[0].status, ParticipantStatus::Approved);
     assert_eq!(pr.reviewer_names(), ["alice"]);
-    assert_eq!(pr.properties.as_ref().unwrap()["openTaskCount"], 1);
+    assert_eq!(pr.properties.as_ref().unwrap().open_task_count, Some(1));
     assert_eq!(pr.closed_date, None);
 }
 
@@ -539,4 +539,267 @@ fn branch_default_flag_in_either_spelling() {
             .unwrap()
             .is_default
     );
+}
+
+/// 2018-07-05T05:01:10Z in epoch milliseconds.
+const JULY_5: i64 = 1_530_766_870_000;
+
+/// The same instant as epoch milliseconds, as Data Center 10 writes it, and as RFC 3339.
+fn each_timestamp_form() -> [serde_json::Value; 4] {
+    [
+        json!(JULY_5),
+        json!("2018-07-05T05:01:10+0000"),
+        json!("2018-07-05T05:01:10Z"),
+        json!("2018-07-05T05:01:10+00:00"),
+    ]
+}
+
+#[test]
+fn commit_timestamps_in_every_form() {
+    for stamp in each_timestamp_form() {
+        let commit: Commit = serde_json::from_value(json!({
+            "id": "0123456789abcdef0123456789abcdef01234567", "displayId": "0123456789a",
+            "author": {"name": "Bot", "emailAddress": "bot@example.com"}, "authorTimestamp": stamp,
+            "committer": {"name": "Bot", "emailAddress": "bot@example.com"}, "committerTimestamp": stamp,
+            "message": "Bump log4j", "parents": []
+        }))
+        .unwrap_or_else(|err| panic!("a commit with timestamp {stamp} decodes: {err}"));
+        assert_eq!(commit.author_timestamp, JULY_5, "{stamp}");
+        assert_eq!(commit.committer_timestamp, Some(JULY_5), "{stamp}");
+    }
+}
+
+#[test]
+fn pull_request_dates_in_every_form() {
+    for stamp in each_timestamp_form() {
+        let mut body = pull_request_json();
+        body["createdDate"] = stamp.clone();
+        body["updatedDate"] = stamp.clone();
+        body["closedDate"] = stamp.clone();
+        let pr: PullRequest = serde_json::from_value(body)
+            .unwrap_or_else(|err| panic!("a pull request with date {stamp} decodes: {err}"));
+        assert_eq!(
+            (pr.created_date, pr.updated_date, pr.closed_date),
+            (JULY_5, JULY_5, Some(JULY_5)),
+            "{stamp}"
+        );
+    }
+}
+
+#[test]
+fn comment_activity_build_and_report_dates_in_every_form() {
+    for stamp in each_timestamp_form() {
+        let activity: Activity = serde_json::from_value(json!({
+            "id": 101, "createdDate": stamp, "user": {"name": "alice"}, "action": "COMMENTED",
+            "comment": {"id": 17, "version": 0, "text": "hi", "author": {"name": "alice"},
+                        "createdDate": stamp, "updatedDate": stamp}
+        }))
+        .unwrap_or_else(|err| panic!("an activity with date {stamp} decodes: {err}"));
+        assert_eq!(activity.created_date, JULY_5, "{stamp}");
+        let comment = activity.comment.unwrap();
+        assert_eq!(
+            (comment.created_date, comment.updated_date),
+            (JULY_5, JULY_5)
+        );
+
+        let status: BuildStatus = serde_json::from_value(json!({
+            "key": "ci", "state": "SUCCESSFUL", "url": "https://ci/1",
+            "createdDate": stamp, "updatedDate": stamp, "dateAdded": stamp
+        }))
+        .unwrap_or_else(|err| panic!("a build status with date {stamp} decodes: {err}"));
+        assert_eq!(
+            (status.created_date, status.updated_date, status.date_added),
+            (Some(JULY_5), Some(JULY_5), Some(JULY_5))
+        );
+
+        let report: InsightReport =
+            serde_json::from_value(json!({"key": "k", "title": "t", "createdDate": stamp}))
+                .unwrap_or_else(|err| panic!("a report with date {stamp} decodes: {err}"));
+        assert_eq!(report.created_date, Some(JULY_5));
+    }
+}
+
+#[test]
+fn a_malformed_timestamp_fails_the_decode_with_the_value() {
+    let err =
+        serde_json::from_value::<Commit>(json!({"authorTimestamp": "last tuesday"})).unwrap_err();
+    assert!(err.to_string().contains("last tuesday"), "{err}");
+}
+
+/// Decodes `body` as `T`, re-encodes it and decodes that again: nothing may be lost.
+fn round_trip<T>(body: serde_json::Value) -> (T, serde_json::Value)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let decoded: T = serde_json::from_value(body).expect("the body decodes");
+    let encoded = serde_json::to_value(&decoded).expect("the model encodes");
+    let again: T = serde_json::from_value(encoded.clone()).expect("the encoding decodes");
+    assert_eq!(decoded, again);
+    (decoded, encoded)
+}
+
+#[test]
+fn comment_properties_and_orphaned_anchor_are_kept() {
+    let (comment, encoded) = round_trip::<Comment>(json!({
+        "properties": {"repositoryId": 84, "likedBy": {"total": 2}},
+        "id": 42, "version": 1, "text": "Outdated line", "author": {"name": "alice", "slug": "alice"},
+        "createdDate": 1530766870000i64, "updatedDate": 1530766870000i64,
+        "comments": [], "threadResolved": false, "severity": "NORMAL", "state": "OPEN",
+        "anchor": {"fromHash": "aaaa", "toHash": "bbbb", "line": 7, "lineType": "ADDED",
+                   "fileType": "TO", "path": "pom.xml", "diffType": "EFFECTIVE", "orphaned": true},
+        "permittedOperations": {"editable": true, "transitionable": true, "deletable": true}
+    }));
+    let properties = comment.properties.as_ref().unwrap();
+    assert_eq!(properties.repository_id, Some(84));
+    assert_eq!(properties.extra["likedBy"]["total"], 2);
+    assert_eq!(comment.anchor.as_ref().unwrap().orphaned, Some(true));
+    assert_eq!(encoded["properties"]["repositoryId"], 84);
+    assert_eq!(encoded["properties"]["likedBy"]["total"], 2);
+    assert_eq!(encoded["anchor"]["orphaned"], true);
+    // A request anchor does not send the read-only flag.
+    let sent = NewComment::new("x")
+        .anchor(Anchor::file("pom.xml"))
+        .to_body();
+    assert!(sent["anchor"].get("orphaned").is_none(), "{sent}");
+}
+
+#[test]
+fn personal_project_owner_is_kept() {
+    let (project, encoded) = round_trip::<Project>(json!({
+        "key": "~ALICE", "id": 3, "name": "Alice Developer", "type": "PERSONAL",
+        "owner": {"name": "alice", "emailAddress": "alice@example.com", "id": 5,
+                  "displayName": "Alice Developer", "active": true, "slug": "alice", "type": "NORMAL",
+                  "links": {"self": [{"href": "https://bb.example.com/users/alice"}]}},
+        "links": {"self": [{"href": "https://bb.example.com/users/alice"}]}
+    }));
+    assert_eq!(project.project_type, ProjectType::Personal);
+    let owner = project.owner.as_ref().unwrap();
+    assert_eq!((owner.name.as_str(), owner.id), ("alice", 5));
+    assert_eq!(owner.display_name, "Alice Developer");
+    assert_eq!(encoded["owner"]["slug"], "alice");
+    let normal: Project = serde_json::from_value(json!({"key": "PROJ", "type": "NORMAL"})).unwrap();
+    assert_eq!(normal.owner, None);
+}
+
+#[test]
+fn change_conflict_links_and_git_change_type_are_kept() {
+    let (change, encoded) = round_trip::<Change>(json!({
+        "contentId": "abc", "fromContentId": "def",
+        "path": {"components": ["pom.xml"], "name": "pom.xml", "extension": "xml", "toString": "pom.xml"},
+        "executable": false, "percentUnchanged": -1, "type": "MODIFY", "nodeType": "FILE",
+        "srcExecutable": false,
+        "conflict": {
+            "ourChange": {"path": {"components": ["pom.xml"], "name": "pom.xml", "toString": "pom.xml"}, "type": "MODIFY"},
+            "theirChange": {"path": {"components": ["pom.xml"], "name": "pom.xml", "toString": "pom.xml"},
+                            "srcPath": {"components": ["old.xml"], "name": "old.xml", "toString": "old.xml"}, "type": "MOVE"}
+        },
+        "links": {"self": [{"href": "https://bb.example.com/projects/PROJ/repos/app/commits/abc#pom.xml"}]},
+        "properties": {"gitChangeType": "MODIFY", "orphanedComments": 0}
+    }));
+    let conflict = change.conflict.as_ref().unwrap();
+    assert_eq!(
+        conflict.our_change.as_ref().unwrap().change_type,
+        ChangeType::Modify
+    );
+    let theirs = conflict.their_change.as_ref().unwrap();
+    assert_eq!(theirs.change_type, ChangeType::Move);
+    assert_eq!(theirs.src_path.as_ref().unwrap().as_string(), "old.xml");
+    assert_eq!(
+        change.links.web_url(),
+        Some("https://bb.example.com/projects/PROJ/repos/app/commits/abc#pom.xml")
+    );
+    let properties = change.properties.as_ref().unwrap();
+    assert_eq!(properties.git_change_type.as_deref(), Some("MODIFY"));
+    assert_eq!(properties.extra["orphanedComments"], 0);
+    assert_eq!(change.src_executable, Some(false));
+    assert_eq!(encoded["properties"]["gitChangeType"], "MODIFY");
+    assert_eq!(encoded["conflict"]["theirChange"]["type"], "MOVE");
+}
+
+#[test]
+fn pull_request_merge_result_and_counts_are_kept() {
+    let mut body = pull_request_json();
+    body["properties"] = json!({
+        "mergeResult": {"outcome": "CONFLICTED", "current": true},
+        "resolvedTaskCount": 2, "commentCount": 5, "openTaskCount": 1,
+        "com.example.plugin": {"score": 3}
+    });
+    let (pr, encoded) = round_trip::<PullRequest>(body);
+    let properties = pr.properties.as_ref().unwrap();
+    let merge = properties.merge_result.as_ref().unwrap();
+    assert_eq!(merge.outcome, MergeOutcome::Conflicted);
+    assert!(merge.current);
+    assert_eq!(
+        (
+            properties.comment_count,
+            properties.open_task_count,
+            properties.resolved_task_count
+        ),
+        (Some(5), Some(1), Some(2))
+    );
+    assert_eq!(properties.extra["com.example.plugin"]["score"], 3);
+    assert_eq!(
+        encoded["properties"]["mergeResult"]["outcome"],
+        "CONFLICTED"
+    );
+    assert_eq!(encoded["properties"]["commentCount"], 5);
+}
+
+#[test]
+fn commit_authors_that_are_users_keep_the_user_fields() {
+    let (commit, encoded) = round_trip::<Commit>(json!({
+        "id": "0123456789abcdef0123456789abcdef01234567", "displayId": "0123456789a",
+        "author": {"name": "alice", "emailAddress": "alice@example.com", "id": 5,
+                   "displayName": "Alice Developer", "active": true, "slug": "alice", "type": "NORMAL",
+                   "links": {"self": [{"href": "https://bb.example.com/users/alice"}]}},
+        "authorTimestamp": "2018-07-05T05:01:10+0000",
+        "committer": {"name": "Git Tester", "emailAddress": "git-tester@example.com"},
+        "committerTimestamp": "2018-07-05T05:01:10+0000",
+        "message": "Bump log4j", "parents": []
+    }));
+    let author = &commit.author;
+    assert!(author.is_user());
+    assert_eq!(author.id, Some(5));
+    assert_eq!(author.slug.as_deref(), Some("alice"));
+    assert_eq!(author.display_name.as_deref(), Some("Alice Developer"));
+    assert_eq!(author.active, Some(true));
+    assert_eq!(author.user_type, Some(UserType::Normal));
+    assert_eq!(
+        author.links.as_ref().unwrap().web_url(),
+        Some("https://bb.example.com/users/alice")
+    );
+    let committer = commit.committer.as_ref().unwrap();
+    assert!(!committer.is_user());
+    assert_eq!(
+        committer.email_address.as_deref(),
+        Some("git-tester@example.com")
+    );
+    assert_eq!(encoded["author"]["displayName"], "Alice Developer");
+    // A plain person encodes without user fields.
+    assert_eq!(
+        encoded["committer"],
+        json!({"name": "Git Tester", "emailAddress": "git-tester@example.com"})
+    );
+    assert_eq!(encoded["authorTimestamp"], JULY_5);
+}
+
+#[test]
+fn next_page_start_is_kept_on_every_page() {
+    let (middle, encoded) = round_trip::<crate::Page<MinimalCommit>>(json!({
+        "size": 1, "limit": 1, "isLastPage": false, "start": 0, "nextPageStart": 1,
+        "values": [{"id": "a", "displayId": "a"}]
+    }));
+    assert_eq!(middle.next_page_start, Some(1));
+    assert_eq!(encoded["nextPageStart"], 1);
+    // Some servers send it on the last page too, or as null.
+    let (last, encoded) = round_trip::<crate::Page<MinimalCommit>>(json!({
+        "size": 1, "limit": 1, "isLastPage": true, "start": 1, "nextPageStart": 2,
+        "values": [{"id": "b", "displayId": "b"}]
+    }));
+    assert_eq!((last.is_last_page, last.next_page_start), (true, Some(2)));
+    assert_eq!(encoded["nextPageStart"], 2);
+    let (null, _) = round_trip::<crate::Page<MinimalCommit>>(json!({
+        "size": 0, "limit": 25, "isLastPage": true, "start": 0, "nextPageStart": null, "values": []
+    }));
+    assert_eq!(null.next_page_start, None);
 }
