@@ -65,7 +65,7 @@ type TransportFactory = Box<dyn FnOnce(&LegacyBuilder) -> Box<dyn Transport> + S
 
 /// Called once per HTTP attempt (retries included) with the request method and the response
 /// status, or `None` when no response arrived (connect, TLS, timeout or transport failure).
-/// Requests refused before sending (invalid arguments) are not reported. See
+/// Requests refused before sending (invalid arguments, invalid path segments) are not reported. See
 /// [`ClientBuilder::on_response`].
 pub type ResponseObserver = Arc<dyn Fn(&Method, Option<StatusCode>) + Send + Sync>;
 
@@ -645,8 +645,10 @@ impl Client {
         self.inner.page_cap
     }
 
-    /// Sends a request with retries; `Ok` only for 2xx.
+    /// Sends a request with retries; `Ok` only for 2xx. A path with a segment that would
+    /// change its meaning (empty, `.`, `..`, a slash) is refused before anything is sent.
     pub(crate) async fn send(&self, req: Req) -> Result<RawResponse, Error> {
+        encode::check_path(&req.method, &req.path)?;
         let policy = &self.inner.retry;
         let mut rng = fastrand::Rng::new();
         let mut attempt: u32 = 1;

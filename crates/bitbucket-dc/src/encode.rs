@@ -6,7 +6,8 @@
 //! encoded on its own so the separators survive; query keys and values are encoded the same way
 //! (so `&`, `+`, `#`, `=` and spaces can never change the meaning of the query).
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use http::Method;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::Error;
 
@@ -18,6 +19,10 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Encodes one path segment: every byte outside the unreserved set, `/` included, is escaped.
+///
+/// Encoding cannot make every value safe: the client refuses to send a request whose path has a
+/// segment that is empty, `.` or `..`, or that contains `/` or `\` even encoded
+/// ([`Error::InvalidPathSegment`]), since servers and proxies resolve those to another path.
 ///
 /// ```
 /// assert_eq!(bitbucket_dc::encode::segment("a b/c#d"), "a%20b%2Fc%23d");
@@ -69,6 +74,47 @@ pub fn file_path(path: &str) -> Result<String, Error> {
         });
     }
     Ok(out)
+}
+
+/// Refuses a request path (already encoded, starting with `/`) with a segment that is empty,
+/// `.` or `..` (even percent-encoded), or a project key, repository slug or user slug that
+/// contains `/` or `\`: such a segment would make a server or proxy resolve another path than
+/// the one the caller named. The segment is named by the literal before it (`projects/{key}`,
+/// `repos/{slug}`, …). Other values (report keys, annotation ids) keep an encoded `/`.
+pub(crate) fn check_path(method: &Method, path: &str) -> Result<(), Error> {
+    let mut previous = "";
+    for part in path.strip_prefix('/').unwrap_or(path).split('/') {
+        let value = percent_decode_str(part).decode_utf8_lossy();
+        let what = segment_role(previous);
+        let names_a_path = matches!(what, "project key" | "repository slug" | "user slug");
+        if value.is_empty()
+            || value == "."
+            || value == ".."
+            || (names_a_path && value.contains(['/', '\\']))
+        {
+            return Err(Error::InvalidPathSegment {
+                what,
+                value: value.into_owned(),
+                method: method.clone(),
+                path: path.to_owned(),
+            });
+        }
+        previous = part;
+    }
+    Ok(())
+}
+
+/// What the segment after the literal `previous` names, for [`check_path`]'s error.
+fn segment_role(previous: &str) -> &'static str {
+    match previous {
+        "projects" => "project key",
+        "repos" => "repository slug",
+        "users" | "participants" => "user slug",
+        "commits" | "stats" => "commit id",
+        "reports" => "report key",
+        "annotations" => "annotation external id",
+        _ => "path segment",
+    }
 }
 
 /// Encodes a list of query pairs as `k=v&k=v` (without the leading `?`).

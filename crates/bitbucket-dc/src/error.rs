@@ -32,6 +32,22 @@ use crate::models::{MergeVeto, PullRequest};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A value the request would place in its URL path (project key, repository slug, user
+    /// slug, commit id, report key, …) is empty, `.` or `..`, or is a key or slug containing `/`
+    /// or `\`: servers and proxies would resolve it to another path, so the request was refused
+    /// before sending.
+    #[error("refused to send {method} {path}: the {what} {value:?} is empty, `.` or `..`, or contains a slash, which would change the request path; pass the {what} exactly as Bitbucket shows it")]
+    InvalidPathSegment {
+        /// What the value is (`"repository slug"`, `"project key"`, … or `"path segment"`).
+        what: &'static str,
+        /// The offending value, decoded.
+        value: String,
+        /// Method of the refused request.
+        method: Method,
+        /// The refused request path (encoded).
+        path: String,
+    },
+
     /// The client configuration is invalid (base URL, credentials, limits).
     #[error("invalid bitbucket client configuration: {reason}")]
     Config {

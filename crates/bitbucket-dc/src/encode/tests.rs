@@ -93,3 +93,74 @@ fn commit_sha_detection() {
     assert!(!is_commit_sha("main"));
     assert!(!is_commit_sha("0123456789abcdef0123456789abcdef012345678"));
 }
+
+#[test]
+fn request_paths_with_dot_empty_or_slash_segments_are_refused() {
+    use http::Method;
+
+    let api = "/rest/api/latest/projects";
+    let refused = |path: String| match check_path(&Method::GET, &path) {
+        Err(Error::InvalidPathSegment { what, value, .. }) => (what, value),
+        other => panic!("{path} is refused, got {other:?}"),
+    };
+    for (slug, value) in [
+        ("", ""),
+        (".", "."),
+        ("..", ".."),
+        ("%2E%2E", ".."),
+        ("a%2Fb", "a/b"),
+        ("%2F", "/"),
+        ("a%5Cb", "a\\b"),
+    ] {
+        assert_eq!(
+            refused(format!("{api}/PRJ/repos/{slug}/branches")),
+            ("repository slug", value.to_owned()),
+            "{slug}"
+        );
+        assert_eq!(
+            refused(format!("{api}/{slug}/repos/app")),
+            ("project key", value.to_owned()),
+            "{slug}"
+        );
+    }
+    // Slugs built with `segment` from caller input.
+    assert_eq!(
+        refused(format!("{api}/PRJ/repos/{}", segment("team/app"))),
+        ("repository slug", "team/app".to_owned())
+    );
+    assert_eq!(
+        refused(format!(
+            "{api}/PRJ/repos/app/commits/{}/builds",
+            segment("..")
+        )),
+        ("commit id", "..".to_owned())
+    );
+    assert_eq!(
+        refused(format!("{api}/PRJ/repos/app/")),
+        ("path segment", String::new())
+    );
+    let err = check_path(&Method::DELETE, &format!("{api}/PRJ/repos/..")).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("repository slug \"..\""), "{message}");
+    assert!(message.contains("DELETE"), "{message}");
+
+    for fine in [
+        format!("{api}/PRJ/repos/app"),
+        format!("{api}/~ALICE/repos/my.repo-1_x"),
+        format!(
+            "{api}/PRJ/repos/app/browse/{}",
+            file_path("a/.hidden/b..c").unwrap()
+        ),
+        format!(
+            "{api}/PRJ/repos/app/raw/{}",
+            file_path("docs/100%.txt").unwrap()
+        ),
+        "/rest/build-status/latest/commits/stats".to_owned(),
+        format!(
+            "{api}/PRJ/repos/app/commits/abc/reports/k/annotations/{}",
+            segment("cve/1")
+        ),
+    ] {
+        assert!(check_path(&Method::GET, &fine).is_ok(), "{fine}");
+    }
+}

@@ -12,6 +12,7 @@ mod files;
 mod git;
 mod insights;
 mod paging;
+mod path_segments;
 mod pull_requests;
 mod repos;
 mod retry;
