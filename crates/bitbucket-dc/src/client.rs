@@ -8,14 +8,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::client::legacy::{Builder as LegacyBuilder, Client as LegacyClient};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use tracing::Instrument as _;
 
 use crate::auth::Credentials;
@@ -419,134 +418,6 @@ pub(crate) fn config(reason: &str) -> Error {
     }
 }
 
-/// A request body.
-#[derive(Debug, Clone)]
-pub(crate) enum Body {
-    Empty,
-    Json(Bytes),
-    Multipart { content_type: String, body: Bytes },
-}
-
-/// One request, relative to the base URL.
-#[derive(Debug, Clone)]
-pub(crate) struct Req {
-    pub(crate) method: Method,
-    /// Absolute path below the context path, already encoded (e.g. `/rest/api/latest/...`).
-    pub(crate) path: String,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Body,
-    /// When the retry policy applies.
-    pub(crate) retry: RetryMode,
-}
-
-/// Which failures of a request may be retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RetryMode {
-    /// Never (non-idempotent `POST`s).
-    Never,
-    /// Only answers that say the server did not process the request (429, 503).
-    RejectedOnly,
-    /// Every retryable failure (idempotent methods, read-only `POST`s).
-    Always,
-}
-
-impl Req {
-    pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
-        let retry = if matches!(
-            method,
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
-        ) {
-            RetryMode::Always
-        } else {
-            RetryMode::Never
-        };
-        Req {
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: Body::Empty,
-            retry,
-        }
-    }
-
-    pub(crate) fn get(path: impl Into<String>) -> Self {
-        Self::new(Method::GET, path)
-    }
-
-    pub(crate) fn post(path: impl Into<String>) -> Self {
-        Self::new(Method::POST, path)
-    }
-
-    pub(crate) fn put(path: impl Into<String>) -> Self {
-        Self::new(Method::PUT, path)
-    }
-
-    pub(crate) fn delete(path: impl Into<String>) -> Self {
-        Self::new(Method::DELETE, path)
-    }
-
-    pub(crate) fn query(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.query.push((key.to_owned(), value.into()));
-        self
-    }
-
-    pub(crate) fn query_opt(self, key: &str, value: Option<&str>) -> Self {
-        match value {
-            Some(value) => self.query(key, value),
-            None => self,
-        }
-    }
-
-    pub(crate) fn queries(mut self, pairs: Vec<(String, String)>) -> Self {
-        self.query.extend(pairs);
-        self
-    }
-
-    pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|err| Error::InvalidArgument {
-            reason: format!("the request body could not be serialized ({err}): report this bug"),
-        })?;
-        self.body = Body::Json(Bytes::from(bytes));
-        Ok(self)
-    }
-
-    pub(crate) fn multipart(mut self, content_type: String, body: Bytes) -> Self {
-        self.body = Body::Multipart { content_type, body };
-        self
-    }
-
-    /// Marks a read-only `POST` as safe to retry.
-    pub(crate) fn read_only(mut self) -> Self {
-        self.retry = RetryMode::Always;
-        self
-    }
-
-    /// Retries only 429/503 answers, for a `PUT` that is not idempotent (a file edit creates a
-    /// commit: repeating it after a lost response would fail on the stale source commit).
-    pub(crate) fn retry_rejected_only(mut self) -> Self {
-        self.retry = RetryMode::RejectedOnly;
-        self
-    }
-}
-
-/// A successful response, body read in full.
-#[derive(Debug)]
-pub(crate) struct RawResponse {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
-impl RawResponse {
-    pub(crate) fn authenticated_user(&self) -> Option<String> {
-        self.headers
-            .get("x-ausername")
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned)
-    }
-}
-
 impl Client {
     /// A builder for a client of the server at `base_url` (`http://` or `https://`, optionally
     /// with a context path such as `https://host/bitbucket`).
@@ -857,6 +728,10 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         parts.join(": ")
     }
 }
+
+mod request;
+
+pub(crate) use request::{Body, RawResponse, Req, RetryMode};
 
 #[cfg(test)]
 mod tests;
