@@ -224,6 +224,12 @@ impl OpError {
         self.0.retryable = retryable;
         self
     }
+    /// Tells the caller how long to wait before retrying (`retry_after_ms`), e.g. an upstream's
+    /// `Retry-After`.
+    pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
+        self.0.retry_after_ms = Some(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
     /// The wire body.
     pub fn body(&self) -> &ErrorBody {
         &self.0

@@ -194,7 +194,8 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// The error body of section 6.2: `{code, message, retryable}`.
+/// The error body of section 6.2: `{code, message, retryable}`, and `retry_after_ms` when the
+/// agent knows how long to wait (an upstream's `Retry-After`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Stable code string.
@@ -203,6 +204,9 @@ pub struct ErrorBody {
     pub message: String,
     /// Whether the same call may succeed later.
     pub retryable: bool,
+    /// How long to wait before retrying, in milliseconds, when known (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
 }
 
 impl ErrorBody {
@@ -212,6 +216,7 @@ impl ErrorBody {
             code: code.as_str().to_owned(),
             message: message.into(),
             retryable: code.default_retryable(),
+            retry_after_ms: None,
         }
     }
 

@@ -99,11 +99,7 @@ async fn route(hub: &Arc<HubInner>, req: Request<Incoming>) -> Response<Body> {
 }
 
 fn error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response<Body> {
-    let body = ErrorBody {
-        code: code.as_str().to_owned(),
-        message: message.into(),
-        retryable: code.default_retryable(),
-    };
+    let body = ErrorBody::new(code, message);
     let mut res = Response::new(full(body.to_json()));
     *res.status_mut() = status;
     res.headers_mut()

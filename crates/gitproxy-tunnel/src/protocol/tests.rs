@@ -120,3 +120,21 @@ fn registration_is_validated() {
     let bad_version = Registration { protocol: 2, ..reg };
     assert!(Registration::decode(&serde_json::to_vec(&bad_version).expect("encode")).is_err());
 }
+
+#[test]
+fn error_bodies_carry_retry_after_only_when_known() {
+    let plain = ErrorBody::new(ErrorCode::UpstreamFailed, "bitbucket failed");
+    assert!(!String::from_utf8(plain.to_json())
+        .expect("utf-8")
+        .contains("retry_after_ms"));
+    let old =
+        ErrorBody::decode(br#"{"code":"busy","message":"m","retryable":true}"#).expect("v1 body");
+    assert_eq!(old.retry_after_ms, None);
+    let body = crate::OpError::upstream_failed("rate limited", true)
+        .with_retry_after(std::time::Duration::from_secs(7))
+        .body()
+        .clone();
+    let back = ErrorBody::decode(&body.to_json()).expect("decodes");
+    assert_eq!(back.retry_after_ms, Some(7000));
+    assert!(back.retryable);
+}
