@@ -5,13 +5,14 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use bitbucket_dc::{Client, Credentials, Permission, RepoSearch};
+use bitbucket_dc::{Permission, RepoSearch};
 use gitproxy_egress::{DiagnosisReport, EgressConnector, FailureCode, StageStatus};
+use gitproxy_remediation::catalogue::{CheckReport, CheckStage, RegistryCheck, Status};
 use gitproxy_remediation::registry::{registry_name, RegistryUrls};
 use gitproxy_remediation::Ecosystem;
-use serde::Serialize;
 
-use crate::config::{BitbucketConn, Config};
+use crate::config::BitbucketConn;
+use crate::engine::bitbucket_client;
 use crate::metrics::Metrics;
 
 /// The guide's fix for rejected credentials.
@@ -25,137 +26,36 @@ pub(crate) const FIX_WRITE: &str =
 pub(crate) const FIX_SERVER: &str =
     "Confirm the Server URL is correct and reachable from the agent's network";
 
-/// How one check went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Status {
-    /// It worked.
-    Pass,
-    /// It failed.
-    Fail,
-    /// Not attempted (an earlier check failed) or not applicable.
-    Skip,
-}
-
-/// One line of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct CheckStage {
-    /// What was checked.
-    pub(crate) name: String,
-    /// How it went.
-    pub(crate) status: Status,
-    /// What happened.
-    pub(crate) detail: String,
-    /// What to do, for a failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) fix: Option<String>,
-    /// Stable failure code, for a failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) code: Option<String>,
-}
-
-/// The whole Test Connection.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct CheckReport {
-    /// Whether every check passed.
-    pub(crate) ok: bool,
-    /// The Bitbucket base URL.
-    pub(crate) server_url: String,
-    /// The project key.
-    pub(crate) project: String,
-    /// Bitbucket's version, once known.
-    pub(crate) server_version: Option<String>,
-    /// The user the token authenticates as, once known.
-    pub(crate) user: Option<String>,
-    /// Repositories of the project visible to the user.
-    pub(crate) repositories: Option<usize>,
-    /// Repositories of the project the user may write to.
-    pub(crate) writable_repositories: Option<usize>,
-    /// Every check in order.
-    pub(crate) stages: Vec<CheckStage>,
-    /// The full egress diagnosis.
-    pub(crate) egress: DiagnosisReport,
-    /// The egress diagnosis of every configured package registry.
-    pub(crate) registries: Vec<RegistryCheck>,
-}
-
-/// Test Connection of one configured package registry.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct RegistryCheck {
-    /// The ecosystem it serves.
-    pub(crate) ecosystem: Ecosystem,
-    /// Its egress diagnosis.
-    pub(crate) egress: DiagnosisReport,
-}
-
-impl CheckReport {
-    /// The first failed stage.
-    pub(crate) fn failure(&self) -> Option<&CheckStage> {
-        self.stages.iter().find(|s| s.status == Status::Fail)
-    }
-
-    /// One line per stage with a pass/fail mark and the fix.
-    pub(crate) fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "Test Connection to {} (project {})",
-            self.server_url, self.project
-        );
-        for stage in &self.stages {
-            let mark = match stage.status {
-                Status::Pass => "[PASS]",
-                Status::Fail => "[FAIL]",
-                Status::Skip => "[skip]",
-            };
-            let _ = writeln!(out, "{mark} {:<20} {}", stage.name, stage.detail);
-            if let Some(fix) = &stage.fix {
-                let _ = writeln!(out, "       fix: {fix}");
-            }
+/// One line per stage with a pass/fail mark and the fix.
+pub(crate) fn render(report: &CheckReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Test Connection to {} (project {})",
+        report.server_url, report.project
+    );
+    for stage in &report.stages {
+        let mark = match stage.status {
+            Status::Pass => "[PASS]",
+            Status::Fail => "[FAIL]",
+            Status::Skip => "[skip]",
+        };
+        let _ = writeln!(out, "{mark} {:<20} {}", stage.name, stage.detail);
+        if let Some(fix) = &stage.fix {
+            let _ = writeln!(out, "       fix: {fix}");
         }
-        let failed = self
-            .stages
-            .iter()
-            .filter(|s| s.status == Status::Fail)
-            .count();
-        if self.ok {
-            let _ = writeln!(out, "result: connection OK");
-        } else {
-            let _ = writeln!(out, "result: FAILED ({failed} check failed)");
-        }
-        out
     }
-}
-
-/// The connector every Bitbucket request uses: the egress rules (proxy, noProxy, CA).
-pub(crate) fn egress_connector(config: &Config) -> anyhow::Result<EgressConnector> {
-    Ok(EgressConnector::builder(config.proxy.clone(), config.trust.clone()).build()?)
-}
-
-/// A Bitbucket client for `conn` through the egress connector; with `metrics`, every HTTP
-/// attempt is counted by its status (`transport` when no response arrived).
-pub(crate) fn bitbucket_client(
-    conn: &BitbucketConn,
-    connector: &EgressConnector,
-    authenticated: bool,
-    metrics: Option<&Arc<Metrics>>,
-) -> Result<Client, bitbucket_dc::Error> {
-    let credentials = if authenticated {
-        Credentials::basic(conn.username.clone(), conn.token.expose())?
+    let failed = report
+        .stages
+        .iter()
+        .filter(|s| s.status == Status::Fail)
+        .count();
+    if report.ok {
+        let _ = writeln!(out, "result: connection OK");
     } else {
-        Credentials::anonymous()
-    };
-    let mut builder = Client::builder(conn.url.as_str())
-        .credentials(credentials)
-        .user_agent(concat!("gitproxy/", env!("CARGO_PKG_VERSION")))
-        .connector(connector.clone());
-    if let Some(metrics) = metrics {
-        let metrics = metrics.clone();
-        builder = builder.on_response(Arc::new(move |_method, status| {
-            metrics.bitbucket_call(&status_label(status));
-        }));
+        let _ = writeln!(out, "result: FAILED ({failed} check failed)");
     }
-    builder.build()
+    out
 }
 
 fn pass(name: &str, detail: impl Into<String>) -> CheckStage {
@@ -187,11 +87,9 @@ const BITBUCKET_STAGES: [&str; 6] = [
     "write permission",
 ];
 
-/// The metrics label of one Bitbucket call: its HTTP status, or `transport` without a response.
-pub(crate) fn status_label(status: Option<http::StatusCode>) -> String {
-    status
-        .map(|s| s.as_u16().to_string())
-        .unwrap_or_else(|| "transport".to_owned())
+/// A diagnosis as the report carries it.
+fn json(egress: &DiagnosisReport) -> serde_json::Value {
+    serde_json::to_value(egress).unwrap_or_default()
 }
 
 /// Runs the whole Test Connection: Bitbucket, then each configured package registry.
@@ -211,7 +109,7 @@ pub(crate) async fn run_check(
         repositories: None,
         writable_repositories: None,
         stages: Vec::new(),
-        egress: egress.clone(),
+        egress: json(&egress),
         registries: Vec::new(),
     };
     for stage in &egress.stages {
@@ -256,7 +154,10 @@ pub(crate) async fn run_check(
     for (ecosystem, url) in registries.configured() {
         let egress = connector.diagnose(url).await;
         report.stages.push(registry_stage(ecosystem, &egress));
-        report.registries.push(RegistryCheck { ecosystem, egress });
+        report.registries.push(RegistryCheck {
+            ecosystem,
+            egress: json(&egress),
+        });
     }
     report.ok = report.failure().is_none();
     report

@@ -295,7 +295,8 @@ impl Config {
         ) {
             Some(raw) => {
                 let prefix = raw.value.trim().to_owned();
-                crate::policy::validate_branch_prefix(&prefix).map_err(|e| err(&raw.source, e))?;
+                gitproxy_remediation::policy::validate_branch_prefix(&prefix)
+                    .map_err(|e| err(&raw.source, e))?;
                 prefix
             }
             None => DEFAULT_BRANCH_PREFIX.to_owned(),

@@ -6,10 +6,10 @@ mod audit;
 mod check;
 mod cli;
 mod config;
+mod engine;
 mod logging;
 mod metrics;
 mod ops;
-mod policy;
 mod probes;
 mod run;
 mod settings;
@@ -86,7 +86,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
         }
         Command::Check(args) => {
             let conn = config.bitbucket.complete()?;
-            let connector = check::egress_connector(&config)?;
+            let connector = engine::egress_connector(&config)?;
             let report = check::run_check(&conn, &config.registries, &connector, None).await;
             audit::AuditEvent {
                 actor: "cli".to_owned(),
@@ -94,14 +94,14 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
                 operation: "check".to_owned(),
                 project: Some(conn.project.clone()),
                 repository: None,
-                outcome: if report.ok { "ok" } else { "error" }.to_owned(),
+                outcome: if report.ok { "ok" } else { "failed" }.to_owned(),
                 detail: report.failure().map(|f| format!("{} failed", f.name)),
             }
             .emit();
             if args.json {
                 print(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                print(&report.render());
+                print(&check::render(&report));
             }
             Ok(if report.ok {
                 ExitCode::SUCCESS

@@ -1,114 +1,34 @@
-//! The operations the agent serves through the tunnel: test connection, list repositories, scan,
-//! apply a remediation, PR and CI status, project status. Each is policy-checked, metered and
-//! leaves exactly one audit line.
+//! The operations the agent serves through the tunnel (the catalogue of
+//! [`gitproxy_remediation::catalogue`]): each is policy-checked, metered and leaves exactly one
+//! audit line whose outcome is `ok`, `failed` (Test Connection answered with a failed check),
+//! `denied` (the local policy refused) or `error`.
 //!
 //! Bitbucket connection details come from the local configuration when it is complete (the
 //! token then never leaves the cluster and the cloud's details may only repeat the same server
-//! and project) or from the operation's `connection` (the guide's form).
+//! and project) or from the operation's `connection` (the guide's form; https only).
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gitproxy_remediation::advisories::AdvisoryDb;
+use gitproxy_remediation::catalogue::{
+    Apply, ApplyResult, CheckCi, CheckCiReport, CloudConnection, ListRepositories, PrStatus,
+    PrStatusReport, ProjectStatus, RepositoryList, Scan, TestConnection,
+};
+use gitproxy_remediation::policy::Policy;
 use gitproxy_tunnel::{ErrorCode, OpError, Operation, Router};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use url::Url;
 
 use crate::audit::AuditEvent;
 use crate::check::run_check;
 use crate::config::{BitbucketConn, Config, Secret};
+use crate::engine::{egress_connector, Engine};
 use crate::metrics::Metrics;
-use crate::policy::Denied;
-use crate::standalone::{Engine, FixResult};
-
-/// The connection form the cloud sends: server URL, username, access token, project key.
-#[derive(Clone, Default, Serialize, Deserialize)]
-pub(crate) struct CloudConnection {
-    /// Bitbucket base URL.
-    #[serde(default)]
-    pub(crate) server_url: Option<String>,
-    /// Username.
-    #[serde(default)]
-    pub(crate) username: Option<String>,
-    /// HTTP access token.
-    #[serde(default)]
-    pub(crate) access_token: Option<String>,
-    /// Project key.
-    #[serde(default)]
-    pub(crate) project_key: Option<String>,
-}
-
-impl std::fmt::Debug for CloudConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CloudConnection")
-            .field("server_url", &self.server_url)
-            .field("username", &self.username)
-            .field(
-                "access_token",
-                &self.access_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("project_key", &self.project_key)
-            .finish()
-    }
-}
-
-macro_rules! operation {
-    ($(#[$doc:meta])* $name:ident, $wire:literal, $mutating:literal { $($(#[$fattr:meta])* $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Serialize, Deserialize)]
-        pub(crate) struct $name {
-            /// Connection details from the cloud (ignored in favour of local settings).
-            #[serde(default)]
-            pub(crate) connection: Option<CloudConnection>,
-            $(
-                $(#[$fattr])*
-                pub(crate) $field: $ty,
-            )*
-        }
-
-        impl Operation for $name {
-            const NAME: &'static str = $wire;
-            const MUTATING: bool = $mutating;
-            type Response = Value;
-        }
-    };
-}
-
-operation!(
-    /// `bitbucket.test_connection`: the staged Test Connection.
-    TestConnection, "bitbucket.test_connection", false {}
-);
-operation!(
-    /// `bitbucket.list_repositories`: the project's repositories.
-    ListRepositories, "bitbucket.list_repositories", false {}
-);
-operation!(
-    /// `remediation.scan`: vulnerable dependencies of one repository's default branch.
-    Scan, "remediation.scan", false { repository: String }
-);
-operation!(
-    /// `remediation.apply`: open or update the fix pull requests of one repository.
-    Apply, "remediation.apply", true { repository: String, #[serde(default)] dry_run: bool }
-);
-operation!(
-    /// `remediation.pr_status`: the remediation pull requests of one repository and their CI state.
-    PrStatus, "remediation.pr_status", false { repository: String }
-);
-operation!(
-    /// `remediation.check_ci`: watch CI of one repository's open remediation pull requests and
-    /// post one comment per failing commit listing the failed builds with their links (job logs
-    /// are not retrievable from Bitbucket); calling it again for the same commit posts nothing.
-    CheckCi, "remediation.check_ci", true { repository: String }
-);
-operation!(
-    /// `remediation.status`: every remediation of the project.
-    ProjectStatus, "remediation.status", false {}
-);
 
 /// Picks the Bitbucket connection: local settings win; the cloud fills only what is not set
-/// locally, and may not point at another server or project than the local ones.
+/// locally, may not point at another server or project than the local ones, and may name a
+/// server only over https.
 pub(crate) fn resolve_connection(
     config: &Config,
     cloud: Option<&CloudConnection>,
@@ -126,22 +46,19 @@ pub(crate) fn resolve_connection(
         .transpose()?;
     let url = match (&local.url, cloud_url) {
         (Some(local_url), Some(cloud_url)) => {
-            crate::policy::Policy::new(local_url.clone(), "", "x/")
-                .check_server(&cloud_url)
-                .map_err(OpFailure::Denied)?;
+            Policy::new(local_url.clone(), "", "x/").check_server(&cloud_url)?;
             local_url.clone()
         }
         (Some(u), None) => u.clone(),
-        (None, Some(u)) => u,
+        (None, Some(u)) => {
+            Policy::check_cloud_server(&u)?;
+            u
+        }
         (None, None) => return Err(missing("server URL (GITPROXY_BITBUCKET_URL)")),
     };
     let project = match (&local.project, cloud.project_key) {
         (Some(local_project), Some(cloud_project)) => {
-            if !local_project.eq_ignore_ascii_case(cloud_project.trim()) {
-                return Err(OpFailure::Denied(Denied(format!(
-                    "project `{cloud_project}` is not the configured project `{local_project}`; Check that the repository is within the configured project"
-                ))));
-            }
+            Policy::new(url.clone(), local_project, "x/").check_project(cloud_project.trim())?;
             local_project.clone()
         }
         (Some(p), None) => p.clone(),
@@ -175,59 +92,80 @@ fn missing(what: &str) -> OpFailure {
 /// Why an operation failed.
 #[derive(Debug)]
 pub(crate) enum OpFailure {
-    /// The local policy refused it.
-    Denied(Denied),
+    /// The local policy refused it (the message says why and what to change).
+    Denied(String),
     /// The request is incomplete or invalid.
     BadRequest(String),
     /// Bitbucket or the engine failed.
-    Failed(String),
+    Failed {
+        /// What failed.
+        message: String,
+        /// Whether the same call may succeed later (Bitbucket's 429/503 after its retries).
+        retryable: bool,
+        /// How long Bitbucket asked to wait.
+        retry_after: Option<Duration>,
+    },
 }
 
 impl OpFailure {
     fn outcome(&self) -> &'static str {
         match self {
             OpFailure::Denied(_) => "denied",
-            OpFailure::BadRequest(_) | OpFailure::Failed(_) => "error",
+            OpFailure::BadRequest(_) | OpFailure::Failed { .. } => "error",
         }
     }
 
     fn message(&self) -> String {
         match self {
-            OpFailure::Denied(d) => d.to_string(),
-            OpFailure::BadRequest(m) | OpFailure::Failed(m) => m.clone(),
+            OpFailure::Denied(m)
+            | OpFailure::BadRequest(m)
+            | OpFailure::Failed { message: m, .. } => m.clone(),
         }
     }
 
     fn into_op_error(self) -> OpError {
         match self {
-            OpFailure::Denied(d) => OpError::new(ErrorCode::BadRequest, d.to_string()),
-            OpFailure::BadRequest(m) => OpError::bad_request(m),
-            OpFailure::Failed(m) => OpError::upstream_failed(m, false),
+            OpFailure::Denied(m) | OpFailure::BadRequest(m) => {
+                OpError::new(ErrorCode::BadRequest, m)
+            }
+            OpFailure::Failed {
+                message,
+                retryable,
+                retry_after,
+            } => {
+                let error = OpError::upstream_failed(message, retryable);
+                match retry_after {
+                    Some(after) => error.with_retry_after(after),
+                    None => error,
+                }
+            }
+        }
+    }
+}
+
+impl From<gitproxy_remediation::Error> for OpFailure {
+    fn from(e: gitproxy_remediation::Error) -> Self {
+        if e.is_policy_refusal() {
+            return OpFailure::Denied(e.to_string());
+        }
+        OpFailure::Failed {
+            message: e.to_string(),
+            retryable: e.is_retryable(),
+            retry_after: e.retry_after(),
         }
     }
 }
 
 impl From<anyhow::Error> for OpFailure {
     fn from(e: anyhow::Error) -> Self {
-        if let Some(d) = e.downcast_ref::<Denied>() {
-            return OpFailure::Denied(d.clone());
+        match e.downcast::<gitproxy_remediation::Error>() {
+            Ok(e) => OpFailure::from(e),
+            Err(e) => OpFailure::Failed {
+                message: format!("{e:#}"),
+                retryable: false,
+                retry_after: None,
+            },
         }
-        let message = format!("{e:#}");
-        if message.contains("refused by local policy") {
-            // Policy refusals from inside the engine arrive wrapped in its error.
-            let start = message.find("refused by local policy: ").unwrap_or(0);
-            let reason = message[start..]
-                .trim_start_matches("refused by local policy: ")
-                .to_owned();
-            return OpFailure::Denied(Denied(reason));
-        }
-        OpFailure::Failed(message)
-    }
-}
-
-impl From<gitproxy_remediation::Error> for OpFailure {
-    fn from(e: gitproxy_remediation::Error) -> Self {
-        OpFailure::from(anyhow::Error::from(e))
     }
 }
 
@@ -243,13 +181,19 @@ pub(crate) struct OpsContext {
 }
 
 impl OpsContext {
-    fn engine(&self, conn: &BitbucketConn) -> Result<Engine, OpFailure> {
-        let db = self.db.clone().ok_or_else(|| {
-            OpFailure::Failed(
-                "the agent has no OSV data: set GITPROXY_OSV_DIR to the advisory data directory"
-                    .to_owned(),
-            )
-        })?;
+    /// The engine for `conn`; `needs_osv` operations fail without OSV data.
+    fn engine(&self, conn: &BitbucketConn, needs_osv: bool) -> Result<Engine, OpFailure> {
+        let db = match (&self.db, needs_osv) {
+            (Some(db), _) => db.clone(),
+            (None, false) => Arc::new(AdvisoryDb::new()),
+            (None, true) => return Err(OpFailure::Failed {
+                message:
+                    "the agent has no OSV data: set GITPROXY_OSV_DIR to the advisory data directory"
+                        .to_owned(),
+                retryable: false,
+                retry_after: None,
+            }),
+        };
         Ok(Engine::new(
             conn,
             &self.config,
@@ -259,18 +203,34 @@ impl OpsContext {
     }
 }
 
+/// The audit outcome and detail of an operation that answered.
+struct Served<R> {
+    response: R,
+    outcome: &'static str,
+    detail: Option<String>,
+}
+
+fn ok<R>(response: R, detail: Option<String>) -> Result<Served<R>, OpFailure> {
+    Ok(Served {
+        response,
+        outcome: "ok",
+        detail,
+    })
+}
+
 /// Runs one operation with metering and its audit line.
-async fn served<F, Fut>(
+async fn served<O, F, Fut>(
     ctx: Arc<OpsContext>,
-    name: &'static str,
     connection: Option<CloudConnection>,
     repository: Option<String>,
     f: F,
-) -> Result<Value, OpError>
+) -> Result<O::Response, OpError>
 where
+    O: Operation,
     F: FnOnce(Arc<OpsContext>, BitbucketConn) -> Fut,
-    Fut: Future<Output = Result<(Value, Option<String>), OpFailure>>,
+    Fut: Future<Output = Result<Served<O::Response>, OpFailure>>,
 {
+    let name = O::NAME;
     let started = Instant::now();
     tracing::info!(op = name, "operation started");
     let conn = resolve_connection(&ctx.config, connection.as_ref());
@@ -286,7 +246,7 @@ where
         Err(e) => Err(e),
     };
     let (outcome, detail) = match &result {
-        Ok((_, detail)) => ("ok", detail.clone()),
+        Ok(served) => (served.outcome, served.detail.clone()),
         Err(e) => (e.outcome(), Some(e.message())),
     };
     ctx.metrics.operation(name, outcome, started.elapsed());
@@ -300,32 +260,47 @@ where
         detail,
     }
     .emit();
-    result.map(|(v, _)| v).map_err(OpFailure::into_op_error)
+    result
+        .map(|served| served.response)
+        .map_err(OpFailure::into_op_error)
 }
 
-fn to_value<T: Serialize>(value: &T) -> Result<Value, OpFailure> {
-    serde_json::to_value(value)
-        .map_err(|e| OpFailure::Failed(format!("cannot encode the answer: {e}")))
+/// The audit detail of an apply.
+fn apply_detail(result: &ApplyResult) -> String {
+    match result {
+        ApplyResult::Applied(o) => {
+            let mut detail = format!(
+                "opened {:?}, updated {:?}",
+                o.iter().flat_map(|o| o.opened.iter()).collect::<Vec<_>>(),
+                o.iter().flat_map(|o| o.updated.iter()).collect::<Vec<_>>()
+            );
+            // Why a pull request was not created belongs in the log the guide tells the
+            // customer to read.
+            let problems: Vec<&str> = o
+                .iter()
+                .flat_map(|o| o.problems.iter().map(String::as_str))
+                .collect();
+            if !problems.is_empty() {
+                detail.push_str(&format!("; problems: {}", problems.join("; ")));
+            }
+            detail
+        }
+        ApplyResult::Preview(p) => format!("dry run: {} remediations planned", p.len()),
+    }
 }
 
-/// The router serving every operation.
+/// The router serving every operation of the catalogue.
 pub(crate) fn router(ctx: Arc<OpsContext>) -> Router {
-    let c1 = ctx.clone();
-    let c2 = ctx.clone();
-    let c3 = ctx.clone();
-    let c4 = ctx.clone();
-    let c5 = ctx.clone();
-    let c6 = ctx.clone();
-    let c7 = ctx;
+    let c = [(); 7].map(|()| ctx.clone());
+    let [c1, c2, c3, c4, c5, c6, c7] = c;
     Router::new()
         .op(move |op: TestConnection| {
-            served(
+            served::<TestConnection, _, _>(
                 c1.clone(),
-                TestConnection::NAME,
                 op.connection,
                 None,
-                move |ctx, conn| async move {
-                    let connector = crate::check::egress_connector(&ctx.config)?;
+                |ctx, conn| async move {
+                    let connector = egress_connector(&ctx.config)?;
                     let report = run_check(
                         &conn,
                         &ctx.config.registries,
@@ -333,156 +308,128 @@ pub(crate) fn router(ctx: Arc<OpsContext>) -> Router {
                         Some(&ctx.metrics),
                     )
                     .await;
-                    let detail = report
-                        .failure()
-                        .map(|f| format!("{} failed", f.name))
-                        .or(Some("connection ok".to_owned()));
-                    Ok((to_value(&report)?, detail))
+                    let (outcome, detail) = match report.failure() {
+                        Some(f) => ("failed", format!("{} failed", f.name)),
+                        None => ("ok", "connection ok".to_owned()),
+                    };
+                    Ok(Served {
+                        response: report,
+                        outcome,
+                        detail: Some(detail),
+                    })
                 },
             )
         })
         .op(move |op: ListRepositories| {
-            served(
+            served::<ListRepositories, _, _>(
                 c2.clone(),
-                ListRepositories::NAME,
                 op.connection,
                 None,
-                move |ctx, conn| async move {
-                    let engine = ctx.engine_without_osv(&conn)?;
-                    let repos = engine.repositories().await?;
-                    let detail = Some(format!("{} repositories", repos.len()));
-                    Ok((
-                        json!({ "project": conn.project, "repositories": repos }),
+                |ctx, conn| async move {
+                    let repositories = ctx.engine(&conn, false)?.repositories().await?;
+                    let detail = Some(format!("{} repositories", repositories.len()));
+                    ok(
+                        RepositoryList {
+                            project: conn.project,
+                            repositories,
+                        },
                         detail,
-                    ))
+                    )
                 },
             )
         })
         .op(move |op: Scan| {
-            let repo = op.repository.clone();
-            served(
+            let repo = op.repository;
+            served::<Scan, _, _>(
                 c3.clone(),
-                Scan::NAME,
                 op.connection,
                 Some(repo.clone()),
-                move |ctx, conn| async move {
-                    let engine = ctx.engine(&conn)?;
-                    let scan = engine.scan_repo(&repo).await?;
+                |ctx, conn| async move {
+                    let scan = ctx.engine(&conn, true)?.scan_repo(&repo).await?;
                     let detail = Some(format!("{} vulnerabilities", scan.findings.len()));
-                    Ok((to_value(&scan)?, detail))
+                    ok(scan, detail)
                 },
             )
         })
         .op(move |op: Apply| {
-            let repo = op.repository.clone();
-            let dry_run = op.dry_run;
-            served(
+            let (repo, dry_run) = (op.repository, op.dry_run);
+            served::<Apply, _, _>(
                 c4.clone(),
-                Apply::NAME,
                 op.connection,
                 Some(repo.clone()),
                 move |ctx, conn| async move {
-                    let engine = ctx.engine(&conn)?;
+                    let engine = ctx.engine(&conn, true)?;
                     let remediator = engine.remediator();
                     let result = if dry_run {
-                        FixResult::Preview(remediator.preview_repo(&conn.project, &repo).await?)
+                        ApplyResult::Preview(remediator.preview_repo(&conn.project, &repo).await?)
                     } else {
-                        FixResult::Applied(vec![
+                        ApplyResult::Applied(vec![
                             remediator.remediate_repo(&conn.project, &repo).await?,
                         ])
                     };
-                    let detail = match &result {
-                        FixResult::Applied(o) => {
-                            let mut detail = format!(
-                                "opened {:?}, updated {:?}",
-                                o.iter().flat_map(|o| o.opened.iter()).collect::<Vec<_>>(),
-                                o.iter().flat_map(|o| o.updated.iter()).collect::<Vec<_>>()
-                            );
-                            // Why a pull request was not created belongs in the log the guide
-                            // tells the customer to read.
-                            let problems: Vec<&str> = o
-                                .iter()
-                                .flat_map(|o| o.problems.iter().map(String::as_str))
-                                .collect();
-                            if !problems.is_empty() {
-                                detail.push_str(&format!("; problems: {}", problems.join("; ")));
-                            }
-                            Some(detail)
-                        }
-                        FixResult::Preview(p) => {
-                            Some(format!("dry run: {} remediations planned", p.len()))
-                        }
-                    };
-                    Ok((to_value(&result)?, detail))
+                    let detail = Some(apply_detail(&result));
+                    ok(result, detail)
                 },
             )
         })
         .op(move |op: PrStatus| {
-            let repo = op.repository.clone();
-            served(
+            let repo = op.repository;
+            served::<PrStatus, _, _>(
                 c5.clone(),
-                PrStatus::NAME,
                 op.connection,
                 Some(repo.clone()),
-                move |ctx, conn| async move {
-                    let engine = ctx.engine(&conn)?;
-                    let report = engine.remediator().status(&conn.project).await?;
-                    let mine: Vec<_> = report
+                |ctx, conn| async move {
+                    let report = ctx
+                        .engine(&conn, true)?
+                        .remediator()
+                        .status(&conn.project)
+                        .await?;
+                    let remediations = report
                         .remediations
                         .into_iter()
                         .filter(|r| r.repo == repo)
                         .collect();
-                    Ok((json!({ "repository": repo, "remediations": mine }), None))
+                    ok(
+                        PrStatusReport {
+                            repository: repo,
+                            remediations,
+                        },
+                        None,
+                    )
                 },
             )
         })
         .op(move |op: CheckCi| {
-            let repo = op.repository.clone();
-            served(
-                c7.clone(),
-                CheckCi::NAME,
+            let repo = op.repository;
+            served::<CheckCi, _, _>(
+                c6.clone(),
                 op.connection,
                 Some(repo.clone()),
-                move |ctx, conn| async move {
-                    let engine = ctx.engine_without_osv(&conn)?;
+                |ctx, conn| async move {
+                    let engine = ctx.engine(&conn, false)?;
                     let commented = engine.remediator().check_ci(&conn.project, &repo).await?;
                     let detail = Some(format!("ci failure comments on {commented:?}"));
-                    Ok((
-                        json!({ "repository": repo, "commented": commented }),
+                    ok(
+                        CheckCiReport {
+                            repository: repo,
+                            commented,
+                        },
                         detail,
-                    ))
+                    )
                 },
             )
         })
         .op(move |op: ProjectStatus| {
-            served(
-                c6.clone(),
-                ProjectStatus::NAME,
-                op.connection,
-                None,
-                move |ctx, conn| async move {
-                    let engine = ctx.engine(&conn)?;
-                    let report = engine.remediator().status(&conn.project).await?;
-                    let detail = Some(format!("{} remediations", report.remediations.len()));
-                    Ok((to_value(&report)?, detail))
-                },
-            )
+            served::<ProjectStatus, _, _>(c7.clone(), op.connection, None, |ctx, conn| async move {
+                let report = ctx
+                    .engine(&conn, true)?
+                    .remediator()
+                    .status(&conn.project)
+                    .await?;
+                let detail = Some(format!("{} remediations", report.remediations.len()));
+                ok(report, detail)
+            })
         })
-}
-
-impl OpsContext {
-    fn engine_without_osv(&self, conn: &BitbucketConn) -> Result<Engine, OpFailure> {
-        let db = self
-            .db
-            .clone()
-            .unwrap_or_else(|| Arc::new(AdvisoryDb::new()));
-        Ok(Engine::new(
-            conn,
-            &self.config,
-            db,
-            Some(self.metrics.clone()),
-        )?)
-    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     .build()
     .map_err(|e| ConfigError(format!("tunnel settings: {e}")))?;
     let db = match &config.osv_dir {
-        Some(_) => Some(crate::standalone::load_osv(&config)?),
+        Some(_) => Some(crate::engine::load_osv(&config)?),
         None => {
             tracing::warn!(
                 "no OSV data configured ({}): scan and apply operations will fail until it is set",

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use crate::analysis::Analysis;
 use crate::files::Snapshot;
-use crate::plan::{PackageFix, Plan, Registry};
+use crate::plan::{PackageFix, Plan};
+use crate::registry::Registry;
 use crate::{Ecosystem, Error};
 
 /// The files a plan changes, with their complete new contents.

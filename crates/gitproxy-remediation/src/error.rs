@@ -1,5 +1,7 @@
 //! The crate's one error type.
 
+use std::time::Duration;
+
 use crate::ecosystem::Ecosystem;
 
 /// Everything that can go wrong while analysing, matching, planning or editing.
@@ -108,6 +110,13 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The local policy refused a Bitbucket call: another server or project, a write to a default
+    /// branch or outside the agent's branch prefix. The reason says what to change.
+    #[error("refused by local policy: {reason}")]
+    PolicyRefused {
+        /// Why, and what to change.
+        reason: String,
+    },
     /// A registry base URL is not usable.
     #[error("invalid {registry} registry URL: {reason}; give an http or https URL")]
     InvalidRegistryUrl {
@@ -124,4 +133,38 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+}
+
+impl Error {
+    /// A refusal of the local policy.
+    pub fn policy_refused(reason: impl Into<String>) -> Error {
+        Error::PolicyRefused {
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether this is a refusal of the local policy.
+    pub fn is_policy_refusal(&self) -> bool {
+        matches!(self, Error::PolicyRefused { .. })
+    }
+
+    /// Whether the same call may succeed later: Bitbucket answered 429 or 503 (after the client's
+    /// own retries), a gateway error, a timeout or a connection failure.
+    pub fn is_retryable(&self) -> bool {
+        self.bitbucket()
+            .is_some_and(bitbucket_dc::Error::is_retryable)
+    }
+
+    /// How long Bitbucket asked to wait before the next attempt (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.bitbucket().and_then(bitbucket_dc::Error::retry_after)
+    }
+
+    /// The Bitbucket client's error behind a failed host call.
+    fn bitbucket(&self) -> Option<&bitbucket_dc::Error> {
+        match self {
+            Error::Host { source, .. } => source.downcast_ref::<bitbucket_dc::Error>(),
+            _ => None,
+        }
+    }
 }

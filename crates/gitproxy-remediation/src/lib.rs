@@ -8,6 +8,7 @@
 
 pub mod advisories;
 pub mod analysis;
+pub mod catalogue;
 pub mod ecosystem;
 pub mod edit;
 mod error;
@@ -19,9 +20,11 @@ mod json;
 pub mod limits;
 pub mod osv;
 pub mod plan;
+pub mod policy;
 pub mod pr;
 pub mod registry;
 pub mod remediate;
+pub mod scan;
 pub mod version;
 mod xml;
 mod zip;

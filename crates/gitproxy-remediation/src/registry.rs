@@ -1,156 +1,68 @@
-//! Package registries over HTTP: npm registry metadata, the crates.io sparse index, the PyPI
-//! JSON API, the Go module proxy and Maven repository metadata, each implementing
-//! [`Registry`]. Connections go through a connector the caller provides (the egress crate's,
-//! which applies proxy and CA settings); wrap the result in
-//! [`CachedRegistry`](crate::plan::CachedRegistry) to ask each question once per run.
-
-use std::time::Duration;
+//! Package registries: where candidate versions and lockfile digests come from.
+//!
+//! The [`Registry`] trait is what planning asks. Its implementations, one job per file:
+//! [`HttpRegistry`] (`registry/http.rs`) asks the real registries over HTTP through the caller's
+//! connector (the egress crate's, which applies proxy and CA settings) at the base URLs of
+//! [`RegistryUrls`] (`registry/urls.rs`); [`CachedRegistry`] and [`StaticRegistry`]
+//! (`registry/memory.rs`) cache answers for one run and stand in for tests; [`OsvRegistry`] and
+//! [`SelectedRegistry`] (`registry/select.rs`) pick, per ecosystem, the configured registry or
+//! the OSV data's fixed versions.
 
 use async_trait::async_trait;
-use base64::Engine as _;
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty, Limited};
-use hyper_util::client::legacy::connect::Connect;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
-use serde::Deserialize;
-use sha2::{Digest as _, Sha256};
-use url::Url;
+use serde::Serialize;
 
-use crate::plan::{Digest, Registry, RegistryVersion};
 use crate::{Ecosystem, Error};
 
-/// Responses larger than this are refused (npm packuments of huge packages stay below it).
-const MAX_RESPONSE: usize = 64 * 1024 * 1024;
+mod http;
+mod memory;
+mod select;
+mod urls;
 
-/// Base URLs of the registries, one per ecosystem; an ecosystem without one is never asked.
-/// `Debug` leaves out user info and queries, which may carry mirror credentials.
-#[derive(Clone, Default)]
-pub struct RegistryUrls {
-    npm: Option<Url>,
-    crates_index: Option<Url>,
-    pypi: Option<Url>,
-    go_proxy: Option<Url>,
-    maven: Option<Url>,
+pub use http::{crates_index_path, go_escape, go_hash1, HttpRegistry, ResponseObserver};
+pub use memory::{CachedRegistry, StaticRegistry};
+pub use select::{OsvRegistry, SelectedRegistry};
+#[cfg(test)]
+use urls::redact;
+pub use urls::RegistryUrls;
+
+/// One published version of a package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryVersion {
+    /// The version as the registry spells it.
+    pub version: String,
+    /// Yanked (crates.io), deprecated (npm) or withdrawn releases are never proposed.
+    pub yanked: bool,
 }
 
-impl std::fmt::Debug for RegistryUrls {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |url: &Option<Url>| url.as_ref().map(redact);
-        f.debug_struct("RegistryUrls")
-            .field("npm", &shown(&self.npm))
-            .field("crates_index", &shown(&self.crates_index))
-            .field("pypi", &shown(&self.pypi))
-            .field("go_proxy", &shown(&self.go_proxy))
-            .field("maven", &shown(&self.maven))
-            .finish()
-    }
+/// An integrity value of one artifact of a version.
+///
+/// npm: one `sha512-...` SRI string. crates.io: the `.crate` SHA-256 in hex. Go: `h1:...` of the
+/// module zip (`artifact: None`) and of its `go.mod` (`artifact: Some("go.mod")`). PyPI: one
+/// `sha256:...` per distribution file (`artifact` = file name). Maven: none needed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Digest {
+    /// Which artifact the digest covers, when a version has several.
+    pub artifact: Option<String>,
+    /// The digest as the lockfile writes it.
+    pub value: String,
 }
 
-impl RegistryUrls {
-    /// The public registries.
-    pub fn public() -> RegistryUrls {
-        Ecosystem::ALL
-            .into_iter()
-            .try_fold(RegistryUrls::none(), |urls, e| {
-                urls.with(e, RegistryUrls::public_url(e))
-            })
-            .expect("the public registry URLs are valid")
-    }
-
-    /// The public registry of one ecosystem.
-    pub fn public_url(ecosystem: Ecosystem) -> &'static str {
-        match ecosystem {
-            Ecosystem::Npm => "https://registry.npmjs.org/",
-            Ecosystem::CratesIo => "https://index.crates.io/",
-            Ecosystem::PyPI => "https://pypi.org/",
-            Ecosystem::Go => "https://proxy.golang.org/",
-            Ecosystem::Maven => "https://repo.maven.apache.org/maven2/",
-        }
-    }
-
-    /// Mirrors or stand-ins for all five ecosystems; each must be an `http` or `https` URL.
-    pub fn new(
-        npm: &str,
-        crates_index: &str,
-        pypi: &str,
-        go_proxy: &str,
-        maven: &str,
-    ) -> Result<RegistryUrls, Error> {
-        RegistryUrls::none()
-            .with(Ecosystem::Npm, npm)?
-            .with(Ecosystem::CratesIo, crates_index)?
-            .with(Ecosystem::PyPI, pypi)?
-            .with(Ecosystem::Go, go_proxy)?
-            .with(Ecosystem::Maven, maven)
-    }
-
-    /// No registry at all: every lookup fails with [`Error::Registry`] saying none is configured.
-    pub fn none() -> RegistryUrls {
-        RegistryUrls::default()
-    }
-
-    /// These URLs with `url` as the registry of `ecosystem` (replacing any earlier one): the npm
-    /// registry, the crates.io sparse index, the PyPI JSON API base, the Go module proxy or a
-    /// Maven repository. It must be an `http` or `https` URL.
-    pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
-        let what = registry_name(ecosystem);
-        let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
-            registry: what.to_string(),
-            reason: e.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::InvalidRegistryUrl {
-                registry: what.to_string(),
-                reason: format!("scheme `{}` is not http or https", parsed.scheme()),
-            });
-        }
-        if parsed.host_str().is_none_or(str::is_empty) {
-            return Err(Error::InvalidRegistryUrl {
-                registry: what.to_string(),
-                reason: "the URL has no host".to_string(),
-            });
-        }
-        if !parsed.path().ends_with('/') {
-            let path = format!("{}/", parsed.path());
-            parsed.set_path(&path);
-        }
-        *self.slot(ecosystem) = Some(parsed);
-        Ok(self)
-    }
-
-    /// The registry configured for `ecosystem`, if any.
-    pub fn get(&self, ecosystem: Ecosystem) -> Option<&Url> {
-        match ecosystem {
-            Ecosystem::Npm => self.npm.as_ref(),
-            Ecosystem::CratesIo => self.crates_index.as_ref(),
-            Ecosystem::PyPI => self.pypi.as_ref(),
-            Ecosystem::Go => self.go_proxy.as_ref(),
-            Ecosystem::Maven => self.maven.as_ref(),
-        }
-    }
-
-    /// The configured registries, in [`Ecosystem::ALL`] order.
-    pub fn configured(&self) -> impl Iterator<Item = (Ecosystem, &Url)> + '_ {
-        Ecosystem::ALL
-            .into_iter()
-            .filter_map(|e| self.get(e).map(|url| (e, url)))
-    }
-
-    /// Whether no registry is configured.
-    pub fn is_empty(&self) -> bool {
-        self.configured().next().is_none()
-    }
-
-    fn slot(&mut self, ecosystem: Ecosystem) -> &mut Option<Url> {
-        match ecosystem {
-            Ecosystem::Npm => &mut self.npm,
-            Ecosystem::CratesIo => &mut self.crates_index,
-            Ecosystem::PyPI => &mut self.pypi,
-            Ecosystem::Go => &mut self.go_proxy,
-            Ecosystem::Maven => &mut self.maven,
-        }
-    }
+/// A package registry: the versions it publishes and the digests of one version.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// Every published version of a package.
+    async fn versions(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Vec<RegistryVersion>, Error>;
+    /// The digests of one version (see [`Digest`]).
+    async fn digests(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<Digest>, Error>;
 }
 
 /// How messages name the registry of an ecosystem.
@@ -161,536 +73,6 @@ pub fn registry_name(ecosystem: Ecosystem) -> &'static str {
         Ecosystem::PyPI => "PyPI",
         Ecosystem::Go => "Go module proxy",
         Ecosystem::Maven => "Maven",
-    }
-}
-
-/// [`Registry`] over HTTP for all five ecosystems.
-///
-/// Each URL is fetched once for the registry's lifetime (a packument answers both the versions and
-/// the digests question), so make one per run: a long-lived one would never see new releases.
-pub struct HttpRegistry<C> {
-    client: Client<C, Empty<Bytes>>,
-    urls: RegistryUrls,
-    timeout: Duration,
-    /// Answers by URL; `None` for 404 and 410.
-    fetched: std::sync::Mutex<std::collections::HashMap<Url, Option<Bytes>>>,
-    observer: Option<ResponseObserver>,
-}
-
-/// Called once per HTTP request a registry sends: the ecosystem and the answer's status (`None`
-/// when no response arrived), e.g. to count registry calls in metrics.
-pub type ResponseObserver =
-    std::sync::Arc<dyn Fn(Ecosystem, Option<http::StatusCode>) + Send + Sync>;
-
-impl<C> std::fmt::Debug for HttpRegistry<C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpRegistry")
-            .field("urls", &self.urls)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<C> HttpRegistry<C>
-where
-    C: Connect + Clone + Send + Sync + 'static,
-{
-    /// A registry client over `connector` with a 30 s timeout per request.
-    pub fn new(connector: C, urls: RegistryUrls) -> HttpRegistry<C> {
-        HttpRegistry {
-            client: Client::builder(TokioExecutor::new()).build(connector),
-            urls,
-            timeout: Duration::from_secs(30),
-            fetched: std::sync::Mutex::new(std::collections::HashMap::new()),
-            observer: None,
-        }
-    }
-
-    /// This registry with `observer` told about every HTTP request it sends (not about answers
-    /// served from its per-run cache).
-    pub fn on_response(mut self, observer: ResponseObserver) -> HttpRegistry<C> {
-        self.observer = Some(observer);
-        self
-    }
-
-    /// `GET url`, once per URL; `None` for 404 and 410 (no such package or version).
-    async fn get(
-        &self,
-        ecosystem: Ecosystem,
-        package: &str,
-        url: Url,
-        accept: &str,
-    ) -> Result<Option<Bytes>, Error> {
-        let cached = self
-            .fetched
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&url)
-            .cloned();
-        if let Some(answer) = cached {
-            return Ok(answer);
-        }
-        let answer = self.fetch(ecosystem, package, &url, accept).await;
-        if let Some(observer) = &self.observer {
-            let status = match &answer {
-                Ok((status, _)) => Some(*status),
-                Err((status, _)) => *status,
-            };
-            observer(ecosystem, status);
-        }
-        let answer = answer.map(|(_, body)| body).map_err(|(_, e)| e)?;
-        self.fetched
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(url, answer.clone());
-        Ok(answer)
-    }
-
-    /// One `GET`: the status and the body (`None` for 404 and 410), or the error and the status
-    /// if one arrived.
-    async fn fetch(
-        &self,
-        ecosystem: Ecosystem,
-        package: &str,
-        url: &Url,
-        accept: &str,
-    ) -> Result<(http::StatusCode, Option<Bytes>), (Option<http::StatusCode>, Error)> {
-        let fail = |reason: String| Error::Registry {
-            ecosystem,
-            package: package.to_string(),
-            reason,
-        };
-        let request = http::Request::get(url.as_str())
-            .header(http::header::ACCEPT, accept)
-            .header(http::header::USER_AGENT, "gitproxy-remediation")
-            .body(Empty::new())
-            .map_err(|e| (None, fail(format!("invalid request: {e}"))))?;
-        let response = tokio::time::timeout(self.timeout, self.client.request(request))
-            .await
-            .map_err(|_| {
-                let reason = format!("no answer from {} within {:?}", redact(url), self.timeout);
-                (None, fail(reason))
-            })?
-            .map_err(|e| {
-                let reason = format!("GET {} failed: {}", redact(url), error_chain(&e));
-                (None, fail(reason))
-            })?;
-        let status = response.status();
-        tracing::debug!(%ecosystem, package, url = %redact(url), %status, "registry lookup");
-        if status == http::StatusCode::NOT_FOUND || status == http::StatusCode::GONE {
-            return Ok((status, None));
-        }
-        if !status.is_success() {
-            let reason = format!("GET {} answered {status}", redact(url));
-            return Err((Some(status), fail(reason)));
-        }
-        let body = tokio::time::timeout(
-            self.timeout,
-            Limited::new(response.into_body(), MAX_RESPONSE).collect(),
-        )
-        .await
-        .map_err(|_| {
-            let reason = format!(
-                "the body of {} did not arrive within {:?}",
-                redact(url),
-                self.timeout
-            );
-            (Some(status), fail(reason))
-        })?
-        .map_err(|e| {
-            let reason = format!("reading {} failed: {e}", redact(url));
-            (Some(status), fail(reason))
-        })?;
-        Ok((status, Some(body.to_bytes())))
-    }
-
-    fn join(&self, ecosystem: Ecosystem, path: &str, package: &str) -> Result<Url, Error> {
-        let base = self.urls.get(ecosystem).ok_or_else(|| Error::Registry {
-            ecosystem,
-            package: package.to_string(),
-            reason: format!(
-                "no {} registry is configured; add one to the agent's registries setting",
-                registry_name(ecosystem)
-            ),
-        })?;
-        base.join(path).map_err(|e| Error::Registry {
-            ecosystem,
-            package: package.to_string(),
-            reason: format!("cannot build the URL: {e}"),
-        })
-    }
-}
-
-/// An error and its sources, `: `-separated (hyper's client error alone only says "Connect").
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
-}
-
-/// A URL without user info or query, for messages.
-fn redact(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.to_string()
-}
-
-fn decode_error(ecosystem: Ecosystem, package: &str, e: impl std::fmt::Display) -> Error {
-    Error::Registry {
-        ecosystem,
-        package: package.to_string(),
-        reason: format!("unexpected metadata: {e}"),
-    }
-}
-
-// === npm ===
-
-#[derive(Deserialize)]
-struct Packument {
-    #[serde(default)]
-    versions: std::collections::BTreeMap<String, NpmVersion>,
-}
-
-#[derive(Deserialize)]
-struct NpmVersion {
-    #[serde(default)]
-    dist: Option<NpmDist>,
-    #[serde(default)]
-    deprecated: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct NpmDist {
-    #[serde(default)]
-    integrity: Option<String>,
-    #[serde(default)]
-    shasum: Option<String>,
-}
-
-/// `@scope/name` is requested as `@scope%2fname`.
-fn npm_path(name: &str) -> String {
-    name.replace('/', "%2f")
-}
-
-// === crates.io sparse index ===
-
-#[derive(Deserialize)]
-struct IndexLine {
-    vers: String,
-    #[serde(default)]
-    cksum: Option<String>,
-    #[serde(default)]
-    yanked: bool,
-}
-
-/// The sparse index path of a crate: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`.
-pub fn crates_index_path(name: &str) -> String {
-    let n = name.to_ascii_lowercase();
-    match n.len() {
-        1 => format!("1/{n}"),
-        2 => format!("2/{n}"),
-        3 => format!("3/{}/{n}", &n[..1]),
-        _ => format!("{}/{}/{n}", &n[..2], &n[2..4]),
-    }
-}
-
-// === PyPI ===
-
-#[derive(Deserialize)]
-struct PypiProject {
-    #[serde(default)]
-    releases: std::collections::BTreeMap<String, Vec<PypiFile>>,
-}
-
-#[derive(Deserialize)]
-struct PypiFile {
-    filename: String,
-    #[serde(default)]
-    digests: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    yanked: bool,
-}
-
-// === Go ===
-
-/// The module proxy's case encoding: each upper-case letter becomes `!` and its lower case.
-pub fn go_escape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The `h1:` hash `go.sum` records: SHA-256 over the sorted lines `"<sha256 hex>  <name>\n"`.
-pub fn go_hash1(files: &mut [(String, Vec<u8>)]) -> Result<String, String> {
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut summary = Sha256::new();
-    for (name, content) in files.iter() {
-        if name.contains('\n') {
-            return Err(format!("file name `{name}` contains a newline"));
-        }
-        let digest = Sha256::digest(content);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        summary.update(format!("{hex}  {name}\n").as_bytes());
-    }
-    Ok(format!(
-        "h1:{}",
-        base64::engine::general_purpose::STANDARD.encode(summary.finalize())
-    ))
-}
-
-// === Maven ===
-
-fn maven_path(name: &str) -> Option<String> {
-    let (group, artifact) = name.split_once(':')?;
-    Some(format!("{}/{artifact}/", group.replace('.', "/")))
-}
-
-#[async_trait]
-impl<C> Registry for HttpRegistry<C>
-where
-    C: Connect + Clone + Send + Sync + 'static,
-{
-    async fn versions(
-        &self,
-        ecosystem: Ecosystem,
-        name: &str,
-    ) -> Result<Vec<RegistryVersion>, Error> {
-        match ecosystem {
-            Ecosystem::Npm => {
-                let url = self.join(ecosystem, &npm_path(name), name)?;
-                let Some(body) = self
-                    .get(ecosystem, name, url, "application/vnd.npm.install-v1+json")
-                    .await?
-                else {
-                    return Ok(Vec::new());
-                };
-                let doc: Packument =
-                    serde_json::from_slice(&body).map_err(|e| decode_error(ecosystem, name, e))?;
-                Ok(doc
-                    .versions
-                    .into_iter()
-                    .map(|(version, v)| RegistryVersion {
-                        version,
-                        // A deprecated release is not proposed as a fix.
-                        yanked: v
-                            .deprecated
-                            .is_some_and(|d| !matches!(d, serde_json::Value::Bool(false))),
-                    })
-                    .collect())
-            }
-            Ecosystem::CratesIo => Ok(self
-                .crate_lines(name)
-                .await?
-                .into_iter()
-                .map(|l| RegistryVersion {
-                    version: l.vers,
-                    yanked: l.yanked,
-                })
-                .collect()),
-            Ecosystem::PyPI => {
-                let project = self.pypi(name).await?;
-                Ok(project
-                    .releases
-                    .into_iter()
-                    .map(|(version, files)| RegistryVersion {
-                        version,
-                        yanked: !files.is_empty() && files.iter().all(|f| f.yanked),
-                    })
-                    .collect())
-            }
-            Ecosystem::Go => {
-                let url = self.join(ecosystem, &format!("{}/@v/list", go_escape(name)), name)?;
-                let Some(body) = self.get(ecosystem, name, url, "text/plain").await? else {
-                    return Ok(Vec::new());
-                };
-                let text = String::from_utf8_lossy(&body);
-                Ok(text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(|v| RegistryVersion {
-                        version: v.to_string(),
-                        yanked: false,
-                    })
-                    .collect())
-            }
-            Ecosystem::Maven => {
-                let path = maven_path(name)
-                    .ok_or_else(|| decode_error(ecosystem, name, "expected groupId:artifactId"))?;
-                let url = self.join(ecosystem, &format!("{path}maven-metadata.xml"), name)?;
-                let Some(body) = self.get(ecosystem, name, url, "application/xml").await? else {
-                    return Ok(Vec::new());
-                };
-                let text = String::from_utf8_lossy(&body);
-                let root =
-                    crate::xml::parse(&text).map_err(|(_, e)| decode_error(ecosystem, name, e))?;
-                let versions = root
-                    .path(&["versioning", "versions"])
-                    .map(|v| {
-                        v.children_named("version")
-                            .map(|e| RegistryVersion {
-                                version: e.text.clone(),
-                                yanked: false,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(versions)
-            }
-        }
-    }
-
-    async fn digests(
-        &self,
-        ecosystem: Ecosystem,
-        name: &str,
-        version: &str,
-    ) -> Result<Vec<Digest>, Error> {
-        match ecosystem {
-            Ecosystem::Npm => {
-                let url = self.join(ecosystem, &npm_path(name), name)?;
-                let Some(body) = self
-                    .get(ecosystem, name, url, "application/vnd.npm.install-v1+json")
-                    .await?
-                else {
-                    return Ok(Vec::new());
-                };
-                let doc: Packument =
-                    serde_json::from_slice(&body).map_err(|e| decode_error(ecosystem, name, e))?;
-                let dist = doc.versions.get(version).and_then(|v| v.dist.as_ref());
-                let value = dist.and_then(|d| {
-                    d.integrity.clone().or_else(|| {
-                        // Old packages only have a SHA-1 `shasum`; npm writes it as an SRI string.
-                        let hex = d.shasum.as_deref()?;
-                        let bytes: Option<Vec<u8>> = (0..hex.len())
-                            .step_by(2)
-                            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-                            .collect();
-                        Some(format!(
-                            "sha1-{}",
-                            base64::engine::general_purpose::STANDARD.encode(bytes?)
-                        ))
-                    })
-                });
-                Ok(value
-                    .map(|value| Digest {
-                        artifact: None,
-                        value,
-                    })
-                    .into_iter()
-                    .collect())
-            }
-            Ecosystem::CratesIo => Ok(self
-                .crate_lines(name)
-                .await?
-                .into_iter()
-                .find(|l| l.vers == version)
-                .and_then(|l| l.cksum)
-                .map(|value| Digest {
-                    artifact: None,
-                    value,
-                })
-                .into_iter()
-                .collect()),
-            Ecosystem::PyPI => {
-                let project = self.pypi(name).await?;
-                let files = project
-                    .releases
-                    .get(version)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
-                Ok(files
-                    .iter()
-                    .filter_map(|f| {
-                        Some(Digest {
-                            artifact: Some(f.filename.clone()),
-                            value: format!("sha256:{}", f.digests.get("sha256")?),
-                        })
-                    })
-                    .collect())
-            }
-            Ecosystem::Go => {
-                let base = format!("{}/@v/{}", go_escape(name), go_escape(version));
-                let mod_url = self.join(ecosystem, &format!("{base}.mod"), name)?;
-                let zip_url = self.join(ecosystem, &format!("{base}.zip"), name)?;
-                let (Some(gomod), Some(zip)) = (
-                    self.get(ecosystem, name, mod_url, "text/plain").await?,
-                    self.get(ecosystem, name, zip_url, "application/zip")
-                        .await?,
-                ) else {
-                    return Ok(Vec::new());
-                };
-                let mod_hash = go_hash1(&mut [("go.mod".to_string(), gomod.to_vec())])
-                    .map_err(|e| decode_error(ecosystem, name, e))?;
-                let label = format!("{name}@{version}.zip");
-                let mut files = Vec::new();
-                for member in crate::zip::zip_members(&zip, &label)? {
-                    let content = member.contents(&label)?;
-                    files.push((member.name.clone(), content));
-                }
-                let zip_hash =
-                    go_hash1(&mut files).map_err(|e| decode_error(ecosystem, name, e))?;
-                Ok(vec![
-                    Digest {
-                        artifact: None,
-                        value: zip_hash,
-                    },
-                    Digest {
-                        artifact: Some("go.mod".into()),
-                        value: mod_hash,
-                    },
-                ])
-            }
-            // Maven builds verify nothing against a lockfile: no digest is needed.
-            Ecosystem::Maven => Ok(Vec::new()),
-        }
-    }
-}
-
-impl<C> HttpRegistry<C>
-where
-    C: Connect + Clone + Send + Sync + 'static,
-{
-    async fn crate_lines(&self, name: &str) -> Result<Vec<IndexLine>, Error> {
-        let eco = Ecosystem::CratesIo;
-        let url = self.join(eco, &crates_index_path(name), name)?;
-        let Some(body) = self.get(eco, name, url, "text/plain").await? else {
-            return Ok(Vec::new());
-        };
-        let text = String::from_utf8_lossy(&body);
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str::<IndexLine>(l).map_err(|e| decode_error(eco, name, e)))
-            .collect()
-    }
-
-    async fn pypi(&self, name: &str) -> Result<PypiProject, Error> {
-        let eco = Ecosystem::PyPI;
-        let normalized = eco.normalize_name(name);
-        let url = self.join(eco, &format!("pypi/{normalized}/json"), name)?;
-        match self.get(eco, name, url, "application/json").await? {
-            Some(body) => serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e)),
-            None => Ok(PypiProject {
-                releases: std::collections::BTreeMap::new(),
-            }),
-        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
 use crate::analysis::analyze;
@@ -15,12 +15,13 @@ use crate::host::{
     BitbucketHost, BranchHead, BuildOutcome, FileCommit, LineAnchor, NewPr, PrState,
     PullRequestInfo, RepoAt,
 };
-use crate::plan::{plan, PackageFix, PlanOptions, Registry, Unfixable};
+use crate::plan::{plan, PackageFix, PlanOptions, Unfixable};
 use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
+use crate::registry::Registry;
 use crate::Error;
 
 /// The state of one remediation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// Planned but no pull request exists (for example the run stopped before opening it).
@@ -42,7 +43,7 @@ pub enum State {
 }
 
 /// One remediation as Bitbucket shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemediationStatus {
     /// Repository slug.
     pub repo: String,
@@ -57,7 +58,7 @@ pub struct RemediationStatus {
 }
 
 /// What one run did in one repository.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RepoOutcome {
     /// Repository slug.
     pub repo: String,
@@ -76,7 +77,7 @@ pub struct RepoOutcome {
 }
 
 /// A project-wide status report.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StatusReport {
     /// Every remediation, by repository then branch.
     pub remediations: Vec<RemediationStatus>,

@@ -3,7 +3,9 @@
 use gitproxy_egress::DiagnosisReport;
 use url::Url;
 
-use super::{CheckReport, CheckStage, Status, FIX_CREDENTIALS};
+use gitproxy_remediation::catalogue::{CheckReport, CheckStage, Status};
+
+use super::{render, FIX_CREDENTIALS};
 
 fn report(stages: Vec<CheckStage>) -> CheckReport {
     let url = Url::parse("https://bitbucket.corp").expect("url");
@@ -17,7 +19,11 @@ fn report(stages: Vec<CheckStage>) -> CheckReport {
         repositories: None,
         writable_repositories: None,
         stages,
-        egress: DiagnosisReport::from_config_error(&url, &gitproxy_egress::Error::EmptyTrustStore),
+        egress: serde_json::to_value(DiagnosisReport::from_config_error(
+            &url,
+            &gitproxy_egress::Error::EmptyTrustStore,
+        ))
+        .expect("json"),
         registries: Vec::new(),
     }
 }
@@ -47,7 +53,7 @@ fn render_marks_each_stage_and_prints_the_fix() {
             code: None,
         },
     ]);
-    let text = r.render();
+    let text = render(&r);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],

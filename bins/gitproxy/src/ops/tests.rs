@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use super::{resolve_connection, CloudConnection, OpFailure};
+use gitproxy_remediation::catalogue::CloudConnection;
+
+use super::{resolve_connection, OpFailure};
 use crate::cli::GlobalArgs;
 use crate::config::{Config, Environment};
 
@@ -70,8 +72,57 @@ fn cloud_details_are_used_when_nothing_is_local() {
 }
 
 #[test]
-fn cloud_connection_debug_redacts_the_token() {
-    let debug = format!("{:?}", cloud("https://bitbucket.corp", "PRJ"));
-    assert!(!debug.contains("cloud-token"), "{debug}");
-    assert!(debug.contains("[redacted]"));
+fn a_cloud_sent_http_server_is_refused_when_none_is_local() {
+    let err = resolve_connection(&config(&[]), Some(&cloud("http://bitbucket.corp", "PRJ")))
+        .expect_err("plain http from the cloud");
+    let OpFailure::Denied(message) = &err else {
+        panic!("not a policy refusal: {err:?}");
+    };
+    assert!(message.contains("must use https"), "{message}");
+    assert_eq!(err.outcome(), "denied");
+    // A locally configured http server stays allowed: the customer chose it.
+    let local_http = [
+        ("GITPROXY_BITBUCKET_URL", "http://bitbucket.corp"),
+        ("GITPROXY_BITBUCKET_PROJECT", "PRJ"),
+    ];
+    let conn = resolve_connection(
+        &config(&local_http),
+        Some(&cloud("http://bitbucket.corp", "PRJ")),
+    )
+    .expect("local http");
+    assert_eq!(conn.url.scheme(), "http");
+}
+
+#[test]
+fn engine_errors_keep_their_kind() {
+    let refused = OpFailure::from(anyhow::Error::from(
+        gitproxy_remediation::Error::policy_refused("`main` is the default branch"),
+    ));
+    assert!(
+        matches!(&refused, OpFailure::Denied(m) if m.contains("default branch")),
+        "{refused:?}"
+    );
+    assert_eq!(refused.outcome(), "denied");
+    let failed = OpFailure::from(gitproxy_remediation::Error::Host {
+        operation: "listing repositories".into(),
+        source: "connection reset".into(),
+    });
+    assert!(
+        matches!(
+            failed,
+            OpFailure::Failed {
+                retryable: false,
+                retry_after: None,
+                ..
+            }
+        ),
+        "{failed:?}"
+    );
+    assert_eq!(failed.outcome(), "error");
+    let wire = failed.into_op_error();
+    assert_eq!(
+        wire.body().code(),
+        gitproxy_tunnel::ErrorCode::UpstreamFailed
+    );
+    assert!(!wire.body().retryable);
 }

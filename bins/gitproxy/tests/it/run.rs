@@ -6,7 +6,13 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
+use gitproxy_remediation::catalogue::{
+    Apply, ApplyResult, CheckCi, CloudConnection, ListRepositories, PrStatus, ProjectStatus, Scan,
+    TestConnection, OPERATIONS,
+};
+use gitproxy_remediation::remediate::State;
+use gitproxy_tunnel::ops::AgentInfo;
+use gitproxy_tunnel::{AccessKey, ErrorCode, Hub, HubConfig, KeyTable, Operation};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -122,18 +128,31 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn call(hub: &Hub, name: &str, body: Value, mutating: bool) -> Value {
-    let call = OpCall::raw(
-        name,
-        "application/json",
-        serde_json::to_vec(&body).expect("body"),
-    )
-    .mutating(mutating);
-    let reply = hub
-        .send(TENANT, call)
+async fn call<O: Operation>(hub: &Hub, op: O) -> O::Response {
+    hub.call(TENANT, &op)
         .await
-        .unwrap_or_else(|e| panic!("{name} failed: {e}"));
-    reply.json().await.expect("json reply")
+        .unwrap_or_else(|e| panic!("{} failed: {e}", O::NAME))
+}
+
+fn scan(repository: &str) -> Scan {
+    Scan {
+        repository: repository.into(),
+        ..Scan::default()
+    }
+}
+
+fn apply(repository: &str) -> Apply {
+    Apply {
+        repository: repository.into(),
+        ..Apply::default()
+    }
+}
+
+fn applied(result: ApplyResult) -> Vec<gitproxy_remediation::remediate::RepoOutcome> {
+    match result {
+        ApplyResult::Applied(outcomes) => outcomes,
+        ApplyResult::Preview(p) => panic!("a preview, not an apply: {p:?}"),
+    }
 }
 
 /// `gitproxy_bitbucket_requests_total` by status label.
@@ -168,92 +187,65 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         .expect("agent connects");
     assert_eq!(get(probes, "/readyz").await.0, 200);
 
-    let info = call(&hub, "agent.info", json!({}), false).await;
-    let caps: Vec<&str> = info["capabilities"]
-        .as_array()
-        .expect("capabilities")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    for op in [
-        "bitbucket.test_connection",
-        "bitbucket.list_repositories",
-        "remediation.scan",
-        "remediation.apply",
-        "remediation.pr_status",
-        "remediation.check_ci",
-        "remediation.status",
-    ] {
-        assert!(caps.contains(&op), "{op} missing from {caps:?}");
+    let info = call(&hub, AgentInfo {}).await;
+    for op in OPERATIONS {
+        assert!(
+            info.capabilities.iter().any(|c| c == op),
+            "{op} missing from {:?}",
+            info.capabilities
+        );
     }
 
-    let check = call(&hub, "bitbucket.test_connection", json!({}), false).await;
-    assert_eq!(check["ok"], true, "{check:#}");
-    assert_eq!(check["user"], "bot");
+    let check = call(&hub, TestConnection::default()).await;
+    assert!(check.ok, "{check:#?}");
+    assert_eq!(check.user.as_deref(), Some("bot"));
 
-    let repos = call(&hub, "bitbucket.list_repositories", json!({}), false).await;
-    let mut slugs: Vec<&str> = repos["repositories"]
-        .as_array()
-        .expect("repositories")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let mut slugs = call(&hub, ListRepositories::default()).await.repositories;
     slugs.sort();
     assert_eq!(slugs, ["docs", "web"]);
 
-    let scan = call(
-        &hub,
-        "remediation.scan",
-        json!({"repository": "web"}),
-        false,
-    )
-    .await;
-    assert_eq!(scan["findings"][0]["package"], "lodash", "{scan:#}");
+    let found = call(&hub, scan("web")).await;
+    assert_eq!(found.findings[0].package, "lodash", "{found:#?}");
 
     // The cloud may not redirect the agent to another server.
     let denied = hub
-        .send(
+        .call(
             TENANT,
-            OpCall::raw(
-                "remediation.scan",
-                "application/json",
-                serde_json::to_vec(&json!({
-                    "repository": "web",
-                    "connection": {"server_url": "https://evil.example", "project_key": PROJECT}
-                }))
-                .expect("body"),
-            ),
+            &Scan {
+                repository: "web".into(),
+                connection: Some(CloudConnection {
+                    server_url: Some("https://evil.example".into()),
+                    project_key: Some(PROJECT.into()),
+                    ..CloudConnection::default()
+                }),
+            },
         )
-        .await;
-    let denied = match denied {
-        Ok(reply) => reply.json::<Value>().await.map(|v| v.to_string()),
-        Err(e) => Err(e),
-    };
-    let message = denied.expect_err("refused").to_string();
-    assert!(message.contains("refused by local policy"), "{message}");
+        .await
+        .expect_err("refused");
+    assert_eq!(denied.code(), Some(ErrorCode::BadRequest), "{denied}");
+    assert!(
+        denied.to_string().contains("refused by local policy"),
+        "{denied}"
+    );
 
-    let applied = call(
-        &hub,
-        "remediation.apply",
-        json!({"repository": "web"}),
-        true,
-    )
-    .await;
-    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    let outcome = applied(call(&hub, apply("web")).await);
+    assert_eq!(outcome[0].opened, [1], "{outcome:#?}");
     assert!(env.sim.pull_request(PROJECT, "web", 1).is_some());
 
     let pr_status = call(
         &hub,
-        "remediation.pr_status",
-        json!({"repository": "web"}),
-        false,
+        PrStatus {
+            repository: "web".into(),
+            ..PrStatus::default()
+        },
     )
     .await;
     assert_eq!(
-        pr_status["remediations"][0]["pull_request"], 1,
-        "{pr_status:#}"
+        pr_status.remediations[0].pull_request,
+        Some(1),
+        "{pr_status:#?}"
     );
-    assert_eq!(pr_status["remediations"][0]["state"], "pr-open");
+    assert_eq!(pr_status.remediations[0].state, State::PrOpen);
 
     // CI fails on the fix: `remediation.check_ci` posts one comment listing the failed build with
     // its link, and a second call for the same commit posts nothing.
@@ -272,22 +264,14 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
             json!({"key": "unit", "name": "unit tests", "state": "FAILED", "url": "https://ci.example/unit/7"}),
         )
         .expect("build status");
-    let first = call(
-        &hub,
-        "remediation.check_ci",
-        json!({"repository": "web"}),
-        true,
-    )
-    .await;
-    assert_eq!(first["commented"], json!([1]), "{first:#}");
-    let second = call(
-        &hub,
-        "remediation.check_ci",
-        json!({"repository": "web"}),
-        true,
-    )
-    .await;
-    assert_eq!(second["commented"], json!([]), "{second:#}");
+    let check_ci = || CheckCi {
+        repository: "web".into(),
+        ..CheckCi::default()
+    };
+    let first = call(&hub, check_ci()).await;
+    assert_eq!(first.commented, [1], "{first:#?}");
+    let second = call(&hub, check_ci()).await;
+    assert!(second.commented.is_empty(), "{second:#?}");
     let reader = bitbucket_dc::Client::builder(env.sim.base_url().as_str())
         .credentials(bitbucket_dc::Credentials::bearer(BOT_TOKEN).expect("token"))
         .build()
@@ -310,12 +294,8 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
     assert_eq!(ci.len(), 1, "{comments:#?}");
     assert!(ci[0].contains("job logs"), "{}", ci[0]);
 
-    let status = call(&hub, "remediation.status", json!({}), false).await;
-    assert_eq!(
-        status["remediations"].as_array().map(Vec::len),
-        Some(1),
-        "{status:#}"
-    );
+    let status = call(&hub, ProjectStatus::default()).await;
+    assert_eq!(status.remediations.len(), 1, "{status:#?}");
 
     let (_, metrics) = get(probes, "/metrics").await;
     assert!(
@@ -430,15 +410,7 @@ async fn sigterm_during_an_operation_completes_it_and_exits_zero() {
         .set_latency(Some(Duration::from_millis(150)));
     let hub = Arc::new(hub);
     let caller = hub.clone();
-    let apply = tokio::spawn(async move {
-        call(
-            &caller,
-            "remediation.apply",
-            json!({"repository": "web"}),
-            true,
-        )
-        .await
-    });
+    let apply = tokio::spawn(async move { applied(call(&caller, apply("web")).await) });
     agent.wait_line("operation started").await;
     sigterm(&agent.child);
     agent.wait_line("shutting down").await;
@@ -447,7 +419,7 @@ async fn sigterm_during_an_operation_completes_it_and_exits_zero() {
         .await
         .expect("operation answers")
         .expect("join");
-    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    assert_eq!(applied[0].opened, [1], "{applied:#?}");
     let status = tokio::time::timeout(WAIT, agent.child.wait())
         .await
         .expect("exits in time")
@@ -484,4 +456,96 @@ async fn a_refused_cloud_connection_is_advised_about_the_cloud_not_bitbucket() {
     assert!(!line.contains("7990"), "{line}");
     assert!(!line.contains("Bitbucket"), "{line}");
     agent.child.start_kill().expect("kill");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_are_audited_as_they_happened_and_throttling_reaches_the_cloud() {
+    let env = Env::start().await;
+    let hub = hub(&env, "127.0.0.1:0".parse().expect("addr")).await;
+    let mut agent = Agent::start(&env, hub.local_addr());
+    let probes = agent.probe_addr().await;
+    agent.wait_line("tunnel connected").await;
+    hub.wait_ready(TENANT, 1, WAIT)
+        .await
+        .expect("agent connects");
+
+    // Bitbucket throttles longer than the client waits: the cloud gets a retryable
+    // upstream_failed with Bitbucket's Retry-After.
+    env.sim.faults().fail_matching("/repos", 429, Some(120));
+    let err = hub
+        .call(TENANT, &ListRepositories::default())
+        .await
+        .expect_err("rate limited");
+    let body = err.op_error().expect("an operation error");
+    assert_eq!(body.code(), ErrorCode::UpstreamFailed, "{body}");
+    assert!(body.retryable, "{body}");
+    assert_eq!(body.retry_after_ms, Some(120_000), "{body}");
+    assert!(err.is_retryable());
+    env.sim.faults().clear();
+
+    // Bitbucket unavailable through every retry of the client: retryable too.
+    env.sim.faults().fail_matching("/repos", 503, None);
+    let err = hub
+        .call(TENANT, &ListRepositories::default())
+        .await
+        .expect_err("unavailable");
+    let body = err.op_error().expect("an operation error");
+    assert_eq!(body.code(), ErrorCode::UpstreamFailed, "{body}");
+    assert!(body.retryable, "{body}");
+    env.sim.faults().clear();
+
+    // A Test Connection whose checks fail answers its report and is audited `failed`.
+    env.sim
+        .faults()
+        .fail_matching("application-properties", 500, None);
+    let report = call(&hub, TestConnection::default()).await;
+    assert!(!report.ok, "{report:#?}");
+    assert_eq!(
+        report.failure().map(|s| s.name.as_str()),
+        Some("bitbucket server")
+    );
+    env.sim.faults().clear();
+    let audit = agent
+        .wait_line("\"operation\":\"bitbucket.test_connection\"")
+        .await;
+    assert!(audit.contains("\"outcome\":\"failed\""), "{audit}");
+
+    // A repository of another project is refused by the local policy: `denied`.
+    let err = hub
+        .call(
+            TENANT,
+            &Scan {
+                repository: "web".into(),
+                connection: Some(CloudConnection {
+                    project_key: Some("OTHER".into()),
+                    ..CloudConnection::default()
+                }),
+            },
+        )
+        .await
+        .expect_err("other project");
+    assert!(!err.is_retryable(), "{err}");
+    let audit = agent.wait_line("\"operation\":\"remediation.scan\"").await;
+    assert!(audit.contains("\"outcome\":\"denied\""), "{audit}");
+
+    let metrics = wait_metrics(
+        probes,
+        "gitproxy_operations_total{operation=\"bitbucket.test_connection\",outcome=\"failed\"} 1",
+    )
+    .await;
+    assert!(
+        metrics.contains(
+            "gitproxy_operations_total{operation=\"bitbucket.list_repositories\",outcome=\"error\"} 2"
+        ),
+        "{metrics}"
+    );
+    let throttled: Vec<&String> = agent
+        .seen
+        .iter()
+        .filter(|l| l.contains("\"operation\":\"bitbucket.list_repositories\""))
+        .collect();
+    assert_eq!(throttled.len(), 2, "{throttled:#?}");
+    assert!(throttled
+        .iter()
+        .all(|l| l.contains("\"outcome\":\"error\"")));
 }

@@ -4,7 +4,8 @@
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
 use crate::files::{dir_of, join};
-use crate::plan::{Digest, PackageFix, Tier};
+use crate::plan::{PackageFix, Tier};
+use crate::registry::Digest;
 use crate::Error;
 
 pub(super) fn edit(

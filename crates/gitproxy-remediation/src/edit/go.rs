@@ -3,7 +3,8 @@
 use super::{edit_error, Work};
 use crate::analysis::Dependency;
 use crate::files::{dir_of, join};
-use crate::plan::{Digest, PackageFix};
+use crate::plan::PackageFix;
+use crate::registry::Digest;
 use crate::{Ecosystem, Error};
 
 pub(super) fn edit(

@@ -6,7 +6,8 @@ use crate::analysis::npm::SECTIONS;
 use crate::analysis::Dependency;
 use crate::files::{dir_of, join, LineIndex};
 use crate::json::{self, Node};
-use crate::plan::{Digest, PackageFix, Tier};
+use crate::plan::{PackageFix, Tier};
+use crate::registry::Digest;
 use crate::Error;
 
 pub(super) fn edit(

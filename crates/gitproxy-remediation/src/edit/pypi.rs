@@ -3,7 +3,8 @@
 
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
-use crate::plan::{Digest, PackageFix, Tier};
+use crate::plan::{PackageFix, Tier};
+use crate::registry::Digest;
 use crate::{Ecosystem, Error};
 
 pub(super) fn edit(

@@ -5,7 +5,8 @@ use super::*;
 use crate::advisories::AdvisoryDb;
 use crate::analysis::analyze;
 use crate::osv::Record;
-use crate::plan::{plan, PlanOptions, StaticRegistry};
+use crate::plan::{plan, PlanOptions};
+use crate::registry::StaticRegistry;
 
 pub(super) fn db(records: &[(&str, &str, &str, &str)]) -> AdvisoryDb {
     let mut db = AdvisoryDb::new();

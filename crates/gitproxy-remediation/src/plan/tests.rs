@@ -4,6 +4,7 @@ use super::*;
 use crate::analysis::analyze;
 use crate::files::Snapshot;
 use crate::osv::Record;
+use crate::registry::StaticRegistry;
 
 fn db(records: &[&str]) -> AdvisoryDb {
     let mut db = AdvisoryDb::new();
@@ -165,30 +166,6 @@ async fn major_bumps_are_flagged_and_missing_fixes_are_unfixable() {
         "{:?}",
         lodash.guidance
     );
-}
-
-#[tokio::test]
-async fn cached_registry_asks_once() {
-    #[derive(Debug, Default)]
-    struct Counting(std::sync::atomic::AtomicUsize);
-    #[async_trait]
-    impl Registry for Counting {
-        async fn versions(&self, _: Ecosystem, _: &str) -> Result<Vec<RegistryVersion>, Error> {
-            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(vec![RegistryVersion {
-                version: "1.0.0".into(),
-                yanked: false,
-            }])
-        }
-        async fn digests(&self, _: Ecosystem, _: &str, _: &str) -> Result<Vec<Digest>, Error> {
-            Ok(Vec::new())
-        }
-    }
-    let cached = CachedRegistry::new(Counting::default());
-    for _ in 0..3 {
-        assert_eq!(cached.versions(Ecosystem::Npm, "x").await.unwrap().len(), 1);
-    }
-    assert_eq!(cached.inner.0.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

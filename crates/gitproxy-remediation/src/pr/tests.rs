@@ -4,7 +4,8 @@ use super::*;
 use crate::advisories::AdvisoryDb;
 use crate::analysis::analyze;
 use crate::files::Snapshot;
-use crate::plan::{plan, PlanOptions, StaticRegistry};
+use crate::plan::{plan, PlanOptions};
+use crate::registry::StaticRegistry;
 
 #[test]
 fn branch_names_are_stable_and_safe() {

@@ -1,7 +1,15 @@
 //! Unit tests for registry paths and hashes (the HTTP clients are tested against a local
 //! stand-in in `tests/it/registry.rs`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use url::Url;
+
+use super::http::{maven_path, npm_path};
 use super::*;
+use crate::advisories::AdvisoryDb;
+use crate::osv::Record;
 
 #[test]
 fn sparse_index_paths_follow_cargo() {
@@ -56,7 +64,7 @@ fn registry_urls_are_validated() {
     )
     .unwrap();
     assert_eq!(
-        urls.npm.as_ref().map(Url::as_str),
+        urls.get(Ecosystem::Npm).map(Url::as_str),
         Some("http://127.0.0.1:1/npm/")
     );
     assert_eq!(npm_path("@babel/core"), "@babel%2fcore");
@@ -122,4 +130,81 @@ async fn an_ecosystem_without_a_registry_is_never_asked() {
         err.contains("no PyPI registry is configured; add one to the agent's registries setting"),
         "{err}"
     );
+}
+
+#[derive(Debug, Default, Clone)]
+struct Counting(Arc<AtomicUsize>);
+
+#[async_trait]
+impl Registry for Counting {
+    async fn versions(&self, _: Ecosystem, _: &str) -> Result<Vec<RegistryVersion>, Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(vec![RegistryVersion {
+            version: "9.9.9".into(),
+            yanked: false,
+        }])
+    }
+    async fn digests(&self, _: Ecosystem, _: &str, _: &str) -> Result<Vec<Digest>, Error> {
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn cached_registry_asks_once() {
+    let counting = Counting::default();
+    let cached = CachedRegistry::new(counting.clone());
+    for _ in 0..3 {
+        assert_eq!(cached.versions(Ecosystem::Npm, "x").await.unwrap().len(), 1);
+    }
+    assert_eq!(counting.0.load(Ordering::SeqCst), 1);
+}
+
+fn osv_db() -> Arc<AdvisoryDb> {
+    let mut db = AdvisoryDb::new();
+    db.insert(
+        Record::from_json(
+            "t",
+            br#"{"id":"GHSA-1","affected":[{"package":{"ecosystem":"npm","name":"lodash"},
+                "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}"#,
+        )
+        .unwrap(),
+    );
+    Arc::new(db)
+}
+
+#[tokio::test]
+async fn the_osv_registry_offers_the_fixed_versions_without_digests() {
+    let osv = OsvRegistry::new(osv_db());
+    let versions = osv.versions(Ecosystem::Npm, "lodash").await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].version, "4.17.21");
+    assert!(osv
+        .versions(Ecosystem::Npm, "other")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(osv
+        .digests(Ecosystem::Npm, "lodash", "4.17.21")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn selection_asks_the_configured_registry_only_for_its_ecosystems() {
+    let counting = Counting::default();
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::PyPI, "https://pypi.mirror/")
+        .unwrap();
+    let selected = SelectedRegistry::new(osv_db(), urls, counting.clone());
+    // npm has no configured registry: the OSV data answers.
+    let npm = selected.versions(Ecosystem::Npm, "lodash").await.unwrap();
+    assert_eq!(npm[0].version, "4.17.21");
+    assert_eq!(counting.0.load(Ordering::SeqCst), 0);
+    // PyPI has one: it answers, once per run.
+    for _ in 0..2 {
+        let pypi = selected.versions(Ecosystem::PyPI, "jinja2").await.unwrap();
+        assert_eq!(pypi[0].version, "9.9.9");
+    }
+    assert_eq!(counting.0.load(Ordering::SeqCst), 1);
 }

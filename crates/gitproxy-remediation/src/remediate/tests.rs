@@ -179,7 +179,7 @@ async fn states_come_from_pull_requests_and_builds() {
         ],
     };
     let db = AdvisoryDb::new();
-    let registry = crate::plan::StaticRegistry::new();
+    let registry = crate::registry::StaticRegistry::new();
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
     let report = remediator.status("PRJ").await.unwrap();
     let states: Vec<(Option<i64>, State)> = report
@@ -211,7 +211,7 @@ async fn a_custom_branch_prefix_is_where_remediations_are_found() {
         builds: Vec::new(),
     };
     let db = AdvisoryDb::new();
-    let registry = crate::plan::StaticRegistry::new();
+    let registry = crate::registry::StaticRegistry::new();
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended())
         .with_branch_prefix("bot/security/");
     let report = remediator.status("PRJ").await.unwrap();

@@ -10,7 +10,8 @@ use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
 use gitproxy_remediation::osv::Record;
-use gitproxy_remediation::plan::{CachedRegistry, PlanOptions};
+use gitproxy_remediation::plan::PlanOptions;
+use gitproxy_remediation::registry::CachedRegistry;
 use gitproxy_remediation::registry::{go_hash1, HttpRegistry};
 use hyper_util::client::legacy::connect::HttpConnector;
 

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use gitproxy_remediation::plan::{CachedRegistry, Registry};
 use gitproxy_remediation::registry::{go_hash1, HttpRegistry, RegistryUrls};
+use gitproxy_remediation::registry::{CachedRegistry, Registry};
 use gitproxy_remediation::Ecosystem;
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -226,7 +226,7 @@ pub(crate) fn routes() -> BTreeMap<String, Vec<u8>> {
     r
 }
 
-fn versions(list: Vec<gitproxy_remediation::plan::RegistryVersion>) -> Vec<(String, bool)> {
+fn versions(list: Vec<gitproxy_remediation::registry::RegistryVersion>) -> Vec<(String, bool)> {
     list.into_iter().map(|v| (v.version, v.yanked)).collect()
 }
 

@@ -5,7 +5,8 @@ use crate::analysis::analyze;
 use crate::edit::apply_fix;
 use crate::edit::tests::{db, edits};
 use crate::files::Snapshot;
-use crate::plan::{PackageFix, StaticRegistry, Tier};
+use crate::plan::{PackageFix, Tier};
+use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
 #[tokio::test]

@@ -4,7 +4,8 @@ use super::npm_override;
 use crate::edit::tests::{db, edits};
 use crate::edit::{EditSet, Work};
 use crate::files::Snapshot;
-use crate::plan::{StaticRegistry, Tier};
+use crate::plan::Tier;
+use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
 const PACKAGE_JSON: &str = r#"{

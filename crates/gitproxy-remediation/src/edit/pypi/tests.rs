@@ -2,7 +2,8 @@
 
 use crate::edit::tests::{db, edits};
 use crate::files::Snapshot;
-use crate::plan::{StaticRegistry, Tier};
+use crate::plan::Tier;
+use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
 #[tokio::test]

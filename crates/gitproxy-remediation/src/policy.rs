@@ -1,19 +1,22 @@
 //! Local policy the cloud cannot override: which Bitbucket server, which project, which branches.
 //!
-//! [`Policy`] decides; [`PolicyHost`] wraps the remediation engine's Bitbucket host so every call
-//! passes through it. The host trait has no merge and no push to arbitrary refs, so "never merge"
-//! holds by construction; commits and pull requests are only allowed from branches under the
-//! agent's prefix, never on the repository's default branch.
+//! [`Policy`] decides; [`PolicyHost`] wraps a [`BitbucketHost`] so every call the engine makes
+//! passes through it, right where the writing happens. The host trait has no merge and no push to
+//! arbitrary refs, so "never merge" holds by construction; commits and pull requests are only
+//! allowed from branches under the agent's prefix, never on the repository's default branch.
+//! Refusals are [`Error::PolicyRefused`].
 
 use async_trait::async_trait;
-use gitproxy_remediation::host::{
+use url::Url;
+
+use crate::host::{
     BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PullRequestInfo,
 };
-use url::Url;
+use crate::Error;
 
 /// Checks a configured branch prefix: path segments of letters, digits, `.`, `_` and `-`, ending
 /// in `/` (the chart's pattern). The remediation engine writes under `<prefix>security/`.
-pub(crate) fn validate_branch_prefix(prefix: &str) -> Result<(), String> {
+pub fn validate_branch_prefix(prefix: &str) -> Result<(), String> {
     let valid = prefix.strip_suffix('/').is_some_and(|path| {
         path.split('/').all(|segment| {
             !segment.is_empty()
@@ -33,21 +36,9 @@ pub(crate) fn validate_branch_prefix(prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A refused action, with what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Denied(pub(crate) String);
-
-impl std::fmt::Display for Denied {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "refused by local policy: {}", self.0)
-    }
-}
-
-impl std::error::Error for Denied {}
-
 /// The rules: one Bitbucket base URL, one project, writes under one branch prefix.
 #[derive(Debug, Clone)]
-pub(crate) struct Policy {
+pub struct Policy {
     base_url: Url,
     project: String,
     branch_prefix: String,
@@ -69,7 +60,7 @@ fn normalized(url: &Url) -> String {
 
 impl Policy {
     /// The policy for one configured server and project.
-    pub(crate) fn new(base_url: Url, project: &str, branch_prefix: &str) -> Policy {
+    pub fn new(base_url: Url, project: &str, branch_prefix: &str) -> Policy {
         Policy {
             base_url,
             project: project.to_owned(),
@@ -77,12 +68,25 @@ impl Policy {
         }
     }
 
+    /// A server the cloud names when none is configured locally: https only, so the token the
+    /// cloud sends never crosses the network in clear and a cloud cannot point the agent at a
+    /// plain-http listener. To use an http server, configure GITPROXY_BITBUCKET_URL locally.
+    pub fn check_cloud_server(url: &Url) -> Result<(), Error> {
+        if url.scheme() == "https" && url.host_str().is_some() {
+            Ok(())
+        } else {
+            Err(Error::policy_refused(format!(
+                "the cloud sent the Bitbucket server {url}, but a server URL from the cloud must use https; enter an https Server URL, or set GITPROXY_BITBUCKET_URL on the agent to use another scheme"
+            )))
+        }
+    }
+
     /// The only server the agent may contact.
-    pub(crate) fn check_server(&self, url: &Url) -> Result<(), Denied> {
+    pub fn check_server(&self, url: &Url) -> Result<(), Error> {
         if normalized(url) == normalized(&self.base_url) {
             Ok(())
         } else {
-            Err(Denied(format!(
+            Err(Error::policy_refused(format!(
                 "the agent only contacts the configured Bitbucket server {}, not {}; change GITPROXY_BITBUCKET_URL to connect elsewhere",
                 self.base_url, url
             )))
@@ -90,11 +94,11 @@ impl Policy {
     }
 
     /// Only repositories of the configured project.
-    pub(crate) fn check_project(&self, project: &str) -> Result<(), Denied> {
+    pub fn check_project(&self, project: &str) -> Result<(), Error> {
         if project.eq_ignore_ascii_case(&self.project) {
             Ok(())
         } else {
-            Err(Denied(format!(
+            Err(Error::policy_refused(format!(
                 "project `{project}` is not the configured project `{}`; Check that the repository is within the configured project",
                 self.project
             )))
@@ -102,19 +106,19 @@ impl Policy {
     }
 
     /// Writes only to branches under the prefix and never to the default branch.
-    pub(crate) fn check_write_branch(
+    pub fn check_write_branch(
         &self,
         branch: &str,
         default_branch: Option<&str>,
-    ) -> Result<(), Denied> {
+    ) -> Result<(), Error> {
         let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
         if Some(branch) == default_branch.map(|d| d.strip_prefix("refs/heads/").unwrap_or(d)) {
-            return Err(Denied(format!(
+            return Err(Error::policy_refused(format!(
                 "`{branch}` is the default branch; the agent never pushes to a default branch"
             )));
         }
         if !branch.starts_with(&self.branch_prefix) || branch.contains("..") {
-            return Err(Denied(format!(
+            return Err(Error::policy_refused(format!(
                 "branch `{branch}` is outside the agent's prefix `{}`",
                 self.branch_prefix
             )));
@@ -123,15 +127,8 @@ impl Policy {
     }
 }
 
-fn denied(e: Denied) -> gitproxy_remediation::Error {
-    gitproxy_remediation::Error::Host {
-        operation: "checking the local policy".to_owned(),
-        source: Box::new(e),
-    }
-}
-
 /// A Bitbucket host that enforces [`Policy`] on every call.
-pub(crate) struct PolicyHost<H> {
+pub struct PolicyHost<H> {
     inner: H,
     policy: Policy,
 }
@@ -146,28 +143,22 @@ impl<H> std::fmt::Debug for PolicyHost<H> {
 
 impl<H: BitbucketHost> PolicyHost<H> {
     /// Wraps `inner` (already built for the checked server).
-    pub(crate) fn new(inner: H, policy: Policy) -> PolicyHost<H> {
+    pub fn new(inner: H, policy: Policy) -> PolicyHost<H> {
         PolicyHost { inner, policy }
     }
 
-    fn project(&self, project: &str) -> Result<(), gitproxy_remediation::Error> {
-        self.policy.check_project(project).map_err(denied)
+    fn project(&self, project: &str) -> Result<(), Error> {
+        self.policy.check_project(project)
     }
 
-    async fn check_branch(
-        &self,
-        project: &str,
-        repo: &str,
-        branch: &str,
-    ) -> Result<(), gitproxy_remediation::Error> {
+    async fn check_branch(&self, project: &str, repo: &str, branch: &str) -> Result<(), Error> {
         let default = self.inner.default_branch(project, repo).await?;
         self.policy
             .check_write_branch(branch, default.as_ref().map(|d| d.branch.as_str()))
-            .map_err(denied)
     }
 }
 
-type R<T> = Result<T, gitproxy_remediation::Error>;
+type R<T> = Result<T, Error>;
 
 #[async_trait]
 impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
@@ -245,10 +236,10 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
             .iter()
             .any(|p| p.id == id);
         if !own {
-            return Err(denied(Denied(format!(
+            return Err(Error::policy_refused(format!(
                 "pull request #{id} was not opened from a branch under `{}`",
                 self.policy.branch_prefix
-            ))));
+            )));
         }
         self.inner
             .update_pull_request(project, repo, id, version, title, description)

@@ -1,0 +1,238 @@
+//! The tunnel operations the agent serves, as shared types: each request type implements
+//! [`gitproxy_tunnel::Operation`] (wire name, mutating flag, typed response), so the agent's router
+//! and every caller (the cloud, the end-to-end suite, the demo) use the same definitions:
+//! `hub.call::<Apply>(...)`. The wire format is section 6.3 of `docs/tunnel-protocol.md`.
+//!
+//! The catalogue lives here, not in the tunnel crate: the responses are the engine's own types
+//! ([`RepoScan`], [`RepoOutcome`], [`StatusReport`]), and the tunnel stays a generic transport
+//! that knows no operation of the domain.
+
+use gitproxy_tunnel::Operation;
+use serde::{Deserialize, Serialize};
+
+use crate::remediate::{RemediationStatus, RepoOutcome, StatusReport};
+use crate::scan::RepoScan;
+use crate::Ecosystem;
+
+/// The connection form the cloud sends: server URL, username, access token, project key. Local
+/// settings win over it; `Debug` never shows the token.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudConnection {
+    /// Bitbucket base URL (https only when the agent has none configured).
+    #[serde(default)]
+    pub server_url: Option<String>,
+    /// Username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// HTTP access token.
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// Project key.
+    #[serde(default)]
+    pub project_key: Option<String>,
+}
+
+impl std::fmt::Debug for CloudConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudConnection")
+            .field("server_url", &self.server_url)
+            .field("username", &self.username)
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("project_key", &self.project_key)
+            .finish()
+    }
+}
+
+macro_rules! operation {
+    ($(#[$doc:meta])* $name:ident, $wire:literal, mutating: $mutating:literal, response: $response:ty
+        { $($(#[$fattr:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            /// Connection details from the cloud (local settings win).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub connection: Option<CloudConnection>,
+            $(
+                $(#[$fattr])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl Operation for $name {
+            const NAME: &'static str = $wire;
+            const MUTATING: bool = $mutating;
+            type Response = $response;
+        }
+    };
+}
+
+operation!(
+    /// `bitbucket.test_connection`: the staged Test Connection.
+    TestConnection, "bitbucket.test_connection", mutating: false, response: CheckReport {}
+);
+operation!(
+    /// `bitbucket.list_repositories`: the project's repositories.
+    ListRepositories, "bitbucket.list_repositories", mutating: false, response: RepositoryList {}
+);
+operation!(
+    /// `remediation.scan`: vulnerable dependencies of one repository's default branch.
+    Scan, "remediation.scan", mutating: false, response: RepoScan {
+        /// Repository slug.
+        repository: String,
+    }
+);
+operation!(
+    /// `remediation.apply`: open or update the fix pull requests of one repository.
+    Apply, "remediation.apply", mutating: true, response: ApplyResult {
+        /// Repository slug.
+        repository: String,
+        /// Plan only: report what a run would do and write nothing.
+        #[serde(default)]
+        dry_run: bool,
+    }
+);
+operation!(
+    /// `remediation.pr_status`: the remediation pull requests of one repository and their CI state.
+    PrStatus, "remediation.pr_status", mutating: false, response: PrStatusReport {
+        /// Repository slug.
+        repository: String,
+    }
+);
+operation!(
+    /// `remediation.check_ci`: watch CI of one repository's open remediation pull requests and
+    /// post one comment per failing commit listing the failed builds with their links (job logs
+    /// are not retrievable from Bitbucket); calling it again for the same commit posts nothing.
+    CheckCi, "remediation.check_ci", mutating: true, response: CheckCiReport {
+        /// Repository slug.
+        repository: String,
+    }
+);
+operation!(
+    /// `remediation.status`: every remediation of the project.
+    ProjectStatus, "remediation.status", mutating: false, response: StatusReport {}
+);
+
+/// The names of every operation of the catalogue, in documentation order.
+pub const OPERATIONS: [&str; 7] = [
+    TestConnection::NAME,
+    ListRepositories::NAME,
+    Scan::NAME,
+    Apply::NAME,
+    PrStatus::NAME,
+    CheckCi::NAME,
+    ProjectStatus::NAME,
+];
+
+/// Response of [`ListRepositories`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryList {
+    /// The project key.
+    pub project: String,
+    /// Repository slugs.
+    pub repositories: Vec<String>,
+}
+
+/// Response of [`Apply`] (and of `gitproxy fix`): on the wire, the bare array of either variant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ApplyResult {
+    /// The pull requests opened and updated, one outcome per repository.
+    Applied(Vec<RepoOutcome>),
+    /// The remediations a run would make (`dry_run`); an empty preview reads back as `Applied([])`.
+    Preview(Vec<RemediationStatus>),
+}
+
+/// Response of [`PrStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrStatusReport {
+    /// Repository slug.
+    pub repository: String,
+    /// Its remediations.
+    pub remediations: Vec<RemediationStatus>,
+}
+
+/// Response of [`CheckCi`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckCiReport {
+    /// Repository slug.
+    pub repository: String,
+    /// Pull requests that received a CI failure comment in this call.
+    pub commented: Vec<i64>,
+}
+
+/// How one Test Connection check went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// It worked.
+    Pass,
+    /// It failed.
+    Fail,
+    /// Not attempted (an earlier check failed) or not applicable.
+    Skip,
+}
+
+/// One line of the Test Connection report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckStage {
+    /// What was checked.
+    pub name: String,
+    /// How it went.
+    pub status: Status,
+    /// What happened.
+    pub detail: String,
+    /// What to do, for a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Stable failure code, for a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// Response of [`TestConnection`] (and the report `gitproxy check` prints).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// Whether every check passed.
+    pub ok: bool,
+    /// The Bitbucket base URL.
+    pub server_url: String,
+    /// The project key.
+    pub project: String,
+    /// Bitbucket's version, once known.
+    pub server_version: Option<String>,
+    /// The user the token authenticates as, once known.
+    pub user: Option<String>,
+    /// Repositories of the project visible to the user.
+    pub repositories: Option<usize>,
+    /// Repositories of the project the user may write to.
+    pub writable_repositories: Option<usize>,
+    /// Every check in order.
+    pub stages: Vec<CheckStage>,
+    /// The full egress diagnosis of the Bitbucket URL, as `gitproxy_egress::DiagnosisReport`
+    /// serialises it (kept as JSON: its route decision is a view, not a decodable value).
+    pub egress: serde_json::Value,
+    /// The egress diagnosis of every configured package registry.
+    pub registries: Vec<RegistryCheck>,
+}
+
+/// Test Connection of one configured package registry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegistryCheck {
+    /// The ecosystem it serves.
+    pub ecosystem: Ecosystem,
+    /// Its egress diagnosis, as `gitproxy_egress::DiagnosisReport` serialises it.
+    pub egress: serde_json::Value,
+}
+
+impl CheckReport {
+    /// The first failed stage.
+    pub fn failure(&self) -> Option<&CheckStage> {
+        self.stages.iter().find(|s| s.status == Status::Fail)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! The registries' base URLs, one per ecosystem, validated, with credentials kept out of `Debug`.
+
+use url::Url;
+
+use super::registry_name;
+use crate::{Ecosystem, Error};
+
+/// Base URLs of the registries, one per ecosystem; an ecosystem without one is never asked.
+/// `Debug` leaves out user info and queries, which may carry mirror credentials.
+#[derive(Clone, Default)]
+pub struct RegistryUrls {
+    npm: Option<Url>,
+    crates_index: Option<Url>,
+    pypi: Option<Url>,
+    go_proxy: Option<Url>,
+    maven: Option<Url>,
+}
+
+impl std::fmt::Debug for RegistryUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |url: &Option<Url>| url.as_ref().map(redact);
+        f.debug_struct("RegistryUrls")
+            .field("npm", &shown(&self.npm))
+            .field("crates_index", &shown(&self.crates_index))
+            .field("pypi", &shown(&self.pypi))
+            .field("go_proxy", &shown(&self.go_proxy))
+            .field("maven", &shown(&self.maven))
+            .finish()
+    }
+}
+
+impl RegistryUrls {
+    /// The public registries.
+    pub fn public() -> RegistryUrls {
+        Ecosystem::ALL
+            .into_iter()
+            .try_fold(RegistryUrls::none(), |urls, e| {
+                urls.with(e, RegistryUrls::public_url(e))
+            })
+            .expect("the public registry URLs are valid")
+    }
+
+    /// The public registry of one ecosystem.
+    pub fn public_url(ecosystem: Ecosystem) -> &'static str {
+        match ecosystem {
+            Ecosystem::Npm => "https://registry.npmjs.org/",
+            Ecosystem::CratesIo => "https://index.crates.io/",
+            Ecosystem::PyPI => "https://pypi.org/",
+            Ecosystem::Go => "https://proxy.golang.org/",
+            Ecosystem::Maven => "https://repo.maven.apache.org/maven2/",
+        }
+    }
+
+    /// Mirrors or stand-ins for all five ecosystems; each must be an `http` or `https` URL.
+    pub fn new(
+        npm: &str,
+        crates_index: &str,
+        pypi: &str,
+        go_proxy: &str,
+        maven: &str,
+    ) -> Result<RegistryUrls, Error> {
+        RegistryUrls::none()
+            .with(Ecosystem::Npm, npm)?
+            .with(Ecosystem::CratesIo, crates_index)?
+            .with(Ecosystem::PyPI, pypi)?
+            .with(Ecosystem::Go, go_proxy)?
+            .with(Ecosystem::Maven, maven)
+    }
+
+    /// No registry at all: every lookup fails with [`Error::Registry`] saying none is configured.
+    pub fn none() -> RegistryUrls {
+        RegistryUrls::default()
+    }
+
+    /// These URLs with `url` as the registry of `ecosystem` (replacing any earlier one): the npm
+    /// registry, the crates.io sparse index, the PyPI JSON API base, the Go module proxy or a
+    /// Maven repository. It must be an `http` or `https` URL.
+    pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
+        let what = registry_name(ecosystem);
+        let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
+            registry: what.to_string(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidRegistryUrl {
+                registry: what.to_string(),
+                reason: format!("scheme `{}` is not http or https", parsed.scheme()),
+            });
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(Error::InvalidRegistryUrl {
+                registry: what.to_string(),
+                reason: "the URL has no host".to_string(),
+            });
+        }
+        if !parsed.path().ends_with('/') {
+            let path = format!("{}/", parsed.path());
+            parsed.set_path(&path);
+        }
+        *self.slot(ecosystem) = Some(parsed);
+        Ok(self)
+    }
+
+    /// The registry configured for `ecosystem`, if any.
+    pub fn get(&self, ecosystem: Ecosystem) -> Option<&Url> {
+        match ecosystem {
+            Ecosystem::Npm => self.npm.as_ref(),
+            Ecosystem::CratesIo => self.crates_index.as_ref(),
+            Ecosystem::PyPI => self.pypi.as_ref(),
+            Ecosystem::Go => self.go_proxy.as_ref(),
+            Ecosystem::Maven => self.maven.as_ref(),
+        }
+    }
+
+    /// The configured registries, in [`Ecosystem::ALL`] order.
+    pub fn configured(&self) -> impl Iterator<Item = (Ecosystem, &Url)> + '_ {
+        Ecosystem::ALL
+            .into_iter()
+            .filter_map(|e| self.get(e).map(|url| (e, url)))
+    }
+
+    /// Whether no registry is configured.
+    pub fn is_empty(&self) -> bool {
+        self.configured().next().is_none()
+    }
+
+    fn slot(&mut self, ecosystem: Ecosystem) -> &mut Option<Url> {
+        match ecosystem {
+            Ecosystem::Npm => &mut self.npm,
+            Ecosystem::CratesIo => &mut self.crates_index,
+            Ecosystem::PyPI => &mut self.pypi,
+            Ecosystem::Go => &mut self.go_proxy,
+            Ecosystem::Maven => &mut self.maven,
+        }
+    }
+}
+
+/// A URL without user info or query, for messages.
+pub(crate) fn redact(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.to_string()
+}

@@ -1,0 +1,117 @@
+//! The scan pipeline: analyse a snapshot (a repository's default branch or a local checkout),
+//! match it against the OSV data, and report each vulnerable dependency. The CLI's `scan` and the
+//! `remediation.scan` operation both call it.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::advisories::AdvisoryDb;
+use crate::analysis::analyze;
+use crate::files::Snapshot;
+use crate::host::{BitbucketHost, RepoAt};
+use crate::Error;
+
+/// One vulnerable dependency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanFinding {
+    /// Advisory id.
+    pub id: String,
+    /// Other ids.
+    pub aliases: Vec<String>,
+    /// Ecosystem (OSV name).
+    pub ecosystem: String,
+    /// Package.
+    pub package: String,
+    /// Version in use.
+    pub version: Option<String>,
+    /// Fixed versions.
+    pub fixed: Vec<String>,
+    /// Where it is declared.
+    pub location: String,
+    /// One-line summary.
+    pub summary: Option<String>,
+}
+
+/// The scan of one repository or checkout.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoScan {
+    /// Repository slug or directory.
+    pub repository: String,
+    /// Branch scanned.
+    pub branch: Option<String>,
+    /// Commit scanned.
+    pub commit: Option<String>,
+    /// Dependencies found.
+    pub dependencies: usize,
+    /// Vulnerabilities found.
+    pub findings: Vec<ScanFinding>,
+    /// Files that could not be analysed.
+    pub problems: Vec<String>,
+}
+
+/// Analyses a snapshot and matches it against the OSV data; `name` labels the result.
+pub fn scan_snapshot(name: &str, snapshot: &Snapshot, db: &AdvisoryDb) -> RepoScan {
+    let analysis = analyze(snapshot);
+    let findings = db
+        .scan(&analysis)
+        .into_iter()
+        .map(|f| {
+            let dep = &analysis.dependencies[f.dependency];
+            ScanFinding {
+                summary: f.summary(),
+                id: f.id,
+                aliases: f.aliases,
+                ecosystem: dep.ecosystem.osv_name().to_owned(),
+                package: dep.name.clone(),
+                version: dep.version.clone(),
+                fixed: f.fixed,
+                location: dep.location.to_string(),
+            }
+        })
+        .collect();
+    RepoScan {
+        repository: name.to_owned(),
+        branch: None,
+        commit: None,
+        dependencies: analysis.dependencies.len(),
+        findings,
+        problems: analysis.problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// Scans one repository's default branch; an empty repository is a scan with one problem.
+pub async fn scan_repo(
+    host: &dyn BitbucketHost,
+    db: &AdvisoryDb,
+    project: &str,
+    repo: &str,
+) -> Result<RepoScan, Error> {
+    let Some(head) = host.default_branch(project, repo).await? else {
+        return Ok(RepoScan {
+            repository: repo.to_owned(),
+            problems: vec!["the repository is empty".to_owned()],
+            ..RepoScan::default()
+        });
+    };
+    let snapshot = Snapshot::from_repo(&RepoAt {
+        host,
+        project,
+        repo,
+        commit: &head.commit,
+    })
+    .await?;
+    let mut scan = scan_snapshot(repo, &snapshot, db);
+    scan.branch = Some(head.branch);
+    scan.commit = Some(head.commit);
+    Ok(scan)
+}
+
+/// Scans a local checkout.
+pub fn scan_dir(path: &Path, db: &AdvisoryDb) -> Result<RepoScan, Error> {
+    let snapshot = Snapshot::from_dir(path)?;
+    Ok(scan_snapshot(&path.display().to_string(), &snapshot, db))
+}
+
+#[cfg(test)]
+mod tests;
