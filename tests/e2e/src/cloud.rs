@@ -1,11 +1,11 @@
 //! The cloud side: a tunnel hub with TLS from a CA minted at start, one tenant and its access key,
-//! and JSON operation calls the way the cloud's Test Connection, scan and fix send them.
+//! and typed operation calls (the catalogue of `gitproxy_remediation::catalogue`) the way the
+//! cloud's Test Connection, scan and fix send them.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
-use serde_json::Value;
+use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, Operation};
 
 use crate::{Error, Pki};
 
@@ -54,23 +54,16 @@ impl Cloud {
         Ok(self.hub.wait_ready(TENANT, 1, timeout).await?)
     }
 
-    /// Sends operation `name` with a JSON body and returns the agent's JSON answer.
-    pub async fn call(&self, name: &str, body: &Value, mutating: bool) -> Result<Value, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::Operation {
-            operation: name.to_owned(),
-            message: format!("cannot encode the request: {e}"),
-        })?;
-        let call = OpCall::raw(name, "application/json", bytes).mutating(mutating);
-        let failed = |message: String| Error::Operation {
-            operation: name.to_owned(),
-            message,
-        };
-        let reply = self
-            .hub
-            .send(TENANT, call)
+    /// Calls operation `op` (its name, mutating flag and response type come from its type) and
+    /// returns the agent's typed answer.
+    pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Response, Error> {
+        self.hub
+            .call(TENANT, op)
             .await
-            .map_err(|e| failed(e.to_string()))?;
-        reply.json().await.map_err(|e| failed(e.to_string()))
+            .map_err(|e| Error::Operation {
+                operation: O::NAME.to_owned(),
+                message: e.to_string(),
+            })
     }
 }
 

@@ -14,7 +14,12 @@ use gitproxy_e2e::{
     demo_osv_dir, demo_simulator, gitproxy_binary, gitproxy_command, AgentProcess, Cloud, Error,
     Pki, DEMO_PROJECT, DEMO_REPOS, WRITER, WRITER_TOKEN,
 };
-use serde_json::{json, Value};
+use gitproxy_remediation::catalogue::{
+    Apply, ApplyResult, ListRepositories, ProjectStatus, Scan, Status, TestConnection,
+};
+use gitproxy_tunnel::ops::AgentInfo;
+use gitproxy_tunnel::Operation;
+use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -199,50 +204,33 @@ async fn drive(
 ) -> Result<(), Error> {
     agent.wait_line("tunnel connected", WAIT).await?;
     cloud.wait_agent(WAIT).await?;
-    let info = cloud.call("agent.info", &json!({}), false).await?;
-    println!(
-        "  connected  agent {} through the tunnel",
-        info["agent_id"].as_str().unwrap_or("gitproxy")
-    );
+    let info = cloud.call(&AgentInfo {}).await?;
+    println!("  connected  agent {} through the tunnel", info.agent_id);
 
     println!();
     println!("==> Test Connection");
-    let check = cloud
-        .call("bitbucket.test_connection", &json!({}), false)
-        .await?;
-    for stage in check["stages"].as_array().into_iter().flatten() {
-        let mark = match stage["status"].as_str() {
-            Some("pass") => "[PASS]",
-            Some("fail") => "[FAIL]",
-            _ => "[skip]",
+    let check = cloud.call(&TestConnection::default()).await?;
+    for stage in &check.stages {
+        let mark = match stage.status {
+            Status::Pass => "[PASS]",
+            Status::Fail => "[FAIL]",
+            Status::Skip => "[skip]",
         };
-        println!(
-            "  {mark} {:<22} {}",
-            stage["name"].as_str().unwrap_or_default(),
-            stage["detail"].as_str().unwrap_or_default()
-        );
-        if let Some(fix) = stage["fix"].as_str() {
+        println!("  {mark} {:<22} {}", stage.name, stage.detail);
+        if let Some(fix) = &stage.fix {
             println!("         fix: {fix}");
         }
     }
-    if check["ok"] != true {
+    if !check.ok {
         return Err(Error::Operation {
-            operation: "bitbucket.test_connection".to_owned(),
+            operation: TestConnection::NAME.to_owned(),
             message: "Test Connection failed (see the stages above)".to_owned(),
         });
     }
 
     println!();
     println!("==> Scan");
-    let repos = cloud
-        .call("bitbucket.list_repositories", &json!({}), false)
-        .await?;
-    let slugs: Vec<String> = repos["repositories"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
+    let slugs = cloud.call(&ListRepositories::default()).await?.repositories;
     println!(
         "  {} repositories in {DEMO_PROJECT}: {}",
         slugs.len(),
@@ -255,21 +243,23 @@ async fn drive(
     let mut vulnerable = Vec::new();
     for slug in &slugs {
         let scan = cloud
-            .call("remediation.scan", &json!({ "repository": slug }), false)
+            .call(&Scan {
+                repository: slug.clone(),
+                ..Scan::default()
+            })
             .await?;
-        let findings = scan["findings"].as_array().cloned().unwrap_or_default();
-        for f in &findings {
+        for f in &scan.findings {
             println!(
                 "  {:<12} {:<10} {:<38} {:<9} {:<20} {}",
                 slug,
-                f["ecosystem"].as_str().unwrap_or_default(),
-                f["package"].as_str().unwrap_or_default(),
-                f["version"].as_str().unwrap_or("-"),
-                f["id"].as_str().unwrap_or_default(),
-                join(&f["fixed"])
+                f.ecosystem,
+                f.package,
+                f.version.as_deref().unwrap_or("-"),
+                f.id,
+                join(&f.fixed)
             );
         }
-        if !findings.is_empty() {
+        if !scan.findings.is_empty() {
             vulnerable.push(slug.clone());
         }
     }
@@ -286,14 +276,22 @@ async fn drive(
     println!("==> Fix: pull requests opened");
     let mut opened = 0;
     for slug in &vulnerable {
-        let applied = cloud
-            .call("remediation.apply", &json!({ "repository": slug }), true)
+        let result = cloud
+            .call(&Apply {
+                repository: slug.clone(),
+                ..Apply::default()
+            })
             .await?;
-        for outcome in applied.as_array().into_iter().flatten() {
-            for id in outcome["opened"].as_array().into_iter().flatten() {
-                let id = id.as_u64().unwrap_or_default();
+        let ApplyResult::Applied(outcomes) = result else {
+            return Err(Error::Operation {
+                operation: Apply::NAME.to_owned(),
+                message: "the agent answered a dry run to a real apply".to_owned(),
+            });
+        };
+        for outcome in &outcomes {
+            for &id in &outcome.opened {
                 let pr = sim
-                    .pull_request(DEMO_PROJECT, slug, id)
+                    .pull_request(DEMO_PROJECT, slug, u64::try_from(id).unwrap_or_default())
                     .unwrap_or(Value::Null);
                 println!(
                     "  {slug} #{id} {}\n      {}",
@@ -302,8 +300,8 @@ async fn drive(
                 );
                 opened += 1;
             }
-            for problem in outcome["problems"].as_array().into_iter().flatten() {
-                println!("  {slug}: {}", problem.as_str().unwrap_or_default());
+            for problem in &outcome.problems {
+                println!("  {slug}: {problem}");
             }
         }
     }
@@ -315,34 +313,28 @@ async fn drive(
 
     println!();
     println!("==> Remediation status");
-    let status = cloud.call("remediation.status", &json!({}), false).await?;
+    let status = cloud.call(&ProjectStatus::default()).await?;
     println!(
         "  {:<12} {:<5} {:<10} REMEDIATION",
         "REPOSITORY", "PR", "STATE"
     );
-    for r in status["remediations"].as_array().into_iter().flatten() {
+    for r in &status.remediations {
+        let state = serde_json::to_value(r.state).unwrap_or(Value::Null);
         println!(
             "  {:<12} {:<5} {:<10} {}",
-            r["repo"].as_str().unwrap_or_default(),
-            r["pull_request"]
-                .as_i64()
+            r.repo,
+            r.pull_request
                 .map(|n| format!("#{n}"))
                 .unwrap_or_else(|| "-".to_owned()),
-            r["state"].as_str().unwrap_or_default(),
-            r["title"].as_str().unwrap_or_default()
+            state.as_str().unwrap_or_default(),
+            r.title
         );
     }
     println!("  {opened} pull requests opened");
     Ok(())
 }
 
-fn join(values: &Value) -> String {
-    let parts: Vec<&str> = values
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+fn join(parts: &[String]) -> String {
     if parts.is_empty() {
         "-".to_owned()
     } else {

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gitproxy_e2e::{READER, READER_TOKEN, WRITER_TOKEN};
-use serde_json::{json, Value};
+use gitproxy_remediation::catalogue::{CheckReport, TestConnection};
 
-use crate::support::{failed_stage, Setup, World, WAIT};
+use crate::support::{apply, failed_stage, outcomes, scan, stage, Setup, World, WAIT};
 
 const REPO: &str = "storefront";
 
@@ -20,27 +20,19 @@ async fn no_proxy_and_custom_ca_make_test_connection_pass_and_open_a_pr() {
 
     let check = world
         .cloud
-        .call("bitbucket.test_connection", &json!({}), false)
+        .call(&TestConnection::default())
         .await
         .expect("test connection answers");
-    assert_eq!(check["ok"], true, "{check:#}");
-    let decision = check["stages"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["name"] == "network: proxy decision"))
-        .expect("proxy decision stage");
+    assert!(check.ok, "{check:#?}");
+    let decision = stage(&check, "network: proxy decision");
     assert!(
-        decision["detail"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("direct to localhost:")),
-        "{decision:#}"
+        decision.detail.starts_with("direct to localhost:"),
+        "{decision:#?}"
     );
 
-    let applied = world
-        .cloud
-        .call("remediation.apply", &json!({ "repository": REPO }), true)
-        .await
-        .expect("apply answers");
-    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    let applied = world.cloud.call(&apply(REPO)).await.expect("apply answers");
+    let applied = outcomes(applied);
+    assert_eq!(applied[0].opened, [1], "{applied:#?}");
     let pr = world
         .sim
         .pull_request(gitproxy_e2e::DEMO_PROJECT, REPO, 1)
@@ -85,14 +77,18 @@ async fn bitbucket_missing_from_no_proxy_reads_bad_gateway_with_the_no_proxy_fix
     let mut agent = world.agent(&setup).await;
     let report = world
         .cloud
-        .call("bitbucket.test_connection", &json!({}), false)
+        .call(&TestConnection::default())
         .await
         .expect("test connection answers");
-    assert_eq!(report["ok"], false, "{report:#}");
+    assert!(!report.ok, "{report:#?}");
     let stage = failed_stage(&report);
-    assert_eq!(stage["name"], "network: proxy CONNECT", "{stage:#}");
-    assert_eq!(stage["code"], "proxy_bad_gateway", "{stage:#}");
-    let fix = stage["fix"].as_str().unwrap_or_default();
+    assert_eq!(stage.name, "network: proxy CONNECT", "{stage:#?}");
+    assert_eq!(
+        stage.code.as_deref(),
+        Some("proxy_bad_gateway"),
+        "{stage:#?}"
+    );
+    let fix = stage.fix.as_deref().unwrap_or_default();
     assert_eq!(format!("fix: {fix}"), expected_fix);
 
     let (code, text) = world.check(&setup, false).await;
@@ -117,19 +113,23 @@ async fn missing_ca_reads_x509_unknown_authority_with_the_custom_ca_cert_fix() {
     let mut agent = world.agent(&setup).await;
     let report = world
         .cloud
-        .call("bitbucket.test_connection", &json!({}), false)
+        .call(&TestConnection::default())
         .await
         .expect("test connection answers");
-    assert_eq!(report["ok"], false, "{report:#}");
+    assert!(!report.ok, "{report:#?}");
     let stage = failed_stage(&report);
-    assert_eq!(stage["name"], "network: tls handshake", "{stage:#}");
-    assert_eq!(stage["code"], "tls_unknown_authority", "{stage:#}");
-    let detail = stage["detail"].as_str().unwrap_or_default();
+    assert_eq!(stage.name, "network: tls handshake", "{stage:#?}");
+    assert_eq!(
+        stage.code.as_deref(),
+        Some("tls_unknown_authority"),
+        "{stage:#?}"
+    );
+    let detail = stage.detail.as_str();
     assert!(
         detail.contains("x509: certificate signed by unknown authority"),
         "{detail}"
     );
-    let fix = stage["fix"].as_str().unwrap_or_default();
+    let fix = stage.fix.as_deref().unwrap_or_default();
     assert!(fix.contains("customCaCert"), "{fix}");
     assert!(
         fix.contains("Corp Internal CA"),
@@ -156,17 +156,17 @@ async fn revoked_token_is_diagnosable_from_logs_and_check() {
     let world = World::start().await;
     let setup = Setup::default();
     let mut agent = world.agent(&setup).await;
-    let scan = world
+    let found = world
         .cloud
-        .call("remediation.scan", &json!({ "repository": REPO }), false)
+        .call(&scan(REPO))
         .await
         .expect("scan works before the revocation");
-    assert_eq!(scan["findings"][0]["package"], "lodash", "{scan:#}");
+    assert_eq!(found.findings[0].package, "lodash", "{found:#?}");
 
     assert!(world.sim.revoke_token(WRITER_TOKEN));
     let error = world
         .cloud
-        .call("remediation.scan", &json!({ "repository": REPO }), false)
+        .call(&scan(REPO))
         .await
         .expect_err("scan fails after the revocation")
         .to_string();
@@ -187,12 +187,12 @@ async fn revoked_token_is_diagnosable_from_logs_and_check() {
 
     let report = world
         .cloud
-        .call("bitbucket.test_connection", &json!({}), false)
+        .call(&TestConnection::default())
         .await
         .expect("test connection answers");
     let stage = failed_stage(&report);
-    assert_eq!(stage["name"], "credentials", "{stage:#}");
-    assert_eq!(stage["code"], "bad_credentials", "{stage:#}");
+    assert_eq!(stage.name, "credentials", "{stage:#?}");
+    assert_eq!(stage.code.as_deref(), Some("bad_credentials"), "{stage:#?}");
 
     let (code, text) = world.check(&setup, false).await;
     assert_eq!(code, Some(1), "{text}");
@@ -231,14 +231,14 @@ async fn user_without_write_names_why_pull_requests_are_not_created() {
         "{text}"
     );
     let (_, json_text) = world.check(&setup, true).await;
-    let report: Value = serde_json::from_str(&json_text).expect("json report");
-    assert_eq!(failed_stage(&report)["code"], "no_write_permission");
+    let report: CheckReport = serde_json::from_str(&json_text).expect("json report");
+    assert_eq!(
+        failed_stage(&report).code.as_deref(),
+        Some("no_write_permission")
+    );
 
     let mut agent = world.agent(&setup).await;
-    let applied = world
-        .cloud
-        .call("remediation.apply", &json!({ "repository": REPO }), true)
-        .await;
+    let applied = world.cloud.call(&apply(REPO)).await;
     let audit = agent
         .wait_line("\"operation\":\"remediation.apply\"", WAIT)
         .await
@@ -250,10 +250,10 @@ async fn user_without_write_names_why_pull_requests_are_not_created() {
             .is_none(),
         "no pull request without write permission: {applied:?}"
     );
-    let applied = applied.expect("apply answers");
-    let problem = applied[0]["problems"][0].as_str().unwrap_or_default();
+    let applied = outcomes(applied.expect("apply answers"));
+    let problem = applied[0].problems[0].as_str();
     let cause = format!("user {READER} is not permitted to PUT /rest/api/latest/projects/SHOP/repos/{REPO}/browse/package.json");
-    assert!(problem.contains(&cause), "{applied:#}");
+    assert!(problem.contains(&cause), "{applied:#?}");
     assert!(
         problem.contains(
             "grant the user and its access token the needed project or repository permission"
@@ -285,12 +285,7 @@ async fn sigterm_during_an_operation_completes_it() {
         .set_latency(Some(Duration::from_millis(150)));
     let world = Arc::new(world);
     let caller = world.clone();
-    let apply = tokio::spawn(async move {
-        caller
-            .cloud
-            .call("remediation.apply", &json!({ "repository": REPO }), true)
-            .await
-    });
+    let running = tokio::spawn(async move { caller.cloud.call(&apply(REPO)).await });
     agent
         .wait_line("operation started", WAIT)
         .await
@@ -300,12 +295,14 @@ async fn sigterm_during_an_operation_completes_it() {
         .wait_line("shutting down", WAIT)
         .await
         .expect("shutdown begins");
-    let applied = tokio::time::timeout(WAIT, apply)
-        .await
-        .expect("the operation answers")
-        .expect("join")
-        .expect("the operation completes");
-    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    let applied = outcomes(
+        tokio::time::timeout(WAIT, running)
+            .await
+            .expect("the operation answers")
+            .expect("join")
+            .expect("the operation completes"),
+    );
+    assert_eq!(applied[0].opened, [1], "{applied:#?}");
     assert_eq!(agent.wait_exit(WAIT).await.expect("exits").code(), Some(0));
     assert!(agent
         .seen()

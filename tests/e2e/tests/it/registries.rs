@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 
 use gitproxy_e2e::{RegistryStandIn, DEMO_PROJECT};
+use gitproxy_remediation::catalogue::CheckReport;
 use serde_json::{json, Value};
 
-use crate::support::{failed_stage, Setup, World, WAIT};
+use crate::support::{apply, failed_stage, outcomes, passed, stage, Setup, World, WAIT};
 
 const REPO: &str = "billing";
 
@@ -36,13 +37,6 @@ fn smallvec_index() -> BTreeMap<String, Vec<u8>> {
     BTreeMap::from([("/index/sm/al/smallvec".to_owned(), file.into_bytes())])
 }
 
-fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["stages"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["name"] == name))
-        .unwrap_or_else(|| panic!("no stage {name} in {report:#}"))
-}
-
 /// (7) A public registry through the proxy: Test Connection passes, the fix's Cargo.lock gets the
 /// published checksum, and the registry was asked once, through the proxy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,29 +58,24 @@ async fn a_public_registry_is_reached_through_the_proxy_and_fills_the_lockfile_c
     };
 
     let (code, text) = world.check(&setup, true).await;
-    let report: Value = serde_json::from_str(&text).expect("json report");
-    assert_eq!(code, Some(0), "{report:#}");
+    let report: CheckReport = serde_json::from_str(&text).expect("json report");
+    assert_eq!(code, Some(0), "{report:#?}");
     let registry_stage = stage(&report, "registry: crates.io");
-    assert_eq!(registry_stage["status"], "pass", "{report:#}");
+    assert!(passed(registry_stage), "{report:#?}");
     assert!(
-        registry_stage["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains(&format!(
-                "via proxy {} (from HTTPS_PROXY) to 127.0.0.1:{}",
-                world.proxy.url().trim_end_matches('/'),
-                registry.port()
-            ))),
-        "{registry_stage:#}"
+        Some(registry_stage.detail.as_str()).is_some_and(|d| d.contains(&format!(
+            "via proxy {} (from HTTPS_PROXY) to 127.0.0.1:{}",
+            world.proxy.url().trim_end_matches('/'),
+            registry.port()
+        ))),
+        "{registry_stage:#?}"
     );
 
     let mut agent = world.agent(&setup).await;
     let before = registry.asked().len();
-    let applied = world
-        .cloud
-        .call("remediation.apply", &json!({ "repository": REPO }), true)
-        .await
-        .expect("apply answers");
-    assert_eq!(applied[0]["opened"][0], 1, "{applied:#}");
+    let applied = world.cloud.call(&apply(REPO)).await.expect("apply answers");
+    let applied = outcomes(applied);
+    assert_eq!(applied[0].opened, [1], "{applied:#?}");
     // One run asks each URL once: the release list and the checksum come from one index file.
     assert_eq!(
         registry.asked()[before..],
@@ -170,16 +159,20 @@ async fn an_internal_mirror_missing_from_no_proxy_reads_bad_gateway_naming_the_m
         ..Setup::default()
     };
     let (code, text) = world.check(&setup, true).await;
-    let report: Value = serde_json::from_str(&text).expect("json report");
-    assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(stage(&report, "write permission")["status"], "pass");
+    let report: CheckReport = serde_json::from_str(&text).expect("json report");
+    assert_eq!(code, Some(1), "{report:#?}");
+    assert!(passed(stage(&report, "write permission")));
     let failed = failed_stage(&report);
-    assert_eq!(failed["name"], "registry: crates.io", "{failed:#}");
-    assert_eq!(failed["code"], "proxy_bad_gateway", "{failed:#}");
+    assert_eq!(failed.name, "registry: crates.io", "{failed:#?}");
     assert_eq!(
-        failed["fix"],
+        failed.code.as_deref(),
+        Some("proxy_bad_gateway"),
+        "{failed:#?}"
+    );
+    assert_eq!(
+        failed.fix.as_deref().unwrap_or_default(),
         "Bad Gateway: the proxy cannot reach the crates.io index registry `localhost`. If it is an internal mirror, add `localhost` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it, or remove the registry from the registries setting",
-        "{failed:#}"
+        "{failed:#?}"
     );
     assert!(mirror.asked().is_empty(), "{:?}", mirror.asked());
 

@@ -13,7 +13,8 @@ use gitproxy_e2e::{
     demo_osv_dir, demo_simulator, fixture_osv_dir, free_port, gitproxy_binary, gitproxy_command,
     AgentProcess, Cloud, Pki, Tinyproxy, DEMO_PROJECT, WRITER, WRITER_TOKEN,
 };
-use serde_json::Value;
+use gitproxy_remediation::catalogue::{Apply, ApplyResult, CheckReport, CheckStage, Scan, Status};
+use gitproxy_remediation::remediate::RepoOutcome;
 
 /// The safety net of every wait (events are awaited; this only bounds a hang).
 pub(crate) const WAIT: Duration = Duration::from_secs(30);
@@ -211,9 +212,46 @@ impl World {
 }
 
 /// The first failed stage of a Test Connection report.
-pub(crate) fn failed_stage(report: &Value) -> &Value {
-    report["stages"]
-        .as_array()
-        .and_then(|stages| stages.iter().find(|s| s["status"] == "fail"))
-        .unwrap_or_else(|| panic!("no failed stage in {report:#}"))
+pub(crate) fn failed_stage(report: &CheckReport) -> &CheckStage {
+    report
+        .failure()
+        .unwrap_or_else(|| panic!("no failed stage in {report:#?}"))
+}
+
+/// The stage `name` of a Test Connection report.
+pub(crate) fn stage<'a>(report: &'a CheckReport, name: &str) -> &'a CheckStage {
+    report
+        .stages
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no stage {name} in {report:#?}"))
+}
+
+/// Whether `stage` passed.
+pub(crate) fn passed(stage: &CheckStage) -> bool {
+    stage.status == Status::Pass
+}
+
+/// `remediation.scan` of `repository`.
+pub(crate) fn scan(repository: &str) -> Scan {
+    Scan {
+        repository: repository.into(),
+        ..Scan::default()
+    }
+}
+
+/// `remediation.apply` of `repository`.
+pub(crate) fn apply(repository: &str) -> Apply {
+    Apply {
+        repository: repository.into(),
+        ..Apply::default()
+    }
+}
+
+/// The outcomes of an apply that was not a dry run.
+pub(crate) fn outcomes(result: ApplyResult) -> Vec<RepoOutcome> {
+    match result {
+        ApplyResult::Applied(outcomes) => outcomes,
+        ApplyResult::Preview(p) => panic!("a preview, not an apply: {p:?}"),
+    }
 }
