@@ -16,7 +16,7 @@ pub(crate) struct AuditEvent {
     pub(crate) project: Option<String>,
     /// The repository slug, when one applies.
     pub(crate) repository: Option<String>,
-    /// `ok`, `error` or `denied`.
+    /// `ok`, `failed` (Test Connection's checks failed), `error` or `denied` (local policy).
     pub(crate) outcome: String,
     /// What went wrong or what was done, in a sentence (never a secret).
     pub(crate) detail: Option<String>,
