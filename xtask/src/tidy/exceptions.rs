@@ -36,12 +36,4 @@ pub(super) const ERROR_TEXT_MATCHES: &[TextMatch] = &[
         code: r#"error.message.contains("XSRF check failed")"#,
         reason: "classifies Bitbucket's response text (external input) into Error::Xsrf",
     },
-    // TEMPORARY (issue 10 item 2): the binary still matches the remediation error by its wording.
-    // The helper giving that error a typed variant removes the search; delete this entry when that
-    // lands (the tidy test fails on an entry that matches nothing).
-    TextMatch {
-        path: "bins/gitproxy/src/",
-        code: r#"message.contains("refused by local policy")"#,
-        reason: "TEMPORARY: being replaced by a typed policy refusal (issue 10 item 2)",
-    },
 ];
