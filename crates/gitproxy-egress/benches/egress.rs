@@ -10,21 +10,14 @@
 #![allow(clippy::print_stdout)]
 
 #[allow(dead_code)]
-#[path = "../tests/it/support/pki.rs"]
-mod pki;
-#[allow(dead_code)]
 #[path = "../tests/it/support/server.rs"]
 mod server;
-#[allow(dead_code)]
-#[path = "../tests/it/support/tinyproxy.rs"]
-mod tinyproxy;
 
 use gitproxy_egress::{CaSource, EgressConnector, ProxyConfig, TrustConfig};
+use gitproxy_test_support::{Pki, Tinyproxy};
 use tokio::time::Instant;
 
-use crate::pki::TestCa;
 use crate::server::TestServer;
-use crate::tinyproxy::Tinyproxy;
 
 const WARMUP: usize = 20;
 
@@ -42,12 +35,12 @@ fn main() {
 }
 
 async fn run(iterations: usize) {
-    let ca = TestCa::new("Bench Root CA");
-    let server = TestServer::https(ca.issue(&["localhost"])).await;
-    let proxy = Tinyproxy::start();
+    let ca = Pki::new("Bench Root CA").expect("ca");
+    let server = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
+    let proxy = Tinyproxy::start().expect("tinyproxy starts");
     let trust = TrustConfig::builder()
         .without_platform_roots()
-        .add_ca(CaSource::custom_ca_cert(ca.base64()))
+        .add_ca(CaSource::custom_ca_cert(ca.ca_base64()))
         .build()
         .expect("trust");
     let direct = EgressConnector::builder(ProxyConfig::direct(), trust.clone())

@@ -1,6 +1,6 @@
-//! Tests of certificate field extraction and date formatting, on rcgen-minted certificates.
+//! Tests of certificate field extraction and date formatting, on certificates minted by the test PKI.
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use gitproxy_test_support::{unix_time, Pki};
 
 use super::{rfc3339, CertInfo};
 
@@ -15,34 +15,31 @@ fn rfc3339_formats_known_instants() {
 
 #[test]
 fn fields_of_a_minted_certificate() {
-    let key = KeyPair::generate().unwrap();
-    let mut params =
-        CertificateParams::new(vec!["bitbucket.corp".to_owned(), "10.1.2.3".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "bitbucket.corp");
-    params.not_before = rcgen::date_time_ymd(2024, 1, 2);
-    params.not_after = rcgen::date_time_ymd(2030, 3, 4);
-    let cert = params.self_signed(&key).unwrap();
-    let info = CertInfo::from_der(cert.der()).unwrap();
+    let ca = Pki::new("Corp Root CA").unwrap();
+    let leaf = ca
+        .issue_valid(&["bitbucket.corp", "10.1.2.3"], (2024, 1, 2), (2030, 3, 4))
+        .unwrap();
+    let info = CertInfo::from_der(&leaf.cert_der()).unwrap();
     assert_eq!(info.subject, "CN=bitbucket.corp");
-    assert_eq!(info.issuer, "CN=bitbucket.corp");
+    assert_eq!(info.issuer, "CN=Corp Root CA");
     assert_eq!(info.not_before, "2024-01-02T00:00:00Z");
     assert_eq!(info.not_after, "2030-03-04T00:00:00Z");
     assert_eq!(info.dns_names, ["bitbucket.corp"]);
     assert_eq!(info.ip_addresses, ["10.1.2.3"]);
-    assert_eq!(info.is_ca, None);
-    assert!(info.expired_at(rcgen::date_time_ymd(2031, 1, 1).unix_timestamp()));
-    assert!(!info.expired_at(rcgen::date_time_ymd(2029, 1, 1).unix_timestamp()));
+    assert_eq!(info.is_ca, Some(false));
+    assert!(info.expired_at(unix_time((2031, 1, 1))));
+    assert!(!info.expired_at(unix_time((2029, 1, 1))));
     assert_eq!(
         info.to_string(),
-        "subject `CN=bitbucket.corp` issued by `CN=bitbucket.corp`, valid 2024-01-02T00:00:00Z to 2030-03-04T00:00:00Z, names bitbucket.corp, 10.1.2.3"
+        "subject `CN=bitbucket.corp` issued by `CN=Corp Root CA`, valid 2024-01-02T00:00:00Z to 2030-03-04T00:00:00Z, names bitbucket.corp, 10.1.2.3"
     );
 
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = params.self_signed(&key).unwrap();
-    assert_eq!(CertInfo::from_der(ca.der()).unwrap().is_ca, Some(true));
+    let ca_info = CertInfo::from_der(&ca.ca_der()).unwrap();
+    assert_eq!(ca_info.is_ca, Some(true));
+    assert_eq!(
+        (ca_info.subject.as_str(), ca_info.issuer.as_str()),
+        ("CN=Corp Root CA", "CN=Corp Root CA")
+    );
 }
 
 #[test]

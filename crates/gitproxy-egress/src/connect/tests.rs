@@ -10,10 +10,7 @@ use super::{Alpn, EgressConnector, Target, Timeouts};
 use crate::{CaSource, Error, ProxyConfig, TrustConfig};
 
 fn trust() -> TrustConfig {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let pem = params.self_signed(&key).unwrap().pem();
+    let pem = gitproxy_test_support::Pki::new("test").unwrap().ca_pem();
     TrustConfig::builder()
         .without_platform_roots()
         .add_ca(CaSource::pem("test", pem))

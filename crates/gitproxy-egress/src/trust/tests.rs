@@ -3,19 +3,15 @@
 use std::collections::HashMap;
 
 use base64::Engine as _;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use gitproxy_test_support::Pki;
 
 use super::{CaSource, TrustConfig};
 use crate::{CaProblem, Error};
 
 fn ca_pem(cn: &str, not_after_year: i32) -> String {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, cn);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
-    params.not_after = rcgen::date_time_ymd(not_after_year, 1, 1);
-    params.self_signed(&key).unwrap().pem()
+    Pki::valid(cn, (2000, 1, 1), (not_after_year, 1, 1))
+        .unwrap()
+        .ca_pem()
 }
 
 fn b64(text: &str) -> String {
@@ -107,9 +103,11 @@ fn base64_of_something_else_is_not_pem() {
 
 #[test]
 fn a_private_key_is_no_certificate() {
-    let key = KeyPair::generate().unwrap();
-    let (_, problem, message) =
-        problem_of(only(CaSource::custom_ca_cert(b64(&key.serialize_pem()))));
+    let leaf = Pki::new("Corp Root CA")
+        .unwrap()
+        .issue(&["bitbucket.corp"])
+        .unwrap();
+    let (_, problem, message) = problem_of(only(CaSource::custom_ca_cert(b64(leaf.key_pem()))));
     assert_eq!(
         problem,
         CaProblem::NoCertificate {
@@ -157,14 +155,12 @@ fn an_expired_ca_is_rejected() {
 
 #[test]
 fn a_server_certificate_is_not_a_ca() {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(vec!["bitbucket.corp".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "bitbucket.corp");
-    params.is_ca = IsCa::ExplicitNoCa;
-    let leaf = params.self_signed(&key).unwrap();
-    let (_, problem, message) = problem_of(only(CaSource::custom_ca_cert(b64(&leaf.pem()))));
+    // A server certificate says basicConstraints CA:FALSE.
+    let leaf = Pki::new("Corp Root CA")
+        .unwrap()
+        .issue(&["bitbucket.corp"])
+        .unwrap();
+    let (_, problem, message) = problem_of(only(CaSource::custom_ca_cert(b64(leaf.cert_pem()))));
     assert!(matches!(problem, CaProblem::NotCa { .. }), "{problem:?}");
     assert!(
         message.contains("not the server certificate itself"),

@@ -11,13 +11,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use url::Url;
 
-use crate::support::pki::TestCa;
-use crate::support::tinyproxy::free_port;
+use gitproxy_test_support::free_port;
+use gitproxy_test_support::Pki;
 
 fn trust() -> TrustConfig {
     TrustConfig::builder()
         .without_platform_roots()
-        .add_ca(CaSource::pem("test CA", TestCa::new("Test CA").pem()))
+        .add_ca(CaSource::pem(
+            "test CA",
+            Pki::new("Test CA").expect("ca").ca_pem(),
+        ))
         .build()
         .unwrap()
 }
@@ -107,7 +110,7 @@ async fn a_name_that_does_not_resolve_is_a_dns_failure() {
 
 #[tokio::test]
 async fn a_closed_port_is_connection_refused() {
-    let port = free_port();
+    let port = free_port().expect("free port");
     let report = connector(ProxyConfig::direct())
         .diagnose(&Url::parse(&format!("https://bitbucket.corp.test:{port}/")).unwrap())
         .await;

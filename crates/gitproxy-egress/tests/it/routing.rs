@@ -8,17 +8,17 @@ use gitproxy_egress::{
 };
 use url::Url;
 
-use crate::support::pki::TestCa;
 use crate::support::server::TestServer;
-use crate::support::tinyproxy::{free_port, Tinyproxy, TinyproxyOptions};
 use crate::support::{env, get, get_with};
+use gitproxy_test_support::Pki;
+use gitproxy_test_support::{free_port, Tinyproxy, TinyproxyOptions};
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-fn trust(ca: &TestCa) -> TrustConfig {
+fn trust(ca: &Pki) -> TrustConfig {
     TrustConfig::builder()
         .without_platform_roots()
-        .add_ca(gitproxy_egress::CaSource::custom_ca_cert(ca.base64()))
+        .add_ca(gitproxy_egress::CaSource::custom_ca_cert(ca.ca_base64()))
         .build()
         .expect("trust config")
 }
@@ -29,7 +29,7 @@ fn resolver() -> Resolver {
     Resolver::fixed([("bitbucket.corp.test", LOOPBACK), ("localhost", LOOPBACK)])
 }
 
-fn connector(proxy: ProxyConfig, ca: &TestCa) -> EgressConnector {
+fn connector(proxy: ProxyConfig, ca: &Pki) -> EgressConnector {
     EgressConnector::builder(proxy, trust(ca))
         .resolver(resolver())
         .build()
@@ -38,10 +38,10 @@ fn connector(proxy: ProxyConfig, ca: &TestCa) -> EgressConnector {
 
 #[tokio::test]
 async fn no_proxy_host_goes_direct_and_never_reaches_the_proxy() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let bitbucket = TestServer::https(ca.issue(&["bitbucket.corp.test"])).await;
-    let cloud = TestServer::https(ca.issue(&["localhost"])).await;
-    let proxy = Tinyproxy::start();
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let bitbucket = TestServer::https(ca.issue(&["bitbucket.corp.test"]).expect("leaf")).await;
+    let cloud = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
+    let proxy = Tinyproxy::start().expect("tinyproxy starts");
 
     // The environment as the Helm chart sets it, both casings.
     let config = ProxyConfig::builder()
@@ -80,7 +80,8 @@ async fn no_proxy_host_goes_direct_and_never_reaches_the_proxy() {
     // The proxied request is in the log, so the log is complete up to it; the direct one is not.
     let log = proxy
         .wait_for_log(&format!("CONNECT localhost:{} HTTP/1.1", cloud.port()))
-        .await;
+        .await
+        .expect("tinyproxy logged it");
     assert!(!log.contains("bitbucket.corp.test"), "{log}");
     assert!(!log.contains(&format!(":{}", bitbucket.port())), "{log}");
     assert_eq!(log.matches("Request (file descriptor").count(), 1, "{log}");
@@ -88,12 +89,13 @@ async fn no_proxy_host_goes_direct_and_never_reaches_the_proxy() {
 
 #[tokio::test]
 async fn connect_with_required_basic_auth() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let cloud = TestServer::https(ca.issue(&["localhost"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let cloud = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
     let proxy = Tinyproxy::start_with(&TinyproxyOptions {
         basic_auth: Some(("agent".into(), "s3cr3t-pw".into())),
         ..TinyproxyOptions::default()
-    });
+    })
+    .expect("tinyproxy starts");
     let url = format!("https://localhost:{}/v1/agent", cloud.port());
     let with = |proxy_url: String| {
         let config = ProxyConfig::builder()
@@ -108,7 +110,8 @@ async fn connect_with_required_basic_auth() {
     assert_eq!(get(&authenticated, &url).await.unwrap().0, 200);
     proxy
         .wait_for_log(&format!("CONNECT localhost:{}", cloud.port()))
-        .await;
+        .await
+        .expect("tinyproxy logged it");
 
     // No credentials: the typed error carries tinyproxy's status line.
     let anonymous = with(proxy.url());
@@ -164,14 +167,15 @@ async fn connect_with_required_basic_auth() {
 
 #[tokio::test]
 async fn a_proxy_that_cannot_reach_the_target_answers_502_and_diagnose_says_no_proxy() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let bitbucket = TestServer::https(ca.issue(&["bitbucket.corp.test"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let bitbucket = TestServer::https(ca.issue(&["bitbucket.corp.test"]).expect("leaf")).await;
     // The egress proxy forwards to a parent proxy that is down: tinyproxy answers 502.
-    let parent = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let parent = std::net::SocketAddr::from(([127, 0, 0, 1], free_port().expect("free port")));
     let proxy = Tinyproxy::start_with(&TinyproxyOptions {
         upstream: Some(parent),
         ..TinyproxyOptions::default()
-    });
+    })
+    .expect("tinyproxy starts");
     let url = Url::parse(&format!(
         "https://bitbucket.corp.test:{}/",
         bitbucket.port()
@@ -266,15 +270,15 @@ async fn a_proxy_that_cannot_reach_the_target_answers_502_and_diagnose_says_no_p
     );
 }
 
-fn connector_with(config: ProxyConfig, ca: &TestCa) -> EgressConnector {
+fn connector_with(config: ProxyConfig, ca: &Pki) -> EgressConnector {
     connector(config, ca)
 }
 
 #[tokio::test]
 async fn tinyproxys_own_unable_to_connect_is_a_bad_gateway_too() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let proxy = Tinyproxy::start();
-    let closed = free_port();
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let proxy = Tinyproxy::start().expect("tinyproxy starts");
+    let closed = free_port().expect("free port");
     let config = ProxyConfig::builder()
         .proxy(proxy.url())
         .bypass_loopback(false)
@@ -299,12 +303,13 @@ async fn tinyproxys_own_unable_to_connect_is_a_bad_gateway_too() {
 
 #[tokio::test]
 async fn connect_to_a_port_the_proxy_forbids_is_403() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let cloud = TestServer::https(ca.issue(&["localhost"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let cloud = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
     let proxy = Tinyproxy::start_with(&TinyproxyOptions {
         connect_ports: vec![443],
         ..TinyproxyOptions::default()
-    });
+    })
+    .expect("tinyproxy starts");
     let config = ProxyConfig::builder()
         .proxy(proxy.url())
         .bypass_loopback(false)
@@ -328,12 +333,13 @@ async fn connect_to_a_port_the_proxy_forbids_is_403() {
 
 #[tokio::test]
 async fn plain_http_through_the_proxy_uses_absolute_form_and_proxy_authorization() {
-    let ca = TestCa::new("Corp Internal Root CA");
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
     let server = TestServer::http().await;
     let proxy = Tinyproxy::start_with(&TinyproxyOptions {
         basic_auth: Some(("agent".into(), "pw".into())),
         ..TinyproxyOptions::default()
-    });
+    })
+    .expect("tinyproxy starts");
     let config = ProxyConfig::builder()
         .http_proxy(proxy.url_with_credentials("agent", "pw"))
         .bypass_loopback(false)
@@ -370,7 +376,8 @@ async fn plain_http_through_the_proxy_uses_absolute_form_and_proxy_authorization
             "GET http://localhost:{}/rest/api/1.0/projects?limit=1",
             server.port()
         ))
-        .await;
+        .await
+        .expect("tinyproxy logged it");
 
     // Without prepare_request the proxy itself answers 407.
     let (status, _) = get_with(&connector, &uri, false).await.unwrap();
@@ -392,9 +399,9 @@ async fn plain_http_through_the_proxy_uses_absolute_form_and_proxy_authorization
 
 #[tokio::test]
 async fn h2_is_negotiated_through_the_tunnel() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let cloud = TestServer::https(ca.issue(&["localhost"])).await;
-    let proxy = Tinyproxy::start();
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let cloud = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
+    let proxy = Tinyproxy::start().expect("tinyproxy starts");
     let config = ProxyConfig::builder()
         .proxy(proxy.url())
         .bypass_loopback(false)
@@ -414,5 +421,6 @@ async fn h2_is_negotiated_through_the_tunnel() {
     assert!(body.contains("HTTP/2.0"), "{body}");
     proxy
         .wait_for_log(&format!("CONNECT localhost:{}", cloud.port()))
-        .await;
+        .await
+        .expect("tinyproxy logged it");
 }

@@ -1,8 +1,7 @@
-//! Shared test parts: a real tinyproxy, an rcgen PKI, loopback servers, and client helpers.
+//! Shared test parts: loopback servers and client helpers (the PKI and tinyproxy come from
+//! `gitproxy-test-support`).
 
-pub(crate) mod pki;
 pub(crate) mod server;
-pub(crate) mod tinyproxy;
 
 use std::collections::HashMap;
 

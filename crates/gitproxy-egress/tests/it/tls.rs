@@ -7,8 +7,8 @@ use gitproxy_egress::{
 use url::Url;
 
 use crate::support::get;
-use crate::support::pki::TestCa;
 use crate::support::server::TestServer;
+use gitproxy_test_support::Pki;
 
 const UNKNOWN_AUTHORITY: &str = "x509: certificate signed by unknown authority";
 
@@ -18,10 +18,10 @@ fn connector(trust: TrustConfig) -> EgressConnector {
         .unwrap()
 }
 
-fn with_custom_ca(ca: &TestCa) -> EgressConnector {
+fn with_custom_ca(ca: &Pki) -> EgressConnector {
     connector(
         TrustConfig::builder()
-            .add_ca(CaSource::custom_ca_cert(ca.base64()))
+            .add_ca(CaSource::custom_ca_cert(ca.ca_base64()))
             .build()
             .unwrap(),
     )
@@ -41,8 +41,8 @@ fn url(server: &TestServer, host: &str) -> Url {
 
 #[tokio::test]
 async fn without_the_internal_ca_the_diagnosis_says_unknown_authority_and_customcacert() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server = TestServer::https(ca.issue(&["localhost"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
     let connector = platform_only();
     assert!(connector.trust().platform_root_count() > 0);
 
@@ -104,10 +104,10 @@ async fn without_the_internal_ca_the_diagnosis_says_unknown_authority_and_custom
 
 #[tokio::test]
 async fn with_the_ca_as_single_line_base64_it_succeeds() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server = TestServer::https(ca.issue(&["localhost", "127.0.0.1"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(ca.issue(&["localhost", "127.0.0.1"]).expect("leaf")).await;
     let connector = with_custom_ca(&ca);
-    assert!(!ca.base64().contains('\n'));
+    assert!(!ca.ca_base64().contains('\n'));
 
     let report = connector.diagnose(&url(&server, "localhost")).await;
     assert!(report.ok, "{report}");
@@ -152,8 +152,8 @@ async fn with_the_ca_as_single_line_base64_it_succeeds() {
 
 #[tokio::test]
 async fn trust_differs_per_destination() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server = TestServer::https(ca.issue(&["localhost"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
     let cloud = platform_only();
     let bitbucket = with_custom_ca(&ca);
     let target = url(&server, "localhost");
@@ -166,9 +166,12 @@ async fn trust_differs_per_destination() {
 
 #[tokio::test]
 async fn an_expired_leaf_is_diagnosed_as_expired() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server =
-        TestServer::https(ca.issue_valid(&["localhost"], (2019, 1, 1), (2021, 6, 30))).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(
+        ca.issue_valid(&["localhost"], (2019, 1, 1), (2021, 6, 30))
+            .expect("leaf"),
+    )
+    .await;
     let report = with_custom_ca(&ca)
         .diagnose(&url(&server, "localhost"))
         .await;
@@ -190,9 +193,12 @@ async fn an_expired_leaf_is_diagnosed_as_expired() {
 
 #[tokio::test]
 async fn a_future_leaf_is_diagnosed_as_not_yet_valid() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server =
-        TestServer::https(ca.issue_valid(&["localhost"], (2080, 1, 1), (2085, 1, 1))).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(
+        ca.issue_valid(&["localhost"], (2080, 1, 1), (2085, 1, 1))
+            .expect("leaf"),
+    )
+    .await;
     let report = with_custom_ca(&ca)
         .diagnose(&url(&server, "localhost"))
         .await;
@@ -210,8 +216,8 @@ async fn a_future_leaf_is_diagnosed_as_not_yet_valid() {
 
 #[tokio::test]
 async fn a_certificate_for_another_host_is_a_hostname_mismatch() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server = TestServer::https(ca.issue(&["git.other.test"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(ca.issue(&["git.other.test"]).expect("leaf")).await;
     let report = with_custom_ca(&ca)
         .diagnose(&url(&server, "localhost"))
         .await;
@@ -261,18 +267,9 @@ async fn garbage_custom_ca_cert_is_its_own_diagnosis() {
         .all(|s| s.status == StageStatus::Skipped));
 
     // An expired CA gets its own code.
-    let expired_pem = {
-        use base64::Engine as _;
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Old Root");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.not_before = rcgen::date_time_ymd(2010, 1, 1);
-        params.not_after = rcgen::date_time_ymd(2020, 1, 1);
-        base64::engine::general_purpose::STANDARD.encode(params.self_signed(&key).unwrap().pem())
-    };
+    let expired_pem = Pki::valid("Old Root", (2010, 1, 1), (2020, 1, 1))
+        .expect("expired ca")
+        .ca_base64();
     let err = TrustConfig::builder()
         .add_ca(CaSource::custom_ca_cert(expired_pem))
         .build()
@@ -283,8 +280,8 @@ async fn garbage_custom_ca_cert_is_its_own_diagnosis() {
 
 #[tokio::test]
 async fn the_report_serialises_to_json_and_renders_lines() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server = TestServer::https(ca.issue(&["localhost"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https(ca.issue(&["localhost"]).expect("leaf")).await;
     let report = platform_only().diagnose(&url(&server, "localhost")).await;
 
     let json = serde_json::to_value(&report).unwrap();
@@ -343,8 +340,8 @@ async fn the_report_serialises_to_json_and_renders_lines() {
 
 #[tokio::test]
 async fn a_tls12_only_server_is_accepted() {
-    let ca = TestCa::new("Corp Internal Root CA");
-    let server = TestServer::https_tls12_only(ca.issue(&["localhost"])).await;
+    let ca = Pki::new("Corp Internal Root CA").expect("ca");
+    let server = TestServer::https_tls12_only(ca.issue(&["localhost"]).expect("leaf")).await;
     let report = with_custom_ca(&ca)
         .diagnose(&url(&server, "localhost"))
         .await;

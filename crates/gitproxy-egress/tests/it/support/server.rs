@@ -12,7 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::pki::Leaf;
+use gitproxy_test_support::Leaf;
 
 /// A server on 127.0.0.1 that counts the connections it accepted.
 pub(crate) struct TestServer {
@@ -36,16 +36,10 @@ impl TestServer {
         leaf: Leaf,
         versions: &[&'static rustls::SupportedProtocolVersion],
     ) -> TestServer {
-        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_protocol_versions(versions)
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(leaf.chain, leaf.key)
-        .expect("server certificate");
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        TestServer::start(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+        let config = leaf
+            .server_config_with(versions, &[b"h2", b"http/1.1"])
+            .expect("server certificate");
+        TestServer::start(Some(tokio_rustls::TlsAcceptor::from(config))).await
     }
 
     /// Serves plain HTTP.
