@@ -16,12 +16,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use gitproxy_test_support::Pki;
 use gitproxy_tunnel::ops::ByteSequence;
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
 use http_body_util::{BodyExt, Empty, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 const KEY: &str = "bench-access-key-0123456789abcdef";
 const TENANT: &str = "bench";
@@ -67,10 +67,10 @@ async fn run() {
     let direct_client = DirectClient::connect(origin).await;
 
     // Hub in this process, agent in its own.
-    let ca = Ca::new();
+    let ca = Pki::new("bench ca").expect("ca");
     let hub = Hub::bind(
         "127.0.0.1:0".parse().expect("addr"),
-        HubConfig::builder(ca.server_config())
+        HubConfig::builder(ca.server_config(&["127.0.0.1"]).expect("hub tls"))
             .build()
             .expect("hub config"),
         KeyTable::new().with_key(AccessKey::new(KEY).expect("key"), TENANT),
@@ -79,7 +79,7 @@ async fn run() {
     .expect("hub");
     let dir = tempfile::tempdir().expect("temp dir");
     let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).expect("write ca");
+    ca.write_ca(&ca_file).expect("write ca");
     let mut agent = AgentProcess::start(hub.local_addr(), &ca_file, origin);
     hub.wait_ready(TENANT, 2, Duration::from_secs(30))
         .await
@@ -473,52 +473,6 @@ fn read_status(pid: u32, field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-// === TLS for the hub ===
-
-struct Ca {
-    ca: rcgen::Certificate,
-    key: rcgen::KeyPair,
-}
-
-impl Ca {
-    fn new() -> Ca {
-        let key = rcgen::KeyPair::generate().expect("key");
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "bench ca");
-        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
-        let ca = params.self_signed(&key).expect("ca");
-        Ca { ca, key }
-    }
-
-    fn pem(&self) -> String {
-        self.ca.pem()
-    }
-
-    fn server_config(&self) -> Arc<rustls::ServerConfig> {
-        let key = rcgen::KeyPair::generate().expect("key");
-        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
-            .expect("params")
-            .signed_by(&key, &self.ca, &self.key)
-            .expect("cert");
-        Arc::new(
-            rustls::ServerConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
-            .expect("server config"),
-        )
-    }
 }
 
 // === Snyk Broker (with --with-peers) ===

@@ -10,7 +10,7 @@ use gitproxy_tunnel::{
     AccessCheck, AccessDenied, AccessKey, Agent, AgentConfig, ConnectionStatus, Hub,
 };
 
-use crate::support::{fast_backoff, hub_config, url, wait_state, Pki};
+use crate::support::{connector, fast_backoff, hub_config, url, wait_state, Pki};
 
 const WRONG: &str = "wrong-access-key-fedcba9876543210";
 
@@ -30,7 +30,7 @@ impl AccessCheck for Refuse {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_access_key_is_fatal_without_a_reconnect_storm() {
-    let pki = Pki::new("auth ca");
+    let pki = Pki::new("auth ca").expect("ca");
     let attempts = Arc::new(AtomicU32::new(0));
     let hub = Hub::bind(
         "127.0.0.1:0".parse().expect("addr"),
@@ -43,7 +43,7 @@ async fn a_wrong_access_key_is_fatal_without_a_reconnect_storm() {
         &url(hub.local_addr()),
         AccessKey::new(WRONG).expect("key"),
         "locked-out",
-        pki.connector(ProxyConfig::direct()),
+        connector(&pki, ProxyConfig::direct()),
     )
     .backoff(fast_backoff())
     .build()

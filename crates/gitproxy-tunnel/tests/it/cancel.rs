@@ -21,7 +21,7 @@ impl Drop for DropSignal {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_call_drops_the_handler_on_the_agent() {
-    let pki = Pki::new("cancel ca");
+    let pki = Pki::new("cancel ca").expect("ca");
     let hub = start_hub(&pki).await;
     let (started_tx, mut started_rx) = mpsc::unbounded_channel::<oneshot::Receiver<()>>();
     let router = Router::new().raw(OpSpec::new("test.block", false), move |_req| {

@@ -11,7 +11,7 @@ use crate::support::{agent_config, start_agent, start_hub, Pki, TENANT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_structured_errors_and_the_connection_survives() {
-    let pki = Pki::new("errors ca");
+    let pki = Pki::new("errors ca").expect("ca");
     let hub = start_hub(&pki).await;
     let agent = start_agent(
         &hub,

@@ -22,7 +22,7 @@ fn replica(name: &'static str, started: Option<mpsc::UnboundedSender<()>>) -> Ro
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_fails_over_when_its_connection_drops() {
-    let pki = Pki::new("failover ca");
+    let pki = Pki::new("failover ca").expect("ca");
     let hub = start_hub(&pki).await;
     let (started_tx, mut started) = mpsc::unbounded_channel();
     let stuck = start_agent(

@@ -7,7 +7,7 @@ use crate::support::{agent_config, start_agent, start_hub, url, Pki, TENANT, WAI
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn goaway_with_a_hint_moves_the_agent_without_backoff() {
-    let pki = Pki::new("goaway ca");
+    let pki = Pki::new("goaway ca").expect("ca");
     let old = start_hub(&pki).await;
     let new = start_hub(&pki).await;
     let agent = start_agent(

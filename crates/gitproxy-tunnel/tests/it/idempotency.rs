@@ -27,7 +27,7 @@ impl Operation for CreatePr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_after_a_forced_disconnect_does_the_work_once() {
-    let pki = Pki::new("idempotency ca");
+    let pki = Pki::new("idempotency ca").expect("ca");
     let hub = start_hub(&pki).await;
     let executions = Arc::new(AtomicU32::new(0));
     let release = Arc::new(Notify::new());
@@ -127,7 +127,7 @@ async fn replay_after_a_forced_disconnect_does_the_work_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_while_the_first_run_is_in_progress_waits_for_it() {
-    let pki = Pki::new("idempotency wait ca");
+    let pki = Pki::new("idempotency wait ca").expect("ca");
     let hub = start_hub(&pki).await;
     let executions = Arc::new(AtomicU32::new(0));
     let release = Arc::new(Notify::new());

@@ -7,7 +7,7 @@ use crate::support::{agent_config, start_agent, start_hub, Pki, TENANT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_operations_complete_correctly() {
-    let pki = Pki::new("load ca");
+    let pki = Pki::new("load ca").expect("ca");
     let hub = start_hub(&pki).await;
     let agent = start_agent(
         &hub,

@@ -20,7 +20,9 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 
-use crate::support::{fast_backoff, start_hub, url, wait_state, Pki, KEY, TENANT, WAIT};
+use crate::support::{
+    connector, fast_backoff, server_tls, start_hub, url, wait_state, Pki, KEY, TENANT, WAIT,
+};
 
 const HOP_BY_HOP: [&str; 8] = [
     "connection",
@@ -49,7 +51,7 @@ async fn intercepting_proxy(
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let acceptor = tokio_rustls::TlsAcceptor::from(corp.server_config());
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(corp));
     let upstream = tokio_rustls::TlsConnector::from(cloud_trust);
     tokio::spawn(async move {
         loop {
@@ -122,10 +124,15 @@ impl Operation for Comment {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_poll_is_chosen_when_a_proxy_refuses_the_upgrade() {
-    let cloud_ca = Pki::new("public cloud ca");
-    let corp_ca = Pki::new("corp intercepting ca");
+    let cloud_ca = Pki::new("public cloud ca").expect("ca");
+    let corp_ca = Pki::new("corp intercepting ca").expect("ca");
     let hub = start_hub(&cloud_ca).await;
-    let proxy = intercepting_proxy(&corp_ca, hub.local_addr(), cloud_ca.client_config()).await;
+    let proxy = intercepting_proxy(
+        &corp_ca,
+        hub.local_addr(),
+        Arc::new(cloud_ca.client_config().expect("client tls")),
+    )
+    .await;
 
     let comments = Arc::new(AtomicU32::new(0));
     let router = {
@@ -140,7 +147,7 @@ async fn long_poll_is_chosen_when_a_proxy_refuses_the_upgrade() {
         &url(proxy),
         AccessKey::new(KEY).expect("key"),
         "poller",
-        corp_ca.connector(ProxyConfig::direct()),
+        connector(&corp_ca, ProxyConfig::direct()),
     )
     .backoff(fast_backoff())
     .build()

@@ -1,5 +1,5 @@
-//! Integration tests of the tunnel over real loopback TLS with an rcgen-minted CA: hub and agents in one
-//! process, real sockets, real proxies where a test says so.
+//! Integration tests of the tunnel over real loopback TLS with a CA minted by gitproxy-test-support:
+//! hub and agents in one process, real sockets, real proxies where a test says so.
 
 mod auth;
 mod cancel;

@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 
-use crate::support::{fast_backoff, url, wait_state, Pki, KEY, WAIT};
+use crate::support::{connector, fast_backoff, server_tls, url, wait_state, Pki, KEY, WAIT};
 
 const BATCH: &str = r#"[
     {"id":"bad-1","op":"Not Valid"},
@@ -98,12 +98,12 @@ async fn fake_cloud(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_envelopes_get_structured_errors_and_the_connection_survives() {
-    let pki = Pki::new("malformed ca");
+    let pki = Pki::new("malformed ca").expect("ca");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let acceptor = tokio_rustls::TlsAcceptor::from(pki.server_config());
+    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(&pki));
     let polls = Arc::new(AtomicU32::new(0));
     let (seen_tx, mut seen) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -131,7 +131,7 @@ async fn malformed_envelopes_get_structured_errors_and_the_connection_survives()
         &url(addr),
         AccessKey::new(KEY).expect("key"),
         "fuzzed",
-        pki.connector(ProxyConfig::direct()),
+        connector(&pki, ProxyConfig::direct()),
     )
     .connections(1)
     .backoff(fast_backoff())

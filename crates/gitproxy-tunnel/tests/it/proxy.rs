@@ -1,79 +1,20 @@
 //! Through a real corporate proxy: tinyproxy tunnels the agent's TLS with CONNECT, and the agent trusts
 //! the cloud's certificate only because it was given the internal CA that signed it.
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use gitproxy_egress::ProxyConfig;
+use gitproxy_test_support::Tinyproxy;
 use gitproxy_tunnel::ops::Echo;
 use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, Router};
 
-use crate::support::{fast_backoff, start_hub, url, wait_state, Pki, KEY, TENANT, WAIT};
-
-/// A tinyproxy process on a free loopback port, killed on drop.
-pub(crate) struct Tinyproxy {
-    child: Child,
-    pub(crate) addr: SocketAddr,
-    dir: tempfile::TempDir,
-}
-
-impl Tinyproxy {
-    pub(crate) fn start() -> Tinyproxy {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let log = dir.path().join("tinyproxy.log");
-        let config = dir.path().join("tinyproxy.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "Port {port}\nListen 127.0.0.1\nTimeout 60\nMaxClients 100\nLogFile \"{}\"\nLogLevel Info\nDisableViaHeader Yes\n",
-                log.display()
-            ),
-        )
-        .expect("config");
-        let child = Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tinyproxy is installed (cargo xtask test installs it)");
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = std::time::Instant::now() + WAIT;
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "tinyproxy did not start listening"
-            );
-            std::thread::yield_now();
-        }
-        Tinyproxy { child, addr, dir }
-    }
-
-    pub(crate) fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("tinyproxy.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Tinyproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::{connector, fast_backoff, start_hub, url, wait_state, Pki, KEY, TENANT, WAIT};
 
 /// The egress rules of a cluster behind a proxy: everything via tinyproxy (loopback included, since the
 /// test's cloud runs on loopback).
 fn via(proxy: &Tinyproxy) -> ProxyConfig {
     ProxyConfig::builder()
-        .proxy(format!("http://{}", proxy.addr))
+        .proxy(proxy.url())
         .bypass_loopback(false)
         .build()
         .expect("proxy config")
@@ -81,14 +22,14 @@ fn via(proxy: &Tinyproxy) -> ProxyConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tunnel_works_through_tinyproxy_with_an_internal_ca() {
-    let internal_ca = Pki::new("corp internal ca");
+    let internal_ca = Pki::new("corp internal ca").expect("ca");
     let hub = start_hub(&internal_ca).await;
-    let proxy = Tinyproxy::start();
+    let proxy = Tinyproxy::start().expect("tinyproxy starts");
     let config = AgentConfig::builder(
         &url(hub.local_addr()),
         AccessKey::new(KEY).expect("key"),
         "behind-proxy",
-        internal_ca.connector(via(&proxy)),
+        connector(&internal_ca, via(&proxy)),
     )
     .backoff(fast_backoff())
     .build()
@@ -116,12 +57,12 @@ async fn the_tunnel_works_through_tinyproxy_with_an_internal_ca() {
     agent.shutdown().await;
 
     // Without the internal CA the cloud's certificate is refused: a TLS error that names the fix.
-    let untrusted = Pki::new("some other ca");
+    let untrusted = Pki::new("some other ca").expect("ca");
     let config = AgentConfig::builder(
         &url(hub.local_addr()),
         AccessKey::new(KEY).expect("key"),
         "no-ca",
-        untrusted.connector(via(&proxy)),
+        connector(&untrusted, via(&proxy)),
     )
     .backoff(fast_backoff())
     .build()

@@ -12,7 +12,7 @@ use crate::support::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_hub_restart_the_agent_reconnects_within_the_backoff_bound() {
-    let pki = Pki::new("restart ca");
+    let pki = Pki::new("restart ca").expect("ca");
     let hub = start_hub(&pki).await;
     let addr = hub.local_addr();
     let agent = start_agent(&hub, agent_config(&pki, addr, "survivor"), Router::new(), 2).await;

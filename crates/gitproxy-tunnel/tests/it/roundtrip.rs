@@ -29,7 +29,7 @@ fn router() -> Router {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operations_round_trip_and_presence_shows_the_agent() {
-    let pki = Pki::new("roundtrip ca");
+    let pki = Pki::new("roundtrip ca").expect("ca");
     let hub = start_hub(&pki).await;
     let agent = start_agent(
         &hub,
@@ -100,7 +100,7 @@ async fn operations_round_trip_and_presence_shows_the_agent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_replicas_of_a_tenant_share_the_load() {
-    let pki = Pki::new("replicas ca");
+    let pki = Pki::new("replicas ca").expect("ca");
     let hub = start_hub(&pki).await;
     let a = start_agent(
         &hub,

@@ -11,7 +11,7 @@ use crate::support::{agent_config, start_agent, start_hub, Pki, TENANT, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_in_flight_work_and_refuses_new_work() {
-    let pki = Pki::new("shutdown ca");
+    let pki = Pki::new("shutdown ca").expect("ca");
     let hub = start_hub(&pki).await;
     let (started_tx, mut started_rx) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
     let router = Router::new().raw(OpSpec::new("test.slow", false), move |_req| {
@@ -90,7 +90,7 @@ async fn shutdown_finishes_in_flight_work_and_refuses_new_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_gives_up_on_work_past_the_deadline() {
-    let pki = Pki::new("shutdown deadline ca");
+    let pki = Pki::new("shutdown deadline ca").expect("ca");
     let hub = start_hub(&pki).await;
     let (started_tx, mut started_rx) = mpsc::unbounded_channel::<()>();
     let router = Router::new().raw(OpSpec::new("test.stuck", false), move |_req| {

@@ -35,7 +35,7 @@ fn counting_router(produced: Arc<AtomicU64>) -> Router {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_256_mib_stream_arrives_intact_while_small_operations_stay_fast() {
-    let pki = Pki::new("stream ca");
+    let pki = Pki::new("stream ca").expect("ca");
     let hub = start_hub(&pki).await;
     let produced = Arc::new(AtomicU64::new(0));
     let agent = start_agent(
