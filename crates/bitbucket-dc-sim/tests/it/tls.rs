@@ -1,50 +1,28 @@
-//! HTTPS serving with a caller-supplied certificate minted by an rcgen CA.
+//! HTTPS serving with a caller-supplied certificate minted by the test-support PKI.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
+use gitproxy_test_support::Pki;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 
 use crate::support::{seed, ALICE};
 
 #[tokio::test]
 async fn serves_https_with_a_caller_supplied_chain() {
-    let ca_key = rcgen::KeyPair::generate().expect("ca key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "sim test ca");
-    let ca = ca_params.self_signed(&ca_key).expect("ca");
-    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-    let leaf_params =
-        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("params");
-    let leaf = leaf_params
-        .signed_by(&leaf_key, &ca, &ca_key)
-        .expect("leaf");
-    let chain = format!("{}{}", leaf.pem(), ca.pem());
+    let ca = Pki::new("sim test ca").expect("ca");
+    let leaf = ca.issue(&["localhost", "127.0.0.1"]).expect("leaf");
 
     let sim = seed()
-        .tls(chain, leaf_key.serialize_pem())
+        .tls(leaf.chain_pem(), leaf.key_pem())
         .start()
         .await
         .expect("tls start");
     assert_eq!(sim.base_url().scheme(), "https");
 
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from(ca.der().to_vec()))
-        .expect("root");
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config = ca.client_config().expect("client tls");
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = tokio::net::TcpStream::connect(sim.addr())
         .await

@@ -475,61 +475,15 @@ async fn http_clone_url_strips_user_and_falls_back() {
     );
 }
 
-// === TLS with an rcgen-minted CA (the built-in HTTPS of the `rustls` feature) ===
+// === TLS with a CA minted by gitproxy-test-support (the built-in HTTPS of the `rustls` feature) ===
 
 #[cfg(feature = "rustls")]
 mod tls {
-    use std::net::{IpAddr, Ipv4Addr};
     use std::sync::Arc;
 
+    use gitproxy_test_support::Pki;
+
     use super::*;
-
-    struct Pki {
-        ca_der: rustls::pki_types::CertificateDer<'static>,
-        server_config: Arc<rustls::ServerConfig>,
-    }
-
-    fn mint_pki(ca_name: &str) -> Pki {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, ca_name);
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let mut leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-        leaf_params
-            .subject_alt_names
-            .push(rcgen::SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-        let leaf = leaf_params.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server_config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![leaf.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
-            )
-            .unwrap();
-        Pki {
-            ca_der: ca_cert.der().clone(),
-            server_config: Arc::new(server_config),
-        }
-    }
-
-    fn client_tls(trusted: &rustls::pki_types::CertificateDer<'static>) -> rustls::ClientConfig {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(trusted.clone()).unwrap();
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-    }
 
     /// An HTTPS server on 127.0.0.1 answering every request with `{"version":"9.4.3"}`.
     async fn start_tls_server(config: Arc<rustls::ServerConfig>) -> u16 {
@@ -562,10 +516,10 @@ mod tls {
 
     #[tokio::test]
     async fn https_with_a_trusted_private_ca_works() {
-        let pki = mint_pki("server CA");
-        let port = start_tls_server(Arc::clone(&pki.server_config)).await;
+        let pki = Pki::new("server CA").unwrap();
+        let port = start_tls_server(pki.server_config(&["localhost", "127.0.0.1"]).unwrap()).await;
         let client = Client::builder(format!("https://127.0.0.1:{port}"))
-            .tls_config(client_tls(&pki.ca_der))
+            .tls_config(pki.client_config().unwrap())
             .build()
             .unwrap();
         let props = client.server().properties().await.unwrap();
@@ -574,11 +528,11 @@ mod tls {
 
     #[tokio::test]
     async fn https_with_an_untrusted_certificate_is_a_tls_error() {
-        let pki = mint_pki("server CA");
-        let other = mint_pki("other CA");
-        let port = start_tls_server(Arc::clone(&pki.server_config)).await;
+        let pki = Pki::new("server CA").unwrap();
+        let other = Pki::new("other CA").unwrap();
+        let port = start_tls_server(pki.server_config(&["localhost", "127.0.0.1"]).unwrap()).await;
         let client = Client::builder(format!("https://127.0.0.1:{port}"))
-            .tls_config(client_tls(&other.ca_der))
+            .tls_config(other.client_config().unwrap())
             .retry_policy(RetryPolicy::none())
             .build()
             .unwrap();

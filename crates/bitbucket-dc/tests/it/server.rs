@@ -2,15 +2,14 @@
 //! escape hatches), context-path base URLs, and HTTPS through a caller-supplied connector.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use bitbucket_dc::{
     encode, Client, Credentials, Error, NotFoundKind, Permission, ProjectSearch, RepoSearch,
     UserQuery,
 };
 use bitbucket_dc_sim::{AuthScheme, SIMULATED_VERSION};
+use gitproxy_test_support::Pki;
 use hyper_util::client::legacy::connect::HttpConnector;
-use rustls::pki_types::CertificateDer;
 use serde_json::Value;
 
 use crate::support::{
@@ -439,50 +438,12 @@ async fn context_path_base_urls_are_joined_not_replaced() {
     );
 }
 
-/// A CA and a leaf for `127.0.0.1` and `localhost` it signed.
-struct Pki {
-    ca_der: Vec<u8>,
-    chain_pem: String,
-    key_pem: String,
-}
-
-fn mint_pki(name: &str) -> Pki {
-    let ca_key = rcgen::KeyPair::generate().expect("ca key");
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, name);
-    let ca = ca_params.self_signed(&ca_key).expect("ca");
-    let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("params")
-        .signed_by(&leaf_key, &ca, &ca_key)
-        .expect("leaf");
-    Pki {
-        ca_der: ca.der().to_vec(),
-        chain_pem: format!("{}{}", leaf.pem(), ca.pem()),
-        key_pem: leaf_key.serialize_pem(),
-    }
-}
-
-fn trusting(ca_der: &[u8]) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from(ca_der.to_vec()))
-        .expect("a valid root");
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-}
-
 #[tokio::test]
 async fn https_through_a_caller_supplied_connector_with_a_private_ca() {
-    let pki = mint_pki("bitbucket-dc test CA");
+    let pki = Pki::new("bitbucket-dc test CA").expect("ca");
+    let leaf = pki.issue(&["127.0.0.1", "localhost"]).expect("leaf");
     let sim = seed()
-        .tls(pki.chain_pem.clone(), pki.key_pem.clone())
+        .tls(leaf.chain_pem(), leaf.key_pem())
         .start()
         .await
         .expect("simulator");
@@ -493,7 +454,7 @@ async fn https_through_a_caller_supplied_connector_with_a_private_ca() {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(trusting(&pki.ca_der))
+        .with_tls_config(pki.client_config().expect("client tls"))
         .https_only()
         .enable_http1()
         .enable_http2()
@@ -529,15 +490,16 @@ async fn https_through_a_caller_supplied_connector_with_a_private_ca() {
 #[cfg(feature = "rustls")]
 #[tokio::test]
 async fn https_through_tls_config_with_a_private_ca() {
-    let pki = mint_pki("bitbucket-dc test CA");
+    let pki = Pki::new("bitbucket-dc test CA").expect("ca");
+    let leaf = pki.issue(&["127.0.0.1", "localhost"]).expect("leaf");
     let sim = seed()
-        .tls(pki.chain_pem.clone(), pki.key_pem.clone())
+        .tls(leaf.chain_pem(), leaf.key_pem())
         .start()
         .await
         .expect("simulator");
 
     let via_config = builder(&sim, ALICE)
-        .tls_config(trusting(&pki.ca_der))
+        .tls_config(pki.client_config().expect("client tls"))
         .build()
         .expect("client");
     assert_eq!(
@@ -546,9 +508,9 @@ async fn https_through_tls_config_with_a_private_ca() {
     );
 
     // A client trusting another CA fails the handshake with a TLS error, not a retry loop.
-    let stranger = mint_pki("some other CA");
+    let stranger = Pki::new("some other CA").expect("ca");
     let untrusting = builder(&sim, ALICE)
-        .tls_config(trusting(&stranger.ca_der))
+        .tls_config(stranger.client_config().expect("client tls"))
         .build()
         .expect("client");
     let failed = untrusting.whoami().await;
