@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use gitproxy_test_support::LogWaiter;
 use tokio::process::Child;
-use tokio::sync::mpsc;
 
 use crate::Error;
 
@@ -54,8 +53,7 @@ pub fn gitproxy_command(binary: &Path) -> std::process::Command {
 #[derive(Debug)]
 pub struct AgentProcess {
     child: Child,
-    lines: mpsc::UnboundedReceiver<String>,
-    seen: Vec<String>,
+    log: LogWaiter,
 }
 
 impl AgentProcess {
@@ -73,62 +71,25 @@ impl AgentProcess {
             .stderr
             .take()
             .ok_or_else(|| Error::Setup("the agent's stderr is not captured".to_owned()))?;
-        let (tx, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
         Ok(AgentProcess {
             child,
-            lines,
-            seen: Vec::new(),
+            log: LogWaiter::spawn("the agent", stderr),
         })
     }
 
     /// Every log line received so far.
     pub fn seen(&self) -> &[String] {
-        &self.seen
+        self.log.seen()
     }
 
     /// Takes in the lines written so far without waiting.
     pub fn collect(&mut self) -> &[String] {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        &self.seen
+        self.log.collect()
     }
 
     /// Waits up to `timeout` for a log line containing `needle` (earlier lines count too).
     pub async fn wait_line(&mut self, needle: &str, timeout: Duration) -> Result<String, Error> {
-        self.collect();
-        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
-            return Ok(line.clone());
-        }
-        let found = tokio::time::timeout(timeout, async {
-            while let Some(line) = self.lines.recv().await {
-                self.seen.push(line.clone());
-                if line.contains(needle) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => Ok(line),
-            Ok(None) => Err(Error::Setup(format!(
-                "the agent exited without logging `{needle}`; its log:\n{}",
-                self.seen.join("\n")
-            ))),
-            Err(_) => Err(Error::Timeout(format!(
-                "the agent to log `{needle}`; its log:\n{}",
-                self.seen.join("\n")
-            ))),
-        }
+        Ok(self.log.wait_line(needle, timeout).await?)
     }
 
     /// Sends SIGTERM, as the kubelet does when a pod stops.
@@ -155,9 +116,7 @@ impl AgentProcess {
             .map_err(|_| Error::Timeout("the agent to exit".to_owned()))?
             .map_err(|e| Error::io("wait for the agent", "gitproxy", e))?;
         // The reader task ends at EOF once the process is gone.
-        while let Ok(Some(line)) = tokio::time::timeout(timeout, self.lines.recv()).await {
-            self.seen.push(line);
-        }
+        self.log.drain(timeout).await;
         Ok(status)
     }
 }

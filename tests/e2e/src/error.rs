@@ -19,12 +19,9 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
-    /// Minting a certificate failed.
-    #[error("could not mint a certificate: {0}")]
-    Pki(#[from] rcgen::Error),
-    /// The TLS configuration was rejected.
-    #[error("could not build the TLS configuration: {0}")]
-    Tls(#[from] rustls::Error),
+    /// A shared test part (PKI, tinyproxy, log waiting) failed.
+    #[error(transparent)]
+    Support(#[from] gitproxy_test_support::Error),
     /// The simulator failed.
     #[error("bitbucket simulator: {0}")]
     Sim(#[from] bitbucket_dc_sim::SimError),

@@ -1,20 +1,18 @@
-//! Shared parts of the end-to-end suite and the `cargo xtask demo` driver: an rcgen PKI, the
-//! simulator seeded with a vulnerable sample project, OSV data, a tunnel hub standing in for the
-//! cloud, a real tinyproxy, a package-registry stand-in, and the real `gitproxy` binary run as a child process.
+//! Shared parts of the end-to-end suite and the `cargo xtask demo` driver: the simulator seeded
+//! with a vulnerable sample project, OSV data, a tunnel hub standing in for the cloud, a
+//! package-registry stand-in, and the real `gitproxy` binary run as a child process. The PKI,
+//! tinyproxy and log waiting come from `gitproxy-test-support` (re-exported here).
 
 mod agent;
 mod cloud;
 mod error;
-mod pki;
-mod proxy;
 mod registry;
 mod seed;
 
 pub use agent::{gitproxy_binary, gitproxy_command, probe_get, AgentProcess};
 pub use cloud::Cloud;
 pub use error::Error;
-pub use pki::{Leaf, Pki};
-pub use proxy::{free_port, Tinyproxy};
+pub use gitproxy_test_support::{free_port, Leaf, Pki, Tinyproxy, TinyproxyOptions};
 pub use registry::RegistryStandIn;
 pub use seed::{
     demo_osv_dir, demo_simulator, fixture_osv_dir, DemoRepo, DEMO_PROJECT, DEMO_REPOS, READER,

@@ -132,7 +132,7 @@ async fn demo(args: Args) -> Result<(), Error> {
     pki.write_ca(&ca_file)?;
     let leaf = pki.issue(&["127.0.0.1", "localhost"])?;
     let sim = demo_simulator()
-        .tls(leaf.cert_pem.clone(), leaf.key_pem.clone())
+        .tls(leaf.cert_pem(), leaf.key_pem())
         .start()
         .await?;
     let cloud = Cloud::start(&pki, "127.0.0.1:0".parse().expect("a literal address")).await?;

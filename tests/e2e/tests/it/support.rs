@@ -3,15 +3,15 @@
 //! tinyproxy that reaches the cloud but cannot reach internal hosts (`localhost` goes to a dead
 //! upstream, so tinyproxy answers 502 as a real egress proxy does for an internal server).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use base64::Engine as _;
 use bitbucket_dc_sim::Simulator;
 use gitproxy_e2e::{
     demo_osv_dir, demo_simulator, fixture_osv_dir, free_port, gitproxy_binary, gitproxy_command,
-    AgentProcess, Cloud, Pki, Tinyproxy, DEMO_PROJECT, WRITER, WRITER_TOKEN,
+    AgentProcess, Cloud, Pki, Tinyproxy, TinyproxyOptions, DEMO_PROJECT, WRITER, WRITER_TOKEN,
 };
 use gitproxy_remediation::catalogue::{Apply, ApplyResult, CheckReport, CheckStage, Scan, Status};
 use gitproxy_remediation::remediate::RepoOutcome;
@@ -84,7 +84,7 @@ impl World {
         let internal_ca = Pki::new("Corp Internal CA").expect("internal ca");
         let leaf = internal_ca.issue(&["localhost"]).expect("bitbucket cert");
         let sim = demo_simulator()
-            .tls(leaf.cert_pem.clone(), leaf.key_pem.clone())
+            .tls(leaf.cert_pem(), leaf.key_pem())
             .start()
             .await
             .expect("simulator starts");
@@ -93,9 +93,12 @@ impl World {
             .expect("hub starts");
         // The proxy reaches the internet (the cloud at 127.0.0.1) but not internal hosts: requests
         // for `localhost` go to an upstream nobody listens on, and tinyproxy answers 502.
-        let dead = free_port().expect("port");
-        let proxy = Tinyproxy::start(&format!("Upstream http 127.0.0.1:{dead} \"localhost\""))
-            .expect("tinyproxy starts");
+        let dead = SocketAddr::from(([127, 0, 0, 1], free_port().expect("port")));
+        let proxy = Tinyproxy::start_with(&TinyproxyOptions {
+            upstream_for: vec![(dead, "localhost".to_owned())],
+            ..TinyproxyOptions::default()
+        })
+        .expect("tinyproxy starts");
         World {
             dir,
             public_ca,
@@ -133,9 +136,7 @@ impl World {
             cmd.env("GITPROXY_REGISTRIES", &setup.registries);
         }
         if setup.custom_ca {
-            let encoded =
-                base64::engine::general_purpose::STANDARD.encode(self.internal_ca.ca_pem());
-            cmd.env("GITPROXY_CUSTOM_CA_CERT", encoded);
+            cmd.env("GITPROXY_CUSTOM_CA_CERT", self.internal_ca.ca_base64());
         }
         cmd
     }
@@ -180,15 +181,7 @@ impl World {
 impl World {
     /// A file at the tip of `branch`, read back through the REST API (trusting the internal CA).
     pub(crate) async fn read_file(&self, repo: &str, branch: &str, path: &str) -> String {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.internal_ca.ca_der()).expect("internal CA");
-        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls = self.internal_ca.client_config().expect("client tls");
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_only()
