@@ -4,8 +4,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use base64::Engine as _;
-
 use super::{parse_duration, Config, Environment, LogFormat};
 use crate::cli::GlobalArgs;
 
@@ -253,11 +251,9 @@ fn file_errors_name_the_file() {
 
 #[test]
 fn custom_ca_cert_accepts_the_helm_base64_form() {
-    let key = rcgen::KeyPair::generate().expect("key");
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = params.self_signed(&key).expect("ca");
-    let encoded = base64::engine::general_purpose::STANDARD.encode(ca.pem());
+    let encoded = gitproxy_test_support::Pki::new("Corp Root CA")
+        .expect("ca")
+        .ca_base64();
     let config = resolve(
         &GlobalArgs::default(),
         &[("GITPROXY_CUSTOM_CA_CERT", &encoded)],

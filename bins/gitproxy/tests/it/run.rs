@@ -11,12 +11,11 @@ use gitproxy_remediation::catalogue::{
     TestConnection, OPERATIONS,
 };
 use gitproxy_remediation::remediate::State;
+use gitproxy_test_support::LogWaiter;
 use gitproxy_tunnel::ops::AgentInfo;
 use gitproxy_tunnel::{AccessKey, ErrorCode, Hub, HubConfig, KeyTable, Operation};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::mpsc;
 
 use crate::support::{Env, BOT_TOKEN, PROJECT};
 
@@ -41,8 +40,7 @@ async fn hub(env: &Env, addr: SocketAddr) -> Hub {
 /// The agent process and its stderr lines.
 struct Agent {
     child: Child,
-    lines: mpsc::UnboundedReceiver<String>,
-    seen: Vec<String>,
+    log: LogWaiter,
 }
 
 impl Agent {
@@ -63,44 +61,18 @@ impl Agent {
             .kill_on_drop(true);
         let mut child = cmd.spawn().expect("agent starts");
         let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
         Agent {
             child,
-            lines,
-            seen: Vec::new(),
+            log: LogWaiter::spawn("the agent", stderr),
         }
     }
 
     /// Waits for a log line containing `needle` and returns it.
     async fn wait_line(&mut self, needle: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        let found = tokio::time::timeout(WAIT, async {
-            while let Some(line) = self.lines.recv().await {
-                self.seen.push(line.clone());
-                if line.contains(needle) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-        .await;
-        match found {
-            Ok(Some(line)) => line,
-            _ => panic!(
-                "no log line with `{needle}`; seen:\n{}",
-                self.seen.join("\n")
-            ),
-        }
+        self.log
+            .wait_line(needle, WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     async fn probe_addr(&mut self) -> SocketAddr {
@@ -115,10 +87,7 @@ impl Agent {
 
     /// Collects every remaining line until the process exits.
     async fn drain(&mut self) -> Vec<String> {
-        while let Ok(Some(line)) = tokio::time::timeout(WAIT, self.lines.recv()).await {
-            self.seen.push(line);
-        }
-        self.seen.clone()
+        self.log.drain(WAIT).await.to_vec()
     }
 }
 
@@ -337,7 +306,8 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         .await;
     assert!(audit.contains("\"target\":\"audit\""), "{audit}");
     let audit_lines: Vec<String> = agent
-        .seen
+        .log
+        .seen()
         .iter()
         .filter(|l| l.contains("\"target\":\"audit\""))
         .cloned()
@@ -347,7 +317,8 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         .iter()
         .any(|l| l.contains("\"outcome\":\"denied\"") && l.contains("\"repository\":\"web\"")));
     assert!(agent
-        .seen
+        .log
+        .seen()
         .iter()
         .all(|l| !l.contains(BOT_TOKEN) && !l.contains(KEY)));
 
@@ -540,7 +511,8 @@ async fn outcomes_are_audited_as_they_happened_and_throttling_reaches_the_cloud(
         "{metrics}"
     );
     let throttled: Vec<&String> = agent
-        .seen
+        .log
+        .collect()
         .iter()
         .filter(|l| l.contains("\"operation\":\"bitbucket.list_repositories\""))
         .collect();

@@ -1,11 +1,11 @@
-//! Shared parts: a seeded simulator, OSV fixtures, an internal CA (the e2e harness's rcgen `Pki`), and a way to run the binary.
+//! Shared parts: a seeded simulator, OSV fixtures, an internal CA (gitproxy-test-support's `Pki`), and a way to run the binary.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use bitbucket_dc_sim::{Permission, RepoSeed, Simulator, UserSeed};
-use gitproxy_e2e::Pki;
+use gitproxy_test_support::Pki;
 
 pub(crate) const PROJECT: &str = "PRJ";
 pub(crate) const BOT_TOKEN: &str = "bot-token-0123456789";
