@@ -2,7 +2,7 @@
 //!
 //! Run with `cargo xtask bench egress` (or `cargo bench -p gitproxy-egress --bench egress`).
 //! Each iteration opens a fresh connection with `EgressConnector::connect` to a loopback HTTPS
-//! server (rcgen CA, ECDSA P-256 leaf, TLS 1.3): directly, then through tinyproxy with CONNECT.
+//! server (test-support CA, ECDSA P-256 leaf, TLS 1.3): directly, then through tinyproxy with CONNECT.
 //! The two are interleaved so both see the same machine conditions. `EGRESS_BENCH_ITERATIONS`
 //! overrides the iteration count (default 300).
 

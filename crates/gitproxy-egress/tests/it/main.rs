@@ -1,4 +1,4 @@
-//! Integration tests of gitproxy-egress with real parts: tinyproxy, an rcgen PKI, loopback servers.
+//! Integration tests of gitproxy-egress with real parts: tinyproxy, a minted PKI, loopback servers.
 
 mod diagnostics;
 mod routing;

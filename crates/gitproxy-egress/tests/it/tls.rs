@@ -1,4 +1,4 @@
-//! Internal CA trust against loopback TLS servers with rcgen-minted certificates.
+//! Internal CA trust against loopback TLS servers with certificates minted by gitproxy-test-support.
 
 use gitproxy_egress::{
     CaSource, DiagnosisReport, EgressConnector, Error, FailureCode, ProxyConfig, Stage,

@@ -86,7 +86,7 @@ pub(crate) fn agent_config(pki: &Pki, addr: SocketAddr, agent_id: &str) -> Agent
         &url(addr),
         key(),
         agent_id,
-        connector(&pki, ProxyConfig::direct()),
+        connector(pki, ProxyConfig::direct()),
     )
     .backoff(fast_backoff())
     .ping(Duration::from_secs(5), Duration::from_secs(10))
