@@ -155,7 +155,8 @@ async fn the_settings_table_is_printed_as_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_key_beside_the_ca_is_logged_as_a_warning_without_the_key() {
     let env = Env::start().await;
-    let key = rcgen::KeyPair::generate().expect("key").serialize_pem();
+    let leaf = env.ca.issue(&["bitbucket.corp"]).expect("leaf");
+    let key = leaf.key_pem();
     let bundle = env.dir.path().join("ca-and-key.pem");
     std::fs::write(&bundle, format!("{}{key}", env.ca.ca_pem())).expect("bundle");
     let path = checkout(env.dir.path());

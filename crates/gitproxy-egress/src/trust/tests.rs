@@ -256,8 +256,12 @@ fn a_der_file_is_told_to_convert_to_pem() {
 
 #[test]
 fn a_private_key_beside_the_ca_is_a_warning_without_the_key() {
-    let key = KeyPair::generate().unwrap();
-    let key_pem = key.serialize_pem();
+    let key_pem = Pki::new("Corp Root CA")
+        .unwrap()
+        .issue(&["bitbucket.corp"])
+        .unwrap()
+        .key_pem()
+        .to_owned();
     let text = format!("{}{key_pem}", ca_pem("Corp Root CA", 2090));
     let trust = only(CaSource::pem_file_bytes("custom_ca_cert_file", text)).unwrap();
     assert_eq!(trust.extra_cas().len(), 1);

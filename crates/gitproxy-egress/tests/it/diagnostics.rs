@@ -279,7 +279,7 @@ async fn a_proxy_that_does_not_speak_http_is_a_protocol_error() {
 
 #[tokio::test]
 async fn a_connector_for_one_destination_gives_its_own_refused_advice() {
-    let port = free_port();
+    let port = free_port().expect("free port");
     let target: http::Uri = format!("https://bitbucket.corp.test:{port}/")
         .parse()
         .unwrap();
