@@ -38,6 +38,9 @@ pub(crate) struct GlobalArgs {
     /// Tunnel connections to the cloud.
     #[arg(long, global = true, value_name = "N")]
     pub(crate) connections: Option<String>,
+    /// Largest manifest or lockfile read, in bytes.
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub(crate) max_file_bytes: Option<String>,
     /// Proxy for https targets.
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) https_proxy: Option<String>,

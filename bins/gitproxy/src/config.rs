@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use gitproxy_egress::{ProxyConfig, TrustConfig};
 use gitproxy_remediation::registry::RegistryUrls;
+use gitproxy_remediation::ScanOptions;
 use url::Url;
 
 use crate::cli::GlobalArgs;
@@ -138,6 +139,8 @@ pub(crate) struct Config {
     pub(crate) agent_id: String,
     /// Tunnel connections.
     pub(crate) connections: u32,
+    /// How repositories are read for a scan (the per-file size limit).
+    pub(crate) scan: ScanOptions,
     /// Proxy selection for every outbound connection.
     pub(crate) proxy: ProxyConfig,
     /// Trust for every outbound TLS connection (platform roots plus the custom CA).
@@ -235,6 +238,31 @@ impl Config {
                 }
             },
             None => 2,
+        };
+
+        let file_max_file_bytes = file.max_file_bytes.map(|n| n.to_string());
+        let scan = match layers.pick(
+            &settings::MAX_FILE_BYTES,
+            flags.max_file_bytes.as_ref(),
+            file_max_file_bytes.as_ref(),
+        ) {
+            Some(raw) => match raw.value.trim().parse::<u64>() {
+                Ok(n) if n >= 1024 => {
+                    let mut options = ScanOptions::default();
+                    options.max_file_bytes = n;
+                    options
+                },
+                _ => {
+                    return Err(err(
+                        &raw.source,
+                        format!(
+                            "`{}` is not a file size in bytes of at least 1024; use e.g. 67108864 for 64 MiB",
+                            raw.value
+                        ),
+                    ))
+                }
+            },
+            None => ScanOptions::default(),
         };
 
         let proxy = egress::resolve_proxy(flags, &layers, &file)?;
@@ -418,6 +446,7 @@ impl Config {
             access_key,
             agent_id,
             connections,
+            scan,
             proxy,
             trust,
             bitbucket: LocalBitbucket {

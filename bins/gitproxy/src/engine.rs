@@ -13,6 +13,7 @@ use gitproxy_remediation::policy::{Policy, PolicyHost};
 use gitproxy_remediation::registry::{HttpRegistry, SelectedRegistry};
 use gitproxy_remediation::remediate::Remediator;
 use gitproxy_remediation::scan::{scan_repo, RepoScan};
+use gitproxy_remediation::ScanOptions;
 
 use crate::config::{BitbucketConn, Config, ConfigError};
 use crate::metrics::Metrics;
@@ -81,6 +82,8 @@ pub(crate) struct Engine {
     pub(crate) project: String,
     /// Where remediation branches live: the configured branch prefix and `security/`.
     pub(crate) branch_prefix: String,
+    /// How repositories are read (the per-file size limit).
+    pub(crate) scan: ScanOptions,
 }
 
 impl std::fmt::Debug for Engine {
@@ -117,6 +120,7 @@ impl Engine {
             db,
             project: conn.project.clone(),
             branch_prefix: format!("{}security/", config.branch_prefix),
+            scan: config.scan,
         })
     }
 
@@ -129,6 +133,7 @@ impl Engine {
             PlanOptions::recommended(),
         )
         .with_branch_prefix(self.branch_prefix.as_str())
+        .with_scan_options(self.scan)
     }
 
     /// Scans one repository's default branch.
@@ -136,7 +141,7 @@ impl Engine {
         &self,
         repo: &str,
     ) -> Result<RepoScan, gitproxy_remediation::Error> {
-        scan_repo(&self.host, &self.db, &self.project, repo).await
+        scan_repo(&self.host, &self.db, &self.project, repo, &self.scan).await
     }
 
     /// Slugs of the project's repositories.

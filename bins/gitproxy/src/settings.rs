@@ -259,6 +259,17 @@ pub(crate) const OSV_DIR: Setting = Setting {
         "OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records)",
     )
 };
+/// The largest manifest or lockfile a scan reads.
+pub(crate) const MAX_FILE_BYTES: Setting = Setting {
+    flag: Some("max-file-bytes"),
+    env: Some("GITPROXY_MAX_FILE_BYTES"),
+    toml: Some("max_file_bytes"),
+    default: "67108864 (64 MiB)",
+    ..setting(
+        "largest file scanned",
+        "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on",
+    )
+};
 /// The package registries.
 pub(crate) const REGISTRIES: Setting = Setting {
     flag: Some("registries"),
@@ -298,6 +309,7 @@ pub(crate) const ALL: &[Setting] = &[
     LOG_LEVEL,
     SHUTDOWN_GRACE,
     OSV_DIR,
+    MAX_FILE_BYTES,
     REGISTRIES,
 ];
 

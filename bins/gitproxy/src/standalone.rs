@@ -96,7 +96,7 @@ pub(crate) async fn scan(
 ) -> anyhow::Result<String> {
     let db = load_osv(config)?;
     let scans = match path {
-        Some(path) => vec![scan_dir(path, &db)?],
+        Some(path) => vec![scan_dir(path, &db, &config.scan)?],
         None => {
             let conn = config.bitbucket.complete()?;
             let engine = Engine::new(&conn, config, db, None)?;

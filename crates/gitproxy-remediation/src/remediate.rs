@@ -18,7 +18,7 @@ use crate::host::{
 use crate::plan::{plan, PackageFix, PlanOptions, Unfixable};
 use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
 use crate::registry::Registry;
-use crate::Error;
+use crate::{Error, ScanOptions};
 
 /// The state of one remediation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -135,6 +135,7 @@ pub struct Remediator<'a> {
     registry: &'a dyn Registry,
     options: PlanOptions,
     branch_prefix: String,
+    scan_options: ScanOptions,
 }
 
 impl std::fmt::Debug for Remediator<'_> {
@@ -143,6 +144,7 @@ impl std::fmt::Debug for Remediator<'_> {
             .field("advisories", &self.db.len())
             .field("options", &self.options)
             .field("branch_prefix", &self.branch_prefix)
+            .field("scan_options", &self.scan_options)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +163,7 @@ impl<'a> Remediator<'a> {
             registry,
             options,
             branch_prefix: BRANCH_PREFIX.to_owned(),
+            scan_options: ScanOptions::default(),
         }
     }
 
@@ -168,6 +171,13 @@ impl<'a> Remediator<'a> {
     /// [`BRANCH_PREFIX`]: the agent's configured branch prefix followed by `security/`.
     pub fn with_branch_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.branch_prefix = prefix.into();
+        self
+    }
+
+    /// This remediator reading repositories with `options` (e.g. a configured per-file size
+    /// limit) instead of [`ScanOptions::default`].
+    pub fn with_scan_options(mut self, options: ScanOptions) -> Self {
+        self.scan_options = options;
         self
     }
 
@@ -363,7 +373,7 @@ impl<'a> Remediator<'a> {
             repo,
             commit: &head.commit,
         };
-        let snapshot = Snapshot::from_repo(&source).await?;
+        let snapshot = Snapshot::from_repo_with(&source, &self.scan_options).await?;
         let analysis = analyze(&snapshot);
         let findings = self.db.scan(&analysis);
         let plan = plan(&analysis, &findings, self.db, self.registry, &self.options).await?;

@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::analyze;
+use crate::analysis::analyze_into;
 use crate::files::Snapshot;
 use crate::host::{BitbucketHost, RepoAt};
-use crate::Error;
+use crate::{Error, ScanOptions};
 
 /// One vulnerable dependency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,14 +51,17 @@ pub struct RepoScan {
 }
 
 /// Analyses a snapshot and matches it against the OSV data; `name` labels the result.
+///
+/// Dependencies are matched as the analysis finds them and only the vulnerable ones are kept, so
+/// a lockfile of hundreds of thousands of entries never sits in memory as a whole list.
 pub fn scan_snapshot(name: &str, snapshot: &Snapshot, db: &AdvisoryDb) -> RepoScan {
-    let analysis = analyze(snapshot);
-    let findings = db
-        .scan(&analysis)
+    let mut matched = db.matcher();
+    analyze_into(snapshot, &mut matched);
+    let findings = matched
+        .vulnerable
         .into_iter()
-        .map(|f| {
-            let dep = &analysis.dependencies[f.dependency];
-            ScanFinding {
+        .flat_map(|(dep, found)| {
+            found.into_iter().map(move |f| ScanFinding {
                 summary: f.summary(),
                 id: f.id,
                 aliases: f.aliases,
@@ -67,16 +70,16 @@ pub fn scan_snapshot(name: &str, snapshot: &Snapshot, db: &AdvisoryDb) -> RepoSc
                 version: dep.version.clone(),
                 fixed: f.fixed,
                 location: dep.location.to_string(),
-            }
+            })
         })
         .collect();
     RepoScan {
         repository: name.to_owned(),
         branch: None,
         commit: None,
-        dependencies: analysis.dependencies.len(),
+        dependencies: matched.dependencies,
         findings,
-        problems: analysis.problems.iter().map(ToString::to_string).collect(),
+        problems: matched.problems.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -86,6 +89,7 @@ pub async fn scan_repo(
     db: &AdvisoryDb,
     project: &str,
     repo: &str,
+    options: &ScanOptions,
 ) -> Result<RepoScan, Error> {
     let Some(head) = host.default_branch(project, repo).await? else {
         return Ok(RepoScan {
@@ -94,12 +98,15 @@ pub async fn scan_repo(
             ..RepoScan::default()
         });
     };
-    let snapshot = Snapshot::from_repo(&RepoAt {
-        host,
-        project,
-        repo,
-        commit: &head.commit,
-    })
+    let snapshot = Snapshot::from_repo_with(
+        &RepoAt {
+            host,
+            project,
+            repo,
+            commit: &head.commit,
+        },
+        options,
+    )
     .await?;
     let mut scan = scan_snapshot(repo, &snapshot, db);
     scan.branch = Some(head.branch);
@@ -108,8 +115,8 @@ pub async fn scan_repo(
 }
 
 /// Scans a local checkout.
-pub fn scan_dir(path: &Path, db: &AdvisoryDb) -> Result<RepoScan, Error> {
-    let snapshot = Snapshot::from_dir(path)?;
+pub fn scan_dir(path: &Path, db: &AdvisoryDb, options: &ScanOptions) -> Result<RepoScan, Error> {
+    let snapshot = Snapshot::from_dir_with(path, options)?;
     Ok(scan_snapshot(&path.display().to_string(), &snapshot, db))
 }
 

@@ -44,6 +44,7 @@ pub(crate) struct FileConfig {
     pub(super) access_key_file: Option<PathBuf>,
     pub(super) agent_id: Option<String>,
     pub(super) connections: Option<u32>,
+    pub(super) max_file_bytes: Option<u64>,
     pub(super) https_proxy: Option<String>,
     pub(super) http_proxy: Option<String>,
     pub(super) no_proxy: Option<String>,

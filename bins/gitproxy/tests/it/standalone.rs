@@ -333,3 +333,48 @@ async fn check_passes_a_reachable_registry() {
     assert!(rendered.contains("result: connection OK"), "{rendered}");
     assert_eq!(registry.asked(), vec!["/index/".to_owned()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_over_the_configured_size_limit_is_a_problem_and_the_scan_goes_on() {
+    let env = Env::start().await;
+    let path = checkout(env.dir.path());
+    let big = path.join("big");
+    std::fs::create_dir_all(&big).expect("mkdir");
+    let padding = " ".repeat(4096);
+    std::fs::write(
+        big.join("package-lock.json"),
+        format!("{{\"lockfileVersion\": 3,{padding}\"packages\": {{}}}}"),
+    )
+    .expect("write");
+
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env_remove("GITPROXY_BITBUCKET_URL")
+        .args(["scan", "--json", "--max-file-bytes", "2048", "--path"])
+        .arg(&path);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let scans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = scans[0]["findings"].as_array().expect("findings");
+    assert_eq!(
+        findings.len(),
+        1,
+        "the other files are still scanned: {scans:#}"
+    );
+    let problems = scans[0]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{scans:#}");
+    let problem = problems[0].as_str().expect("text");
+    assert!(problem.contains("big/package-lock.json"), "{problem}");
+    assert!(problem.contains("2048"), "{problem}");
+
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env("GITPROXY_MAX_FILE_BYTES", "lots")
+        .args(["scan", "--path"])
+        .arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("GITPROXY_MAX_FILE_BYTES"),
+        "{}",
+        text(&out.stderr)
+    );
+}

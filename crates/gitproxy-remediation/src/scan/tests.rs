@@ -23,7 +23,7 @@ fn a_checkout_scan_reports_each_vulnerable_dependency() {
         )
         .expect("record"),
     );
-    let scan = scan_dir(dir.path(), &db).expect("scan");
+    let scan = scan_dir(dir.path(), &db, &crate::ScanOptions::default()).expect("scan");
     assert_eq!(scan.findings.len(), 1, "{scan:?}");
     let finding = &scan.findings[0];
     assert_eq!(finding.id, "GHSA-lodash");
