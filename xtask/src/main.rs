@@ -101,6 +101,7 @@ fn test(root: &Path) -> Result<()> {
             e2e::PACKAGE,
         ],
     )?;
+    embedder_build(root)?;
     e2e::run(root)?;
     eprintln!("xtask: all checks passed");
     Ok(())
@@ -163,6 +164,68 @@ fn bench_tunnel(root: &Path, args: &[String]) -> Result<()> {
 }
 
 /// Runs `cargo <args>` in the workspace root and fails with the step's name when it fails.
+/// The crates TLS pulls in, which an embedder of `bitbucket-dc` with its own connector must not
+/// compile.
+const TLS_CRATES: &[&str] = &["rustls", "ring", "hyper-rustls", "rustls-native-certs"];
+
+/// `bitbucket-dc` as an embedder with its own connector uses it: without default features it
+/// builds and passes its tests, and its normal dependency tree holds no TLS crate.
+fn embedder_build(root: &Path) -> Result<()> {
+    step(
+        root,
+        "bitbucket-dc without default features",
+        &[
+            "test",
+            "--package",
+            "bitbucket-dc",
+            "--no-default-features",
+            "--lib",
+            "--tests",
+        ],
+    )?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "tree",
+            "--package",
+            "bitbucket-dc",
+            "--no-default-features",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(root)
+        .output()
+        .context("could not start `cargo tree`")?;
+    if !out.status.success() {
+        bail!(
+            "`cargo tree -p bitbucket-dc` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let found: Vec<&str> = tree
+        .lines()
+        .filter(|line| {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            TLS_CRATES.contains(&name)
+        })
+        .collect();
+    if !found.is_empty() {
+        bail!(
+            "bitbucket-dc without default features still depends on TLS crates: {}; keep them behind the `rustls` feature",
+            found.join(", ")
+        );
+    }
+    eprintln!(
+        "xtask: bitbucket-dc without default features: {} crates, none of {}",
+        tree.lines().count(),
+        TLS_CRATES.join(", ")
+    );
+    Ok(())
+}
+
 fn step(root: &Path, name: &str, args: &[&str]) -> Result<()> {
     eprintln!("xtask: ==> {name}");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
