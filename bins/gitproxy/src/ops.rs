@@ -148,6 +148,9 @@ impl From<gitproxy_remediation::Error> for OpFailure {
         if e.is_policy_refusal() {
             return OpFailure::Denied(e.to_string());
         }
+        if e.is_invalid_input() {
+            return OpFailure::BadRequest(e.to_string());
+        }
         OpFailure::Failed {
             message: e.to_string(),
             retryable: e.is_retryable(),

@@ -155,6 +155,15 @@ impl Error {
             .is_some_and(bitbucket_dc::Error::is_retryable)
     }
 
+    /// Whether the request itself was invalid: a repository slug or project key such as `""`,
+    /// `.`, `..` or one holding `/`, which the client refuses before anything is sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self.bitbucket(),
+            Some(bitbucket_dc::Error::InvalidPathSegment { .. })
+        )
+    }
+
     /// How long Bitbucket asked to wait before the next attempt (`Retry-After`), if it did.
     pub fn retry_after(&self) -> Option<Duration> {
         self.bitbucket().and_then(bitbucket_dc::Error::retry_after)

@@ -197,6 +197,23 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         "{denied}"
     );
 
+    // Repository names that would change the request path are bad requests, never sent.
+    for name in ["", ".", "..", "web/../docs", "a/b"] {
+        let refused = hub
+            .call(TENANT, &scan(name))
+            .await
+            .expect_err("invalid repository name");
+        assert_eq!(
+            refused.code(),
+            Some(ErrorCode::BadRequest),
+            "{name}: {refused}"
+        );
+        assert!(
+            refused.to_string().contains("repository"),
+            "{name}: {refused}"
+        );
+    }
+
     let outcome = applied(call(&hub, apply("web")).await);
     assert_eq!(outcome[0].opened, [1], "{outcome:#?}");
     assert!(env.sim.pull_request(PROJECT, "web", 1).is_some());
@@ -279,6 +296,12 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         ),
         "{metrics}"
     );
+    assert!(
+        metrics.contains(
+            "gitproxy_operations_total{operation=\"remediation.scan\",outcome=\"error\"} 5"
+        ),
+        "the invalid repository names are errors of the request: {metrics}"
+    );
     assert!(metrics.contains("gitproxy_tunnel_connected 1"), "{metrics}");
     assert!(
         metrics.contains("gitproxy_tunnel_reconnects_total 0\n"),
@@ -298,7 +321,7 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
     assert!(answered.contains_key("200"), "{answered:?}");
     assert_eq!(bitbucket_calls(&metrics), answered, "{metrics}");
     assert!(metrics
-        .contains("gitproxy_operation_duration_seconds_count{operation=\"remediation.scan\"} 2"));
+        .contains("gitproxy_operation_duration_seconds_count{operation=\"remediation.scan\"} 7"));
 
     // Exactly one audit line per operation served (agent.info is the tunnel's built-in).
     let audit = agent
@@ -312,7 +335,7 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
         .filter(|l| l.contains("\"target\":\"audit\""))
         .cloned()
         .collect();
-    assert_eq!(audit_lines.len(), 9, "{audit_lines:#?}");
+    assert_eq!(audit_lines.len(), 14, "{audit_lines:#?}");
     assert!(audit_lines
         .iter()
         .any(|l| l.contains("\"outcome\":\"denied\"") && l.contains("\"repository\":\"web\"")));
