@@ -6,10 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::client::legacy::{Builder as LegacyBuilder, Client as LegacyClient};
@@ -628,31 +628,11 @@ impl Client {
                 .await
                 .map_err(|err| self.transport_error(&err, req))?;
             let (parts, body) = response.into_parts();
-            let collected = Limited::new(body, inner.max_response_bytes)
-                .collect()
-                .await
-                .map_err(|err| {
-                    if err
-                        .downcast_ref::<http_body_util::LengthLimitError>()
-                        .is_some()
-                    {
-                        Error::ResponseTooLarge {
-                            method: req.method.clone(),
-                            path: req.path.clone(),
-                            limit: inner.max_response_bytes,
-                        }
-                    } else {
-                        Error::Transport {
-                            method: req.method.clone(),
-                            path: req.path.clone(),
-                            detail: error_chain(err.as_ref()),
-                        }
-                    }
-                })?;
+            let body = read_body(body, &parts.headers, inner.max_response_bytes, req).await?;
             Ok::<_, Error>(RawResponse {
                 status: parts.status,
                 headers: parts.headers,
-                body: collected.to_bytes(),
+                body,
             })
         };
         let raw = tokio::time::timeout(inner.timeout, exchange)
@@ -714,6 +694,44 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 /// The messages of an error's source chain, joined with `: ` (the top-level error included
 /// only when it is the only one).
+/// Reads a response body into one buffer, sized up front from `Content-Length` when the server
+/// sends it, so a large file is held once (collecting frames and then joining them would hold it
+/// twice). More than `limit` bytes is [`Error::ResponseTooLarge`].
+async fn read_body(
+    mut body: Incoming,
+    headers: &http::HeaderMap,
+    limit: usize,
+    req: &Req,
+) -> Result<Bytes, Error> {
+    let too_large = || Error::ResponseTooLarge {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        limit,
+    };
+    let announced = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut buf = BytesMut::with_capacity(announced.unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| Error::Transport {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            detail: error_chain(&err),
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(too_large());
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
+}
+
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = Vec::new();
     let mut current = err.source();
