@@ -628,7 +628,8 @@ impl Client {
                 .await
                 .map_err(|err| self.transport_error(&err, req))?;
             let (parts, body) = response.into_parts();
-            let body = read_body(body, &parts.headers, inner.max_response_bytes, req).await?;
+            let limit = req.max_body.unwrap_or(inner.max_response_bytes);
+            let body = read_body(body, &parts.headers, limit, req).await?;
             Ok::<_, Error>(RawResponse {
                 status: parts.status,
                 headers: parts.headers,
@@ -703,15 +704,16 @@ async fn read_body(
     limit: usize,
     req: &Req,
 ) -> Result<Bytes, Error> {
-    let too_large = || Error::ResponseTooLarge {
-        method: req.method.clone(),
-        path: req.path.clone(),
-        limit,
-    };
     let announced = headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<usize>().ok());
+    let too_large = || Error::ResponseTooLarge {
+        method: req.method.clone(),
+        path: req.path.clone(),
+        limit,
+        announced: announced.map(|n| n as u64),
+    };
     if announced.is_some_and(|n| n > limit) {
         return Err(too_large());
     }

@@ -298,6 +298,8 @@ pub enum Error {
         path: String,
         /// The limit in bytes.
         limit: usize,
+        /// The size the server announced (`Content-Length`), when it did.
+        announced: Option<u64>,
     },
 
     /// A successful response could not be decoded into the expected type.

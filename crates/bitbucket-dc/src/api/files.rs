@@ -49,6 +49,21 @@ impl FilesApi {
         Ok(self.repo.client.send(req).await?.body)
     }
 
+    /// [`raw`](Self::raw), reading at most `max_bytes` of the file: a larger file is
+    /// [`Error::ResponseTooLarge`] (with the size the server announced, when it did) and is never
+    /// held in memory beyond `max_bytes`, whatever the client's response size limit.
+    pub async fn raw_at_most(
+        &self,
+        path: &str,
+        at: Option<&str>,
+        max_bytes: usize,
+    ) -> Result<Bytes, Error> {
+        let req = Req::get(format!("{}/raw/{}", self.repo.path, file_path(path)?))
+            .query_opt("at", at)
+            .max_body(max_bytes);
+        Ok(self.repo.client.send(req).await?.body)
+    }
+
     /// `GET …/files[/{path}]?at=`: every file path below `path` (`""` for the whole
     /// repository), recursively, relative to `path` (paged).
     pub fn list(&self, path: &str, at: Option<&str>) -> Paged<String> {

@@ -25,6 +25,8 @@ pub(crate) struct Req {
     pub(crate) body: Body,
     /// When the retry policy applies.
     pub(crate) retry: RetryMode,
+    /// The largest body accepted for this request, instead of the client's limit.
+    pub(crate) max_body: Option<usize>,
 }
 
 /// Which failures of a request may be retried.
@@ -54,6 +56,7 @@ impl Req {
             query: Vec::new(),
             body: Body::Empty,
             retry,
+            max_body: None,
         }
     }
 
@@ -100,6 +103,12 @@ impl Req {
 
     pub(crate) fn multipart(mut self, content_type: String, body: Bytes) -> Self {
         self.body = Body::Multipart { content_type, body };
+        self
+    }
+
+    /// Accepts at most `bytes` of response body for this request (the client's limit otherwise).
+    pub(crate) fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 

@@ -516,6 +516,28 @@ async fn server_errors_dropped_connections_and_timeouts() {
         matches!(err, Error::ResponseTooLarge { limit: 64, .. }),
         "{err:?}"
     );
+    // A file read names its own limit, above or below the client's, and the announced size.
+    let readme = tiny.repo("PRJ", "service").files();
+    let bytes = readme
+        .raw_at_most("README.md", None, 1024)
+        .await
+        .expect("a file under its own limit is read whatever the client's limit");
+    assert_eq!(&bytes[..], b"# service\n");
+    let err = readme
+        .raw_at_most("README.md", None, 4)
+        .await
+        .expect_err("over its own limit");
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                limit: 4,
+                announced: Some(10),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // Listing errors surface through the stream too.
     sim.faults().fail_next(1, 500, None);
     let listed = repo
