@@ -48,12 +48,12 @@ pub enum Error {
         reason: String,
     },
     /// A manifest or lockfile was left out of the scan because it is larger than the limit.
-    #[error("left {file} out of the scan: its {size} bytes exceed the limit of {limit} bytes for one file; raise the scan's file size limit if the file is genuine, or remove it from the repository")]
+    #[error("left {file} out of the scan: {} the limit of {limit} bytes for one file; raise the scan's file size limit if the file is genuine, or remove it from the repository", size.map_or_else(|| "it is larger than".to_owned(), |size| format!("its {size} bytes exceed")))]
     FileTooLarge {
         /// Repository-relative path of the file.
         file: String,
-        /// Its size in bytes.
-        size: u64,
+        /// Its size in bytes, when known (a server may send a file without announcing its size).
+        size: Option<u64>,
         /// The limit in bytes ([`crate::ScanOptions::max_file_bytes`]).
         limit: u64,
     },

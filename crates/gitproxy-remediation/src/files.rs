@@ -16,6 +16,36 @@ pub trait RepoFiles: Send + Sync {
     async fn list_paths(&self) -> Result<Vec<String>, Error>;
     /// The bytes of one file.
     async fn read(&self, path: &str) -> Result<Vec<u8>, Error>;
+    /// The bytes of one file of at most `max_bytes`; a larger file is [`Limited::TooLarge`].
+    /// Sources that can stop reading at the limit override this (the default reads it whole).
+    async fn read_at_most(&self, path: &str, max_bytes: u64) -> Result<Limited, Error> {
+        let bytes = self.read(path).await?;
+        Ok(Limited::within(bytes, max_bytes))
+    }
+}
+
+/// A file read with a size limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Limited {
+    /// The file, no larger than the limit.
+    Read(Vec<u8>),
+    /// The file is larger than the limit and was not kept.
+    TooLarge {
+        /// Its size, when the source said.
+        size: Option<u64>,
+    },
+}
+
+impl Limited {
+    /// `bytes` when within `max_bytes`, otherwise [`Limited::TooLarge`] with its size.
+    pub fn within(bytes: Vec<u8>, max_bytes: u64) -> Limited {
+        let size = bytes.len() as u64;
+        if size > max_bytes {
+            Limited::TooLarge { size: Some(size) }
+        } else {
+            Limited::Read(bytes)
+        }
+    }
 }
 
 /// Directories never scanned: installed dependencies, build output and VCS metadata.
@@ -125,7 +155,7 @@ impl Contents {
 pub struct Snapshot {
     files: BTreeMap<String, Contents>,
     /// Files left out for their size: path -> (size, the limit it exceeds).
-    oversized: BTreeMap<String, (u64, u64)>,
+    oversized: BTreeMap<String, (Option<u64>, u64)>,
 }
 
 impl Snapshot {
@@ -181,16 +211,16 @@ impl Snapshot {
         }
     }
 
-    /// Records that `path` was left out because its `size` exceeds `limit` bytes; the analysis
-    /// reports it as a problem of that file.
-    pub fn leave_out(&mut self, path: impl Into<String>, size: u64, limit: u64) {
+    /// Records that `path` was left out because its `size` (when known) exceeds `limit` bytes;
+    /// the analysis reports it as a problem of that file.
+    pub fn leave_out(&mut self, path: impl Into<String>, size: Option<u64>, limit: u64) {
         let path: String = path.into();
         self.oversized
             .insert(path.trim_start_matches("./").to_string(), (size, limit));
     }
 
-    /// Files left out for their size: path, size and the limit it exceeds.
-    pub fn oversized(&self) -> impl Iterator<Item = (&str, u64, u64)> {
+    /// Files left out for their size: path, size (when known) and the limit it exceeds.
+    pub fn oversized(&self) -> impl Iterator<Item = (&str, Option<u64>, u64)> {
         self.oversized
             .iter()
             .map(|(p, &(size, limit))| (p.as_str(), size, limit))
@@ -242,13 +272,11 @@ impl Snapshot {
         let mut snapshot = Snapshot::new();
         for path in repo.list_paths().await? {
             if is_manifest_path(&path) {
-                let bytes = repo.read(&path).await?;
-                let size = bytes.len() as u64;
-                if size > options.max_file_bytes {
-                    drop(bytes);
-                    snapshot.leave_out(path, size, options.max_file_bytes);
-                } else {
-                    snapshot.insert(path, bytes);
+                match repo.read_at_most(&path, options.max_file_bytes).await? {
+                    Limited::Read(bytes) => snapshot.insert(path, bytes),
+                    Limited::TooLarge { size } => {
+                        snapshot.leave_out(path, size, options.max_file_bytes)
+                    }
                 }
             }
         }
@@ -281,7 +309,7 @@ fn walk(dir: &Path, prefix: &str, options: &ScanOptions, out: &mut Snapshot) -> 
         } else if kind.is_file() && is_manifest_path(&rel) {
             let size = entry.metadata().map_err(io)?.len();
             if size > options.max_file_bytes {
-                out.leave_out(rel, size, options.max_file_bytes);
+                out.leave_out(rel, Some(size), options.max_file_bytes);
                 continue;
             }
             let bytes = std::fs::read(entry.path()).map_err(|source| Error::Io {

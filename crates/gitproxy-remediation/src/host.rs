@@ -8,7 +8,7 @@ use bitbucket_dc::{
     PullRequestQuery, PullRequestState, PullRequestStateFilter, PullRequestUpdate,
 };
 
-use crate::files::RepoFiles;
+use crate::files::{Limited, RepoFiles};
 use crate::Error;
 
 /// The default branch of a repository and its head commit.
@@ -146,6 +146,19 @@ pub trait BitbucketHost: Send + Sync {
         path: &str,
         commit: &str,
     ) -> Result<Vec<u8>, Error>;
+    /// A file's bytes at a commit when it is at most `max_bytes`; hosts that can stop reading at
+    /// the limit override this (the default reads the whole file).
+    async fn read_file_at_most(
+        &self,
+        project: &str,
+        repo: &str,
+        path: &str,
+        commit: &str,
+        max_bytes: u64,
+    ) -> Result<Limited, Error> {
+        let bytes = self.read_file(project, repo, path, commit).await?;
+        Ok(Limited::within(bytes, max_bytes))
+    }
     /// Commits one file; returns the new commit id, or `None` when the content was unchanged.
     async fn commit_file(
         &self,
@@ -314,6 +327,30 @@ impl BitbucketHost for BitbucketDc {
             .map_err(|e| host_error("reading a file", e))?;
         // Takes over the body's buffer when it is not shared rather than copying it.
         Ok(Vec::from(bytes))
+    }
+
+    async fn read_file_at_most(
+        &self,
+        project: &str,
+        repo: &str,
+        path: &str,
+        commit: &str,
+        max_bytes: u64,
+    ) -> Result<Limited, Error> {
+        let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+        match self
+            .client
+            .repo(project, repo)
+            .files()
+            .raw_at_most(path, Some(commit), limit)
+            .await
+        {
+            Ok(bytes) => Ok(Limited::Read(Vec::from(bytes))),
+            Err(bitbucket_dc::Error::ResponseTooLarge { announced, .. }) => {
+                Ok(Limited::TooLarge { size: announced })
+            }
+            Err(e) => Err(host_error("reading a file", e)),
+        }
     }
 
     async fn commit_file(
@@ -499,6 +536,12 @@ impl<H: BitbucketHost + ?Sized> RepoFiles for RepoAt<'_, H> {
     async fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         self.host
             .read_file(self.project, self.repo, path, self.commit)
+            .await
+    }
+
+    async fn read_at_most(&self, path: &str, max_bytes: u64) -> Result<Limited, Error> {
+        self.host
+            .read_file_at_most(self.project, self.repo, path, self.commit, max_bytes)
             .await
     }
 }

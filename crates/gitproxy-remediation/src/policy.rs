@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use url::Url;
 
+use crate::files::Limited;
 use crate::host::{
     BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PullRequestInfo,
 };
@@ -185,6 +186,20 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
     async fn read_file(&self, project: &str, repo: &str, path: &str, commit: &str) -> R<Vec<u8>> {
         self.project(project)?;
         self.inner.read_file(project, repo, path, commit).await
+    }
+
+    async fn read_file_at_most(
+        &self,
+        project: &str,
+        repo: &str,
+        path: &str,
+        commit: &str,
+        max_bytes: u64,
+    ) -> R<Limited> {
+        self.project(project)?;
+        self.inner
+            .read_file_at_most(project, repo, path, commit, max_bytes)
+            .await
     }
 
     async fn commit_file(

@@ -2,6 +2,7 @@
 //! cargo-audit oracle.
 
 mod e2e;
+mod limits;
 mod oracle;
 mod real_osv;
 mod registry;
