@@ -1,21 +1,15 @@
-//! Wiring of the remediation engine for one Bitbucket connection: the egress connector, the
-//! Bitbucket client (metered), the policy-checked host, the OSV data and the selected registries.
-//! The CLI commands and the tunnel operations both build their engine here.
+//! Wiring of the remediation engine ([`gitproxy_remediation::engine`]) from the configuration:
+//! the OSV data, the egress connector, the connection details and the engine options, with
+//! metrics counting every Bitbucket and registry call when given.
 
 use std::sync::Arc;
 
-use bitbucket_dc::{Client, Credentials};
 use gitproxy_egress::EgressConnector;
 use gitproxy_remediation::advisories::AdvisoryDb;
-use gitproxy_remediation::host::BitbucketDc;
-use gitproxy_remediation::plan::PlanOptions;
-use gitproxy_remediation::policy::{Policy, PolicyHost};
-use gitproxy_remediation::registry::{HttpRegistry, SelectedRegistry};
-use gitproxy_remediation::remediate::Remediator;
-use gitproxy_remediation::scan::{scan_repo, RepoScan};
-use gitproxy_remediation::ScanOptions;
+use gitproxy_remediation::engine::{Engine, EngineOptions};
+use gitproxy_remediation::policy::{Connection, LocalConnection, Token};
 
-use crate::config::{BitbucketConn, Config, ConfigError};
+use crate::config::{BitbucketConn, Config, ConfigError, LocalBitbucket};
 use crate::metrics::Metrics;
 
 /// Loads the OSV data directory.
@@ -37,116 +31,65 @@ pub(crate) fn egress_connector(config: &Config) -> anyhow::Result<EgressConnecto
     Ok(EgressConnector::builder(config.proxy.clone(), config.trust.clone()).build()?)
 }
 
-/// A Bitbucket client for `conn` through the egress connector; with `metrics`, every HTTP
-/// attempt is counted by its status (`transport` when no response arrived).
-pub(crate) fn bitbucket_client(
-    conn: &BitbucketConn,
-    connector: &EgressConnector,
-    authenticated: bool,
-    metrics: Option<&Arc<Metrics>>,
-) -> Result<Client, bitbucket_dc::Error> {
-    let credentials = if authenticated {
-        Credentials::basic(conn.username.clone(), conn.token.expose())?
-    } else {
-        Credentials::anonymous()
-    };
-    let mut builder = Client::builder(conn.url.as_str())
-        .credentials(credentials)
-        .user_agent(concat!("gitproxy/", env!("CARGO_PKG_VERSION")))
-        .connector(connector.clone());
+/// The complete connection details as the engine takes them.
+pub(crate) fn connection(conn: &BitbucketConn) -> Connection {
+    Connection {
+        url: conn.url.clone(),
+        username: conn.username.clone(),
+        token: Token::new(conn.token.expose()),
+        project: conn.project.clone(),
+    }
+}
+
+/// The locally configured connection details, which win over the cloud's.
+pub(crate) fn local_connection(local: &LocalBitbucket) -> LocalConnection {
+    LocalConnection {
+        url: local.url.clone(),
+        username: local.username.clone(),
+        token: local.token.as_ref().map(|t| Token::new(t.expose())),
+        project: local.project.clone(),
+    }
+}
+
+/// The engine options of the configuration; with `metrics`, every HTTP call is counted by its
+/// status (`transport` when no response arrived).
+pub(crate) fn options(config: &Config, metrics: Option<&Arc<Metrics>>) -> EngineOptions {
+    let mut options = EngineOptions::new(
+        &config.branch_prefix,
+        config.registries.clone(),
+        config.scan,
+    );
     if let Some(metrics) = metrics {
-        let metrics = metrics.clone();
-        builder = builder.on_response(Arc::new(move |_method, status| {
-            metrics.bitbucket_call(&status_label(status));
+        let m = metrics.clone();
+        options.on_bitbucket_response = Some(Arc::new(move |_method, status| {
+            m.bitbucket_call(&status_label(status));
+        }));
+        let m = metrics.clone();
+        options.on_registry_response = Some(Arc::new(move |ecosystem, status| {
+            m.registry_call(ecosystem.osv_name(), &status_label(status));
         }));
     }
-    builder.build()
+    options
+}
+
+/// The engine of a CLI command for `conn` (not metered).
+pub(crate) fn engine(
+    config: &Config,
+    conn: &BitbucketConn,
+    db: Arc<AdvisoryDb>,
+) -> anyhow::Result<Engine> {
+    let options = options(config, None);
+    Ok(Engine::new(
+        &connection(conn),
+        egress_connector(config)?,
+        db,
+        &options,
+    )?)
 }
 
 /// The metrics label of one HTTP call: its status, or `transport` without a response.
-pub(crate) fn status_label(status: Option<http::StatusCode>) -> String {
+fn status_label(status: Option<http::StatusCode>) -> String {
     status
         .map(|s| s.as_u16().to_string())
         .unwrap_or_else(|| "transport".to_owned())
-}
-
-/// The engine for one Bitbucket connection: a policy-checked host, the OSV data and the registry.
-pub(crate) struct Engine {
-    /// The host, every call checked by the local policy.
-    pub(crate) host: PolicyHost<BitbucketDc>,
-    /// OSV data.
-    pub(crate) db: Arc<AdvisoryDb>,
-    /// Candidate versions and lockfile digests.
-    pub(crate) registry: SelectedRegistry<HttpRegistry<EgressConnector>>,
-    /// The project key.
-    pub(crate) project: String,
-    /// Where remediation branches live: the configured branch prefix and `security/`.
-    pub(crate) branch_prefix: String,
-    /// How repositories are read (the per-file size limit).
-    pub(crate) scan: ScanOptions,
-}
-
-impl std::fmt::Debug for Engine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine")
-            .field("project", &self.project)
-            .field("host", &self.host)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Engine {
-    /// Builds the engine for `conn`; with `metrics`, Bitbucket and registry calls are counted.
-    pub(crate) fn new(
-        conn: &BitbucketConn,
-        config: &Config,
-        db: Arc<AdvisoryDb>,
-        metrics: Option<Arc<Metrics>>,
-    ) -> anyhow::Result<Engine> {
-        let connector = egress_connector(config)?;
-        let client = bitbucket_client(conn, &connector, true, metrics.as_ref())?;
-        let policy = Policy::new(conn.url.clone(), &conn.project, &config.branch_prefix);
-        policy.check_server(&conn.url)?;
-        let host = PolicyHost::new(BitbucketDc::new(client), policy);
-        let mut http = HttpRegistry::new(connector, config.registries.clone());
-        if let Some(metrics) = metrics {
-            http = http.on_response(Arc::new(move |ecosystem, status| {
-                metrics.registry_call(ecosystem.osv_name(), &status_label(status));
-            }));
-        }
-        Ok(Engine {
-            host,
-            registry: SelectedRegistry::new(db.clone(), config.registries.clone(), http),
-            db,
-            project: conn.project.clone(),
-            branch_prefix: format!("{}security/", config.branch_prefix),
-            scan: config.scan,
-        })
-    }
-
-    /// A remediator over this engine.
-    pub(crate) fn remediator(&self) -> Remediator<'_> {
-        Remediator::new(
-            &self.host,
-            &self.db,
-            &self.registry,
-            PlanOptions::recommended(),
-        )
-        .with_branch_prefix(self.branch_prefix.as_str())
-        .with_scan_options(self.scan)
-    }
-
-    /// Scans one repository's default branch.
-    pub(crate) async fn scan_repo(
-        &self,
-        repo: &str,
-    ) -> Result<RepoScan, gitproxy_remediation::Error> {
-        scan_repo(&self.host, &self.db, &self.project, repo, &self.scan).await
-    }
-
-    /// Slugs of the project's repositories.
-    pub(crate) async fn repositories(&self) -> Result<Vec<String>, gitproxy_remediation::Error> {
-        use gitproxy_remediation::host::BitbucketHost as _;
-        self.host.repositories(&self.project).await
-    }
 }

@@ -87,7 +87,13 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
         Command::Check(args) => {
             let conn = config.bitbucket.complete()?;
             let connector = engine::egress_connector(&config)?;
-            let report = check::run_check(&conn, &config.registries, &connector, None).await;
+            let options = engine::options(&config, None);
+            let report = gitproxy_remediation::connection::check(
+                &engine::connection(&conn),
+                &connector,
+                &options,
+            )
+            .await;
             audit::AuditEvent {
                 actor: "cli".to_owned(),
                 bitbucket_user: Some(conn.username.clone()),

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
-use crate::ops::{router, OpsContext};
+use crate::ops::router;
 use crate::probes::{self, ProbeState};
 use crate::settings;
 
@@ -85,6 +85,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     }
 
     let metrics = Arc::new(Metrics::default());
+    let router = router(&config, metrics.clone(), db)?;
     let listener = probes::bind(config.listen).await?;
     let probe_addr = listener.local_addr()?;
     let (ready_tx, ready_rx) = watch::channel(false);
@@ -99,12 +100,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     ));
     tracing::info!(addr = %probe_addr, "probes listening on /healthz, /readyz and /metrics");
 
-    let ctx = Arc::new(OpsContext {
-        config: config.clone(),
-        metrics: metrics.clone(),
-        db,
-    });
-    let agent = Agent::connect(agent_config, router(ctx));
+    let agent = Agent::connect(agent_config, router);
     let mut state = agent.state();
     let connections = u64::from(config.connections);
     let watcher_metrics = metrics.clone();

@@ -12,7 +12,7 @@ use gitproxy_remediation::remediate::{RepoOutcome, StatusReport};
 use gitproxy_remediation::scan::{scan_dir, RepoScan};
 
 use crate::config::Config;
-use crate::engine::{load_osv, Engine};
+use crate::engine::{engine, load_osv};
 
 /// A progress line on stderr, only when stderr is a terminal.
 #[derive(Debug)]
@@ -99,7 +99,7 @@ pub(crate) async fn scan(
         Some(path) => vec![scan_dir(path, &db, &config.scan)?],
         None => {
             let conn = config.bitbucket.complete()?;
-            let engine = Engine::new(&conn, config, db, None)?;
+            let engine = engine(config, &conn, db)?;
             let repos = engine.repositories().await?;
             let progress = Progress::new(repos.len());
             let mut scans = Vec::new();
@@ -168,7 +168,7 @@ pub(crate) fn render_fix(result: &ApplyResult) -> String {
 pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::Result<String> {
     let db = load_osv(config)?;
     let conn = config.bitbucket.complete()?;
-    let engine = Engine::new(&conn, config, db, None)?;
+    let engine = engine(config, &conn, db)?;
     let remediator = engine.remediator();
     let repos = engine.repositories().await?;
     let progress = Progress::new(repos.len());
@@ -218,7 +218,7 @@ pub(crate) async fn status(config: &Config, json: bool) -> anyhow::Result<String
         None => Arc::new(AdvisoryDb::new()),
     };
     let conn = config.bitbucket.complete()?;
-    let engine = Engine::new(&conn, config, db, None)?;
+    let engine = engine(config, &conn, db)?;
     let report = engine.remediator().status(&conn.project).await?;
     audit_cli("status", config, None, "ok");
     Ok(if json {

@@ -8,6 +8,8 @@ use gitproxy_egress::{DiagnosisReport, EgressConnector, FailureCode, StageStatus
 use url::Url;
 
 use crate::catalogue::{CheckReport, CheckStage, RegistryCheck, Status};
+use crate::engine::{bitbucket_client, EngineOptions};
+use crate::policy::Connection;
 use crate::registry::{registry_name, RegistryUrls};
 use crate::Ecosystem;
 
@@ -69,6 +71,24 @@ const BITBUCKET_STAGES: [&str; 6] = [
 /// A diagnosis as the report carries it.
 fn json(egress: &DiagnosisReport) -> serde_json::Value {
     serde_json::to_value(egress).unwrap_or_default()
+}
+
+/// Runs the whole Test Connection for `conn` as the agent does: clients built like the engine's
+/// (through `connector`, observed by `options.on_bitbucket_response`), then each registry of
+/// `options.registries`.
+pub async fn check(
+    conn: &Connection,
+    connector: &EgressConnector,
+    options: &EngineOptions,
+) -> CheckReport {
+    let observer = options.on_bitbucket_response.as_ref();
+    let client = |authenticated| bitbucket_client(conn, connector, authenticated, observer);
+    let target = Target {
+        url: &conn.url,
+        username: &conn.username,
+        project: &conn.project,
+    };
+    test_connection(target, &options.registries, connector, &client).await
 }
 
 /// Runs the whole Test Connection: Bitbucket through `connector` (clients from `client`), then

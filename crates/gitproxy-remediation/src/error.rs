@@ -117,6 +117,20 @@ pub enum Error {
         /// Why, and what to change.
         reason: String,
     },
+    /// The Bitbucket connection details of an operation are missing or invalid (see
+    /// [`crate::policy::resolve_connection`]). The reason says what to send or configure.
+    #[error("{reason}")]
+    InvalidConnection {
+        /// What is missing or wrong, and what to do.
+        reason: String,
+    },
+    /// The Bitbucket client could not be built from the connection details (e.g. a username
+    /// holding `:`).
+    #[error(transparent)]
+    BitbucketClient {
+        /// The client's error (which says what to fix).
+        source: bitbucket_dc::Error,
+    },
     /// A registry base URL is not usable.
     #[error("invalid {registry} registry URL: {reason}; give an http or https URL")]
     InvalidRegistryUrl {
@@ -155,13 +169,15 @@ impl Error {
             .is_some_and(bitbucket_dc::Error::is_retryable)
     }
 
-    /// Whether the request itself was invalid: a repository slug or project key such as `""`,
-    /// `.`, `..` or one holding `/`, which the client refuses before anything is sent.
+    /// Whether the request itself was invalid: missing or invalid connection details, or a
+    /// repository slug or project key such as `""`, `.`, `..` or one holding `/`, which the
+    /// client refuses before anything is sent.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self.bitbucket(),
-            Some(bitbucket_dc::Error::InvalidPathSegment { .. })
-        )
+        matches!(self, Error::InvalidConnection { .. })
+            || matches!(
+                self.bitbucket(),
+                Some(bitbucket_dc::Error::InvalidPathSegment { .. })
+            )
     }
 
     /// How long Bitbucket asked to wait before the next attempt (`Retry-After`), if it did.
@@ -173,6 +189,7 @@ impl Error {
     fn bitbucket(&self) -> Option<&bitbucket_dc::Error> {
         match self {
             Error::Host { source, .. } => source.downcast_ref::<bitbucket_dc::Error>(),
+            Error::BitbucketClient { source } => Some(source),
             _ => None,
         }
     }

@@ -4,7 +4,8 @@
 //! passes through it, right where the writing happens. The host trait has no merge and no push to
 //! arbitrary refs, so "never merge" holds by construction; commits and pull requests are only
 //! allowed from branches under the agent's prefix, never on the repository's default branch.
-//! Refusals are [`Error::PolicyRefused`].
+//! Refusals are [`Error::PolicyRefused`]. [`resolve_connection`] (`policy/connection.rs`) decides
+//! which server, project and credentials an operation uses: local settings win over the cloud's.
 
 use async_trait::async_trait;
 use url::Url;
@@ -14,6 +15,10 @@ use crate::host::{
     BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PullRequestInfo,
 };
 use crate::Error;
+
+mod connection;
+
+pub use connection::{resolve_connection, Connection, LocalConnection, Token};
 
 /// Checks a configured branch prefix: path segments of letters, digits, `.`, `_` and `-`, ending
 /// in `/` (the chart's pattern). The remediation engine writes under `<prefix>security/`.

@@ -1,0 +1,162 @@
+//! The engine for one Bitbucket connection: the Bitbucket client over the caller's egress
+//! connector, every call checked by the local policy, the OSV data and the selected registries.
+//! The CLI commands and the tunnel operations ([`crate::service`]) both work through it.
+
+use std::sync::Arc;
+
+use bitbucket_dc::{Client, Credentials};
+use gitproxy_egress::EgressConnector;
+
+use crate::advisories::AdvisoryDb;
+use crate::host::{BitbucketDc, BitbucketHost as _};
+use crate::plan::PlanOptions;
+use crate::policy::{Connection, Policy, PolicyHost};
+use crate::registry::{self, HttpRegistry, RegistryUrls, SelectedRegistry};
+use crate::remediate::Remediator;
+use crate::scan::{scan_repo, RepoScan};
+use crate::{Error, ScanOptions};
+
+/// The `User-Agent` of every Bitbucket request.
+pub const USER_AGENT: &str = concat!("gitproxy/", env!("CARGO_PKG_VERSION"));
+
+/// What every engine of the agent shares: the local settings and the caller's observers.
+#[derive(Clone)]
+pub struct EngineOptions {
+    /// The configured branch prefix (ending in `/`); remediation branches live under
+    /// `<prefix>security/`.
+    pub branch_prefix: String,
+    /// The package registries configured locally (Test Connection checks them too).
+    pub registries: RegistryUrls,
+    /// How repositories are read (the per-file size limit).
+    pub scan: ScanOptions,
+    /// Told about every Bitbucket HTTP attempt (e.g. to count calls by status).
+    pub on_bitbucket_response: Option<bitbucket_dc::ResponseObserver>,
+    /// Told about every package-registry HTTP request.
+    pub on_registry_response: Option<registry::ResponseObserver>,
+}
+
+impl EngineOptions {
+    /// Options with no observers.
+    pub fn new(branch_prefix: &str, registries: RegistryUrls, scan: ScanOptions) -> EngineOptions {
+        EngineOptions {
+            branch_prefix: branch_prefix.to_owned(),
+            registries,
+            scan,
+            on_bitbucket_response: None,
+            on_registry_response: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for EngineOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineOptions")
+            .field("branch_prefix", &self.branch_prefix)
+            .field("registries", &self.registries)
+            .field("scan", &self.scan)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Bitbucket client for `conn` through `connector`: anonymous unless `authenticated`, with
+/// `on_response` told about every HTTP attempt.
+pub fn bitbucket_client(
+    conn: &Connection,
+    connector: &EgressConnector,
+    authenticated: bool,
+    on_response: Option<&bitbucket_dc::ResponseObserver>,
+) -> Result<Client, bitbucket_dc::Error> {
+    let credentials = if authenticated {
+        Credentials::basic(conn.username.clone(), conn.token.expose())?
+    } else {
+        Credentials::anonymous()
+    };
+    let mut builder = Client::builder(conn.url.as_str())
+        .credentials(credentials)
+        .user_agent(USER_AGENT)
+        .connector(connector.clone());
+    if let Some(observer) = on_response {
+        builder = builder.on_response(observer.clone());
+    }
+    builder.build()
+}
+
+/// The engine for one Bitbucket connection: a policy-checked host, the OSV data and the registry.
+pub struct Engine {
+    host: PolicyHost<BitbucketDc>,
+    db: Arc<AdvisoryDb>,
+    registry: SelectedRegistry<HttpRegistry<EgressConnector>>,
+    project: String,
+    branch_prefix: String,
+    scan: ScanOptions,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("project", &self.project)
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds the engine for `conn` over `connector`; the connection's server must be the one
+    /// the policy allows.
+    pub fn new(
+        conn: &Connection,
+        connector: EgressConnector,
+        db: Arc<AdvisoryDb>,
+        options: &EngineOptions,
+    ) -> Result<Engine, Error> {
+        let client = bitbucket_client(
+            conn,
+            &connector,
+            true,
+            options.on_bitbucket_response.as_ref(),
+        )
+        .map_err(|source| Error::BitbucketClient { source })?;
+        let policy = Policy::new(conn.url.clone(), &conn.project, &options.branch_prefix);
+        policy.check_server(&conn.url)?;
+        let host = PolicyHost::new(BitbucketDc::new(client), policy);
+        let mut http = HttpRegistry::new(connector, options.registries.clone());
+        if let Some(observer) = &options.on_registry_response {
+            http = http.on_response(observer.clone());
+        }
+        Ok(Engine {
+            host,
+            registry: SelectedRegistry::new(db.clone(), options.registries.clone(), http),
+            db,
+            project: conn.project.clone(),
+            branch_prefix: format!("{}security/", options.branch_prefix),
+            scan: options.scan,
+        })
+    }
+
+    /// The project key.
+    pub fn project(&self) -> &str {
+        &self.project
+    }
+
+    /// A remediator over this engine.
+    pub fn remediator(&self) -> Remediator<'_> {
+        Remediator::new(
+            &self.host,
+            &self.db,
+            &self.registry,
+            PlanOptions::recommended(),
+        )
+        .with_branch_prefix(self.branch_prefix.as_str())
+        .with_scan_options(self.scan)
+    }
+
+    /// Scans one repository's default branch.
+    pub async fn scan_repo(&self, repo: &str) -> Result<RepoScan, Error> {
+        scan_repo(&self.host, &self.db, &self.project, repo, &self.scan).await
+    }
+
+    /// Slugs of the project's repositories.
+    pub async fn repositories(&self) -> Result<Vec<String>, Error> {
+        self.host.repositories(&self.project).await
+    }
+}
