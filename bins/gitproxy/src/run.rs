@@ -2,12 +2,10 @@
 //! serving the operations; SIGTERM stops taking operations, lets in-flight ones finish within the
 //! grace period and exits 0.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use gitproxy_egress::EgressConnector;
-use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, AgentState, ConnectionStatus};
+use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, Reconnects};
 use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
@@ -15,31 +13,6 @@ use crate::metrics::Metrics;
 use crate::ops::router;
 use crate::probes::{self, ProbeState};
 use crate::settings;
-
-/// Counts tunnel reconnects from successive agent states: a connection becoming ready again
-/// after its first ready session. Each ready session is told apart by its `since` instant, so a
-/// reconnect that happens between two observed states is still counted.
-#[derive(Debug, Default)]
-pub(crate) struct Reconnects {
-    /// The `since` of the last ready session seen, per connection index.
-    sessions: HashMap<u32, SystemTime>,
-    total: u64,
-}
-
-impl Reconnects {
-    /// Takes in one state and returns the reconnects so far.
-    pub(crate) fn observe(&mut self, state: &AgentState) -> u64 {
-        for conn in &state.connections {
-            if let ConnectionStatus::Connected { since, .. } = conn.status {
-                match self.sessions.insert(conn.index, since) {
-                    Some(previous) if previous != since => self.total += 1,
-                    _ => {}
-                }
-            }
-        }
-        self.total
-    }
-}
 
 /// Runs the agent until SIGTERM or SIGINT.
 pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
@@ -181,6 +154,3 @@ async fn shutdown_signal() {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -4,7 +4,10 @@
 mod dispatch;
 mod idempotency;
 mod poll;
+mod reconnects;
 mod tunnel;
+
+pub use reconnects::Reconnects;
 
 pub(crate) mod tunnel_params {
     //! HTTP/2 parameters shared by both ends (section 2.2 of the protocol).

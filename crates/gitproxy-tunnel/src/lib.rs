@@ -5,7 +5,8 @@
 //! proxy refuses the upgrade the agent falls back to HTTPS long-poll with the same operations.
 //!
 //! - Agent side: [`Agent::connect`] with an [`AgentConfig`] and an [`OpHandler`] (for example a [`Router`]);
-//!   its [`AgentState`] is observable through a `watch` channel.
+//!   its [`AgentState`] is observable through a `watch` channel ([`Reconnects`] counts reconnects
+//!   from it).
 //! - Cloud side: [`Hub::bind`] with a [`HubConfig`] and an [`AccessCheck`]; [`Hub::call`] sends a typed
 //!   [`Operation`] to a tenant's agents and fails over when a connection drops.
 
@@ -23,7 +24,7 @@ pub mod protocol;
 mod secret;
 mod ws;
 
-pub use agent::{Agent, AgentState, ConnectionState, ConnectionStatus, Transport};
+pub use agent::{Agent, AgentState, ConnectionState, ConnectionStatus, Reconnects, Transport};
 pub use backoff::Backoff;
 pub use config::{AgentConfig, AgentConfigBuilder, HubConfig, HubConfigBuilder};
 pub use dial::{BoxIo, Connector, Io};

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use gitproxy_tunnel::{AgentState, ConnectionState, ConnectionStatus, Transport};
+use crate::{AgentState, ConnectionState, ConnectionStatus, Transport};
 
 use super::Reconnects;
 
