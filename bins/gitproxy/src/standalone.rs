@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::catalogue::ApplyResult;
-use gitproxy_remediation::remediate::{RepoOutcome, StatusReport};
+use gitproxy_remediation::engine::Step;
+use gitproxy_remediation::remediate::StatusReport;
 use gitproxy_remediation::scan::{scan_dir, RepoScan};
 
 use crate::config::Config;
@@ -18,26 +19,24 @@ use crate::engine::{engine, load_osv};
 #[derive(Debug)]
 struct Progress {
     enabled: bool,
-    total: usize,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
+    fn new() -> Progress {
         Progress {
             enabled: std::io::stderr().is_terminal(),
-            total,
         }
     }
 
-    fn step(&self, i: usize, what: &str) {
+    fn step(&self, step: Step<'_>) {
         if self.enabled {
+            let (i, total, what) = (step.index, step.total, step.repository);
             let width = 30;
-            let done = (width * i).checked_div(self.total).unwrap_or(width);
+            let done = (width * i).checked_div(total).unwrap_or(width);
             eprint!(
-                "\r[{}{}] {i}/{} {what:<40.40}",
+                "\r[{}{}] {i}/{total} {what:<40.40}",
                 "#".repeat(done),
                 "-".repeat(width - done),
-                self.total
             );
         }
     }
@@ -99,14 +98,10 @@ pub(crate) async fn scan(
         Some(path) => vec![scan_dir(path, &db, &config.scan)?],
         None => {
             let conn = config.bitbucket.complete()?;
-            let engine = engine(config, &conn, db)?;
-            let repos = engine.repositories().await?;
-            let progress = Progress::new(repos.len());
-            let mut scans = Vec::new();
-            for (i, repo) in repos.iter().enumerate() {
-                progress.step(i, repo);
-                scans.push(engine.scan_repo(repo).await?);
-            }
+            let progress = Progress::new();
+            let scans = engine(config, &conn, db)?
+                .scan_project(|step| progress.step(step))
+                .await?;
             progress.finish();
             scans
         }
@@ -168,41 +163,22 @@ pub(crate) fn render_fix(result: &ApplyResult) -> String {
 pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::Result<String> {
     let db = load_osv(config)?;
     let conn = config.bitbucket.complete()?;
-    let engine = engine(config, &conn, db)?;
-    let remediator = engine.remediator();
-    let repos = engine.repositories().await?;
-    let progress = Progress::new(repos.len());
-    let result = if dry_run {
-        let mut planned = Vec::new();
-        for (i, repo) in repos.iter().enumerate() {
-            progress.step(i, repo);
-            planned.extend(remediator.preview_repo(&conn.project, repo).await?);
-        }
-        ApplyResult::Preview(planned)
-    } else {
-        let mut outcomes = Vec::new();
-        for (i, repo) in repos.iter().enumerate() {
-            progress.step(i, repo);
-            let outcome = remediator.remediate_repo(&conn.project, repo).await;
-            let outcome = outcome.unwrap_or_else(|e| RepoOutcome {
-                repo: repo.clone(),
-                problems: vec![e.to_string()],
-                ..RepoOutcome::default()
-            });
-            audit_cli(
-                "fix",
-                config,
-                Some(repo),
-                if outcome.problems.is_empty() {
-                    "ok"
-                } else {
-                    "error"
-                },
-            );
-            outcomes.push(outcome);
-        }
-        ApplyResult::Applied(outcomes)
-    };
+    let progress = Progress::new();
+    let result = engine(config, &conn, db)?
+        .fix_project(
+            dry_run,
+            |step| progress.step(step),
+            |outcome| {
+                let ok = outcome.problems.is_empty();
+                audit_cli(
+                    "fix",
+                    config,
+                    Some(&outcome.repo),
+                    if ok { "ok" } else { "error" },
+                );
+            },
+        )
+        .await?;
     progress.finish();
     Ok(if json {
         serde_json::to_string_pretty(&result)? + "\n"

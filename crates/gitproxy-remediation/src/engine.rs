@@ -8,11 +8,12 @@ use bitbucket_dc::{Client, Credentials};
 use gitproxy_egress::EgressConnector;
 
 use crate::advisories::AdvisoryDb;
+use crate::catalogue::ApplyResult;
 use crate::host::{BitbucketDc, BitbucketHost as _};
 use crate::plan::PlanOptions;
 use crate::policy::{Connection, Policy, PolicyHost};
 use crate::registry::{self, HttpRegistry, RegistryUrls, SelectedRegistry};
-use crate::remediate::Remediator;
+use crate::remediate::{Remediator, RepoOutcome};
 use crate::scan::{scan_repo, RepoScan};
 use crate::{Error, ScanOptions};
 
@@ -79,6 +80,17 @@ pub fn bitbucket_client(
         builder = builder.on_response(observer.clone());
     }
     builder.build()
+}
+
+/// One repository of a project-wide run, told to the caller before the repository starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step<'a> {
+    /// Its position, from 0.
+    pub index: usize,
+    /// How many repositories the run covers.
+    pub total: usize,
+    /// The repository slug.
+    pub repository: &'a str,
 }
 
 /// The engine for one Bitbucket connection: a policy-checked host, the OSV data and the registry.
@@ -158,5 +170,65 @@ impl Engine {
     /// Slugs of the project's repositories.
     pub async fn repositories(&self) -> Result<Vec<String>, Error> {
         self.host.repositories(&self.project).await
+    }
+
+    /// Scans every repository of the project, telling `progress` about each before its scan.
+    pub async fn scan_project(
+        &self,
+        mut progress: impl FnMut(Step<'_>),
+    ) -> Result<Vec<RepoScan>, Error> {
+        let repos = self.repositories().await?;
+        let mut scans = Vec::with_capacity(repos.len());
+        for (index, repository) in repos.iter().enumerate() {
+            progress(Step {
+                index,
+                total: repos.len(),
+                repository,
+            });
+            scans.push(self.scan_repo(repository).await?);
+        }
+        Ok(scans)
+    }
+
+    /// Opens or updates the fix pull requests of every repository of the project, telling
+    /// `progress` about each before it starts and `fixed` about each outcome; a repository that
+    /// fails is reported in its outcome's `problems` and the others still run. With `dry_run`,
+    /// plans only and writes nothing (`fixed` is not called).
+    pub async fn fix_project(
+        &self,
+        dry_run: bool,
+        mut progress: impl FnMut(Step<'_>),
+        mut fixed: impl FnMut(&RepoOutcome),
+    ) -> Result<ApplyResult, Error> {
+        let remediator = self.remediator();
+        let repos = self.repositories().await?;
+        let step = |index, repository| Step {
+            index,
+            total: repos.len(),
+            repository,
+        };
+        if dry_run {
+            let mut planned = Vec::new();
+            for (index, repository) in repos.iter().enumerate() {
+                progress(step(index, repository));
+                planned.extend(remediator.preview_repo(&self.project, repository).await?);
+            }
+            return Ok(ApplyResult::Preview(planned));
+        }
+        let mut outcomes = Vec::with_capacity(repos.len());
+        for (index, repository) in repos.iter().enumerate() {
+            progress(step(index, repository));
+            let outcome = remediator
+                .remediate_repo(&self.project, repository)
+                .await
+                .unwrap_or_else(|e| RepoOutcome {
+                    repo: repository.clone(),
+                    problems: vec![e.to_string()],
+                    ..RepoOutcome::default()
+                });
+            fixed(&outcome);
+            outcomes.push(outcome);
+        }
+        Ok(ApplyResult::Applied(outcomes))
     }
 }

@@ -1,7 +1,8 @@
-//! Integration tests of the remediation engine on the real OSV data in `../shared/osv` and the
-//! cargo-audit oracle.
+//! Integration tests of the remediation engine: on the real OSV data in `../shared/osv`, the
+//! cargo-audit oracle and the Bitbucket simulator.
 
 mod e2e;
+mod engine;
 mod limits;
 mod oracle;
 mod real_osv;
