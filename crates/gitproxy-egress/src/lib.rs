@@ -79,6 +79,7 @@
 
 mod cert;
 mod connect;
+mod credentials;
 mod diagnose;
 mod error;
 mod no_proxy;
@@ -88,6 +89,7 @@ mod trust;
 
 pub use cert::CertInfo;
 pub use connect::{Alpn, EgressConnector, EgressConnectorBuilder, EgressStream, Timeouts};
+pub use credentials::credential_query_key;
 pub use diagnose::{
     diagnose, DiagnosisReport, Failure, FailureCode, Stage, StageReport, StageStatus,
 };
