@@ -139,6 +139,24 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An entry of a registries list is neither `ECOSYSTEM=URL`, `public` nor `none`.
+    #[error("`{entry}` is not a registry entry; write ECOSYSTEM=URL (e.g. npm=https://registry.npmjs.org/), public or none")]
+    InvalidRegistryEntry {
+        /// The entry, user info and query replaced so no credential shows.
+        entry: String,
+    },
+    /// A registries list names an ecosystem the engine does not know.
+    #[error("`{0}` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven")]
+    UnknownRegistryEcosystem(String),
+    /// A registry URL of a registries list carries credentials (user info or a query parameter
+    /// such as `token`), which would be printed wherever the URL is.
+    #[error("the {ecosystem} registry URL must not carry credentials{}; use a mirror that allows anonymous reads", query_key.as_ref().map(|k| format!(" (query parameter `{k}`)")).unwrap_or_default())]
+    RegistryCredentials {
+        /// The ecosystem of the entry.
+        ecosystem: Ecosystem,
+        /// The query parameter holding the credential, if that is where it is.
+        query_key: Option<String>,
+    },
     /// A planned edit could not be applied to a file.
     #[error("cannot edit {file}: {reason}; re-run the scan on the current branch head")]
     Edit {

@@ -42,6 +42,22 @@ pub fn validate_branch_prefix(prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a configured Bitbucket project key: 1 to 128 letters, digits, `_` or `~` (the key
+/// Bitbucket shows, e.g. `PROJ`; personal projects are `~user`).
+pub fn validate_project_key(key: &str) -> Result<(), String> {
+    let valid = !key.is_empty()
+        && key.len() <= 128
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '~');
+    if !valid {
+        return Err(format!(
+            "`{key}` is not a Bitbucket project key; use the key shown in Bitbucket, e.g. PROJ"
+        ));
+    }
+    Ok(())
+}
+
 /// The rules: one Bitbucket base URL, one project, writes under one branch prefix.
 #[derive(Debug, Clone)]
 pub struct Policy {

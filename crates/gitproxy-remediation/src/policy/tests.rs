@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use url::Url;
 
-use super::{validate_branch_prefix, Policy, PolicyHost};
+use super::{validate_branch_prefix, validate_project_key, Policy, PolicyHost};
 use crate::host::{
     BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PrState, PullRequestInfo,
 };
@@ -104,6 +104,22 @@ fn branch_prefixes_are_ref_paths_ending_in_a_slash() {
     assert!(validate_branch_prefix("a b/").is_err());
     assert!(validate_branch_prefix("gitproxy").is_err());
     assert!(validate_branch_prefix("").is_err());
+}
+
+#[test]
+fn project_keys_are_bitbucket_keys() {
+    for key in ["PROJ", "proj_2", "~alice", &"A".repeat(128)] {
+        assert!(validate_project_key(key).is_ok(), "{key}");
+    }
+    for key in ["", "a b", "PROJ/REPO", "..", "caf\u{e9}", &"A".repeat(129)] {
+        let err = validate_project_key(key).expect_err(key);
+        assert!(
+            err.ends_with(
+                "is not a Bitbucket project key; use the key shown in Bitbucket, e.g. PROJ"
+            ),
+            "{err}"
+        );
+    }
 }
 
 #[test]

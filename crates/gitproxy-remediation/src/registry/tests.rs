@@ -113,6 +113,89 @@ fn registries_are_configured_per_ecosystem() {
     assert!(err.to_string().contains("Maven registry URL"), "{err}");
 }
 
+#[test]
+fn registry_lists_take_entries_public_and_none_in_order() {
+    let shown = |list: &str| -> Vec<String> {
+        let urls: RegistryUrls = list.parse().expect(list);
+        urls.configured().map(|(e, u)| format!("{e}={u}")).collect()
+    };
+    assert_eq!(
+        shown("npm=https://npm.mirror.example/repo, crates.io=https://index.crates.io/,golang=http://goproxy.internal:8081"),
+        vec![
+            "npm=https://npm.mirror.example/repo/",
+            "crates.io=https://index.crates.io/",
+            "Go=http://goproxy.internal:8081/",
+        ]
+    );
+    let urls: RegistryUrls = "public,npm=https://npm.mirror.example/"
+        .parse()
+        .expect("list");
+    assert_eq!(urls.configured().count(), 5);
+    assert_eq!(
+        urls.get(Ecosystem::Npm).map(Url::as_str),
+        Some("https://npm.mirror.example/")
+    );
+    assert_eq!(shown("npm=https://npm.mirror.example/,PUBLIC").len(), 5);
+    assert!(shown("public, none").is_empty());
+    assert!(shown("").is_empty());
+    assert_eq!(
+        shown("npm=https://npm.mirror.example/?ref=main"),
+        vec!["npm=https://npm.mirror.example/?ref=main"]
+    );
+}
+
+#[test]
+fn registry_lists_refuse_bad_entries_and_credentials_without_showing_them() {
+    let refused = |list: &str| list.parse::<RegistryUrls>().expect_err(list);
+    assert!(matches!(
+        refused("rubygems=https://rubygems.org/"),
+        Error::UnknownRegistryEcosystem(name) if name == "rubygems"
+    ));
+    let err = refused("https://deploy:hunter2@mirror.example/");
+    assert!(
+        matches!(&err, Error::InvalidRegistryEntry { entry } if entry == "https://***@mirror.example/"),
+        "{err:?}"
+    );
+    assert!(matches!(
+        refused("https://mirror.example/?sekrit"),
+        Error::InvalidRegistryEntry { entry } if entry == "https://mirror.example/?..."
+    ));
+    assert!(matches!(
+        refused("npm=ftp://mirror.example/"),
+        Error::InvalidRegistryUrl { .. }
+    ));
+    let err = refused("npm=https://deploy:hunter2@mirror.example/?token=sekrit");
+    assert!(
+        matches!(
+            &err,
+            Error::RegistryCredentials {
+                ecosystem: Ecosystem::Npm,
+                query_key: None
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    for url in [
+        "https://npm.mirror.example/?token=sekrit",
+        "https://npm.mirror.example/repo?a=1&Access_Token=sekrit",
+        "https://npm.mirror.example/?x_api_key=sekrit",
+    ] {
+        let err = refused(&format!("npm={url}"));
+        assert!(
+            matches!(
+                &err,
+                Error::RegistryCredentials {
+                    query_key: Some(_),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("sekrit"), "{err}");
+    }
+}
+
 #[tokio::test]
 async fn an_ecosystem_without_a_registry_is_never_asked() {
     let registry = HttpRegistry::new(

@@ -1,4 +1,7 @@
-//! The registries' base URLs, one per ecosystem, validated, with credentials kept out of `Debug`.
+//! The registries' base URLs, one per ecosystem, validated, with credentials kept out of `Debug`;
+//! parsed from the agent's `registries` setting, which refuses credentials outright.
+
+use std::str::FromStr;
 
 use url::Url;
 
@@ -132,6 +135,62 @@ impl RegistryUrls {
             Ecosystem::Go => &mut self.go_proxy,
             Ecosystem::Maven => &mut self.maven,
         }
+    }
+}
+
+/// The agent's registries list: comma-separated `ECOSYSTEM=URL` entries, `public` for the five
+/// public registries, `none` for no registry; a later entry replaces an earlier one. A URL
+/// carrying credentials (user info or a credential query parameter) is refused, and messages
+/// never show them.
+impl FromStr for RegistryUrls {
+    type Err = Error;
+
+    fn from_str(list: &str) -> Result<RegistryUrls, Error> {
+        let mut urls = RegistryUrls::none();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match entry.to_ascii_lowercase().as_str() {
+                // `public` names every ecosystem, so it replaces whatever came before it.
+                "public" => urls = RegistryUrls::public(),
+                "none" => urls = RegistryUrls::none(),
+                _ => urls = urls.with_entry(entry)?,
+            }
+        }
+        Ok(urls)
+    }
+}
+
+impl RegistryUrls {
+    /// These URLs with one `ECOSYSTEM=URL` entry of a registries list.
+    fn with_entry(self, entry: &str) -> Result<RegistryUrls, Error> {
+        let Some((name, url)) = entry.split_once('=') else {
+            // The entry may be a bare URL with a password in it: show it without user info.
+            let shown = match entry.rsplit_once('@') {
+                Some((before, after)) => match before.split_once("://") {
+                    Some((scheme, _)) => format!("{scheme}://***@{after}"),
+                    None => format!("***@{after}"),
+                },
+                None => match entry.split_once(['?', '#']) {
+                    Some((base, _)) => format!("{base}?..."),
+                    None => entry.to_owned(),
+                },
+            };
+            return Err(Error::InvalidRegistryEntry { entry: shown });
+        };
+        let ecosystem: Ecosystem = name
+            .trim()
+            .parse()
+            .map_err(|_| Error::UnknownRegistryEcosystem(name.trim().to_owned()))?;
+        if let Ok(parsed) = Url::parse(url.trim()) {
+            let user_info = !parsed.username().is_empty() || parsed.password().is_some();
+            let query_key = gitproxy_egress::credential_query_key(&parsed);
+            if user_info || query_key.is_some() {
+                return Err(Error::RegistryCredentials {
+                    ecosystem,
+                    query_key: if user_info { None } else { query_key },
+                });
+            }
+        }
+        self.with(ecosystem, url)
     }
 }
 
