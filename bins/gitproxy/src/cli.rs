@@ -1,8 +1,13 @@
-//! The command line as clap parses it: raw flags only ("low args"); `config` resolves and validates them.
+//! The command line as clap parses it: raw flags only ("low args"), the global ones built from the
+//! settings table; `config` resolves and validates them.
 
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+
+use crate::settings::{self, Setting};
 
 /// The on-prem agent of the remediation service for Bitbucket Data Center.
 ///
@@ -19,74 +24,58 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// Settings shared by every command (all optional here; defaults and validation live in `config`,
-/// names and `--help` text in `settings`).
-#[derive(Debug, Default, Args)]
-pub(crate) struct GlobalArgs {
-    /// TOML configuration file.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) config: Option<PathBuf>,
-    /// Cloud endpoint.
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) cloud_url: Option<String>,
-    /// File holding the cloud access key.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) access_key_file: Option<PathBuf>,
-    /// This replica's id.
-    #[arg(long, global = true, value_name = "ID")]
-    pub(crate) agent_id: Option<String>,
-    /// Tunnel connections to the cloud.
-    #[arg(long, global = true, value_name = "N")]
-    pub(crate) connections: Option<String>,
-    /// Largest manifest or lockfile read, in bytes.
-    #[arg(long, global = true, value_name = "BYTES")]
-    pub(crate) max_file_bytes: Option<String>,
-    /// Proxy for https targets.
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) https_proxy: Option<String>,
-    /// Proxy for http targets.
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) http_proxy: Option<String>,
-    /// Hosts reached directly, comma separated.
-    #[arg(long, global = true, value_name = "LIST")]
-    pub(crate) no_proxy: Option<String>,
-    /// PEM file of the internal CA.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) custom_ca_cert_file: Option<PathBuf>,
-    /// Bitbucket Data Center base URL.
-    #[arg(long, global = true, value_name = "URL")]
-    pub(crate) bitbucket_url: Option<String>,
-    /// Bitbucket username.
-    #[arg(long, global = true, value_name = "NAME")]
-    pub(crate) bitbucket_username: Option<String>,
-    /// File holding the Bitbucket HTTP access token.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) bitbucket_token_file: Option<PathBuf>,
-    /// Bitbucket project key.
-    #[arg(long, global = true, value_name = "KEY")]
-    pub(crate) project: Option<String>,
-    /// Branches the agent may write to start with this.
-    #[arg(long, global = true, value_name = "PREFIX")]
-    pub(crate) branch_prefix: Option<String>,
-    /// Probe and metrics listener.
-    #[arg(long, global = true, value_name = "ADDR")]
-    pub(crate) listen: Option<String>,
-    /// `json` or `text`.
-    #[arg(long, global = true, value_name = "FORMAT")]
-    pub(crate) log_format: Option<String>,
-    /// Log filter, e.g. `info` or `gitproxy=debug`.
-    #[arg(long, global = true, value_name = "FILTER")]
-    pub(crate) log_level: Option<String>,
-    /// Time to finish in-flight operations on SIGTERM, e.g. `30s`.
-    #[arg(long, global = true, value_name = "DURATION")]
-    pub(crate) shutdown_grace: Option<String>,
-    /// OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub(crate) osv: Option<PathBuf>,
-    /// Package registries asked for releases and lockfile checksums, comma separated
-    /// `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`.
-    #[arg(long, global = true, value_name = "LIST")]
-    pub(crate) registries: Option<String>,
+/// Settings shared by every command, as given on the command line: the value of each global flag
+/// of the settings table, by flag name (the flags are declared there; defaults and validation
+/// live in `config`).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct GlobalArgs(BTreeMap<&'static str, OsString>);
+
+impl GlobalArgs {
+    /// The value of the setting's flag, if given.
+    pub(crate) fn get(&self, setting: &Setting) -> Option<&OsStr> {
+        self.0.get(setting.flag?).map(OsString::as_os_str)
+    }
+
+    /// These flags with the setting's flag given as `value`.
+    #[cfg(test)]
+    pub(crate) fn with(mut self, setting: &Setting, value: impl Into<OsString>) -> GlobalArgs {
+        self.0
+            .insert(setting.flag.expect("the setting has a flag"), value.into());
+        self
+    }
+}
+
+impl Args for GlobalArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        settings::ALL
+            .iter()
+            .filter_map(Setting::arg)
+            .fold(command, clap::Command::arg)
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        GlobalArgs::augment_args(command)
+    }
+}
+
+impl FromArgMatches for GlobalArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<GlobalArgs, clap::Error> {
+        let mut args = GlobalArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        for flag in settings::ALL.iter().filter_map(|s| s.flag) {
+            if let Some(value) = matches
+                .get_raw(flag)
+                .and_then(|mut values| values.next_back())
+            {
+                self.0.insert(flag, value.to_owned());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What to do.

@@ -16,8 +16,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use gitproxy_egress::{ProxyConfig, TrustConfig};
+use gitproxy_remediation::policy::{validate_branch_prefix, validate_project_key};
 use gitproxy_remediation::registry::RegistryUrls;
 use gitproxy_remediation::ScanOptions;
+use gitproxy_tunnel::protocol::validate_agent_id;
 use url::Url;
 
 use crate::cli::GlobalArgs;
@@ -25,17 +27,10 @@ use crate::settings;
 
 pub(crate) use secrets::Secret;
 pub(crate) use sources::{Environment, Source};
-pub(crate) use validate::{parse_duration, parse_registries};
+pub(crate) use validate::parse_duration;
 
-use sources::{FileRegistries, Layers};
+use sources::{err, Layers};
 use validate::parse_url;
-
-/// The default cloud endpoint.
-pub(crate) const DEFAULT_CLOUD_URL: &str = settings::CLOUD_URL.default;
-/// The default prefix of branches the agent may write.
-pub(crate) const DEFAULT_BRANCH_PREFIX: &str = settings::BRANCH_PREFIX.default;
-/// The default probe and metrics listener.
-pub(crate) const DEFAULT_LISTEN: &str = settings::LISTEN.default;
 
 /// An invalid configuration: the binary exits with 64 (EX_USAGE) before binding anything.
 #[derive(Debug)]
@@ -48,11 +43,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// An error naming the value's source.
-fn err(source: &Source, message: impl fmt::Display) -> ConfigError {
-    ConfigError(format!("{source}: {message}"))
-}
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,304 +154,111 @@ pub(crate) struct Config {
 }
 
 impl Config {
-    /// Resolves and validates every setting.
+    /// Resolves and validates every setting, in the order of the fields (the first error wins).
     pub(crate) fn resolve(
         flags: &GlobalArgs,
         environment: &Environment,
     ) -> Result<Config, ConfigError> {
-        let env = &environment.vars;
-        let (file, file_path) = sources::load_file(flags, env)?;
-        let layers = Layers { env, file_path };
-
-        let cloud_url = match layers.pick(
-            &settings::CLOUD_URL,
-            flags.cloud_url.as_ref(),
-            file.cloud_url.as_ref(),
-        ) {
-            Some(raw) => {
-                let url = parse_url(&raw, "use the cloud endpoint, e.g. https://app.backline.ai")?;
-                if url.scheme() != "https" {
-                    return Err(err(&raw.source, "the cloud endpoint must use https"));
-                }
-                url
+        let layers = Layers::new(flags, &environment.vars)?;
+        let cloud_url = layers.parse_or_default(&settings::CLOUD_URL, |v| {
+            let url = parse_url(v, "use the cloud endpoint, e.g. https://app.backline.ai")?;
+            match url.scheme() {
+                "https" => Ok(url),
+                _ => Err("the cloud endpoint must use https".to_owned()),
             }
-            None => Url::parse(DEFAULT_CLOUD_URL).expect("the default cloud URL is valid"),
-        };
-
-        let access_key = layers.secret(
-            &settings::ACCESS_KEY,
-            flags.access_key_file.as_ref(),
-            file.access_key_file.as_ref(),
-        )?;
-
-        let agent_id = match layers.pick(
-            &settings::AGENT_ID,
-            flags.agent_id.as_ref(),
-            file.agent_id.as_ref(),
-        ) {
-            Some(raw) => {
-                gitproxy_tunnel::protocol::validate_agent_id(raw.value.trim())
-                    .map_err(|e| err(&raw.source, e))?;
-                raw.value.trim().to_owned()
-            }
+        })?;
+        let access_key = secrets::resolve(&layers, &settings::ACCESS_KEY)?;
+        let agent_id = match layers.parse(&settings::AGENT_ID, |v| {
+            validate_agent_id(v.trim()).map(|()| v.trim().to_owned())
+        })? {
+            Some(id) => id,
             None => {
-                let id = sources::default_agent_id(env);
-                gitproxy_tunnel::protocol::validate_agent_id(&id).map_err(|e| {
+                let id = sources::default_agent_id(&environment.vars);
+                validate_agent_id(&id).map_err(|e| {
+                    let set = settings::AGENT_ID.names();
                     err(
                         &Source::Default,
-                        format!(
-                            "host name as agent id: {e}; set {}",
-                            settings::AGENT_ID.names()
-                        ),
+                        format!("host name as agent id: {e}; set {set}"),
                     )
                 })?;
                 id
             }
         };
-
-        let file_connections = file.connections.map(|n| n.to_string());
-        let connections = match layers.pick(
-            &settings::CONNECTIONS,
-            flags.connections.as_ref(),
-            file_connections.as_ref(),
-        ) {
-            Some(raw) => match raw.value.trim().parse::<u32>() {
-                Ok(n) if (1..=16).contains(&n) => n,
-                _ => {
-                    return Err(err(
-                        &raw.source,
-                        format!(
-                            "`{}` is not a number of connections from 1 to 16",
-                            raw.value
-                        ),
-                    ))
-                }
-            },
-            None => 2,
-        };
-
-        let file_max_file_bytes = file.max_file_bytes.map(|n| n.to_string());
-        let scan = match layers.pick(
-            &settings::MAX_FILE_BYTES,
-            flags.max_file_bytes.as_ref(),
-            file_max_file_bytes.as_ref(),
-        ) {
-            Some(raw) => match raw.value.trim().parse::<u64>() {
-                Ok(n) if n >= 1024 => {
-                    let mut options = ScanOptions::default();
-                    options.max_file_bytes = n;
-                    options
-                },
-                _ => {
-                    return Err(err(
-                        &raw.source,
-                        format!(
-                            "`{}` is not a file size in bytes of at least 1024; use e.g. 67108864 for 64 MiB",
-                            raw.value
-                        ),
-                    ))
-                }
-            },
-            None => ScanOptions::default(),
-        };
-
-        let proxy = egress::resolve_proxy(flags, &layers, &file)?;
-        let trust = egress::resolve_trust(flags, &layers, &file)?;
-
-        let bitbucket_url = layers
-            .pick(
-                &settings::BITBUCKET_URL,
-                flags.bitbucket_url.as_ref(),
-                file.bitbucket_url.as_ref(),
-            )
-            .map(|raw| {
-                parse_url(
-                    &raw,
-                    "use the base URL of Bitbucket Data Center, e.g. https://bitbucket.company.com",
-                )
-            })
-            .transpose()?;
-        let username = layers
-            .pick(
-                &settings::BITBUCKET_USERNAME,
-                flags.bitbucket_username.as_ref(),
-                file.bitbucket_username.as_ref(),
-            )
-            .map(|raw| raw.value.trim().to_owned());
-        let token = layers.secret(
-            &settings::BITBUCKET_TOKEN,
-            flags.bitbucket_token_file.as_ref(),
-            file.bitbucket_token_file.as_ref(),
-        )?;
-        let project = match layers.pick(
-            &settings::BITBUCKET_PROJECT,
-            flags.project.as_ref(),
-            file.project.as_ref(),
-        ) {
-            Some(raw) => {
-                let key = raw.value.trim();
-                let valid = !key.is_empty()
-                    && key.len() <= 128
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '~');
-                if !valid {
-                    return Err(err(
-                        &raw.source,
-                        format!("`{key}` is not a Bitbucket project key; use the key shown in Bitbucket, e.g. PROJ"),
-                    ));
-                }
-                Some(key.to_owned())
+        let connections =
+            layers.parse_or_default(&settings::CONNECTIONS, |v| match v.trim().parse::<u32>() {
+                Ok(n) if (1..=16).contains(&n) => Ok(n),
+                _ => Err(format!("`{v}` is not a number of connections from 1 to 16")),
+            })?;
+        let mut scan = ScanOptions::default();
+        if let Some(n) = layers.parse(&settings::MAX_FILE_BYTES, |v| {
+            match v.trim().parse::<u64>() {
+                Ok(n) if n >= 1024 => Ok(n),
+                _ => Err(format!("`{v}` is not a file size in bytes of at least 1024; use e.g. 67108864 for 64 MiB")),
             }
-            None => None,
-        };
-
-        let branch_prefix = match layers.pick(
-            &settings::BRANCH_PREFIX,
-            flags.branch_prefix.as_ref(),
-            file.branch_prefix.as_ref(),
-        ) {
-            Some(raw) => {
-                let prefix = raw.value.trim().to_owned();
-                gitproxy_remediation::policy::validate_branch_prefix(&prefix)
-                    .map_err(|e| err(&raw.source, e))?;
-                prefix
-            }
-            None => DEFAULT_BRANCH_PREFIX.to_owned(),
-        };
-
-        let listen = match layers.pick(
-            &settings::LISTEN,
-            flags.listen.as_ref(),
-            file.listen.as_ref(),
-        ) {
-            Some(raw) => raw.value.trim().parse::<SocketAddr>().map_err(|e| {
-                err(
-                    &raw.source,
-                    format!(
-                        "`{}` is not an address ({e}); write it like 0.0.0.0:8080",
-                        raw.value
-                    ),
-                )
-            })?,
-            None => DEFAULT_LISTEN
-                .parse()
-                .expect("the default listen address is valid"),
-        };
-
-        let log_format = match layers.pick(
-            &settings::LOG_FORMAT,
-            flags.log_format.as_ref(),
-            file.log_format.as_ref(),
-        ) {
-            Some(raw) => match raw.value.trim() {
-                "json" => LogFormat::Json,
-                "text" => LogFormat::Text,
-                other => {
-                    return Err(err(
-                        &raw.source,
-                        format!("`{other}` is not a log format; use json or text"),
-                    ))
-                }
-            },
-            None if environment.stdout_is_terminal => LogFormat::Text,
-            None => LogFormat::Json,
-        };
-
-        let log_level = match layers.pick(
-            &settings::LOG_LEVEL,
-            flags.log_level.as_ref(),
-            file.log_level.as_ref(),
-        ) {
-            Some(raw) => {
-                let level = raw.value.trim().to_owned();
-                tracing_subscriber::EnvFilter::try_new(&level).map_err(|e| {
-                    err(
-                        &raw.source,
-                        format!(
-                            "`{level}` is not a log filter ({e}); use e.g. info or gitproxy=debug"
-                        ),
-                    )
-                })?;
-                level
-            }
-            None => "info".to_owned(),
-        };
-
-        let shutdown_grace = match layers.pick(
-            &settings::SHUTDOWN_GRACE,
-            flags.shutdown_grace.as_ref(),
-            file.shutdown_grace.as_ref(),
-        ) {
-            Some(raw) => {
-                let grace = parse_duration(&raw.value).map_err(|e| err(&raw.source, e))?;
-                if grace > Duration::from_secs(3600) {
-                    return Err(err(&raw.source, "the grace period must be at most 1h"));
-                }
-                grace
-            }
-            None => Duration::from_secs(30),
-        };
-
-        let osv_dir = layers.pick_path(
-            &settings::OSV_DIR,
-            flags.osv.as_ref(),
-            file.osv_dir.as_ref(),
-        );
-        let osv_dir = match osv_dir {
-            Some((path, source)) => {
-                if !path.is_dir() {
-                    return Err(err(
-                        &source,
-                        format!(
-                            "{} is not a directory; point it at the OSV data (<ECOSYSTEM>/all.zip)",
-                            path.display()
-                        ),
-                    ));
-                }
-                Some(path)
-            }
-            None => None,
-        };
-
-        let file_registries = file.registries.as_ref().map(|r| match r {
-            FileRegistries::List(list) => list.clone(),
-            FileRegistries::Table(table) => table
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(","),
-        });
-        let registries = match layers.pick(
-            &settings::REGISTRIES,
-            flags.registries.as_ref(),
-            file_registries.as_ref(),
-        ) {
-            Some(raw) => parse_registries(&raw.value).map_err(|e| err(&raw.source, e))?,
-            None => RegistryUrls::none(),
-        };
-
+        })? {
+            scan.max_file_bytes = n;
+        }
         Ok(Config {
             cloud_url,
             access_key,
             agent_id,
             connections,
             scan,
-            proxy,
-            trust,
+            proxy: egress::resolve_proxy(&layers)?,
+            trust: egress::resolve_trust(&layers)?,
             bitbucket: LocalBitbucket {
-                url: bitbucket_url,
-                username,
-                token,
-                project,
+                url: layers.parse(&settings::BITBUCKET_URL, |v| {
+                    parse_url(v, "use the base URL of Bitbucket Data Center, e.g. https://bitbucket.company.com")
+                })?,
+                username: layers.parse(&settings::BITBUCKET_USERNAME, |v| Ok(v.trim().to_owned()))?,
+                token: secrets::resolve(&layers, &settings::BITBUCKET_TOKEN)?,
+                project: layers.parse(&settings::BITBUCKET_PROJECT, |v| {
+                    validate_project_key(v.trim()).map(|()| v.trim().to_owned())
+                })?,
             },
-            branch_prefix,
-            listen,
-            log_format,
-            log_level,
-            shutdown_grace,
-            osv_dir,
-            registries,
+            branch_prefix: layers.parse_or_default(&settings::BRANCH_PREFIX, |v| {
+                validate_branch_prefix(v.trim()).map(|()| v.trim().to_owned())
+            })?,
+            listen: layers.parse_or_default(&settings::LISTEN, |v| {
+                v.trim().parse::<SocketAddr>().map_err(|e| {
+                    format!("`{v}` is not an address ({e}); write it like 0.0.0.0:8080")
+                })
+            })?,
+            log_format: layers
+                .parse(&settings::LOG_FORMAT, |v| match v.trim() {
+                    "json" => Ok(LogFormat::Json),
+                    "text" => Ok(LogFormat::Text),
+                    other => Err(format!("`{other}` is not a log format; use json or text")),
+                })?
+                .unwrap_or(match environment.stdout_is_terminal {
+                    true => LogFormat::Text,
+                    false => LogFormat::Json,
+                }),
+            log_level: layers.parse_or_default(&settings::LOG_LEVEL, |v| {
+                let level = v.trim();
+                match tracing_subscriber::EnvFilter::try_new(level) {
+                    Ok(_) => Ok(level.to_owned()),
+                    Err(e) => Err(format!("`{level}` is not a log filter ({e}); use e.g. info or gitproxy=debug")),
+                }
+            })?,
+            shutdown_grace: layers.parse_or_default(&settings::SHUTDOWN_GRACE, |v| {
+                match parse_duration(v)? {
+                    grace if grace > Duration::from_secs(3600) => {
+                        Err("the grace period must be at most 1h".to_owned())
+                    }
+                    grace => Ok(grace),
+                }
+            })?,
+            osv_dir: match layers.pick_path(&settings::OSV_DIR) {
+                Some((path, source)) if !path.is_dir() => {
+                    let fix = "point it at the OSV data (<ECOSYSTEM>/all.zip)";
+                    return Err(err(&source, format!("{} is not a directory; {fix}", path.display())));
+                }
+                picked => picked.map(|(path, _)| path),
+            },
+            registries: layers
+                .parse(&settings::REGISTRIES, |v| v.parse::<RegistryUrls>().map_err(|e| e.to_string()))?
+                .unwrap_or_default(),
         })
     }
 }

@@ -27,7 +27,7 @@ use crate::config::{Config, ConfigError, Environment};
 const EXIT_USAGE: u8 = 64;
 
 fn main() -> ExitCode {
-    let matches = settings::annotate(Cli::command()).get_matches();
+    let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

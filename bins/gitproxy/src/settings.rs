@@ -1,6 +1,7 @@
 //! The settings table: every setting's flag, environment variables, TOML keys, Helm value and
-//! default, declared once; `config` resolves by these names, `--help` and `gitproxy settings --json`
-//! print them, and tests check docs/configuration.md against them.
+//! default, declared once; the global flags are built from it, `config` resolves and reads the
+//! TOML file by these names, `gitproxy settings --json` prints it, and tests check
+//! docs/configuration.md against it.
 
 use serde::Serialize;
 
@@ -29,6 +30,27 @@ pub(crate) struct Setting {
     pub(crate) default: &'static str,
     /// The `--help` text.
     pub(crate) help: &'static str,
+    /// The flag's value in `--help`; `FILE` and `DIR` flags take paths.
+    #[serde(skip)]
+    pub(crate) value_name: &'static str,
+    /// The type of the `toml` key's value (a `toml_file` key is always a path).
+    #[serde(skip)]
+    pub(crate) kind: Kind,
+}
+
+/// The TOML type of a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A string.
+    Text,
+    /// A string naming a file or directory.
+    Path,
+    /// A count (`u32`).
+    Count,
+    /// A size in bytes (`u64`).
+    Bytes,
+    /// The registries list: a string, or a table of ecosystem = URL.
+    Registries,
 }
 
 const fn setting(what: &'static str, help: &'static str) -> Setting {
@@ -44,274 +66,121 @@ const fn setting(what: &'static str, help: &'static str) -> Setting {
         secret: false,
         default: "none",
         help,
+        value_name: "VALUE",
+        kind: Kind::Text,
     }
 }
 
-/// `--config`: the TOML file itself.
-pub(crate) const CONFIG: Setting = Setting {
-    flag: Some("config"),
-    env: Some("GITPROXY_CONFIG"),
-    ..setting("configuration file", "TOML configuration file")
-};
-/// The cloud endpoint.
-pub(crate) const CLOUD_URL: Setting = Setting {
-    flag: Some("cloud-url"),
-    env: Some("GITPROXY_CLOUD_URL"),
-    toml: Some("cloud_url"),
-    helm: Some("cloud.url"),
-    default: "https://app.backline.ai",
-    ..setting("cloud endpoint", "Cloud endpoint")
-};
-/// The cloud access key.
-pub(crate) const ACCESS_KEY: Setting = Setting {
-    flag: Some("access-key-file"),
-    env: Some("GITPROXY_ACCESS_KEY"),
-    env_file: Some("GITPROXY_ACCESS_KEY_FILE"),
-    toml_file: Some("access_key_file"),
-    helm: Some("gitproxy.accessKey"),
-    secret: true,
-    ..setting("access key", "File holding the cloud access key")
-};
-/// This replica's id.
-pub(crate) const AGENT_ID: Setting = Setting {
-    flag: Some("agent-id"),
-    env: Some("GITPROXY_AGENT_ID"),
-    toml: Some("agent_id"),
-    default: "the host name",
-    ..setting("agent id", "This replica's id")
-};
-/// Tunnel connections.
-pub(crate) const CONNECTIONS: Setting = Setting {
-    flag: Some("connections"),
-    env: Some("GITPROXY_CONNECTIONS"),
-    toml: Some("connections"),
-    helm: Some("gitproxy.connections"),
-    default: "2",
-    ..setting(
-        "tunnel connections",
-        "Tunnel connections to the cloud (1 to 16)",
-    )
-};
-/// The proxy for https targets.
-pub(crate) const HTTPS_PROXY: Setting = Setting {
-    flag: Some("https-proxy"),
-    env: Some("HTTPS_PROXY"),
-    env_aliases: &["https_proxy"],
-    toml: Some("https_proxy"),
-    helm: Some("proxy.httpsProxy"),
-    ..setting("https proxy", "Proxy for https targets")
-};
-/// The proxy for http targets.
-pub(crate) const HTTP_PROXY: Setting = Setting {
-    flag: Some("http-proxy"),
-    env: Some("HTTP_PROXY"),
-    env_aliases: &["http_proxy"],
-    toml: Some("http_proxy"),
-    helm: Some("proxy.httpProxy"),
-    ..setting("http proxy", "Proxy for http targets")
-};
-/// The proxy for both schemes when neither scheme's own is set.
-pub(crate) const ALL_PROXY: Setting = Setting {
-    env: Some("ALL_PROXY"),
-    env_aliases: &["all_proxy"],
-    ..setting(
-        "proxy for both schemes",
-        "Proxy for https and http targets without their own",
-    )
-};
-/// Hosts reached directly.
-pub(crate) const NO_PROXY: Setting = Setting {
-    flag: Some("no-proxy"),
-    env: Some("NO_PROXY"),
-    env_aliases: &["no_proxy"],
-    toml: Some("no_proxy"),
-    helm: Some("proxy.noProxy"),
-    ..setting(
-        "hosts reached directly",
-        "Hosts reached directly, comma separated",
-    )
-};
-/// Loopback targets through the proxy (tests only).
-pub(crate) const PROXY_LOOPBACK: Setting = Setting {
-    env: Some("GITPROXY_PROXY_LOOPBACK"),
-    default: "false",
-    ..setting(
-        "loopback through the proxy",
-        "Send loopback targets through the proxy (tests only)",
-    )
-};
-/// The internal CA.
-pub(crate) const CUSTOM_CA_CERT: Setting = Setting {
-    flag: Some("custom-ca-cert-file"),
-    env: Some("GITPROXY_CUSTOM_CA_CERT"),
-    env_file: Some("GITPROXY_CUSTOM_CA_CERT_FILE"),
-    toml: Some("custom_ca_cert"),
-    toml_file: Some("custom_ca_cert_file"),
-    helm: Some("customCaCert"),
-    ..setting("internal CA", "PEM file of the internal CA")
-};
-/// The platform trust store's location.
-pub(crate) const PLATFORM_ROOTS: Setting = Setting {
-    env: Some("SSL_CERT_FILE"),
-    env_aliases: &["SSL_CERT_DIR"],
-    default: "the system store",
-    ..setting(
-        "platform roots",
-        "PEM bundle replacing the system trust store",
-    )
-};
-/// Bitbucket's base URL.
-pub(crate) const BITBUCKET_URL: Setting = Setting {
-    flag: Some("bitbucket-url"),
-    env: Some("GITPROXY_BITBUCKET_URL"),
-    toml: Some("bitbucket_url"),
-    helm: Some("bitbucket.existingSecret"),
-    default: "none (sent by the cloud)",
-    ..setting("Bitbucket URL", "Bitbucket Data Center base URL")
-};
-/// The Bitbucket user.
-pub(crate) const BITBUCKET_USERNAME: Setting = Setting {
-    flag: Some("bitbucket-username"),
-    env: Some("GITPROXY_BITBUCKET_USERNAME"),
-    toml: Some("bitbucket_username"),
-    helm: Some("bitbucket.existingSecret"),
-    ..setting("Bitbucket username", "Bitbucket username")
-};
-/// The Bitbucket HTTP access token.
-pub(crate) const BITBUCKET_TOKEN: Setting = Setting {
-    flag: Some("bitbucket-token-file"),
-    env: Some("GITPROXY_BITBUCKET_TOKEN"),
-    env_file: Some("GITPROXY_BITBUCKET_TOKEN_FILE"),
-    toml_file: Some("bitbucket_token_file"),
-    helm: Some("bitbucket.existingSecret"),
-    secret: true,
-    ..setting(
-        "Bitbucket token",
-        "File holding the Bitbucket HTTP access token",
-    )
-};
-/// The Bitbucket project key.
-pub(crate) const BITBUCKET_PROJECT: Setting = Setting {
-    flag: Some("project"),
-    env: Some("GITPROXY_BITBUCKET_PROJECT"),
-    toml: Some("project"),
-    helm: Some("bitbucket.existingSecret"),
-    ..setting("Bitbucket project key", "Bitbucket project key")
-};
-/// The prefix of every branch the agent writes.
-pub(crate) const BRANCH_PREFIX: Setting = Setting {
-    flag: Some("branch-prefix"),
-    env: Some("GITPROXY_BRANCH_PREFIX"),
-    toml: Some("branch_prefix"),
-    helm: Some("gitproxy.branchPrefix"),
-    default: "gitproxy/",
-    ..setting(
-        "branch prefix",
-        "Prefix of every branch the agent creates, ending with /",
-    )
-};
-/// The probe and metrics listener.
-pub(crate) const LISTEN: Setting = Setting {
-    flag: Some("listen"),
-    env: Some("GITPROXY_LISTEN"),
-    toml: Some("listen"),
-    default: "0.0.0.0:8080",
-    ..setting("probes and metrics", "Probe and metrics listener")
-};
-/// The log format.
-pub(crate) const LOG_FORMAT: Setting = Setting {
-    flag: Some("log-format"),
-    env: Some("GITPROXY_LOG_FORMAT"),
-    toml: Some("log_format"),
-    helm: Some("gitproxy.logFormat"),
-    default: "json unless stdout is a terminal",
-    ..setting("log format", "`json` or `text`")
-};
-/// The log filter.
-pub(crate) const LOG_LEVEL: Setting = Setting {
-    flag: Some("log-level"),
-    env: Some("GITPROXY_LOG"),
-    toml: Some("log_level"),
-    helm: Some("gitproxy.logLevel"),
-    default: "info",
-    ..setting("log filter", "Log filter, e.g. `info` or `gitproxy=debug`")
-};
-/// The shutdown grace period.
-pub(crate) const SHUTDOWN_GRACE: Setting = Setting {
-    flag: Some("shutdown-grace"),
-    env: Some("GITPROXY_SHUTDOWN_GRACE"),
-    toml: Some("shutdown_grace"),
-    helm: Some("gitproxy.shutdownGraceSeconds"),
-    default: "30s",
-    ..setting(
-        "shutdown grace",
-        "Time to finish in-flight operations on SIGTERM, e.g. `30s`",
-    )
-};
-/// The OSV data directory.
-pub(crate) const OSV_DIR: Setting = Setting {
-    flag: Some("osv"),
-    env: Some("GITPROXY_OSV_DIR"),
-    toml: Some("osv_dir"),
-    helm: Some("osv.dir"),
-    ..setting(
-        "OSV data",
-        "OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records)",
-    )
-};
-/// The largest manifest or lockfile a scan reads.
-pub(crate) const MAX_FILE_BYTES: Setting = Setting {
-    flag: Some("max-file-bytes"),
-    env: Some("GITPROXY_MAX_FILE_BYTES"),
-    toml: Some("max_file_bytes"),
-    default: "67108864 (64 MiB)",
-    ..setting(
-        "largest file scanned",
-        "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on",
-    )
-};
-/// The package registries.
-pub(crate) const REGISTRIES: Setting = Setting {
-    flag: Some("registries"),
-    env: Some("GITPROXY_REGISTRIES"),
-    toml: Some("registries"),
-    helm: Some("registries"),
-    default: "none, no registry is contacted",
-    ..setting(
-        "package registries",
-        "Package registries asked for releases and lockfile checksums, comma separated `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`",
-    )
-};
+/// Declares each setting as a constant (`what`, `--help` text, then the names it has) and
+/// [`ALL`], in the order given.
+macro_rules! settings {
+    ($($(#[$doc:meta])* $name:ident = $what:literal, $help:literal { $($field:ident: $value:expr),* $(,)? })*) => {
+        $($(#[$doc])* pub(crate) const $name: Setting = Setting { $($field: $value,)* ..setting($what, $help) };)*
+        /// Every setting, in the order of docs/configuration.md.
+        pub(crate) const ALL: &[Setting] = &[$($name),*];
+    };
+}
+
+settings! {
+    /// `--config`: the TOML file itself.
+    CONFIG = "configuration file", "TOML configuration file" {
+        flag: Some("config"), value_name: "FILE", env: Some("GITPROXY_CONFIG") }
+    /// The cloud endpoint.
+    CLOUD_URL = "cloud endpoint", "Cloud endpoint" {
+        flag: Some("cloud-url"), value_name: "URL", env: Some("GITPROXY_CLOUD_URL"), toml: Some("cloud_url"),
+        helm: Some("cloud.url"), default: "https://app.backline.ai" }
+    /// The cloud access key.
+    ACCESS_KEY = "access key", "File holding the cloud access key" {
+        flag: Some("access-key-file"), value_name: "FILE", env: Some("GITPROXY_ACCESS_KEY"),
+        env_file: Some("GITPROXY_ACCESS_KEY_FILE"), toml_file: Some("access_key_file"),
+        helm: Some("gitproxy.accessKey"), secret: true }
+    /// This replica's id.
+    AGENT_ID = "agent id", "This replica's id" {
+        flag: Some("agent-id"), value_name: "ID", env: Some("GITPROXY_AGENT_ID"), toml: Some("agent_id"),
+        default: "the host name" }
+    /// Tunnel connections.
+    CONNECTIONS = "tunnel connections", "Tunnel connections to the cloud (1 to 16)" {
+        flag: Some("connections"), value_name: "N", env: Some("GITPROXY_CONNECTIONS"), toml: Some("connections"),
+        kind: Kind::Count, helm: Some("gitproxy.connections"), default: "2" }
+    /// The proxy for https targets.
+    HTTPS_PROXY = "https proxy", "Proxy for https targets" {
+        flag: Some("https-proxy"), value_name: "URL", env: Some("HTTPS_PROXY"), env_aliases: &["https_proxy"],
+        toml: Some("https_proxy"), helm: Some("proxy.httpsProxy") }
+    /// The proxy for http targets.
+    HTTP_PROXY = "http proxy", "Proxy for http targets" {
+        flag: Some("http-proxy"), value_name: "URL", env: Some("HTTP_PROXY"), env_aliases: &["http_proxy"],
+        toml: Some("http_proxy"), helm: Some("proxy.httpProxy") }
+    /// The proxy for both schemes when neither scheme's own is set.
+    ALL_PROXY = "proxy for both schemes", "Proxy for https and http targets without their own" {
+        env: Some("ALL_PROXY"), env_aliases: &["all_proxy"] }
+    /// Hosts reached directly.
+    NO_PROXY = "hosts reached directly", "Hosts reached directly, comma separated" {
+        flag: Some("no-proxy"), value_name: "LIST", env: Some("NO_PROXY"), env_aliases: &["no_proxy"],
+        toml: Some("no_proxy"), helm: Some("proxy.noProxy") }
+    /// Loopback targets through the proxy (tests only).
+    PROXY_LOOPBACK = "loopback through the proxy", "Send loopback targets through the proxy (tests only)" {
+        env: Some("GITPROXY_PROXY_LOOPBACK"), default: "false" }
+    /// The internal CA.
+    CUSTOM_CA_CERT = "internal CA", "PEM file of the internal CA" {
+        flag: Some("custom-ca-cert-file"), value_name: "FILE", env: Some("GITPROXY_CUSTOM_CA_CERT"),
+        env_file: Some("GITPROXY_CUSTOM_CA_CERT_FILE"), toml: Some("custom_ca_cert"),
+        toml_file: Some("custom_ca_cert_file"), helm: Some("customCaCert") }
+    /// The platform trust store's location.
+    PLATFORM_ROOTS = "platform roots", "PEM bundle replacing the system trust store" {
+        env: Some("SSL_CERT_FILE"), env_aliases: &["SSL_CERT_DIR"], default: "the system store" }
+    /// Bitbucket's base URL.
+    BITBUCKET_URL = "Bitbucket URL", "Bitbucket Data Center base URL" {
+        flag: Some("bitbucket-url"), value_name: "URL", env: Some("GITPROXY_BITBUCKET_URL"),
+        toml: Some("bitbucket_url"), helm: Some("bitbucket.existingSecret"), default: "none (sent by the cloud)" }
+    /// The Bitbucket user.
+    BITBUCKET_USERNAME = "Bitbucket username", "Bitbucket username" {
+        flag: Some("bitbucket-username"), value_name: "NAME", env: Some("GITPROXY_BITBUCKET_USERNAME"),
+        toml: Some("bitbucket_username"), helm: Some("bitbucket.existingSecret") }
+    /// The Bitbucket HTTP access token.
+    BITBUCKET_TOKEN = "Bitbucket token", "File holding the Bitbucket HTTP access token" {
+        flag: Some("bitbucket-token-file"), value_name: "FILE", env: Some("GITPROXY_BITBUCKET_TOKEN"),
+        env_file: Some("GITPROXY_BITBUCKET_TOKEN_FILE"), toml_file: Some("bitbucket_token_file"),
+        helm: Some("bitbucket.existingSecret"), secret: true }
+    /// The Bitbucket project key.
+    BITBUCKET_PROJECT = "Bitbucket project key", "Bitbucket project key" {
+        flag: Some("project"), value_name: "KEY", env: Some("GITPROXY_BITBUCKET_PROJECT"), toml: Some("project"),
+        helm: Some("bitbucket.existingSecret") }
+    /// The prefix of every branch the agent writes.
+    BRANCH_PREFIX = "branch prefix", "Prefix of every branch the agent creates, ending with /" {
+        flag: Some("branch-prefix"), value_name: "PREFIX", env: Some("GITPROXY_BRANCH_PREFIX"),
+        toml: Some("branch_prefix"), helm: Some("gitproxy.branchPrefix"), default: "gitproxy/" }
+    /// The probe and metrics listener.
+    LISTEN = "probes and metrics", "Probe and metrics listener" {
+        flag: Some("listen"), value_name: "ADDR", env: Some("GITPROXY_LISTEN"), toml: Some("listen"),
+        default: "0.0.0.0:8080" }
+    /// The log format.
+    LOG_FORMAT = "log format", "`json` or `text`" {
+        flag: Some("log-format"), value_name: "FORMAT", env: Some("GITPROXY_LOG_FORMAT"), toml: Some("log_format"),
+        helm: Some("gitproxy.logFormat"), default: "json unless stdout is a terminal" }
+    /// The log filter.
+    LOG_LEVEL = "log filter", "Log filter, e.g. `info` or `gitproxy=debug`" {
+        flag: Some("log-level"), value_name: "FILTER", env: Some("GITPROXY_LOG"), toml: Some("log_level"),
+        helm: Some("gitproxy.logLevel"), default: "info" }
+    /// The shutdown grace period.
+    SHUTDOWN_GRACE = "shutdown grace", "Time to finish in-flight operations on SIGTERM, e.g. `30s`" {
+        flag: Some("shutdown-grace"), value_name: "DURATION", env: Some("GITPROXY_SHUTDOWN_GRACE"),
+        toml: Some("shutdown_grace"), helm: Some("gitproxy.shutdownGraceSeconds"), default: "30s" }
+    /// The OSV data directory.
+    OSV_DIR = "OSV data", "OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records)" {
+        flag: Some("osv"), value_name: "DIR", env: Some("GITPROXY_OSV_DIR"), toml: Some("osv_dir"),
+        kind: Kind::Path, helm: Some("osv.dir") }
+    /// The largest manifest or lockfile a scan reads.
+    MAX_FILE_BYTES = "largest file scanned", "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on" {
+        flag: Some("max-file-bytes"), value_name: "BYTES", env: Some("GITPROXY_MAX_FILE_BYTES"),
+        toml: Some("max_file_bytes"), kind: Kind::Bytes, default: "67108864 (64 MiB)" }
+    /// The package registries.
+    REGISTRIES = "package registries", "Package registries asked for releases and lockfile checksums, comma separated `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`" {
+        flag: Some("registries"), value_name: "LIST", env: Some("GITPROXY_REGISTRIES"), toml: Some("registries"),
+        kind: Kind::Registries, helm: Some("registries"), default: "none, no registry is contacted" }
+}
+
 /// The host name, the default agent id (not a setting of its own).
 pub(crate) const HOSTNAME: &str = "HOSTNAME";
-
-/// Every setting, in the order of docs/configuration.md.
-pub(crate) const ALL: &[Setting] = &[
-    CONFIG,
-    CLOUD_URL,
-    ACCESS_KEY,
-    AGENT_ID,
-    CONNECTIONS,
-    HTTPS_PROXY,
-    HTTP_PROXY,
-    ALL_PROXY,
-    NO_PROXY,
-    PROXY_LOOPBACK,
-    CUSTOM_CA_CERT,
-    PLATFORM_ROOTS,
-    BITBUCKET_URL,
-    BITBUCKET_USERNAME,
-    BITBUCKET_TOKEN,
-    BITBUCKET_PROJECT,
-    BRANCH_PREFIX,
-    LISTEN,
-    LOG_FORMAT,
-    LOG_LEVEL,
-    SHUTDOWN_GRACE,
-    OSV_DIR,
-    MAX_FILE_BYTES,
-    REGISTRIES,
-];
 
 impl Setting {
     /// Every environment variable of this setting.
@@ -323,23 +192,36 @@ impl Setting {
     }
 
     /// Every TOML key of this setting.
-    #[cfg(test)]
     pub(crate) fn toml_keys(&self) -> impl Iterator<Item = &'static str> {
         self.toml.into_iter().chain(self.toml_file)
     }
 
-    /// The environment variables as `--help` shows them.
-    fn env_help(&self) -> String {
-        self.env_vars().collect::<Vec<_>>().join(" / ")
-    }
-
     /// The `--help` line: the text, the environment variables and the default.
     pub(crate) fn long_help(&self) -> String {
-        let mut text = format!("{} [env: {}]", self.help, self.env_help());
+        let vars = self.env_vars().collect::<Vec<_>>().join(" / ");
+        let mut text = format!("{} [env: {vars}]", self.help);
         if self.default != "none" {
             text.push_str(&format!(" [default: {}]", self.default));
         }
         text
+    }
+
+    /// Whether the flag takes a path (kept as given, even if it is not UTF-8).
+    pub(crate) fn flag_takes_path(&self) -> bool {
+        matches!(self.value_name, "FILE" | "DIR")
+    }
+
+    /// The global flag of this setting, if it has one.
+    pub(crate) fn arg(&self) -> Option<clap::Arg> {
+        let arg = clap::Arg::new(self.flag?)
+            .long(self.flag?)
+            .global(true)
+            .value_name(self.value_name)
+            .help(self.long_help());
+        Some(match self.flag_takes_path() {
+            true => arg.value_parser(clap::value_parser!(std::path::PathBuf)),
+            false => arg,
+        })
     }
 
     /// `--flag / ENV / ENV_FILE`, for messages that tell people what to set.
@@ -358,18 +240,6 @@ pub(crate) fn env_vars() -> impl Iterator<Item = &'static str> {
     ALL.iter()
         .flat_map(Setting::env_vars)
         .chain(std::iter::once(HOSTNAME))
-}
-
-/// Puts each setting's help text (with its environment variables and default) on its flag.
-pub(crate) fn annotate(mut command: clap::Command) -> clap::Command {
-    for setting in ALL {
-        if let Some(flag) = setting.flag {
-            let id = flag.replace('-', "_");
-            let help = setting.long_help();
-            command = command.mut_arg(id, |arg| arg.help(help));
-        }
-    }
-    command
 }
 
 /// The table as JSON, for `gitproxy settings --json` (read by the chart checks).

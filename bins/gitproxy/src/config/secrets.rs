@@ -4,8 +4,9 @@
 use std::fmt;
 use std::path::Path;
 
-use super::sources::Source;
+use super::sources::{Given, Layers, Source};
 use super::ConfigError;
+use crate::settings::Setting;
 
 /// The longest secret accepted (tokens and keys are far shorter).
 pub(crate) const MAX_SECRET_BYTES: usize = 8 * 1024;
@@ -38,8 +39,20 @@ impl fmt::Display for Secret {
     }
 }
 
+/// The setting's secret, from a value or a file (see [`Layers::given`]).
+pub(super) fn resolve(
+    layers: &Layers<'_>,
+    setting: &Setting,
+) -> Result<Option<Secret>, ConfigError> {
+    match layers.given(setting) {
+        Some(Given::Value(raw)) => secret_value(&raw.value, &raw.source).map(Some),
+        Some(Given::File(path, source)) => read_secret(&path, &source).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// A secret given as a value: trimmed, then checked; errors name `source`, never the value.
-pub(super) fn secret_value(value: &str, source: &Source) -> Result<Secret, ConfigError> {
+fn secret_value(value: &str, source: &Source) -> Result<Secret, ConfigError> {
     let value = value.trim();
     if value.len() > MAX_SECRET_BYTES {
         return Err(ConfigError(format!(
@@ -65,7 +78,7 @@ pub(super) fn secret_value(value: &str, source: &Source) -> Result<Secret, Confi
 }
 
 /// A secret read from a mounted file (trimmed).
-pub(super) fn read_secret(path: &Path, source: &Source) -> Result<Secret, ConfigError> {
+fn read_secret(path: &Path, source: &Source) -> Result<Secret, ConfigError> {
     let bytes = std::fs::read(path).map_err(|e| {
         ConfigError(format!(
             "{source}: cannot read secret file {}: {e}; mount the Secret there or fix the path",

@@ -1,16 +1,18 @@
 //! Where raw values come from: flags, the environment (only the variables of the settings table)
-//! and the TOML file, layered flag > environment > file, each value tagged with its [`Source`].
+//! and the TOML file (only the keys of the settings table), layered flag > environment > file,
+//! each value tagged with its [`Source`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::Deserialize as _;
+use toml::Spanned;
 
-use super::secrets::{read_secret, secret_value, Secret};
-use super::{err, ConfigError};
+use super::ConfigError;
 use crate::cli::GlobalArgs;
-use crate::settings::{self, Setting};
+use crate::settings::{self, Kind, Setting};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,41 +38,9 @@ impl fmt::Display for Source {
     }
 }
 
-/// The TOML file: the same settings in snake case; secrets only as file paths.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FileConfig {
-    pub(super) cloud_url: Option<String>,
-    pub(super) access_key_file: Option<PathBuf>,
-    pub(super) agent_id: Option<String>,
-    pub(super) connections: Option<u32>,
-    pub(super) max_file_bytes: Option<u64>,
-    pub(super) https_proxy: Option<String>,
-    pub(super) http_proxy: Option<String>,
-    pub(super) no_proxy: Option<String>,
-    pub(super) custom_ca_cert: Option<String>,
-    pub(super) custom_ca_cert_file: Option<PathBuf>,
-    pub(super) bitbucket_url: Option<String>,
-    pub(super) bitbucket_username: Option<String>,
-    pub(super) bitbucket_token_file: Option<PathBuf>,
-    pub(super) project: Option<String>,
-    pub(super) branch_prefix: Option<String>,
-    pub(super) listen: Option<String>,
-    pub(super) log_format: Option<String>,
-    pub(super) log_level: Option<String>,
-    pub(super) shutdown_grace: Option<String>,
-    pub(super) osv_dir: Option<PathBuf>,
-    pub(super) registries: Option<FileRegistries>,
-}
-
-/// `registries` in the TOML file: the flag's list as a string, or a table of ecosystem = URL.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub(crate) enum FileRegistries {
-    /// `registries = "npm=https://...,Go=https://..."` or `"public"`.
-    List(String),
-    /// `[registries]` with `npm = "https://..."` lines.
-    Table(std::collections::BTreeMap<String, String>),
+/// An error naming the value's source.
+pub(super) fn err(source: &Source, message: impl fmt::Display) -> ConfigError {
+    ConfigError(format!("{source}: {message}"))
 }
 
 /// What `resolve` reads besides the flags: the environment (as data) and whether stdout is a terminal.
@@ -94,9 +64,10 @@ impl Environment {
                 continue;
             };
             let value = value.into_string().map_err(|_| {
-                ConfigError(format!(
-                    "{name} (environment): the value is not valid UTF-8; set it to UTF-8 text or unset it"
-                ))
+                err(
+                    &Source::Env(name),
+                    "the value is not valid UTF-8; set it to UTF-8 text or unset it",
+                )
             })?;
             vars.insert(name.to_owned(), value);
         }
@@ -113,15 +84,42 @@ pub(super) struct Raw {
     pub(super) source: Source,
 }
 
-/// The environment and the TOML file's path, for picking values by precedence.
-pub(super) struct Layers<'a> {
-    pub(super) env: &'a HashMap<String, String>,
-    pub(super) file_path: Option<PathBuf>,
+/// A value given as itself or as a file holding it (secrets, the CA).
+pub(super) enum Given {
+    /// The value itself.
+    Value(Raw),
+    /// A file holding the value.
+    File(PathBuf, Source),
 }
 
-impl Layers<'_> {
+/// The flags, the environment and the TOML file's values, for picking values by precedence.
+pub(super) struct Layers<'a> {
+    flags: &'a GlobalArgs,
+    pub(super) env: &'a HashMap<String, String>,
+    /// The TOML file's path and its values as text, by key.
+    file: Option<(PathBuf, HashMap<&'static str, String>)>,
+}
+
+impl<'a> Layers<'a> {
+    /// The layers, reading the TOML file named by `--config` or `GITPROXY_CONFIG`.
+    pub(super) fn new(
+        flags: &'a GlobalArgs,
+        env: &'a HashMap<String, String>,
+    ) -> Result<Layers<'a>, ConfigError> {
+        let mut layers = Layers {
+            flags,
+            env,
+            file: None,
+        };
+        if let Some((path, source)) = layers.pick_path(&settings::CONFIG) {
+            layers.file = Some((path.clone(), load_file(path, &source)?));
+        }
+        Ok(layers)
+    }
+
     /// A non-blank environment variable.
-    pub(super) fn env(&self, name: &'static str) -> Option<Raw> {
+    pub(super) fn env(&self, name: Option<&'static str>) -> Option<Raw> {
+        let name = name?;
         self.env
             .get(name)
             .filter(|v| !v.trim().is_empty())
@@ -131,79 +129,82 @@ impl Layers<'_> {
             })
     }
 
-    /// Whether any of the setting's environment variables is set (not blank).
-    pub(super) fn env_has(&self, setting: &Setting) -> bool {
-        setting.env_vars().any(|name| self.env(name).is_some())
+    /// The value of a TOML key, when a file was read.
+    fn file(&self, key: Option<&'static str>) -> Option<Raw> {
+        let (path, values) = self.file.as_ref()?;
+        Some(Raw {
+            value: values.get(key?)?.clone(),
+            source: Source::File(key?, path.clone()),
+        })
     }
 
-    /// The source of a TOML key, when a file was read.
-    pub(super) fn file_source(&self, key: Option<&'static str>) -> Option<Source> {
-        Some(Source::File(key?, self.file_path.clone()?))
-    }
-
-    fn file(&self, key: Option<&'static str>, value: Option<&String>) -> Option<Raw> {
-        let source = self.file_source(key)?;
-        value.map(|v| Raw {
-            value: v.clone(),
-            source,
+    /// The setting's flag (clap checked that a flag not taking a path is UTF-8).
+    fn flag(&self, setting: &Setting) -> Option<Raw> {
+        Some(Raw {
+            value: self.flags.get(setting)?.to_string_lossy().into_owned(),
+            source: Source::Flag(setting.flag?),
         })
     }
 
     /// flag > env > file, by the setting's names.
-    pub(super) fn pick(
-        &self,
-        setting: &Setting,
-        flag: Option<&String>,
-        file: Option<&String>,
-    ) -> Option<Raw> {
-        if let (Some(v), Some(name)) = (flag, setting.flag) {
-            return Some(Raw {
-                value: v.clone(),
-                source: Source::Flag(name),
-            });
-        }
-        setting
-            .env
-            .and_then(|name| self.env(name))
-            .or_else(|| self.file(setting.toml, file))
+    pub(super) fn pick(&self, setting: &Setting) -> Option<Raw> {
+        self.flag(setting)
+            .or_else(|| self.env(setting.env))
+            .or_else(|| self.file(setting.toml))
     }
 
-    /// A path setting: flag > env > file.
-    pub(super) fn pick_path(
+    /// The picked value parsed by `parse`; an error names the value's source.
+    pub(super) fn parse<T>(
         &self,
         setting: &Setting,
-        flag: Option<&PathBuf>,
-        file: Option<&PathBuf>,
-    ) -> Option<(PathBuf, Source)> {
-        if let (Some(p), Some(name)) = (flag, setting.flag) {
-            return Some((p.clone(), Source::Flag(name)));
-        }
-        if let Some(raw) = setting.env.and_then(|name| self.env(name)) {
-            return Some((PathBuf::from(raw.value), raw.source));
-        }
-        Some((file?.clone(), self.file_source(setting.toml)?))
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        self.pick(setting)
+            .map(|raw| parse(&raw.value).map_err(|e| err(&raw.source, e)))
+            .transpose()
     }
 
-    /// A secret: flag file > env value > env file > file's path.
-    pub(super) fn secret(
+    /// The picked value parsed by `parse`, or the table's default parsed the same way.
+    pub(super) fn parse_or_default<T>(
         &self,
         setting: &Setting,
-        flag: Option<&PathBuf>,
-        file: Option<&PathBuf>,
-    ) -> Result<Option<Secret>, ConfigError> {
-        if let (Some(path), Some(name)) = (flag, setting.flag) {
-            return read_secret(path, &Source::Flag(name)).map(Some);
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        match self.parse(setting, &parse)? {
+            Some(value) => Ok(value),
+            None => Ok(parse(setting.default).expect("the table's default is valid")),
         }
-        if let Some(raw) = setting.env.and_then(|name| self.env(name)) {
-            return secret_value(&raw.value, &raw.source).map(Some);
+    }
+
+    /// A path setting: flag > env > file, the flag kept as given.
+    pub(super) fn pick_path(&self, setting: &Setting) -> Option<(PathBuf, Source)> {
+        if let (Some(path), Some(flag)) = (self.flags.get(setting), setting.flag) {
+            return Some((PathBuf::from(path), Source::Flag(flag)));
         }
-        if let Some(raw) = setting.env_file.and_then(|name| self.env(name)) {
-            return read_secret(Path::new(&raw.value), &raw.source).map(Some);
+        let raw = self.env(setting.env).or_else(|| self.file(setting.toml))?;
+        Some((PathBuf::from(raw.value), raw.source))
+    }
+
+    /// A value set explicitly (flag or file) when the environment does not set the setting:
+    /// the environment is then read by the egress crate itself.
+    pub(super) fn explicit(&self, setting: &Setting) -> Option<Raw> {
+        let env_has = setting
+            .env_vars()
+            .any(|name| self.env(Some(name)).is_some());
+        self.flag(setting)
+            .or_else(|| self.file(setting.toml).filter(|_| !env_has))
+    }
+
+    /// A value or a file holding it: flag file > env value > env file > file's value > file's path.
+    pub(super) fn given(&self, setting: &Setting) -> Option<Given> {
+        let file = |raw: Raw| Given::File(PathBuf::from(raw.value), raw.source);
+        if let (Some(path), Some(flag)) = (self.flags.get(setting), setting.flag) {
+            return Some(Given::File(PathBuf::from(path), Source::Flag(flag)));
         }
-        if let (Some(path), Some(source)) = (file, self.file_source(setting.toml_file)) {
-            return read_secret(path, &source).map(Some);
-        }
-        Ok(None)
+        (self.env(setting.env).map(Given::Value))
+            .or_else(|| self.env(setting.env_file).map(file))
+            .or_else(|| self.file(setting.toml).map(Given::Value))
+            .or_else(|| self.file(setting.toml_file).map(file))
     }
 }
 
@@ -221,46 +222,80 @@ pub(super) fn default_agent_id(env: &HashMap<String, String>) -> String {
         .unwrap_or_else(|| "gitproxy".to_owned())
 }
 
-/// Reads the TOML file named by `--config` or `GITPROXY_CONFIG`.
-pub(super) fn load_file(
-    flags: &GlobalArgs,
-    env: &HashMap<String, String>,
-) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
-    let layers = Layers {
-        env,
-        file_path: None,
-    };
-    let Some((path, source)) = layers.pick_path(&settings::CONFIG, flags.config.as_ref(), None)
-    else {
-        return Ok((FileConfig::default(), None));
-    };
+/// `registries` in the TOML file: the flag's list as a string, or a table of ecosystem = URL.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum FileRegistries {
+    /// `registries = "npm=https://...,Go=https://..."` or `"public"`.
+    List(String),
+    /// `[registries]` with `npm = "https://..."` lines.
+    Table(BTreeMap<String, String>),
+}
+
+/// A TOML value of the setting's type, as text (a registries table as the list).
+fn file_text(kind: Kind, value: toml::Value) -> Result<String, toml::de::Error> {
+    Ok(match kind {
+        Kind::Text => String::deserialize(value)?,
+        Kind::Path => PathBuf::deserialize(value)?.display().to_string(),
+        Kind::Count => u32::deserialize(value)?.to_string(),
+        Kind::Bytes => u64::deserialize(value)?.to_string(),
+        Kind::Registries => match FileRegistries::deserialize(value)? {
+            FileRegistries::List(list) => list,
+            FileRegistries::Table(table) => {
+                let entries: Vec<String> = table.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                entries.join(",")
+            }
+        },
+    })
+}
+
+/// Reads the TOML file: every key must be a TOML key of the settings table, of its type.
+fn load_file(path: PathBuf, source: &Source) -> Result<HashMap<&'static str, String>, ConfigError> {
     let text = std::fs::read_to_string(&path).map_err(|e| {
+        let fix = "fix the path or drop the setting";
         err(
-            &source,
-            format!(
-                "cannot read {}: {e}; fix the path or drop the setting",
-                path.display()
-            ),
+            source,
+            format!("cannot read {}: {e}; {fix}", path.display()),
         )
     })?;
-    let file: FileConfig = toml::from_str(&text).map_err(|e| {
-        let at = e
-            .span()
-            .map(|span| {
-                let (line, column) = line_column(&text, span.start);
-                format!(" at line {line}, column {column}")
-            })
-            .unwrap_or_default();
+    let invalid = |span: Option<Range<usize>>, message: &str| {
+        let at = span.map_or_else(String::new, |span| {
+            let (line, column) = line_column(&text, span.start);
+            format!(" at line {line}, column {column}")
+        });
+        let file = path.display();
         err(
-            &source,
-            format!(
-                "{} is not a valid configuration file{at}: {}",
-                path.display(),
-                e.message()
-            ),
+            source,
+            format!("{file} is not a valid configuration file{at}: {message}"),
         )
-    })?;
-    Ok((file, Some(path)))
+    };
+    let document: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+        toml::from_str(&text).map_err(|e| invalid(e.span(), e.message()))?;
+    let mut entries: Vec<_> = document.into_iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    let mut values = HashMap::new();
+    for (key, value) in entries {
+        let found = settings::ALL.iter().find_map(|s| {
+            let of =
+                |k: Option<&'static str>, kind| k.filter(|k| k == key.get_ref()).map(|k| (k, kind));
+            of(s.toml, s.kind).or_else(|| of(s.toml_file, Kind::Path))
+        });
+        let Some((name, kind)) = found else {
+            let keys = settings::ALL.iter().flat_map(Setting::toml_keys);
+            let expected: Vec<String> = keys.map(|k| format!("`{k}`")).collect();
+            let message = format!(
+                "unknown field `{}`, expected one of {}",
+                key.get_ref(),
+                expected.join(", ")
+            );
+            return Err(invalid(Some(key.span()), &message));
+        };
+        let span = value.span();
+        let text =
+            file_text(kind, value.into_inner()).map_err(|e| invalid(Some(span), e.message()))?;
+        values.insert(name, text);
+    }
+    Ok(values)
 }
 
 /// The 1-based line and column (in characters) of byte `offset` in `text`.

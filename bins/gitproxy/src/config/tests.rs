@@ -1,11 +1,11 @@
 //! Unit tests of configuration precedence, validation, error wording and secret redaction.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{parse_duration, Config, Environment, LogFormat};
 use crate::cli::GlobalArgs;
+use crate::settings;
 
 fn env(pairs: &[(&str, &str)]) -> Environment {
     Environment {
@@ -79,11 +79,9 @@ fn flags_beat_environment_which_beats_the_file() {
     assert_eq!(env_wins.bitbucket.project.as_deref(), Some("ENV"));
     assert_eq!(env_wins.connections, 3);
 
-    let flags = GlobalArgs {
-        agent_id: Some("from-flag".into()),
-        connections: Some("4".into()),
-        ..GlobalArgs::default()
-    };
+    let flags = GlobalArgs::default()
+        .with(&settings::AGENT_ID, "from-flag")
+        .with(&settings::CONNECTIONS, "4");
     let flag_wins = resolve(
         &flags,
         &[
@@ -123,10 +121,7 @@ fn secrets_come_from_values_or_files_and_are_trimmed() {
         value_wins.bitbucket.token.as_ref().map(|t| t.expose()),
         Some("env-token")
     );
-    let flags = GlobalArgs {
-        bitbucket_token_file: Some(token.clone()),
-        ..GlobalArgs::default()
-    };
+    let flags = GlobalArgs::default().with(&settings::BITBUCKET_TOKEN, &token);
     let flag_wins = resolve(&flags, &[("GITPROXY_BITBUCKET_TOKEN", "env-token")]).expect("valid");
     assert_eq!(
         flag_wins.bitbucket.token.as_ref().map(|t| t.expose()),
@@ -170,10 +165,7 @@ fn errors_name_the_setting_and_its_source() {
             "GITPROXY_SHUTDOWN_GRACE (environment): `thirty` is not a duration",
         ),
         (
-            GlobalArgs {
-                connections: Some("0".into()),
-                ..GlobalArgs::default()
-            },
+            GlobalArgs::default().with(&settings::CONNECTIONS, "0"),
             vec![],
             "--connections (flag): `0` is not a number of connections",
         ),
@@ -213,10 +205,7 @@ fn errors_name_the_setting_and_its_source() {
             "HTTPS_PROXY",
         ),
         (
-            GlobalArgs {
-                osv: Some(PathBuf::from("/nonexistent/osv")),
-                ..GlobalArgs::default()
-            },
+            GlobalArgs::default().with(&settings::OSV_DIR, "/nonexistent/osv"),
             vec![],
             "--osv (flag): /nonexistent/osv is not a directory",
         ),
@@ -236,10 +225,7 @@ fn file_errors_name_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, "colud_url = \"https://typo\"\n").expect("write");
-    let flags = GlobalArgs {
-        config: Some(file.clone()),
-        ..GlobalArgs::default()
-    };
+    let flags = GlobalArgs::default().with(&settings::CONFIG, &file);
     let error = resolve(&flags, &[]).expect_err("unknown key");
     assert!(error.contains("--config (flag)"), "{error}");
     assert!(error.contains("colud_url"), "{error}");
@@ -338,10 +324,10 @@ fn registries_come_from_the_list_the_file_table_or_public() {
         ]
     );
     // `public` names all five; a later entry replaces one of them; the flag beats the environment.
-    let flags = GlobalArgs {
-        registries: Some("public,npm=https://npm.mirror.example/".to_owned()),
-        ..GlobalArgs::default()
-    };
+    let flags = GlobalArgs::default().with(
+        &settings::REGISTRIES,
+        "public,npm=https://npm.mirror.example/",
+    );
     let config = resolve(&flags, &[("GITPROXY_REGISTRIES", "none")]).expect("valid");
     assert_eq!(config.registries.configured().count(), 5);
     assert_eq!(
@@ -360,14 +346,8 @@ fn registries_come_from_the_list_the_file_table_or_public() {
         "[registries]\nPyPI = \"https://pypi.mirror.example/\"\nMaven = \"https://maven.mirror.example/m2\"\n",
     )
     .expect("write");
-    let config = resolve(
-        &GlobalArgs {
-            config: Some(file.clone()),
-            ..GlobalArgs::default()
-        },
-        &[],
-    )
-    .expect("valid");
+    let config =
+        resolve(&GlobalArgs::default().with(&settings::CONFIG, &file), &[]).expect("valid");
     assert_eq!(
         shown(&config),
         vec![
@@ -462,20 +442,14 @@ fn toml_errors_carry_line_and_column() {
         "cloud_url = \"https://a.example\"\nconnections = \"two\"\n",
     )
     .expect("write");
-    let flags = GlobalArgs {
-        config: Some(file),
-        ..GlobalArgs::default()
-    };
+    let flags = GlobalArgs::default().with(&settings::CONFIG, &file);
     let message = resolve(&flags, &[]).expect_err("invalid");
     assert!(message.contains("at line 2, column 15"), "{message}");
 }
 
 #[test]
 fn an_explicit_proxy_is_named_by_its_setting() {
-    let flags = GlobalArgs {
-        https_proxy: Some("socks5://proxy:1080".to_owned()),
-        ..GlobalArgs::default()
-    };
+    let flags = GlobalArgs::default().with(&settings::HTTPS_PROXY, "socks5://proxy:1080");
     let message = resolve(&flags, &[]).expect_err("invalid");
     assert!(
         message.starts_with("invalid proxy URL in --https-proxy (flag): "),
@@ -503,4 +477,52 @@ fn secrets_from_files_are_checked_like_values() {
         "{message}"
     );
     assert!(!message.contains("sekrit"), "{message}");
+}
+
+#[test]
+fn every_toml_key_of_the_table_is_read_from_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "file-secret\n").expect("write");
+    let ca = dir.path().join("ca.pem");
+    let pki = gitproxy_test_support::Pki::new("Corp Root CA").expect("ca");
+    std::fs::write(&ca, pki.ca_pem()).expect("write");
+    let file = dir.path().join("gitproxy.toml");
+    let (secret, ca, osv) = (secret.display(), ca.display(), dir.path().display());
+    std::fs::write(
+        &file,
+        format!(
+            "cloud_url = \"https://cloud.example\"\naccess_key_file = \"{secret}\"\n\
+             agent_id = \"agent-1\"\nconnections = 5\nmax_file_bytes = 2048\n\
+             https_proxy = \"http://proxy.corp:3128\"\nhttp_proxy = \"http://proxy.corp:3129\"\n\
+             no_proxy = \"bitbucket.corp\"\ncustom_ca_cert_file = \"{ca}\"\n\
+             bitbucket_url = \"https://bitbucket.corp\"\nbitbucket_username = \"bot\"\n\
+             bitbucket_token_file = \"{secret}\"\nproject = \"PROJ\"\nbranch_prefix = \"bot/\"\n\
+             listen = \"127.0.0.1:9090\"\nlog_format = \"text\"\nlog_level = \"debug\"\n\
+             shutdown_grace = \"2m\"\nosv_dir = \"{osv}\"\nregistries = \"public\"\n"
+        ),
+    )
+    .expect("write");
+    let flags = GlobalArgs::default().with(&settings::CONFIG, &file);
+    let config = resolve(&flags, &[]).expect("valid");
+    assert_eq!(config.cloud_url.as_str(), "https://cloud.example/");
+    assert_eq!(
+        config.access_key.as_ref().map(|k| k.expose()),
+        Some("file-secret")
+    );
+    assert_eq!(config.agent_id, "agent-1");
+    assert_eq!(config.connections, 5);
+    assert_eq!(config.scan.max_file_bytes, 2048);
+    let proxy = |c: &Config, url: &str| c.proxy.explain(&url::Url::parse(url).expect("url"));
+    assert!(!proxy(&config, "https://cloud.example/").is_direct());
+    assert!(proxy(&config, "https://bitbucket.corp/").is_direct());
+    assert_eq!(config.trust.extra_cas().len(), 1);
+    assert!(config.bitbucket.complete().is_ok());
+    assert_eq!(config.branch_prefix, "bot/");
+    assert_eq!(config.listen.to_string(), "127.0.0.1:9090");
+    assert_eq!(config.log_format, LogFormat::Text);
+    assert_eq!(config.log_level, "debug");
+    assert_eq!(config.shutdown_grace, Duration::from_secs(120));
+    assert_eq!(config.osv_dir.as_deref(), Some(dir.path()));
+    assert_eq!(config.registries.configured().count(), 5);
 }

@@ -1,48 +1,9 @@
-//! Value checks shared by the settings: durations, URLs (no credentials, in user info or in the
-//! query) and the package registries list.
+//! Value checks shared by the settings: durations and URLs (no credentials, in user info or in
+//! the query).
 
 use std::time::Duration;
 
-use gitproxy_remediation::registry::RegistryUrls;
-use gitproxy_remediation::Ecosystem;
 use url::Url;
-
-use super::sources::Raw;
-use super::{err, ConfigError};
-
-/// Query parameters that carry credentials; a URL with one is refused (it would be printed).
-const SECRET_QUERY_KEYS: &[&str] = &[
-    "token",
-    "access_token",
-    "auth",
-    "authorization",
-    "key",
-    "api_key",
-    "apikey",
-    "secret",
-    "client_secret",
-    "password",
-    "passwd",
-    "pwd",
-    "sig",
-    "signature",
-    "x-amz-signature",
-    "x-amz-credential",
-    "sas",
-];
-
-/// The first query parameter of `url` that looks like a credential, by name.
-pub(super) fn secret_query_key(url: &Url) -> Option<String> {
-    url.query_pairs()
-        .map(|(k, _)| k.to_ascii_lowercase())
-        .find(|k| {
-            SECRET_QUERY_KEYS.contains(&k.as_str())
-                || k.ends_with("_token")
-                || k.ends_with("-token")
-                || k.ends_with("_key")
-                || k.ends_with("_secret")
-        })
-}
 
 /// `url` with its query and fragment replaced by `?...`, for messages.
 fn without_query(text: &str) -> String {
@@ -73,91 +34,25 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-pub(super) fn parse_url(raw: &Raw, what: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw.value.trim()).map_err(|e| {
-        err(
-            &raw.source,
-            format!(
-                "`{}` is not a valid URL ({e}); {what}",
-                without_query(raw.value.trim())
-            ),
-        )
-    })?;
+/// An http(s) URL with a host and no credentials; `what` says what to give instead.
+pub(super) fn parse_url(value: &str, what: &str) -> Result<Url, String> {
+    let shown = without_query(value.trim());
+    let url = Url::parse(value.trim())
+        .map_err(|e| format!("`{shown}` is not a valid URL ({e}); {what}"))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(err(
-            &raw.source,
-            format!(
-                "`{}` must be an http(s) URL with a host; {what}",
-                without_query(raw.value.trim())
-            ),
+        return Err(format!(
+            "`{shown}` must be an http(s) URL with a host; {what}"
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(err(
-            &raw.source,
-            "the URL must not carry credentials; give them as username and token settings",
-        ));
+        return Err(
+            "the URL must not carry credentials; give them as username and token settings".into(),
+        );
     }
-    if let Some(key) = secret_query_key(&url) {
-        return Err(err(
-            &raw.source,
-            format!(
-                "the URL must not carry credentials (query parameter `{key}`); remove the query"
-            ),
+    if let Some(key) = gitproxy_egress::credential_query_key(&url) {
+        return Err(format!(
+            "the URL must not carry credentials (query parameter `{key}`); remove the query"
         ));
     }
     Ok(url)
-}
-
-/// Parses the registries list: comma-separated `ECOSYSTEM=URL` entries, `public` for the five
-/// public registries, `none` for no registry; a later entry replaces an earlier one.
-pub(crate) fn parse_registries(list: &str) -> Result<RegistryUrls, String> {
-    let mut urls = RegistryUrls::none();
-    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        match entry.to_ascii_lowercase().as_str() {
-            // `public` names every ecosystem, so it replaces whatever came before it.
-            "public" => {
-                urls = RegistryUrls::public();
-                continue;
-            }
-            "none" => {
-                urls = RegistryUrls::none();
-                continue;
-            }
-            _ => {}
-        }
-        let Some((name, url)) = entry.split_once('=') else {
-            // The entry may be a bare URL with a password in it: show it without user info.
-            let shown = match entry.rsplit_once('@') {
-                Some((before, after)) => match before.split_once("://") {
-                    Some((scheme, _)) => format!("{scheme}://***@{after}"),
-                    None => format!("***@{after}"),
-                },
-                None => without_query(entry),
-            };
-            return Err(format!(
-                "`{shown}` is not a registry entry; write ECOSYSTEM=URL (e.g. npm=https://registry.npmjs.org/), public or none"
-            ));
-        };
-        let ecosystem: Ecosystem = name.trim().parse().map_err(|_| {
-            format!(
-                "`{}` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven",
-                name.trim()
-            )
-        })?;
-        if let Ok(parsed) = Url::parse(url.trim()) {
-            if !parsed.username().is_empty() || parsed.password().is_some() {
-                return Err(format!(
-                    "the {ecosystem} registry URL must not carry credentials; use a mirror that allows anonymous reads"
-                ));
-            }
-            if let Some(key) = secret_query_key(&parsed) {
-                return Err(format!(
-                    "the {ecosystem} registry URL must not carry credentials (query parameter `{key}`); use a mirror that allows anonymous reads"
-                ));
-            }
-        }
-        urls = urls.with(ecosystem, url).map_err(|e| e.to_string())?;
-    }
-    Ok(urls)
 }

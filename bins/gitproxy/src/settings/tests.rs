@@ -73,7 +73,7 @@ fn every_global_flag_is_in_the_table_and_back() {
 
 #[test]
 fn help_shows_the_tables_variables_and_defaults() {
-    let mut command = super::annotate(Cli::command());
+    let mut command = Cli::command();
     let help = command.render_long_help().to_string();
     for setting in ALL.iter().filter(|s| s.flag.is_some()) {
         for var in setting.env_vars() {
@@ -107,4 +107,28 @@ fn the_json_export_names_every_setting() {
     assert_eq!(rows.len(), ALL.len());
     assert_eq!(rows[1]["env"], "GITPROXY_CLOUD_URL");
     assert_eq!(rows[2]["secret"], true);
+}
+
+#[test]
+fn global_flags_are_read_before_and_after_the_command() {
+    use clap::Parser as _;
+    let cli = Cli::try_parse_from([
+        "gitproxy",
+        "--cloud-url",
+        "https://cloud.example",
+        "scan",
+        "--osv",
+        "/data/osv",
+        "--json",
+    ])
+    .expect("parses");
+    assert_eq!(
+        cli.global.get(&super::CLOUD_URL),
+        Some(std::ffi::OsStr::new("https://cloud.example"))
+    );
+    assert_eq!(
+        cli.global.get(&super::OSV_DIR),
+        Some(std::ffi::OsStr::new("/data/osv"))
+    );
+    assert_eq!(cli.global.get(&super::LISTEN), None);
 }
