@@ -6,6 +6,7 @@
 //! The names of every setting come from [`crate::settings`].
 
 mod egress;
+mod file;
 mod secrets;
 mod sources;
 mod validate;
@@ -23,14 +24,16 @@ use gitproxy_tunnel::protocol::validate_agent_id;
 use url::Url;
 
 use crate::cli::GlobalArgs;
+use crate::logging::check_filter;
 use crate::settings;
 
+pub(crate) use crate::logging::LogFormat;
 pub(crate) use secrets::Secret;
-pub(crate) use sources::{Environment, Source};
+pub(crate) use sources::Environment;
 pub(crate) use validate::parse_duration;
 
-use sources::{err, Layers};
-use validate::parse_url;
+use sources::Layers;
+use validate::checked;
 
 /// An invalid configuration: the binary exits with 64 (EX_USAGE) before binding anything.
 #[derive(Debug)]
@@ -43,15 +46,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LogFormat {
-    /// One JSON object per line (the default in a pod).
-    Json,
-    /// Readable lines (the default on a terminal).
-    Text,
-}
 
 /// Bitbucket settings configured locally; any may be missing (the cloud then sends them).
 #[derive(Debug, Clone, Default)]
@@ -82,27 +76,11 @@ pub(crate) struct BitbucketConn {
 impl LocalBitbucket {
     /// Whether every setting is given locally.
     pub(crate) fn is_complete(&self) -> bool {
-        self.url.is_some()
-            && self.username.is_some()
-            && self.token.is_some()
-            && self.project.is_some()
+        self.complete().is_ok()
     }
 
     /// The complete connection, or an error naming every missing setting.
     pub(crate) fn complete(&self) -> Result<BitbucketConn, ConfigError> {
-        let mut missing = Vec::new();
-        if self.url.is_none() {
-            missing.push(settings::BITBUCKET_URL.names());
-        }
-        if self.username.is_none() {
-            missing.push(settings::BITBUCKET_USERNAME.names());
-        }
-        if self.token.is_none() {
-            missing.push(settings::BITBUCKET_TOKEN.names());
-        }
-        if self.project.is_none() {
-            missing.push(settings::BITBUCKET_PROJECT.names());
-        }
         match (&self.url, &self.username, &self.token, &self.project) {
             (Some(url), Some(username), Some(token), Some(project)) => Ok(BitbucketConn {
                 url: url.clone(),
@@ -110,10 +88,22 @@ impl LocalBitbucket {
                 token: token.clone(),
                 project: project.clone(),
             }),
-            _ => Err(ConfigError(format!(
-                "bitbucket connection not configured: set {}",
-                missing.join(", ")
-            ))),
+            _ => {
+                let missing: Vec<String> = [
+                    (self.url.is_none(), &settings::BITBUCKET_URL),
+                    (self.username.is_none(), &settings::BITBUCKET_USERNAME),
+                    (self.token.is_none(), &settings::BITBUCKET_TOKEN),
+                    (self.project.is_none(), &settings::BITBUCKET_PROJECT),
+                ]
+                .into_iter()
+                .filter(|(missing, _)| *missing)
+                .map(|(_, setting)| setting.names())
+                .collect();
+                let set = missing.join(", ");
+                Err(ConfigError(format!(
+                    "bitbucket connection not configured: set {set}"
+                )))
+            }
         }
     }
 }
@@ -160,87 +150,35 @@ impl Config {
         environment: &Environment,
     ) -> Result<Config, ConfigError> {
         let layers = Layers::new(flags, &environment.vars)?;
-        let cloud_url = layers.parse_or_default(&settings::CLOUD_URL, |v| {
-            let url = parse_url(v, "use the cloud endpoint, e.g. https://app.backline.ai")?;
-            match url.scheme() {
-                "https" => Ok(url),
-                _ => Err("the cloud endpoint must use https".to_owned()),
-            }
-        })?;
-        let access_key = secrets::resolve(&layers, &settings::ACCESS_KEY)?;
-        let agent_id = match layers.parse(&settings::AGENT_ID, |v| {
-            validate_agent_id(v.trim()).map(|()| v.trim().to_owned())
-        })? {
-            Some(id) => id,
-            None => {
-                let id = sources::default_agent_id(&environment.vars);
-                validate_agent_id(&id).map_err(|e| {
-                    let set = settings::AGENT_ID.names();
-                    err(
-                        &Source::Default,
-                        format!("host name as agent id: {e}; set {set}"),
-                    )
-                })?;
-                id
-            }
-        };
-        let connections =
-            layers.parse_or_default(&settings::CONNECTIONS, |v| match v.trim().parse::<u32>() {
-                Ok(n) if (1..=16).contains(&n) => Ok(n),
-                _ => Err(format!("`{v}` is not a number of connections from 1 to 16")),
-            })?;
-        let mut scan = ScanOptions::default();
-        if let Some(n) = layers.parse(&settings::MAX_FILE_BYTES, |v| {
-            match v.trim().parse::<u64>() {
-                Ok(n) if n >= 1024 => Ok(n),
-                _ => Err(format!("`{v}` is not a file size in bytes of at least 1024; use e.g. 67108864 for 64 MiB")),
-            }
-        })? {
-            scan.max_file_bytes = n;
-        }
         Ok(Config {
-            cloud_url,
-            access_key,
-            agent_id,
-            connections,
-            scan,
+            cloud_url: layers.parse_or_default(&settings::CLOUD_URL, validate::cloud_url)?,
+            access_key: secrets::resolve(&layers, &settings::ACCESS_KEY)?,
+            agent_id: match layers.parse(&settings::AGENT_ID, checked(validate_agent_id))? {
+                Some(id) => id,
+                None => sources::default_agent_id(&environment.vars)?,
+            },
+            connections: layers.parse_or_default(&settings::CONNECTIONS, validate::connections)?,
+            scan: (layers.parse(&settings::MAX_FILE_BYTES, validate::scan_options)?)
+                .unwrap_or_default(),
             proxy: egress::resolve_proxy(&layers)?,
             trust: egress::resolve_trust(&layers)?,
             bitbucket: LocalBitbucket {
-                url: layers.parse(&settings::BITBUCKET_URL, |v| {
-                    parse_url(v, "use the base URL of Bitbucket Data Center, e.g. https://bitbucket.company.com")
-                })?,
-                username: layers.parse(&settings::BITBUCKET_USERNAME, |v| Ok(v.trim().to_owned()))?,
+                url: layers.parse(&settings::BITBUCKET_URL, validate::bitbucket_url)?,
+                username: layers
+                    .parse(&settings::BITBUCKET_USERNAME, |v| Ok(v.trim().to_owned()))?,
                 token: secrets::resolve(&layers, &settings::BITBUCKET_TOKEN)?,
-                project: layers.parse(&settings::BITBUCKET_PROJECT, |v| {
-                    validate_project_key(v.trim()).map(|()| v.trim().to_owned())
-                })?,
+                project: layers
+                    .parse(&settings::BITBUCKET_PROJECT, checked(validate_project_key))?,
             },
-            branch_prefix: layers.parse_or_default(&settings::BRANCH_PREFIX, |v| {
-                validate_branch_prefix(v.trim()).map(|()| v.trim().to_owned())
-            })?,
-            listen: layers.parse_or_default(&settings::LISTEN, |v| {
-                v.trim().parse::<SocketAddr>().map_err(|e| {
-                    format!("`{v}` is not an address ({e}); write it like 0.0.0.0:8080")
-                })
-            })?,
-            log_format: layers
-                .parse(&settings::LOG_FORMAT, |v| match v.trim() {
-                    "json" => Ok(LogFormat::Json),
-                    "text" => Ok(LogFormat::Text),
-                    other => Err(format!("`{other}` is not a log format; use json or text")),
-                })?
-                .unwrap_or(match environment.stdout_is_terminal {
-                    true => LogFormat::Text,
-                    false => LogFormat::Json,
-                }),
-            log_level: layers.parse_or_default(&settings::LOG_LEVEL, |v| {
-                let level = v.trim();
-                match tracing_subscriber::EnvFilter::try_new(level) {
-                    Ok(_) => Ok(level.to_owned()),
-                    Err(e) => Err(format!("`{level}` is not a log filter ({e}); use e.g. info or gitproxy=debug")),
-                }
-            })?,
+            branch_prefix: layers
+                .parse_or_default(&settings::BRANCH_PREFIX, checked(validate_branch_prefix))?,
+            listen: layers.parse_or_default(&settings::LISTEN, validate::listen)?,
+            log_format: match layers.parse(&settings::LOG_FORMAT, str::parse)? {
+                Some(format) => format,
+                None if environment.stdout_is_terminal => LogFormat::Text,
+                None => LogFormat::Json,
+            },
+            log_level: layers.parse_or_default(&settings::LOG_LEVEL, check_filter)?,
             shutdown_grace: layers.parse_or_default(&settings::SHUTDOWN_GRACE, |v| {
                 match parse_duration(v)? {
                     grace if grace > Duration::from_secs(3600) => {
@@ -249,15 +187,11 @@ impl Config {
                     grace => Ok(grace),
                 }
             })?,
-            osv_dir: match layers.pick_path(&settings::OSV_DIR) {
-                Some((path, source)) if !path.is_dir() => {
-                    let fix = "point it at the OSV data (<ECOSYSTEM>/all.zip)";
-                    return Err(err(&source, format!("{} is not a directory; {fix}", path.display())));
-                }
-                picked => picked.map(|(path, _)| path),
-            },
-            registries: layers
-                .parse(&settings::REGISTRIES, |v| v.parse::<RegistryUrls>().map_err(|e| e.to_string()))?
+            osv_dir: layers.existing_dir(
+                &settings::OSV_DIR,
+                "point it at the OSV data (<ECOSYSTEM>/all.zip)",
+            )?,
+            registries: (layers.parse(&settings::REGISTRIES, validate::registries)?)
                 .unwrap_or_default(),
         })
     }

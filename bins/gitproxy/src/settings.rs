@@ -53,6 +53,7 @@ pub(crate) enum Kind {
     Registries,
 }
 
+/// A setting with only its description; the table fills in its names.
 const fn setting(what: &'static str, help: &'static str) -> Setting {
     Setting {
         what,
@@ -74,106 +75,83 @@ const fn setting(what: &'static str, help: &'static str) -> Setting {
 /// Declares each setting as a constant (`what`, `--help` text, then the names it has) and
 /// [`ALL`], in the order given.
 macro_rules! settings {
-    ($($(#[$doc:meta])* $name:ident = $what:literal, $help:literal { $($field:ident: $value:expr),* $(,)? })*) => {
-        $($(#[$doc])* pub(crate) const $name: Setting = Setting { $($field: $value,)* ..setting($what, $help) };)*
+    ($($name:ident = $what:literal, $help:literal { $($field:ident: $value:expr),* $(,)? })*) => {
+        $(#[doc = concat!("The setting: ", $what, ".")]
+        pub(crate) const $name: Setting = Setting { $($field: $value,)* ..setting($what, $help) };)*
         /// Every setting, in the order of docs/configuration.md.
         pub(crate) const ALL: &[Setting] = &[$($name),*];
     };
 }
 
 settings! {
-    /// `--config`: the TOML file itself.
     CONFIG = "configuration file", "TOML configuration file" {
         flag: Some("config"), value_name: "FILE", env: Some("GITPROXY_CONFIG") }
-    /// The cloud endpoint.
     CLOUD_URL = "cloud endpoint", "Cloud endpoint" {
         flag: Some("cloud-url"), value_name: "URL", env: Some("GITPROXY_CLOUD_URL"), toml: Some("cloud_url"),
         helm: Some("cloud.url"), default: "https://app.backline.ai" }
-    /// The cloud access key.
     ACCESS_KEY = "access key", "File holding the cloud access key" {
         flag: Some("access-key-file"), value_name: "FILE", env: Some("GITPROXY_ACCESS_KEY"),
         env_file: Some("GITPROXY_ACCESS_KEY_FILE"), toml_file: Some("access_key_file"),
         helm: Some("gitproxy.accessKey"), secret: true }
-    /// This replica's id.
     AGENT_ID = "agent id", "This replica's id" {
         flag: Some("agent-id"), value_name: "ID", env: Some("GITPROXY_AGENT_ID"), toml: Some("agent_id"),
         default: "the host name" }
-    /// Tunnel connections.
     CONNECTIONS = "tunnel connections", "Tunnel connections to the cloud (1 to 16)" {
         flag: Some("connections"), value_name: "N", env: Some("GITPROXY_CONNECTIONS"), toml: Some("connections"),
         kind: Kind::Count, helm: Some("gitproxy.connections"), default: "2" }
-    /// The proxy for https targets.
     HTTPS_PROXY = "https proxy", "Proxy for https targets" {
         flag: Some("https-proxy"), value_name: "URL", env: Some("HTTPS_PROXY"), env_aliases: &["https_proxy"],
         toml: Some("https_proxy"), helm: Some("proxy.httpsProxy") }
-    /// The proxy for http targets.
     HTTP_PROXY = "http proxy", "Proxy for http targets" {
         flag: Some("http-proxy"), value_name: "URL", env: Some("HTTP_PROXY"), env_aliases: &["http_proxy"],
         toml: Some("http_proxy"), helm: Some("proxy.httpProxy") }
-    /// The proxy for both schemes when neither scheme's own is set.
     ALL_PROXY = "proxy for both schemes", "Proxy for https and http targets without their own" {
         env: Some("ALL_PROXY"), env_aliases: &["all_proxy"] }
-    /// Hosts reached directly.
     NO_PROXY = "hosts reached directly", "Hosts reached directly, comma separated" {
         flag: Some("no-proxy"), value_name: "LIST", env: Some("NO_PROXY"), env_aliases: &["no_proxy"],
         toml: Some("no_proxy"), helm: Some("proxy.noProxy") }
-    /// Loopback targets through the proxy (tests only).
     PROXY_LOOPBACK = "loopback through the proxy", "Send loopback targets through the proxy (tests only)" {
         env: Some("GITPROXY_PROXY_LOOPBACK"), default: "false" }
-    /// The internal CA.
     CUSTOM_CA_CERT = "internal CA", "PEM file of the internal CA" {
         flag: Some("custom-ca-cert-file"), value_name: "FILE", env: Some("GITPROXY_CUSTOM_CA_CERT"),
         env_file: Some("GITPROXY_CUSTOM_CA_CERT_FILE"), toml: Some("custom_ca_cert"),
         toml_file: Some("custom_ca_cert_file"), helm: Some("customCaCert") }
-    /// The platform trust store's location.
     PLATFORM_ROOTS = "platform roots", "PEM bundle replacing the system trust store" {
         env: Some("SSL_CERT_FILE"), env_aliases: &["SSL_CERT_DIR"], default: "the system store" }
-    /// Bitbucket's base URL.
     BITBUCKET_URL = "Bitbucket URL", "Bitbucket Data Center base URL" {
         flag: Some("bitbucket-url"), value_name: "URL", env: Some("GITPROXY_BITBUCKET_URL"),
         toml: Some("bitbucket_url"), helm: Some("bitbucket.existingSecret"), default: "none (sent by the cloud)" }
-    /// The Bitbucket user.
     BITBUCKET_USERNAME = "Bitbucket username", "Bitbucket username" {
         flag: Some("bitbucket-username"), value_name: "NAME", env: Some("GITPROXY_BITBUCKET_USERNAME"),
         toml: Some("bitbucket_username"), helm: Some("bitbucket.existingSecret") }
-    /// The Bitbucket HTTP access token.
     BITBUCKET_TOKEN = "Bitbucket token", "File holding the Bitbucket HTTP access token" {
         flag: Some("bitbucket-token-file"), value_name: "FILE", env: Some("GITPROXY_BITBUCKET_TOKEN"),
         env_file: Some("GITPROXY_BITBUCKET_TOKEN_FILE"), toml_file: Some("bitbucket_token_file"),
         helm: Some("bitbucket.existingSecret"), secret: true }
-    /// The Bitbucket project key.
     BITBUCKET_PROJECT = "Bitbucket project key", "Bitbucket project key" {
         flag: Some("project"), value_name: "KEY", env: Some("GITPROXY_BITBUCKET_PROJECT"), toml: Some("project"),
         helm: Some("bitbucket.existingSecret") }
-    /// The prefix of every branch the agent writes.
     BRANCH_PREFIX = "branch prefix", "Prefix of every branch the agent creates, ending with /" {
         flag: Some("branch-prefix"), value_name: "PREFIX", env: Some("GITPROXY_BRANCH_PREFIX"),
         toml: Some("branch_prefix"), helm: Some("gitproxy.branchPrefix"), default: "gitproxy/" }
-    /// The probe and metrics listener.
     LISTEN = "probes and metrics", "Probe and metrics listener" {
         flag: Some("listen"), value_name: "ADDR", env: Some("GITPROXY_LISTEN"), toml: Some("listen"),
         default: "0.0.0.0:8080" }
-    /// The log format.
     LOG_FORMAT = "log format", "`json` or `text`" {
         flag: Some("log-format"), value_name: "FORMAT", env: Some("GITPROXY_LOG_FORMAT"), toml: Some("log_format"),
         helm: Some("gitproxy.logFormat"), default: "json unless stdout is a terminal" }
-    /// The log filter.
     LOG_LEVEL = "log filter", "Log filter, e.g. `info` or `gitproxy=debug`" {
         flag: Some("log-level"), value_name: "FILTER", env: Some("GITPROXY_LOG"), toml: Some("log_level"),
         helm: Some("gitproxy.logLevel"), default: "info" }
-    /// The shutdown grace period.
     SHUTDOWN_GRACE = "shutdown grace", "Time to finish in-flight operations on SIGTERM, e.g. `30s`" {
         flag: Some("shutdown-grace"), value_name: "DURATION", env: Some("GITPROXY_SHUTDOWN_GRACE"),
         toml: Some("shutdown_grace"), helm: Some("gitproxy.shutdownGraceSeconds"), default: "30s" }
-    /// The OSV data directory.
     OSV_DIR = "OSV data", "OSV data directory (`<ECOSYSTEM>/all.zip` or `*.json` records)" {
         flag: Some("osv"), value_name: "DIR", env: Some("GITPROXY_OSV_DIR"), toml: Some("osv_dir"),
         kind: Kind::Path, helm: Some("osv.dir") }
-    /// The largest manifest or lockfile a scan reads.
     MAX_FILE_BYTES = "largest file scanned", "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on" {
         flag: Some("max-file-bytes"), value_name: "BYTES", env: Some("GITPROXY_MAX_FILE_BYTES"),
         toml: Some("max_file_bytes"), kind: Kind::Bytes, default: "67108864 (64 MiB)" }
-    /// The package registries.
     REGISTRIES = "package registries", "Package registries asked for releases and lockfile checksums, comma separated `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`" {
         flag: Some("registries"), value_name: "LIST", env: Some("GITPROXY_REGISTRIES"), toml: Some("registries"),
         kind: Kind::Registries, helm: Some("registries"), default: "none, no registry is contacted" }
@@ -197,7 +175,7 @@ impl Setting {
     }
 
     /// The `--help` line: the text, the environment variables and the default.
-    pub(crate) fn long_help(&self) -> String {
+    fn long_help(&self) -> String {
         let vars = self.env_vars().collect::<Vec<_>>().join(" / ");
         let mut text = format!("{} [env: {vars}]", self.help);
         if self.default != "none" {
@@ -206,21 +184,17 @@ impl Setting {
         text
     }
 
-    /// Whether the flag takes a path (kept as given, even if it is not UTF-8).
-    pub(crate) fn flag_takes_path(&self) -> bool {
-        matches!(self.value_name, "FILE" | "DIR")
-    }
-
-    /// The global flag of this setting, if it has one.
+    /// The global flag of this setting, if it has one; a `FILE` or `DIR` flag keeps its path as
+    /// given, even if it is not UTF-8.
     pub(crate) fn arg(&self) -> Option<clap::Arg> {
         let arg = clap::Arg::new(self.flag?)
             .long(self.flag?)
             .global(true)
             .value_name(self.value_name)
             .help(self.long_help());
-        Some(match self.flag_takes_path() {
-            true => arg.value_parser(clap::value_parser!(std::path::PathBuf)),
-            false => arg,
+        Some(match self.value_name {
+            "FILE" | "DIR" => arg.value_parser(clap::value_parser!(std::path::PathBuf)),
+            _ => arg,
         })
     }
 

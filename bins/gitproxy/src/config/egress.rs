@@ -24,11 +24,7 @@ pub(super) fn resolve_proxy(layers: &Layers<'_>) -> Result<ProxyConfig, ConfigEr
     }
     // Loopback targets never use the proxy unless GITPROXY_PROXY_LOOPBACK=true (for end-to-end
     // tests that run the proxy, the cloud and Bitbucket on one machine).
-    let through = layers.parse(&settings::PROXY_LOOPBACK, |v| match v.trim() {
-        "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
-        other => Err(format!("`{other}` is not a boolean; use true or false")),
-    })?;
+    let through = layers.parse(&settings::PROXY_LOOPBACK, super::validate::boolean)?;
     if let Some(through) = through {
         builder = builder.bypass_loopback(!through);
     }

@@ -4,12 +4,12 @@
 use std::fmt;
 use std::path::Path;
 
-use super::sources::{Given, Layers, Source};
+use super::sources::{err, Given, Layers};
 use super::ConfigError;
 use crate::settings::Setting;
 
 /// The longest secret accepted (tokens and keys are far shorter).
-pub(crate) const MAX_SECRET_BYTES: usize = 8 * 1024;
+const MAX_SECRET_BYTES: usize = 8 * 1024;
 
 /// A secret value (access key, token). `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -39,63 +39,53 @@ impl fmt::Display for Secret {
     }
 }
 
-/// The setting's secret, from a value or a file (see [`Layers::given`]).
+/// The setting's secret, from a value or a file (see [`Layers::given`]): trimmed, then checked
+/// to be one line of printable ASCII of at most 8 KiB; errors name the source, never the value.
 pub(super) fn resolve(
     layers: &Layers<'_>,
     setting: &Setting,
 ) -> Result<Option<Secret>, ConfigError> {
-    match layers.given(setting) {
-        Some(Given::Value(raw)) => secret_value(&raw.value, &raw.source).map(Some),
-        Some(Given::File(path, source)) => read_secret(&path, &source).map(Some),
-        None => Ok(None),
+    let (text, source) = match layers.given(setting) {
+        None => return Ok(None),
+        Some(Given::Value(raw)) => (raw.value, raw.source),
+        Some(Given::File(path, source)) => (read(&path).map_err(|e| err(&source, e))?, source),
+    };
+    check(&text).map(Some).map_err(|e| err(&source, e))
+}
+
+/// A secret file's text (a Kubernetes Secret mount).
+fn read(path: &Path) -> Result<String, String> {
+    let file = path.display();
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!("cannot read secret file {file}: {e}; mount the Secret there or fix the path")
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!("secret file {file} is not UTF-8 text; put the token or key itself in the Secret")
+    })?;
+    match text.trim().is_empty() {
+        true => Err(format!(
+            "secret file {file} is empty; put the value in the Secret"
+        )),
+        false => Ok(text),
     }
 }
 
-/// A secret given as a value: trimmed, then checked; errors name `source`, never the value.
-fn secret_value(value: &str, source: &Source) -> Result<Secret, ConfigError> {
+/// The secret, trimmed, if it can be a token or key.
+fn check(value: &str) -> Result<Secret, String> {
     let value = value.trim();
     if value.len() > MAX_SECRET_BYTES {
-        return Err(ConfigError(format!(
-            "{source}: the secret is longer than 8 KiB; give the token or key itself"
-        )));
+        return Err("the secret is longer than 8 KiB; give the token or key itself".to_owned());
     }
-    if let Some(c) = value
+    let what = match value
         .chars()
         .find(|c| !c.is_ascii() || c.is_ascii_control())
     {
-        let what = if c == '\n' || c == '\r' {
-            "a line break"
-        } else if c.is_ascii_control() {
-            "a control character"
-        } else {
-            "a non-ASCII character"
-        };
-        return Err(ConfigError(format!(
-            "{source}: the secret holds {what}; give the token or key alone on one line of printable ASCII"
-        )));
-    }
-    Ok(Secret::new(value))
-}
-
-/// A secret read from a mounted file (trimmed).
-fn read_secret(path: &Path, source: &Source) -> Result<Secret, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        ConfigError(format!(
-            "{source}: cannot read secret file {}: {e}; mount the Secret there or fix the path",
-            path.display()
-        ))
-    })?;
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Err(ConfigError(format!(
-            "{source}: secret file {} is not UTF-8 text; put the token or key itself in the Secret",
-            path.display()
-        )));
+        None => return Ok(Secret::new(value)),
+        Some('\n' | '\r') => "a line break",
+        Some(c) if c.is_ascii_control() => "a control character",
+        Some(_) => "a non-ASCII character",
     };
-    if text.trim().is_empty() {
-        return Err(ConfigError(format!(
-            "{source}: secret file {} is empty; put the value in the Secret",
-            path.display()
-        )));
-    }
-    secret_value(&text, source)
+    Err(format!(
+        "the secret holds {what}; give the token or key alone on one line of printable ASCII"
+    ))
 }

@@ -1,18 +1,15 @@
 //! Where raw values come from: flags, the environment (only the variables of the settings table)
-//! and the TOML file (only the keys of the settings table), layered flag > environment > file,
-//! each value tagged with its [`Source`].
+//! and the TOML file (`config/file.rs`), layered flag > environment > file, each value tagged
+//! with its [`Source`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::PathBuf;
 
-use serde::Deserialize as _;
-use toml::Spanned;
-
+use super::file::load_file;
 use super::ConfigError;
 use crate::cli::GlobalArgs;
-use crate::settings::{self, Kind, Setting};
+use crate::settings::{self, Setting};
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +40,7 @@ pub(super) fn err(source: &Source, message: impl fmt::Display) -> ConfigError {
     ConfigError(format!("{source}: {message}"))
 }
 
-/// What `resolve` reads besides the flags: the environment (as data) and whether stdout is a terminal.
+/// What `resolve` reads besides the flags: the environment (as data), whether stdout is a terminal.
 #[derive(Debug)]
 pub(crate) struct Environment {
     /// Environment variables.
@@ -60,20 +57,21 @@ impl Environment {
         use std::io::IsTerminal as _;
         let mut vars = HashMap::new();
         for name in settings::env_vars() {
-            let Some(value) = std::env::var_os(name) else {
-                continue;
-            };
-            let value = value.into_string().map_err(|_| {
-                err(
-                    &Source::Env(name),
-                    "the value is not valid UTF-8; set it to UTF-8 text or unset it",
-                )
-            })?;
-            vars.insert(name.to_owned(), value);
+            if let Some(value) = std::env::var_os(name) {
+                let value = value.into_string().map_err(|_| {
+                    let fix = "set it to UTF-8 text or unset it";
+                    err(
+                        &Source::Env(name),
+                        format!("the value is not valid UTF-8; {fix}"),
+                    )
+                })?;
+                vars.insert(name.to_owned(), value);
+            }
         }
+        let stdout_is_terminal = std::io::stdout().is_terminal();
         Ok(Environment {
             vars,
-            stdout_is_terminal: std::io::stdout().is_terminal(),
+            stdout_is_terminal,
         })
     }
 }
@@ -120,13 +118,11 @@ impl<'a> Layers<'a> {
     /// A non-blank environment variable.
     pub(super) fn env(&self, name: Option<&'static str>) -> Option<Raw> {
         let name = name?;
-        self.env
-            .get(name)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| Raw {
-                value: v.clone(),
-                source: Source::Env(name),
-            })
+        let value = self.env.get(name).filter(|v| !v.trim().is_empty())?.clone();
+        Some(Raw {
+            value,
+            source: Source::Env(name),
+        })
     }
 
     /// The value of a TOML key, when a file was read.
@@ -185,6 +181,21 @@ impl<'a> Layers<'a> {
         Some((PathBuf::from(raw.value), raw.source))
     }
 
+    /// A path setting naming a directory that exists; `fix` says what to point it at.
+    pub(super) fn existing_dir(
+        &self,
+        setting: &Setting,
+        fix: &str,
+    ) -> Result<Option<PathBuf>, ConfigError> {
+        match self.pick_path(setting) {
+            Some((path, source)) if !path.is_dir() => {
+                let shown = path.display();
+                Err(err(&source, format!("{shown} is not a directory; {fix}")))
+            }
+            picked => Ok(picked.map(|(path, _)| path)),
+        }
+    }
+
     /// A value set explicitly (flag or file) when the environment does not set the setting:
     /// the environment is then read by the egress crate itself.
     pub(super) fn explicit(&self, setting: &Setting) -> Option<Raw> {
@@ -208,109 +219,21 @@ impl<'a> Layers<'a> {
     }
 }
 
-/// The host name, the default agent id.
-pub(super) fn default_agent_id(env: &HashMap<String, String>) -> String {
-    env.get(settings::HOSTNAME)
-        .filter(|h| !h.trim().is_empty())
-        .cloned()
+/// The host name, the default agent id (`HOSTNAME`, else /etc/hostname), checked like one.
+pub(super) fn default_agent_id(env: &HashMap<String, String>) -> Result<String, ConfigError> {
+    let hostname = env.get(settings::HOSTNAME).filter(|h| !h.trim().is_empty());
+    let id = (hostname.cloned())
         .or_else(|| {
-            std::fs::read_to_string("/etc/hostname")
-                .ok()
-                .map(|h| h.trim().to_owned())
-                .filter(|h| !h.is_empty())
+            let name = std::fs::read_to_string("/etc/hostname").ok()?;
+            Some(name.trim().to_owned()).filter(|h| !h.is_empty())
         })
-        .unwrap_or_else(|| "gitproxy".to_owned())
-}
-
-/// `registries` in the TOML file: the flag's list as a string, or a table of ecosystem = URL.
-#[derive(Debug, serde::Deserialize)]
-#[serde(untagged)]
-enum FileRegistries {
-    /// `registries = "npm=https://...,Go=https://..."` or `"public"`.
-    List(String),
-    /// `[registries]` with `npm = "https://..."` lines.
-    Table(BTreeMap<String, String>),
-}
-
-/// A TOML value of the setting's type, as text (a registries table as the list).
-fn file_text(kind: Kind, value: toml::Value) -> Result<String, toml::de::Error> {
-    Ok(match kind {
-        Kind::Text => String::deserialize(value)?,
-        Kind::Path => PathBuf::deserialize(value)?.display().to_string(),
-        Kind::Count => u32::deserialize(value)?.to_string(),
-        Kind::Bytes => u64::deserialize(value)?.to_string(),
-        Kind::Registries => match FileRegistries::deserialize(value)? {
-            FileRegistries::List(list) => list,
-            FileRegistries::Table(table) => {
-                let entries: Vec<String> = table.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                entries.join(",")
-            }
-        },
-    })
-}
-
-/// Reads the TOML file: every key must be a TOML key of the settings table, of its type.
-fn load_file(path: PathBuf, source: &Source) -> Result<HashMap<&'static str, String>, ConfigError> {
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        let fix = "fix the path or drop the setting";
+        .unwrap_or_else(|| "gitproxy".to_owned());
+    gitproxy_tunnel::protocol::validate_agent_id(&id).map_err(|e| {
+        let set = settings::AGENT_ID.names();
         err(
-            source,
-            format!("cannot read {}: {e}; {fix}", path.display()),
+            &Source::Default,
+            format!("host name as agent id: {e}; set {set}"),
         )
     })?;
-    let invalid = |span: Option<Range<usize>>, message: &str| {
-        let at = span.map_or_else(String::new, |span| {
-            let (line, column) = line_column(&text, span.start);
-            format!(" at line {line}, column {column}")
-        });
-        let file = path.display();
-        err(
-            source,
-            format!("{file} is not a valid configuration file{at}: {message}"),
-        )
-    };
-    let document: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
-        toml::from_str(&text).map_err(|e| invalid(e.span(), e.message()))?;
-    let mut entries: Vec<_> = document.into_iter().collect();
-    entries.sort_by_key(|(key, _)| key.span().start);
-    let mut values = HashMap::new();
-    for (key, value) in entries {
-        let found = settings::ALL.iter().find_map(|s| {
-            let of =
-                |k: Option<&'static str>, kind| k.filter(|k| k == key.get_ref()).map(|k| (k, kind));
-            of(s.toml, s.kind).or_else(|| of(s.toml_file, Kind::Path))
-        });
-        let Some((name, kind)) = found else {
-            let keys = settings::ALL.iter().flat_map(Setting::toml_keys);
-            let expected: Vec<String> = keys.map(|k| format!("`{k}`")).collect();
-            let message = format!(
-                "unknown field `{}`, expected one of {}",
-                key.get_ref(),
-                expected.join(", ")
-            );
-            return Err(invalid(Some(key.span()), &message));
-        };
-        let span = value.span();
-        let text =
-            file_text(kind, value.into_inner()).map_err(|e| invalid(Some(span), e.message()))?;
-        values.insert(name, text);
-    }
-    Ok(values)
-}
-
-/// The 1-based line and column (in characters) of byte `offset` in `text`.
-pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit_once('\n')
-        .map_or(before, |(_, last)| last)
-        .chars()
-        .count()
-        + 1;
-    (line, column)
+    Ok(id)
 }
