@@ -4,8 +4,9 @@
 
 use async_trait::async_trait;
 use bitbucket_dc::{
-    Anchor, BuildState, Client, FileEdit, FileType, LineType, NewComment, NewPullRequest,
-    PullRequestQuery, PullRequestState, PullRequestStateFilter, PullRequestUpdate,
+    Anchor, BuildState, Client, CommitQuery, DeleteBranch, FileEdit, FileType, LineType,
+    NewComment, NewPullRequest, PullRequestQuery, PullRequestState, PullRequestStateFilter,
+    PullRequestUpdate,
 };
 
 use crate::files::{Limited, RepoFiles};
@@ -35,6 +36,19 @@ pub struct FileCommit {
     pub source_commit: String,
     /// The branch to create `branch` from, for the first commit of a new branch.
     pub source_branch: Option<String>,
+}
+
+/// A commit of a branch and who made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BranchCommit {
+    /// Commit id.
+    pub id: String,
+    /// The Bitbucket user name of the author, when the host matched the author to a user.
+    pub author_user: Option<String>,
+    /// The author as git recorded it (`Name <email>`), for messages.
+    pub author: String,
+    /// The first line of the commit message.
+    pub subject: String,
 }
 
 /// The state of a pull request.
@@ -131,6 +145,24 @@ pub trait BitbucketHost: Send + Sync {
         repo: &str,
         branch: &str,
     ) -> Result<Option<String>, Error>;
+    /// The user name the host's credentials authenticate as; `None` when the host does not say.
+    async fn current_user(&self) -> Result<Option<String>, Error>;
+    /// Commits reachable from `branch` but not from `base` (both branch names), newest first.
+    async fn commits_ahead(
+        &self,
+        project: &str,
+        repo: &str,
+        branch: &str,
+        base: &str,
+    ) -> Result<Vec<BranchCommit>, Error>;
+    /// Deletes `branch` if it still points at `tip`.
+    async fn delete_branch(
+        &self,
+        project: &str,
+        repo: &str,
+        branch: &str,
+        tip: &str,
+    ) -> Result<(), Error>;
     /// Every file path at a commit.
     async fn list_files(
         &self,
@@ -294,6 +326,61 @@ impl BitbucketHost for BitbucketDc {
             .await
             .map_err(|e| host_error("looking up a branch", e))?;
         Ok(found.and_then(|b| b.latest_commit))
+    }
+
+    async fn current_user(&self) -> Result<Option<String>, Error> {
+        self.client
+            .server()
+            .whoami()
+            .await
+            .map_err(|e| host_error("asking which user the token authenticates as", e))
+    }
+
+    async fn commits_ahead(
+        &self,
+        project: &str,
+        repo: &str,
+        branch: &str,
+        base: &str,
+    ) -> Result<Vec<BranchCommit>, Error> {
+        let query = CommitQuery::new()
+            .until(format!("refs/heads/{branch}"))
+            .since(format!("refs/heads/{base}"));
+        let commits = self
+            .client
+            .repo(project, repo)
+            .commits()
+            .list(&query)
+            .collect_all()
+            .await
+            .map_err(|e| host_error("listing the commits of a branch", e))?;
+        Ok(commits
+            .into_iter()
+            .map(|c| BranchCommit {
+                author_user: c.author.is_user().then(|| c.author.name.clone()),
+                author: match &c.author.email_address {
+                    Some(email) => format!("{} <{email}>", c.author.name),
+                    None => c.author.name.clone(),
+                },
+                subject: c.message.lines().next().unwrap_or_default().to_string(),
+                id: c.id,
+            })
+            .collect())
+    }
+
+    async fn delete_branch(
+        &self,
+        project: &str,
+        repo: &str,
+        branch: &str,
+        tip: &str,
+    ) -> Result<(), Error> {
+        self.client
+            .repo(project, repo)
+            .branches()
+            .delete(&DeleteBranch::new(branch).end_point(tip))
+            .await
+            .map_err(|e| host_error("deleting a branch", e))
     }
 
     async fn list_files(

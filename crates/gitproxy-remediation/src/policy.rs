@@ -2,17 +2,19 @@
 //!
 //! [`Policy`] decides; [`PolicyHost`] wraps a [`BitbucketHost`] so every call the engine makes
 //! passes through it, right where the writing happens. The host trait has no merge and no push to
-//! arbitrary refs, so "never merge" holds by construction; commits and pull requests are only
-//! allowed from branches under the agent's prefix, never on the repository's default branch.
-//! Refusals are [`Error::PolicyRefused`]. [`resolve_connection`] (`policy/connection.rs`) decides
-//! which server, project and credentials an operation uses: local settings win over the cloud's.
+//! arbitrary refs, so "never merge" holds by construction; commits, pull requests and branch
+//! deletions are only allowed on branches under the agent's prefix, never on the repository's
+//! default branch. Refusals are [`Error::PolicyRefused`]. [`resolve_connection`]
+//! (`policy/connection.rs`) decides which server, project and credentials an operation uses:
+//! local settings win over the cloud's.
 
 use async_trait::async_trait;
 use url::Url;
 
 use crate::files::Limited;
 use crate::host::{
-    BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PullRequestInfo,
+    BitbucketHost, BranchCommit, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr,
+    PullRequestInfo,
 };
 use crate::Error;
 
@@ -197,6 +199,27 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
     async fn branch_head(&self, project: &str, repo: &str, branch: &str) -> R<Option<String>> {
         self.project(project)?;
         self.inner.branch_head(project, repo, branch).await
+    }
+
+    async fn current_user(&self) -> R<Option<String>> {
+        self.inner.current_user().await
+    }
+
+    async fn commits_ahead(
+        &self,
+        project: &str,
+        repo: &str,
+        branch: &str,
+        base: &str,
+    ) -> R<Vec<BranchCommit>> {
+        self.project(project)?;
+        self.inner.commits_ahead(project, repo, branch, base).await
+    }
+
+    async fn delete_branch(&self, project: &str, repo: &str, branch: &str, tip: &str) -> R<()> {
+        self.project(project)?;
+        self.check_branch(project, repo, branch).await?;
+        self.inner.delete_branch(project, repo, branch, tip).await
     }
 
     async fn list_files(&self, project: &str, repo: &str, commit: &str) -> R<Vec<String>> {

@@ -3,7 +3,10 @@
 //! review comments; watch CI on those pull requests; and report every remediation's state,
 //! derived from Bitbucket alone so any replica can answer.
 
+mod branch;
+
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +22,7 @@ use crate::plan::{plan, PackageFix, PlanOptions, Unfixable};
 use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
 use crate::registry::Registry;
 use crate::{Error, ScanOptions};
+use branch::{Foreign, Start};
 
 /// The state of one remediation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -40,6 +44,9 @@ pub enum State {
     Declined,
     /// An older pull request of the same remediation.
     Superseded,
+    /// The pull request is open but its branch carries commits gitproxy did not make, so
+    /// gitproxy leaves it alone; the status's notes name them and what to do.
+    ForeignCommits,
 }
 
 /// One remediation as Bitbucket shows it.
@@ -55,6 +62,10 @@ pub struct RemediationStatus {
     pub title: String,
     /// State.
     pub state: State,
+    /// What the user should know about this remediation, one line each (for example which
+    /// foreign commits block it, or who refreshes the lockfile).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What one run did in one repository.
@@ -100,6 +111,15 @@ impl StatusReport {
                 .unwrap_or_default();
             out.push_str(&format!("| {} | {} | {pr} | {state} |\n", r.repo, r.title));
         }
+        let notes: Vec<String> = self
+            .remediations
+            .iter()
+            .flat_map(|r| r.notes.iter().map(move |n| format!("- {}: {n}\n", r.repo)))
+            .collect();
+        if !notes.is_empty() {
+            out.push('\n');
+            out.extend(notes);
+        }
         out
     }
 
@@ -136,6 +156,8 @@ pub struct Remediator<'a> {
     options: PlanOptions,
     branch_prefix: String,
     scan_options: ScanOptions,
+    /// The user the host's credentials authenticate as, asked once.
+    me: OnceLock<Option<String>>,
 }
 
 impl std::fmt::Debug for Remediator<'_> {
@@ -164,7 +186,20 @@ impl<'a> Remediator<'a> {
             options,
             branch_prefix: BRANCH_PREFIX.to_owned(),
             scan_options: ScanOptions::default(),
+            me: OnceLock::new(),
         }
+    }
+
+    /// The user name the agent's commits carry as author (asked from the host once).
+    async fn me(&self) -> Result<Option<&str>, Error> {
+        if self.me.get().is_none() {
+            let me = self.host.current_user().await?;
+            if me.is_none() {
+                tracing::warn!("the server did not say which user the token authenticates as; every commit on an existing remediation branch counts as someone else's");
+            }
+            let _ = self.me.set(me);
+        }
+        Ok(self.me.get().and_then(Option::as_deref))
     }
 
     /// Writes and finds remediation branches under `prefix` (ending with `/`) instead of
@@ -234,10 +269,15 @@ impl<'a> Remediator<'a> {
         for fix in &plan.by_package() {
             let branch = pr::branch_name_under(&self.branch_prefix, fix.ecosystem, &fix.name);
             let latest = existing.iter().find(|p| p.from_branch == branch);
-            if latest.is_some_and(|p| p.state == PrState::Declined) {
-                tracing::info!(repo, branch, "remediation was declined; not reopening");
-                outcome.declined.push(branch);
-                continue;
+            if let Some(declined) = latest.filter(|p| p.state == PrState::Declined) {
+                // Declined after the agent refused it for someone else's commits: the user asks
+                // for a fresh branch, not to drop the fix.
+                let comments = self.host.comments(project, repo, declined.id).await?;
+                if !branch::was_refused(&comments) {
+                    tracing::info!(repo, branch, "remediation was declined; not reopening");
+                    outcome.declined.push(branch);
+                    continue;
+                }
             }
             // One failing remediation does not stop the others.
             if let Err(e) = self
@@ -274,29 +314,61 @@ impl<'a> Remediator<'a> {
             ));
             return Ok(());
         }
+        let open = latest.filter(|p| p.state == PrState::Open);
+        let me = self.me().await?;
+        let start = branch::start(self.host, project, repo, ctx.head, branch, open, me).await?;
+        let existing = match start {
+            Start::Refuse(foreign) => {
+                tracing::warn!(repo, branch, commits = foreign.commits.len(), "the remediation branch carries commits the agent did not make; not updating it");
+                if let Some(id) = foreign.pull_request {
+                    let comments = self.host.comments(project, repo, id).await?;
+                    if !branch::refused_at(&comments, &foreign.head) {
+                        let text = branch::refusal_comment(&foreign, &foreign.head);
+                        self.host
+                            .add_comment(project, repo, id, &text, None)
+                            .await?;
+                    }
+                }
+                outcome.problems.push(foreign.message());
+                return Ok(());
+            }
+            Start::Recreate { head, reason } => {
+                tracing::info!(repo, branch, reason = %reason, "recreating the remediation branch from the default branch");
+                self.host
+                    .delete_branch(project, repo, branch, &head)
+                    .await?;
+                None
+            }
+            Start::Create => None,
+            Start::Reuse(head) => Some(head),
+        };
         let title = pr::title(fix);
         let files: Vec<String> = edits.files.keys().cloned().collect();
         let description = pr::description(fix, ctx.analysis, ctx.findings, &files, &edits.notes);
         let message = format!("{title}\n\n{}", fix.advisories.join(", "));
+        // The pull request's text is updated before the push: a push rescopes the pull request
+        // and moves its version past the one just read.
+        let text_changed = open.is_some_and(|open| {
+            open.title != title || open.description.as_deref() != Some(description.as_str())
+        });
+        if let Some(open) = open.filter(|_| text_changed) {
+            self.host
+                .update_pull_request(project, repo, open.id, open.version, &title, &description)
+                .await?;
+        }
         let changed = self
-            .push_branch(project, repo, ctx.head, branch, &edits.files, &message)
+            .push_branch(
+                project,
+                repo,
+                ctx.head,
+                branch,
+                existing,
+                &edits.files,
+                &message,
+            )
             .await?;
-        match latest.filter(|p| p.state == PrState::Open) {
+        match open {
             Some(open) => {
-                let text_changed = open.title != title
-                    || open.description.as_deref() != Some(description.as_str());
-                if text_changed {
-                    self.host
-                        .update_pull_request(
-                            project,
-                            repo,
-                            open.id,
-                            open.version,
-                            &title,
-                            &description,
-                        )
-                        .await?;
-                }
                 if changed || text_changed {
                     tracing::info!(
                         repo,
@@ -357,6 +429,7 @@ impl<'a> Remediator<'a> {
                 pull_request,
                 title: pr::title(fix),
                 state,
+                notes: Vec::new(),
             });
         }
         Ok(out)
@@ -386,18 +459,21 @@ impl<'a> Remediator<'a> {
         }))
     }
 
-    /// Commits every edited file to `branch` (created from the default branch when missing);
-    /// returns whether anything was committed.
+    /// Commits every edited file to `branch`: on top of `existing` (its head, when the branch is
+    /// reused), or on a new branch created from the default branch tip; returns whether anything
+    /// was committed.
+    // The arguments are the run's context, the branch's start and what to commit.
+    #[allow(clippy::too_many_arguments)]
     async fn push_branch(
         &self,
         project: &str,
         repo: &str,
         base: &BranchHead,
         branch: &str,
+        existing: Option<String>,
         files: &BTreeMap<String, String>,
         message: &str,
     ) -> Result<bool, Error> {
-        let existing = self.host.branch_head(project, repo, branch).await?;
         let (mut parent, mut create_from) = match &existing {
             Some(h) => (h.clone(), None),
             None => (base.commit.clone(), Some(base.branch.clone())),
@@ -484,6 +560,7 @@ impl<'a> Remediator<'a> {
                 .pull_requests(project, &repo, &self.branch_prefix)
                 .await?;
             let mut seen: Vec<String> = Vec::new();
+            let mut base: Option<Option<BranchHead>> = None;
             for p in prs {
                 // Newest first: an older pull request of the same branch was replaced by a
                 // newer one, unless it was merged (then it is history, not a replacement).
@@ -497,12 +574,43 @@ impl<'a> Remediator<'a> {
                     seen.push(p.from_branch.clone());
                     self.pr_state(project, &repo, &p).await?
                 };
+                let mut notes = Vec::new();
+                let mut state = state;
+                if p.state == PrState::Open && state != State::Superseded {
+                    if base.is_none() {
+                        base = Some(self.host.default_branch(project, &repo).await?);
+                    }
+                    if let Some(Some(head)) = &base {
+                        let me = self.me().await?;
+                        let commits = branch::foreign_commits(
+                            self.host,
+                            project,
+                            &repo,
+                            &head.branch,
+                            &p.from_branch,
+                            me,
+                        )
+                        .await?;
+                        if !commits.is_empty() {
+                            state = State::ForeignCommits;
+                            let foreign = Foreign {
+                                head: p.latest_commit.clone().unwrap_or_default(),
+                                branch: p.from_branch.clone(),
+                                base: head.branch.clone(),
+                                commits,
+                                pull_request: Some(p.id),
+                            };
+                            notes.push(foreign.message());
+                        }
+                    }
+                }
                 report.remediations.push(RemediationStatus {
                     repo: repo.clone(),
                     branch: p.from_branch,
                     pull_request: Some(p.id),
                     title: p.title,
                     state,
+                    notes,
                 });
             }
         }

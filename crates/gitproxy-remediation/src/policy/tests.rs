@@ -7,7 +7,8 @@ use url::Url;
 
 use super::{validate_branch_prefix, validate_project_key, Policy, PolicyHost};
 use crate::host::{
-    BitbucketHost, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PrState, PullRequestInfo,
+    BitbucketHost, BranchCommit, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr, PrState,
+    PullRequestInfo,
 };
 use crate::Error;
 
@@ -178,6 +179,22 @@ impl BitbucketHost for Recording {
     async fn branch_head(&self, _: &str, _: &str, _: &str) -> Result<Option<String>, Error> {
         Err(unused())
     }
+    async fn current_user(&self) -> Result<Option<String>, Error> {
+        Ok(Some("bot".into()))
+    }
+    async fn commits_ahead(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<Vec<BranchCommit>, Error> {
+        Ok(Vec::new())
+    }
+    async fn delete_branch(&self, _: &str, _: &str, branch: &str, _: &str) -> Result<(), Error> {
+        self.writes.lock().unwrap().push(format!("delete {branch}"));
+        Ok(())
+    }
     async fn list_files(&self, _: &str, _: &str, _: &str) -> Result<Vec<String>, Error> {
         Err(unused())
     }
@@ -313,5 +330,44 @@ async fn the_policy_host_refuses_writes_before_they_reach_bitbucket() {
             "commit gitproxy/security/x".to_owned(),
             "comment #7".to_owned()
         ]
+    );
+}
+
+#[tokio::test]
+async fn the_policy_host_deletes_only_branches_under_the_prefix() {
+    let host = PolicyHost::new(Recording::default(), policy());
+    for branch in [
+        "main",
+        "refs/heads/main",
+        "feature/x",
+        "gitproxy",
+        "gitproxy/../main",
+        "release/gitproxy/security/x",
+    ] {
+        let err = host
+            .delete_branch("PRJ", "web", branch, "c0")
+            .await
+            .expect_err(branch);
+        assert!(err.is_policy_refusal(), "{branch}: {err:?}");
+        assert!(
+            err.to_string().contains("default branch") || err.to_string().contains("prefix"),
+            "{branch}: {err}"
+        );
+    }
+    let err = host
+        .delete_branch("OTHER", "web", "gitproxy/security/x", "c0")
+        .await
+        .expect_err("other project");
+    assert!(err.is_policy_refusal(), "{err:?}");
+    assert!(
+        host.inner.writes.lock().unwrap().is_empty(),
+        "a refused delete reached the host"
+    );
+    host.delete_branch("PRJ", "web", "gitproxy/security/x", "c0")
+        .await
+        .expect("allowed");
+    assert_eq!(
+        *host.inner.writes.lock().unwrap(),
+        vec!["delete gitproxy/security/x".to_owned()]
     );
 }

@@ -38,6 +38,7 @@ fn status_report_renders_a_table() {
             pull_request: Some(3),
             title: "Update dependency lodash to 4.17.21 [SECURITY]".into(),
             state: State::CiFailed,
+            notes: Vec::new(),
         }],
     };
     assert_eq!(
@@ -51,6 +52,8 @@ fn status_report_renders_a_table() {
 struct PrsOnly {
     prs: Vec<PullRequestInfo>,
     builds: Vec<(String, BuildOutcome)>,
+    /// Commits on a branch that the default branch lacks.
+    ahead: Vec<(String, crate::host::BranchCommit)>,
 }
 
 fn unused() -> Error {
@@ -66,9 +69,33 @@ impl BitbucketHost for PrsOnly {
         Ok(vec!["web".into()])
     }
     async fn default_branch(&self, _: &str, _: &str) -> Result<Option<BranchHead>, Error> {
-        Err(unused())
+        Ok(Some(BranchHead {
+            branch: "main".into(),
+            commit: "c0".into(),
+        }))
     }
     async fn branch_head(&self, _: &str, _: &str, _: &str) -> Result<Option<String>, Error> {
+        Err(unused())
+    }
+    async fn current_user(&self) -> Result<Option<String>, Error> {
+        Ok(Some("bot".into()))
+    }
+    async fn commits_ahead(
+        &self,
+        _: &str,
+        _: &str,
+        branch: &str,
+        base: &str,
+    ) -> Result<Vec<crate::host::BranchCommit>, Error> {
+        assert_eq!(base, "main");
+        Ok(self
+            .ahead
+            .iter()
+            .filter(|(b, _)| b == branch)
+            .map(|(_, c)| c.clone())
+            .collect())
+    }
+    async fn delete_branch(&self, _: &str, _: &str, _: &str, _: &str) -> Result<(), Error> {
         Err(unused())
     }
     async fn list_files(&self, _: &str, _: &str, _: &str) -> Result<Vec<String>, Error> {
@@ -157,6 +184,15 @@ fn pr(id: i64, branch: &str, state: PrState, commit: &str) -> PullRequestInfo {
     }
 }
 
+fn commit(user: &str, id: &str) -> crate::host::BranchCommit {
+    crate::host::BranchCommit {
+        id: id.into(),
+        author_user: Some(user.into()),
+        author: format!("{user} <{user}@corp>"),
+        subject: "a change".into(),
+    }
+}
+
 #[tokio::test]
 async fn states_come_from_pull_requests_and_builds() {
     let host = PrsOnly {
@@ -177,6 +213,11 @@ async fn states_come_from_pull_requests_and_builds() {
             ("c4".into(), BuildOutcome::Failed),
             ("c4".into(), BuildOutcome::Successful),
         ],
+        ahead: vec![
+            ("gitproxy/security/npm-b".into(), commit("bot", "c5")),
+            ("gitproxy/security/npm-d".into(), commit("bot", "c3")),
+            ("gitproxy/security/npm-d".into(), commit("alice", "c3a")),
+        ],
     };
     let db = AdvisoryDb::new();
     let registry = crate::registry::StaticRegistry::new();
@@ -195,9 +236,29 @@ async fn states_come_from_pull_requests_and_builds() {
             (Some(9), State::CiPassed),
             (Some(5), State::CiPending),
             (Some(4), State::CiFailed),
-            (Some(3), State::PrOpen),
+            (Some(3), State::ForeignCommits),
             (Some(2), State::Merged),
         ]
+    );
+    // The agent's own commit on npm-b is no problem; alice's on npm-d is named with the way out.
+    let d = &report.remediations[5];
+    assert_eq!(
+        d.notes,
+        ["branch `gitproxy/security/npm-d` carries a commit the agent did not make (c3a \"a change\" by alice <alice@corp>), so the agent does not update pull request #3; remove that commit from the branch, or decline pull request #3 so that the next run recreates the branch from `main` and opens a new pull request"]
+    );
+    assert!(report
+        .remediations
+        .iter()
+        .take(5)
+        .all(|r| r.notes.is_empty()));
+    let table = report.to_markdown();
+    assert!(
+        table.contains("| web | pr 3 | #3 | foreign-commits |\n"),
+        "{table}"
+    );
+    assert!(
+        table.ends_with(&format!("\n\n- web: {}\n", d.notes[0])),
+        "{table}"
     );
 }
 
@@ -209,6 +270,7 @@ async fn a_custom_branch_prefix_is_where_remediations_are_found() {
             pr(1, "gitproxy/security/npm-b", PrState::Open, "c1"),
         ],
         builds: Vec::new(),
+        ahead: Vec::new(),
     };
     let db = AdvisoryDb::new();
     let registry = crate::registry::StaticRegistry::new();

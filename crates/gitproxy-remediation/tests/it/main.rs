@@ -1,6 +1,7 @@
 //! Integration tests of the remediation engine: on the real OSV data in `../shared/osv`, the
 //! cargo-audit oracle and the Bitbucket simulator.
 
+mod branches;
 mod e2e;
 mod engine;
 mod limits;
