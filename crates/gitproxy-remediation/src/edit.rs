@@ -1,8 +1,9 @@
 //! Turns a [`Plan`] into file edits that keep formatting, comments and ordering: `toml_edit` for
 //! `Cargo.toml`, minimal span or line replacements everywhere else. Lockfile entries get the
 //! integrity/checksum of the new version from the [`Registry`]; where a correct lockfile cannot
-//! be written without running the package manager, the lockfile is left alone and
-//! [`EditSet::notes`] says so plainly, while the manifest change still lands.
+//! be written without running the package manager (the plan's [`LockfileRefresh::Command`]),
+//! the lockfile is left exactly as it was and [`EditSet::notes`] names the command, while the
+//! manifest change still lands.
 
 mod cargo;
 mod go;
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::Analysis;
 use crate::files::Snapshot;
-use crate::plan::{PackageFix, Plan};
+use crate::plan::{LockfileRefresh, PackageFix, Plan};
 use crate::registry::Registry;
 use crate::{Ecosystem, Error};
 
@@ -127,7 +128,11 @@ async fn apply_one(
     analysis: &Analysis,
     registry: &dyn Registry,
 ) -> Result<(), Error> {
-    let digests = registry.digests(fix.ecosystem, &fix.name, &fix.to).await?;
+    // A lockfile the plan leaves to the package manager is not touched: no digest, no edit.
+    let digests = match fix.lockfile {
+        LockfileRefresh::Command(_) => Vec::new(),
+        _ => registry.digests(fix.ecosystem, &fix.name, &fix.to).await?,
+    };
     for note in &fix.notes {
         work.out.note(note.clone());
     }

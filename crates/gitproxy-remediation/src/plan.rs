@@ -10,7 +10,11 @@
 //!    here, so the version is forced (npm `overrides`, Maven `dependencyManagement`).
 //!
 //! Packages with no fixing version are reported as [`Unfixable`] with the advisories' guidance.
-//! Planning does no I/O of its own: published versions come from a [`Registry`].
+//! Planning does no I/O of its own: published versions come from a [`Registry`]. Each fix also
+//! says who refreshes its lockfile ([`LockfileRefresh`]): the agent when the registry gives what
+//! a correct edit needs, otherwise the named command, and the lockfile is left as it is.
+
+mod lockfile;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +25,8 @@ use crate::analysis::{Analysis, Dependency, Location};
 use crate::registry::Registry;
 use crate::version::{Requirement, Version};
 use crate::{Ecosystem, Error};
+
+pub use lockfile::LockfileRefresh;
 
 /// Occurrences and findings of one vulnerable package version.
 type Group<'a> = (BTreeSet<usize>, Vec<&'a Finding>);
@@ -61,6 +67,8 @@ pub struct PackageFix {
     /// Plain-language caveats for the pull request (for example that the package manager must
     /// refresh the lockfile).
     pub notes: Vec<String>,
+    /// Who refreshes the lockfile: the agent, or the user with the named command.
+    pub lockfile: LockfileRefresh,
 }
 
 /// A vulnerable package with no published version that fixes every advisory.
@@ -111,6 +119,12 @@ impl Plan {
             merged.from = format!("{}, {}", merged.from, fix.from);
             merged.breaking |= fix.breaking;
             merged.tier = merged.tier.max(fix.tier);
+            merged.lockfile = match (&merged.lockfile, &fix.lockfile) {
+                (LockfileRefresh::Command(_), _) => merged.lockfile.clone(),
+                (_, LockfileRefresh::Command(_)) => fix.lockfile.clone(),
+                (LockfileRefresh::Agent, _) | (_, LockfileRefresh::Agent) => LockfileRefresh::Agent,
+                _ => LockfileRefresh::NotApplicable,
+            };
             merged.dependencies.extend(&fix.dependencies);
             merged.locations.extend(fix.locations.iter().cloned());
             for a in &fix.advisories {
@@ -221,28 +235,27 @@ pub async fn plan(
                 }
             }
         }
-        if tier == Tier::LockfileUpdate
-            && deps.iter().any(|&i| in_lockfile(&analysis.dependencies[i]))
-            && registry.digests(ecosystem, &name, &to).await?.is_empty()
-        {
-            // Without the new version's checksum the lockfile cannot be written correctly, so the
-            // manifest carries the fix instead and the package manager refreshes the lockfile.
-            tier = deps
+        let occurrences: Vec<&Dependency> =
+            deps.iter().map(|&i| &analysis.dependencies[i]).collect();
+        let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
+            && lockfile::agent_can_write(registry, ecosystem, &name, &to).await?;
+        if tier == Tier::LockfileUpdate && occurrences.iter().any(|d| in_lockfile(d)) && !writable {
+            // Without what a correct lockfile edit needs, the manifest carries the fix where it
+            // can and the package manager refreshes the lockfile.
+            tier = occurrences
                 .iter()
-                .map(|&i| without_digest_tier(&analysis.dependencies[i]))
+                .map(|d| without_digest_tier(d))
                 .max()
                 .unwrap_or(Tier::LockfileUpdate);
+            let lock_notes: Vec<String> = occurrences.iter().filter_map(|d| lock_note(d)).collect();
+            notes.retain(|n| !lock_notes.contains(n));
             if tier != Tier::LockfileUpdate {
-                let lock_notes: Vec<String> = deps
-                    .iter()
-                    .filter_map(|&i| lock_note(&analysis.dependencies[i]))
-                    .collect();
-                notes.retain(|n| !lock_notes.contains(n));
                 notes.push(format!(
                     "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
                 ));
             }
         }
+        let lockfile = lockfile::refresh(ecosystem, &name, &to, tier, &occurrences, writable);
         let breaking = current.is_breaking_to(&target);
         if breaking {
             notes.push(format!(
@@ -263,6 +276,7 @@ pub async fn plan(
             dependencies: deps,
             advisories,
             notes,
+            lockfile,
         });
     }
     Ok(out)

@@ -305,13 +305,7 @@ impl<'a> Remediator<'a> {
         let (project, repo) = (ctx.project, ctx.repo);
         let edits = apply_fix(fix, ctx.analysis, ctx.snapshot, self.registry).await?;
         if edits.files.is_empty() {
-            outcome.problems.push(format!(
-                "{} {} -> {}: nothing to change; {}",
-                fix.name,
-                fix.from,
-                fix.to,
-                edits.notes.join("; ")
-            ));
+            outcome.problems.push(nothing_to_commit(fix, &edits.notes));
             return Ok(());
         }
         let open = latest.filter(|p| p.state == PrState::Open);
@@ -423,13 +417,20 @@ impl<'a> Remediator<'a> {
                 Some(p) => (Some(p.id), self.pr_state(project, repo, p).await?),
                 None => (None, State::Planned),
             };
+            // The edits are computed (not written) so the preview says what the run will do,
+            // including who refreshes the lockfile.
+            let notes = match apply_fix(fix, &scan.analysis, &scan.snapshot, self.registry).await {
+                Ok(edits) if edits.files.is_empty() => vec![nothing_to_commit(fix, &edits.notes)],
+                Ok(_) => fix.lockfile.describe(fix.ecosystem).into_iter().collect(),
+                Err(e) => vec![format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to)],
+            };
             out.push(RemediationStatus {
                 repo: repo.to_string(),
                 branch,
                 pull_request,
                 title: pr::title(fix),
                 state,
-                notes: Vec::new(),
+                notes,
             });
         }
         Ok(out)
@@ -647,6 +648,19 @@ impl<'a> Remediator<'a> {
                 }
             }
         })
+    }
+}
+
+/// Why a fix gets no pull request: no file can carry it here, and what the user can run instead.
+fn nothing_to_commit(fix: &PackageFix, notes: &[String]) -> String {
+    let head = format!("{} {} -> {}", fix.name, fix.from, fix.to);
+    match fix.lockfile.command() {
+        Some(command) if fix.tier != crate::plan::Tier::Override => format!(
+            "{head}: no pull request, because only the lockfile can carry this fix and the agent does not rewrite a lockfile without the new version's checksum from a registry: run `{command}`, or add an entry for {} to the agent's registries setting; {}",
+            fix.ecosystem,
+            notes.join("; ")
+        ),
+        _ => format!("{head}: nothing to change; {}", notes.join("; ")),
     }
 }
 

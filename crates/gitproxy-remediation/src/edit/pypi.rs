@@ -38,6 +38,20 @@ pub(super) fn edit(
             ));
         }
     }
+    if path.ends_with("poetry.lock") && digests.is_empty() {
+        // Without the new version's file hashes poetry.lock cannot be written correctly.
+        work.out.needs_package_manager = true;
+        let command = fix
+            .lockfile
+            .command()
+            .map(String::from)
+            .unwrap_or_else(|| format!("poetry update --lock {}", fix.name));
+        work.out.note(format!(
+            "{path} was not updated because no registry gave the file hashes of {}@{}: run `{command}`",
+            fix.name, fix.to
+        ));
+        return Ok(());
+    }
     if path.ends_with("poetry.lock") {
         let mut out = String::new();
         let mut in_block = false;
@@ -110,6 +124,15 @@ pub(super) fn edit(
         .iter()
         .filter(|d| d.value.starts_with("sha256:"))
         .collect();
+    if had_hashes && sha.is_empty() {
+        // A new pin under the old version's hashes fails pip's hash check: leave the line.
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{path} was not updated because no registry gave the hashes of {}=={}: run `pip-compile --generate-hashes --upgrade-package {}=={}`",
+            fix.name, fix.to, fix.name, fix.to
+        ));
+        return Ok(());
+    }
     if had_hashes && !sha.is_empty() {
         // Rebuild the hash options in the layout pip-compile writes.
         let head = new_first.trim_end().trim_end_matches('\\').trim_end();
@@ -123,13 +146,6 @@ pub(super) fn edit(
         out.push_str(&new_first);
         for line in &logical[1..] {
             out.push_str(line);
-        }
-        if had_hashes {
-            work.out.needs_package_manager = true;
-            work.out.note(format!(
-                "{path}: the hashes of {}=={} were not available: regenerate them with `pip-compile --generate-hashes`",
-                fix.name, fix.to
-            ));
         }
     }
     for line in &lines[end + 1..] {

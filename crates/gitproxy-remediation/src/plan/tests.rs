@@ -239,10 +239,79 @@ async fn without_a_checksum_the_manifest_carries_a_lockfile_fix() {
         minimist.notes
     );
     assert_eq!(by_name("qs").tier, Tier::Override);
-    // With checksums published, both stay lockfile-only.
+    // The plan says, before anything is written, that npm refreshes the lockfile.
+    for fix in &plan.fixes {
+        assert_eq!(
+            fix.lockfile,
+            LockfileRefresh::Command("npm install --package-lock-only".into())
+        );
+        assert_eq!(
+            fix.lockfile.describe(fix.ecosystem).unwrap(),
+            "the agent leaves the lockfile as it is (no npm gave what a correct edit needs): run `npm install --package-lock-only` on the pull request's branch"
+        );
+    }
+    let json = serde_json::to_value(&plan.fixes[0]).unwrap();
+    assert_eq!(
+        json["lockfile"],
+        serde_json::json!({"by": "command", "command": "npm install --package-lock-only"})
+    );
+    // With checksums published, both stay lockfile-only and the agent writes the lockfile.
     let reg = StaticRegistry::new()
         .publish(Ecosystem::Npm, "qs", "6.7.3", &[(None, "sha512-qs673")])
         .publish(Ecosystem::Npm, "minimist", "1.2.6", &[(None, "sha512-min")]);
     let (_, plan) = run(&db, &reg, lock).await;
     assert!(plan.fixes.iter().all(|f| f.tier == Tier::LockfileUpdate));
+    assert!(plan
+        .fixes
+        .iter()
+        .all(|f| f.lockfile == LockfileRefresh::Agent));
+    assert_eq!(
+        serde_json::to_value(&plan.fixes[0]).unwrap()["lockfile"],
+        serde_json::json!({"by": "agent"})
+    );
+}
+
+#[tokio::test]
+async fn a_merged_fix_leaves_the_lockfile_to_the_command_if_any_occurrence_does() {
+    let db = db(&[&npm_record(
+        "A-MIN",
+        "minimist",
+        r#"[{"introduced": "0"}, {"fixed": "1.2.6"}]"#,
+    )]);
+    let reg = StaticRegistry::new().publish(Ecosystem::Npm, "minimist", "1.2.6", &[]);
+    let (_, planned) = run(&db, &reg, LOCK).await;
+    let command = planned.fixes[0].clone();
+    assert_eq!(
+        command.lockfile,
+        LockfileRefresh::Command("npm install --package-lock-only".into())
+    );
+    let with = |from: &str, lockfile: LockfileRefresh| PackageFix {
+        from: from.into(),
+        lockfile,
+        ..command.clone()
+    };
+    let merged = |fixes: Vec<PackageFix>| {
+        Plan {
+            fixes,
+            unfixable: Vec::new(),
+        }
+        .by_package()
+        .remove(0)
+        .lockfile
+    };
+    assert_eq!(
+        merged(vec![with("1.2.3", LockfileRefresh::Agent), command.clone()]),
+        command.lockfile
+    );
+    assert_eq!(
+        merged(vec![
+            with("1.2.3", LockfileRefresh::NotApplicable),
+            with("1.2.4", LockfileRefresh::Agent)
+        ]),
+        LockfileRefresh::Agent
+    );
+    assert_eq!(
+        merged(vec![with("1.2.3", LockfileRefresh::NotApplicable)]),
+        LockfileRefresh::NotApplicable
+    );
 }

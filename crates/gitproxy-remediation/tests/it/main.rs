@@ -5,6 +5,7 @@ mod branches;
 mod e2e;
 mod engine;
 mod limits;
+mod no_registry;
 mod oracle;
 mod real_osv;
 mod registry;

@@ -1,11 +1,12 @@
 //! Tests for crates.io edits: workspace manifests and lockfiles keep their comments, inherited
-//! requirements are bumped in the root, and parents that cannot move leave the lockfile alone.
+//! requirements are bumped in the root, parents that cannot move leave the lockfile alone, and
+//! without a checksum from a registry Cargo.lock is never touched.
 
 use crate::analysis::analyze;
 use crate::edit::apply_fix;
 use crate::edit::tests::{db, edits};
 use crate::files::Snapshot;
-use crate::plan::{PackageFix, Tier};
+use crate::plan::{LockfileRefresh, PackageFix, Tier};
 use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
@@ -80,6 +81,7 @@ async fn cargo_inherited_bump_edits_the_workspace_root() {
         advisories: vec!["R1".into()],
         locations: Vec::new(),
         notes: Vec::new(),
+        lockfile: crate::plan::LockfileRefresh::Agent,
     };
     let set = apply_fix(&fix, &analysis, &snapshot, &StaticRegistry::new())
         .await
@@ -106,6 +108,69 @@ async fn cargo_parents_that_cannot_move_leave_the_lockfile_alone() {
         set.notes
             .iter()
             .any(|n| n.contains("upgrade hyper@0.14.0 and run `cargo update`")),
+        "{:?}",
+        set.notes
+    );
+}
+
+const APP_TOML: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\nhyper = \"0.14\"\nsmallvec = \"1.6.0\"\n";
+const APP_LOCK: &str = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"hyper\",\n \"smallvec\",\n]\n\n[[package]]\nname = \"h2\"\nversion = \"0.3.20\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"aaaa\"\n\n[[package]]\nname = \"hyper\"\nversion = \"0.14.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"bbbb\"\ndependencies = [\n \"h2\",\n]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"cccc\"\n";
+
+#[tokio::test]
+async fn cargo_without_a_checksum_bumps_the_manifest_and_leaves_the_lock() {
+    let snapshot = Snapshot::new()
+        .with("Cargo.toml", APP_TOML)
+        .with("Cargo.lock", APP_LOCK);
+    let db = db(&[("R1", "crates.io", "smallvec", "1.6.1")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::CratesIo, "smallvec", "1.6.1", &[]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::ManifestBump);
+    assert_eq!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command("cargo update -p smallvec --precise 1.6.1".into())
+    );
+    assert_eq!(set.files.keys().collect::<Vec<_>>(), ["Cargo.toml"]);
+    assert_eq!(
+        set.files["Cargo.toml"],
+        APP_TOML.replace("smallvec = \"1.6.0\"", "smallvec = \"1.6.1\"")
+    );
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("run `cargo update -p smallvec --precise 1.6.1`")),
+        "{:?}",
+        set.notes
+    );
+    // With the checksum, the agent writes the lockfile itself and the manifest stays.
+    let reg =
+        StaticRegistry::new().publish(Ecosystem::CratesIo, "smallvec", "1.6.1", &[(None, "dddd")]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].lockfile, LockfileRefresh::Agent);
+    assert_eq!(set.files.keys().collect::<Vec<_>>(), ["Cargo.lock"]);
+}
+
+#[tokio::test]
+async fn cargo_transitive_without_a_checksum_changes_nothing_and_names_the_command() {
+    // Cargo has no override: only Cargo.lock can carry h2's fix, and without a checksum the
+    // agent does not write it; the plan names the command instead of a silent nothing.
+    let snapshot = Snapshot::new()
+        .with("Cargo.toml", APP_TOML)
+        .with("Cargo.lock", APP_LOCK);
+    let db = db(&[("R1", "crates.io", "h2", "0.3.24")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::CratesIo, "h2", "0.3.24", &[]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::LockfileUpdate);
+    assert_eq!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command("cargo update -p h2 --precise 0.3.24".into())
+    );
+    assert!(set.files.is_empty(), "{:?}", set.files.keys());
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("run `cargo update -p h2 --precise 0.3.24`")),
         "{:?}",
         set.notes
     );

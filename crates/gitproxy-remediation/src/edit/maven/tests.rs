@@ -74,6 +74,7 @@ async fn maven_property_managed_and_bom_pins() {
         advisories: Vec::new(),
         locations: Vec::new(),
         notes: Vec::new(),
+        lockfile: crate::plan::LockfileRefresh::Agent,
     };
     super::edit(&mut work, &fix, &analysis.dependencies[0]).unwrap();
     assert_eq!(

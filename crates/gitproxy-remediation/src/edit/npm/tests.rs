@@ -4,7 +4,7 @@ use super::npm_override;
 use crate::edit::tests::{db, edits};
 use crate::edit::{EditSet, Work};
 use crate::files::Snapshot;
-use crate::plan::Tier;
+use crate::plan::{LockfileRefresh, Tier};
 use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
@@ -138,7 +138,11 @@ async fn npm_without_integrity_leaves_the_lockfile_and_says_so() {
         .with("package-lock.json", LOCK);
     let db = db(&[("A1", "npm", "lodash", "4.17.21")]);
     let reg = StaticRegistry::new().publish(Ecosystem::Npm, "lodash", "4.17.21", &[]);
-    let (_, set) = edits(&snapshot, &db, &reg).await;
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command("npm install --package-lock-only".into())
+    );
     assert!(set.files["package.json"].contains("\"lodash\": \"4.17.21\""));
     assert!(!set.files.contains_key("package-lock.json"));
     assert!(set.needs_package_manager);
@@ -149,6 +153,29 @@ async fn npm_without_integrity_leaves_the_lockfile_and_says_so() {
         "{:?}",
         set.notes
     );
+}
+
+#[tokio::test]
+async fn npm_transitive_without_integrity_is_forced_in_the_manifest_only() {
+    // qs 6.7.3 fits express's ~6.7.0, but without its integrity the lockfile cannot be written:
+    // an override in package.json carries the fix and npm refreshes the lockfile.
+    let snapshot = Snapshot::new()
+        .with("package.json", PACKAGE_JSON)
+        .with("package-lock.json", LOCK);
+    let db = db(&[("A1", "npm", "qs", "6.7.3")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::Npm, "qs", "6.7.3", &[]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::Override);
+    assert_eq!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command("npm install --package-lock-only".into())
+    );
+    assert_eq!(set.files.keys().collect::<Vec<_>>(), ["package.json"]);
+    assert!(set.files["package.json"].contains("\"overrides\": {\n    \"qs\": \"6.7.3\"\n  }"));
+    assert!(set
+        .notes
+        .iter()
+        .any(|n| n.contains("npm install --package-lock-only")));
 }
 
 #[test]

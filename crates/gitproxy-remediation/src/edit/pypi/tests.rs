@@ -1,8 +1,9 @@
-//! Tests for PyPI edits: requirement pins and hashes, poetry.lock entries and pyproject constraints.
+//! Tests for PyPI edits: requirement pins and hashes, poetry.lock entries and pyproject
+//! constraints, and what is left alone without hashes from a registry.
 
 use crate::edit::tests::{db, edits};
 use crate::files::Snapshot;
-use crate::plan::Tier;
+use crate::plan::{LockfileRefresh, Tier};
 use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
@@ -84,6 +85,90 @@ async fn poetry_major_bumps_raise_the_pyproject_constraint() {
     assert!(set.needs_package_manager);
     assert!(
         set.notes.iter().any(|n| n.contains("content-hash")),
+        "{:?}",
+        set.notes
+    );
+}
+
+const PYPROJECT: &str = "[tool.poetry]\nname = \"svc\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\nrequests = \"^2.25\"\nurllib3 = \"^1.26\"\n";
+const POETRY_LOCK: &str = "[[package]]\nname = \"requests\"\nversion = \"2.25.1\"\noptional = false\nfiles = [\n    {file = \"requests-2.25.1.tar.gz\", hash = \"sha256:req\"},\n]\n\n[package.dependencies]\nidna = \">=2.5,<3\"\n\n[[package]]\nname = \"idna\"\nversion = \"2.10\"\noptional = false\nfiles = [\n    {file = \"idna-2.10.tar.gz\", hash = \"sha256:idna\"},\n]\n\n[[package]]\nname = \"urllib3\"\nversion = \"1.26.4\"\noptional = false\nfiles = [\n    {file = \"urllib3-1.26.4.tar.gz\", hash = \"sha256:old\"},\n]\n\n[metadata]\ncontent-hash = \"abc\"\n";
+
+#[tokio::test]
+async fn poetry_without_hashes_bumps_pyproject_and_leaves_the_lock() {
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", PYPROJECT)
+        .with("poetry.lock", POETRY_LOCK);
+    let db = db(&[("P1", "PyPI", "urllib3", "1.26.5")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::PyPI, "urllib3", "1.26.5", &[]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::ManifestBump);
+    assert_eq!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command("poetry lock --no-update".into())
+    );
+    assert_eq!(set.files.keys().collect::<Vec<_>>(), ["pyproject.toml"]);
+    assert_eq!(
+        set.files["pyproject.toml"],
+        PYPROJECT.replace("urllib3 = \"^1.26\"", "urllib3 = \"^1.26.5\"")
+    );
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.starts_with("poetry.lock was not updated")
+                && n.contains("`poetry lock --no-update`")),
+        "{:?}",
+        set.notes
+    );
+}
+
+#[tokio::test]
+async fn poetry_transitive_without_hashes_changes_nothing_and_names_the_command() {
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", PYPROJECT)
+        .with("poetry.lock", POETRY_LOCK);
+    let db = db(&[("P1", "PyPI", "idna", "2.11")]);
+    let reg = StaticRegistry::new().publish(Ecosystem::PyPI, "idna", "2.11", &[]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert_eq!(plan.fixes[0].tier, Tier::LockfileUpdate);
+    assert_eq!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command("poetry update --lock idna".into())
+    );
+    assert!(set.files.is_empty(), "{:?}", set.files);
+    assert!(set
+        .notes
+        .iter()
+        .any(|n| n.contains("run `poetry update --lock idna`")));
+}
+
+#[tokio::test]
+async fn hashed_requirements_without_hashes_are_left_alone() {
+    // A new pin under the old version's hashes would fail `pip install --require-hashes`.
+    let reqs = "flask==2.0.1 \\\n    --hash=sha256:aaaa\nrequests==2.25.1\n";
+    let snapshot = Snapshot::new().with("requirements.txt", reqs);
+    let db = db(&[
+        ("P1", "PyPI", "flask", "2.2.5"),
+        ("P2", "PyPI", "requests", "2.31.0"),
+    ]);
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::PyPI, "flask", "2.2.5", &[])
+        .publish(Ecosystem::PyPI, "requests", "2.31.0", &[]);
+    let (plan, set) = edits(&snapshot, &db, &reg).await;
+    assert!(plan
+        .fixes
+        .iter()
+        .all(|f| f.lockfile == LockfileRefresh::NotApplicable));
+    // The unhashed pin moves; the hashed one is left with a note naming the command.
+    assert_eq!(
+        set.files["requirements.txt"],
+        "flask==2.0.1 \\\n    --hash=sha256:aaaa\nrequests==2.31.0\n"
+    );
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n
+                .contains("run `pip-compile --generate-hashes --upgrade-package flask==2.2.5`")),
         "{:?}",
         set.notes
     );

@@ -1,0 +1,105 @@
+//! Who brings a fix's lockfile up to date: the agent, when the registry gives what a correct
+//! lockfile edit needs, or the ecosystem's own command, named in the plan and the pull request,
+//! when it does not (no registry configured, the default). A lockfile is never half-edited.
+
+use serde::Serialize;
+
+use super::Tier;
+use crate::analysis::Dependency;
+use crate::registry::{registry_name, Registry};
+use crate::{Ecosystem, Error};
+
+/// Who refreshes the lockfile of one fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "by", content = "command")]
+pub enum LockfileRefresh {
+    /// No lockfile records the package (a `pom.xml`, a requirements file).
+    NotApplicable,
+    /// The agent rewrites the lockfile entries with what the registry gave.
+    Agent,
+    /// The agent leaves the lockfile as it is; this command refreshes it.
+    Command(String),
+}
+
+impl LockfileRefresh {
+    /// The command the user runs, when the agent leaves the lockfile alone.
+    pub fn command(&self) -> Option<&str> {
+        match self {
+            LockfileRefresh::Command(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// One line for a plan preview: who refreshes the lockfile.
+    pub fn describe(&self, ecosystem: Ecosystem) -> Option<String> {
+        match self {
+            LockfileRefresh::NotApplicable => None,
+            LockfileRefresh::Agent => Some(format!(
+                "the agent updates the lockfile with what the {} gave",
+                registry_name(ecosystem)
+            )),
+            LockfileRefresh::Command(c) => Some(format!(
+                "the agent leaves the lockfile as it is (no {} gave what a correct edit needs): run `{c}` on the pull request's branch",
+                registry_name(ecosystem)
+            )),
+        }
+    }
+}
+
+/// Whether the occurrence is recorded in a lockfile: a lockfile entry, or a `go.mod`
+/// requirement (whose `go.sum` lines change with it).
+pub(super) fn has_lockfile(dep: &Dependency) -> bool {
+    let file = dep.location.file.rsplit('/').next().unwrap_or("");
+    matches!(
+        file,
+        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock" | "go.mod"
+    )
+}
+
+/// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
+/// version's checksum (npm integrity, crate checksum, Poetry file hashes, `go.sum` hashes).
+pub(super) async fn agent_can_write(
+    registry: &dyn Registry,
+    ecosystem: Ecosystem,
+    name: &str,
+    to: &str,
+) -> Result<bool, Error> {
+    Ok(!registry.digests(ecosystem, name, to).await?.is_empty())
+}
+
+/// The command that refreshes the lockfile after the fix (see [`LockfileRefresh::Command`]);
+/// `None` for Maven, which has no lockfile.
+fn command(ecosystem: Ecosystem, name: &str, to: &str, manifest_changes: bool) -> Option<String> {
+    Some(match ecosystem {
+        Ecosystem::Npm => "npm install --package-lock-only".into(),
+        Ecosystem::CratesIo => format!("cargo update -p {name} --precise {to}"),
+        Ecosystem::PyPI if manifest_changes => "poetry lock --no-update".into(),
+        Ecosystem::PyPI => format!("poetry update --lock {name}"),
+        Ecosystem::Go => "go mod tidy".into(),
+        Ecosystem::Maven => return None,
+    })
+}
+
+/// Who refreshes the lockfile of a fix whose occurrences are `deps`.
+pub(super) fn refresh(
+    ecosystem: Ecosystem,
+    name: &str,
+    to: &str,
+    tier: Tier,
+    deps: &[&Dependency],
+    writable: bool,
+) -> LockfileRefresh {
+    if !deps.iter().any(|d| has_lockfile(d)) {
+        return LockfileRefresh::NotApplicable;
+    }
+    // Cargo and Poetry cannot force a version over a parent's requirement: the parent moves
+    // first, and the package manager then rewrites the lockfile.
+    let blocked =
+        tier == Tier::Override && matches!(ecosystem, Ecosystem::CratesIo | Ecosystem::PyPI);
+    if writable && !blocked {
+        return LockfileRefresh::Agent;
+    }
+    let manifest_changes = tier != Tier::LockfileUpdate && deps.iter().any(|d| d.direct);
+    command(ecosystem, name, to, manifest_changes)
+        .map_or(LockfileRefresh::NotApplicable, LockfileRefresh::Command)
+}
