@@ -413,17 +413,39 @@ impl<'a> Remediator<'a> {
         let mut out = Vec::new();
         for fix in &scan.plan.by_package() {
             let branch = pr::branch_name_under(&self.branch_prefix, fix.ecosystem, &fix.name);
-            let (pull_request, state) = match existing.iter().find(|p| p.from_branch == branch) {
+            let latest = existing.iter().find(|p| p.from_branch == branch);
+            let (pull_request, mut state) = match latest {
                 Some(p) => (Some(p.id), self.pr_state(project, repo, p).await?),
                 None => (None, State::Planned),
             };
             // The edits are computed (not written) so the preview says what the run will do,
-            // including who refreshes the lockfile.
-            let notes = match apply_fix(fix, &scan.analysis, &scan.snapshot, self.registry).await {
+            // including who refreshes the lockfile and what happens to an existing branch.
+            let mut notes = match apply_fix(fix, &scan.analysis, &scan.snapshot, self.registry)
+                .await
+            {
                 Ok(edits) if edits.files.is_empty() => vec![nothing_to_commit(fix, &edits.notes)],
                 Ok(_) => fix.lockfile.describe(fix.ecosystem).into_iter().collect(),
                 Err(e) => vec![format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to)],
             };
+            if state != State::Declined {
+                let open = latest.filter(|p| p.state == PrState::Open);
+                let me = self.me().await?;
+                match branch::start(self.host, project, repo, &scan.head, &branch, open, me).await?
+                {
+                    Start::Refuse(foreign) => {
+                        state = State::ForeignCommits;
+                        notes.insert(0, foreign.message());
+                    }
+                    Start::Recreate { reason, .. } => notes.insert(
+                        0,
+                        format!(
+                            "branch `{branch}` will be recreated from `{}` because {reason}",
+                            scan.head.branch
+                        ),
+                    ),
+                    Start::Create | Start::Reuse(_) => {}
+                }
+            }
             out.push(RemediationStatus {
                 repo: repo.to_string(),
                 branch,

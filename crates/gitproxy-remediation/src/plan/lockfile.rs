@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Tier;
 use crate::analysis::Dependency;
-use crate::registry::{registry_name, Registry};
+use crate::registry::Registry;
 use crate::{Ecosystem, Error};
 
 /// Who refreshes the lockfile of one fix.
@@ -35,12 +35,10 @@ impl LockfileRefresh {
         match self {
             LockfileRefresh::NotApplicable => None,
             LockfileRefresh::Agent => Some(format!(
-                "the agent updates the lockfile with what the {} gave",
-                registry_name(ecosystem)
+                "the agent updates the lockfile itself with what the configured {ecosystem} registry gave"
             )),
             LockfileRefresh::Command(c) => Some(format!(
-                "the agent leaves the lockfile as it is (no {} gave what a correct edit needs): run `{c}` on the pull request's branch",
-                registry_name(ecosystem)
+                "the agent leaves the lockfile as it is (no {ecosystem} registry gave what a correct edit needs): run `{c}` on the pull request's branch"
             )),
         }
     }

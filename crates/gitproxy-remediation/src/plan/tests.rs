@@ -247,7 +247,7 @@ async fn without_a_checksum_the_manifest_carries_a_lockfile_fix() {
         );
         assert_eq!(
             fix.lockfile.describe(fix.ecosystem).unwrap(),
-            "the agent leaves the lockfile as it is (no npm gave what a correct edit needs): run `npm install --package-lock-only` on the pull request's branch"
+            "the agent leaves the lockfile as it is (no npm registry gave what a correct edit needs): run `npm install --package-lock-only` on the pull request's branch"
         );
     }
     let json = serde_json::to_value(&plan.fixes[0]).unwrap();

@@ -174,6 +174,16 @@ async fn a_foreign_commit_on_a_branch_without_a_pull_request_is_dropped() {
 
     let (db, registry) = (lodash_fixed_in("4.17.21"), registry());
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+    // The dry run says so first.
+    let preview = remediator.preview_repo("SEC", "web").await.unwrap();
+    assert_eq!(preview[0].state, State::Planned);
+    assert!(
+        preview[0].notes[0].starts_with(&format!(
+            "branch `{BRANCH}` will be recreated from `main` because it carried commits by alice <alice@example.com>"
+        )),
+        "{:?}",
+        preview[0].notes
+    );
     let outcome = remediator.remediate_repo("SEC", "web").await.unwrap();
     assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
     assert_eq!(outcome.opened.len(), 1);
@@ -273,6 +283,13 @@ async fn a_foreign_commit_on_an_open_pull_request_is_refused_until_it_is_decline
     let pr = host.pull_requests("SEC", "web", BRANCH).await.unwrap();
     assert!(pr[0].title.contains("4.17.21"), "the title was not updated");
 
+    let preview = next.preview_repo("SEC", "web").await.unwrap();
+    assert_eq!(preview[0].state, State::ForeignCommits);
+    assert!(
+        preview[0].notes[0].contains("by alice"),
+        "{:?}",
+        preview[0].notes
+    );
     let status = next.status("SEC").await.unwrap();
     assert_eq!(status.remediations.len(), 1);
     assert_eq!(status.remediations[0].state, State::ForeignCommits);
