@@ -38,6 +38,16 @@ pub struct FileCommit {
     pub source_branch: Option<String>,
 }
 
+/// The Bitbucket user the host's credentials authenticate as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// User name (what `X-AUSERNAME` says).
+    pub name: String,
+    /// The user's e-mail address, when the host gives it: the file-edit API writes it as the
+    /// author's address of the agent's commits.
+    pub email: Option<String>,
+}
+
 /// A commit of a branch and who made it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BranchCommit {
@@ -45,6 +55,8 @@ pub struct BranchCommit {
     pub id: String,
     /// The Bitbucket user name of the author, when the host matched the author to a user.
     pub author_user: Option<String>,
+    /// The author's e-mail address as git recorded it.
+    pub author_email: Option<String>,
     /// The author as git recorded it (`Name <email>`), for messages.
     pub author: String,
     /// The first line of the commit message.
@@ -145,8 +157,8 @@ pub trait BitbucketHost: Send + Sync {
         repo: &str,
         branch: &str,
     ) -> Result<Option<String>, Error>;
-    /// The user name the host's credentials authenticate as; `None` when the host does not say.
-    async fn current_user(&self) -> Result<Option<String>, Error>;
+    /// The user the host's credentials authenticate as; `None` when the host does not say.
+    async fn current_user(&self) -> Result<Option<Identity>, Error>;
     /// Commits reachable from `branch` but not from `base` (both branch names), newest first.
     async fn commits_ahead(
         &self,
@@ -328,12 +340,25 @@ impl BitbucketHost for BitbucketDc {
         Ok(found.and_then(|b| b.latest_commit))
     }
 
-    async fn current_user(&self) -> Result<Option<String>, Error> {
-        self.client
-            .server()
+    async fn current_user(&self) -> Result<Option<Identity>, Error> {
+        let Some(name) = self
+            .client
             .whoami()
             .await
-            .map_err(|e| host_error("asking which user the token authenticates as", e))
+            .map_err(|e| host_error("asking which user the token authenticates as", e))?
+        else {
+            return Ok(None);
+        };
+        // The address is a second way to recognise the agent's commits (an author the server
+        // did not match to a user); a server that does not show the user leaves it unknown.
+        let email = match self.client.users().get(&name.to_ascii_lowercase()).await {
+            Ok(user) => user.email_address,
+            Err(e) => {
+                tracing::debug!(error = %e, "the authenticated user's profile is not readable");
+                None
+            }
+        };
+        Ok(Some(Identity { name, email }))
     }
 
     async fn commits_ahead(
@@ -358,6 +383,7 @@ impl BitbucketHost for BitbucketDc {
             .into_iter()
             .map(|c| BranchCommit {
                 author_user: c.author.is_user().then(|| c.author.name.clone()),
+                author_email: c.author.email_address.clone(),
                 author: match &c.author.email_address {
                     Some(email) => format!("{} <{email}>", c.author.name),
                     None => c.author.name.clone(),

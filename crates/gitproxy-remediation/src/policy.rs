@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::files::Limited;
 use crate::host::{
-    BitbucketHost, BranchCommit, BranchHead, BuildInfo, FileCommit, LineAnchor, NewPr,
+    BitbucketHost, BranchCommit, BranchHead, BuildInfo, FileCommit, Identity, LineAnchor, NewPr,
     PullRequestInfo,
 };
 use crate::Error;
@@ -201,7 +201,7 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
         self.inner.branch_head(project, repo, branch).await
     }
 
-    async fn current_user(&self) -> R<Option<String>> {
+    async fn current_user(&self) -> R<Option<Identity>> {
         self.inner.current_user().await
     }
 

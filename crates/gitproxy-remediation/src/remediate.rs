@@ -15,7 +15,7 @@ use crate::analysis::analyze;
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
 use crate::host::{
-    BitbucketHost, BranchHead, BuildOutcome, FileCommit, LineAnchor, NewPr, PrState,
+    BitbucketHost, BranchHead, BuildOutcome, FileCommit, Identity, LineAnchor, NewPr, PrState,
     PullRequestInfo, RepoAt,
 };
 use crate::plan::{plan, PackageFix, PlanOptions, Unfixable};
@@ -157,7 +157,7 @@ pub struct Remediator<'a> {
     branch_prefix: String,
     scan_options: ScanOptions,
     /// The user the host's credentials authenticate as, asked once.
-    me: OnceLock<Option<String>>,
+    me: OnceLock<Option<Identity>>,
 }
 
 impl std::fmt::Debug for Remediator<'_> {
@@ -190,8 +190,8 @@ impl<'a> Remediator<'a> {
         }
     }
 
-    /// The user name the agent's commits carry as author (asked from the host once).
-    async fn me(&self) -> Result<Option<&str>, Error> {
+    /// The user the agent's commits carry as author (asked from the host once).
+    async fn me(&self) -> Result<Option<&Identity>, Error> {
         if self.me.get().is_none() {
             let me = self.host.current_user().await?;
             if me.is_none() {
@@ -199,7 +199,7 @@ impl<'a> Remediator<'a> {
             }
             let _ = self.me.set(me);
         }
-        Ok(self.me.get().and_then(Option::as_deref))
+        Ok(self.me.get().and_then(Option::as_ref))
     }
 
     /// Writes and finds remediation branches under `prefix` (ending with `/`) instead of

@@ -179,8 +179,8 @@ impl BitbucketHost for Recording {
     async fn branch_head(&self, _: &str, _: &str, _: &str) -> Result<Option<String>, Error> {
         Err(unused())
     }
-    async fn current_user(&self) -> Result<Option<String>, Error> {
-        Ok(Some("bot".into()))
+    async fn current_user(&self) -> Result<Option<crate::host::Identity>, Error> {
+        Ok(None)
     }
     async fn commits_ahead(
         &self,

@@ -4,7 +4,7 @@
 //! open on it, and left alone (with a status and a comment saying why and what to do) when one
 //! is. A pull request declined after such a refusal counts as a request to start over.
 
-use crate::host::{BitbucketHost, BranchCommit, BranchHead, PullRequestInfo};
+use crate::host::{BitbucketHost, BranchCommit, BranchHead, Identity, PullRequestInfo};
 use crate::Error;
 
 /// What to do with a remediation branch before committing a fix to it.
@@ -90,12 +90,19 @@ pub(crate) fn was_refused(comments: &[String]) -> bool {
     comments.iter().any(|c| c.contains(REFUSAL_MARKER))
 }
 
-/// Whether `commit` was made by `me` (the user the agent authenticates as). A commit whose
-/// author the host did not match to a Bitbucket user is never the agent's: the file-edit API
-/// records the authenticated user as the author.
-pub(crate) fn is_own(commit: &BranchCommit, me: Option<&str>) -> bool {
-    match (commit.author_user.as_deref(), me) {
-        (Some(author), Some(me)) => author.eq_ignore_ascii_case(me),
+/// Whether `commit` was made by `me` (the user the agent authenticates as): the file-edit API
+/// records that user as the author, and the server shows an author whose address belongs to a
+/// user as that user. An author the server did not match to a user counts only when its
+/// address is the user's own; with no identity known, no commit is the agent's.
+pub(crate) fn is_own(commit: &BranchCommit, me: Option<&Identity>) -> bool {
+    let Some(me) = me else {
+        return false;
+    };
+    if let Some(author) = &commit.author_user {
+        return author.eq_ignore_ascii_case(&me.name);
+    }
+    match (&commit.author_email, &me.email) {
+        (Some(author), Some(mine)) => author.eq_ignore_ascii_case(mine),
         _ => false,
     }
 }
@@ -107,7 +114,7 @@ pub(crate) async fn foreign_commits(
     repo: &str,
     base: &str,
     branch: &str,
-    me: Option<&str>,
+    me: Option<&Identity>,
 ) -> Result<Vec<BranchCommit>, Error> {
     let ahead = host.commits_ahead(project, repo, branch, base).await?;
     Ok(ahead.into_iter().filter(|c| !is_own(c, me)).collect())
@@ -121,7 +128,7 @@ pub(crate) async fn start(
     base: &BranchHead,
     branch: &str,
     open: Option<&PullRequestInfo>,
-    me: Option<&str>,
+    me: Option<&Identity>,
 ) -> Result<Start, Error> {
     let Some(head) = host.branch_head(project, repo, branch).await? else {
         return Ok(Start::Create);

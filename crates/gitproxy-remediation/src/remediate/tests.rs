@@ -77,8 +77,11 @@ impl BitbucketHost for PrsOnly {
     async fn branch_head(&self, _: &str, _: &str, _: &str) -> Result<Option<String>, Error> {
         Err(unused())
     }
-    async fn current_user(&self) -> Result<Option<String>, Error> {
-        Ok(Some("bot".into()))
+    async fn current_user(&self) -> Result<Option<crate::host::Identity>, Error> {
+        Ok(Some(crate::host::Identity {
+            name: "bot".into(),
+            email: None,
+        }))
     }
     async fn commits_ahead(
         &self,
@@ -188,6 +191,7 @@ fn commit(user: &str, id: &str) -> crate::host::BranchCommit {
     crate::host::BranchCommit {
         id: id.into(),
         author_user: Some(user.into()),
+        author_email: Some(format!("{user}@corp")),
         author: format!("{user} <{user}@corp>"),
         subject: "a change".into(),
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bitbucket_dc::{Client, CommitQuery, Credentials, FileEdit};
 use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
-use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
+use gitproxy_remediation::host::{BitbucketDc, BitbucketHost, Identity};
 use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::PlanOptions;
 use gitproxy_remediation::policy::{Policy, PolicyHost};
@@ -319,6 +319,14 @@ async fn the_agents_own_earlier_commits_are_reused() {
     let sim = simulator().await;
     let bot = client(&sim, BOT);
     let host = BitbucketDc::new(bot.clone());
+    // The agent knows itself by the token's user name and that user's address.
+    assert_eq!(
+        host.current_user().await.unwrap(),
+        Some(Identity {
+            name: "bot".into(),
+            email: Some("bot@example.com".into())
+        })
+    );
     let registry = registry();
     let db = lodash_fixed_in("4.17.21");
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());

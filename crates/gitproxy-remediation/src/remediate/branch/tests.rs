@@ -3,28 +3,43 @@
 
 use super::*;
 
-fn commit(id: &str, user: Option<&str>, author: &str, subject: &str) -> BranchCommit {
+fn commit(id: &str, user: Option<&str>, email: &str, subject: &str) -> BranchCommit {
     BranchCommit {
         id: id.into(),
         author_user: user.map(String::from),
-        author: author.into(),
+        author_email: Some(email.into()),
+        author: format!("{} <{email}>", user.unwrap_or("someone")),
         subject: subject.into(),
+    }
+}
+
+fn me(name: &str, email: Option<&str>) -> Identity {
+    Identity {
+        name: name.into(),
+        email: email.map(String::from),
     }
 }
 
 #[test]
 fn only_commits_by_the_authenticated_user_are_the_agents() {
-    let bot = commit("a", Some("gitproxy-bot"), "gitproxy-bot <bot@corp>", "fix");
-    assert!(is_own(&bot, Some("gitproxy-bot")));
+    let bot = me("gitproxy-bot", Some("bot@corp"));
+    let own = commit("a", Some("gitproxy-bot"), "bot@corp", "fix");
+    assert!(is_own(&own, Some(&bot)));
     assert!(
-        is_own(&bot, Some("GitProxy-Bot")),
+        is_own(&own, Some(&me("GitProxy-Bot", None))),
         "user names are case-insensitive"
     );
-    assert!(!is_own(&bot, Some("alice")));
-    assert!(!is_own(&bot, None), "an unknown identity owns nothing");
-    // A git author named like the agent but not matched to a Bitbucket user is someone else.
-    let lookalike = commit("b", None, "gitproxy-bot <someone@else>", "fix");
-    assert!(!is_own(&lookalike, Some("gitproxy-bot")));
+    assert!(!is_own(&own, Some(&me("alice", Some("alice@corp")))));
+    assert!(!is_own(&own, None), "an unknown identity owns nothing");
+    // A Bitbucket user other than the agent is someone else, whatever the address says.
+    let alice = commit("b", Some("alice"), "bot@corp", "fix");
+    assert!(!is_own(&alice, Some(&bot)));
+    // An author the server did not match to a user is the agent's only by its own address.
+    let unmatched = commit("c", None, "BOT@corp", "fix");
+    assert!(is_own(&unmatched, Some(&bot)));
+    assert!(!is_own(&unmatched, Some(&me("gitproxy-bot", None))));
+    let stranger = commit("d", None, "someone@else", "fix");
+    assert!(!is_own(&stranger, Some(&bot)));
 }
 
 #[test]
@@ -33,12 +48,13 @@ fn the_refusal_names_the_branch_the_commits_their_authors_and_the_way_out() {
         branch: "gitproxy/security/npm-lodash".into(),
         head: "c1".into(),
         base: "main".into(),
-        commits: vec![commit(
-            "0123456789abcdef0123456789abcdef01234567",
-            Some("alice"),
-            "Alice <alice@corp>",
-            "Update README",
-        )],
+        commits: vec![BranchCommit {
+            id: "0123456789abcdef0123456789abcdef01234567".into(),
+            author_user: Some("alice".into()),
+            author_email: Some("alice@corp".into()),
+            author: "Alice <alice@corp>".into(),
+            subject: "Update README".into(),
+        }],
         pull_request: Some(4),
     };
     assert_eq!(
