@@ -2,7 +2,8 @@
 //! branch under the agent's prefix that carries another user's commit is recreated from the
 //! default branch tip when no pull request is open on it (the pull request's diff is then exactly
 //! the fix), and left alone with a clear status when one is; the agent's own earlier commits are
-//! reused; and the policy never lets the agent delete a branch outside its prefix.
+//! reused (with or without a pull request); and the policy never lets the agent delete a branch
+//! outside its prefix.
 
 use std::path::Path;
 use std::process::Command;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use bitbucket_dc::{Client, CommitQuery, Credentials, FileEdit};
 use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
-use gitproxy_remediation::host::{BitbucketDc, BitbucketHost, Identity};
+use gitproxy_remediation::host::{BitbucketDc, BitbucketHost, FileCommit, Identity};
 use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::PlanOptions;
 use gitproxy_remediation::policy::{Policy, PolicyHost};
@@ -168,7 +169,11 @@ async fn a_foreign_commit_on_a_branch_without_a_pull_request_is_dropped() {
     let sim = simulator().await;
     alice_pushes_a_readme_commit(&sim).await;
     let bot = client(&sim, BOT);
-    let host = BitbucketDc::new(bot.clone());
+    // Through the local policy, as the agent runs: the delete under its prefix is allowed.
+    let host = PolicyHost::new(
+        BitbucketDc::new(bot.clone()),
+        Policy::new(sim.base_url().clone(), "SEC", "gitproxy/"),
+    );
     let pushed = host.branch_head("SEC", "web", BRANCH).await.unwrap();
     assert!(pushed.is_some(), "alice's push created the branch");
 
@@ -410,5 +415,48 @@ async fn the_policy_never_deletes_a_branch_outside_the_prefix() {
         .await
         .unwrap();
     assert_eq!(host.branch_head("SEC", "web", BRANCH).await.unwrap(), None);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unfinished_branch_of_the_agent_is_reused_without_a_pull_request() {
+    // A run that committed to the branch but stopped before opening the pull request.
+    let sim = simulator().await;
+    let bot = client(&sim, BOT);
+    let host = BitbucketDc::new(bot.clone());
+    let default = host.default_branch("SEC", "web").await.unwrap().unwrap();
+    let earlier = host
+        .commit_file(
+            "SEC",
+            "web",
+            &FileCommit {
+                branch: BRANCH.into(),
+                path: "package.json".into(),
+                content: PACKAGE.replace("4.17.20", "4.17.21").into_bytes(),
+                message: "Update dependency lodash to 4.17.21 [SECURITY]".into(),
+                source_commit: default.commit.clone(),
+                source_branch: Some(default.branch.clone()),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    let (db, registry) = (lodash_fixed_in("4.17.21"), registry());
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+    let outcome = remediator.remediate_repo("SEC", "web").await.unwrap();
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert_eq!(outcome.opened.len(), 1);
+    let commits = bot
+        .repo("SEC", "web")
+        .pull_request(outcome.opened[0])
+        .commits()
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(commits.len(), 2, "the earlier commit and the lockfile's");
+    assert!(commits.iter().any(|c| c.id == earlier));
+    let (paths, _) = pr_diff(&bot, outcome.opened[0]).await;
+    assert_eq!(paths, ["package-lock.json", "package.json"]);
     sim.shutdown().await;
 }
