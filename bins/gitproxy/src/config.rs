@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use gitproxy_egress::{ProxyConfig, TrustConfig};
+use gitproxy_egress::{ProxyConfig, Server, TrustConfig};
 use gitproxy_remediation::policy::{validate_branch_prefix, validate_project_key};
 use gitproxy_remediation::registry::RegistryUrls;
 use gitproxy_remediation::ScanOptions;
@@ -33,7 +33,7 @@ pub(crate) use sources::Environment;
 pub(crate) use validate::parse_duration;
 
 use sources::Layers;
-use validate::checked;
+use validate::{checked, server_url};
 
 /// An invalid configuration: the binary exits with 64 (EX_USAGE) before binding anything.
 #[derive(Debug)]
@@ -151,7 +151,7 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let layers = Layers::new(flags, &environment.vars)?;
         Ok(Config {
-            cloud_url: layers.parse_or_default(&settings::CLOUD_URL, validate::cloud_url)?,
+            cloud_url: layers.parse_or_default(&settings::CLOUD_URL, server_url(Server::Cloud))?,
             access_key: secrets::resolve(&layers, &settings::ACCESS_KEY)?,
             agent_id: match layers.parse(&settings::AGENT_ID, checked(validate_agent_id))? {
                 Some(id) => id,
@@ -163,7 +163,7 @@ impl Config {
             proxy: egress::resolve_proxy(&layers)?,
             trust: egress::resolve_trust(&layers)?,
             bitbucket: LocalBitbucket {
-                url: layers.parse(&settings::BITBUCKET_URL, validate::bitbucket_url)?,
+                url: layers.parse(&settings::BITBUCKET_URL, server_url(Server::Bitbucket))?,
                 username: layers
                     .parse(&settings::BITBUCKET_USERNAME, |v| Ok(v.trim().to_owned()))?,
                 token: secrets::resolve(&layers, &settings::BITBUCKET_TOKEN)?,

@@ -5,6 +5,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::server_url::{Server, ServerUrlProblem};
+
 /// Everything that can go wrong while configuring or opening an outbound connection.
 ///
 /// Messages are written for the person who has to fix the setting: they name the input or the
@@ -43,6 +45,15 @@ pub enum Error {
         setting: &'static str,
         /// Why it was rejected.
         reason: String,
+    },
+
+    /// A server's base URL cannot be used; see [`server_url`](crate::server_url).
+    #[error("{}", problem.message(*server))]
+    InvalidServerUrl {
+        /// Which server.
+        server: Server,
+        /// What is wrong with the URL.
+        problem: ServerUrlProblem,
     },
 
     /// The URL or URI to connect to cannot be used.

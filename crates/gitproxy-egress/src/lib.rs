@@ -60,6 +60,12 @@
 //! error naming the input and the reason. TLS 1.2 is the minimum and nothing turns verification
 //! off. Build one trust configuration, and one connector, per destination (cloud, Bitbucket).
 //!
+//! # Server URLs
+//!
+//! [`server_url`] checks the base URL of a [`Server`] the agent is configured to contact: http(s)
+//! with a host (https for the cloud endpoint), no user-info and no credential query parameter
+//! ([`credential_query_key`]); its errors never show the query or a password.
+//!
 //! # Connecting
 //!
 //! [`EgressConnector`] is a hyper-util connector: direct TCP, or CONNECT through the proxy (with
@@ -85,6 +91,7 @@ mod error;
 mod no_proxy;
 mod proxy;
 mod resolver;
+mod server_url;
 mod trust;
 
 pub use cert::CertInfo;
@@ -97,4 +104,5 @@ pub use error::{CaProblem, Error, Peer, TlsFailure};
 pub use no_proxy::{NoProxy, NoProxyEntry};
 pub use proxy::{Decision, ProxyConfig, ProxyConfigBuilder, ProxyUrl, Reason};
 pub use resolver::Resolver;
+pub use server_url::{server_url, Server, ServerUrlProblem};
 pub use trust::{CaSource, TrustConfig, TrustConfigBuilder};

@@ -1,60 +1,18 @@
 //! The value check of each setting: text in, the typed value or a message saying what to write
 //! instead out (the caller names the value's source). Checks whose contract lives in a library
-//! (agent ids, branch prefixes, project keys, registries, proxies, CAs) call it there.
+//! (server URLs, agent ids, branch prefixes, project keys, registries, proxies, CAs) call it there.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use gitproxy_egress::Server;
 use gitproxy_remediation::registry::RegistryUrls;
 use gitproxy_remediation::ScanOptions;
 use url::Url;
 
-/// `url` with its query and fragment replaced by `?...`, for messages.
-fn without_query(text: &str) -> String {
-    match text.split_once(['?', '#']) {
-        Some((base, _)) => format!("{base}?..."),
-        None => text.to_owned(),
-    }
-}
-
-/// An http(s) URL with a host and no credentials; `what` says what to give instead.
-fn parse_url(value: &str, what: &str) -> Result<Url, String> {
-    let shown = without_query(value.trim());
-    let url = Url::parse(value.trim())
-        .map_err(|e| format!("`{shown}` is not a valid URL ({e}); {what}"))?;
-    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(format!(
-            "`{shown}` must be an http(s) URL with a host; {what}"
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        let fix = "give them as username and token settings";
-        return Err(format!("the URL must not carry credentials; {fix}"));
-    }
-    match gitproxy_egress::credential_query_key(&url) {
-        Some(key) => Err(format!(
-            "the URL must not carry credentials (query parameter `{key}`); remove the query"
-        )),
-        None => Ok(url),
-    }
-}
-
-/// The cloud endpoint: an https URL.
-pub(super) fn cloud_url(value: &str) -> Result<Url, String> {
-    let url = parse_url(
-        value,
-        "use the cloud endpoint, e.g. https://app.backline.ai",
-    )?;
-    match url.scheme() {
-        "https" => Ok(url),
-        _ => Err("the cloud endpoint must use https".to_owned()),
-    }
-}
-
-/// Bitbucket's base URL.
-pub(super) fn bitbucket_url(value: &str) -> Result<Url, String> {
-    let fix = "use the base URL of Bitbucket Data Center, e.g. https://bitbucket.company.com";
-    parse_url(value, fix)
+/// A server's base URL, checked by the egress rules ([`gitproxy_egress::server_url`]).
+pub(super) fn server_url(server: Server) -> impl Fn(&str) -> Result<Url, String> {
+    move |value| gitproxy_egress::server_url(server, value).map_err(|e| e.to_string())
 }
 
 /// Text checked by a library's rule (agent id, project key, branch prefix), trimmed.

@@ -165,6 +165,7 @@ pub(super) fn classify_config(error: &Error) -> (FailureCode, String) {
             FailureCode::InvalidUrl,
             "enter the Server URL as https://host[:port], e.g. https://bitbucket.company.com".to_owned(),
         ),
+        Error::InvalidServerUrl { server, .. } => (FailureCode::InvalidUrl, server.hint().to_owned()),
         _ => (
             FailureCode::InvalidSetting,
             "correct the setting named in the message".to_owned(),
@@ -188,7 +189,8 @@ pub(super) fn failure_for(error: &Error, context: &Context) -> Failure {
         | Error::InvalidCa { .. }
         | Error::EmptyTrustStore
         | Error::InvalidSetting { .. }
-        | Error::InvalidTarget { .. } => {
+        | Error::InvalidTarget { .. }
+        | Error::InvalidServerUrl { .. } => {
             let (code, hint) = classify_config(error);
             (Stage::Config, code, error.to_string(), hint)
         }
