@@ -2,7 +2,8 @@
 //!
 //! Precedence: flags > environment > file > default. Every error names the setting and where its
 //! value came from, e.g. `GITPROXY_CUSTOM_CA_CERT (environment): ...`. Secrets come from a value or
-//! a file (`*_FILE`, for Kubernetes Secret mounts) and are held in [`Secret`], which never prints.
+//! a file (`*_FILE`, for Kubernetes Secret mounts) and are held in [`Secret`] or the remediation
+//! crate's [`Token`], which never print.
 //! The names of every setting come from [`crate::settings`].
 
 mod egress;
@@ -17,7 +18,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use gitproxy_egress::{ProxyConfig, Server, TrustConfig};
-use gitproxy_remediation::policy::{validate_branch_prefix, validate_project_key};
+use gitproxy_remediation::policy::{
+    validate_branch_prefix, validate_project_key, Connection, LocalConnection, Token,
+};
 use gitproxy_remediation::registry::RegistryUrls;
 use gitproxy_remediation::ScanOptions;
 use gitproxy_tunnel::protocol::validate_agent_id;
@@ -47,67 +50,6 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Bitbucket settings configured locally; any may be missing (the cloud then sends them).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct LocalBitbucket {
-    /// Base URL.
-    pub(crate) url: Option<Url>,
-    /// Username.
-    pub(crate) username: Option<String>,
-    /// HTTP access token.
-    pub(crate) token: Option<Secret>,
-    /// Project key.
-    pub(crate) project: Option<String>,
-}
-
-/// A complete set of Bitbucket connection details.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BitbucketConn {
-    /// Base URL.
-    pub(crate) url: Url,
-    /// Username.
-    pub(crate) username: String,
-    /// HTTP access token.
-    pub(crate) token: Secret,
-    /// Project key.
-    pub(crate) project: String,
-}
-
-impl LocalBitbucket {
-    /// Whether every setting is given locally.
-    pub(crate) fn is_complete(&self) -> bool {
-        self.complete().is_ok()
-    }
-
-    /// The complete connection, or an error naming every missing setting.
-    pub(crate) fn complete(&self) -> Result<BitbucketConn, ConfigError> {
-        match (&self.url, &self.username, &self.token, &self.project) {
-            (Some(url), Some(username), Some(token), Some(project)) => Ok(BitbucketConn {
-                url: url.clone(),
-                username: username.clone(),
-                token: token.clone(),
-                project: project.clone(),
-            }),
-            _ => {
-                let missing: Vec<String> = [
-                    (self.url.is_none(), &settings::BITBUCKET_URL),
-                    (self.username.is_none(), &settings::BITBUCKET_USERNAME),
-                    (self.token.is_none(), &settings::BITBUCKET_TOKEN),
-                    (self.project.is_none(), &settings::BITBUCKET_PROJECT),
-                ]
-                .into_iter()
-                .filter(|(missing, _)| *missing)
-                .map(|(_, setting)| setting.names())
-                .collect();
-                let set = missing.join(", ");
-                Err(ConfigError(format!(
-                    "bitbucket connection not configured: set {set}"
-                )))
-            }
-        }
-    }
-}
-
 /// The validated configuration of every command.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -125,8 +67,8 @@ pub(crate) struct Config {
     pub(crate) proxy: ProxyConfig,
     /// Trust for every outbound TLS connection (platform roots plus the custom CA).
     pub(crate) trust: TrustConfig,
-    /// Locally configured Bitbucket settings.
-    pub(crate) bitbucket: LocalBitbucket,
+    /// Locally configured Bitbucket settings (they win over the cloud's).
+    pub(crate) bitbucket: LocalConnection,
     /// Prefix of the branches the agent may write.
     pub(crate) branch_prefix: String,
     /// Probe and metrics listener.
@@ -152,7 +94,7 @@ impl Config {
         let layers = Layers::new(flags, &environment.vars)?;
         Ok(Config {
             cloud_url: layers.parse_or_default(&settings::CLOUD_URL, server_url(Server::Cloud))?,
-            access_key: secrets::resolve(&layers, &settings::ACCESS_KEY)?,
+            access_key: secrets::resolve(&layers, &settings::ACCESS_KEY, Secret::new)?,
             agent_id: match layers.parse(&settings::AGENT_ID, checked(validate_agent_id))? {
                 Some(id) => id,
                 None => sources::default_agent_id(&environment.vars)?,
@@ -162,11 +104,11 @@ impl Config {
                 .unwrap_or_default(),
             proxy: egress::resolve_proxy(&layers)?,
             trust: egress::resolve_trust(&layers)?,
-            bitbucket: LocalBitbucket {
+            bitbucket: LocalConnection {
                 url: layers.parse(&settings::BITBUCKET_URL, server_url(Server::Bitbucket))?,
                 username: layers
                     .parse(&settings::BITBUCKET_USERNAME, |v| Ok(v.trim().to_owned()))?,
-                token: secrets::resolve(&layers, &settings::BITBUCKET_TOKEN)?,
+                token: secrets::resolve(&layers, &settings::BITBUCKET_TOKEN, Token::new)?,
                 project: layers
                     .parse(&settings::BITBUCKET_PROJECT, checked(validate_project_key))?,
             },
@@ -194,6 +136,35 @@ impl Config {
             registries: (layers.parse(&settings::REGISTRIES, validate::registries)?)
                 .unwrap_or_default(),
         })
+    }
+
+    /// The complete local connection, or an error naming every missing setting.
+    pub(crate) fn connection(&self) -> Result<Connection, ConfigError> {
+        let local = &self.bitbucket;
+        match (&local.url, &local.username, &local.token, &local.project) {
+            (Some(url), Some(username), Some(token), Some(project)) => Ok(Connection {
+                url: url.clone(),
+                username: username.clone(),
+                token: token.clone(),
+                project: project.clone(),
+            }),
+            _ => {
+                let missing: Vec<String> = [
+                    (local.url.is_none(), &settings::BITBUCKET_URL),
+                    (local.username.is_none(), &settings::BITBUCKET_USERNAME),
+                    (local.token.is_none(), &settings::BITBUCKET_TOKEN),
+                    (local.project.is_none(), &settings::BITBUCKET_PROJECT),
+                ]
+                .into_iter()
+                .filter(|(missing, _)| *missing)
+                .map(|(_, setting)| setting.names())
+                .collect();
+                let set = missing.join(", ");
+                Err(ConfigError(format!(
+                    "bitbucket connection not configured: set {set}"
+                )))
+            }
+        }
     }
 }
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use gitproxy_egress::EgressConnector;
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::engine::{Engine, EngineOptions};
-use gitproxy_remediation::policy::{Connection, LocalConnection, Token};
+use gitproxy_remediation::policy::Connection;
 
-use crate::config::{BitbucketConn, Config, ConfigError, LocalBitbucket};
+use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 
 /// Loads the OSV data directory.
@@ -29,26 +29,6 @@ pub(crate) fn load_osv(config: &Config) -> anyhow::Result<Arc<AdvisoryDb>> {
 /// The connector every Bitbucket and registry request uses: the egress rules (proxy, noProxy, CA).
 pub(crate) fn egress_connector(config: &Config) -> anyhow::Result<EgressConnector> {
     Ok(EgressConnector::builder(config.proxy.clone(), config.trust.clone()).build()?)
-}
-
-/// The complete connection details as the engine takes them.
-pub(crate) fn connection(conn: &BitbucketConn) -> Connection {
-    Connection {
-        url: conn.url.clone(),
-        username: conn.username.clone(),
-        token: Token::new(conn.token.expose()),
-        project: conn.project.clone(),
-    }
-}
-
-/// The locally configured connection details, which win over the cloud's.
-pub(crate) fn local_connection(local: &LocalBitbucket) -> LocalConnection {
-    LocalConnection {
-        url: local.url.clone(),
-        username: local.username.clone(),
-        token: local.token.as_ref().map(|t| Token::new(t.expose())),
-        project: local.project.clone(),
-    }
 }
 
 /// The engine options of the configuration; with `metrics`, every HTTP call is counted by its
@@ -75,16 +55,11 @@ pub(crate) fn options(config: &Config, metrics: Option<&Arc<Metrics>>) -> Engine
 /// The engine of a CLI command for `conn` (not metered).
 pub(crate) fn engine(
     config: &Config,
-    conn: &BitbucketConn,
+    conn: &Connection,
     db: Arc<AdvisoryDb>,
 ) -> anyhow::Result<Engine> {
     let options = options(config, None);
-    Ok(Engine::new(
-        &connection(conn),
-        egress_connector(config)?,
-        db,
-        &options,
-    )?)
+    Ok(Engine::new(conn, egress_connector(config)?, db, &options)?)
 }
 
 /// The metrics label of one HTTP call: its status, or `transport` without a response.

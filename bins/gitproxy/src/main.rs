@@ -85,15 +85,10 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
-            let conn = config.bitbucket.complete()?;
+            let conn = config.connection()?;
             let connector = engine::egress_connector(&config)?;
             let options = engine::options(&config, None);
-            let report = gitproxy_remediation::connection::check(
-                &engine::connection(&conn),
-                &connector,
-                &options,
-            )
-            .await;
+            let report = gitproxy_remediation::connection::check(&conn, &connector, &options).await;
             audit::AuditEvent {
                 actor: "cli".to_owned(),
                 bitbucket_user: Some(conn.username.clone()),

@@ -10,7 +10,7 @@ use gitproxy_tunnel::Router;
 
 use crate::audit::AuditEvent;
 use crate::config::Config;
-use crate::engine::{egress_connector, local_connection, options};
+use crate::engine::{egress_connector, options};
 use crate::metrics::Metrics;
 
 /// Meters and audits each finished operation.
@@ -43,7 +43,7 @@ pub(crate) fn router(
     db: Option<Arc<AdvisoryDb>>,
 ) -> anyhow::Result<Router> {
     let service = Service {
-        local: local_connection(&config.bitbucket),
+        local: config.bitbucket.clone(),
         db,
         connector: egress_connector(config)?,
         options: options(config, Some(&metrics)),

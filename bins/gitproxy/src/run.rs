@@ -49,7 +49,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
             None
         }
     };
-    if config.bitbucket.is_complete() {
+    if config.connection().is_ok() {
         tracing::info!(
             bitbucket = %config.bitbucket.url.as_ref().map(|u| u.as_str()).unwrap_or_default(),
             project = config.bitbucket.project.as_deref().unwrap_or_default(),

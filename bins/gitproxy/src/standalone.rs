@@ -97,7 +97,7 @@ pub(crate) async fn scan(
     let scans = match path {
         Some(path) => vec![scan_dir(path, &db, &config.scan)?],
         None => {
-            let conn = config.bitbucket.complete()?;
+            let conn = config.connection()?;
             let progress = Progress::new();
             let scans = engine(config, &conn, db)?
                 .scan_project(|step| progress.step(step))
@@ -162,7 +162,7 @@ pub(crate) fn render_fix(result: &ApplyResult) -> String {
 /// `gitproxy fix`.
 pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::Result<String> {
     let db = load_osv(config)?;
-    let conn = config.bitbucket.complete()?;
+    let conn = config.connection()?;
     let progress = Progress::new();
     let result = engine(config, &conn, db)?
         .fix_project(
@@ -193,7 +193,7 @@ pub(crate) async fn status(config: &Config, json: bool) -> anyhow::Result<String
         Some(_) => load_osv(config)?,
         None => Arc::new(AdvisoryDb::new()),
     };
-    let conn = config.bitbucket.complete()?;
+    let conn = config.connection()?;
     let engine = engine(config, &conn, db)?;
     let report = engine.remediator().status(&conn.project).await?;
     audit_cli("status", config, None, "ok");

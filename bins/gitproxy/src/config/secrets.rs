@@ -40,17 +40,21 @@ impl fmt::Display for Secret {
 }
 
 /// The setting's secret, from a value or a file (see [`Layers::given`]): trimmed, then checked
-/// to be one line of printable ASCII of at most 8 KiB; errors name the source, never the value.
-pub(super) fn resolve(
+/// to be one line of printable ASCII of at most 8 KiB, then held by `wrap` (a type that never
+/// prints); errors name the source, never the value.
+pub(super) fn resolve<T>(
     layers: &Layers<'_>,
     setting: &Setting,
-) -> Result<Option<Secret>, ConfigError> {
+    wrap: impl FnOnce(String) -> T,
+) -> Result<Option<T>, ConfigError> {
     let (text, source) = match layers.given(setting) {
         None => return Ok(None),
         Some(Given::Value(raw)) => (raw.value, raw.source),
         Some(Given::File(path, source)) => (read(&path).map_err(|e| err(&source, e))?, source),
     };
-    check(&text).map(Some).map_err(|e| err(&source, e))
+    check(&text)
+        .map(|text| Some(wrap(text)))
+        .map_err(|e| err(&source, e))
 }
 
 /// A secret file's text (a Kubernetes Secret mount).
@@ -71,7 +75,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// The secret, trimmed, if it can be a token or key.
-fn check(value: &str) -> Result<Secret, String> {
+fn check(value: &str) -> Result<String, String> {
     let value = value.trim();
     if value.len() > MAX_SECRET_BYTES {
         return Err("the secret is longer than 8 KiB; give the token or key itself".to_owned());
@@ -80,7 +84,7 @@ fn check(value: &str) -> Result<Secret, String> {
         .chars()
         .find(|c| !c.is_ascii() || c.is_ascii_control())
     {
-        None => return Ok(Secret::new(value)),
+        None => return Ok(value.to_owned()),
         Some('\n' | '\r') => "a line break",
         Some(c) if c.is_ascii_control() => "a control character",
         Some(_) => "a non-ASCII character",

@@ -33,7 +33,7 @@ fn defaults_follow_the_contract() {
     assert_eq!(config.log_level, "info");
     assert_eq!(config.shutdown_grace, Duration::from_secs(30));
     assert!(config.access_key.is_none());
-    assert!(!config.bitbucket.is_complete());
+    assert!(config.connection().is_err());
     assert!(
         config.registries.is_empty(),
         "no package registry is contacted unless configured"
@@ -265,11 +265,7 @@ fn incomplete_bitbucket_settings_name_what_is_missing() {
         &[("GITPROXY_BITBUCKET_URL", "https://bitbucket.corp")],
     )
     .expect("valid");
-    let error = config
-        .bitbucket
-        .complete()
-        .expect_err("incomplete")
-        .to_string();
+    let error = config.connection().expect_err("incomplete").to_string();
     assert!(error.contains("GITPROXY_BITBUCKET_USERNAME"), "{error}");
     assert!(error.contains("GITPROXY_BITBUCKET_TOKEN"), "{error}");
     assert!(error.contains("GITPROXY_BITBUCKET_PROJECT"), "{error}");
@@ -517,7 +513,7 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
     assert!(!proxy(&config, "https://cloud.example/").is_direct());
     assert!(proxy(&config, "https://bitbucket.corp/").is_direct());
     assert_eq!(config.trust.extra_cas().len(), 1);
-    assert!(config.bitbucket.complete().is_ok());
+    assert!(config.connection().is_ok());
     assert_eq!(config.branch_prefix, "bot/");
     assert_eq!(config.listen.to_string(), "127.0.0.1:9090");
     assert_eq!(config.log_format, LogFormat::Text);
