@@ -59,3 +59,14 @@ fn label_values_are_escaped() {
     metrics.operation("a\"b", "ok", Duration::ZERO);
     assert!(metrics.render().contains("operation=\"a\\\"b\""));
 }
+
+#[test]
+fn the_exposition_is_stable_byte_for_byte() {
+    let metrics = Metrics::default();
+    metrics.operation("remediation.apply", "ok", Duration::from_millis(300));
+    metrics.operation("connection.test", "failed", Duration::from_millis(40));
+    metrics.bitbucket_call("200");
+    metrics.registry_call("npm", "transport");
+    metrics.tunnel(2, 2, 1);
+    assert_eq!(metrics.render(), include_str!("exposition.txt"));
+}
