@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use gitproxy_tunnel::Health;
+
 /// Latency histogram bucket bounds, in seconds.
 const BUCKETS: [f64; 10] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
@@ -21,9 +23,7 @@ struct Inner {
     latency: BTreeMap<String, Histogram>,
     bitbucket_calls: BTreeMap<String, u64>,
     registry_calls: BTreeMap<(String, String), u64>,
-    tunnel_connected: u64,
-    tunnel_connections: u64,
-    reconnects: u64,
+    tunnel: Health,
 }
 
 /// Counters and histograms of the agent.
@@ -73,12 +73,9 @@ impl Metrics {
             .or_default() += 1;
     }
 
-    /// Records the tunnel state: ready connections out of configured ones, and total reconnects.
-    pub(crate) fn tunnel(&self, connected: u64, connections: u64, reconnects: u64) {
-        let mut inner = self.lock();
-        inner.tunnel_connected = connected;
-        inner.tunnel_connections = connections;
-        inner.reconnects = reconnects;
+    /// Records the tunnel's health: ready connections out of configured ones, and reconnects.
+    pub(crate) fn tunnel(&self, health: Health) {
+        self.lock().tunnel = health;
     }
 
     /// The Prometheus text exposition.
@@ -143,17 +140,21 @@ impl Metrics {
         }
         out.push_str("# HELP gitproxy_tunnel_connected Ready tunnel connections.\n");
         out.push_str("# TYPE gitproxy_tunnel_connected gauge\n");
-        let _ = writeln!(out, "gitproxy_tunnel_connected {}", inner.tunnel_connected);
+        let _ = writeln!(out, "gitproxy_tunnel_connected {}", inner.tunnel.connected);
         out.push_str("# HELP gitproxy_tunnel_connections Configured tunnel connections.\n");
         out.push_str("# TYPE gitproxy_tunnel_connections gauge\n");
         let _ = writeln!(
             out,
             "gitproxy_tunnel_connections {}",
-            inner.tunnel_connections
+            inner.tunnel.connections
         );
         out.push_str("# HELP gitproxy_tunnel_reconnects_total Tunnel connections ready again after their first session.\n");
         out.push_str("# TYPE gitproxy_tunnel_reconnects_total counter\n");
-        let _ = writeln!(out, "gitproxy_tunnel_reconnects_total {}", inner.reconnects);
+        let _ = writeln!(
+            out,
+            "gitproxy_tunnel_reconnects_total {}",
+            inner.tunnel.reconnects
+        );
         out
     }
 }

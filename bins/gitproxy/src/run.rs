@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gitproxy_egress::EgressConnector;
-use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, Reconnects};
+use gitproxy_tunnel::{AccessKey, Agent, AgentConfig};
 use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
@@ -74,42 +74,12 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %probe_addr, "probes listening on /healthz, /readyz and /metrics");
 
     let agent = Agent::connect(agent_config, router);
-    let mut state = agent.state();
-    let connections = u64::from(config.connections);
-    let watcher_metrics = metrics.clone();
-    let watcher_ready = ready_tx.clone();
-    let watcher = tokio::spawn(async move {
-        let mut was_connected = false;
-        let mut last_error: Option<String> = None;
-        let mut reconnects = Reconnects::default();
-        loop {
-            let snapshot = state.borrow_and_update().clone();
-            let connected = snapshot.connected();
-            watcher_metrics.tunnel(connected as u64, connections, reconnects.observe(&snapshot));
-            watcher_ready.send_if_modified(|r| {
-                let now = connected > 0;
-                let changed = *r != now;
-                *r = now;
-                changed
-            });
-            if connected > 0 && !was_connected {
-                tracing::info!(connected, "tunnel connected");
-            } else if connected == 0 && was_connected {
-                tracing::warn!("tunnel disconnected; reconnecting");
-            }
-            was_connected = connected > 0;
-            let error = snapshot.last_error().map(str::to_owned);
-            if error.is_some() && error != last_error {
-                tracing::warn!(
-                    error = error.as_deref().unwrap_or_default(),
-                    "tunnel connection problem"
-                );
-            }
-            last_error = error;
-            if state.changed().await.is_err() {
-                return;
-            }
-        }
+    let (watcher_metrics, watcher_ready) = (metrics.clone(), ready_tx.clone());
+    let watcher = agent.watch_health(move |health| {
+        watcher_metrics.tunnel(health);
+        watcher_ready.send_if_modified(|ready| {
+            std::mem::replace(ready, health.is_ready()) != health.is_ready()
+        });
     });
 
     shutdown_signal().await;

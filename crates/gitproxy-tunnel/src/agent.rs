@@ -2,11 +2,13 @@
 //! embedder's [`OpHandler`], reconnects with backoff and publishes its state for health endpoints.
 
 mod dispatch;
+mod health;
 mod idempotency;
 mod poll;
 mod reconnects;
 mod tunnel;
 
+pub use health::{Health, HealthTracker};
 pub use reconnects::Reconnects;
 
 pub(crate) mod tunnel_params {

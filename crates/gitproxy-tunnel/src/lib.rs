@@ -6,7 +6,8 @@
 //!
 //! - Agent side: [`Agent::connect`] with an [`AgentConfig`] and an [`OpHandler`] (for example a [`Router`]);
 //!   its [`AgentState`] is observable through a `watch` channel ([`Reconnects`] counts reconnects
-//!   from it).
+//!   from it; [`Agent::watch_health`] turns it into the [`Health`] a readiness probe and metrics
+//!   show, logging each transition).
 //! - Cloud side: [`Hub::bind`] with a [`HubConfig`] and an [`AccessCheck`]; [`Hub::call`] sends a typed
 //!   [`Operation`] to a tenant's agents and fails over when a connection drops.
 
@@ -24,7 +25,10 @@ pub mod protocol;
 mod secret;
 mod ws;
 
-pub use agent::{Agent, AgentState, ConnectionState, ConnectionStatus, Reconnects, Transport};
+pub use agent::{
+    Agent, AgentState, ConnectionState, ConnectionStatus, Health, HealthTracker, Reconnects,
+    Transport,
+};
 pub use backoff::Backoff;
 pub use config::{AgentConfig, AgentConfigBuilder, HubConfig, HubConfigBuilder};
 pub use dial::{BoxIo, Connector, Io};

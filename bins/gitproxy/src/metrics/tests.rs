@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use gitproxy_tunnel::Health;
+
 use super::Metrics;
 
 #[test]
@@ -25,7 +27,11 @@ fn operations_are_counted_by_name_and_outcome_with_latency_buckets() {
 #[test]
 fn tunnel_state_and_bitbucket_statuses_are_exposed() {
     let metrics = Metrics::default();
-    metrics.tunnel(1, 2, 3);
+    metrics.tunnel(Health {
+        connected: 1,
+        connections: 2,
+        reconnects: 3,
+    });
     metrics.bitbucket_call("200");
     metrics.bitbucket_call("200");
     metrics.bitbucket_call("401");
@@ -67,6 +73,10 @@ fn the_exposition_is_stable_byte_for_byte() {
     metrics.operation("connection.test", "failed", Duration::from_millis(40));
     metrics.bitbucket_call("200");
     metrics.registry_call("npm", "transport");
-    metrics.tunnel(2, 2, 1);
+    metrics.tunnel(Health {
+        connected: 2,
+        connections: 2,
+        reconnects: 1,
+    });
     assert_eq!(metrics.render(), include_str!("exposition.txt"));
 }

@@ -1,0 +1,83 @@
+//! The agent's health as an embedder exposes it (readiness probe, metrics), derived from its
+//! published states, with one log line per transition an operator cares about.
+
+use tokio::task::JoinHandle;
+
+use super::{Agent, AgentState, Reconnects};
+
+/// Ready connections out of configured ones, and reconnects so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Health {
+    /// Connections ready for operations.
+    pub connected: u64,
+    /// Configured connections.
+    pub connections: u64,
+    /// Connections ready again after their first session (see [`Reconnects`]).
+    pub reconnects: u64,
+}
+
+impl Health {
+    /// Whether at least one connection is ready.
+    pub fn is_ready(&self) -> bool {
+        self.connected > 0
+    }
+}
+
+/// Follows successive [`AgentState`]s: their [`Health`], and an info line when the tunnel
+/// connects (`tunnel connected`), a warning when it loses its last connection (`tunnel
+/// disconnected; reconnecting`) and one per new error (`tunnel connection problem`).
+#[derive(Debug, Default)]
+pub struct HealthTracker {
+    reconnects: Reconnects,
+    was_connected: bool,
+    last_error: Option<String>,
+}
+
+impl HealthTracker {
+    /// Takes in one state, logs what changed, and returns the health.
+    pub fn observe(&mut self, state: &AgentState) -> Health {
+        let connected = state.connected();
+        if connected > 0 && !self.was_connected {
+            tracing::info!(connected, "tunnel connected");
+        } else if connected == 0 && self.was_connected {
+            tracing::warn!("tunnel disconnected; reconnecting");
+        }
+        self.was_connected = connected > 0;
+        let error = state.last_error().map(str::to_owned);
+        if error.is_some() && error != self.last_error {
+            let error = error.as_deref().unwrap_or_default();
+            tracing::warn!(error, "tunnel connection problem");
+        }
+        self.last_error = error;
+        Health {
+            connected: connected as u64,
+            connections: state.connections.len() as u64,
+            reconnects: self.reconnects.observe(state),
+        }
+    }
+}
+
+impl Agent {
+    /// Calls `on_health` with the health of every state the agent publishes (the current one
+    /// first), logging transitions as [`HealthTracker`] does, until the agent is gone or the
+    /// returned task is aborted.
+    pub fn watch_health(
+        &self,
+        mut on_health: impl FnMut(Health) + Send + 'static,
+    ) -> JoinHandle<()> {
+        let mut state = self.state();
+        tokio::spawn(async move {
+            let mut tracker = HealthTracker::default();
+            loop {
+                let snapshot = state.borrow_and_update().clone();
+                on_health(tracker.observe(&snapshot));
+                if state.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
