@@ -79,49 +79,27 @@ fn print(text: &str) {
 }
 
 async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> {
-    match command {
+    let (text, ok) = match command {
         Command::Run => {
             run::run(config).await?;
-            Ok(ExitCode::SUCCESS)
+            return Ok(ExitCode::SUCCESS);
         }
-        Command::Check(args) => {
-            let conn = config.connection()?;
-            let connector = engine::egress_connector(&config)?;
-            let options = engine::options(&config, None);
-            let report = gitproxy_remediation::connection::check(&conn, &connector, &options).await;
-            audit::AuditEvent {
-                actor: "cli".to_owned(),
-                bitbucket_user: Some(conn.username.clone()),
-                operation: "check".to_owned(),
-                project: Some(conn.project.clone()),
-                repository: None,
-                outcome: if report.ok { "ok" } else { "failed" }.to_owned(),
-                detail: report.failure().map(|f| format!("{} failed", f.name)),
-            }
-            .emit();
-            if args.json {
-                print(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                print(&check::render(&report));
-            }
-            Ok(if report.ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Command::Check(args) => standalone::check(&config, args.json).await?,
         Command::Scan(args) => {
-            print(&standalone::scan(&config, args.path.as_deref(), args.output.json).await?);
-            Ok(ExitCode::SUCCESS)
+            let text = standalone::scan(&config, args.path.as_deref(), args.output.json).await?;
+            (text, true)
         }
         Command::Fix(args) => {
-            print(&standalone::fix(&config, args.dry_run, args.output.json).await?);
-            Ok(ExitCode::SUCCESS)
+            let text = standalone::fix(&config, args.dry_run, args.output.json).await?;
+            (text, true)
         }
-        Command::Settings => Ok(ExitCode::SUCCESS),
-        Command::Status(args) => {
-            print(&standalone::status(&config, args.json).await?);
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+        Command::Settings => return Ok(ExitCode::SUCCESS),
+        Command::Status(args) => (standalone::status(&config, args.json).await?, true),
+    };
+    print(&text);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

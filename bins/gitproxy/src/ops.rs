@@ -8,7 +8,7 @@ use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::service::{OpRecord, OpsObserver, Service};
 use gitproxy_tunnel::Router;
 
-use crate::audit::AuditEvent;
+use crate::audit;
 use crate::config::Config;
 use crate::engine::{egress_connector, options};
 use crate::metrics::Metrics;
@@ -23,16 +23,7 @@ impl OpsObserver for Observer {
         let outcome = record.outcome.as_str();
         self.metrics
             .operation(record.operation, outcome, record.elapsed);
-        AuditEvent {
-            actor: "cloud".to_owned(),
-            bitbucket_user: record.user.clone(),
-            operation: record.operation.to_owned(),
-            project: record.project.clone(),
-            repository: record.repository.clone(),
-            outcome: outcome.to_owned(),
-            detail: record.detail.clone(),
-        }
-        .emit();
+        audit::emit("cloud", record);
     }
 }
 

@@ -1,19 +1,23 @@
-//! The remediation engine without the cloud: `scan` (project or local checkout), `fix [--dry-run]`
-//! and `status` against the configured project with local OSV data, and their printing.
+//! The commands without the cloud: `check` (Test Connection), `scan` (project or local checkout),
+//! `fix [--dry-run]` and `status` against the configured project with local OSV data; each
+//! prints a table or JSON and writes one audit line per operation.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::catalogue::ApplyResult;
 use gitproxy_remediation::engine::Step;
 use gitproxy_remediation::remediate::StatusReport;
 use gitproxy_remediation::scan::{scan_dir, RepoScan};
+use gitproxy_remediation::service::{OpRecord, Outcome};
+use serde::Serialize;
 
 use crate::config::Config;
-use crate::engine::{engine, load_osv};
+use crate::engine::{egress_connector, engine, load_osv, options};
 
 /// A progress line on stderr, only when stderr is a terminal.
 #[derive(Debug)]
@@ -106,12 +110,8 @@ pub(crate) async fn scan(
             scans
         }
     };
-    audit_cli("scan", config, None, "ok");
-    Ok(if json {
-        serde_json::to_string_pretty(&scans)? + "\n"
-    } else {
-        render_scans(&scans)
-    })
+    audit_cli("scan", config, None, Outcome::Ok, None);
+    output(json, &scans, |scans| render_scans(scans))
 }
 
 /// Renders a fix result as a table.
@@ -170,21 +170,13 @@ pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::R
             |step| progress.step(step),
             |outcome| {
                 let ok = outcome.problems.is_empty();
-                audit_cli(
-                    "fix",
-                    config,
-                    Some(&outcome.repo),
-                    if ok { "ok" } else { "error" },
-                );
+                let result = if ok { Outcome::Ok } else { Outcome::Error };
+                audit_cli("fix", config, Some(&outcome.repo), result, None);
             },
         )
         .await?;
     progress.finish();
-    Ok(if json {
-        serde_json::to_string_pretty(&result)? + "\n"
-    } else {
-        render_fix(&result)
-    })
+    output(json, &result, render_fix)
 }
 
 /// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data.
@@ -196,23 +188,54 @@ pub(crate) async fn status(config: &Config, json: bool) -> anyhow::Result<String
     let conn = config.connection()?;
     let engine = engine(config, &conn, db)?;
     let report = engine.remediator().status(&conn.project).await?;
-    audit_cli("status", config, None, "ok");
-    Ok(if json {
-        serde_json::to_string_pretty(&report)? + "\n"
+    audit_cli("status", config, None, Outcome::Ok, None);
+    output(json, &report, StatusReport::to_markdown)
+}
+
+/// `gitproxy check`: Test Connection against the configured server; `true` when every check passed.
+pub(crate) async fn check(config: &Config, json: bool) -> anyhow::Result<(String, bool)> {
+    let conn = config.connection()?;
+    let options = options(config, None);
+    let connector = egress_connector(config)?;
+    let report = gitproxy_remediation::connection::check(&conn, &connector, &options).await;
+    let outcome = if report.ok {
+        Outcome::Ok
     } else {
-        report.to_markdown()
+        Outcome::Failed
+    };
+    let detail = report.failure().map(|f| format!("{} failed", f.name));
+    audit_cli("check", config, None, outcome, detail);
+    Ok((output(json, &report, crate::check::render)?, report.ok))
+}
+
+/// `value` as pretty JSON, or as `render` prints it.
+fn output<T: Serialize>(
+    json: bool,
+    value: &T,
+    render: impl FnOnce(&T) -> String,
+) -> anyhow::Result<String> {
+    Ok(match json {
+        true => serde_json::to_string_pretty(value)? + "\n",
+        false => render(value),
     })
 }
 
-fn audit_cli(operation: &str, config: &Config, repo: Option<&str>, outcome: &str) {
-    crate::audit::AuditEvent {
-        actor: "cli".to_owned(),
-        bitbucket_user: config.bitbucket.username.clone(),
-        operation: operation.to_owned(),
+/// The audit line of a command run from the command line (it carries no duration).
+fn audit_cli(
+    operation: &'static str,
+    config: &Config,
+    repository: Option<&str>,
+    outcome: Outcome,
+    detail: Option<String>,
+) {
+    let record = OpRecord {
+        operation,
+        outcome,
+        elapsed: Duration::ZERO,
+        user: config.bitbucket.username.clone(),
         project: config.bitbucket.project.clone(),
-        repository: repo.map(str::to_owned),
-        outcome: outcome.to_owned(),
-        detail: None,
-    }
-    .emit();
+        repository: repository.map(str::to_owned),
+        detail,
+    };
+    crate::audit::emit("cli", &record);
 }
