@@ -12,18 +12,25 @@ use gitproxy_remediation::policy::Connection;
 use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 
-/// Loads the OSV data directory.
-pub(crate) fn load_osv(config: &Config) -> anyhow::Result<Arc<AdvisoryDb>> {
-    let dir = config.osv_dir.as_ref().ok_or_else(|| {
-        ConfigError(format!(
-            "{}: not set; point it at the OSV data directory (<ECOSYSTEM>/all.zip or *.json records)",
-            crate::settings::OSV_DIR.names()
-        ))
-    })?;
+/// Loads the OSV data directory, if one is configured.
+pub(crate) fn osv(config: &Config) -> anyhow::Result<Option<Arc<AdvisoryDb>>> {
+    let Some(dir) = &config.osv_dir else {
+        return Ok(None);
+    };
     let mut db = AdvisoryDb::new();
     let n = db.load_dir(dir)?;
     tracing::info!(records = n, dir = %dir.display(), "loaded OSV data");
-    Ok(Arc::new(db))
+    Ok(Some(Arc::new(db)))
+}
+
+/// Loads the OSV data directory, which the command needs.
+pub(crate) fn load_osv(config: &Config) -> anyhow::Result<Arc<AdvisoryDb>> {
+    osv(config)?.ok_or_else(|| {
+        anyhow::Error::new(ConfigError(format!(
+            "{}: not set; point it at the OSV data directory (<ECOSYSTEM>/all.zip or *.json records)",
+            crate::settings::OSV_DIR.names()
+        )))
+    })
 }
 
 /// The connector every Bitbucket and registry request uses: the egress rules (proxy, noProxy, CA).

@@ -39,16 +39,13 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     .shutdown_deadline(config.shutdown_grace)
     .build()
     .map_err(|e| ConfigError(format!("tunnel settings: {e}")))?;
-    let db = match &config.osv_dir {
-        Some(_) => Some(crate::engine::load_osv(&config)?),
-        None => {
-            tracing::warn!(
-                "no OSV data configured ({}): scan and apply operations will fail until it is set",
-                settings::OSV_DIR.names()
-            );
-            None
-        }
-    };
+    let db = crate::engine::osv(&config)?;
+    if db.is_none() {
+        tracing::warn!(
+            "no OSV data configured ({}): scan and apply operations will fail until it is set",
+            settings::OSV_DIR.names()
+        );
+    }
     if config.connection().is_ok() {
         tracing::info!(
             bitbucket = %config.bitbucket.url.as_ref().map(|u| u.as_str()).unwrap_or_default(),

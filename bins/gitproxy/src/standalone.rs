@@ -5,10 +5,8 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
-use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::catalogue::ApplyResult;
 use gitproxy_remediation::engine::Step;
 use gitproxy_remediation::remediate::StatusReport;
@@ -17,7 +15,7 @@ use gitproxy_remediation::service::{OpRecord, Outcome};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::engine::{egress_connector, engine, load_osv, options};
+use crate::engine::{egress_connector, engine, load_osv, options, osv};
 
 /// A progress line on stderr, only when stderr is a terminal.
 #[derive(Debug)]
@@ -181,10 +179,7 @@ pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::R
 
 /// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data.
 pub(crate) async fn status(config: &Config, json: bool) -> anyhow::Result<String> {
-    let db = match config.osv_dir {
-        Some(_) => load_osv(config)?,
-        None => Arc::new(AdvisoryDb::new()),
-    };
+    let db = osv(config)?.unwrap_or_default();
     let conn = config.connection()?;
     let engine = engine(config, &conn, db)?;
     let report = engine.remediator().status(&conn.project).await?;
