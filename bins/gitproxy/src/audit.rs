@@ -9,12 +9,12 @@ use gitproxy_remediation::service::OpRecord;
 pub(crate) fn emit(actor: &str, record: &OpRecord) {
     tracing::info!(
         target: "audit",
-        actor,
+        actor = %actor,
         bitbucket_user = record.user.as_deref().unwrap_or("-"),
-        operation = record.operation,
+        operation = %record.operation,
         project = record.project.as_deref().unwrap_or("-"),
         repository = record.repository.as_deref().unwrap_or("-"),
-        outcome = record.outcome.as_str(),
+        outcome = %record.outcome.as_str(),
         detail = record.detail.as_deref().unwrap_or(""),
         "audit"
     );

@@ -23,16 +23,8 @@ impl Write for Buffer {
     }
 }
 
-#[test]
-fn the_audit_line_names_who_what_where_and_outcome() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_writer(move || writer.clone())
-        .finish();
-    let record = OpRecord {
+fn record() -> OpRecord {
+    OpRecord {
         operation: "remediation.apply",
         outcome: Outcome::Ok,
         elapsed: Duration::from_millis(5),
@@ -40,10 +32,29 @@ fn the_audit_line_names_who_what_where_and_outcome() {
         project: Some("PRJ".into()),
         repository: Some("web".into()),
         detail: Some("opened #1".into()),
+    }
+}
+
+/// The audit line of [`record`] as the JSON or the text format writes it.
+fn audit_line(json: bool) -> String {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let builder = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone());
+    let dispatch = match json {
+        true => tracing::Dispatch::new(builder.json().flatten_event(true).finish()),
+        false => tracing::Dispatch::new(builder.finish()),
     };
-    tracing::subscriber::with_default(subscriber, || emit("cloud", &record));
-    let text = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf-8");
-    let value: serde_json::Value = serde_json::from_str(text.trim()).expect("one json line");
+    tracing::dispatcher::with_default(&dispatch, || emit("cloud", &record()));
+    let bytes = buffer.0.lock().expect("lock").clone();
+    String::from_utf8(bytes).expect("utf-8")
+}
+
+#[test]
+fn the_audit_line_names_who_what_where_and_outcome() {
+    let line = audit_line(true);
+    let value: serde_json::Value = serde_json::from_str(line.trim()).expect("one json line");
     assert_eq!(value["target"], "audit");
     assert_eq!(value["actor"], "cloud");
     assert_eq!(value["bitbucket_user"], "bot");
@@ -52,4 +63,13 @@ fn the_audit_line_names_who_what_where_and_outcome() {
     assert_eq!(value["repository"], "web");
     assert_eq!(value["outcome"], "ok");
     assert_eq!(value["detail"], "opened #1");
+}
+
+#[test]
+fn the_text_line_shows_names_bare_and_free_text_quoted() {
+    let line = audit_line(false);
+    assert!(
+        line.contains("audit: audit actor=cloud bitbucket_user=\"bot\" operation=remediation.apply project=\"PRJ\" repository=\"web\" outcome=ok detail=\"opened #1\""),
+        "{line}"
+    );
 }

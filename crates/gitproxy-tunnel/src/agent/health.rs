@@ -60,7 +60,7 @@ impl HealthTracker {
 impl Agent {
     /// Calls `on_health` with the health of every state the agent publishes (the current one
     /// first), logging transitions as [`HealthTracker`] does, until the agent is gone or the
-    /// returned task is aborted.
+    /// returned task is aborted. Must be called inside a tokio runtime.
     pub fn watch_health(
         &self,
         mut on_health: impl FnMut(Health) + Send + 'static,
