@@ -3,7 +3,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod audit;
-mod check;
 mod cli;
 mod config;
 mod engine;

@@ -2,15 +2,14 @@
 //! `fix [--dry-run]` and `status` against the configured project with local OSV data; each
 //! prints a table or JSON and writes one audit line per operation.
 
-use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::path::Path;
 use std::time::Duration;
 
-use gitproxy_remediation::catalogue::ApplyResult;
 use gitproxy_remediation::engine::Step;
 use gitproxy_remediation::remediate::StatusReport;
-use gitproxy_remediation::scan::{scan_dir, RepoScan};
+use gitproxy_remediation::render;
+use gitproxy_remediation::scan::scan_dir;
 use gitproxy_remediation::service::{OpRecord, Outcome};
 use serde::Serialize;
 
@@ -50,45 +49,6 @@ impl Progress {
     }
 }
 
-/// Renders scans as a table.
-pub(crate) fn render_scans(scans: &[RepoScan]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<20} {:<10} {:<28} {:<12} {:<22} FIXED IN",
-        "REPOSITORY", "ECOSYSTEM", "PACKAGE", "VERSION", "ADVISORY"
-    );
-    let mut total = 0;
-    for scan in scans {
-        for f in &scan.findings {
-            total += 1;
-            let _ = writeln!(
-                out,
-                "{:<20} {:<10} {:<28} {:<12} {:<22} {}",
-                scan.repository,
-                f.ecosystem,
-                f.package,
-                f.version.as_deref().unwrap_or("-"),
-                f.id,
-                if f.fixed.is_empty() {
-                    "-".to_owned()
-                } else {
-                    f.fixed.join(", ")
-                }
-            );
-        }
-        for p in &scan.problems {
-            let _ = writeln!(out, "{:<20} problem: {p}", scan.repository);
-        }
-    }
-    let _ = writeln!(
-        out,
-        "{total} vulnerabilities in {} repositories",
-        scans.len()
-    );
-    out
-}
-
 /// `gitproxy scan`.
 pub(crate) async fn scan(
     config: &Config,
@@ -109,52 +69,7 @@ pub(crate) async fn scan(
         }
     };
     audit_cli("scan", config, None, Outcome::Ok, None);
-    output(json, &scans, |scans| render_scans(scans))
-}
-
-/// Renders a fix result as a table.
-pub(crate) fn render_fix(result: &ApplyResult) -> String {
-    let mut out = String::new();
-    match result {
-        ApplyResult::Applied(outcomes) => {
-            let _ = writeln!(
-                out,
-                "{:<20} {:<10} {:<10} {:<10} PROBLEMS",
-                "REPOSITORY", "OPENED", "UPDATED", "UNCHANGED"
-            );
-            for o in outcomes {
-                let ids = |v: &[i64]| {
-                    if v.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        v.iter()
-                            .map(|i| format!("#{i}"))
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    }
-                };
-                let _ = writeln!(
-                    out,
-                    "{:<20} {:<10} {:<10} {:<10} {}",
-                    o.repo,
-                    ids(&o.opened),
-                    ids(&o.updated),
-                    ids(&o.unchanged),
-                    o.problems.len()
-                );
-            }
-        }
-        ApplyResult::Preview(planned) => {
-            let _ = writeln!(out, "dry run: nothing was written");
-            out.push_str(
-                &StatusReport {
-                    remediations: planned.clone(),
-                }
-                .to_markdown(),
-            );
-        }
-    }
-    out
+    output(json, &scans, |scans| render::scans_table(scans))
 }
 
 /// `gitproxy fix`.
@@ -174,7 +89,7 @@ pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::R
         )
         .await?;
     progress.finish();
-    output(json, &result, render_fix)
+    output(json, &result, render::apply_table)
 }
 
 /// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data.
@@ -200,7 +115,7 @@ pub(crate) async fn check(config: &Config, json: bool) -> anyhow::Result<(String
     };
     let detail = report.failure().map(|f| format!("{} failed", f.name));
     audit_cli("check", config, None, outcome, detail);
-    Ok((output(json, &report, crate::check::render)?, report.ok))
+    Ok((output(json, &report, render::check_lines)?, report.ok))
 }
 
 /// `value` as pretty JSON, or as `render` prints it.

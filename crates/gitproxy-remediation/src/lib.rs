@@ -26,6 +26,7 @@ pub mod policy;
 pub mod pr;
 pub mod registry;
 pub mod remediate;
+pub mod render;
 pub mod scan;
 pub mod service;
 pub mod version;

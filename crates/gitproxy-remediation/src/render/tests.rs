@@ -1,13 +1,13 @@
-//! Unit tests of the Test Connection report as `gitproxy check` prints it.
+//! Unit tests of the text renderings.
 
 use gitproxy_egress::DiagnosisReport;
 use url::Url;
 
-use gitproxy_remediation::catalogue::{CheckReport, CheckStage, Status};
+use crate::catalogue::{CheckReport, CheckStage, Status};
 
-use gitproxy_remediation::connection::FIX_CREDENTIALS;
+use crate::connection::FIX_CREDENTIALS;
 
-use super::render;
+use super::check_lines;
 
 fn report(stages: Vec<CheckStage>) -> CheckReport {
     let url = Url::parse("https://bitbucket.corp").expect("url");
@@ -55,7 +55,7 @@ fn render_marks_each_stage_and_prints_the_fix() {
             code: None,
         },
     ]);
-    let text = render(&r);
+    let text = check_lines(&r);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
@@ -75,7 +75,7 @@ fn json_carries_status_code_and_fix() {
         name: "write permission".into(),
         status: Status::Fail,
         detail: "no write".into(),
-        fix: Some(gitproxy_remediation::connection::FIX_WRITE.into()),
+        fix: Some(crate::connection::FIX_WRITE.into()),
         code: Some("no_write_permission".into()),
     }]);
     let value = serde_json::to_value(&r).expect("json");
@@ -85,4 +85,48 @@ fn json_carries_status_code_and_fix() {
     assert!(value["stages"][0]["fix"]
         .as_str()
         .is_some_and(|f| f.starts_with("Verify the user has repository write permissions")));
+}
+
+#[test]
+fn scans_table_lists_findings_problems_and_the_total() {
+    let scan = crate::scan::RepoScan {
+        repository: "web".into(),
+        findings: vec![crate::scan::ScanFinding {
+            id: "GHSA-35jh-r3h4-6jhm".into(),
+            aliases: Vec::new(),
+            ecosystem: "npm".into(),
+            package: "lodash".into(),
+            version: Some("4.17.20".into()),
+            fixed: vec!["4.17.21".into()],
+            location: "package-lock.json:12".into(),
+            summary: None,
+        }],
+        problems: vec!["left big.json out of the scan".into()],
+        ..crate::scan::RepoScan::default()
+    };
+    let empty = crate::scan::RepoScan {
+        repository: "docs".into(),
+        ..crate::scan::RepoScan::default()
+    };
+    let text = super::scans_table(&[scan, empty]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("REPOSITORY"), "{text}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        row,
+        [
+            "web",
+            "npm",
+            "lodash",
+            "4.17.20",
+            "GHSA-35jh-r3h4-6jhm",
+            "4.17.21"
+        ]
+    );
+    assert!(
+        lines[2].ends_with("problem: left big.json out of the scan"),
+        "{text}"
+    );
+    assert_eq!(lines[3], "1 vulnerabilities in 2 repositories");
 }

@@ -1,0 +1,130 @@
+//! Results as a terminal shows them: plain-text tables of scans, fix results and Test Connection
+//! reports (the `gitproxy` CLI prints these; JSON output is the types' serde form).
+
+use std::fmt::Write as _;
+
+use crate::catalogue::{ApplyResult, CheckReport, Status};
+use crate::remediate::StatusReport;
+use crate::scan::RepoScan;
+
+/// Scans as a table: one line per vulnerability (repository, ecosystem, package, version,
+/// advisory, fixed versions), then each repository's problems and a total line.
+pub fn scans_table(scans: &[RepoScan]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<20} {:<10} {:<28} {:<12} {:<22} FIXED IN",
+        "REPOSITORY", "ECOSYSTEM", "PACKAGE", "VERSION", "ADVISORY"
+    );
+    let mut total = 0;
+    for scan in scans {
+        for f in &scan.findings {
+            total += 1;
+            let _ = writeln!(
+                out,
+                "{:<20} {:<10} {:<28} {:<12} {:<22} {}",
+                scan.repository,
+                f.ecosystem,
+                f.package,
+                f.version.as_deref().unwrap_or("-"),
+                f.id,
+                if f.fixed.is_empty() {
+                    "-".to_owned()
+                } else {
+                    f.fixed.join(", ")
+                }
+            );
+        }
+        for p in &scan.problems {
+            let _ = writeln!(out, "{:<20} problem: {p}", scan.repository);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{total} vulnerabilities in {} repositories",
+        scans.len()
+    );
+    out
+}
+
+/// A fix result as a table: per repository the pull requests opened, updated and left
+/// unchanged and the number of problems; a dry run as the status table of what is planned.
+pub fn apply_table(result: &ApplyResult) -> String {
+    let mut out = String::new();
+    match result {
+        ApplyResult::Applied(outcomes) => {
+            let _ = writeln!(
+                out,
+                "{:<20} {:<10} {:<10} {:<10} PROBLEMS",
+                "REPOSITORY", "OPENED", "UPDATED", "UNCHANGED"
+            );
+            for o in outcomes {
+                let ids = |v: &[i64]| {
+                    if v.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        v.iter()
+                            .map(|i| format!("#{i}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<10} {:<10} {:<10} {}",
+                    o.repo,
+                    ids(&o.opened),
+                    ids(&o.updated),
+                    ids(&o.unchanged),
+                    o.problems.len()
+                );
+            }
+        }
+        ApplyResult::Preview(planned) => {
+            let _ = writeln!(out, "dry run: nothing was written");
+            out.push_str(
+                &StatusReport {
+                    remediations: planned.clone(),
+                }
+                .to_markdown(),
+            );
+        }
+    }
+    out
+}
+
+/// Test Connection as lines: one per stage with its mark (`[PASS]`, `[FAIL]`, `[skip]`) and fix,
+/// then the result.
+pub fn check_lines(report: &CheckReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Test Connection to {} (project {})",
+        report.server_url, report.project
+    );
+    for stage in &report.stages {
+        let mark = match stage.status {
+            Status::Pass => "[PASS]",
+            Status::Fail => "[FAIL]",
+            Status::Skip => "[skip]",
+        };
+        let _ = writeln!(out, "{mark} {:<20} {}", stage.name, stage.detail);
+        if let Some(fix) = &stage.fix {
+            let _ = writeln!(out, "       fix: {fix}");
+        }
+    }
+    let failed = report
+        .stages
+        .iter()
+        .filter(|s| s.status == Status::Fail)
+        .count();
+    if report.ok {
+        let _ = writeln!(out, "result: connection OK");
+    } else {
+        let _ = writeln!(out, "result: FAILED ({failed} check failed)");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
