@@ -120,6 +120,10 @@ pub(crate) struct FixArgs {
     /// Show what would change without writing anything.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Compute the fixes of this local checkout and print each one's files, writing nothing
+    /// (no Bitbucket settings needed).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) path: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

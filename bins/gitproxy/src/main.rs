@@ -89,7 +89,10 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
             (text, true)
         }
         Command::Fix(args) => {
-            let text = standalone::fix(&config, args.dry_run, args.output.json).await?;
+            let text = match &args.path {
+                Some(dir) => standalone::fix_dir(&config, dir, args.output.json).await?,
+                None => standalone::fix(&config, args.dry_run, args.output.json).await?,
+            };
             (text, true)
         }
         Command::Settings => return Ok(ExitCode::SUCCESS),

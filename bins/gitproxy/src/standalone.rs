@@ -6,7 +6,7 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 use std::time::Duration;
 
-use gitproxy_remediation::engine::Step;
+use gitproxy_remediation::engine::{self, Step};
 use gitproxy_remediation::remediate::StatusReport;
 use gitproxy_remediation::render;
 use gitproxy_remediation::scan::scan_dir;
@@ -90,6 +90,21 @@ pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::R
         .await?;
     progress.finish();
     output(json, &result, render::apply_table)
+}
+
+/// `gitproxy fix --path DIR`: each fix's files for a local checkout, nothing written.
+pub(crate) async fn fix_dir(config: &Config, dir: &Path, json: bool) -> anyhow::Result<String> {
+    let db = load_osv(config)?;
+    let options = options(config, None);
+    let local = engine::fix_dir(dir, egress_connector(config)?, db, &options).await?;
+    audit_cli(
+        "fix",
+        config,
+        None,
+        Outcome::Ok,
+        Some("local checkout".to_owned()),
+    );
+    output(json, &local, render::local_table)
 }
 
 /// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data.

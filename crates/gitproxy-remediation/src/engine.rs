@@ -10,6 +10,7 @@ use gitproxy_egress::EgressConnector;
 use crate::advisories::AdvisoryDb;
 use crate::catalogue::ApplyResult;
 use crate::host::{BitbucketDc, BitbucketHost as _};
+use crate::local::{self, LocalPlan};
 use crate::plan::PlanOptions;
 use crate::policy::{Connection, Policy, PolicyHost};
 use crate::registry::{self, HttpRegistry, RegistryUrls, SelectedRegistry};
@@ -112,6 +113,42 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// The registries of `options` over `connector`, with the OSV data's fixed versions where none is
+/// configured.
+fn selected_registry(
+    connector: EgressConnector,
+    db: &Arc<AdvisoryDb>,
+    options: &EngineOptions,
+) -> SelectedRegistry<HttpRegistry<EgressConnector>> {
+    let mut http = HttpRegistry::new(connector, options.registries.clone());
+    if let Some(observer) = &options.on_registry_response {
+        http = http.on_response(observer.clone());
+    }
+    SelectedRegistry::new(db.clone(), options.registries.clone(), http)
+}
+
+/// The fixes the engine would make to the local checkout `dir` (see [`crate::local`]), with the
+/// registries of `options` reached over `connector`; nothing is written and no Bitbucket is
+/// needed.
+pub async fn fix_dir(
+    dir: &std::path::Path,
+    connector: EgressConnector,
+    db: Arc<AdvisoryDb>,
+    options: &EngineOptions,
+) -> Result<LocalPlan, Error> {
+    let registry = selected_registry(connector, &db, options);
+    let prefix = format!("{}security/", options.branch_prefix);
+    local::fix_dir(
+        dir,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+        &prefix,
+        &options.scan,
+    )
+    .await
+}
+
 impl Engine {
     /// Builds the engine for `conn` over `connector`; the connection's server must be the one
     /// the policy allows.
@@ -131,13 +168,9 @@ impl Engine {
         let policy = Policy::new(conn.url.clone(), &conn.project, &options.branch_prefix);
         policy.check_server(&conn.url)?;
         let host = PolicyHost::new(BitbucketDc::new(client), policy);
-        let mut http = HttpRegistry::new(connector, options.registries.clone());
-        if let Some(observer) = &options.on_registry_response {
-            http = http.on_response(observer.clone());
-        }
         Ok(Engine {
             host,
-            registry: SelectedRegistry::new(db.clone(), options.registries.clone(), http),
+            registry: selected_registry(connector, &db, options),
             db,
             project: conn.project.clone(),
             branch_prefix: format!("{}security/", options.branch_prefix),

@@ -20,6 +20,7 @@ pub mod fuzzing;
 pub mod host;
 mod json;
 pub mod limits;
+pub mod local;
 pub mod osv;
 pub mod plan;
 pub mod policy;

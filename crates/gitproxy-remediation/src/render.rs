@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::catalogue::{ApplyResult, CheckReport, Status};
+use crate::local::LocalPlan;
 use crate::remediate::StatusReport;
 use crate::scan::RepoScan;
 
@@ -90,6 +91,51 @@ pub fn apply_table(result: &ApplyResult) -> String {
             );
         }
     }
+    out
+}
+
+/// The fixes of a local checkout: per fix the package, versions, files and who refreshes the
+/// lockfile, each note indented below; then the unfixable packages and the problems.
+pub fn local_table(plan: &LocalPlan) -> String {
+    let mut out = String::new();
+    for fix in &plan.fixes {
+        let files: Vec<&str> = fix.files.keys().map(String::as_str).collect();
+        let files = if files.is_empty() {
+            "no file changes".to_owned()
+        } else {
+            files.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "{} {} {} -> {} ({}): {files}",
+            fix.ecosystem.osv_name(),
+            fix.package,
+            fix.from,
+            fix.to,
+            fix.advisories.join(", ")
+        );
+        for note in fix
+            .lockfile
+            .describe(fix.ecosystem)
+            .iter()
+            .chain(&fix.notes)
+        {
+            let _ = writeln!(out, "    {note}");
+        }
+    }
+    for u in &plan.unfixable {
+        let _ = writeln!(
+            out,
+            "unfixable: {} {} ({})",
+            u.name,
+            u.version,
+            u.advisories.join(", ")
+        );
+    }
+    for p in &plan.problems {
+        let _ = writeln!(out, "problem: {p}");
+    }
+    let _ = writeln!(out, "{} fixes planned, nothing written", plan.fixes.len());
     out
 }
 

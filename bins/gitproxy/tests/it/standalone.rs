@@ -38,6 +38,48 @@ async fn scan_path_finds_the_vulnerable_dependency_of_a_checkout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fix_path_prints_each_fixs_files_and_writes_nothing() {
+    let env = Env::start().await;
+    let path = checkout(env.dir.path());
+    let before = std::fs::read_to_string(path.join("package.json")).expect("read");
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env_remove("GITPROXY_BITBUCKET_URL")
+        .args(["fix", "--json", "--path"])
+        .arg(&path);
+    let out = output(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let fixes = plan["fixes"].as_array().expect("fixes");
+    assert_eq!(fixes.len(), 1, "{plan:#}");
+    assert_eq!(fixes[0]["package"], "lodash");
+    assert_eq!(fixes[0]["from"], "4.17.20");
+    assert_eq!(fixes[0]["to"], "4.17.21");
+    assert_eq!(fixes[0]["branch"], "gitproxy/security/npm-lodash");
+    let manifest = fixes[0]["files"]["package.json"]
+        .as_str()
+        .expect("package.json");
+    assert_eq!(manifest, before.replace("4.17.20", "4.17.21"), "{plan:#}");
+    assert_eq!(
+        std::fs::read_to_string(path.join("package.json")).expect("read"),
+        before,
+        "the checkout is never written"
+    );
+
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.args(["fix", "--path"]).arg(&path);
+    let out = output(cmd).await;
+    let table = text(&out.stdout);
+    assert!(
+        table.starts_with("npm lodash 4.17.20 -> 4.17.21 (GHSA-35jh-r3h4-6jhm): package.json"),
+        "{table}"
+    );
+    assert!(
+        table.ends_with("1 fixes planned, nothing written\n"),
+        "{table}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_of_the_project_covers_every_repository() {
     let env = Env::start().await;
     let mut cmd = env.command(BOT_TOKEN);

@@ -1,0 +1,92 @@
+//! Fixes for a local checkout, written nowhere: the files each planned pull request would
+//! change, so the ecosystem's own tools can check them before anything reaches Bitbucket
+//! (`gitproxy fix --path DIR`, `cargo xtask fix-check DIR`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::advisories::AdvisoryDb;
+use crate::analysis::analyze;
+use crate::edit::apply_fix;
+use crate::files::Snapshot;
+use crate::plan::{plan, LockfileRefresh, PlanOptions, Unfixable};
+use crate::registry::Registry;
+use crate::{pr, Ecosystem, Error, ScanOptions};
+
+/// What the engine would do to a local checkout.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LocalPlan {
+    /// One entry per pull request the engine would open.
+    pub fixes: Vec<LocalFix>,
+    /// Vulnerable packages no published version fixes.
+    pub unfixable: Vec<Unfixable>,
+    /// Files the analysis could not read (too large, too deep, malformed).
+    pub problems: Vec<String>,
+}
+
+/// One pull request's worth of edits.
+#[derive(Clone, Debug, Serialize)]
+pub struct LocalFix {
+    /// The package's ecosystem.
+    pub ecosystem: Ecosystem,
+    /// The package.
+    pub package: String,
+    /// The vulnerable version.
+    pub from: String,
+    /// The version the fix moves to.
+    pub to: String,
+    /// The advisories it fixes.
+    pub advisories: Vec<String>,
+    /// The branch the agent would push it to.
+    pub branch: String,
+    /// Who refreshes the lockfile.
+    pub lockfile: LockfileRefresh,
+    /// Path relative to the checkout -> complete new contents; empty when nothing can change.
+    pub files: BTreeMap<String, String>,
+    /// What the pull request would say beside the diff (commands to run, caveats).
+    pub notes: Vec<String>,
+}
+
+/// Plans every fix for the checkout at `dir` and computes each one's edits, with candidate
+/// versions and lockfile data from `registry`; branches are named under `branch_prefix` (ending
+/// with `/`). Nothing is written.
+pub async fn fix_dir(
+    dir: &Path,
+    db: &AdvisoryDb,
+    registry: &dyn Registry,
+    options: &PlanOptions,
+    branch_prefix: &str,
+    scan: &ScanOptions,
+) -> Result<LocalPlan, Error> {
+    let snapshot = Snapshot::from_dir_with(dir, scan)?;
+    let analysis = analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let planned = plan(&analysis, &findings, db, registry, options).await?;
+    let mut out = LocalPlan {
+        unfixable: planned.unfixable.clone(),
+        problems: analysis.problems.iter().map(ToString::to_string).collect(),
+        ..LocalPlan::default()
+    };
+    for fix in planned.by_package() {
+        let edits = apply_fix(&fix, &analysis, &snapshot, registry).await?;
+        let mut notes = fix.notes.clone();
+        notes.extend(edits.notes);
+        out.fixes.push(LocalFix {
+            ecosystem: fix.ecosystem,
+            branch: pr::branch_name_under(branch_prefix, fix.ecosystem, &fix.name),
+            package: fix.name,
+            from: fix.from,
+            to: fix.to,
+            advisories: fix.advisories,
+            lockfile: fix.lockfile,
+            files: edits.files,
+            notes,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
