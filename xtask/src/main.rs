@@ -7,6 +7,7 @@ mod chart;
 mod demo;
 mod dist;
 mod e2e;
+mod fixcheck;
 mod image;
 #[cfg(test)]
 mod tidy;
@@ -29,6 +30,9 @@ commands:
   image              OCI image layout, docker archive and SBOM of gitproxy in target/dist/ without Docker;
                      --check-reproducible builds twice and compares; --write-dockerfile regenerates the Dockerfile
   image-e2e          builds the image, then runs it for real with umoci + runc against the simulator and hub
+  fix-check [--registries LIST] [--osv DIR] CHECKOUT
+                     every fix gitproxy would open for a local checkout, each applied to a copy and checked
+                     by the ecosystem's own tool against the real registries (default: public), then re-scanned
   bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation, tunnel [--with-peers]
 ";
 
@@ -54,6 +58,7 @@ fn run() -> Result<()> {
         Some("image") => image::run(&root, &args[1..]),
         Some("image-e2e") => image::e2e(&root),
         Some("bench") => bench(&root, &args[1..]),
+        Some("fix-check") => fixcheck::run(&root, &args[1..]),
         Some("help" | "--help" | "-h") | None => {
             eprint!("{USAGE}");
             Ok(())

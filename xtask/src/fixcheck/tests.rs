@@ -1,0 +1,66 @@
+//! Unit tests of `fix-check`'s command line and check selection.
+
+use super::*;
+
+#[test]
+fn each_lockfile_gets_its_ecosystems_check_once_per_directory() {
+    let checks = checks_for(&[
+        "Cargo.toml",
+        "Cargo.lock",
+        "web/package.json",
+        "web/package-lock.json",
+        "py/pyproject.toml",
+        "py/poetry.lock",
+        "svc/go.mod",
+        "svc/go.sum",
+        "api/requirements.txt",
+    ]);
+    let got: Vec<(&str, String, String)> = checks
+        .iter()
+        .map(|c| (c.program, c.args.join(" "), c.dir.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "cargo",
+                "metadata --locked --format-version 1".into(),
+                String::new()
+            ),
+            ("npm", "ci --dry-run --ignore-scripts".into(), "web".into()),
+            ("poetry", "check --lock".into(), "py".into()),
+            ("go", "mod verify".into(), "svc".into()),
+        ]
+    );
+}
+
+#[test]
+fn the_command_line_takes_registries_osv_and_one_checkout() {
+    let args = |v: &[&str]| Args::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        args(&["repo"]).expect("defaults"),
+        Args {
+            registries: "public".into(),
+            osv: None,
+            dir: "repo".into()
+        }
+    );
+    assert_eq!(
+        args(&[
+            "--registries",
+            "crates.io=https://mirror/",
+            "--osv",
+            "/o",
+            "repo"
+        ])
+        .expect("set"),
+        Args {
+            registries: "crates.io=https://mirror/".into(),
+            osv: Some("/o".into()),
+            dir: "repo".into()
+        }
+    );
+    assert!(args(&[]).is_err());
+    assert!(args(&["a", "b"]).is_err());
+    assert!(args(&["--bogus", "a"]).is_err());
+}
