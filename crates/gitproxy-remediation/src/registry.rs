@@ -6,7 +6,8 @@
 //! [`RegistryUrls`] (`registry/urls.rs`); [`CachedRegistry`] and [`StaticRegistry`]
 //! (`registry/memory.rs`) cache answers for one run and stand in for tests; [`OsvRegistry`] and
 //! [`SelectedRegistry`] (`registry/select.rs`) pick, per ecosystem, the configured registry or
-//! the OSV data's fixed versions.
+//! the OSV data's fixed versions. [`IndexEntry`] (`registry/index.rs`) is what an index says about
+//! one version's dependencies and features, which resolver-aware lockfile edits need.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -14,11 +15,13 @@ use serde::Serialize;
 use crate::{Ecosystem, Error};
 
 mod http;
+mod index;
 mod memory;
 mod select;
 mod urls;
 
 pub use http::{crates_index_path, go_escape, go_hash1, HttpRegistry, ResponseObserver};
+pub use index::{DepKind, IndexEntry, RegistryDep};
 pub use memory::{CachedRegistry, StaticRegistry};
 pub use select::{OsvRegistry, SelectedRegistry};
 #[cfg(test)]
@@ -63,6 +66,18 @@ pub trait Registry: Send + Sync {
         name: &str,
         version: &str,
     ) -> Result<Vec<Digest>, Error>;
+    /// Every published version with its dependency list, features and checksum (the crates.io
+    /// index lines), or `None` when this registry cannot say (no registry configured for the
+    /// ecosystem, or an ecosystem whose metadata is not read this way). An unknown package is
+    /// `Some(vec![])`.
+    async fn index_entries(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<Vec<IndexEntry>>, Error> {
+        let _ = (ecosystem, name);
+        Ok(None)
+    }
 }
 
 /// How messages name the registry of an ecosystem.

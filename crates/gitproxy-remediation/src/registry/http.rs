@@ -17,7 +17,7 @@ use url::Url;
 
 use super::registry_name;
 use super::urls::redact;
-use super::{Digest, Registry, RegistryUrls, RegistryVersion};
+use super::{Digest, IndexEntry, Registry, RegistryUrls, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
@@ -234,15 +234,6 @@ pub(super) fn npm_path(name: &str) -> String {
 
 // === crates.io sparse index ===
 
-#[derive(Deserialize)]
-struct IndexLine {
-    vers: String,
-    #[serde(default)]
-    cksum: Option<String>,
-    #[serde(default)]
-    yanked: bool,
-}
-
 /// The sparse index path of a crate: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`.
 pub fn crates_index_path(name: &str) -> String {
     let n = name.to_ascii_lowercase();
@@ -350,7 +341,7 @@ where
                 .await?
                 .into_iter()
                 .map(|l| RegistryVersion {
-                    version: l.vers,
+                    version: l.version,
                     yanked: l.yanked,
                 })
                 .collect()),
@@ -451,8 +442,8 @@ where
                 .crate_lines(name)
                 .await?
                 .into_iter()
-                .find(|l| l.vers == version)
-                .and_then(|l| l.cksum)
+                .find(|l| l.version == version)
+                .and_then(|l| l.checksum)
                 .map(|value| Digest {
                     artifact: None,
                     value,
@@ -512,23 +503,34 @@ where
             Ecosystem::Maven => Ok(Vec::new()),
         }
     }
+
+    async fn index_entries(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<Vec<IndexEntry>>, Error> {
+        match ecosystem {
+            // The same fetch (and per-run cache) as the versions and digests questions.
+            Ecosystem::CratesIo if self.urls.get(ecosystem).is_some() => {
+                Ok(Some(self.crate_lines(name).await?))
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 impl<C> HttpRegistry<C>
 where
     C: Connect + Clone + Send + Sync + 'static,
 {
-    async fn crate_lines(&self, name: &str) -> Result<Vec<IndexLine>, Error> {
+    async fn crate_lines(&self, name: &str) -> Result<Vec<IndexEntry>, Error> {
         let eco = Ecosystem::CratesIo;
         let url = self.join(eco, &crates_index_path(name), name)?;
         let Some(body) = self.get(eco, name, url, "text/plain").await? else {
             return Ok(Vec::new());
         };
-        let text = String::from_utf8_lossy(&body);
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str::<IndexLine>(l).map_err(|e| decode_error(eco, name, e)))
-            .collect()
+        IndexEntry::from_index_file(&String::from_utf8_lossy(&body))
+            .map_err(|e| decode_error(eco, name, e))
     }
 
     async fn pypi(&self, name: &str) -> Result<PypiProject, Error> {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{Digest, Registry, RegistryVersion};
+use super::{Digest, IndexEntry, Registry, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// One published version and its digests.
@@ -16,6 +16,8 @@ type Published = (RegistryVersion, Vec<Digest>);
 #[derive(Clone, Debug, Default)]
 pub struct StaticRegistry {
     packages: BTreeMap<(Ecosystem, String), Vec<Published>>,
+    /// crates.io index entries by normalized name.
+    index: BTreeMap<String, Vec<IndexEntry>>,
 }
 
 impl StaticRegistry {
@@ -24,7 +26,8 @@ impl StaticRegistry {
         StaticRegistry::default()
     }
 
-    /// Publishes `version` with its digests (`(artifact, value)` pairs).
+    /// Publishes `version` with its digests (`(artifact, value)` pairs). A crates.io version
+    /// gets an index entry with no dependencies and no features.
     pub fn publish(
         mut self,
         ecosystem: Ecosystem,
@@ -32,6 +35,18 @@ impl StaticRegistry {
         version: &str,
         digests: &[(Option<&str>, &str)],
     ) -> Self {
+        if ecosystem == Ecosystem::CratesIo {
+            self.index
+                .entry(ecosystem.normalize_name(name))
+                .or_default()
+                .push(IndexEntry {
+                    version: version.to_string(),
+                    yanked: false,
+                    checksum: digests.first().map(|(_, v)| v.to_string()),
+                    dependencies: Vec::new(),
+                    features: BTreeMap::new(),
+                });
+        }
         self.packages
             .entry((ecosystem, ecosystem.normalize_name(name)))
             .or_default()
@@ -62,7 +77,39 @@ impl StaticRegistry {
                 last.0.yanked = true;
             }
         }
+        if let Some(last) = self
+            .index
+            .get_mut(&ecosystem.normalize_name(name))
+            .and_then(|l| l.last_mut())
+        {
+            last.yanked = true;
+        }
         self
+    }
+
+    /// Publishes every version of a crates.io sparse-index file (one JSON line per version),
+    /// with its dependencies, features, checksum and yanked flag.
+    pub fn index_file(mut self, name: &str, text: &str) -> Result<Self, String> {
+        let eco = Ecosystem::CratesIo;
+        let key = eco.normalize_name(name);
+        for entry in IndexEntry::from_index_file(text)? {
+            self.packages.entry((eco, key.clone())).or_default().push((
+                RegistryVersion {
+                    version: entry.version.clone(),
+                    yanked: entry.yanked,
+                },
+                entry
+                    .checksum
+                    .iter()
+                    .map(|c| Digest {
+                        artifact: None,
+                        value: c.clone(),
+                    })
+                    .collect(),
+            ));
+            self.index.entry(key.clone()).or_default().push(entry);
+        }
+        Ok(self)
     }
 }
 
@@ -93,6 +140,22 @@ impl Registry for StaticRegistry {
             .map(|(_, d)| d.clone())
             .unwrap_or_default())
     }
+
+    async fn index_entries(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<Vec<IndexEntry>>, Error> {
+        if ecosystem != Ecosystem::CratesIo {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.index
+                .get(&ecosystem.normalize_name(name))
+                .cloned()
+                .unwrap_or_default(),
+        ))
+    }
 }
 
 /// Caches another registry's answers for the length of one run.
@@ -101,6 +164,7 @@ pub struct CachedRegistry<R> {
     inner: R,
     versions: Mutex<HashMap<(Ecosystem, String), Vec<RegistryVersion>>>,
     digests: Mutex<HashMap<(Ecosystem, String, String), Vec<Digest>>>,
+    index: Mutex<HashMap<(Ecosystem, String), Option<Vec<IndexEntry>>>>,
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -110,6 +174,7 @@ impl<R: Registry> CachedRegistry<R> {
             inner,
             versions: Mutex::new(HashMap::new()),
             digests: Mutex::new(HashMap::new()),
+            index: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -159,6 +224,28 @@ impl<R: Registry> Registry for CachedRegistry<R> {
         }
         let fetched = self.inner.digests(ecosystem, name, version).await?;
         self.digests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, fetched.clone());
+        Ok(fetched)
+    }
+
+    async fn index_entries(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<Vec<IndexEntry>>, Error> {
+        let key = (ecosystem, ecosystem.normalize_name(name));
+        if let Some(hit) = self
+            .index
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let fetched = self.inner.index_entries(ecosystem, name).await?;
+        self.index
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, fetched.clone());

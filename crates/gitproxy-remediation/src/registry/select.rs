@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{CachedRegistry, Digest, Registry, RegistryUrls, RegistryVersion};
+use super::{CachedRegistry, Digest, IndexEntry, Registry, RegistryUrls, RegistryVersion};
 use crate::advisories::AdvisoryDb;
 use crate::{Ecosystem, Error};
 
@@ -126,6 +126,18 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             self.configured.digests(ecosystem, name, version).await
         } else {
             self.osv.digests(ecosystem, name, version).await
+        }
+    }
+
+    async fn index_entries(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> Result<Option<Vec<IndexEntry>>, Error> {
+        if self.urls.get(ecosystem).is_some() {
+            self.configured.index_entries(ecosystem, name).await
+        } else {
+            Ok(None)
         }
     }
 }
