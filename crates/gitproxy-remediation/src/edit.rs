@@ -140,7 +140,7 @@ async fn apply_one(
         let dep = &analysis.dependencies[i];
         match dep.ecosystem {
             Ecosystem::Npm => npm::edit(work, fix, dep, &digests)?,
-            Ecosystem::CratesIo => cargo::edit(work, fix, dep, &digests)?,
+            Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,
             Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests)?,
             Ecosystem::Go => go::edit(work, fix, dep, &digests)?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,

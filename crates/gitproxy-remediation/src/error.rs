@@ -157,6 +157,21 @@ pub enum Error {
         /// The query parameter holding the credential, if that is where it is.
         query_key: Option<String>,
     },
+    /// No choice of versions satisfies every requirement once the package moves: the lockfile
+    /// would be rejected, so nothing is written.
+    #[error("cannot move {ecosystem} package `{package}` from {from} to {to}: {reason}; relax or upgrade the conflicting requirement, then scan again")]
+    Unresolvable {
+        /// Ecosystem of the package.
+        ecosystem: Ecosystem,
+        /// Package name.
+        package: String,
+        /// The version in use.
+        from: String,
+        /// The fixed version.
+        to: String,
+        /// The exact conflicting requirements.
+        reason: String,
+    },
     /// A planned edit could not be applied to a file.
     #[error("cannot edit {file}: {reason}; re-run the scan on the current branch head")]
     Edit {

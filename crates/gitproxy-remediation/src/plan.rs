@@ -381,7 +381,7 @@ fn lock_note(dep: &Dependency) -> Option<String> {
             "the lockfile entry is updated in place; if the new version changed its own dependencies, run `npm install --package-lock-only` to refresh them".into(),
         ),
         Ecosystem::CratesIo => Some(
-            "Cargo.lock is updated in place; if the new version changed its own dependencies, run `cargo update -p <name> --precise <version>` to refresh them".into(),
+            "Cargo.lock is updated in place with the new version's dependencies from the registry index, as `cargo update -p <name> --precise <version>` would".into(),
         ),
         Ecosystem::PyPI => Some(
             "poetry.lock is updated in place; if the new version changed its own dependencies, run `poetry lock --no-update` to refresh them".into(),

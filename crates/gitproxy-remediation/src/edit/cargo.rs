@@ -1,31 +1,29 @@
 //! crates.io edits: `Cargo.toml` requirements through `toml_edit` (workspace inheritance
-//! followed to the root manifest) and `Cargo.lock` entries with the new checksum.
+//! followed to the root manifest) and resolver-aware `Cargo.lock` updates (`cargo/update.rs`):
+//! the new version's dependencies reconciled from the registry index, dependents that exclude
+//! it moved to a release that accepts it, and a conflict no move resolves reported instead of a
+//! lockfile Cargo would reject.
 
+mod lock;
+mod members;
+mod resolve;
+mod update;
+
+use self::update::{update_lock, Update};
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
 use crate::files::{dir_of, join};
 use crate::plan::{PackageFix, Tier};
-use crate::registry::Digest;
-use crate::Error;
+use crate::registry::Registry;
+use crate::{Ecosystem, Error};
 
-pub(super) fn edit(
+pub(super) async fn edit(
     work: &mut Work,
     fix: &PackageFix,
     dep: &Dependency,
-    digests: &[Digest],
+    registry: &dyn Registry,
 ) -> Result<(), Error> {
     let from = dep.version.as_deref().unwrap_or("");
-    if fix.tier == Tier::Override && !dep.direct {
-        // Cargo has no way to force a version over a parent's requirement.
-        work.out.needs_package_manager = true;
-        work.out.note(format!(
-            "{} {from} cannot move to {} while its parents require the old range: upgrade {} and run `cargo update`",
-            fix.name,
-            fix.to,
-            dep.parents.join(", ")
-        ));
-        return Ok(());
-    }
     let is_lock = dep.location.file.ends_with("Cargo.lock");
     let manifest = match &dep.declared_in {
         Some(d) => Some(d.file.clone()),
@@ -34,61 +32,81 @@ pub(super) fn edit(
     };
     if (fix.tier == Tier::ManifestBump && dep.direct) || !is_lock {
         if let Some(manifest) = manifest {
-            cargo_manifest_bump(work, &manifest, &dep.name, &fix.to)?;
+            cargo_manifest_bump(work, &manifest, &dep.name, dep.version.as_deref(), &fix.to)?;
         }
     }
     if !is_lock {
         return Ok(());
     }
     let path = dep.location.file.clone();
-    let text = work.text(&path)?;
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let start = dep.location.line as usize - 1;
-    let mut end = start;
-    while end < lines.len()
-        && !lines[end].trim().is_empty()
-        && !(end > start && lines[end].starts_with("[["))
-    {
-        end += 1;
-    }
-    let has_checksum = lines[start..end]
-        .iter()
-        .any(|l| l.starts_with("checksum = "));
-    let checksum = digests.first().map(|d| d.value.clone());
-    if has_checksum && checksum.is_none() {
-        work.out.needs_package_manager = true;
-        work.out.note(format!(
-            "{path} was not updated because the registry gave no checksum for {}@{}: run `cargo update -p {} --precise {}`",
-            fix.name, fix.to, fix.name, fix.to
-        ));
-        return Ok(());
-    }
-    let mut out = String::with_capacity(text.len());
-    let old_ref = format!("\"{} {from}\"", dep.name);
-    let old_ref_src = format!("\"{} {from} (", dep.name);
-    for (n, line) in lines.iter().enumerate() {
-        if (start..end).contains(&n) && line.starts_with("version = ") {
-            out.push_str(&format!("version = \"{}\"\n", fix.to));
-        } else if (start..end).contains(&n) && line.starts_with("checksum = ") {
-            out.push_str(&format!(
-                "checksum = \"{}\"\n",
-                checksum.as_deref().unwrap_or("")
-            ));
-        } else if line.contains(&old_ref) || line.contains(&old_ref_src) {
-            out.push_str(&line.replacen(
-                &format!("{} {from}", dep.name),
-                &format!("{} {}", dep.name, fix.to),
-                1,
-            ));
-        } else {
-            out.push_str(line);
+    let update = update_lock(&work.snapshot, &path, &dep.name, from, &fix.to, registry).await?;
+    match update {
+        Update::Written { text, moved } => {
+            let others: Vec<&String> = moved
+                .iter()
+                .filter(|m| !m.starts_with(&format!("{} ", dep.name)))
+                .collect();
+            if !others.is_empty() {
+                work.out.note(format!(
+                    "{path} also moves {} so that every requirement holds with {} {}",
+                    others
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    fix.name,
+                    fix.to
+                ));
+            }
+            work.write(&path, text);
+        }
+        Update::Refused(reason) => {
+            work.out.needs_package_manager = true;
+            if fix.tier == Tier::Override && !dep.direct {
+                work.out.note(format!(
+                    "{} {from} cannot move to {} while its parents require the old range: upgrade {} and run `cargo update`",
+                    fix.name,
+                    fix.to,
+                    dep.parents.join(", ")
+                ));
+            } else {
+                work.out.note(format!(
+                    "{path} was not updated because {reason}: run `cargo update -p {} --precise {}`",
+                    fix.name, fix.to
+                ));
+            }
+        }
+        Update::Conflict(reason) => {
+            return Err(Error::Unresolvable {
+                ecosystem: Ecosystem::CratesIo,
+                package: fix.name.clone(),
+                from: from.to_string(),
+                to: fix.to.clone(),
+                reason,
+            });
         }
     }
-    work.write(&path, out);
     Ok(())
 }
 
-fn cargo_manifest_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
+/// Raises every requirement on `name` in the manifest at `path` that admits `from` (all of them
+/// when the version in use is unknown), so another declaration of the same package under a
+/// different name and range (`time03 = { package = "time", version = "0.3" }`) stays.
+fn cargo_manifest_bump(
+    work: &mut Work,
+    path: &str,
+    name: &str,
+    from: Option<&str>,
+    to: &str,
+) -> Result<(), Error> {
+    let from_text = from.map(String::from);
+    let from = from.and_then(|f| crate::version::semver::Version::parse(f).ok());
+    let admits = |req: &str| -> bool {
+        let Some(from) = &from else {
+            return true;
+        };
+        crate::version::semver::Range::parse_cargo(req).map_or(true, |r| r.matches(from))
+    };
     let text = work.text(path)?;
     let mut doc: toml_edit::DocumentMut = text
         .parse()
@@ -111,6 +129,9 @@ fn cargo_manifest_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Res
             }
             if let Some(value) = item.as_value_mut() {
                 if let Some(old) = value.as_str() {
+                    if !admits(old) {
+                        continue;
+                    }
                     let decor = value.decor().clone();
                     *value = toml_edit::Value::from(bumped_requirement(old, to));
                     *value.decor_mut() = decor;
@@ -123,6 +144,9 @@ fn cargo_manifest_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Res
                     inherited = true;
                 } else if let Some(v) = t.get_mut("version").and_then(|v| v.as_value_mut()) {
                     let old = v.as_str().unwrap_or("").to_string();
+                    if !admits(&old) {
+                        continue;
+                    }
                     let decor = v.decor().clone();
                     *v = toml_edit::Value::from(bumped_requirement(&old, to));
                     *v.decor_mut() = decor;
@@ -166,7 +190,7 @@ fn cargo_manifest_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Res
                 .text(&root)
                 .is_some_and(|t| t.contains("[workspace"))
             {
-                return cargo_manifest_bump(work, &root, name, to);
+                return cargo_manifest_bump(work, &root, name, from_text.as_deref(), to);
             }
         }
     }

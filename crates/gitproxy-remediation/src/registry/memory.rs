@@ -12,6 +12,9 @@ use crate::{Ecosystem, Error};
 /// One published version and its digests.
 type Published = (RegistryVersion, Vec<Digest>);
 
+/// Index answers by ecosystem and normalized name (`None`: the registry cannot say).
+type IndexCache = HashMap<(Ecosystem, String), Option<Vec<IndexEntry>>>;
+
 /// An in-memory registry: the local stand-in for tests and for offline planning.
 #[derive(Clone, Debug, Default)]
 pub struct StaticRegistry {
@@ -164,7 +167,7 @@ pub struct CachedRegistry<R> {
     inner: R,
     versions: Mutex<HashMap<(Ecosystem, String), Vec<RegistryVersion>>>,
     digests: Mutex<HashMap<(Ecosystem, String, String), Vec<Digest>>>,
-    index: Mutex<HashMap<(Ecosystem, String), Option<Vec<IndexEntry>>>>,
+    index: Mutex<IndexCache>,
 }
 
 impl<R: Registry> CachedRegistry<R> {

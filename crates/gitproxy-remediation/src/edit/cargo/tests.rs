@@ -13,8 +13,8 @@ use crate::Ecosystem;
 #[tokio::test]
 async fn cargo_workspace_manifest_and_lock_edits_keep_comments() {
     let root = "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\n# Pinned for MSRV.\nsmallvec = \"1.6.0\" # keep\n";
-    let app = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\nsmallvec = { workspace = true }\ntime = { version = \"=0.1.43\", default-features = false }\n";
-    let lock = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"smallvec\",\n \"time 0.1.43\",\n]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"aaaa\"\n\n[[package]]\nname = \"time\"\nversion = \"0.1.43\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"bbbb\"\n\n[[package]]\nname = \"time\"\nversion = \"0.3.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"cccc\"\n";
+    let app = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\nsmallvec = { workspace = true }\ntime = { version = \"=0.1.43\", default-features = false }\n\n[dev-dependencies]\ntime03 = { package = \"time\", version = \"0.3\" }\n";
+    let lock = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"smallvec\",\n \"time 0.1.43\",\n \"time 0.3.0\",\n]\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"aaaa\"\n\n[[package]]\nname = \"time\"\nversion = \"0.1.43\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"bbbb\"\n\n[[package]]\nname = \"time\"\nversion = \"0.3.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"cccc\"\n";
     let snapshot = Snapshot::new()
         .with("Cargo.toml", root)
         .with("app/Cargo.toml", app)
@@ -25,9 +25,13 @@ async fn cargo_workspace_manifest_and_lock_edits_keep_comments() {
         ("R1", "crates.io", "smallvec", "1.6.1"),
         ("R2", "crates.io", "time", "0.1.44"),
     ]);
+    // The resolver reads every locked version's index entry (no dependencies here).
     let reg = StaticRegistry::new()
+        .publish(Ecosystem::CratesIo, "smallvec", "1.6.0", &[(None, "aaaa")])
         .publish(Ecosystem::CratesIo, "smallvec", "1.6.1", &[(None, "dddd")])
-        .publish(Ecosystem::CratesIo, "time", "0.1.44", &[(None, "eeee")]);
+        .publish(Ecosystem::CratesIo, "time", "0.1.43", &[(None, "bbbb")])
+        .publish(Ecosystem::CratesIo, "time", "0.1.44", &[(None, "eeee")])
+        .publish(Ecosystem::CratesIo, "time", "0.3.0", &[(None, "cccc")]);
     let (plan, set) = edits(&snapshot, &db, &reg).await;
     let tiers: Vec<(&str, Tier)> = plan
         .fixes
