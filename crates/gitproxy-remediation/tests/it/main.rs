@@ -1,7 +1,8 @@
 //! Integration tests of the remediation engine: on the real OSV data in `../shared/osv`, the
-//! cargo-audit oracle and the Bitbucket simulator.
+//! cargo-audit oracle, the Bitbucket simulator, and Cargo.lock fixes checked by the real cargo.
 
 mod branches;
+mod cargo_lock;
 mod e2e;
 mod engine;
 mod limits;

@@ -33,10 +33,17 @@ impl Drop for StandIn {
 
 impl StandIn {
     pub(crate) async fn start(routes: BTreeMap<String, Vec<u8>>) -> StandIn {
+        StandIn::start_with(|_| routes).await
+    }
+
+    /// A stand-in whose routes may name its own address (a registry `config.json`).
+    pub(crate) async fn start_with(
+        routes: impl FnOnce(SocketAddr) -> BTreeMap<String, Vec<u8>>,
+    ) -> StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
-        let routes = Arc::new(routes);
+        let routes = Arc::new(routes(addr));
         let counter = Arc::clone(&hits);
         let task = tokio::spawn(async move {
             loop {
