@@ -24,6 +24,9 @@ pub(super) enum Kind {
     CratesIo,
     /// A git repository or another registry: its dependencies are taken from the lockfile.
     Other,
+    /// Taken out of the resolution (a second locked version of the fixed package when the
+    /// fixed version is already locked): never matched, never written.
+    Removed,
 }
 
 /// One package of the resolution.
@@ -241,9 +244,15 @@ impl<'a> Resolver<'a> {
                 .map(|m| &m.entry)
                 .ok_or_else(|| Stop::Refuse(format!("no Cargo.toml of the member {}", node.name)));
         }
-        self.entries(&node.name)?
+        let entries = self.entries(&node.name)?;
+        entries
             .iter()
-            .find(|e| Version::parse(&e.version).is_ok_and(|v| v == node.version))
+            .find(|e| e.version == node.text)
+            .or_else(|| {
+                entries
+                    .iter()
+                    .find(|e| Version::parse(&e.version).is_ok_and(|v| v == node.version))
+            })
             .ok_or_else(|| Stop::Refuse(format!("the registry index lists no {}", node.label())))
     }
 
@@ -315,7 +324,7 @@ impl<'a> Resolver<'a> {
             }
             while let Some(i) = queue.pop_front() {
                 let node = &nodes[i];
-                if node.kind == Kind::Other {
+                if matches!(node.kind, Kind::Other | Kind::Removed) {
                     for &j in &node.frozen {
                         edges[i].push((j, String::new()));
                         if !reachable[j] {

@@ -12,6 +12,8 @@ use crate::registry::{IndexEntry, Registry};
 use crate::version::semver::Version;
 use crate::{Ecosystem, Error};
 
+const NO_INDEX: &str = "the registry gives no dependency lists to reconcile it with";
+
 /// What became of a lockfile.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Update {
@@ -56,9 +58,37 @@ pub(crate) async fn update_lock(
         .iter()
         .position(|n| n.kind == Kind::CratesIo && n.name == name && n.version == from_v)
     else {
+        if nodes
+            .iter()
+            .any(|n| n.kind == Kind::CratesIo && n.name == name && n.version == to_v)
+        {
+            // An earlier occurrence of the same fix already moved this one.
+            return Ok(Update::Written {
+                text: text.into_owned(),
+                moved: Vec::new(),
+            });
+        }
         return Ok(Update::Refused(format!("it holds no {name} {from}")));
     };
+    // Every locked crates.io package's index is needed to check the lockfile: ask up front.
     let mut index: HashMap<String, Vec<IndexEntry>> = HashMap::new();
+    for node in nodes.iter().filter(|n| n.kind == Kind::CratesIo) {
+        if index.contains_key(&node.name) {
+            continue;
+        }
+        match registry
+            .index_entries(Ecosystem::CratesIo, &node.name)
+            .await?
+        {
+            Some(entries) => {
+                index.insert(node.name.clone(), entries);
+            }
+            None => return Ok(Update::Refused(NO_INDEX.into())),
+        }
+    }
+    let already = nodes
+        .iter()
+        .position(|n| n.kind == Kind::CratesIo && n.name == name && n.version == to_v);
     loop {
         let outcome = (|| {
             let mut check = Resolver::new(&index, &members, None);
@@ -66,8 +96,14 @@ pub(crate) async fn update_lock(
             let old = check.reproduce(&nodes)?;
             same_as_lock(&lock, &old)?;
             let mut start = nodes.clone();
-            start[fixed].version = to_v.clone();
-            start[fixed].text = to.to_string();
+            if already.is_some() {
+                // Another locked version already moved to the fixed one (a second occurrence
+                // of the same fix): this one goes, and its users re-resolve.
+                start[fixed].kind = Kind::Removed;
+            } else {
+                start[fixed].version = to_v.clone();
+                start[fixed].text = to.to_string();
+            }
             Resolver::new(&index, &members, Some((name.to_string(), to_v.clone()))).solve(start)
         })();
         match outcome {
@@ -80,11 +116,7 @@ pub(crate) async fn update_lock(
                     Some(entries) => {
                         index.insert(crate_name, entries);
                     }
-                    None => {
-                        return Ok(Update::Refused(
-                            "the registry gives no dependency lists to reconcile it with".into(),
-                        ))
-                    }
+                    None => return Ok(Update::Refused(NO_INDEX.into())),
                 }
             }
             Err(Stop::Refuse(reason)) => return Ok(Update::Refused(reason)),
@@ -259,7 +291,7 @@ fn write(
                 let source = match node.kind {
                     Kind::Member => None,
                     Kind::CratesIo => Some(CRATES_IO.to_string()),
-                    Kind::Other => old.and_then(|p| p.source.clone()),
+                    Kind::Other | Kind::Removed => old.and_then(|p| p.source.clone()),
                 };
                 blocks.push(render_package(
                     &node.name,
@@ -273,7 +305,7 @@ fn write(
     }
     let mut moved = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
-        if let Some(b) = before.get(i) {
+        if let Some(b) = node.old.map(|o| &before[o]) {
             if b.text != node.text && resolved.reachable[i] {
                 moved.push(format!("{} {} -> {}", node.name, b.text, node.text));
             }

@@ -463,3 +463,54 @@ async fn a_lockfile_the_index_does_not_reproduce_is_refused() {
         .unwrap();
     assert!(matches!(update, Update::Refused(r) if r.contains("no dependency lists")));
 }
+
+#[tokio::test]
+async fn two_locked_versions_of_the_fixed_package_end_as_one() {
+    // app uses leaf ^0.3 directly and mid, which needs leaf ^0.2 until mid 1.1.0. The merged
+    // fix moves leaf 0.2.0 and 0.3.0 to 0.3.1, one occurrence after the other.
+    let reg = registry(&[
+        line(
+            "mid",
+            "1.0.0",
+            &[("leaf", "^0.2", "normal", false, &[])],
+            "{}",
+            false,
+        ),
+        line(
+            "mid",
+            "1.1.0",
+            &[("leaf", "^0.3.1", "normal", false, &[])],
+            "{}",
+            false,
+        ),
+        line("leaf", "0.2.0", &[], "{}", false),
+        line("leaf", "0.3.0", &[], "{}", false),
+        line("leaf", "0.3.1", &[], "{}", false),
+    ]);
+    let lock = lockfile(
+        &["leaf 0.3.0", "mid"],
+        &[
+            pkg("mid", "1.0.0", &["leaf 0.2.0"]),
+            pkg("leaf", "0.2.0", &[]),
+            pkg("leaf", "0.3.0", &[]),
+        ],
+    );
+    let snapshot = project("leaf = \"0.3\"\nmid = \"1\"\n", &lock);
+    let Update::Written { text, .. } = run(&snapshot, &reg, "leaf", "0.2.0", "0.3.1").await else {
+        panic!("not written");
+    };
+    let expected = lockfile(
+        &["leaf", "mid"],
+        &[pkg("mid", "1.1.0", &["leaf"]), pkg("leaf", "0.3.1", &[])],
+    );
+    assert_eq!(text, expected);
+    let moved = snapshot.clone().with("Cargo.lock", text.clone());
+    let again = run(&moved, &reg, "leaf", "0.3.0", "0.3.1").await;
+    assert_eq!(
+        again,
+        Update::Written {
+            text,
+            moved: Vec::new()
+        }
+    );
+}
