@@ -165,10 +165,13 @@ pub(super) fn implicit_features(entry: &IndexEntry) -> Vec<String> {
     out
 }
 
-/// Expands `requested` feature values through the feature table of `entry`, as Cargo does:
-/// `dep:x` turns on the optional dependency `x`, `x/f` turns on `x` (when optional) and its
-/// feature `f`, `x?/f` asks for `f` only if something else turns `x` on, and a feature named
-/// after an optional dependency with no `dep:` entry turns that dependency on.
+/// Expands `requested` feature values through the feature table of `entry`, as Cargo's
+/// dependency resolver does when it writes a lockfile: `dep:x` turns on the optional dependency
+/// `x`, `x/f` turns on `x` (when optional, with its feature `x` if there is one) and asks for its
+/// feature `f`, and a feature named after an optional dependency with no `dep:` entry turns that
+/// dependency on. A weak `x?/f` only asks for `f` when the build runs, but the lockfile resolver
+/// cannot know whether `x` will be on, so it resolves `x` (with `f`) all the same: the lockfile
+/// lists it (cargo locks `icu_normalizer` 2.4's dependency on `icu_properties` that way).
 pub(super) fn activate(entry: &IndexEntry, requested: &BTreeSet<String>) -> Activation {
     let implicit: BTreeSet<String> = implicit_features(entry).into_iter().collect();
     let optional: BTreeSet<&str> = entry
@@ -180,7 +183,6 @@ pub(super) fn activate(entry: &IndexEntry, requested: &BTreeSet<String>) -> Acti
     let mut act = Activation::default();
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = requested.iter().cloned().collect();
-    let mut weak = Vec::new();
     while let Some(value) = stack.pop() {
         if !seen.insert(value.clone()) {
             continue;
@@ -189,7 +191,13 @@ pub(super) fn activate(entry: &IndexEntry, requested: &BTreeSet<String>) -> Acti
             act.deps.insert(dep.to_string());
         } else if let Some((dep, feature)) = value.split_once('/') {
             if let Some(dep) = dep.strip_suffix('?') {
-                weak.push((dep.to_string(), feature.to_string()));
+                if optional.contains(dep) {
+                    act.deps.insert(dep.to_string());
+                }
+                act.dep_features
+                    .entry(dep.to_string())
+                    .or_default()
+                    .insert(feature.to_string());
                 continue;
             }
             if optional.contains(dep) {
@@ -204,11 +212,6 @@ pub(super) fn activate(entry: &IndexEntry, requested: &BTreeSet<String>) -> Acti
             stack.extend(values.iter().cloned());
         } else if implicit.contains(&value) {
             act.deps.insert(value);
-        }
-    }
-    for (dep, feature) in weak {
-        if act.deps.contains(&dep) || !optional.contains(dep.as_str()) {
-            act.dep_features.entry(dep).or_default().insert(feature);
         }
     }
     act
@@ -538,6 +541,18 @@ impl<'a> Resolver<'a> {
         Err(Stop::Conflict(last))
     }
 
+    /// Whether `entry` requires the fixed package in a range that excludes the fixed version.
+    fn excludes_fixed(&self, entry: &IndexEntry) -> bool {
+        let Some((fixed, to)) = &self.forced else {
+            return false;
+        };
+        entry
+            .dependencies
+            .iter()
+            .filter(|d| d.kind != DepKind::Dev && d.package_name() == fixed)
+            .any(|d| Range::parse_cargo(&d.req).is_ok_and(|r| !r.matches(to)))
+    }
+
     /// Makes one unresolved requirement hold: reuse is impossible (the pass found no fit), so
     /// add the highest fitting version, or move the compatible version in the graph to it
     /// when every package using that one accepts the move.
@@ -563,7 +578,8 @@ impl<'a> Resolver<'a> {
             .filter_map(|e| Some((Version::parse(&e.version).ok()?, e)))
             .filter(|(v, _)| req.matches(v))
             .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        // Highest first, but releases whose own requirements exclude the fixed version last.
+        candidates.sort_by_key(|(v, e)| (self.excludes_fixed(e), std::cmp::Reverse(v.clone())));
         let mut blockers: Vec<(usize, String)> = Vec::new();
         for (version, entry) in candidates {
             let Some(j) = nodes.iter().position(|n| {
