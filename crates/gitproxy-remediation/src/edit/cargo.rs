@@ -58,6 +58,16 @@ pub(super) async fn edit(
                     fix.to
                 ));
             }
+            let kept = text.contains(&format!(
+                "name = \"{}\"\nversion = \"{}\"\n",
+                dep.name, fix.to
+            ));
+            if !kept {
+                work.out.note(format!(
+                    "once the packages above move, nothing depends on {} any more, so {path} drops it instead of locking {}",
+                    fix.name, fix.to
+                ));
+            }
             work.write(&path, text);
         }
         Update::Refused(reason) => {

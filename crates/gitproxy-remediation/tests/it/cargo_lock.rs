@@ -1,5 +1,5 @@
 //! Cargo.lock fixes proven by the real `cargo`: a legacy project (exact pins, a 2021-era lock
-//! with chrono 0.4.19 and url 2.2.2 / idna 0.2.3) is fixed against real crates.io index lines
+//! with chrono 0.4.19 / time 0.1.43 and url 2.2.2 / idna 0.2.3) is fixed against real crates.io index lines
 //! captured in `tests/fixtures/cargo-legacy/index` and the real OSV data. A loopback sparse
 //! registry serves the same lines (and the `.crate` files `cargo metadata` downloads for this
 //! platform), and every fix branch must pass `cargo metadata --locked` against it, with Cargo's
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::analysis::analyze;
-use gitproxy_remediation::edit::apply_fix;
+use gitproxy_remediation::edit::{apply_fix, EditSet};
 use gitproxy_remediation::files::Snapshot;
 use gitproxy_remediation::plan::{plan, PlanOptions};
 use gitproxy_remediation::registry::StaticRegistry;
@@ -144,6 +144,35 @@ fn advisories(db: &AdvisoryDb, snapshot: &Snapshot) -> BTreeSet<(String, String)
         .collect()
 }
 
+/// The branch of one fix passes `cargo metadata --locked`, and a re-scan finds no advisory of
+/// `package` and none that was not there before.
+async fn check_branch(
+    db: &AdvisoryDb,
+    standin: &StandIn,
+    snapshot: &Snapshot,
+    set: &EditSet,
+    package: &str,
+    before: &BTreeSet<(String, String)>,
+) {
+    let mut fixed = snapshot.clone();
+    for (path, text) in &set.files {
+        fixed.insert(path.clone(), text.clone().into_bytes());
+    }
+    let (ok, stderr) = cargo_metadata_locked(standin, &fixed).await;
+    assert!(
+        ok,
+        "cargo rejects the {package} fix:\n{stderr}\n{:?}",
+        set.files
+    );
+    let after = advisories(db, &fixed);
+    assert!(!after.iter().any(|(name, _)| name == package), "{after:?}");
+    assert!(
+        after.is_subset(before),
+        "new advisories: {:?}",
+        after.difference(before)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn cargo_fix_branches_pass_cargo_metadata_locked() {
     let db = crate::load("crates.io");
@@ -167,10 +196,10 @@ async fn cargo_fix_branches_pass_cargo_metadata_locked() {
         outcomes.insert(fix.name.clone(), (fix, result));
     }
     let names: Vec<&String> = outcomes.keys().collect();
-    assert_eq!(names, ["chrono", "idna"], "{outcomes:#?}");
+    assert_eq!(names, ["chrono", "idna", "time"], "{outcomes:#?}");
 
-    // chrono 0.4.19 -> 0.4.20 changes its dependencies: libc goes, wasm-bindgen and js-sys
-    // (wasm32 only, so still in the lockfile) come with their own dependencies.
+    // chrono 0.4.19 -> 0.4.20 changes its dependencies: libc and num-integer go from its list,
+    // wasm-bindgen and js-sys (wasm32 only, so still in the lockfile) come with their own.
     let (fix, result) = &outcomes["chrono"];
     let set = result.as_ref().unwrap();
     assert_eq!(fix.to, "0.4.20");
@@ -181,21 +210,44 @@ async fn cargo_fix_branches_pass_cargo_metadata_locked() {
     );
     assert!(!set.needs_package_manager, "{:?}", set.notes);
     let lock = &set.files["Cargo.lock"];
-    assert!(!lock.contains("name = \"libc\""), "{lock}");
-    assert!(lock.contains("name = \"wasm-bindgen\""), "{lock}");
-    let mut fixed = snapshot.clone();
-    for (path, text) in &set.files {
-        fixed.insert(path.clone(), text.clone().into_bytes());
-    }
-    let (ok, stderr) = cargo_metadata_locked(&standin, &fixed).await;
-    assert!(ok, "cargo rejects the chrono fix:\n{stderr}\n{lock}");
-    let after = advisories(&db, &fixed);
-    assert!(!after.iter().any(|(name, _)| name == "chrono"), "{after:?}");
     assert!(
-        after.is_subset(&before),
-        "new advisories: {:?}",
-        after.difference(&before)
+        lock.contains("name = \"chrono\"\nversion = \"0.4.20\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"6127248204b9aba09a362f6c930ef6a78f2c1b2215f8a7b398c06e1083f17af0\"\ndependencies = [\n \"js-sys\",\n \"num-integer\",\n \"num-traits\",\n \"time\",\n \"wasm-bindgen\",\n \"winapi\",\n]\n"),
+        "{lock}"
     );
+    assert!(lock.contains("name = \"wasm-bindgen-shared\""), "{lock}");
+    check_branch(&db, &standin, &snapshot, set, "chrono", &before).await;
+
+    // time 0.1.43 -> 0.2.23: chrono 0.4.19 requires time ^0.1.43, so chrono climbs to its
+    // first 0.4 release that accepts the fix, 0.4.30, which no longer depends on time at all.
+    let (fix, result) = &outcomes["time"];
+    let set = result.as_ref().unwrap();
+    assert_eq!(fix.to, "0.2.23");
+    assert_eq!(
+        set.files.keys().collect::<Vec<_>>(),
+        ["Cargo.lock"],
+        "{set:?}"
+    );
+    let lock = &set.files["Cargo.lock"];
+    assert!(
+        lock.contains("name = \"chrono\"\nversion = \"0.4.30\""),
+        "{lock}"
+    );
+    assert!(!lock.contains("name = \"time\""), "{lock}");
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("chrono 0.4.19 -> 0.4.30")),
+        "{:?}",
+        set.notes
+    );
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("nothing depends on time any more")),
+        "{:?}",
+        set.notes
+    );
+    check_branch(&db, &standin, &snapshot, set, "time", &before).await;
 
     // The old behaviour (version and checksum swapped in place, dependencies kept) is what
     // cargo rejected on the customer's CI; the stand-in check catches it.
