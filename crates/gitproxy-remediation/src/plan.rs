@@ -343,6 +343,13 @@ fn occurrence_tier(
                             dep.name,
                             dep.parents.join(", ")
                         ),
+                        // The Cargo.lock update moves the parent itself when a release of it
+                        // accepts the fix (and says so), or reports the conflict.
+                        Ecosystem::CratesIo => format!(
+                            "{} requires an incompatible version of {}, so the parent has to move as well",
+                            dep.parents.join(", "),
+                            dep.name
+                        ),
                         _ => format!(
                             "{} requires an incompatible version of {}: upgrade the parent, then re-run the package manager",
                             dep.parents.join(", "),
