@@ -39,8 +39,9 @@ pub(super) struct Node {
     pub(super) kind: Kind,
     /// Its index among the lockfile's packages, when it was there.
     pub(super) old: Option<usize>,
-    /// The dependencies of an `Other` package, as the lockfile records them.
-    pub(super) frozen: Vec<usize>,
+    /// Its dependencies as the lockfile records them: kept as they are for an `Other` package,
+    /// preferred for the others when a requirement admits several locked versions.
+    pub(super) locked: Vec<usize>,
 }
 
 impl Node {
@@ -138,6 +139,39 @@ pub(super) fn compatible(a: &Version, b: &Version) -> bool {
     } else {
         a.patch == b.patch
     }
+}
+
+/// Two reachable semver-compatible versions of one crate, which Cargo never locks together:
+/// the requirement that holds on to the lower one, as a conflict.
+fn twins(resolved: &Resolved) -> Option<String> {
+    let nodes = &resolved.nodes;
+    let live = |i: usize| resolved.reachable[i] && nodes[i].kind == Kind::CratesIo;
+    for low in (0..nodes.len()).filter(|&i| live(i)) {
+        for high in (0..nodes.len()).filter(|&j| live(j)) {
+            let (l, h) = (&nodes[low], &nodes[high]);
+            if l.name != h.name || h.version <= l.version || !compatible(&l.version, &h.version) {
+                continue;
+            }
+            let user = |target: usize| {
+                resolved.edges.iter().enumerate().find_map(|(k, list)| {
+                    let (_, req) = list.iter().find(|(t, _)| *t == target)?;
+                    Some(format!("{} requires {} {req}", nodes[k].label(), l.name))
+                })
+            };
+            return Some(format!(
+                "{} but {}, and cargo locks one {} {}.x release only",
+                user(low).unwrap_or_else(|| l.label()),
+                user(high).unwrap_or_else(|| h.label()),
+                l.name,
+                if l.version.major > 0 {
+                    l.version.major.to_string()
+                } else {
+                    format!("0.{}", l.version.minor)
+                }
+            ));
+        }
+    }
+    None
 }
 
 fn parse_req(req: &str) -> Result<Range, Stop> {
@@ -289,12 +323,26 @@ impl<'a> Resolver<'a> {
             return Ok(nodes.iter().position(|n| n.kind == kind && n.name == name));
         }
         let req = parse_req(&dep.req)?;
-        let best = nodes
+        let fits: Vec<usize> = (0..nodes.len())
+            .filter(|&i| {
+                let n = &nodes[i];
+                n.kind == Kind::CratesIo && n.name == name && req.matches(&n.version)
+            })
+            .collect();
+        let highest = fits
             .iter()
-            .enumerate()
-            .filter(|(_, n)| n.kind == Kind::CratesIo && n.name == name && req.matches(&n.version))
-            .max_by(|a, b| a.1.version.cmp(&b.1.version))
-            .map(|(i, _)| i);
+            .copied()
+            .max_by(|&a, &b| nodes[a].version.cmp(&nodes[b].version));
+        // The locked edge when the requirement admits it (`>=0.52, <0.62` may be locked to
+        // either of two versions) and no later compatible version fits, else the highest.
+        let locked = fits.iter().copied().find(|&i| {
+            from.locked.contains(&i)
+                && !fits.iter().any(|&j| {
+                    nodes[j].version > nodes[i].version
+                        && compatible(&nodes[j].version, &nodes[i].version)
+                })
+        });
+        let best = locked.or(highest);
         Ok(best.or_else(|| {
             let (lenient, version) = self.lenient.as_ref()?;
             (lenient == name)
@@ -328,7 +376,7 @@ impl<'a> Resolver<'a> {
             while let Some(i) = queue.pop_front() {
                 let node = &nodes[i];
                 if matches!(node.kind, Kind::Other | Kind::Removed) {
-                    for &j in &node.frozen {
+                    for &j in &node.locked {
                         edges[i].push((j, String::new()));
                         if !reachable[j] {
                             reachable[j] = true;
@@ -414,11 +462,15 @@ impl<'a> Resolver<'a> {
                 .min_by_key(|(_, d)| !nodes.iter().any(|n| n.name == d.package_name()))
                 .cloned()
             else {
-                return Ok(Resolved {
+                let resolved = Resolved {
                     nodes,
                     edges: pass.edges,
                     reachable: pass.reachable,
-                });
+                };
+                return match twins(&resolved) {
+                    Some(conflict) => Err(Stop::Conflict(conflict)),
+                    None => Ok(resolved),
+                };
             };
             match self.satisfy(&mut nodes, &pass, i, &dep) {
                 Ok(()) => continue,
@@ -591,7 +643,7 @@ impl<'a> Resolver<'a> {
                     text: entry.version.clone(),
                     kind: Kind::CratesIo,
                     old: None,
-                    frozen: Vec::new(),
+                    locked: Vec::new(),
                 });
                 return Ok(());
             };

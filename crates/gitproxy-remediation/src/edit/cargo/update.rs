@@ -86,9 +86,9 @@ pub(crate) async fn update_lock(
             None => return Ok(Update::Refused(NO_INDEX.into())),
         }
     }
-    let already = nodes
-        .iter()
-        .position(|n| n.kind == Kind::CratesIo && n.name == name && n.version == to_v);
+    let already = nodes.iter().enumerate().any(|(i, n)| {
+        i != fixed && n.kind == Kind::CratesIo && n.name == name && n.version == to_v
+    });
     loop {
         let outcome = (|| {
             let mut check = Resolver::new(&index, &members, None);
@@ -96,7 +96,7 @@ pub(crate) async fn update_lock(
             let old = check.reproduce(&nodes)?;
             same_as_lock(&lock, &old)?;
             let mut start = nodes.clone();
-            if already.is_some() {
+            if already {
                 // Another locked version already moved to the fixed one (a second occurrence
                 // of the same fix): this one goes, and its users re-resolve.
                 start[fixed].kind = Kind::Removed;
@@ -146,14 +146,11 @@ fn nodes_of(lock: &LockFile) -> Result<Vec<Node>, String> {
             text: p.version.clone(),
             kind,
             old: Some(i),
-            frozen: Vec::new(),
+            locked: Vec::new(),
         });
     }
     for (i, p) in lock.packages.iter().enumerate() {
-        let edges = locked_edges(lock, &p.deps)?;
-        if nodes[i].kind == Kind::Other {
-            nodes[i].frozen = edges;
-        }
+        nodes[i].locked = locked_edges(lock, &p.deps)?;
     }
     Ok(nodes)
 }
@@ -233,7 +230,7 @@ fn write(
     for &i in &order {
         if nodes[i].kind == Kind::Other {
             let moved = nodes[i]
-                .frozen
+                .locked
                 .iter()
                 .any(|&j| !resolved.reachable[j] || nodes[j].version != before[j].version);
             if moved {

@@ -515,3 +515,90 @@ async fn two_locked_versions_of_the_fixed_package_end_as_one() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_range_over_two_locked_versions_keeps_its_locked_edge() {
+    // errno asks for `>=0.52, <0.62` and is locked to windows-sys 0.52.0 while the app uses
+    // 0.61.2; an unrelated fix keeps that edge, as cargo's locked resolution does.
+    let reg = registry(&[
+        line(
+            "errno",
+            "0.3.15",
+            &[("windows-sys", ">=0.52, <0.62", "normal", false, &[])],
+            "{}",
+            false,
+        ),
+        line("windows-sys", "0.52.0", &[], "{}", false),
+        line("windows-sys", "0.61.2", &[], "{}", false),
+        line("foo", "1.0.0", &[], "{}", false),
+        line("foo", "1.0.1", &[], "{}", false),
+    ]);
+    let lock = lockfile(
+        &["errno", "foo", "windows-sys 0.61.2"],
+        &[
+            pkg("errno", "0.3.15", &["windows-sys 0.52.0"]),
+            pkg("foo", "1.0.0", &[]),
+            pkg("windows-sys", "0.52.0", &[]),
+            pkg("windows-sys", "0.61.2", &[]),
+        ],
+    );
+    let snapshot = project(
+        "errno = \"0.3\"\nfoo = \"1\"\nwindows-sys = \"0.61\"\n",
+        &lock,
+    );
+    let Update::Written { text, .. } = run(&snapshot, &reg, "foo", "1.0.0", "1.0.1").await else {
+        panic!("not written");
+    };
+    assert_eq!(
+        text,
+        lock.replace("foo-1.0.0-sum", "foo-1.0.1-sum").replace(
+            "name = \"foo\"\nversion = \"1.0.0\"",
+            "name = \"foo\"\nversion = \"1.0.1\"",
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_exact_pin_that_would_keep_two_compatible_versions_is_a_conflict() {
+    // The app pins leaf =0.3.0; mid 1.1.0 (climbed to for the fix) needs ^0.3.1 too.
+    let reg = registry(&[
+        line(
+            "mid",
+            "1.0.0",
+            &[("leaf", "^0.2", "normal", false, &[])],
+            "{}",
+            false,
+        ),
+        line(
+            "mid",
+            "1.1.0",
+            &[("leaf", "^0.3.1", "normal", false, &[])],
+            "{}",
+            false,
+        ),
+        line("leaf", "0.2.0", &[], "{}", false),
+        line("leaf", "0.3.0", &[], "{}", false),
+        line("leaf", "0.3.1", &[], "{}", false),
+    ]);
+    let lock = lockfile(
+        &["leaf 0.3.0", "mid"],
+        &[
+            pkg("mid", "1.0.0", &["leaf 0.2.0"]),
+            pkg("leaf", "0.2.0", &[]),
+            pkg("leaf", "0.3.0", &[]),
+        ],
+    );
+    let snapshot = project("leaf = \"=0.3.0\"\nmid = \"1\"\n", &lock);
+    let update = run(&snapshot, &reg, "leaf", "0.2.0", "0.3.1").await;
+    let Update::Conflict(reason) = update else {
+        panic!("{update:?}");
+    };
+    assert!(
+        reason.contains("app 0.1.0 requires leaf =0.3.0"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("cargo locks one leaf 0.3.x release only"),
+        "{reason}"
+    );
+}
