@@ -230,6 +230,16 @@ impl Registry for Counting {
     async fn digests(&self, _: Ecosystem, _: &str, _: &str) -> Result<Vec<Digest>, Error> {
         Ok(Vec::new())
     }
+    async fn index_entries(
+        &self,
+        _: Ecosystem,
+        name: &str,
+    ) -> Result<Option<Vec<IndexEntry>>, Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let line =
+            format!(r#"{{"name":"{name}","vers":"1.0.0","deps":[],"cksum":"ab","features":{{}}}}"#);
+        Ok(Some(vec![IndexEntry::from_index_line(&line).unwrap()]))
+    }
 }
 
 #[tokio::test]
@@ -290,4 +300,54 @@ async fn selection_asks_the_configured_registry_only_for_its_ecosystems() {
         assert_eq!(pypi[0].version, "9.9.9");
     }
     assert_eq!(counting.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn index_entries_come_from_the_configured_registry_once_per_run() {
+    let counting = Counting::default();
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::CratesIo, "https://index.mirror/")
+        .unwrap();
+    let selected = SelectedRegistry::new(osv_db(), urls, counting.clone());
+    for _ in 0..2 {
+        let entries = selected
+            .index_entries(Ecosystem::CratesIo, "smallvec")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entries[0].checksum.as_deref(), Some("ab"));
+    }
+    assert_eq!(counting.0.load(Ordering::SeqCst), 1);
+    // Without a configured registry the OSV data cannot say: the lockfile edit is refused.
+    let none = SelectedRegistry::new(osv_db(), RegistryUrls::none(), counting.clone());
+    assert_eq!(
+        none.index_entries(Ecosystem::CratesIo, "smallvec")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        OsvRegistry::new(osv_db())
+            .index_entries(Ecosystem::CratesIo, "smallvec")
+            .await
+            .unwrap(),
+        None
+    );
+    // A static registry: a published crate has an entry with no dependencies, and whole index
+    // files keep dependencies and yanked flags.
+    let line = r#"{"name":"a","vers":"0.2.0","deps":[{"name":"b","req":"^1","features":[],"optional":false,"default_features":true,"target":null,"kind":"build"}],"cksum":"cd","features":{},"yanked":true}"#;
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::CratesIo, "a", "0.1.0", &[(None, "ef")])
+        .index_file("a", line)
+        .unwrap();
+    let entries = reg
+        .index_entries(Ecosystem::CratesIo, "a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entries[0].checksum.as_deref(), Some("ef"));
+    assert!(entries[0].dependencies.is_empty());
+    assert_eq!(entries[1].dependencies[0].kind, DepKind::Build);
+    assert!(reg.versions(Ecosystem::CratesIo, "a").await.unwrap()[1].yanked);
+    assert_eq!(reg.index_entries(Ecosystem::Npm, "a").await.unwrap(), None);
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gitproxy_remediation::registry::{go_hash1, HttpRegistry, RegistryUrls};
-use gitproxy_remediation::registry::{CachedRegistry, Registry};
+use gitproxy_remediation::registry::{CachedRegistry, DepKind, Registry};
 use gitproxy_remediation::Ecosystem;
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -160,11 +160,11 @@ pub(crate) fn routes() -> BTreeMap<String, Vec<u8>> {
     r.insert(
         "/index/sm/al/smallvec".to_string(),
         concat!(
-            r#"{"name":"smallvec","vers":"1.6.0","deps":[],"cksum":"fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604e","features":{"union":[]},"yanked":false}"#,
+            r#"{"name":"smallvec","vers":"1.6.0","deps":[{"name":"serde","req":"^1","features":["derive"],"optional":true,"default_features":false,"target":null,"kind":"normal"},{"name":"bc","package":"bincode","req":"^1.3","features":[],"optional":false,"default_features":true,"target":"cfg(unix)","kind":"dev"}],"cksum":"fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604e","features":{"union":[]},"yanked":false}"#,
             "\n",
             r#"{"name":"smallvec","vers":"1.6.1","deps":[],"cksum":"fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604f","features":{"union":[]},"yanked":false}"#,
             "\n",
-            r#"{"name":"smallvec","vers":"1.6.2","deps":[],"cksum":"00","features":{},"yanked":true,"v":2,"features2":{}}"#,
+            r#"{"name":"smallvec","vers":"1.6.2","deps":[],"cksum":"00","features":{},"yanked":true,"v":2,"features2":{"serde":["dep:serde"]}}"#,
             "\n"
         )
         .as_bytes()
@@ -288,6 +288,41 @@ async fn every_registry_reads_its_real_metadata_shape() {
         d[0].value,
         "fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604f"
     );
+    // The same lines carry each version's dependencies and features (`features2` merged).
+    let entries = reg
+        .index_entries(Ecosystem::CratesIo, "smallvec")
+        .await
+        .unwrap()
+        .expect("a configured crates.io index answers");
+    assert_eq!(entries.len(), 3);
+    let deps = &entries[0].dependencies;
+    assert_eq!(
+        (
+            deps[0].name.as_str(),
+            deps[0].req.as_str(),
+            deps[0].optional
+        ),
+        ("serde", "^1", true)
+    );
+    assert_eq!(deps[0].features, ["derive"]);
+    assert!(!deps[0].default_features);
+    assert_eq!(deps[0].kind, DepKind::Normal);
+    assert_eq!(deps[1].package_name(), "bincode");
+    assert_eq!(
+        (deps[1].kind, deps[1].target.as_deref()),
+        (DepKind::Dev, Some("cfg(unix)"))
+    );
+    assert!(entries[2].yanked);
+    assert_eq!(entries[2].features["serde"], ["dep:serde"]);
+    assert_eq!(
+        entries[1].checksum.as_deref(),
+        Some("fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604f")
+    );
+    // Other ecosystems' metadata is not read this way.
+    assert_eq!(
+        reg.index_entries(Ecosystem::Npm, "lodash").await.unwrap(),
+        None
+    );
 
     // PyPI JSON API: one sha256 per file; a release whose files are all yanked is yanked.
     assert_eq!(
@@ -403,6 +438,12 @@ async fn lookups_are_cached_per_run_and_failures_are_explained() {
         .digests(Ecosystem::CratesIo, "smallvec", "1.6.1")
         .await
         .unwrap();
+    // The index entries come from the same fetch.
+    assert!(observed
+        .index_entries(Ecosystem::CratesIo, "smallvec")
+        .await
+        .unwrap()
+        .is_some_and(|e| e.len() == 3));
     assert!(observed
         .versions(Ecosystem::Npm, "no-such-package")
         .await
