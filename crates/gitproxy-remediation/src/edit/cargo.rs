@@ -13,7 +13,7 @@ use self::update::{update_lock, Update};
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
 use crate::files::{dir_of, join};
-use crate::plan::{PackageFix, Tier};
+use crate::plan::{LockfileRefresh, PackageFix, Tier};
 use crate::registry::Registry;
 use crate::{Ecosystem, Error};
 
@@ -39,6 +39,15 @@ pub(super) async fn edit(
         return Ok(());
     }
     let path = dep.location.file.clone();
+    if let LockfileRefresh::Command(command) = &fix.lockfile {
+        // The plan leaves Cargo.lock to cargo: it is not touched.
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{path} was not updated because no registry gave the index entries and checksum of {} {}: run `{command}`",
+            fix.name, fix.to
+        ));
+        return Ok(());
+    }
     let update = update_lock(&work.snapshot, &path, &dep.name, from, &fix.to, registry).await?;
     match update {
         Update::Written { text, moved } => {

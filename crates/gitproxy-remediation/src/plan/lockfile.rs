@@ -55,14 +55,21 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
 }
 
 /// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
-/// version's checksum (npm integrity, crate checksum, Poetry file hashes, `go.sum` hashes).
+/// version's checksum (npm integrity, crate checksum, Poetry file hashes, `go.sum` hashes),
+/// and for Cargo.lock also the index entries the resolver reconciles dependencies with.
 pub(super) async fn agent_can_write(
     registry: &dyn Registry,
     ecosystem: Ecosystem,
     name: &str,
     to: &str,
 ) -> Result<bool, Error> {
-    Ok(!registry.digests(ecosystem, name, to).await?.is_empty())
+    if registry.digests(ecosystem, name, to).await?.is_empty() {
+        return Ok(false);
+    }
+    if ecosystem == Ecosystem::CratesIo {
+        return Ok(registry.index_entries(ecosystem, name).await?.is_some());
+    }
+    Ok(true)
 }
 
 /// The command that refreshes the lockfile after the fix (see [`LockfileRefresh::Command`]);
@@ -90,10 +97,10 @@ pub(super) fn refresh(
     if !deps.iter().any(|d| has_lockfile(d)) {
         return LockfileRefresh::NotApplicable;
     }
-    // Cargo and Poetry cannot force a version over a parent's requirement: the parent moves
-    // first, and the package manager then rewrites the lockfile.
-    let blocked =
-        tier == Tier::Override && matches!(ecosystem, Ecosystem::CratesIo | Ecosystem::PyPI);
+    // Poetry cannot force a version over a parent's requirement: the parent moves first, and
+    // the package manager then rewrites the lockfile. Cargo.lock's resolver moves the parent
+    // itself when the registry gives index entries (or reports the conflict).
+    let blocked = tier == Tier::Override && ecosystem == Ecosystem::PyPI;
     if writable && !blocked {
         return LockfileRefresh::Agent;
     }

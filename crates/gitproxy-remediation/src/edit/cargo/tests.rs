@@ -146,12 +146,24 @@ async fn cargo_without_a_checksum_bumps_the_manifest_and_leaves_the_lock() {
         "{:?}",
         set.notes
     );
-    // With the checksum, the agent writes the lockfile itself and the manifest stays.
-    let reg =
-        StaticRegistry::new().publish(Ecosystem::CratesIo, "smallvec", "1.6.1", &[(None, "dddd")]);
+    // With the checksum and the index entries of the locked graph, the agent writes the
+    // lockfile itself and the manifest stays.
+    let hyper = r#"{"name":"hyper","vers":"0.14.0","deps":[{"name":"h2","req":"^0.3","features":[],"optional":false,"default_features":true,"target":null,"kind":"normal"}],"cksum":"bbbb","features":{}}"#;
+    let reg = StaticRegistry::new()
+        .publish(Ecosystem::CratesIo, "smallvec", "1.6.0", &[(None, "cccc")])
+        .publish(Ecosystem::CratesIo, "smallvec", "1.6.1", &[(None, "dddd")])
+        .publish(Ecosystem::CratesIo, "h2", "0.3.20", &[(None, "aaaa")])
+        .index_file("hyper", hyper)
+        .unwrap();
     let (plan, set) = edits(&snapshot, &db, &reg).await;
     assert_eq!(plan.fixes[0].lockfile, LockfileRefresh::Agent);
     assert_eq!(set.files.keys().collect::<Vec<_>>(), ["Cargo.lock"]);
+    assert_eq!(
+        set.files["Cargo.lock"],
+        APP_LOCK
+            .replace("version = \"1.6.0\"", "version = \"1.6.1\"")
+            .replace("checksum = \"cccc\"", "checksum = \"dddd\"")
+    );
 }
 
 #[tokio::test]
