@@ -71,8 +71,12 @@ pub async fn fix_dir(
     };
     for fix in planned.by_package() {
         let edits = apply_fix(&fix, &analysis, &snapshot, registry).await?;
-        let mut notes = fix.notes.clone();
-        notes.extend(edits.notes);
+        let mut notes: Vec<String> = Vec::new();
+        for note in fix.notes.iter().chain(&edits.notes) {
+            if !notes.contains(note) {
+                notes.push(note.clone());
+            }
+        }
         out.fixes.push(LocalFix {
             ecosystem: fix.ecosystem,
             branch: pr::branch_name_under(branch_prefix, fix.ecosystem, &fix.name),
