@@ -139,7 +139,7 @@ async fn apply_one(
     for &i in &fix.dependencies {
         let dep = &analysis.dependencies[i];
         match dep.ecosystem {
-            Ecosystem::Npm => npm::edit(work, fix, dep, &digests)?,
+            Ecosystem::Npm => npm::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,
             Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests)?,
             Ecosystem::Go => go::edit(work, fix, dep, &digests)?,

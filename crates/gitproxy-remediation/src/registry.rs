@@ -78,6 +78,14 @@ pub trait Registry: Send + Sync {
         let _ = (ecosystem, name);
         Ok(None)
     }
+
+    /// npm only: the registry's metadata of one version (the packument's `versions[version]`
+    /// object, as JSON text in the registry's key order), which lists the version's
+    /// dependencies; `None` when this registry does not give it.
+    async fn npm_manifest(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        let _ = (name, version);
+        Ok(None)
+    }
 }
 
 /// How messages name the registry of an ecosystem.

@@ -1,5 +1,10 @@
-//! npm edits: `package.json` ranges and `overrides`, and `package-lock.json` / shrinkwrap entries
-//! (v2/v3 `packages` and the v1 tree kept in step) with the new version's integrity.
+//! npm edits: `package.json` ranges and `overrides`, and `package-lock.json` / shrinkwrap entries.
+//! A v2/v3 lockfile is rewritten as npm's resolver would leave it (`npm/resolve.rs`, printed by
+//! `npm/tree.rs`) when the registry gives the new version's metadata; otherwise (and for v1
+//! lockfiles) the entry's version, URL and integrity are replaced in place.
+
+mod resolve;
+mod tree;
 
 use super::{bumped_requirement, edit_error, splice, Work};
 use crate::analysis::npm::SECTIONS;
@@ -7,14 +12,17 @@ use crate::analysis::Dependency;
 use crate::files::{dir_of, join, LineIndex};
 use crate::json::{self, Node};
 use crate::plan::{PackageFix, Tier};
-use crate::registry::Digest;
+use crate::registry::{Digest, Registry};
 use crate::Error;
+use resolve::{Conflict, Mover, Packages};
+use tree::J;
 
-pub(super) fn edit(
+pub(super) async fn edit(
     work: &mut Work,
     fix: &PackageFix,
     dep: &Dependency,
     digests: &[Digest],
+    registry: &dyn Registry,
 ) -> Result<(), Error> {
     let lock_path = dep.location.file.clone();
     let is_lock =
@@ -48,14 +56,28 @@ pub(super) fn edit(
             .find(|d| d.artifact.is_none())
             .or(digests.first());
         match integrity {
-            Some(d) => npm_lock_update(
-                work,
-                &lock_path,
-                dep,
-                &fix.to,
-                &d.value,
-                new_range.as_deref(),
-            )?,
+            Some(d) => {
+                let moved = resolved_lock_update(
+                    work,
+                    &lock_path,
+                    &manifest_path,
+                    dep,
+                    &fix.to,
+                    new_range.as_deref(),
+                    registry,
+                )
+                .await?;
+                if !moved {
+                    npm_lock_update(
+                        work,
+                        &lock_path,
+                        dep,
+                        &fix.to,
+                        &d.value,
+                        new_range.as_deref(),
+                    )?;
+                }
+            }
             None => {
                 work.out.needs_package_manager = true;
                 work.out.note(format!(
@@ -271,6 +293,137 @@ fn npm_lock_update(
     }
     work.write(path, splice(&text, edits));
     Ok(())
+}
+
+/// The `packages` key of the root (or workspace) package that declares `dep`.
+fn local_key(lock_path: &str, dep: &Dependency) -> String {
+    let member_dir = dep
+        .declared_in
+        .as_ref()
+        .map(|d| dir_of(&d.file).to_string())
+        .unwrap_or_default();
+    member_dir
+        .strip_prefix(dir_of(lock_path))
+        .unwrap_or(&member_dir)
+        .trim_start_matches('/')
+        .to_string()
+}
+
+/// Rewrites a v2/v3 lockfile as npm would after moving `dep` to `to`. `Ok(false)` when this
+/// cannot be done here (a v1 lockfile, no version metadata from the registry): the caller edits
+/// the entry in place.
+async fn resolved_lock_update(
+    work: &mut Work,
+    path: &str,
+    manifest_path: &str,
+    dep: &Dependency,
+    to: &str,
+    new_range: Option<&str>,
+    registry: &dyn Registry,
+) -> Result<bool, Error> {
+    let text = work.text(path)?;
+    let root = json::parse(&text).map_err(|(_, m)| edit_error(path, m))?;
+    if root.get("packages").is_none() || registry.npm_manifest(&dep.name, to).await?.is_none() {
+        return Ok(false);
+    }
+    let lines = LineIndex::new(&text);
+    let from = dep.version.as_deref().unwrap_or("");
+    let mut doc = J::from_node(&text, &root);
+    let packages: Packages = doc
+        .get("packages")
+        .map(J::members)
+        .unwrap_or(&[])
+        .iter()
+        .cloned()
+        .collect();
+    let is_from = |key: &str| {
+        key.rsplit("node_modules/").next() == Some(dep.name.as_str())
+            && packages
+                .get(key)
+                .and_then(|e| e.get("version"))
+                .and_then(J::as_str)
+                == Some(from)
+    };
+    // The entry on the dependency's line, or (once an earlier edit moved lines) another
+    // entry of the same version; none left means an earlier occurrence's edit covered it.
+    let on_line = find_entry_by_line(&root, &lines, dep.location.line).map(|(_, k)| k);
+    let Some(key) = on_line
+        .filter(|k| is_from(k))
+        .or_else(|| packages.keys().find(|k| is_from(k)).cloned())
+    else {
+        return Ok(true);
+    };
+    let mut packages = packages;
+    if let Some(range) = new_range {
+        if let Some(local) = packages.get_mut(&local_key(path, dep)) {
+            for (section, _) in SECTIONS {
+                if let Some(deps) = local.get_mut(section) {
+                    if deps.get(&dep.name).is_some() {
+                        deps.set(&dep.name, J::Str(range.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let manifest = work.text(manifest_path).ok();
+    let mut mover = Mover {
+        registry,
+        overrides: resolve::simple_overrides(manifest.as_deref()),
+        packages,
+    };
+    if let Err(Conflict(reason)) = mover.move_to(&key, to).await? {
+        return Err(edit_error(
+            path,
+            format!(
+                "{}@{to} cannot be written into the lockfile: {reason}; bump or override the package that sets that range",
+                dep.name
+            ),
+        ));
+    }
+    let legacy = root.get("dependencies").is_some();
+    if legacy && !only_own_fields_changed(&doc, &mover.packages, &key) {
+        // A v2 lockfile also carries the v1 tree, which is not rebuilt here.
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{path} was not updated because {}@{to} changes its dependencies and the lockfile also carries the v1 tree: run `npm install --package-lock-only`",
+            dep.name
+        ));
+        return Ok(true);
+    }
+    if legacy {
+        return Ok(false);
+    }
+    doc.set("packages", J::Obj(mover.packages.into_iter().collect()));
+    let (indent, newline) = tree::layout(&text);
+    work.write(path, tree::print(&doc, &indent, newline));
+    Ok(true)
+}
+
+/// Whether the only change from `doc`'s packages to `new` is `key`'s version, URL and integrity.
+fn only_own_fields_changed(doc: &J, new: &Packages, key: &str) -> bool {
+    let old: Packages = doc
+        .get("packages")
+        .map(J::members)
+        .unwrap_or(&[])
+        .iter()
+        .cloned()
+        .collect();
+    let strip = |e: Option<&J>| {
+        e.cloned().map(|mut e| {
+            for k in ["version", "resolved", "integrity"] {
+                e.remove(k);
+            }
+            e
+        })
+    };
+    old.len() == new.len()
+        && old.iter().all(|(k, v)| {
+            if k == key {
+                strip(Some(v)) == strip(new.get(k))
+            } else {
+                new.get(k) == Some(v)
+            }
+        })
 }
 
 #[cfg(test)]

@@ -517,6 +517,26 @@ where
             _ => Ok(None),
         }
     }
+
+    async fn npm_manifest(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        let ecosystem = Ecosystem::Npm;
+        if self.urls.get(ecosystem).is_none() {
+            return Ok(None);
+        }
+        let url = self.join(ecosystem, &npm_path(name), name)?;
+        let Some(body) = self
+            .get(ecosystem, name, url, "application/vnd.npm.install-v1+json")
+            .await?
+        else {
+            return Ok(None);
+        };
+        let text = std::str::from_utf8(&body).map_err(|e| decode_error(ecosystem, name, e))?;
+        let doc = crate::json::parse(text).map_err(|(_, e)| decode_error(ecosystem, name, e))?;
+        Ok(doc
+            .get("versions")
+            .and_then(|v| v.get(version))
+            .map(|v| text[v.start..v.end].to_string()))
+    }
 }
 
 impl<C> HttpRegistry<C>

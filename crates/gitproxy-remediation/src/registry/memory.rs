@@ -21,6 +21,8 @@ pub struct StaticRegistry {
     packages: BTreeMap<(Ecosystem, String), Vec<Published>>,
     /// crates.io index entries by normalized name.
     index: BTreeMap<String, Vec<IndexEntry>>,
+    /// npm version metadata by `(name, version)`, see [`Registry::npm_manifest`].
+    npm_manifests: BTreeMap<(String, String), String>,
 }
 
 impl StaticRegistry {
@@ -66,6 +68,13 @@ impl StaticRegistry {
                     })
                     .collect(),
             ));
+        self
+    }
+
+    /// Records the npm metadata of `name@version` (a packument's version object as JSON text).
+    pub fn npm_manifest(mut self, name: &str, version: &str, json: &str) -> Self {
+        self.npm_manifests
+            .insert((name.to_string(), version.to_string()), json.to_string());
         self
     }
 
@@ -158,6 +167,13 @@ impl Registry for StaticRegistry {
                 .cloned()
                 .unwrap_or_default(),
         ))
+    }
+
+    async fn npm_manifest(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .npm_manifests
+            .get(&(name.to_string(), version.to_string()))
+            .cloned())
     }
 }
 
@@ -253,5 +269,10 @@ impl<R: Registry> Registry for CachedRegistry<R> {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key, fetched.clone());
         Ok(fetched)
+    }
+
+    /// Not cached here: the HTTP registry keeps each packument for the run.
+    async fn npm_manifest(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        self.inner.npm_manifest(name, version).await
     }
 }

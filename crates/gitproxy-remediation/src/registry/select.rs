@@ -140,4 +140,12 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             Ok(None)
         }
     }
+
+    async fn npm_manifest(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        if self.urls.get(Ecosystem::Npm).is_some() {
+            self.configured.npm_manifest(name, version).await
+        } else {
+            Ok(None)
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod e2e;
 mod engine;
 mod limits;
 mod no_registry;
+mod npm_lock;
 mod oracle;
 mod real_osv;
 mod registry;

@@ -1,0 +1,626 @@
+//! Moves one package of a `package-lock.json` (v2/v3 `packages`) to a new version the way npm's
+//! resolver would: the new version's dependencies from the registry, each resolved by walking
+//! up `node_modules` from the package; entries that satisfy are reused, missing ones placed as
+//! high as they go without conflict (hoisted, or nested under the package), an incompatible
+//! entry replaced when everything that uses it accepts the new one; entries nothing reaches any
+//! more are dropped and the `dev`/`optional`/`peer` flags recomputed. Every package that
+//! depends on the moved one must still accept it, or the edit fails naming the range.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::tree::J;
+use crate::json;
+use crate::registry::Registry;
+use crate::version::{Requirement, Version};
+use crate::{Ecosystem, Error};
+
+/// The `packages` map of a lockfile: location -> entry.
+pub(super) type Packages = BTreeMap<String, J>;
+
+/// How a dependency edge is declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Prod,
+    Dev,
+    Optional,
+    Peer,
+    PeerOptional,
+}
+
+impl Kind {
+    fn peer(self) -> bool {
+        matches!(self, Kind::Peer | Kind::PeerOptional)
+    }
+    fn optional(self) -> bool {
+        matches!(self, Kind::Optional | Kind::PeerOptional)
+    }
+}
+
+struct Edge {
+    name: String,
+    spec: String,
+    kind: Kind,
+}
+
+/// Why a lockfile cannot be moved: the reason names the exact conflicting range.
+pub(super) struct Conflict(pub(super) String);
+
+/// A location that is not inside some `node_modules` (the project, a workspace).
+fn is_top(key: &str) -> bool {
+    key.is_empty() || !key.starts_with("node_modules/") && !key.contains("/node_modules/")
+}
+
+/// The location whose `node_modules` holds `key`.
+fn parent(key: &str) -> &str {
+    match key.rfind("/node_modules/") {
+        Some(i) => &key[..i],
+        None => "",
+    }
+}
+
+/// Where `name` sits in the `node_modules` of `at`.
+fn slot(at: &str, name: &str) -> String {
+    if at.is_empty() {
+        format!("node_modules/{name}")
+    } else {
+        format!("{at}/node_modules/{name}")
+    }
+}
+
+/// The package name of a location.
+fn name_of(key: &str) -> &str {
+    match key.rfind("node_modules/") {
+        Some(i) => &key[i + "node_modules/".len()..],
+        None => key,
+    }
+}
+
+/// The dependency edges of the entry at `key` (a link's are its target's).
+fn edges(packages: &Packages, key: &str) -> Vec<Edge> {
+    let Some(mut entry) = packages.get(key) else {
+        return Vec::new();
+    };
+    if entry.get("link").is_some() {
+        match entry
+            .get("resolved")
+            .and_then(J::as_str)
+            .and_then(|t| packages.get(t))
+        {
+            Some(target) => entry = target,
+            None => return Vec::new(),
+        }
+    }
+    let mut out: Vec<Edge> = Vec::new();
+    let mut add = |section: &str, kind: &dyn Fn(&str) -> Kind| {
+        for (name, spec) in entry.get(section).map(J::members).unwrap_or(&[]) {
+            let spec = spec.as_str().unwrap_or("*").to_string();
+            out.retain(|e| e.name != *name);
+            out.push(Edge {
+                name: name.clone(),
+                spec,
+                kind: kind(name),
+            });
+        }
+    };
+    let meta = entry.get("peerDependenciesMeta");
+    add("peerDependencies", &|n| {
+        let optional = meta
+            .and_then(|m| m.get(n))
+            .and_then(|m| m.get("optional"))
+            .is_some_and(|o| matches!(o, J::Raw(r) if r == "true"));
+        if optional {
+            Kind::PeerOptional
+        } else {
+            Kind::Peer
+        }
+    });
+    if is_top(key) {
+        add("devDependencies", &|_| Kind::Dev);
+    }
+    add("dependencies", &|_| Kind::Prod);
+    add("optionalDependencies", &|_| Kind::Optional);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Where the edge `name` of `from` resolves: the nearest `node_modules` on the way up.
+fn resolve(packages: &Packages, from: &str, name: &str, peer: bool) -> Option<String> {
+    let mut at = if peer && !is_top(from) {
+        parent(from)
+    } else {
+        from
+    };
+    loop {
+        let candidate = slot(at, name);
+        if packages.contains_key(&candidate) {
+            return Some(candidate);
+        }
+        if at.is_empty() {
+            return None;
+        }
+        at = if is_top(at) { "" } else { parent(at) };
+    }
+}
+
+/// Whether `version` satisfies `spec`; specs that are not registry ranges (tags, URLs, aliases)
+/// are left to npm and count as satisfied.
+fn accepts(spec: &str, version: &str) -> bool {
+    let (Ok(range), Ok(v)) = (
+        Requirement::parse(Ecosystem::Npm, spec),
+        Version::parse(Ecosystem::Npm, version),
+    ) else {
+        return true;
+    };
+    range.matches(&v)
+}
+
+fn version_of(packages: &Packages, key: &str) -> Option<String> {
+    packages
+        .get(key)
+        .and_then(|e| e.get("version"))
+        .and_then(J::as_str)
+        .map(String::from)
+}
+
+/// The overrides of the project's `package.json` that replace a package's range everywhere.
+pub(super) fn simple_overrides(manifest: Option<&str>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(root) = manifest.and_then(|t| json::parse(t).ok()) else {
+        return out;
+    };
+    if let Some(overrides) = root.get("overrides") {
+        for m in overrides.members() {
+            if let Some(spec) = m.value.as_str() {
+                out.insert(m.key.clone(), spec.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Moves the package at `key` to `to`, as described in the module documentation.
+pub(super) struct Mover<'a> {
+    pub(super) registry: &'a dyn Registry,
+    pub(super) overrides: BTreeMap<String, String>,
+    pub(super) packages: Packages,
+}
+
+impl Mover<'_> {
+    fn spec_for<'s>(&'s self, edge: &'s Edge) -> &'s str {
+        self.overrides
+            .get(&edge.name)
+            .map(String::as_str)
+            .unwrap_or(&edge.spec)
+    }
+
+    /// Every edge (from, spec) that resolves to `key`.
+    fn dependents(&self, key: &str) -> Vec<(String, String)> {
+        let name = name_of(key);
+        let mut out = Vec::new();
+        for from in self.packages.keys() {
+            for edge in edges(&self.packages, from) {
+                if edge.name == name
+                    && resolve(&self.packages, from, name, edge.kind.peer()).as_deref() == Some(key)
+                {
+                    out.push((from.clone(), self.spec_for(&edge).to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The lockfile entry npm writes for `name@version`, from the registry's metadata.
+    async fn entry(&self, name: &str, version: &str) -> Result<Result<J, Conflict>, Error> {
+        let Some(text) = self.registry.npm_manifest(name, version).await? else {
+            return Ok(Err(Conflict(format!(
+                "the npm registry gave no metadata for {name}@{version}"
+            ))));
+        };
+        let Ok(node) = json::parse(&text) else {
+            return Ok(Err(Conflict(format!(
+                "the npm registry's metadata for {name}@{version} is not JSON"
+            ))));
+        };
+        let manifest = J::from_node(&text, &node);
+        let mut entry = J::Obj(vec![("version".into(), J::Str(version.into()))]);
+        let dist = manifest.get("dist");
+        if let Some(tarball) = dist
+            .and_then(|d| d.get("tarball"))
+            .filter(|t| t.is_truthy())
+        {
+            entry.set("resolved", tarball.clone());
+        }
+        let integrity = match dist.and_then(|d| d.get("integrity")) {
+            Some(i) => Some(i.clone()),
+            None => self
+                .registry
+                .digests(Ecosystem::Npm, name, version)
+                .await?
+                .into_iter()
+                .next()
+                .map(|d| J::Str(d.value)),
+        };
+        if let Some(integrity) = integrity {
+            entry.set("integrity", integrity);
+        }
+        let optional: BTreeSet<String> = manifest
+            .get("optionalDependencies")
+            .map(|o| o.members().iter().map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default();
+        for key in [
+            "dependencies",
+            "peerDependencies",
+            "peerDependenciesMeta",
+            "optionalDependencies",
+            "bundleDependencies",
+            "acceptDependencies",
+            "funding",
+            "engines",
+            "os",
+            "cpu",
+            "libc",
+            "license",
+            "hasInstallScript",
+            "bin",
+            "deprecated",
+        ] {
+            let Some(mut value) = manifest.get(key).cloned() else {
+                continue;
+            };
+            match key {
+                "dependencies" => {
+                    if let J::Obj(members) = &mut value {
+                        members.retain(|(k, _)| !optional.contains(k));
+                    }
+                }
+                "license" => {
+                    if let Some(t) = value.get("type").cloned() {
+                        value = t;
+                    }
+                }
+                "bin" => value = normalize_bin(name, value),
+                _ => {}
+            }
+            if value.is_truthy() {
+                entry.set(key, value);
+            }
+        }
+        if manifest.get("_hasShrinkwrap").is_some_and(J::is_truthy) {
+            entry.set("hasShrinkwrap", J::Raw("true".into()));
+        }
+        Ok(Ok(entry))
+    }
+
+    /// The highest published, not deprecated version of `name` that `spec` accepts.
+    async fn pick(&self, name: &str, spec: &str) -> Result<Option<String>, Error> {
+        let Ok(range) = Requirement::parse(Ecosystem::Npm, spec) else {
+            return Ok(None);
+        };
+        let mut best: Option<(Version, String)> = None;
+        for v in self.registry.versions(Ecosystem::Npm, name).await? {
+            let Ok(parsed) = Version::parse(Ecosystem::Npm, &v.version) else {
+                continue;
+            };
+            if v.yanked || parsed.is_prerelease() || !range.matches(&parsed) {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(b, _)| parsed > *b) {
+                best = Some((parsed, v.version));
+            }
+        }
+        Ok(best.map(|(_, v)| v))
+    }
+
+    /// Moves the entry at `key` to `to`; the result is in `self.packages`.
+    pub(super) async fn move_to(
+        &mut self,
+        key: &str,
+        to: &str,
+    ) -> Result<Result<(), Conflict>, Error> {
+        let name = name_of(key).to_string();
+        let before: BTreeSet<String> = reachable(&self.packages);
+        for (from, spec) in self.dependents(key) {
+            if !accepts(&spec, to) {
+                return Ok(Err(Conflict(format!(
+                    "{} requires {name}@{spec}, which {to} does not satisfy",
+                    describe(&from)
+                ))));
+            }
+        }
+        let entry = match self.entry(&name, to).await? {
+            Ok(e) => e,
+            Err(c) => return Ok(Err(c)),
+        };
+        self.packages.insert(key.to_string(), entry);
+        let mut queue = VecDeque::from([key.to_string()]);
+        let mut placed = 0usize;
+        while let Some(at) = queue.pop_front() {
+            for edge in edges(&self.packages, &at) {
+                let spec = self.spec_for(&edge).to_string();
+                let current = resolve(&self.packages, &at, &edge.name, edge.kind.peer());
+                if let Some(current) = &current {
+                    let version = version_of(&self.packages, current).unwrap_or_default();
+                    if accepts(&spec, &version) {
+                        continue;
+                    }
+                } else if edge.kind == Kind::PeerOptional {
+                    continue;
+                }
+                placed += 1;
+                if placed > 10_000 {
+                    return Ok(Err(Conflict("the dependency graph does not settle".into())));
+                }
+                match self.place(&at, &edge, &spec).await? {
+                    Ok(new_key) => queue.push_back(new_key),
+                    Err(c) if edge.kind == Kind::Optional => {
+                        tracing::debug!(reason = c.0, "optional dependency left out");
+                    }
+                    Err(c) => return Ok(Err(c)),
+                }
+            }
+        }
+        let after = reachable(&self.packages);
+        self.packages
+            .retain(|k, _| is_top(k) || after.contains(k) || !before.contains(k));
+        self.fix_flags(&after);
+        self.check()
+    }
+
+    /// Places a version of `edge.name` that `spec` accepts for the package at `from`.
+    async fn place(
+        &mut self,
+        from: &str,
+        edge: &Edge,
+        spec: &str,
+    ) -> Result<Result<String, Conflict>, Error> {
+        let name = &edge.name;
+        let Some(version) = self.pick(name, spec).await? else {
+            return Ok(Err(Conflict(format!(
+                "no published version of {name} satisfies {spec}, which {} requires",
+                describe(from)
+            ))));
+        };
+        let mut at = if edge.kind.peer() && !is_top(from) {
+            parent(from).to_string()
+        } else {
+            from.to_string()
+        };
+        let mut target = None;
+        loop {
+            let candidate = slot(&at, name);
+            if self.packages.contains_key(&candidate) {
+                // Replace it when everything that uses it accepts the new version.
+                if self
+                    .dependents(&candidate)
+                    .iter()
+                    .all(|(_, s)| accepts(s, &version))
+                {
+                    target = Some(candidate);
+                }
+                break;
+            }
+            if self.shadows_safely(&at, name, &version) {
+                target = Some(candidate);
+            } else {
+                break;
+            }
+            if at.is_empty() {
+                break;
+            }
+            at = if is_top(&at) {
+                String::new()
+            } else {
+                parent(&at).to_string()
+            };
+        }
+        let Some(target) = target else {
+            return Ok(Err(Conflict(format!(
+                "{name}@{version} for {} cannot be placed without breaking another package's range",
+                describe(from)
+            ))));
+        };
+        let entry = match self.entry(name, &version).await? {
+            Ok(e) => e,
+            Err(c) => return Ok(Err(c)),
+        };
+        self.packages.insert(target.clone(), entry);
+        Ok(Ok(target))
+    }
+
+    /// Whether a new `name@version` in the `node_modules` of `at` keeps every package below `at`
+    /// that would now resolve to it satisfied.
+    fn shadows_safely(&self, at: &str, name: &str, version: &str) -> bool {
+        let prefix = if at.is_empty() {
+            String::new()
+        } else {
+            format!("{at}/")
+        };
+        let new_slot = slot(at, name);
+        for from in self.packages.keys() {
+            if !from.starts_with(&prefix) || is_top(from) && !at.is_empty() {
+                continue;
+            }
+            for edge in edges(&self.packages, from) {
+                if edge.name != *name {
+                    continue;
+                }
+                let now = resolve(&self.packages, from, name, edge.kind.peer());
+                let below = now.as_ref().is_some_and(|k| {
+                    k.len() > new_slot.len() && k.starts_with(&prefix) && k != &new_slot
+                });
+                if !below && !accepts(self.spec_for(&edge), version) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Recomputes `dev`, `optional`, `devOptional` and `peer` as npm does: a flag stays only on
+    /// packages reached solely through edges of that kind.
+    fn fix_flags(&mut self, reached: &BTreeSet<String>) {
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        struct Flags {
+            dev: bool,
+            optional: bool,
+            dev_optional: bool,
+            peer: bool,
+        }
+        let all = Flags {
+            dev: true,
+            optional: true,
+            dev_optional: true,
+            peer: true,
+        };
+        let none = Flags {
+            dev: false,
+            optional: false,
+            dev_optional: false,
+            peer: false,
+        };
+        let mut flags: BTreeMap<String, Flags> = BTreeMap::new();
+        let mut queue = VecDeque::new();
+        for key in self.packages.keys() {
+            if is_top(key) {
+                flags.insert(key.clone(), none);
+                queue.push_back(key.clone());
+            } else if reached.contains(key) {
+                flags.insert(key.clone(), all);
+            }
+        }
+        while let Some(from) = queue.pop_front() {
+            let f = flags[&from];
+            for edge in edges(&self.packages, &from) {
+                let Some(to) = resolve(&self.packages, &from, &edge.name, edge.kind.peer()) else {
+                    continue;
+                };
+                let (dev, optional, peer) = (
+                    edge.kind == Kind::Dev,
+                    edge.kind.optional(),
+                    edge.kind.peer(),
+                );
+                let unset_dev_opt = !f.dev_optional && !f.dev && !f.optional && !dev && !optional;
+                let Some(t) = flags.get_mut(&to) else {
+                    continue;
+                };
+                let old = *t;
+                if unset_dev_opt {
+                    t.dev_optional = false;
+                }
+                if unset_dev_opt || !f.dev && !dev {
+                    t.dev = false;
+                }
+                if unset_dev_opt || !f.optional && !optional {
+                    t.optional = false;
+                }
+                if !f.peer && !peer {
+                    t.peer = false;
+                }
+                if *t != old {
+                    queue.push_back(to);
+                }
+            }
+        }
+        for (key, f) in flags {
+            if is_top(&key) {
+                continue;
+            }
+            let Some(entry) = self.packages.get_mut(&key) else {
+                continue;
+            };
+            for k in ["dev", "optional", "devOptional", "peer", "extraneous"] {
+                entry.remove(k);
+            }
+            let yes = || J::Raw("true".into());
+            if f.peer {
+                entry.set("peer", yes());
+            }
+            if f.dev {
+                entry.set("dev", yes());
+            }
+            if f.optional {
+                entry.set("optional", yes());
+            }
+            if f.dev_optional && !f.dev && !f.optional {
+                entry.set("devOptional", yes());
+            }
+        }
+    }
+
+    /// Every edge of every package resolves to a version its range accepts.
+    fn check(&self) -> Result<Result<(), Conflict>, Error> {
+        for from in self.packages.keys() {
+            for edge in edges(&self.packages, from) {
+                let spec = self.spec_for(&edge);
+                match resolve(&self.packages, from, &edge.name, edge.kind.peer()) {
+                    Some(to) => {
+                        let version = version_of(&self.packages, &to).unwrap_or_default();
+                        if !accepts(spec, &version) {
+                            return Ok(Err(Conflict(format!(
+                                "{} requires {}@{spec}, and the lockfile would give it {version}",
+                                describe(from),
+                                edge.name
+                            ))));
+                        }
+                    }
+                    None if edge.kind.optional() => {}
+                    None => {
+                        return Ok(Err(Conflict(format!(
+                            "{} requires {}@{spec}, which nothing in the lockfile provides",
+                            describe(from),
+                            edge.name
+                        ))))
+                    }
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+/// The locations reached from the project (and its workspaces) through dependency edges.
+fn reachable(packages: &Packages) -> BTreeSet<String> {
+    let mut seen: BTreeSet<String> = packages.keys().filter(|k| is_top(k)).cloned().collect();
+    let mut queue: VecDeque<String> = seen.iter().cloned().collect();
+    while let Some(from) = queue.pop_front() {
+        for edge in edges(packages, &from) {
+            if let Some(to) = resolve(packages, &from, &edge.name, edge.kind.peer()) {
+                if seen.insert(to.clone()) {
+                    queue.push_back(to);
+                }
+            }
+        }
+    }
+    seen
+}
+
+fn describe(key: &str) -> String {
+    if key.is_empty() {
+        "the project's package.json".to_string()
+    } else if is_top(key) {
+        format!("the workspace {key}")
+    } else {
+        format!("{} (at {key})", name_of(key))
+    }
+}
+
+/// `bin` as npm records it: a map of command to path, without a leading `./`.
+fn normalize_bin(name: &str, bin: J) -> J {
+    let clean = |p: &str| p.trim_start_matches("./").to_string();
+    match bin {
+        J::Str(path) => {
+            let command = name.rsplit('/').next().unwrap_or(name).to_string();
+            J::Obj(vec![(command, J::Str(clean(&path)))])
+        }
+        J::Obj(members) => J::Obj(
+            members
+                .into_iter()
+                .map(|(k, v)| match v {
+                    J::Str(p) => (k, J::Str(clean(&p))),
+                    other => (k, other),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}

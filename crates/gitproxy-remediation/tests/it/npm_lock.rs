@@ -1,0 +1,246 @@
+//! npm's own tools accept every package-lock.json fix: real packuments (`fixtures/npm`) served by
+//! a loopback stand-in, the fix edits computed with the HTTP registry, and then, per fix branch,
+//! `npm ci --dry-run`, an `npm install --package-lock-only` that changes nothing, and npm
+//! resolving the fixed package again itself and writing the very same lockfile. The branch is
+//! re-scanned: the fixed package has no advisory left and none is introduced.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use gitproxy_remediation::advisories::AdvisoryDb;
+use gitproxy_remediation::analysis::analyze;
+use gitproxy_remediation::edit::apply_fix;
+use gitproxy_remediation::files::Snapshot;
+use gitproxy_remediation::osv::Record;
+use gitproxy_remediation::plan::{plan, LockfileRefresh, PlanOptions, Tier};
+use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::fixtures;
+use crate::registry::StandIn;
+
+fn npm_fixtures() -> std::path::PathBuf {
+    fixtures().join("npm")
+}
+
+/// `/npm/NAME` -> the captured packument, as the stand-in serves it.
+fn packument_routes() -> BTreeMap<String, Vec<u8>> {
+    let mut routes = BTreeMap::new();
+    for entry in std::fs::read_dir(npm_fixtures().join("packuments")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        routes.insert(format!("/npm/{name}"), std::fs::read(&path).unwrap());
+    }
+    routes
+}
+
+fn database() -> AdvisoryDb {
+    let mut db = AdvisoryDb::new();
+    for (id, name, fixed) in [
+        ("GHSA-r683-j2x4-v87g", "node-fetch", "2.6.7"),
+        ("GHSA-35jh-r3h4-6jhm", "lodash", "4.17.21"),
+    ] {
+        let record = format!(
+            r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
+                "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
+        );
+        db.insert(Record::from_json("npm-lock", record.as_bytes()).unwrap());
+    }
+    db
+}
+
+/// Runs npm in `dir` against the stand-in with its own empty configuration and cache.
+async fn npm(dir: &Path, registry: &str, args: &[&str]) -> (bool, String) {
+    let dir = dir.to_path_buf();
+    let registry = registry.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let home = dir.join(".home");
+        std::fs::create_dir_all(&home).unwrap();
+        let npmrc = home.join("npmrc");
+        std::fs::write(&npmrc, "").unwrap();
+        let global = home.join("global-npmrc");
+        std::fs::write(&global, "").unwrap();
+        let out = std::process::Command::new("npm")
+            .args(&args)
+            .arg(format!("--registry={registry}"))
+            .arg(format!("--cache={}", home.join("cache").display()))
+            .arg(format!("--userconfig={}", npmrc.display()))
+            .arg(format!("--globalconfig={}", global.display()))
+            .args([
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--update-notifier=false",
+            ])
+            .current_dir(&dir)
+            .env("HOME", &home)
+            .output()
+            .expect("npm runs (it is part of the base machine)");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    })
+    .await
+    .unwrap()
+}
+
+/// The lockfile with every entry of `name` (and what is nested under it) removed, so npm has to
+/// resolve it again.
+fn without(lock: &str, name: &str) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(lock).unwrap();
+    let packages = doc["packages"].as_object_mut().unwrap();
+    let suffix = format!("node_modules/{name}");
+    let nested = format!("{suffix}/");
+    packages.retain(|k, _| !k.ends_with(&suffix) && !k.contains(&nested));
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+/// Whether npm, asked to resolve `name` again from the same registry data, writes `lock`.
+async fn npm_resolves_the_same(dir: &Path, registry: &str, lock: &str, name: &str) -> String {
+    let again = dir.join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    std::fs::copy(dir.join("package.json"), again.join("package.json")).unwrap();
+    std::fs::write(again.join("package-lock.json"), without(lock, name)).unwrap();
+    let (ok, log) = npm(&again, registry, &["install", "--package-lock-only"]).await;
+    assert!(ok, "{log}");
+    std::fs::read_to_string(again.join("package-lock.json")).unwrap()
+}
+
+fn advisories(db: &AdvisoryDb, snapshot: &Snapshot) -> BTreeSet<(String, String)> {
+    let analysis = analyze(snapshot);
+    db.scan(&analysis)
+        .iter()
+        .map(|f| {
+            (
+                f.id.clone(),
+                analysis.dependencies[f.dependency].name.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
+    let stand_in = StandIn::start(packument_routes()).await;
+    let urls = stand_in.urls();
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    for (project, placement) in [
+        ("hoisted", "node_modules/whatwg-url"),
+        ("nested", "node_modules/node-fetch/node_modules/whatwg-url"),
+    ] {
+        let base = npm_fixtures().join(project);
+        let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();
+        let lock = std::fs::read_to_string(base.join("package-lock.json")).unwrap();
+        let snapshot = Snapshot::new()
+            .with("package.json", manifest.as_str())
+            .with("package-lock.json", lock.as_str());
+        let before = advisories(&db, &snapshot);
+        let analysis = analyze(&snapshot);
+        let findings = db.scan(&analysis);
+        let plan = plan(
+            &analysis,
+            &findings,
+            &db,
+            &registry,
+            &PlanOptions::recommended(),
+        )
+        .await
+        .unwrap();
+        let fixes: Vec<(&str, &str, Tier, &LockfileRefresh)> = plan
+            .fixes
+            .iter()
+            .map(|f| (f.name.as_str(), f.to.as_str(), f.tier, &f.lockfile))
+            .collect();
+        assert_eq!(
+            fixes,
+            [
+                (
+                    "lodash",
+                    "4.17.21",
+                    Tier::ManifestBump,
+                    &LockfileRefresh::Agent
+                ),
+                (
+                    "node-fetch",
+                    "2.6.7",
+                    Tier::LockfileUpdate,
+                    &LockfileRefresh::Agent
+                ),
+            ],
+            "{project}"
+        );
+        for fix in &plan.fixes {
+            let edits = apply_fix(fix, &analysis, &snapshot, &registry)
+                .await
+                .unwrap();
+            assert!(!edits.needs_package_manager, "{project}: {:?}", edits.notes);
+            let dir = tempfile::tempdir().unwrap();
+            let mut fixed = snapshot.clone();
+            for (path, text) in [("package.json", &manifest), ("package-lock.json", &lock)] {
+                let text = edits.files.get(path).unwrap_or(text);
+                std::fs::write(dir.path().join(path), text).unwrap();
+                fixed.insert(path, text.as_str());
+            }
+            let new_lock = &edits.files["package-lock.json"];
+            if fix.name == "node-fetch" {
+                let doc: serde_json::Value = serde_json::from_str(new_lock).unwrap();
+                assert_eq!(doc["packages"][placement]["version"], "5.0.0", "{project}");
+                assert_eq!(
+                    doc["packages"]["node_modules/node-fetch"]["dependencies"]["whatwg-url"],
+                    "^5.0.0"
+                );
+            }
+
+            let (ok, log) = npm(dir.path(), &npm_registry, &["ci", "--dry-run"]).await;
+            assert!(ok, "{project} {}: npm ci --dry-run failed: {log}", fix.name);
+            let (ok, log) = npm(
+                dir.path(),
+                &npm_registry,
+                &["install", "--package-lock-only"],
+            )
+            .await;
+            assert!(ok, "{project} {}: {log}", fix.name);
+            let after = std::fs::read_to_string(dir.path().join("package-lock.json")).unwrap();
+            assert_eq!(
+                &after, new_lock,
+                "{project} {}: npm rewrote the lockfile",
+                fix.name
+            );
+            let npm_lock =
+                npm_resolves_the_same(dir.path(), &npm_registry, new_lock, &fix.name).await;
+            assert_eq!(
+                &npm_lock, new_lock,
+                "{project} {}: npm resolves the fixed package differently",
+                fix.name
+            );
+
+            let left = advisories(&db, &fixed);
+            assert!(
+                left.iter().all(|(_, p)| *p != fix.name),
+                "{project}: {left:?}"
+            );
+            assert!(left.is_subset(&before), "{project}: {left:?} vs {before:?}");
+        }
+
+        // The check catches the old in-place edit (version, URL and integrity only): npm lists
+        // node-fetch 2.6.7's new dependency and places it.
+        let old_style = lock
+            .replace("node-fetch-2.6.1.tgz", "node-fetch-2.6.7.tgz")
+            .replace(
+                "\"version\": \"2.6.1\",\n      \"resolved\": \"https://registry.npmjs.org/node-fetch",
+                "\"version\": \"2.6.7\",\n      \"resolved\": \"https://registry.npmjs.org/node-fetch",
+            );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("package.json"), &manifest).unwrap();
+        let npm_lock =
+            npm_resolves_the_same(dir.path(), &npm_registry, &old_style, "node-fetch").await;
+        assert_ne!(npm_lock, old_style, "{project}");
+        assert!(npm_lock.contains(&format!("\"{placement}\"")), "{project}");
+    }
+}
