@@ -327,10 +327,21 @@ impl Mover<'_> {
                 ))));
             }
         }
-        let entry = match self.entry(&name, to).await? {
+        let mut entry = match self.entry(&name, to).await? {
             Ok(e) => e,
             Err(c) => return Ok(Err(c)),
         };
+        if entry.get("resolved").is_none() {
+            // A registry that names no tarball: the old URL with the new version in it.
+            let old = self.packages.get(key);
+            let from = old.and_then(|e| e.get("version")).and_then(J::as_str);
+            let url = old.and_then(|e| e.get("resolved")).and_then(J::as_str);
+            if let (Some(from), Some(url)) = (from, url) {
+                let base = name.rsplit('/').next().unwrap_or(&name);
+                let new = url.replace(&format!("/{base}-{from}.tgz"), &format!("/{base}-{to}.tgz"));
+                entry.set("resolved", J::Str(new));
+            }
+        }
         self.packages.insert(key.to_string(), entry);
         let mut queue = VecDeque::from([key.to_string()]);
         let mut placed = 0usize;
@@ -624,3 +635,6 @@ fn normalize_bin(name: &str, bin: J) -> J {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests;

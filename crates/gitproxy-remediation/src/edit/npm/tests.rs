@@ -193,3 +193,66 @@ fn npm_overrides_extend_or_replace_existing_entries() {
         "{\n    \"name\": \"x\",\n    \"overrides\": {\n        \"a\": \"1.1.0\",\n        \"b\": \"2.0.0\"\n    }\n}\n"
     );
 }
+
+const V2_PACKAGE: &str =
+    "{\n  \"name\": \"web\",\n  \"dependencies\": {\n    \"x\": \"^1.0.0\"\n  }\n}\n";
+
+fn v2_lock(version: &str) -> String {
+    format!(
+        "{{\n  \"name\": \"web\",\n  \"lockfileVersion\": 2,\n  \"requires\": true,\n  \"packages\": {{\n    \"\": {{\n      \"dependencies\": {{\n        \"x\": \"^1.0.0\"\n      }}\n    }},\n    \"node_modules/x\": {{\n      \"version\": \"{version}\",\n      \"resolved\": \"https://r/x/-/x-{version}.tgz\",\n      \"integrity\": \"sha512-x{version}\"\n    }}\n  }},\n  \"dependencies\": {{\n    \"x\": {{\n      \"version\": \"{version}\",\n      \"resolved\": \"https://r/x/-/x-{version}.tgz\",\n      \"integrity\": \"sha512-x{version}\"\n    }}\n  }}\n}}\n"
+    )
+}
+
+fn x_registry(deps: &str) -> StaticRegistry {
+    let manifest = format!(
+        r#"{{"name": "x", "version": "1.0.1", "dependencies": {deps}, "dist": {{"integrity": "sha512-x1.0.1", "tarball": "https://r/x/-/x-1.0.1.tgz"}}}}"#
+    );
+    StaticRegistry::new()
+        .publish(Ecosystem::Npm, "x", "1.0.1", &[(None, "sha512-x1.0.1")])
+        .publish(Ecosystem::Npm, "y", "1.0.0", &[(None, "sha512-y")])
+        .npm_manifest("x", "1.0.1", &manifest)
+        .npm_manifest(
+            "y",
+            "1.0.0",
+            r#"{"name": "y", "version": "1.0.0", "dist": {"integrity": "sha512-y", "tarball": "https://r/y/-/y-1.0.0.tgz"}}"#,
+        )
+}
+
+#[tokio::test]
+async fn npm_v2_lockfile_keeps_its_v1_tree_in_step_or_is_left_to_npm() {
+    let snapshot = Snapshot::new()
+        .with("package.json", V2_PACKAGE)
+        .with("package-lock.json", v2_lock("1.0.0"));
+    let db = db(&[("A1", "npm", "x", "1.0.1")]);
+    // Same dependencies: both the `packages` entry and the v1 tree move.
+    let (_, set) = edits(&snapshot, &db, &x_registry("{}")).await;
+    assert_eq!(set.files["package-lock.json"], v2_lock("1.0.1"));
+    assert!(!set.needs_package_manager);
+    // A new dependency would need the v1 tree rebuilt: npm does that.
+    let (_, set) = edits(&snapshot, &db, &x_registry(r#"{"y": "^1.0.0"}"#)).await;
+    assert!(!set.files.contains_key("package-lock.json"));
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("npm install --package-lock-only")),
+        "{:?}",
+        set.notes
+    );
+}
+
+#[tokio::test]
+async fn npm_v3_lockfile_gets_the_new_dependency() {
+    let lock = v2_lock("1.0.0").replace("\"lockfileVersion\": 2", "\"lockfileVersion\": 3");
+    let end = lock.find(",\n  \"dependencies\": {\n    \"x\"").unwrap();
+    let lock = format!("{}\n}}\n", &lock[..end]);
+    let snapshot = Snapshot::new()
+        .with("package.json", V2_PACKAGE)
+        .with("package-lock.json", lock.as_str());
+    let db = db(&[("A1", "npm", "x", "1.0.1")]);
+    let (_, set) = edits(&snapshot, &db, &x_registry(r#"{"y": "^1.0.0"}"#)).await;
+    assert_eq!(
+        set.files["package-lock.json"],
+        "{\n  \"name\": \"web\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"dependencies\": {\n        \"x\": \"^1.0.0\"\n      }\n    },\n    \"node_modules/x\": {\n      \"version\": \"1.0.1\",\n      \"resolved\": \"https://r/x/-/x-1.0.1.tgz\",\n      \"integrity\": \"sha512-x1.0.1\",\n      \"dependencies\": {\n        \"y\": \"^1.0.0\"\n      }\n    },\n    \"node_modules/y\": {\n      \"version\": \"1.0.0\",\n      \"resolved\": \"https://r/y/-/y-1.0.0.tgz\",\n      \"integrity\": \"sha512-y\"\n    }\n  }\n}\n"
+    );
+}

@@ -1,0 +1,150 @@
+//! Tests for the npm resolver: reuse, hoisting, nesting, replacement, pruning, flags and the
+//! conflict that stops an edit.
+
+use super::{Conflict, Mover, Packages};
+use crate::edit::npm::tree::J;
+use crate::json;
+use crate::registry::StaticRegistry;
+use crate::Ecosystem;
+
+fn packages(text: &str) -> Packages {
+    let node = json::parse(text).unwrap();
+    J::from_node(text, &node)
+        .members()
+        .iter()
+        .cloned()
+        .collect()
+}
+
+fn manifest(name: &str, version: &str, deps: &str) -> String {
+    format!(
+        r#"{{"name": "{name}", "version": "{version}", "description": "d", "license": {{"type": "MIT"}}, "dependencies": {deps}, "devDependencies": {{"t": "1"}}, "dist": {{"integrity": "sha512-{name}{version}", "tarball": "https://r/{name}-{version}.tgz"}}}}"#
+    )
+}
+
+fn registry(published: &[(&str, &str, &str)]) -> StaticRegistry {
+    let mut reg = StaticRegistry::new();
+    for (name, version, deps) in published {
+        reg = reg
+            .publish(Ecosystem::Npm, name, version, &[])
+            .npm_manifest(name, version, &manifest(name, version, deps));
+    }
+    reg
+}
+
+fn version(p: &Packages, key: &str) -> Option<String> {
+    p.get(key)?.get("version")?.as_str().map(String::from)
+}
+
+#[tokio::test]
+async fn new_dependencies_are_hoisted_reused_or_nested_and_orphans_dropped() {
+    let reg = registry(&[
+        (
+            "x",
+            "1.1.0",
+            r#"{"y": "^1.0.0", "n": "^2.0.0", "w": "^5.0.0"}"#,
+        ),
+        ("n", "2.0.0", "{}"),
+        ("n", "2.1.0", "{}"),
+        ("w", "5.0.0", "{}"),
+        ("w", "7.0.0", "{}"),
+    ]);
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(
+            r#"{
+          "": {"dependencies": {"x": "^1.0.0", "w": "^7.0.0"}, "devDependencies": {"d": "^1.0.0"}},
+          "node_modules/x": {"version": "1.0.0", "dependencies": {"old": "^1.0.0"}},
+          "node_modules/old": {"version": "1.0.0"},
+          "node_modules/w": {"version": "7.0.0"},
+          "node_modules/d": {"version": "1.0.0", "dev": true, "dependencies": {"y": "^1.0.0"}},
+          "node_modules/y": {"version": "1.2.0", "dev": true}
+        }"#,
+        ),
+    };
+    assert!(mover
+        .move_to("node_modules/x", "1.1.0")
+        .await
+        .unwrap()
+        .is_ok());
+    let p = &mover.packages;
+    let x = &p["node_modules/x"];
+    assert_eq!(x.get("integrity"), Some(&J::Str("sha512-x1.1.0".into())));
+    assert_eq!(
+        x.get("resolved"),
+        Some(&J::Str("https://r/x-1.1.0.tgz".into()))
+    );
+    assert_eq!(x.get("license"), Some(&J::Str("MIT".into())));
+    assert!(x.get("devDependencies").is_none() && x.get("description").is_none());
+    // Reused, and no longer only a dev dependency.
+    assert_eq!(version(p, "node_modules/y").as_deref(), Some("1.2.0"));
+    assert!(p["node_modules/y"].get("dev").is_none());
+    assert!(p["node_modules/d"].get("dev").is_some());
+    // Hoisted at its highest version; nested under x where the root holds another major.
+    assert_eq!(version(p, "node_modules/n").as_deref(), Some("2.1.0"));
+    assert_eq!(
+        version(p, "node_modules/x/node_modules/w").as_deref(),
+        Some("5.0.0")
+    );
+    assert_eq!(version(p, "node_modules/w").as_deref(), Some("7.0.0"));
+    // Nothing needs the old dependency any more.
+    assert!(!p.contains_key("node_modules/old"));
+}
+
+#[tokio::test]
+async fn an_incompatible_entry_is_replaced_when_all_its_users_accept_the_new_version() {
+    let reg = registry(&[("x", "1.1.0", r#"{"y": "^1.2.0"}"#), ("y", "1.2.3", "{}")]);
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(
+            r#"{
+          "": {"dependencies": {"x": "^1.0.0", "z": "^1.0.0"}},
+          "node_modules/x": {"version": "1.0.0"},
+          "node_modules/z": {"version": "1.0.0", "dependencies": {"y": "^1.0.0"}},
+          "node_modules/y": {"version": "1.0.0"}
+        }"#,
+        ),
+    };
+    assert!(mover
+        .move_to("node_modules/x", "1.1.0")
+        .await
+        .unwrap()
+        .is_ok());
+    assert_eq!(
+        version(&mover.packages, "node_modules/y").as_deref(),
+        Some("1.2.3")
+    );
+    assert!(!mover.packages.contains_key("node_modules/x/node_modules/y"));
+}
+
+#[tokio::test]
+async fn a_dependent_that_rejects_the_new_version_names_its_range() {
+    let reg = registry(&[("x", "1.0.1", "{}")]);
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(
+            r#"{
+          "": {"dependencies": {"x": "^1.0.0", "p": "^1.0.0"}},
+          "node_modules/p": {"version": "1.0.0", "dependencies": {"x": "1.0.0"}},
+          "node_modules/x": {"version": "1.0.0"}
+        }"#,
+        ),
+    };
+    let Err(Conflict(reason)) = mover.move_to("node_modules/x", "1.0.1").await.unwrap() else {
+        panic!("the move must be refused");
+    };
+    assert_eq!(
+        reason,
+        "p (at node_modules/p) requires x@1.0.0, which 1.0.1 does not satisfy"
+    );
+    // An override in package.json replaces that range, as npm applies it.
+    mover.overrides.insert("x".into(), "1.0.1".into());
+    assert!(mover
+        .move_to("node_modules/x", "1.0.1")
+        .await
+        .unwrap()
+        .is_ok());
+}
