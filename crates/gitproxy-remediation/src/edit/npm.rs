@@ -372,13 +372,13 @@ async fn resolved_lock_update(
         packages,
     };
     if let Err(Conflict(reason)) = mover.move_to(&key, to).await? {
-        return Err(edit_error(
-            path,
-            format!(
-                "{}@{to} cannot be written into the lockfile: {reason}; bump or override the package that sets that range",
-                dep.name
-            ),
-        ));
+        return Err(Error::Unresolvable {
+            ecosystem: dep.ecosystem,
+            package: dep.name.clone(),
+            from: from.to_string(),
+            to: to.to_string(),
+            reason: format!("in {path}, {reason}"),
+        });
     }
     let legacy = root.get("dependencies").is_some();
     if legacy && !only_own_fields_changed(&doc, &mover.packages, &key) {

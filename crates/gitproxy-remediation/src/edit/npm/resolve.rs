@@ -320,7 +320,8 @@ impl Mover<'_> {
         let name = name_of(key).to_string();
         let before: BTreeSet<String> = reachable(&self.packages);
         for (from, spec) in self.dependents(key) {
-            if !accepts(&spec, to) {
+            // Entries npm would prune anyway (nothing reaches them) do not count.
+            if before.contains(&from) && !accepts(&spec, to) {
                 return Ok(Err(Conflict(format!(
                     "{} requires {name}@{spec}, which {to} does not satisfy",
                     describe(&from)

@@ -256,3 +256,36 @@ async fn npm_v3_lockfile_gets_the_new_dependency() {
         "{\n  \"name\": \"web\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"dependencies\": {\n        \"x\": \"^1.0.0\"\n      }\n    },\n    \"node_modules/x\": {\n      \"version\": \"1.0.1\",\n      \"resolved\": \"https://r/x/-/x-1.0.1.tgz\",\n      \"integrity\": \"sha512-x1.0.1\",\n      \"dependencies\": {\n        \"y\": \"^1.0.0\"\n      }\n    },\n    \"node_modules/y\": {\n      \"version\": \"1.0.0\",\n      \"resolved\": \"https://r/y/-/y-1.0.0.tgz\",\n      \"integrity\": \"sha512-y\"\n    }\n  }\n}\n"
     );
 }
+
+#[tokio::test]
+async fn npm_fix_whose_dependency_cannot_be_resolved_fails_with_the_range() {
+    // The registry publishes no version that x 1.0.1's new dependency accepts: the edit
+    // refuses instead of writing a lockfile npm would rewrite.
+    let lock = v2_lock("1.0.0").replace("\"lockfileVersion\": 2", "\"lockfileVersion\": 3");
+    let end = lock.find(",\n  \"dependencies\": {\n    \"x\"").unwrap();
+    let lock = format!("{}\n}}\n", &lock[..end]);
+    let snapshot = Snapshot::new()
+        .with("package.json", V2_PACKAGE)
+        .with("package-lock.json", lock.as_str());
+    let db = db(&[("A1", "npm", "x", "1.0.1")]);
+    let analysis = crate::analysis::analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let reg = x_registry(r#"{"y": "^9.0.0"}"#);
+    let plan = crate::plan::plan(
+        &analysis,
+        &findings,
+        &db,
+        &reg,
+        &crate::plan::PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let err = crate::edit::apply_fix(&plan.fixes[0], &analysis, &snapshot, &reg)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "cannot move npm package `x` from 1.0.0 to 1.0.1: in package-lock.json, no published version of y satisfies ^9.0.0, which x (at node_modules/x) requires; relax or upgrade the conflicting requirement, then scan again"
+    );
+}
