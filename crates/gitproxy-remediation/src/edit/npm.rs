@@ -46,8 +46,12 @@ pub(super) async fn edit(
             &fix.to,
         )?);
     }
-    if fix.tier == Tier::Override && !dep.direct {
+    let forced = fix.tier == Tier::Override && !dep.direct;
+    if forced {
         npm_override(work, &manifest_path, &dep.name, &fix.to)?;
+    }
+    // An override settles only once npm (or the resolver, which applies it) wrote the lockfile.
+    if forced && !is_lock {
         work.out.needs_package_manager = true;
     }
     if is_lock {
@@ -68,6 +72,7 @@ pub(super) async fn edit(
                 )
                 .await?;
                 if !moved {
+                    work.out.needs_package_manager |= forced;
                     npm_lock_update(
                         work,
                         &lock_path,

@@ -39,6 +39,7 @@ fn database() -> AdvisoryDb {
     for (id, name, fixed) in [
         ("GHSA-r683-j2x4-v87g", "node-fetch", "2.6.7"),
         ("GHSA-35jh-r3h4-6jhm", "lodash", "4.17.21"),
+        ("GHSA-hrpp-h998-j3pp", "qs", "6.7.3"),
     ] {
         let record = format!(
             r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
@@ -172,6 +173,9 @@ async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
                     Tier::LockfileUpdate,
                     &LockfileRefresh::Agent
                 ),
+                // express and body-parser pin qs 6.7.0: forced with `overrides`, which the
+                // lockfile update applies as npm does.
+                ("qs", "6.7.3", Tier::Override, &LockfileRefresh::Agent),
             ],
             "{project}"
         );
