@@ -148,3 +148,42 @@ async fn a_dependent_that_rejects_the_new_version_names_its_range() {
         .unwrap()
         .is_ok());
 }
+
+#[test]
+fn flags_recomputed_on_a_lockfile_npm_wrote_are_npms() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/npm/flags/package-lock.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = J::from_node(&text, &json::parse(&text).unwrap());
+    let (indent, newline) = crate::edit::npm::tree::layout(&text);
+    assert_eq!(crate::edit::npm::tree::print(&doc, &indent, newline), text);
+    let reg = StaticRegistry::new();
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: doc
+            .get("packages")
+            .unwrap()
+            .members()
+            .iter()
+            .cloned()
+            .collect(),
+    };
+    // Drop every flag first: the recomputation alone must restore them.
+    for entry in mover.packages.values_mut() {
+        for flag in ["dev", "optional", "devOptional", "peer"] {
+            entry.remove(flag);
+        }
+    }
+    let reached = super::reachable(&mover.packages);
+    mover.fix_flags(&reached);
+    assert!(mover.check().unwrap().is_ok());
+    let mut again = doc.clone();
+    again.set("packages", J::Obj(mover.packages.into_iter().collect()));
+    assert_eq!(
+        crate::edit::npm::tree::print(&again, &indent, newline),
+        text
+    );
+}
