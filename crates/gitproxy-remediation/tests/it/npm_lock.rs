@@ -1,8 +1,10 @@
 //! npm's own tools accept every package-lock.json fix: real packuments (`fixtures/npm`) served by
 //! a loopback stand-in, the fix edits computed with the HTTP registry, and then, per fix branch,
-//! `npm ci --dry-run`, an `npm install --package-lock-only` that changes nothing, and npm
-//! resolving the fixed package again itself and writing the very same lockfile. The branch is
-//! re-scanned: the fixed package has no advisory left and none is introduced.
+//! `npm ci --dry-run`, an `npm install --package-lock-only` that changes nothing, npm resolving
+//! the fixed package again itself, and npm's own update from the original lockfile (`npm update
+//! NAME`, or `npm install` for a `package.json` change), each writing the very same lockfile
+//! byte for byte. The branch is re-scanned: the fixed package has no advisory left and none is
+//! introduced.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -109,6 +111,28 @@ async fn npm_resolves_the_same(dir: &Path, registry: &str, lock: &str, name: &st
     let (ok, log) = npm(&again, registry, &["install", "--package-lock-only"]).await;
     assert!(ok, "{log}");
     std::fs::read_to_string(again.join("package-lock.json")).unwrap()
+}
+
+/// What npm itself writes from the original lockfile for the fix: `npm update NAME` when only
+/// the lockfile changes, `npm install` when the branch changes `package.json`.
+async fn npm_own_update(
+    registry: &str,
+    manifest: &str,
+    original_lock: &str,
+    name: &str,
+    manifest_changes: bool,
+) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), manifest).unwrap();
+    std::fs::write(dir.path().join("package-lock.json"), original_lock).unwrap();
+    let args: &[&str] = if manifest_changes {
+        &["install", "--package-lock-only"]
+    } else {
+        &["update", name, "--package-lock-only"]
+    };
+    let (ok, log) = npm(dir.path(), registry, args).await;
+    assert!(ok, "{log}");
+    std::fs::read_to_string(dir.path().join("package-lock.json")).unwrap()
 }
 
 fn advisories(db: &AdvisoryDb, snapshot: &Snapshot) -> BTreeSet<(String, String)> {
@@ -223,6 +247,20 @@ async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
                 "{project} {}: npm resolves the fixed package differently",
                 fix.name
             );
+            let branch_manifest = edits.files.get("package.json").unwrap_or(&manifest);
+            let npm_lock = npm_own_update(
+                &npm_registry,
+                branch_manifest,
+                &lock,
+                &fix.name,
+                edits.files.contains_key("package.json"),
+            )
+            .await;
+            assert_eq!(
+                &npm_lock, new_lock,
+                "{project} {}: npm's own update writes another lockfile",
+                fix.name
+            );
 
             let left = advisories(&db, &fixed);
             assert!(
@@ -247,4 +285,69 @@ async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
         assert_ne!(npm_lock, old_style, "{project}");
         assert!(npm_lock.contains(&format!("\"{placement}\"")), "{project}");
     }
+}
+
+/// A direct dependency whose new version changes most of its dependencies: express 4.17.1 ->
+/// 4.17.3 moves body-parser, cookie, qs, send, serve-static and more, several of them replaced
+/// at the root, others' dependencies dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_express_upgrade_replaces_its_dependency_tree_as_npm_does() {
+    let stand_in = StandIn::start(packument_routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let mut db = AdvisoryDb::new();
+    let record = r#"{"id": "TEST-EXPRESS-1", "summary": "bad express", "affected": [{"package": {"ecosystem": "npm", "name": "express"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.3"}]}]}]}"#;
+    db.insert(Record::from_json("npm-lock", record.as_bytes()).unwrap());
+    let base = npm_fixtures().join("express");
+    let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();
+    let lock = std::fs::read_to_string(base.join("package-lock.json")).unwrap();
+    let snapshot = Snapshot::new()
+        .with("package.json", manifest.as_str())
+        .with("package-lock.json", lock.as_str());
+    let analysis = analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan.fixes.len(), 1);
+    let fix = &plan.fixes[0];
+    assert_eq!(
+        (fix.to.as_str(), fix.tier),
+        ("4.17.3", Tier::LockfileUpdate)
+    );
+    let edits = apply_fix(fix, &analysis, &snapshot, &registry)
+        .await
+        .unwrap();
+    let new_lock = &edits.files["package-lock.json"];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), &manifest).unwrap();
+    std::fs::write(dir.path().join("package-lock.json"), new_lock).unwrap();
+    let (ok, log) = npm(dir.path(), &npm_registry, &["ci", "--dry-run"]).await;
+    assert!(ok, "npm ci --dry-run failed: {log}");
+    let (ok, log) = npm(
+        dir.path(),
+        &npm_registry,
+        &["install", "--package-lock-only"],
+    )
+    .await;
+    assert!(ok, "{log}");
+    let after = std::fs::read_to_string(dir.path().join("package-lock.json")).unwrap();
+    assert_eq!(&after, new_lock, "npm rewrote the lockfile");
+    let npm_lock = npm_resolves_the_same(dir.path(), &npm_registry, new_lock, "express").await;
+    assert_eq!(&npm_lock, new_lock, "npm resolves express differently");
+    let npm_lock = npm_own_update(&npm_registry, &manifest, &lock, "express", false).await;
+    assert_eq!(
+        &npm_lock, new_lock,
+        "npm update express writes another lockfile"
+    );
+    let mut fixed = snapshot.clone();
+    fixed.insert("package-lock.json", new_lock.as_str());
+    assert!(advisories(&db, &fixed).is_empty());
 }

@@ -67,6 +67,27 @@ fn slot(at: &str, name: &str) -> String {
     }
 }
 
+/// How deep a location sits: the number of `node_modules` on its path.
+fn depth(key: &str) -> usize {
+    key.matches("node_modules/").count()
+}
+
+/// A location ordered as npm orders paths.
+#[derive(PartialEq, Eq)]
+struct Collated(String);
+
+impl Ord for Collated {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        super::tree::collate(&self.0, &other.0).then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Collated {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// The package name of a location.
 fn name_of(key: &str) -> &str {
     match key.rfind("node_modules/") {
@@ -119,7 +140,7 @@ fn edges(packages: &Packages, key: &str) -> Vec<Edge> {
     }
     add("dependencies", &|_| Kind::Prod);
     add("optionalDependencies", &|_| Kind::Optional);
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by(|a, b| super::tree::collate(&a.name, &b.name));
     out
 }
 
@@ -193,11 +214,13 @@ impl Mover<'_> {
             .unwrap_or(&edge.spec)
     }
 
-    /// Every edge (from, spec) that resolves to `key`.
+    /// Every edge (from, spec) that resolves to `key`, from packages the project still reaches
+    /// (npm drops the old dependencies of a replaced package before they could conflict).
     fn dependents(&self, key: &str) -> Vec<(String, String)> {
         let name = name_of(key);
+        let reached = reachable(&self.packages);
         let mut out = Vec::new();
-        for from in self.packages.keys() {
+        for from in self.packages.keys().filter(|k| reached.contains(*k)) {
             for edge in edges(&self.packages, from) {
                 if edge.name == name
                     && resolve(&self.packages, from, name, edge.kind.peer()).as_deref() == Some(key)
@@ -344,9 +367,11 @@ impl Mover<'_> {
             }
         }
         self.packages.insert(key.to_string(), entry);
-        let mut queue = VecDeque::from([key.to_string()]);
+        // npm works through packages by depth, then path.
+        let mut queue: BTreeSet<(usize, Collated)> = BTreeSet::new();
+        queue.insert((depth(key), Collated(key.to_string())));
         let mut placed = 0usize;
-        while let Some(at) = queue.pop_front() {
+        while let Some((_, Collated(at))) = queue.pop_first() {
             for edge in edges(&self.packages, &at) {
                 let spec = self.spec_for(&edge).to_string();
                 let current = resolve(&self.packages, &at, &edge.name, edge.kind.peer());
@@ -363,7 +388,9 @@ impl Mover<'_> {
                     return Ok(Err(Conflict("the dependency graph does not settle".into())));
                 }
                 match self.place(&at, &edge, &spec).await? {
-                    Ok(new_key) => queue.push_back(new_key),
+                    Ok(new_key) => {
+                        queue.insert((depth(&new_key), Collated(new_key)));
+                    }
                     Err(c) if edge.kind == Kind::Optional => {
                         tracing::debug!(reason = c.0, "optional dependency left out");
                     }
@@ -436,7 +463,52 @@ impl Mover<'_> {
             Err(c) => return Ok(Err(c)),
         };
         self.packages.insert(target.clone(), entry);
+        self.dedupe_below(&target);
         Ok(Ok(target))
+    }
+
+    /// Drops copies of the package placed at `placed` nested deeper under the same location
+    /// that the placed one (or another above them) now serves as well, as npm does after a
+    /// placement.
+    fn dedupe_below(&mut self, placed: &str) {
+        let name = name_of(placed).to_string();
+        let prefix = match parent(placed) {
+            "" => String::new(),
+            p => format!("{p}/"),
+        };
+        let nested: Vec<String> = self
+            .packages
+            .keys()
+            .filter(|k| k.as_str() != placed && k.starts_with(&prefix) && name_of(k) == name)
+            .filter(|k| !is_top(parent(k)))
+            .cloned()
+            .collect();
+        for key in nested {
+            if !self.packages.contains_key(&key) {
+                continue;
+            }
+            let users = self.dependents(&key);
+            let mine = version_of(&self.packages, &key).unwrap_or_default();
+            let dedupe = users.is_empty() || {
+                let above = parent(parent(&key));
+                let above = if is_top(parent(&key)) { "" } else { above };
+                match resolve(&self.packages, above, &name, false)
+                    .and_then(|o| version_of(&self.packages, &o))
+                {
+                    Some(other) => {
+                        users.iter().all(|(_, s)| accepts(s, &other))
+                            && Version::compare_str(Ecosystem::Npm, &other, &mine)
+                                .is_some_and(|o| o.is_ge())
+                    }
+                    None => false,
+                }
+            };
+            if dedupe {
+                let below = format!("{key}/");
+                self.packages
+                    .retain(|k, _| k != &key && !k.starts_with(&below));
+            }
+        }
     }
 
     /// Whether a new `name@version` in the `node_modules` of `at` keeps every package below `at`
@@ -448,7 +520,8 @@ impl Mover<'_> {
             format!("{at}/")
         };
         let new_slot = slot(at, name);
-        for from in self.packages.keys() {
+        let reached = reachable(&self.packages);
+        for from in self.packages.keys().filter(|k| reached.contains(*k)) {
             if !from.starts_with(&prefix) || is_top(from) && !at.is_empty() {
                 continue;
             }
