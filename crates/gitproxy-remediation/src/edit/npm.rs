@@ -3,6 +3,7 @@
 //! `npm/tree.rs`) when the registry gives the new version's metadata; otherwise (and for v1
 //! lockfiles) the entry's version, URL and integrity are replaced in place.
 
+mod legacy;
 mod resolve;
 mod tree;
 
@@ -385,18 +386,20 @@ async fn resolved_lock_update(
             reason: format!("in {path}, {reason}"),
         });
     }
-    let legacy = root.get("dependencies").is_some();
-    if legacy && !only_own_fields_changed(&doc, &mover.packages, &key) {
-        // A v2 lockfile also carries the v1 tree, which is not rebuilt here.
-        work.out.needs_package_manager = true;
-        work.out.note(format!(
-            "{path} was not updated because {}@{to} changes its dependencies and the lockfile also carries the v1 tree: run `npm install --package-lock-only`",
-            dep.name
-        ));
-        return Ok(true);
-    }
-    if legacy {
-        return Ok(false);
+    if root.get("dependencies").is_some() {
+        // A v2 lockfile also carries the v1 tree: rebuilt from `packages` as npm writes it.
+        match legacy::tree(&mover.packages, &mover.overrides) {
+            Some(tree) => doc.set("dependencies", tree),
+            None if only_own_fields_changed(&doc, &mover.packages, &key) => return Ok(false),
+            None => {
+                work.out.needs_package_manager = true;
+                work.out.note(format!(
+                    "{path} was not updated because {}@{to} changes its dependencies and the lockfile's v1 tree holds entries the agent does not rebuild: run `npm install --package-lock-only`",
+                    dep.name
+                ));
+                return Ok(true);
+            }
+        }
     }
     doc.set("packages", J::Obj(mover.packages.into_iter().collect()));
     let (indent, newline) = tree::layout(&text);

@@ -158,6 +158,7 @@ async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
     for (project, placement) in [
         ("hoisted", "node_modules/whatwg-url"),
         ("nested", "node_modules/node-fetch/node_modules/whatwg-url"),
+        ("hoisted-v2", "node_modules/whatwg-url"),
     ] {
         let base = npm_fixtures().join(project);
         let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();

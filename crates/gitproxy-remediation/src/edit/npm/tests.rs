@@ -219,7 +219,7 @@ fn x_registry(deps: &str) -> StaticRegistry {
 }
 
 #[tokio::test]
-async fn npm_v2_lockfile_keeps_its_v1_tree_in_step_or_is_left_to_npm() {
+async fn npm_v2_lockfile_rebuilds_its_v1_tree_or_is_left_to_npm() {
     let snapshot = Snapshot::new()
         .with("package.json", V2_PACKAGE)
         .with("package-lock.json", v2_lock("1.0.0"));
@@ -228,7 +228,22 @@ async fn npm_v2_lockfile_keeps_its_v1_tree_in_step_or_is_left_to_npm() {
     let (_, set) = edits(&snapshot, &db, &x_registry("{}")).await;
     assert_eq!(set.files["package-lock.json"], v2_lock("1.0.1"));
     assert!(!set.needs_package_manager);
-    // A new dependency would need the v1 tree rebuilt: npm does that.
+    // A new dependency: the v1 tree is rebuilt from `packages`, with `requires`.
+    let (_, set) = edits(&snapshot, &db, &x_registry(r#"{"y": "^1.0.0"}"#)).await;
+    let lock = &set.files["package-lock.json"];
+    let v1 = &lock[lock.find("\n  \"dependencies\"").unwrap()..];
+    assert_eq!(
+        v1,
+        "\n  \"dependencies\": {\n    \"x\": {\n      \"version\": \"1.0.1\",\n      \"resolved\": \"https://r/x/-/x-1.0.1.tgz\",\n      \"integrity\": \"sha512-x1.0.1\",\n      \"requires\": {\n        \"y\": \"^1.0.0\"\n      }\n    },\n    \"y\": {\n      \"version\": \"1.0.0\",\n      \"resolved\": \"https://r/y/-/y-1.0.0.tgz\",\n      \"integrity\": \"sha512-y\"\n    }\n  }\n}\n"
+    );
+    // A v1 tree with a link in it is npm's to rebuild.
+    let linked = v2_lock("1.0.0").replace(
+        "\"node_modules/x\": {",
+        "\"node_modules/w\": {\n      \"resolved\": \"packages/w\",\n      \"link\": true\n    },\n    \"node_modules/x\": {",
+    );
+    let snapshot = Snapshot::new()
+        .with("package.json", V2_PACKAGE)
+        .with("package-lock.json", linked);
     let (_, set) = edits(&snapshot, &db, &x_registry(r#"{"y": "^1.0.0"}"#)).await;
     assert!(!set.files.contains_key("package-lock.json"));
     assert!(set.needs_package_manager);
