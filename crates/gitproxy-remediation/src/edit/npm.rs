@@ -1,7 +1,8 @@
 //! npm edits: `package.json` ranges and `overrides`, and `package-lock.json` / shrinkwrap entries.
 //! A v2/v3 lockfile is rewritten as npm's resolver would leave it (`npm/resolve.rs`, printed by
-//! `npm/tree.rs`) when the registry gives the new version's metadata; otherwise (and for v1
-//! lockfiles) the entry's version, URL and integrity are replaced in place.
+//! `npm/tree.rs`, a v2 file's v1 tree rebuilt by `npm/legacy.rs`) when the registry gives the new
+//! version's metadata; otherwise (and for v1 lockfiles) the entry's version, URL and integrity
+//! are replaced in place.
 
 mod legacy;
 mod resolve;
