@@ -342,6 +342,8 @@ impl Mover<'_> {
     ) -> Result<Result<(), Conflict>, Error> {
         let name = name_of(key).to_string();
         let before: BTreeSet<String> = reachable(&self.packages);
+        let broken_before: BTreeSet<(String, String)> =
+            self.broken().into_iter().map(|(edge, _)| edge).collect();
         for (from, spec) in self.dependents(key) {
             // Entries npm would prune anyway (nothing reaches them) do not count.
             if before.contains(&from) && !accepts(&spec, to) {
@@ -402,7 +404,7 @@ impl Mover<'_> {
         self.packages
             .retain(|k, _| is_top(k) || after.contains(k) || !before.contains(k));
         self.fix_flags(&after);
-        self.check()
+        self.check(&broken_before)
     }
 
     /// Places a version of `edge.name` that `spec` accepts for the package at `from`.
@@ -632,34 +634,46 @@ impl Mover<'_> {
         }
     }
 
-    /// Every edge of every package resolves to a version its range accepts.
-    fn check(&self) -> Result<Result<(), Conflict>, Error> {
+    /// The edges whose package does not resolve to a version their range accepts:
+    /// `(from, name)` and what is wrong.
+    fn broken(&self) -> Vec<((String, String), String)> {
+        let mut out = Vec::new();
         for from in self.packages.keys() {
             for edge in edges(&self.packages, from) {
                 let spec = self.spec_for(&edge);
-                match resolve(&self.packages, from, &edge.name, edge.kind.peer()) {
+                let what = match resolve(&self.packages, from, &edge.name, edge.kind.peer()) {
                     Some(to) => {
                         let version = version_of(&self.packages, &to).unwrap_or_default();
-                        if !accepts(spec, &version) {
-                            return Ok(Err(Conflict(format!(
-                                "{} requires {}@{spec}, and the lockfile would give it {version}",
-                                describe(from),
-                                edge.name
-                            ))));
+                        if accepts(spec, &version) {
+                            continue;
                         }
+                        format!("the lockfile would give it {version}")
                     }
-                    None if edge.kind.optional() => {}
-                    None => {
-                        return Ok(Err(Conflict(format!(
-                            "{} requires {}@{spec}, which nothing in the lockfile provides",
-                            describe(from),
-                            edge.name
-                        ))))
-                    }
-                }
+                    None if edge.kind.optional() => continue,
+                    None => "nothing in the lockfile provides it".to_string(),
+                };
+                let reason = format!(
+                    "{} requires {}@{spec}, and {what}",
+                    describe(from),
+                    edge.name
+                );
+                out.push(((from.clone(), edge.name.clone()), reason));
             }
         }
-        Ok(Ok(()))
+        out
+    }
+
+    /// Every edge resolves to a version its range accepts, except those already broken in
+    /// `before` (npm tolerates some, such as conflicting peers; they are not this fix's doing).
+    fn check(&self, before: &BTreeSet<(String, String)>) -> Result<Result<(), Conflict>, Error> {
+        match self
+            .broken()
+            .into_iter()
+            .find(|(edge, _)| !before.contains(edge))
+        {
+            Some((_, reason)) => Ok(Err(Conflict(reason))),
+            None => Ok(Ok(())),
+        }
     }
 }
 
