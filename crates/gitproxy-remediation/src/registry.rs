@@ -86,6 +86,33 @@ pub trait Registry: Send + Sync {
         let _ = (name, version);
         Ok(None)
     }
+    // --- PyPI and Go release metadata (what a lockfile edit carries besides digests) ---
+
+    /// The PyPI metadata of one release (`pypi/NAME/VERSION/json`): its `requires_dist`,
+    /// `requires_python` and summary. `None` when the registry cannot say.
+    async fn pypi_release(
+        &self,
+        _name: &str,
+        _version: &str,
+    ) -> Result<Option<PypiRelease>, Error> {
+        Ok(None)
+    }
+
+    /// The `go.mod` of one module version (`@v/VERSION.mod`). `None` when the registry cannot say.
+    async fn go_mod(&self, _module: &str, _version: &str) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
+}
+
+/// What a PyPI release declares about itself (from the JSON API's `info`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PypiRelease {
+    /// PEP 508 requirements, extras and markers included, as the registry spells them.
+    pub requires_dist: Vec<String>,
+    /// The `Requires-Python` specifier, when the release declares one.
+    pub requires_python: Option<String>,
+    /// The one-line summary (Poetry writes it as the lock entry's `description`).
+    pub summary: String,
 }
 
 /// How messages name the registry of an ecosystem.

@@ -17,7 +17,7 @@ use url::Url;
 
 use super::registry_name;
 use super::urls::redact;
-use super::{Digest, IndexEntry, Registry, RegistryUrls, RegistryVersion};
+use super::{Digest, IndexEntry, PypiRelease, Registry, RegistryUrls, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
@@ -260,6 +260,22 @@ struct PypiFile {
     digests: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     yanked: bool,
+}
+
+/// The per-release JSON (`pypi/NAME/VERSION/json`): only `info` is read.
+#[derive(Deserialize)]
+struct PypiReleaseJson {
+    info: PypiReleaseInfo,
+}
+
+#[derive(Deserialize)]
+struct PypiReleaseInfo {
+    #[serde(default)]
+    requires_dist: Option<Vec<String>>,
+    #[serde(default)]
+    requires_python: Option<String>,
+    #[serde(default)]
+    summary: Option<String>,
 }
 
 // === Go ===
@@ -536,6 +552,33 @@ where
             .get("versions")
             .and_then(|v| v.get(version))
             .map(|v| text[v.start..v.end].to_string()))
+    }
+
+    async fn pypi_release(&self, name: &str, version: &str) -> Result<Option<PypiRelease>, Error> {
+        let eco = Ecosystem::PyPI;
+        let normalized = eco.normalize_name(name);
+        let url = self.join(eco, &format!("pypi/{normalized}/{version}/json"), name)?;
+        let Some(body) = self.get(eco, name, url, "application/json").await? else {
+            return Ok(None);
+        };
+        let release: PypiReleaseJson =
+            serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e))?;
+        Ok(Some(PypiRelease {
+            requires_dist: release.info.requires_dist.unwrap_or_default(),
+            requires_python: release
+                .info
+                .requires_python
+                .filter(|r| !r.trim().is_empty()),
+            summary: release.info.summary.unwrap_or_default(),
+        }))
+    }
+
+    async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
+        let eco = Ecosystem::Go;
+        let path = format!("{}/@v/{}.mod", go_escape(module), go_escape(version));
+        let url = self.join(eco, &path, module)?;
+        let body = self.get(eco, module, url, "text/plain").await?;
+        Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{Digest, IndexEntry, Registry, RegistryVersion};
+use super::{Digest, IndexEntry, PypiRelease, Registry, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// One published version and its digests.
@@ -23,6 +23,10 @@ pub struct StaticRegistry {
     index: BTreeMap<String, Vec<IndexEntry>>,
     /// npm version metadata by `(name, version)`, see [`Registry::npm_manifest`].
     npm_manifests: BTreeMap<(String, String), String>,
+    /// PyPI release metadata by (normalized name, version).
+    pypi_releases: BTreeMap<(String, String), PypiRelease>,
+    /// Go `go.mod` files by (module, version).
+    go_mods: BTreeMap<(String, String), String>,
 }
 
 impl StaticRegistry {
@@ -75,6 +79,20 @@ impl StaticRegistry {
     pub fn npm_manifest(mut self, name: &str, version: &str, json: &str) -> Self {
         self.npm_manifests
             .insert((name.to_string(), version.to_string()), json.to_string());
+        self
+    }
+
+    /// Publishes the metadata of a PyPI release (see [`Registry::pypi_release`]).
+    pub fn pypi_release(mut self, name: &str, version: &str, release: PypiRelease) -> Self {
+        let key = (Ecosystem::PyPI.normalize_name(name), version.to_string());
+        self.pypi_releases.insert(key, release);
+        self
+    }
+
+    /// Publishes the `go.mod` of a module version (see [`Registry::go_mod`]).
+    pub fn go_mod(mut self, module: &str, version: &str, go_mod: &str) -> Self {
+        let key = (module.to_string(), version.to_string());
+        self.go_mods.insert(key, go_mod.to_string());
         self
     }
 
@@ -175,6 +193,18 @@ impl Registry for StaticRegistry {
             .get(&(name.to_string(), version.to_string()))
             .cloned())
     }
+
+    async fn pypi_release(&self, name: &str, version: &str) -> Result<Option<PypiRelease>, Error> {
+        let key = (Ecosystem::PyPI.normalize_name(name), version.to_string());
+        Ok(self.pypi_releases.get(&key).cloned())
+    }
+
+    async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .go_mods
+            .get(&(module.to_string(), version.to_string()))
+            .cloned())
+    }
 }
 
 /// Caches another registry's answers for the length of one run.
@@ -184,6 +214,14 @@ pub struct CachedRegistry<R> {
     versions: Mutex<HashMap<(Ecosystem, String), Vec<RegistryVersion>>>,
     digests: Mutex<HashMap<(Ecosystem, String, String), Vec<Digest>>>,
     index: Mutex<IndexCache>,
+    metadata: Mutex<HashMap<(Ecosystem, String, String), Metadata>>,
+}
+
+/// A cached release metadata answer ([`Registry::pypi_release`], [`Registry::go_mod`]).
+#[derive(Clone, Debug)]
+enum Metadata {
+    Pypi(Option<PypiRelease>),
+    GoMod(Option<String>),
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -194,6 +232,7 @@ impl<R: Registry> CachedRegistry<R> {
             versions: Mutex::new(HashMap::new()),
             digests: Mutex::new(HashMap::new()),
             index: Mutex::new(HashMap::new()),
+            metadata: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -274,5 +313,47 @@ impl<R: Registry> Registry for CachedRegistry<R> {
     /// Not cached here: the HTTP registry keeps each packument for the run.
     async fn npm_manifest(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
         self.inner.npm_manifest(name, version).await
+    }
+
+    async fn pypi_release(&self, name: &str, version: &str) -> Result<Option<PypiRelease>, Error> {
+        let key = (
+            Ecosystem::PyPI,
+            Ecosystem::PyPI.normalize_name(name),
+            version.to_string(),
+        );
+        let hit = self
+            .metadata
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(Metadata::Pypi(hit)) = hit {
+            return Ok(hit);
+        }
+        let fetched = self.inner.pypi_release(name, version).await?;
+        self.metadata
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, Metadata::Pypi(fetched.clone()));
+        Ok(fetched)
+    }
+
+    async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
+        let key = (Ecosystem::Go, module.to_string(), version.to_string());
+        let hit = self
+            .metadata
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(Metadata::GoMod(hit)) = hit {
+            return Ok(hit);
+        }
+        let fetched = self.inner.go_mod(module, version).await?;
+        self.metadata
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, Metadata::GoMod(fetched.clone()));
+        Ok(fetched)
     }
 }

@@ -148,4 +148,24 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             Ok(None)
         }
     }
+
+    async fn pypi_release(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<super::PypiRelease>, Error> {
+        if self.urls.get(Ecosystem::PyPI).is_some() {
+            self.configured.pypi_release(name, version).await
+        } else {
+            Ok(None)
+        }
+    }
+
+    async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
+        if self.urls.get(Ecosystem::Go).is_some() {
+            self.configured.go_mod(module, version).await
+        } else {
+            Ok(None)
+        }
+    }
 }
