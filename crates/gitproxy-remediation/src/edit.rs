@@ -141,7 +141,7 @@ async fn apply_one(
         match dep.ecosystem {
             Ecosystem::Npm => npm::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,
-            Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests)?,
+            Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Go => go::edit(work, fix, dep, &digests)?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
         }

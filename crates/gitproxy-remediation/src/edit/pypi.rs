@@ -4,14 +4,20 @@
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
 use crate::plan::{PackageFix, Tier};
-use crate::registry::Digest;
+use crate::registry::{Digest, Registry};
 use crate::{Ecosystem, Error};
 
-pub(super) fn edit(
+mod content_hash;
+mod lock;
+mod requires;
+mod update;
+
+pub(super) async fn edit(
     work: &mut Work,
     fix: &PackageFix,
     dep: &Dependency,
     digests: &[Digest],
+    registry: &dyn Registry,
 ) -> Result<(), Error> {
     let path = dep.location.file.clone();
     let text = work.text(&path)?;
@@ -28,14 +34,11 @@ pub(super) fn edit(
         ));
         return Ok(());
     }
+    let mut manifest_changed = None;
     if path.ends_with("poetry.lock") && fix.tier == Tier::ManifestBump && dep.direct {
         if let Some(declared) = &dep.declared_in {
             pyproject_bump(work, &declared.file, &dep.name, &fix.to)?;
-            work.out.needs_package_manager = true;
-            work.out.note(format!(
-                "{} changed, so poetry.lock's content-hash is stale: run `poetry lock --no-update`",
-                declared.file
-            ));
+            manifest_changed = Some(declared.file.clone());
         }
     }
     if path.ends_with("poetry.lock") && digests.is_empty() {
@@ -50,52 +53,11 @@ pub(super) fn edit(
             "{path} was not updated because no registry gave the file hashes of {}@{}: run `{command}`",
             fix.name, fix.to
         ));
+        stale_hash_note(work, manifest_changed.as_deref());
         return Ok(());
     }
     if path.ends_with("poetry.lock") {
-        let mut out = String::new();
-        let mut in_block = false;
-        let mut replaced_files = false;
-        let mut skipping_files = false;
-        for (n, line) in lines.iter().enumerate() {
-            if n == start {
-                in_block = true;
-            } else if in_block && line.starts_with("[[") {
-                in_block = false;
-            }
-            if skipping_files {
-                if line.trim_end() == "]" {
-                    skipping_files = false;
-                }
-                continue;
-            }
-            if in_block && line.starts_with("version = ") {
-                out.push_str(&format!("version = \"{}\"\n", fix.to));
-            } else if in_block && line.starts_with("files = [") && !digests.is_empty() {
-                out.push_str("files = [\n");
-                for d in digests {
-                    let file = d.artifact.as_deref().unwrap_or("");
-                    out.push_str(&format!(
-                        "    {{file = \"{file}\", hash = \"{}\"}},\n",
-                        d.value
-                    ));
-                }
-                out.push_str("]\n");
-                replaced_files = true;
-                skipping_files = line.trim_end() != "files = []";
-            } else {
-                out.push_str(line);
-            }
-        }
-        if !replaced_files && text[..].contains("files = [") {
-            work.out.needs_package_manager = true;
-            work.out.note(format!(
-                "{path}: the file hashes of {}@{} were not available: run `poetry lock --no-update`",
-                fix.name, fix.to
-            ));
-        }
-        work.write(&path, out);
-        return Ok(());
+        return poetry_lock(work, fix, dep, registry, manifest_changed).await;
     }
     // requirements.txt: the logical line runs through backslash continuations.
     let mut end = start;
@@ -153,6 +115,48 @@ pub(super) fn edit(
     }
     work.write(&path, out);
     Ok(())
+}
+
+/// Moves the `poetry.lock` entry with the registry's files and dependencies (see `update.rs`);
+/// a lock that cannot be made consistent is left as it was, with the reason and the command.
+async fn poetry_lock(
+    work: &mut Work,
+    fix: &PackageFix,
+    dep: &Dependency,
+    registry: &dyn Registry,
+    manifest_changed: Option<String>,
+) -> Result<(), Error> {
+    let path = &dep.location.file;
+    let from = dep.version.as_deref().unwrap_or("");
+    match update::update_lock(work, registry, path, &fix.name, from, &fix.to).await? {
+        Ok(()) => Ok(()),
+        Err(update::Conflict(reason)) => {
+            work.out.needs_package_manager = true;
+            let command =
+                fix.lockfile.command().map(String::from).unwrap_or_else(
+                    || match manifest_changed {
+                        Some(_) => "poetry lock --no-update".into(),
+                        None => format!("poetry update --lock {}", fix.name),
+                    },
+                );
+            work.out.note(format!(
+                "{path} was not updated: {} {from} -> {} conflicts ({reason}); run `{command}` after resolving it",
+                fix.name, fix.to
+            ));
+            stale_hash_note(work, manifest_changed.as_deref());
+            Ok(())
+        }
+    }
+}
+
+/// The note for a pyproject.toml change whose lock the agent did not rewrite.
+fn stale_hash_note(work: &mut Work, manifest: Option<&str>) {
+    if let Some(file) = manifest {
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{file} changed, so poetry.lock's content-hash is stale: run `poetry lock --no-update`"
+        ));
+    }
 }
 
 /// Raises a Poetry constraint in `pyproject.toml` (`[tool.poetry.*dependencies]`, including

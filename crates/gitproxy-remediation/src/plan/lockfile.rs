@@ -56,7 +56,8 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
 
 /// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
 /// version's checksum (npm integrity, crate checksum, Poetry file hashes, `go.sum` hashes),
-/// and for Cargo.lock also the index entries the resolver reconciles dependencies with.
+/// for Cargo.lock also the index entries the resolver reconciles dependencies with, and for
+/// Poetry the new version's dependencies (`requires_dist`).
 pub(super) async fn agent_can_write(
     registry: &dyn Registry,
     ecosystem: Ecosystem,
@@ -68,6 +69,10 @@ pub(super) async fn agent_can_write(
     }
     if ecosystem == Ecosystem::CratesIo {
         return Ok(registry.index_entries(ecosystem, name).await?.is_some());
+    }
+    // Poetry entries also carry the new version's dependencies.
+    if ecosystem == Ecosystem::PyPI {
+        return Ok(registry.pypi_release(name, to).await?.is_some());
     }
     Ok(true)
 }

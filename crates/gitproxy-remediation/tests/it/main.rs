@@ -9,6 +9,7 @@ mod limits;
 mod no_registry;
 mod npm_lock;
 mod oracle;
+mod poetry;
 mod real_osv;
 mod registry;
 

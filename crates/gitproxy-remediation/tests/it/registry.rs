@@ -191,6 +191,16 @@ pub(crate) fn routes() -> BTreeMap<String, Vec<u8>> {
           "2.0.7":[{"filename":"urllib3-2.0.7.tar.gz","digests":{"sha256":"c27"},"yanked":false}]}}"#
             .to_vec(),
     );
+    // The per-release JSON Poetry entries take their dependencies from (trimmed real answer).
+    r.insert(
+        "/pypi-api/pypi/urllib3/1.26.18/json".to_string(),
+        br#"{"info":{"name":"urllib3","version":"1.26.18",
+        "summary":"HTTP library with thread-safe connection pooling, file post, and more.",
+        "requires_dist":["PySocks !=1.5.7,<2.0,>=1.5.6 ; extra == 'socks'"],
+        "requires_python":">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*","yanked":false},
+        "urls":[]}"#
+            .to_vec(),
+    );
     r.insert(
         "/goproxy/github.com/gin-gonic/gin/@v/list".to_string(),
         b"v1.7.7\nv1.9.1\n".to_vec(),

@@ -4,7 +4,7 @@
 use crate::edit::tests::{db, edits};
 use crate::files::Snapshot;
 use crate::plan::{LockfileRefresh, Tier};
-use crate::registry::StaticRegistry;
+use crate::registry::{PypiRelease, StaticRegistry};
 use crate::Ecosystem;
 
 #[tokio::test]
@@ -39,17 +39,24 @@ async fn poetry_lock_version_and_files() {
     let lock = "[[package]]\nname = \"urllib3\"\nversion = \"1.26.4\"\noptional = false\nfiles = [\n    {file = \"urllib3-1.26.4.tar.gz\", hash = \"sha256:old\"},\n]\n\n[[package]]\nname = \"idna\"\nversion = \"2.10\"\n";
     let snapshot = Snapshot::new().with("poetry.lock", lock);
     let db = db(&[("P1", "PyPI", "urllib3", "1.26.5")]);
-    let reg = StaticRegistry::new().publish(
-        Ecosystem::PyPI,
-        "urllib3",
-        "1.26.5",
-        &[(Some("urllib3-1.26.5.tar.gz"), "sha256:new")],
-    );
+    let reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::PyPI,
+            "urllib3",
+            "1.26.5",
+            &[(Some("urllib3-1.26.5.tar.gz"), "sha256:new")],
+        )
+        .pypi_release(
+            "urllib3",
+            "1.26.5",
+            release(&[], Some(">=2.7"), "HTTP library"),
+        );
     let (_, set) = edits(&snapshot, &db, &reg).await;
     assert_eq!(
         set.files["poetry.lock"],
-        "[[package]]\nname = \"urllib3\"\nversion = \"1.26.5\"\noptional = false\nfiles = [\n    {file = \"urllib3-1.26.5.tar.gz\", hash = \"sha256:new\"},\n]\n\n[[package]]\nname = \"idna\"\nversion = \"2.10\"\n"
+        "[[package]]\nname = \"urllib3\"\nversion = \"1.26.5\"\ndescription = \"HTTP library\"\noptional = false\npython-versions = \">=2.7\"\nfiles = [\n    {file = \"urllib3-1.26.5.tar.gz\", hash = \"sha256:new\"},\n]\n\n[[package]]\nname = \"idna\"\nversion = \"2.10\"\n"
     );
+    assert!(!set.needs_package_manager);
 }
 
 #[tokio::test]
@@ -61,12 +68,18 @@ async fn poetry_major_bumps_raise_the_pyproject_constraint() {
         .with("pyproject.toml", pyproject)
         .with("poetry.lock", lock);
     let db = db(&[("P1", "PyPI", "urllib3", "2.0.7")]);
-    let reg = StaticRegistry::new().publish(
-        Ecosystem::PyPI,
-        "urllib3",
-        "2.0.7",
-        &[(Some("urllib3-2.0.7.tar.gz"), "sha256:n")],
-    );
+    let reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::PyPI,
+            "urllib3",
+            "2.0.7",
+            &[(Some("urllib3-2.0.7.tar.gz"), "sha256:n")],
+        )
+        .pypi_release(
+            "urllib3",
+            "2.0.7",
+            release(&[], Some(">=3.7"), "HTTP library"),
+        );
     let (plan, set) = edits(&snapshot, &db, &reg).await;
     assert_eq!(
         plan.fixes[0].tier,
@@ -82,12 +95,17 @@ async fn poetry_major_bumps_raise_the_pyproject_constraint() {
     assert!(
         set.files["poetry.lock"].contains("{file = \"urllib3-2.0.7.tar.gz\", hash = \"sha256:n\"}")
     );
-    assert!(set.needs_package_manager);
-    assert!(
-        set.notes.iter().any(|n| n.contains("content-hash")),
-        "{:?}",
-        set.notes
-    );
+    // The lock has no `[metadata]` here, so there is no content-hash to refresh.
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+}
+
+/// Release metadata as the PyPI JSON API gives it.
+fn release(requires: &[&str], python: Option<&str>, summary: &str) -> PypiRelease {
+    PypiRelease {
+        requires_dist: requires.iter().map(|r| r.to_string()).collect(),
+        requires_python: python.map(String::from),
+        summary: summary.into(),
+    }
 }
 
 const PYPROJECT: &str = "[tool.poetry]\nname = \"svc\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\nrequests = \"^2.25\"\nurllib3 = \"^1.26\"\n";
@@ -171,5 +189,52 @@ async fn hashed_requirements_without_hashes_are_left_alone() {
                 .contains("run `pip-compile --generate-hashes --upgrade-package flask==2.2.5`")),
         "{:?}",
         set.notes
+    );
+}
+
+#[test]
+fn content_hash_matches_poetry_1_8_and_2_x() {
+    let pyproject =
+        include_str!("../../../tests/fixtures/pypi/invoice-sync/pyproject.toml").to_string();
+    // Poetry 1.8.5 wrote this hash into the fixture's lock (lock-version 2.0).
+    assert_eq!(
+        super::content_hash::content_hash(&pyproject, "2.0").unwrap(),
+        "dcd9af340b4979f7ff7cb4c9cbe2e749936ba6134c6ad9ae84489bea9de59053"
+    );
+    let bumped = pyproject.replace("requests = \"2.25.1\"", "requests = \"2.31.0\"");
+    assert_eq!(
+        super::content_hash::content_hash(&bumped, "2.0").unwrap(),
+        "261af185f105e06a45943d615eab98c8d2d9d7899f7e5d6a069977d6958b23e2"
+    );
+    // Without a [project] table Poetry 2.x hashes the same content.
+    assert_eq!(
+        super::content_hash::content_hash(&bumped, "2.1").unwrap(),
+        "261af185f105e06a45943d615eab98c8d2d9d7899f7e5d6a069977d6958b23e2"
+    );
+    // With one, lock-version 2.1 also hashes [project]; 2.0 ignores it.
+    let pep621 = format!("{bumped}\n[project]\nname = \"x\"\nrequires-python = \">=3.8\"\n");
+    assert_ne!(
+        super::content_hash::content_hash(&pep621, "2.1").unwrap(),
+        super::content_hash::content_hash(&pep621, "2.0").unwrap()
+    );
+}
+
+#[test]
+fn requires_dist_becomes_poetry_dependencies_and_extras() {
+    use super::requires::Requires;
+    let r = Requires::parse("charset-normalizer (<4,>=2)").unwrap();
+    assert_eq!(r.lock_value(), "\">=2,<4\"");
+    let r = Requires::parse("PySocks (!=1.5.7,>=1.5.6) ; extra == 'socks'").unwrap();
+    assert_eq!(r.in_extras, ["socks"]);
+    assert_eq!(r.extras_entry(), "PySocks (>=1.5.6,!=1.5.7)");
+    let r = Requires::parse("colorama; platform_system == 'Windows'").unwrap();
+    assert_eq!(
+        r.lock_value(),
+        "{version = \"*\", markers = \"platform_system == \\\"Windows\\\"\"}"
+    );
+    let r = Requires::parse("urllib3[socks]>=1.26").unwrap();
+    assert_eq!(
+        r.lock_value(),
+        "{version = \">=1.26\", extras = [\"socks\"]}"
     );
 }

@@ -1,0 +1,313 @@
+//! `poetry.lock` updates that Poetry accepts: the moved package's entry carries the new
+//! version's files and dependencies, packages the new dependencies need are added (highest
+//! compatible version), packages nothing needs any more are dropped, and every dependent's
+//! constraint on the moved package is checked first.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use toml_edit::{ImDocument, Item};
+
+use super::requires::{toml_string, Requires};
+use crate::analysis::pypi::poetry_to_pep440;
+use crate::registry::{Digest, PypiRelease, Registry};
+use crate::version::{Requirement, Version};
+use crate::{Ecosystem, Error};
+
+/// One `[[package]]` block of the lock.
+#[derive(Clone, Debug)]
+pub(super) struct Block {
+    /// Canonical name.
+    pub key: String,
+    pub version: String,
+    /// The block's text as it stands (verbatim unless rewritten).
+    pub text: String,
+    /// Canonical dependency name -> Poetry constraints (one per entry).
+    pub deps: BTreeMap<String, Vec<String>>,
+    /// Extras requested of dependencies: canonical name -> extras.
+    pub dep_extras: BTreeMap<String, Vec<String>>,
+    /// `[package.extras]`: extra -> canonical names it pulls in.
+    pub extras: BTreeMap<String, Vec<String>>,
+}
+
+/// A lock split into its header, package blocks and trailer (`[metadata]`).
+#[derive(Clone, Debug)]
+pub(super) struct Lock {
+    pub head: String,
+    pub blocks: Vec<Block>,
+    pub tail: String,
+}
+
+impl Lock {
+    pub(super) fn parse(text: &str) -> Result<Lock, String> {
+        let mut head = String::new();
+        let mut tail = String::new();
+        let mut chunks: Vec<String> = Vec::new();
+        let mut in_tail = false;
+        for line in text.split_inclusive('\n') {
+            if line.trim_end() == "[[package]]" {
+                chunks.push(String::new());
+            } else if line.starts_with("[metadata") && !line.starts_with("[metadata.") {
+                in_tail = true;
+            } else if line.starts_with('[')
+                && !line.starts_with("[package.")
+                && !line.starts_with("[metadata.")
+                && !line.starts_with("[[package]]")
+                && !in_tail
+            {
+                return Err(format!("unexpected table `{}`", line.trim_end()));
+            }
+            if in_tail {
+                tail.push_str(line);
+            } else if let Some(last) = chunks.last_mut() {
+                last.push_str(line);
+            } else {
+                head.push_str(line);
+            }
+        }
+        let blocks = chunks
+            .into_iter()
+            .map(Block::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Lock { head, blocks, tail })
+    }
+
+    pub(super) fn render(&self) -> String {
+        let mut out = self.head.clone();
+        for b in &self.blocks {
+            out.push_str(&b.text);
+        }
+        out.push_str(&self.tail);
+        out
+    }
+
+    pub(super) fn find(&self, key: &str) -> Option<usize> {
+        self.blocks.iter().position(|b| b.key == key)
+    }
+
+    /// Packages reachable from `roots` along dependencies and requested extras.
+    pub(super) fn reachable(&self, roots: &BTreeMap<String, Vec<String>>) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut queue: VecDeque<(String, Vec<String>)> =
+            roots.iter().map(|(k, e)| (k.clone(), e.clone())).collect();
+        while let Some((key, extras)) = queue.pop_front() {
+            let Some(i) = self.find(&key) else { continue };
+            let first = seen.insert(key.clone());
+            let b = &self.blocks[i];
+            if first {
+                for d in b.deps.keys() {
+                    let e = b.dep_extras.get(d).cloned().unwrap_or_default();
+                    queue.push_back((d.clone(), e));
+                }
+            }
+            for extra in extras {
+                for d in b.extras.get(&extra).into_iter().flatten() {
+                    if !seen.contains(d) {
+                        queue.push_back((d.clone(), Vec::new()));
+                    }
+                }
+            }
+        }
+        seen
+    }
+}
+
+impl Block {
+    fn parse(text: String) -> Result<Block, String> {
+        let doc = ImDocument::parse(text.as_str()).map_err(|e| e.message().trim().to_string())?;
+        let pkg = doc
+            .get("package")
+            .and_then(Item::as_array_of_tables)
+            .and_then(|a| a.get(0))
+            .ok_or("a [[package]] block without fields")?;
+        let name = pkg.get("name").and_then(Item::as_str).unwrap_or("");
+        let version = pkg.get("version").and_then(Item::as_str).unwrap_or("");
+        let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut dep_extras: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let Some(t) = pkg.get("dependencies").and_then(Item::as_table_like) {
+            for (k, v) in t.iter() {
+                let key = Ecosystem::PyPI.normalize_name(k);
+                let mut entries: Vec<toml_edit::Value> = Vec::new();
+                match v.as_value() {
+                    Some(toml_edit::Value::Array(a)) => entries.extend(a.iter().cloned()),
+                    Some(other) => entries.push(other.clone()),
+                    None => {}
+                }
+                for e in entries {
+                    let c = match &e {
+                        toml_edit::Value::String(s) => s.value().clone(),
+                        toml_edit::Value::InlineTable(t) => t
+                            .get("version")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("*")
+                            .to_string(),
+                        _ => "*".into(),
+                    };
+                    deps.entry(key.clone()).or_default().push(c);
+                    if let Some(list) = e
+                        .as_inline_table()
+                        .and_then(|t| t.get("extras"))
+                        .and_then(|v| v.as_array())
+                    {
+                        dep_extras.entry(key.clone()).or_default().extend(
+                            list.iter()
+                                .filter_map(|x| x.as_str())
+                                .map(|x| Ecosystem::PyPI.normalize_name(x)),
+                        );
+                    }
+                }
+            }
+        }
+        let mut extras = BTreeMap::new();
+        if let Some(t) = pkg.get("extras").and_then(Item::as_table_like) {
+            for (k, v) in t.iter() {
+                let names = v
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str())
+                            .filter_map(|x| Requires::parse(x).map(|r| r.key()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                extras.insert(Ecosystem::PyPI.normalize_name(k), names);
+            }
+        }
+        Ok(Block {
+            key: Ecosystem::PyPI.normalize_name(name),
+            version: version.to_string(),
+            text,
+            deps,
+            dep_extras,
+            extras,
+        })
+    }
+
+    /// The block Poetry writes for `name` at `version` from the release metadata and files;
+    /// `optional` is kept from the entry it replaces.
+    pub(super) fn write(
+        name: &str,
+        version: &str,
+        optional: bool,
+        release: &PypiRelease,
+        digests: &[Digest],
+    ) -> Result<Block, String> {
+        let mut out = String::from("[[package]]\n");
+        out.push_str(&format!("name = {}\n", toml_string(name)));
+        out.push_str(&format!("version = {}\n", toml_string(version)));
+        out.push_str(&format!(
+            "description = {}\n",
+            toml_string(&release.summary)
+        ));
+        out.push_str(&format!("optional = {optional}\n"));
+        let python = release.requires_python.as_deref().unwrap_or("*");
+        out.push_str(&format!("python-versions = {}\n", toml_string(python)));
+        let mut files: Vec<(&str, &str)> = digests
+            .iter()
+            .filter_map(|d| Some((d.artifact.as_deref()?, d.value.as_str())))
+            .collect();
+        files.sort();
+        out.push_str("files = [\n");
+        for (file, hash) in files {
+            out.push_str(&format!(
+                "    {{file = {}, hash = {}}},\n",
+                toml_string(file),
+                toml_string(hash)
+            ));
+        }
+        out.push_str("]\n\n");
+        let reqs: Vec<Requires> = release
+            .requires_dist
+            .iter()
+            .filter_map(|r| Requires::parse(r))
+            .collect();
+        let mut deps: BTreeMap<String, Vec<&Requires>> = BTreeMap::new();
+        let mut extras: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for r in &reqs {
+            if r.in_extras.is_empty() {
+                deps.entry(r.key()).or_default().push(r);
+            }
+            for e in &r.in_extras {
+                extras
+                    .entry(e.clone())
+                    .or_default()
+                    .insert(r.extras_entry());
+            }
+        }
+        if !deps.is_empty() {
+            out.push_str("[package.dependencies]\n");
+            for list in deps.values() {
+                let key = &list[0].name;
+                if list.len() == 1 {
+                    out.push_str(&format!("{key} = {}\n", list[0].lock_value()));
+                } else {
+                    out.push_str(&format!("{key} = [\n"));
+                    for r in list {
+                        let v = r.lock_value();
+                        let v = if v.starts_with('{') {
+                            v
+                        } else {
+                            format!("{{version = {v}}}")
+                        };
+                        out.push_str(&format!("    {v},\n"));
+                    }
+                    out.push_str("]\n");
+                }
+            }
+            out.push('\n');
+        }
+        if !extras.is_empty() {
+            out.push_str("[package.extras]\n");
+            for (name, list) in &extras {
+                let items: Vec<String> = list.iter().map(|s| toml_string(s)).collect();
+                out.push_str(&format!("{name} = [{}]\n", items.join(", ")));
+            }
+            out.push('\n');
+        }
+        Block::parse(out)
+    }
+
+    /// The `optional` flag of the entry.
+    pub(super) fn optional(&self) -> bool {
+        self.text.lines().any(|l| l.trim_end() == "optional = true")
+    }
+}
+
+/// Whether `version` satisfies a Poetry constraint (`*`, `>=2,<4`, `^1.2`, `a || b`).
+pub(super) fn satisfies(constraint: &str, version: &str) -> bool {
+    let Ok(v) = Version::parse(Ecosystem::PyPI, version) else {
+        return false;
+    };
+    constraint.split("||").any(|alt| {
+        let alt = alt.trim();
+        if alt.is_empty() || alt == "*" {
+            return true;
+        }
+        poetry_to_pep440(alt)
+            .and_then(|pep| Requirement::parse(Ecosystem::PyPI, &pep).ok())
+            .is_some_and(|r| r.matches(&v))
+    })
+}
+
+/// The highest published, non-yanked final release satisfying every constraint.
+pub(super) async fn highest(
+    registry: &dyn Registry,
+    name: &str,
+    constraints: &[String],
+) -> Result<Option<String>, Error> {
+    let mut best: Option<(Version, String)> = None;
+    for rv in registry.versions(Ecosystem::PyPI, name).await? {
+        if rv.yanked {
+            continue;
+        }
+        let Ok(v) = Version::parse(Ecosystem::PyPI, &rv.version) else {
+            continue;
+        };
+        if v.is_prerelease() || !constraints.iter().all(|c| satisfies(c, &rv.version)) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(b, _)| v > *b) {
+            best = Some((v, rv.version));
+        }
+    }
+    Ok(best.map(|(_, s)| s))
+}

@@ -1,0 +1,255 @@
+//! The `poetry.lock` side of a PyPI fix: moves the package with what the registry gave (files,
+//! dependencies), reconciles the packages those dependencies need, and refreshes the
+//! content-hash when `pyproject.toml` changed. A lock that cannot be made consistent is left
+//! exactly as it was, with the conflicting constraint named.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::content_hash::content_hash;
+use super::lock::{highest, satisfies, Block, Lock};
+use crate::edit::{edit_error, Work};
+use crate::files::{dir_of, join};
+use crate::registry::Registry;
+use crate::{Ecosystem, Error};
+
+/// Why the lock cannot be updated in place.
+pub(super) struct Conflict(pub String);
+
+/// Rewrites `lock_path` so `name` moves from `from` to `to`; `Err(Conflict)` leaves it alone.
+pub(super) async fn update_lock(
+    work: &mut Work,
+    registry: &dyn Registry,
+    lock_path: &str,
+    name: &str,
+    from: &str,
+    to: &str,
+) -> Result<Result<(), Conflict>, Error> {
+    let text = work.text(lock_path)?;
+    let mut lock = Lock::parse(&text).map_err(|e| edit_error(lock_path, e))?;
+    let key = Ecosystem::PyPI.normalize_name(name);
+    let Some(at) = lock
+        .blocks
+        .iter()
+        .position(|b| b.key == key && b.version == from)
+    else {
+        return Err(edit_error(lock_path, format!("no entry for {name} {from}")));
+    };
+    for b in &lock.blocks {
+        for c in b.deps.get(&key).into_iter().flatten() {
+            if !satisfies(c, to) {
+                return Ok(Err(Conflict(format!(
+                    "{} {} requires {name} {c}",
+                    b.key, b.version
+                ))));
+            }
+        }
+    }
+    let pyproject = join(dir_of(lock_path), "pyproject.toml");
+    let roots = roots(work.snapshot.text(&pyproject).as_deref(), &lock);
+    let before = lock.reachable(&roots);
+    let display = block_name(&lock.blocks[at]).unwrap_or_else(|| name.to_string());
+    let optional = lock.blocks[at].optional();
+    lock.blocks[at] = match fetch_block(registry, &display, to, optional).await? {
+        Ok(b) => b,
+        Err(c) => return Ok(Err(c)),
+    };
+    let mut queue = VecDeque::from([key.clone()]);
+    while let Some(k) = queue.pop_front() {
+        let Some(i) = lock.find(&k) else { continue };
+        let block = lock.blocks[i].clone();
+        for dep in block.deps.keys() {
+            let wanted: Vec<String> = lock
+                .blocks
+                .iter()
+                .flat_map(|b| b.deps.get(dep).cloned().unwrap_or_default())
+                .chain(roots_constraint(work, &pyproject, dep))
+                .collect();
+            if let Some(j) = lock.find(dep) {
+                if wanted.iter().all(|c| satisfies(c, &lock.blocks[j].version)) {
+                    continue;
+                }
+            }
+            let Some(version) = highest(registry, dep, &wanted).await? else {
+                return Ok(Err(Conflict(format!(
+                    "no published version of {dep} satisfies {} (required by {} {})",
+                    wanted.join(" and "),
+                    block.key,
+                    block.version
+                ))));
+            };
+            let (display, optional) = match lock.find(dep) {
+                Some(j) => (
+                    block_name(&lock.blocks[j]).unwrap_or_else(|| dep.clone()),
+                    lock.blocks[j].optional(),
+                ),
+                None => (requirement_name(&block, dep), false),
+            };
+            let new = match fetch_block(registry, &display, &version, optional).await? {
+                Ok(b) => b,
+                Err(c) => return Ok(Err(c)),
+            };
+            match lock.find(dep) {
+                Some(j) => lock.blocks[j] = new,
+                None => {
+                    let pos = lock
+                        .blocks
+                        .iter()
+                        .position(|b| b.key > *dep)
+                        .unwrap_or(lock.blocks.len());
+                    lock.blocks.insert(pos, new);
+                }
+            }
+            queue.push_back(dep.clone());
+        }
+    }
+    let after = lock.reachable(&roots);
+    lock.blocks
+        .retain(|b| !before.contains(&b.key) || after.contains(&b.key));
+    let mut new_text = lock.render();
+    if let Some(manifest) = work.out.files.get(&pyproject).cloned() {
+        new_text =
+            with_content_hash(&new_text, &manifest).map_err(|e| edit_error(&pyproject, e))?;
+    }
+    work.write(lock_path, new_text);
+    Ok(Ok(()))
+}
+
+/// The lock's `[[package]]` block for `name` at `version`, from the registry's metadata and files.
+async fn fetch_block(
+    registry: &dyn Registry,
+    name: &str,
+    version: &str,
+    optional: bool,
+) -> Result<Result<Block, Conflict>, Error> {
+    let release = registry.pypi_release(name, version).await?;
+    let digests = registry.digests(Ecosystem::PyPI, name, version).await?;
+    let Some(release) = release.filter(|_| !digests.is_empty()) else {
+        return Ok(Err(Conflict(format!(
+            "the registry gave no dependencies or file hashes for {name} {version}"
+        ))));
+    };
+    Block::write(name, version, optional, &release, &digests)
+        .map(Ok)
+        .map_err(|e| edit_error("poetry.lock", e))
+}
+
+/// The name as the block spells it.
+fn block_name(block: &Block) -> Option<String> {
+    block.text.lines().find_map(|l| {
+        let v = l.strip_prefix("name = ")?;
+        Some(v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// How `block`'s dependency table spells the dependency `key`.
+fn requirement_name(block: &Block, key: &str) -> String {
+    let mut in_deps = false;
+    for line in block.text.lines() {
+        if line.starts_with('[') {
+            in_deps = line.trim_end() == "[package.dependencies]";
+            continue;
+        }
+        if let Some((k, _)) = line.split_once(" = ").filter(|_| in_deps) {
+            if Ecosystem::PyPI.normalize_name(k.trim()) == key {
+                return k.trim().to_string();
+            }
+        }
+    }
+    key.to_string()
+}
+
+/// The project's direct dependencies (every group) with the extras they request; without a
+/// readable pyproject, every package nothing else depends on.
+fn roots(pyproject: Option<&str>, lock: &Lock) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let doc = pyproject.and_then(|t| t.parse::<toml_edit::DocumentMut>().ok());
+    for table in doc.as_ref().map(poetry_tables).unwrap_or_default() {
+        for (k, v) in table.iter() {
+            if k == "python" {
+                continue;
+            }
+            let extras = v
+                .get("extras")
+                .and_then(|e| e.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .map(|x| Ecosystem::PyPI.normalize_name(x))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.insert(Ecosystem::PyPI.normalize_name(k), extras);
+        }
+    }
+    if out.is_empty() {
+        for b in &lock.blocks {
+            if !lock.blocks.iter().any(|p| p.deps.contains_key(&b.key)) {
+                out.insert(b.key.clone(), Vec::new());
+            }
+        }
+    }
+    out
+}
+
+/// `[tool.poetry.dependencies]`, `dev-dependencies` and every group's dependencies.
+fn poetry_tables(doc: &toml_edit::DocumentMut) -> Vec<&dyn toml_edit::TableLike> {
+    let mut out = Vec::new();
+    let Some(poetry) = doc.get("tool").and_then(|t| t.get("poetry")) else {
+        return out;
+    };
+    for section in ["dependencies", "dev-dependencies"] {
+        if let Some(t) = poetry.get(section).and_then(|i| i.as_table_like()) {
+            out.push(t);
+        }
+    }
+    if let Some(groups) = poetry.get("group").and_then(|g| g.as_table_like()) {
+        for (_, g) in groups.iter() {
+            if let Some(t) = g.get("dependencies").and_then(|i| i.as_table_like()) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// The project's own constraint on `key`, when it declares one.
+fn roots_constraint(work: &Work, pyproject: &str, key: &str) -> Vec<String> {
+    let Some(text) = work.snapshot.text(pyproject) else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return Vec::new();
+    };
+    poetry_tables(&doc)
+        .into_iter()
+        .flat_map(|t| {
+            t.iter()
+                .filter(|(k, _)| Ecosystem::PyPI.normalize_name(k) == key)
+                .filter_map(|(_, v)| {
+                    v.as_str()
+                        .or_else(|| v.get("version").and_then(|x| x.as_str()))
+                        .map(String::from)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `lock` with its `content-hash` recomputed for `pyproject`, as its lock-version's Poetry does.
+pub(super) fn with_content_hash(lock: &str, pyproject: &str) -> Result<String, String> {
+    let value = |key: &str| {
+        lock.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+            .map(|v| v.trim().trim_matches('"').to_string())
+    };
+    let lock_version = value("lock-version").unwrap_or_else(|| "1.1".into());
+    let Some(old) = value("content-hash") else {
+        return Ok(lock.to_string());
+    };
+    let new = content_hash(pyproject, &lock_version)?;
+    Ok(lock.replacen(
+        &format!("content-hash = \"{old}\""),
+        &format!("content-hash = \"{new}\""),
+        1,
+    ))
+}

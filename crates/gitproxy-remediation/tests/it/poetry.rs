@@ -1,0 +1,199 @@
+//! Poetry fixes checked by Poetry itself: a legacy Poetry 1.8 project (`tests/fixtures/pypi/
+//! invoice-sync`, locked by Poetry 1.8.5 against PyPI) is fixed with real PyPI JSON served by
+//! the loopback stand-in, and every fix branch must pass `poetry check --lock` (the content-hash
+//! matches pyproject.toml) and `poetry install --dry-run` in an empty in-project venv (Poetry
+//! re-solves the project from the lock alone: every constraint of the project and of every locked
+//! package's dependencies is met by a locked package).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gitproxy_remediation::analysis::analyze;
+use gitproxy_remediation::edit::apply_fix;
+use gitproxy_remediation::files::Snapshot;
+use gitproxy_remediation::plan::{plan, PlanOptions};
+use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::registry::StandIn;
+
+/// Poetry from PyPI, installed by `cargo xtask test` under `target/tools/poetry-venv`.
+fn poetry() -> PathBuf {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/tools/poetry-venv/bin/poetry");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask test`, which installs Poetry from PyPI",
+        path.display()
+    );
+    path
+}
+
+fn fixture_dir() -> PathBuf {
+    crate::fixtures().join("pypi")
+}
+
+/// `/pypi-api/pypi/NAME/json` and `/pypi-api/pypi/NAME/VERSION/json` from the captured JSON.
+fn pypi_routes() -> BTreeMap<String, Vec<u8>> {
+    let mut routes = BTreeMap::new();
+    for entry in std::fs::read_dir(fixture_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        let body = std::fs::read(&path).unwrap();
+        // `charset-normalizer-3.5.3`: the version starts after the last `-`, if it is one.
+        let route = match stem.rsplit_once('-') {
+            Some((name, version)) if version.starts_with(|c: char| c.is_ascii_digit()) => {
+                format!("/pypi-api/pypi/{name}/{version}/json")
+            }
+            _ => format!("/pypi-api/pypi/{stem}/json"),
+        };
+        routes.insert(route, body);
+    }
+    routes
+}
+
+fn project() -> Snapshot {
+    let dir = fixture_dir().join("invoice-sync");
+    Snapshot::new()
+        .with(
+            "pyproject.toml",
+            std::fs::read_to_string(dir.join("pyproject.toml")).unwrap(),
+        )
+        .with(
+            "poetry.lock",
+            std::fs::read_to_string(dir.join("poetry.lock")).unwrap(),
+        )
+}
+
+/// Runs Poetry in `dir` offline-safe (cache and venv under `dir`); returns status and output.
+fn run_poetry(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(poetry())
+        .args(args)
+        .arg("--no-interaction")
+        .current_dir(dir)
+        .env("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+        .env("POETRY_VIRTUALENVS_CREATE", "true")
+        .env("POETRY_CACHE_DIR", dir.join(".poetry-cache"))
+        .env("POETRY_CONFIG_DIR", dir.join(".poetry-config"))
+        .env_remove("VIRTUAL_ENV")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn ids(db: &gitproxy_remediation::advisories::AdvisoryDb, snapshot: &Snapshot) -> Vec<String> {
+    let analysis = analyze(snapshot);
+    let mut ids: Vec<String> = db
+        .scan(&analysis)
+        .iter()
+        .map(|f| format!("{} {}", analysis.dependencies[f.dependency].name, f.id))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poetry_fix_branches_pass_poetry_check_and_a_solve_from_the_lock() {
+    let db = crate::load("PyPI");
+    let stand_in = StandIn::start(pypi_routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let snapshot = project();
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let before = ids(&db, &snapshot);
+    let moves: BTreeMap<String, String> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.clone(), f.to.clone()))
+        .collect();
+    assert_eq!(moves.get("requests").map(String::as_str), Some("2.31.0"));
+    assert_eq!(moves.get("certifi").map(String::as_str), Some("2023.7.22"));
+    assert_eq!(moves.get("urllib3").map(String::as_str), Some("1.26.18"));
+
+    let mut checked = 0;
+    for fix in &plan.fixes {
+        let set = apply_fix(fix, &analysis, &snapshot, &registry)
+            .await
+            .unwrap();
+        let mut fixed = snapshot.clone();
+        for (path, text) in &set.files {
+            fixed.insert(path, text.clone().into_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for path in ["pyproject.toml", "poetry.lock"] {
+            std::fs::write(dir.path().join(path), fixed.text(path).unwrap().as_bytes()).unwrap();
+        }
+        let label = format!("{} -> {}", fix.name, fix.to);
+        if fix.name == "idna" {
+            // requests 2.25.1 pins idna below 3: the lock is left alone and the note says why.
+            assert!(!set.files.contains_key("poetry.lock"), "{label}");
+            assert!(
+                set.notes
+                    .iter()
+                    .any(|n| n.contains("requests") && n.contains("idna")),
+                "{label}: {:?}",
+                set.notes
+            );
+            continue;
+        }
+        assert!(
+            set.files.contains_key("poetry.lock"),
+            "{label}: {:?}",
+            set.notes
+        );
+        assert!(!set.needs_package_manager, "{label}: {:?}", set.notes);
+        let (ok, out) = run_poetry(dir.path(), &["check", "--lock"]);
+        assert!(ok, "{label}: poetry check --lock failed:\n{out}");
+        let (ok, out) = run_poetry(dir.path(), &["install", "--dry-run", "--no-root"]);
+        assert!(
+            ok && !out.contains("version solving failed"),
+            "{label}: poetry install --dry-run failed:\n{out}"
+        );
+        // The fixed package has no advisory left and no advisory was introduced.
+        let after = ids(&db, &fixed);
+        assert!(
+            !after
+                .iter()
+                .any(|i| i.starts_with(&format!("{} ", fix.name))),
+            "{label}: {after:?}"
+        );
+        for id in &after {
+            assert!(before.contains(id), "{label} introduced {id}");
+        }
+        checked += 1;
+        if fix.name == "requests" {
+            let lock = fixed.text("poetry.lock").unwrap();
+            // The new version's dependencies: charset-normalizer replaces chardet.
+            assert!(lock.contains("name = \"charset-normalizer\"\nversion = \"3.5.3\""));
+            assert!(!lock.contains("name = \"chardet\""));
+            assert!(lock.contains("charset-normalizer = \">=2,<4\"\nidna = \">=2.5,<4\""));
+            // Poetry 1.8.5 wrote the same content-hash for this pyproject.toml.
+            assert!(lock.contains(
+                "content-hash = \"261af185f105e06a45943d615eab98c8d2d9d7899f7e5d6a069977d6958b23e2\""
+            ));
+        }
+    }
+    assert_eq!(checked, 3, "{:?}", moves);
+}
