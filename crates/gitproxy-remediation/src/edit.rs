@@ -142,7 +142,7 @@ async fn apply_one(
             Ecosystem::Npm => npm::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,
             Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests, registry).await?,
-            Ecosystem::Go => go::edit(work, fix, dep, &digests)?,
+            Ecosystem::Go => go::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
         }
     }

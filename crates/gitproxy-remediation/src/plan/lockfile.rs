@@ -57,7 +57,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
 /// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
 /// version's checksum (npm integrity, crate checksum, Poetry file hashes, `go.sum` hashes),
 /// for Cargo.lock also the index entries the resolver reconciles dependencies with, and for
-/// Poetry the new version's dependencies (`requires_dist`).
+/// Poetry the new version's dependencies (`requires_dist`), for Go its `go.mod`.
 pub(super) async fn agent_can_write(
     registry: &dyn Registry,
     ecosystem: Ecosystem,
@@ -73,6 +73,15 @@ pub(super) async fn agent_can_write(
     // Poetry entries also carry the new version's dependencies.
     if ecosystem == Ecosystem::PyPI {
         return Ok(registry.pypi_release(name, to).await?.is_some());
+    }
+    // go.mod requirements follow the new version's own go.mod.
+    if ecosystem == Ecosystem::Go {
+        let to = if to.starts_with('v') {
+            to.to_string()
+        } else {
+            format!("v{to}")
+        };
+        return Ok(registry.go_mod(name, &to).await?.is_some());
     }
     Ok(true)
 }
