@@ -26,11 +26,15 @@ pub(super) async fn edit(
     let start = dep.location.line as usize - 1;
     if path.ends_with("poetry.lock") && fix.tier == Tier::Override && !dep.direct {
         work.out.needs_package_manager = true;
+        let blocking = update::blocking(&text, &fix.name, &fix.to);
+        let why = if blocking.is_empty() {
+            format!("{} require the old range", dep.parents.join(", "))
+        } else {
+            blocking.join(", ")
+        };
         work.out.note(format!(
-            "{} {from} cannot move to {} while {} require the old range: upgrade them and run `poetry lock`",
-            fix.name,
-            fix.to,
-            dep.parents.join(", ")
+            "{} {from} cannot move to {} while {why}: upgrade them and run `poetry lock`",
+            fix.name, fix.to
         ));
         return Ok(());
     }

@@ -34,15 +34,8 @@ pub(super) async fn update_lock(
     else {
         return Err(edit_error(lock_path, format!("no entry for {name} {from}")));
     };
-    for b in &lock.blocks {
-        for c in b.deps.get(&key).into_iter().flatten() {
-            if !satisfies(c, to) {
-                return Ok(Err(Conflict(format!(
-                    "{} {} requires {name} {c}",
-                    b.key, b.version
-                ))));
-            }
-        }
+    if let Some(first) = blocking(&text, name, to).into_iter().next() {
+        return Ok(Err(Conflict(first)));
     }
     let pyproject = join(dir_of(lock_path), "pyproject.toml");
     let roots = roots(work.snapshot.text(&pyproject).as_deref(), &lock);
@@ -112,6 +105,24 @@ pub(super) async fn update_lock(
     }
     work.write(lock_path, new_text);
     Ok(Ok(()))
+}
+
+/// Every locked package whose constraint on `name` excludes `to`, as `requests 2.25.1 requires
+/// idna >=2.5,<3`.
+pub(super) fn blocking(lock_text: &str, name: &str, to: &str) -> Vec<String> {
+    let Ok(lock) = Lock::parse(lock_text) else {
+        return Vec::new();
+    };
+    let key = Ecosystem::PyPI.normalize_name(name);
+    let mut out = Vec::new();
+    for b in &lock.blocks {
+        for c in b.deps.get(&key).into_iter().flatten() {
+            if !satisfies(c, to) {
+                out.push(format!("{} {} requires {name} {c}", b.key, b.version));
+            }
+        }
+    }
+    out
 }
 
 /// The lock's `[[package]]` block for `name` at `version`, from the registry's metadata and files.
