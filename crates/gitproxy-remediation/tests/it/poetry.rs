@@ -185,6 +185,13 @@ async fn poetry_fix_branches_pass_poetry_check_and_a_solve_from_the_lock() {
         checked += 1;
         if fix.name == "requests" {
             let lock = fixed.text("poetry.lock").unwrap();
+            // Byte for byte what Poetry 1.8.5 wrote for the same pyproject.toml change
+            // (`poetry lock --no-update` against pypi.org).
+            let by_poetry = std::fs::read_to_string(
+                fixture_dir().join("invoice-sync/poetry.lock.requests-2.31.0"),
+            )
+            .unwrap();
+            assert_eq!(lock, by_poetry);
             // The new version's dependencies: charset-normalizer replaces chardet.
             assert!(lock.contains("name = \"charset-normalizer\"\nversion = \"3.5.3\""));
             assert!(!lock.contains("name = \"chardet\""));
