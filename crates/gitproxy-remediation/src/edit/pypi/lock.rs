@@ -288,13 +288,15 @@ pub(super) fn satisfies(constraint: &str, version: &str) -> bool {
     })
 }
 
-/// The highest published, non-yanked final release satisfying every constraint.
+/// The highest published, non-yanked final release satisfying every constraint whose
+/// `Requires-Python` admits `python` (the project's lowest Python), as Poetry chooses.
 pub(super) async fn highest(
     registry: &dyn Registry,
     name: &str,
     constraints: &[String],
+    python: Option<&str>,
 ) -> Result<Option<String>, Error> {
-    let mut best: Option<(Version, String)> = None;
+    let mut candidates: Vec<(Version, String)> = Vec::new();
     for rv in registry.versions(Ecosystem::PyPI, name).await? {
         if rv.yanked {
             continue;
@@ -305,9 +307,38 @@ pub(super) async fn highest(
         if v.is_prerelease() || !constraints.iter().all(|c| satisfies(c, &rv.version)) {
             continue;
         }
-        if best.as_ref().is_none_or(|(b, _)| v > *b) {
-            best = Some((v, rv.version));
+        candidates.push((v, rv.version));
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, version) in candidates {
+        let Some(python) = python else {
+            return Ok(Some(version));
+        };
+        let Some(release) = registry.pypi_release(name, &version).await? else {
+            continue;
+        };
+        let admits = match release.requires_python.as_deref() {
+            None => true,
+            Some(spec) => Requirement::parse(Ecosystem::PyPI, spec).map_or(true, |r| {
+                Version::parse(Ecosystem::PyPI, python).is_ok_and(|v| r.matches(&v))
+            }),
+        };
+        if admits {
+            return Ok(Some(version));
         }
     }
-    Ok(best.map(|(_, s)| s))
+    Ok(None)
+}
+
+/// The lowest Python a Poetry `python` constraint allows (`^3.8` gives `3.8`).
+pub(super) fn lowest_python(constraint: &str) -> Option<String> {
+    let pep = poetry_to_pep440(constraint.split("||").next()?.trim())?;
+    pep.split(',').find_map(|part| {
+        let part = part.trim();
+        let v = part
+            .strip_prefix(">=")
+            .or_else(|| part.strip_prefix("=="))
+            .or_else(|| part.strip_prefix("~="))?;
+        Some(v.trim_end_matches(".*").to_string())
+    })
 }

@@ -238,3 +238,60 @@ fn requires_dist_becomes_poetry_dependencies_and_extras() {
         "{version = \">=1.26\", extras = [\"socks\"]}"
     );
 }
+
+#[tokio::test]
+async fn poetry_adds_what_the_new_version_needs_for_the_projects_python_and_drops_the_rest() {
+    let pyproject = "[tool.poetry]\nname = \"svc\"\n\n[tool.poetry.dependencies]\npython = \"^3.8\"\nclient = \"^1.0\"\n";
+    let lock = "[[package]]\nname = \"client\"\nversion = \"1.0.0\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n[package.dependencies]\noldhelper = \">=1\"\n\n[[package]]\nname = \"oldhelper\"\nversion = \"1.0\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n[metadata]\nlock-version = \"2.0\"\npython-versions = \"^3.8\"\ncontent-hash = \"x\"\n";
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", pyproject)
+        .with("poetry.lock", lock);
+    let db = db(&[("P1", "PyPI", "client", "1.2.0")]);
+    let file = |f: &'static str| [(Some(f), "sha256:00")];
+    let reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::PyPI,
+            "client",
+            "1.2.0",
+            &file("client-1.2.0.tar.gz"),
+        )
+        .pypi_release(
+            "client",
+            "1.2.0",
+            release(
+                &["newhelper (>=1)", "extra-thing ; extra == 'fast'"],
+                Some(">=3.8"),
+                "Client",
+            ),
+        )
+        .publish(
+            Ecosystem::PyPI,
+            "newhelper",
+            "1.5",
+            &file("newhelper-1.5.tar.gz"),
+        )
+        .pypi_release("newhelper", "1.5", release(&[], Some(">=3.6"), "Helper"))
+        .publish(
+            Ecosystem::PyPI,
+            "newhelper",
+            "2.0",
+            &file("newhelper-2.0.tar.gz"),
+        )
+        .pypi_release("newhelper", "2.0", release(&[], Some(">=3.9"), "Helper"));
+    let (_, set) = edits(&snapshot, &db, &reg).await;
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+    let out = &set.files["poetry.lock"];
+    assert!(
+        out.contains("name = \"newhelper\"\nversion = \"1.5\""),
+        "2.0 needs Python 3.9, the project allows 3.8: {out}"
+    );
+    assert!(out.contains("[package.dependencies]\nnewhelper = \">=1\"\n\n[package.extras]\nfast = [\"extra-thing\"]\n"));
+    assert!(
+        !out.contains("oldhelper"),
+        "nothing needs oldhelper any more: {out}"
+    );
+    assert!(
+        out.contains("content-hash = \"x\""),
+        "pyproject.toml did not change"
+    );
+}

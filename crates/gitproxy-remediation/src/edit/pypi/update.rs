@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::content_hash::content_hash;
-use super::lock::{highest, satisfies, Block, Lock};
+use super::lock::{highest, lowest_python, satisfies, Block, Lock};
 use crate::edit::{edit_error, Work};
 use crate::files::{dir_of, join};
 use crate::registry::Registry;
@@ -40,6 +40,9 @@ pub(super) async fn update_lock(
     let pyproject = join(dir_of(lock_path), "pyproject.toml");
     let roots = roots(work.snapshot.text(&pyproject).as_deref(), &lock);
     let before = lock.reachable(&roots);
+    let python = roots_constraint(work, &pyproject, "python")
+        .first()
+        .and_then(|c| lowest_python(c));
     let display = block_name(&lock.blocks[at]).unwrap_or_else(|| name.to_string());
     let optional = lock.blocks[at].optional();
     lock.blocks[at] = match fetch_block(registry, &display, to, optional).await? {
@@ -62,7 +65,7 @@ pub(super) async fn update_lock(
                     continue;
                 }
             }
-            let Some(version) = highest(registry, dep, &wanted).await? else {
+            let Some(version) = highest(registry, dep, &wanted, python.as_deref()).await? else {
                 return Ok(Err(Conflict(format!(
                     "no published version of {dep} satisfies {} (required by {} {})",
                     wanted.join(" and "),
