@@ -262,10 +262,31 @@ struct PypiFile {
     yanked: bool,
 }
 
-/// The per-release JSON (`pypi/NAME/VERSION/json`): only `info` is read.
+/// The per-release JSON (`pypi/NAME/VERSION/json`): `info` and the files in `urls`.
 #[derive(Deserialize)]
 struct PypiReleaseJson {
     info: PypiReleaseInfo,
+    #[serde(default)]
+    urls: Vec<PypiReleaseFile>,
+}
+
+/// A file of the per-release JSON's `urls`.
+#[derive(Deserialize)]
+struct PypiReleaseFile {
+    filename: String,
+    url: String,
+    /// PEP 658/714: the METADATA file is served at `url` + `.metadata` when this is not `false`.
+    #[serde(default, rename = "core-metadata")]
+    core_metadata: Option<serde_json::Value>,
+}
+
+/// The `Requires-Dist` headers of a core METADATA file.
+fn metadata_requires_dist(text: &str) -> Vec<String> {
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.strip_prefix("Requires-Dist:"))
+        .map(|v| v.trim().to_string())
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -558,13 +579,27 @@ where
         let eco = Ecosystem::PyPI;
         let normalized = eco.normalize_name(name);
         let url = self.join(eco, &format!("pypi/{normalized}/{version}/json"), name)?;
-        let Some(body) = self.get(eco, name, url, "application/json").await? else {
+        let Some(body) = self.get(eco, name, url.clone(), "application/json").await? else {
             return Ok(None);
         };
         let release: PypiReleaseJson =
             serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e))?;
+        // `null` means "not in the JSON", not "none": read the wheel's own METADATA, as pip and
+        // Poetry do; without a wheel the dependencies are unknown.
+        let requires_dist = match release.info.requires_dist {
+            Some(list) => list,
+            None => match self.wheel_requires_dist(name, &url, &release.urls).await {
+                Ok(Some(list)) => list,
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    // Unknown dependencies leave the lockfile to Poetry; they never fail a run.
+                    tracing::debug!(package = name, version, error = %e, "no wheel METADATA");
+                    return Ok(None);
+                }
+            },
+        };
         Ok(Some(PypiRelease {
-            requires_dist: release.info.requires_dist.unwrap_or_default(),
+            requires_dist,
             requires_python: release
                 .info
                 .requires_python
@@ -594,6 +629,57 @@ where
         };
         IndexEntry::from_index_file(&String::from_utf8_lossy(&body))
             .map_err(|e| decode_error(eco, name, e))
+    }
+
+    /// The `Requires-Dist` of a release from one of its wheels (`files`): the PEP 658 METADATA
+    /// file when the index serves one, else the wheel's `*.dist-info/METADATA`. `None` without
+    /// a wheel. File URLs may be relative to the JSON's `base`, as some mirrors serve them.
+    async fn wheel_requires_dist(
+        &self,
+        name: &str,
+        base: &Url,
+        files: &[PypiReleaseFile],
+    ) -> Result<Option<Vec<String>>, Error> {
+        let eco = Ecosystem::PyPI;
+        let mut wheels: Vec<&PypiReleaseFile> = files
+            .iter()
+            .filter(|f| f.filename.ends_with(".whl"))
+            .collect();
+        wheels.sort_by_key(|f| !f.filename.ends_with("-none-any.whl"));
+        let Some(wheel) = wheels.first() else {
+            return Ok(None);
+        };
+        let invalid = |e: url::ParseError| decode_error(eco, name, e);
+        let served = !matches!(
+            wheel.core_metadata,
+            None | Some(serde_json::Value::Bool(false)) | Some(serde_json::Value::Null)
+        );
+        if served {
+            let url = base
+                .join(&format!("{}.metadata", wheel.url))
+                .map_err(invalid)?;
+            if let Some(body) = self.get(eco, name, url, "text/plain").await? {
+                return Ok(Some(metadata_requires_dist(&String::from_utf8_lossy(
+                    &body,
+                ))));
+            }
+        }
+        let url = base.join(&wheel.url).map_err(invalid)?;
+        let Some(body) = self.get(eco, name, url, "application/octet-stream").await? else {
+            return Ok(None);
+        };
+        for member in crate::zip::zip_members(&body, &wheel.filename)? {
+            let parts: Vec<&str> = member.name.split('/').collect();
+            if let [dir, "METADATA"] = parts.as_slice() {
+                if dir.ends_with(".dist-info") {
+                    let text = member.contents(&wheel.filename)?;
+                    return Ok(Some(metadata_requires_dist(&String::from_utf8_lossy(
+                        &text,
+                    ))));
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn pypi(&self, name: &str) -> Result<PypiProject, Error> {

@@ -204,3 +204,59 @@ async fn poetry_fix_branches_pass_poetry_check_and_a_solve_from_the_lock() {
     }
     assert_eq!(checked, 3, "{:?}", moves);
 }
+
+#[tokio::test]
+async fn requires_dist_missing_from_the_json_comes_from_the_wheel_metadata() {
+    use gitproxy_remediation::registry::Registry;
+    let metadata = "Metadata-Version: 2.1\nName: a\nVersion: 1.0\nRequires-Dist: idna (<4,>=2.5)\nRequires-Dist: PySocks ; extra == 'socks'\n\nRequires-Dist: in the description\n";
+    let json = |name: &str, files: &str| {
+        format!(
+            r#"{{"info":{{"name":"{name}","version":"1.0","summary":"S","requires_dist":null,"requires_python":">=3.8"}},"urls":[{files}]}}"#
+        )
+        .into_bytes()
+    };
+    let mut routes = BTreeMap::new();
+    routes.insert(
+        "/pypi-api/pypi/a/1.0/json".to_string(),
+        json(
+            "a",
+            r#"{"filename":"a-1.0.tar.gz","url":"/files/a-1.0.tar.gz"},{"filename":"a-1.0-py3-none-any.whl","url":"/files/a-1.0-py3-none-any.whl","core-metadata":false}"#,
+        ),
+    );
+    routes.insert(
+        "/files/a-1.0-py3-none-any.whl".to_string(),
+        crate::registry::stored_zip(&[
+            ("a/__init__.py", b""),
+            ("a-1.0.dist-info/METADATA", metadata.as_bytes()),
+        ]),
+    );
+    // PEP 658: the METADATA file next to the wheel; the wheel itself is not served.
+    routes.insert(
+        "/pypi-api/pypi/b/1.0/json".to_string(),
+        json(
+            "b",
+            r#"{"filename":"b-1.0-py3-none-any.whl","url":"/files/b-1.0-py3-none-any.whl","core-metadata":{"sha256":"00"}}"#,
+        ),
+    );
+    routes.insert(
+        "/files/b-1.0-py3-none-any.whl.metadata".to_string(),
+        metadata.as_bytes().to_vec(),
+    );
+    routes.insert(
+        "/pypi-api/pypi/c/1.0/json".to_string(),
+        json(
+            "c",
+            r#"{"filename":"c-1.0.tar.gz","url":"/files/c-1.0.tar.gz"}"#,
+        ),
+    );
+    let stand_in = StandIn::start(routes).await;
+    let registry = HttpRegistry::new(HttpConnector::new(), stand_in.urls());
+    let expected = ["idna (<4,>=2.5)", "PySocks ; extra == 'socks'"];
+    for name in ["a", "b"] {
+        let release = registry.pypi_release(name, "1.0").await.unwrap().unwrap();
+        assert_eq!(release.requires_dist, expected, "{name}");
+        assert_eq!(release.requires_python.as_deref(), Some(">=3.8"));
+    }
+    // An sdist-only release with no requires_dist: unknown, so the agent leaves the lock alone.
+    assert_eq!(registry.pypi_release("c", "1.0").await.unwrap(), None);
+}
