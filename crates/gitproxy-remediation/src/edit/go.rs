@@ -70,19 +70,6 @@ pub(super) async fn edit(
         ));
         return Ok(());
     };
-    // Raise or add the requirements the new version brings (minimal version selection).
-    let mut gomod = work.text(&path)?;
-    for (m, (old, new)) in &moves.changed {
-        if m == module {
-            continue;
-        }
-        gomod = match old {
-            Some(old) => raise(&gomod, m, old, new),
-            None if graph::go_directive(&gomod) >= (1, 17) => add_indirect(&gomod, m, new),
-            None => gomod,
-        };
-    }
-    work.write(&path, gomod);
     let mut lines: Vec<String> = Vec::new();
     for (m, (_, new)) in &moves.changed {
         let found = if m == module {
@@ -104,6 +91,20 @@ pub(super) async fn edit(
         lines.push(format!("{m} {new} {}", zip.value));
         lines.push(format!("{m} {new}/go.mod {}", modh.value));
     }
+    // Every hash is known: raise or add the requirements the new version brings (minimal
+    // version selection), so go.mod and go.sum change together or not at all.
+    let mut gomod = work.text(&path)?;
+    for (m, (old, new)) in &moves.changed {
+        if m == module {
+            continue;
+        }
+        gomod = match old {
+            Some(old) => raise(&gomod, m, old, new),
+            None if graph::go_directive(&gomod) >= (1, 17) => add_indirect(&gomod, m, new),
+            None => gomod,
+        };
+    }
+    work.write(&path, gomod);
     // Versions a fetched go.mod still requires keep (or get) their `/go.mod` line.
     for (m, v) in &moves.referenced {
         let known = sum
