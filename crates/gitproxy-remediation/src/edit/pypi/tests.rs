@@ -295,3 +295,13 @@ async fn poetry_adds_what_the_new_version_needs_for_the_projects_python_and_drop
         "pyproject.toml did not change"
     );
 }
+
+#[test]
+fn content_hash_matches_poetry_2_for_a_pep_621_project() {
+    // Poetry 2.2.1 wrote this hash (lock-version 2.1) for this pyproject.toml.
+    let pyproject = include_str!("../../../tests/fixtures/pypi/ledger-export/pyproject.toml");
+    assert_eq!(
+        super::content_hash::content_hash(pyproject, "2.1").unwrap(),
+        "38003d0680215e4fb2413fba452f554ca12630c47b6d801521da0da5fc173ea2"
+    );
+}
