@@ -27,6 +27,19 @@ pub(super) struct Block {
     pub dep_extras: BTreeMap<String, Vec<String>>,
     /// `[package.extras]`: extra -> canonical names it pulls in.
     pub extras: BTreeMap<String, Vec<String>>,
+    /// The files of a rewritten entry, for a lock that lists them in `[metadata.files]`.
+    pub files: Option<Vec<(String, String)>>,
+}
+
+/// What a rewritten entry keeps of the lock's layout.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Kept {
+    /// `optional` of the entry it replaces.
+    pub optional: bool,
+    /// `category` (Poetry before 1.5 writes `main` or `dev`).
+    pub category: Option<String>,
+    /// Whether files go under `[metadata.files]` (lock-version 1.1) instead of the entry.
+    pub metadata_files: bool,
 }
 
 /// A lock split into its header, package blocks and trailer (`[metadata]`).
@@ -179,15 +192,16 @@ impl Block {
             deps,
             dep_extras,
             extras,
+            files: None,
         })
     }
 
-    /// The block Poetry writes for `name` at `version` from the release metadata and files;
-    /// `optional` is kept from the entry it replaces.
+    /// The block Poetry writes for `name` at `version` from the release metadata and files,
+    /// with the layout `kept` of the entry it replaces.
     pub(super) fn write(
         name: &str,
         version: &str,
-        optional: bool,
+        kept: &Kept,
         release: &PypiRelease,
         digests: &[Digest],
     ) -> Result<Block, String> {
@@ -198,7 +212,10 @@ impl Block {
             "description = {}\n",
             toml_string(&release.summary)
         ));
-        out.push_str(&format!("optional = {optional}\n"));
+        if let Some(category) = &kept.category {
+            out.push_str(&format!("category = {}\n", toml_string(category)));
+        }
+        out.push_str(&format!("optional = {}\n", kept.optional));
         let python = release.requires_python.as_deref().unwrap_or("*");
         out.push_str(&format!("python-versions = {}\n", toml_string(python)));
         let mut files: Vec<(&str, &str)> = digests
@@ -206,15 +223,12 @@ impl Block {
             .filter_map(|d| Some((d.artifact.as_deref()?, d.value.as_str())))
             .collect();
         files.sort();
-        out.push_str("files = [\n");
-        for (file, hash) in files {
-            out.push_str(&format!(
-                "    {{file = {}, hash = {}}},\n",
-                toml_string(file),
-                toml_string(hash)
-            ));
+        if kept.metadata_files {
+            out.push('\n');
+        } else {
+            out.push_str(&files_array("files", &files));
+            out.push('\n');
         }
-        out.push_str("]\n\n");
         let reqs: Vec<Requires> = release
             .requires_dist
             .iter()
@@ -263,12 +277,120 @@ impl Block {
             }
             out.push('\n');
         }
-        Block::parse(out)
+        let mut block = Block::parse(out)?;
+        block.files = Some(
+            files
+                .iter()
+                .map(|(f, h)| (f.to_string(), h.to_string()))
+                .collect(),
+        );
+        Ok(block)
     }
 
-    /// The `optional` flag of the entry.
-    pub(super) fn optional(&self) -> bool {
-        self.text.lines().any(|l| l.trim_end() == "optional = true")
+    /// The layout a rewrite of this entry keeps.
+    pub(super) fn kept(&self, metadata_files: bool) -> Kept {
+        Kept {
+            optional: self.text.lines().any(|l| l.trim_end() == "optional = true"),
+            category: self.text.lines().find_map(|l| {
+                Some(
+                    l.strip_prefix("category = ")?
+                        .trim()
+                        .trim_matches('"')
+                        .to_string(),
+                )
+            }),
+            metadata_files,
+        }
+    }
+}
+
+/// `key = [ {file = ..., hash = ...}, ]` as Poetry writes a file list.
+fn files_array(key: &str, files: &[(&str, &str)]) -> String {
+    let mut out = format!("{key} = [\n");
+    for (file, hash) in files {
+        out.push_str(&format!(
+            "    {{file = {}, hash = {}}},\n",
+            toml_string(file),
+            toml_string(hash)
+        ));
+    }
+    out.push_str("]\n");
+    out
+}
+
+impl Lock {
+    /// Whether the lock keeps file hashes in `[metadata.files]` (lock-version 1.1).
+    pub(super) fn metadata_files(&self) -> bool {
+        self.tail
+            .lines()
+            .any(|l| l.trim_end() == "[metadata.files]")
+    }
+
+    /// Rewrites `[metadata.files]`: the lists of rewritten entries replaced or added (in name
+    /// order), those of `dropped` packages removed, every other line kept.
+    pub(super) fn update_metadata_files(&mut self, dropped: &BTreeSet<String>) {
+        let lines: Vec<&str> = self.tail.split_inclusive('\n').collect();
+        let Some(start) = lines
+            .iter()
+            .position(|l| l.trim_end() == "[metadata.files]")
+        else {
+            return;
+        };
+        let end = (start + 1..lines.len())
+            .find(|&i| lines[i].starts_with('['))
+            .unwrap_or(lines.len());
+        // (canonical key, text) per entry, in file order.
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut trailing = String::new();
+        for line in &lines[start + 1..end] {
+            match entries.last_mut() {
+                Some((_, text)) if !text.trim_end().ends_with(']') || text.ends_with("[\n") => {
+                    text.push_str(line)
+                }
+                _ if line.trim().is_empty() => trailing.push_str(line),
+                _ => {
+                    let key = line
+                        .split('=')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .trim_matches('"');
+                    entries.push((Ecosystem::PyPI.normalize_name(key), line.to_string()));
+                }
+            }
+        }
+        entries.retain(|(k, _)| !dropped.contains(k));
+        for b in &self.blocks {
+            let Some(files) = &b.files else { continue };
+            let name = b
+                .text
+                .lines()
+                .find_map(|l| l.strip_prefix("name = "))
+                .map(|v| v.trim().trim_matches('"').to_string())
+                .unwrap_or_else(|| b.key.clone());
+            let pairs: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(f, h)| (f.as_str(), h.as_str()))
+                .collect();
+            let text = files_array(&name, &pairs);
+            match entries.iter_mut().find(|(k, _)| *k == b.key) {
+                Some(entry) => entry.1 = text,
+                None => {
+                    let at = entries
+                        .iter()
+                        .position(|(k, _)| *k > b.key)
+                        .unwrap_or(entries.len());
+                    entries.insert(at, (b.key.clone(), text));
+                }
+            }
+        }
+        let mut tail: String = lines[..=start].concat();
+        for (_, text) in &entries {
+            tail.push_str(text);
+        }
+        tail.push_str(&trailing);
+        tail.push_str(&lines[end..].concat());
+        self.tail = tail;
     }
 }
 

@@ -305,3 +305,38 @@ fn content_hash_matches_poetry_2_for_a_pep_621_project() {
         "38003d0680215e4fb2413fba452f554ca12630c47b6d801521da0da5fc173ea2"
     );
 }
+
+#[tokio::test]
+async fn a_lock_version_1_1_keeps_categories_and_its_metadata_files_table() {
+    let pyproject = "[tool.poetry]\nname = \"svc\"\n\n[tool.poetry.dependencies]\npython = \"^3.8\"\nclient = \"^1.0\"\n";
+    let lock = "[[package]]\nname = \"client\"\nversion = \"1.0.0\"\ndescription = \"\"\ncategory = \"main\"\noptional = false\npython-versions = \"*\"\n\n[package.dependencies]\noldhelper = \">=1\"\n\n[[package]]\nname = \"oldhelper\"\nversion = \"1.0\"\ndescription = \"\"\ncategory = \"main\"\noptional = false\npython-versions = \"*\"\n\n[metadata]\nlock-version = \"1.1\"\npython-versions = \"^3.8\"\ncontent-hash = \"x\"\n\n[metadata.files]\nclient = [\n    {file = \"client-1.0.0.tar.gz\", hash = \"sha256:c1\"},\n]\noldhelper = [\n    {file = \"oldhelper-1.0.tar.gz\", hash = \"sha256:o1\"},\n]\n";
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", pyproject)
+        .with("poetry.lock", lock);
+    let db = db(&[("P1", "PyPI", "client", "1.2.0")]);
+    let reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::PyPI,
+            "client",
+            "1.2.0",
+            &[(Some("client-1.2.0.tar.gz"), "sha256:c2")],
+        )
+        .pypi_release(
+            "client",
+            "1.2.0",
+            release(&["newhelper (>=1)"], None, "Client"),
+        )
+        .publish(
+            Ecosystem::PyPI,
+            "newhelper",
+            "1.5",
+            &[(Some("newhelper-1.5.tar.gz"), "sha256:n1")],
+        )
+        .pypi_release("newhelper", "1.5", release(&[], None, "Helper"));
+    let (_, set) = edits(&snapshot, &db, &reg).await;
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+    assert_eq!(
+        set.files["poetry.lock"],
+        "[[package]]\nname = \"client\"\nversion = \"1.2.0\"\ndescription = \"Client\"\ncategory = \"main\"\noptional = false\npython-versions = \"*\"\n\n[package.dependencies]\nnewhelper = \">=1\"\n\n[[package]]\nname = \"newhelper\"\nversion = \"1.5\"\ndescription = \"Helper\"\ncategory = \"main\"\noptional = false\npython-versions = \"*\"\n\n[metadata]\nlock-version = \"1.1\"\npython-versions = \"^3.8\"\ncontent-hash = \"x\"\n\n[metadata.files]\nclient = [\n    {file = \"client-1.2.0.tar.gz\", hash = \"sha256:c2\"},\n]\nnewhelper = [\n    {file = \"newhelper-1.5.tar.gz\", hash = \"sha256:n1\"},\n]\n"
+    );
+}

@@ -3,10 +3,10 @@
 //! content-hash when `pyproject.toml` changed. A lock that cannot be made consistent is left
 //! exactly as it was, with the conflicting constraint named.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::content_hash::content_hash;
-use super::lock::{highest, lowest_python, satisfies, Block, Lock};
+use super::lock::{highest, lowest_python, satisfies, Block, Kept, Lock};
 use crate::edit::{edit_error, Work};
 use crate::files::{dir_of, join};
 use crate::registry::Registry;
@@ -44,8 +44,9 @@ pub(super) async fn update_lock(
         .first()
         .and_then(|c| lowest_python(c));
     let display = block_name(&lock.blocks[at]).unwrap_or_else(|| name.to_string());
-    let optional = lock.blocks[at].optional();
-    lock.blocks[at] = match fetch_block(registry, &display, to, optional).await? {
+    let metadata_files = lock.metadata_files();
+    let kept = lock.blocks[at].kept(metadata_files);
+    lock.blocks[at] = match fetch_block(registry, &display, to, &kept).await? {
         Ok(b) => b,
         Err(c) => return Ok(Err(c)),
     };
@@ -73,14 +74,21 @@ pub(super) async fn update_lock(
                     block.version
                 ))));
             };
-            let (display, optional) = match lock.find(dep) {
+            let (display, kept) = match lock.find(dep) {
                 Some(j) => (
                     block_name(&lock.blocks[j]).unwrap_or_else(|| dep.clone()),
-                    lock.blocks[j].optional(),
+                    lock.blocks[j].kept(metadata_files),
                 ),
-                None => (requirement_name(&block, dep), false),
+                // A new package takes the category of the package that needs it.
+                None => (
+                    requirement_name(&block, dep),
+                    Kept {
+                        optional: false,
+                        ..block.kept(metadata_files)
+                    },
+                ),
             };
-            let new = match fetch_block(registry, &display, &version, optional).await? {
+            let new = match fetch_block(registry, &display, &version, &kept).await? {
                 Ok(b) => b,
                 Err(c) => return Ok(Err(c)),
             };
@@ -99,8 +107,11 @@ pub(super) async fn update_lock(
         }
     }
     let after = lock.reachable(&roots);
-    lock.blocks
-        .retain(|b| !before.contains(&b.key) || after.contains(&b.key));
+    let dropped: BTreeSet<String> = before.difference(&after).cloned().collect();
+    lock.blocks.retain(|b| !dropped.contains(&b.key));
+    if metadata_files {
+        lock.update_metadata_files(&dropped);
+    }
     let mut new_text = lock.render();
     if let Some(manifest) = work.out.files.get(&pyproject).cloned() {
         new_text =
@@ -133,7 +144,7 @@ async fn fetch_block(
     registry: &dyn Registry,
     name: &str,
     version: &str,
-    optional: bool,
+    kept: &Kept,
 ) -> Result<Result<Block, Conflict>, Error> {
     let release = registry.pypi_release(name, version).await?;
     let digests = registry.digests(Ecosystem::PyPI, name, version).await?;
@@ -142,7 +153,7 @@ async fn fetch_block(
             "the registry gave no dependencies or file hashes for {name} {version}"
         ))));
     };
-    Block::write(name, version, optional, &release, &digests)
+    Block::write(name, version, kept, &release, &digests)
         .map(Ok)
         .map_err(|e| edit_error("poetry.lock", e))
 }
