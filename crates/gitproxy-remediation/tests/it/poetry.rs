@@ -106,10 +106,64 @@ fn ids(db: &gitproxy_remediation::advisories::AdvisoryDb, snapshot: &Snapshot) -
 
 #[tokio::test(flavor = "multi_thread")]
 async fn poetry_fix_branches_pass_poetry_check_and_a_solve_from_the_lock() {
+    check_fix_branches(project(), true).await;
+}
+
+/// The same project with the lock in the layout of Poetry before 1.2 (lock-version 1.1:
+/// `category` lines, hashes in `[metadata.files]`), which Poetry 1.8.5 still reads.
+#[tokio::test(flavor = "multi_thread")]
+async fn poetry_fix_branches_of_a_lock_version_1_1_pass_poetry_check() {
+    let modern = project();
+    let lock = as_lock_version_1_1(&modern.text("poetry.lock").unwrap());
+    let snapshot = modern.with("poetry.lock", lock.as_str());
+    let (ok, out) = {
+        let dir = tempfile::tempdir().unwrap();
+        for path in ["pyproject.toml", "poetry.lock"] {
+            std::fs::write(
+                dir.path().join(path),
+                snapshot.text(path).unwrap().as_bytes(),
+            )
+            .unwrap();
+        }
+        run_poetry(dir.path(), &["install", "--dry-run", "--no-root"])
+    };
+    assert!(ok, "the converted fixture must be a valid lock:\n{out}");
+    check_fix_branches(snapshot, false).await;
+}
+
+/// Moves every entry's `files` into `[metadata.files]`, adds `category = "main"` and sets
+/// lock-version 1.1, as Poetry 1.1 wrote locks.
+fn as_lock_version_1_1(lock: &str) -> String {
+    let mut out = String::new();
+    let mut files = String::new();
+    let mut name = String::new();
+    let mut in_files = false;
+    for line in lock.split_inclusive('\n') {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = n.trim().to_string();
+        }
+        if line.starts_with("files = [") {
+            in_files = true;
+            files.push_str(&line.replacen("files", &name.replace('"', ""), 1));
+            continue;
+        }
+        if in_files {
+            files.push_str(line);
+            in_files = line.trim_end() != "]";
+            continue;
+        }
+        if line.starts_with("optional = ") {
+            out.push_str("category = \"main\"\n");
+        }
+        out.push_str(&line.replace("lock-version = \"2.0\"", "lock-version = \"1.1\""));
+    }
+    format!("{out}\n[metadata.files]\n{files}")
+}
+
+async fn check_fix_branches(snapshot: Snapshot, modern: bool) {
     let db = crate::load("PyPI");
     let stand_in = StandIn::start(pypi_routes()).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
-    let snapshot = project();
     let analysis = analyze(&snapshot);
     assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
     let findings = db.scan(&analysis);
@@ -183,7 +237,15 @@ async fn poetry_fix_branches_pass_poetry_check_and_a_solve_from_the_lock() {
             assert!(before.contains(id), "{label} introduced {id}");
         }
         checked += 1;
-        if fix.name == "requests" {
+        if fix.name == "requests" && !modern {
+            let lock = fixed.text("poetry.lock").unwrap();
+            assert!(lock.contains("name = \"charset-normalizer\"\nversion = \"3.5.3\"\ndescription = \"The Real First Universal Charset Detector. Open, modern and actively maintained alternative to Chardet.\"\ncategory = \"main\"\n"));
+            assert!(
+                lock.contains("\ncharset-normalizer = [\n    {file = \"charset_normalizer-3.5.3")
+            );
+            assert!(!lock.contains("chardet = ["), "{lock}");
+        }
+        if fix.name == "requests" && modern {
             let lock = fixed.text("poetry.lock").unwrap();
             // Byte for byte what Poetry 1.8.5 wrote for the same pyproject.toml change
             // (`poetry lock --no-update` against pypi.org).
