@@ -70,7 +70,16 @@ pub async fn fix_dir(
         ..LocalPlan::default()
     };
     for fix in planned.by_package() {
-        let edits = apply_fix(&fix, &analysis, &snapshot, registry).await?;
+        let edits = match apply_fix(&fix, &analysis, &snapshot, registry).await {
+            Ok(edits) => edits,
+            Err(e) => match Unfixable::from_conflict(&fix, &e) {
+                Some(unfixable) => {
+                    out.unfixable.push(unfixable);
+                    continue;
+                }
+                None => return Err(e),
+            },
+        };
         let mut notes: Vec<String> = Vec::new();
         for note in fix.notes.iter().chain(&edits.notes) {
             if !notes.contains(note) {

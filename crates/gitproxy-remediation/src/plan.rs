@@ -97,6 +97,25 @@ pub struct Plan {
     pub unfixable: Vec<Unfixable>,
 }
 
+impl Unfixable {
+    /// `fix` when every tier failed with `error` ([`Error::Unresolvable`]): the package is
+    /// unfixable in this repository and the guidance names the exact conflicting requirement;
+    /// `None` for any other error.
+    pub fn from_conflict(fix: &PackageFix, error: &Error) -> Option<Unfixable> {
+        let Error::Unresolvable { .. } = error else {
+            return None;
+        };
+        Some(Unfixable {
+            ecosystem: fix.ecosystem,
+            name: fix.name.clone(),
+            version: fix.from.clone(),
+            advisories: fix.advisories.clone(),
+            dependencies: fix.dependencies.clone(),
+            guidance: vec![error.to_string()],
+        })
+    }
+}
+
 impl Plan {
     /// One fix per package: fixes of the same package at different versions (two lockfiles of
     /// a monorepo, say) are merged into one that moves every occurrence to the highest target,

@@ -285,9 +285,12 @@ impl<'a> Remediator<'a> {
                 .await
             {
                 tracing::warn!(repo, branch, error = %e, "remediation failed");
-                outcome
-                    .problems
-                    .push(format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to));
+                match Unfixable::from_conflict(fix, &e) {
+                    Some(unfixable) => outcome.unfixable.push(unfixable),
+                    None => outcome
+                        .problems
+                        .push(format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to)),
+                }
             }
         }
         Ok(outcome)

@@ -315,3 +315,36 @@ async fn a_merged_fix_leaves_the_lockfile_to_the_command_if_any_occurrence_does(
         LockfileRefresh::NotApplicable
     );
 }
+
+#[tokio::test]
+async fn a_fix_no_tier_can_apply_is_unfixable_with_the_exact_conflict() {
+    let db = db(&[&npm_record(
+        "A-MIN",
+        "minimist",
+        r#"[{"introduced": "0"}, {"fixed": "1.2.6"}]"#,
+    )]);
+    let reg = StaticRegistry::new().publish(Ecosystem::Npm, "minimist", "1.2.6", &[]);
+    let (_, planned) = run(&db, &reg, LOCK).await;
+    let fix = &planned.fixes[0];
+    let conflict = Error::Unresolvable {
+        ecosystem: Ecosystem::Npm,
+        package: "minimist".into(),
+        from: fix.from.clone(),
+        to: "1.2.6".into(),
+        reason: "mkdirp 0.5.1 requires minimist 0.0.8".into(),
+    };
+    let unfixable = Unfixable::from_conflict(fix, &conflict).expect("a conflict is unfixable");
+    assert_eq!(
+        (unfixable.name.as_str(), unfixable.version.as_str()),
+        ("minimist", fix.from.as_str())
+    );
+    assert_eq!(unfixable.advisories, vec!["A-MIN".to_owned()]);
+    assert_eq!(unfixable.dependencies, fix.dependencies);
+    assert_eq!(unfixable.guidance, vec![conflict.to_string()]);
+    assert!(unfixable.guidance[0].contains("mkdirp 0.5.1 requires minimist 0.0.8"));
+    let other = Error::Edit {
+        file: "package.json".into(),
+        reason: "broken".into(),
+    };
+    assert!(Unfixable::from_conflict(fix, &other).is_none());
+}
