@@ -1,8 +1,9 @@
 //! `cargo xtask fix-check [--registries LIST] [--osv DIR] CHECKOUT`: computes every fix the engine
 //! would open for a local checkout (`gitproxy fix --path`), applies each to its own copy and runs
 //! the ecosystem's own consistency check on it against the real registries (`cargo metadata
-//! --locked`, `npm ci --dry-run`, `poetry check --lock`, `go mod verify`), then re-scans the copy:
-//! the fixed advisories must be gone and none may appear.
+//! --locked`, `npm ci --dry-run`, `poetry check --lock`, `go mod verify`) — after the command the
+//! pull request names when it leaves the lockfile to one — then re-scans the copy: the fixed
+//! advisories must be gone and none may appear.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -156,8 +157,24 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         }
         let mut problems = Vec::new();
         let paths: Vec<&str> = files.keys().map(String::as_str).collect();
-        if let Some(command) = fix["lockfile"]["command"].as_str() {
-            println!("NOTE {name}: the lockfile is left to `{command}`; the tool check may reject the manifest-only change");
+        // A pull request that leaves the lockfile to a command tells its reader to run it on the
+        // branch: do the same before checking.
+        let refresh = fix["lockfile"]["command"].as_str();
+        if let Some(command) = refresh {
+            let dir = paths
+                .first()
+                .and_then(|p| p.rsplit_once('/'))
+                .map_or(String::new(), |(dir, _)| dir.to_owned());
+            let status = Command::new("sh")
+                .args(["-c", command])
+                .current_dir(copy.join(&dir))
+                .stdout(Stdio::null())
+                .status();
+            if !matches!(status, Ok(s) if s.success()) {
+                problems.push(format!(
+                    "the pull request's `{command}` failed ({status:?})"
+                ));
+            }
         }
         for check in checks_for(&paths) {
             let status = Command::new(check.program)
@@ -197,7 +214,10 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
             problems.push(format!("advisories introduced: {}", introduced.join(", ")));
         }
         if problems.is_empty() {
-            println!("PASS {name}: {}", paths.join(", "));
+            let after = refresh.map_or(String::new(), |c| {
+                format!(" (after the pull request's `{c}`)")
+            });
+            println!("PASS {name}: {}{after}", paths.join(", "));
         } else {
             failures += 1;
             println!("FAIL {name}: {}", problems.join("; "));
