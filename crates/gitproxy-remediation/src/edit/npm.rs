@@ -378,15 +378,18 @@ async fn resolved_lock_update(
         overrides: resolve::simple_overrides(manifest.as_deref()),
         packages,
     };
-    if let Err(Conflict(reason)) = mover.move_to(&key, to).await? {
-        return Err(Error::Unresolvable {
-            ecosystem: dep.ecosystem,
-            package: dep.name.clone(),
-            from: from.to_string(),
-            to: to.to_string(),
-            reason: format!("in {path}, {reason}"),
-        });
-    }
+    let kept = match mover.move_to(&key, to).await? {
+        Ok(kept) => kept,
+        Err(Conflict(reason)) => {
+            return Err(Error::Unresolvable {
+                ecosystem: dep.ecosystem,
+                package: dep.name.clone(),
+                from: from.to_string(),
+                to: to.to_string(),
+                reason: format!("in {path}, {reason}"),
+            })
+        }
+    };
     if root.get("dependencies").is_some() {
         // A v2 lockfile also carries the v1 tree: rebuilt from `packages` as npm writes it.
         match legacy::tree(&mover.packages, &mover.overrides) {
@@ -401,6 +404,18 @@ async fn resolved_lock_update(
                 return Ok(true);
             }
         }
+    }
+    for k in kept {
+        let parent = k.from.rsplit("node_modules/").next().unwrap_or(&k.from);
+        let still = if k.version == from {
+            ", which still carries the advisory"
+        } else {
+            ""
+        };
+        work.out.note(format!(
+            "{parent} (at {}) requires {}@{}, which {to} does not satisfy, so it keeps its own copy of {} {} at {} in {path}{still}, as npm places it: upgrade {parent} to a release that accepts {to} to remove that copy",
+            k.from, dep.name, k.spec, dep.name, k.version, k.at
+        ));
     }
     doc.set("packages", J::Obj(mover.packages.into_iter().collect()));
     let (indent, newline) = tree::layout(&text);

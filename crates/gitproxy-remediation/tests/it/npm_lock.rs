@@ -352,3 +352,122 @@ async fn npm_express_upgrade_replaces_its_dependency_tree_as_npm_does() {
     fixed.insert("package-lock.json", new_lock.as_str());
     assert!(advisories(&db, &fixed).is_empty());
 }
+
+/// A direct dependency that packages deeper in the tree pin: the project asks for `qs@^6.7.0`,
+/// express 4.17.1 and body-parser 1.19.0 pin `qs@6.7.0`. The hoisted qs moves to 6.7.3 and each
+/// pinning package keeps its own nested 6.7.0, as npm places it (`npm install qs@6.7.3`); the pull
+/// request's notes name both and say the old version is still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_dependents_pinning_the_old_version_keep_nested_copies_as_npm_places_them() {
+    let stand_in = StandIn::start(packument_routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    let base = npm_fixtures().join("pinned");
+    let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();
+    let lock = std::fs::read_to_string(base.join("package-lock.json")).unwrap();
+    let snapshot = Snapshot::new()
+        .with("package.json", manifest.as_str())
+        .with("package-lock.json", lock.as_str());
+    let analysis = analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let fixes: Vec<(&str, &str, Tier, &LockfileRefresh)> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.as_str(), f.to.as_str(), f.tier, &f.lockfile))
+        .collect();
+    assert_eq!(
+        fixes,
+        [("qs", "6.7.3", Tier::LockfileUpdate, &LockfileRefresh::Agent)]
+    );
+    let fix = &plan.fixes[0];
+    let edits = apply_fix(fix, &analysis, &snapshot, &registry)
+        .await
+        .unwrap();
+    assert!(!edits.needs_package_manager, "{:?}", edits.notes);
+    assert!(!edits.files.contains_key("package.json"));
+    let new_lock = &edits.files["package-lock.json"];
+    let doc: serde_json::Value = serde_json::from_str(new_lock).unwrap();
+    for (key, version) in [
+        ("node_modules/qs", "6.7.3"),
+        ("node_modules/express/node_modules/qs", "6.7.0"),
+        ("node_modules/body-parser/node_modules/qs", "6.7.0"),
+    ] {
+        assert_eq!(doc["packages"][key]["version"], version, "{key}");
+    }
+    for parent in ["express", "body-parser"] {
+        let expected = format!(
+            "{parent} (at node_modules/{parent}) requires qs@6.7.0, which 6.7.3 does not satisfy, so it keeps its own copy of qs 6.7.0 at node_modules/{parent}/node_modules/qs in package-lock.json, which still carries the advisory, as npm places it: upgrade {parent} to a release that accepts 6.7.3 to remove that copy"
+        );
+        assert!(edits.notes.contains(&expected), "{:?}", edits.notes);
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), &manifest).unwrap();
+    std::fs::write(dir.path().join("package-lock.json"), new_lock).unwrap();
+    let (ok, log) = npm(dir.path(), &npm_registry, &["ci", "--dry-run"]).await;
+    assert!(ok, "npm ci --dry-run failed: {log}");
+    let (ok, log) = npm(
+        dir.path(),
+        &npm_registry,
+        &["install", "--package-lock-only"],
+    )
+    .await;
+    assert!(ok, "{log}");
+    let after = std::fs::read_to_string(dir.path().join("package-lock.json")).unwrap();
+    assert_eq!(&after, new_lock, "npm rewrote the lockfile");
+
+    // npm's own way there: `npm install qs@6.7.3` from the original lockfile (which also raises
+    // the range in package.json), then the project's range put back and the lockfile settled.
+    let own = tempfile::tempdir().unwrap();
+    std::fs::write(own.path().join("package.json"), &manifest).unwrap();
+    std::fs::write(own.path().join("package-lock.json"), &lock).unwrap();
+    let (ok, log) = npm(
+        own.path(),
+        &npm_registry,
+        &["install", "qs@6.7.3", "--package-lock-only"],
+    )
+    .await;
+    assert!(ok, "{log}");
+    std::fs::write(own.path().join("package.json"), &manifest).unwrap();
+    let (ok, log) = npm(
+        own.path(),
+        &npm_registry,
+        &["install", "--package-lock-only"],
+    )
+    .await;
+    assert!(ok, "{log}");
+    let npm_lock = std::fs::read_to_string(own.path().join("package-lock.json")).unwrap();
+    assert_eq!(&npm_lock, new_lock, "npm places qs 6.7.3 differently");
+
+    // The advisory is left only in the two nested copies the notes name.
+    let mut fixed = snapshot.clone();
+    fixed.insert("package-lock.json", new_lock.as_str());
+    let analysis = analyze(&fixed);
+    let lines: Vec<&str> = new_lock.lines().collect();
+    let mut left: Vec<&str> = db
+        .scan(&analysis)
+        .iter()
+        .map(|f| {
+            let line = analysis.dependencies[f.dependency].location.line as usize;
+            lines[line - 1].trim()
+        })
+        .collect();
+    left.sort_unstable();
+    assert_eq!(
+        left,
+        [
+            "\"node_modules/body-parser/node_modules/qs\": {",
+            "\"node_modules/express/node_modules/qs\": {"
+        ]
+    );
+}

@@ -3,8 +3,10 @@
 //! up `node_modules` from the package; entries that satisfy are reused, missing ones placed as
 //! high as they go without conflict (hoisted, or nested under the package), an incompatible
 //! entry replaced when everything that uses it accepts the new one; entries nothing reaches any
-//! more are dropped and the `dev`/`optional`/`peer` flags recomputed. Every package that
-//! depends on the moved one must still accept it, or the edit fails naming the range.
+//! more are dropped and the `dev`/`optional`/`peer` flags recomputed. A package that depends on
+//! the moved one and does not accept the new version gets its own nested copy of a version it
+//! accepts, as npm places it ([`Kept`]); when no placement satisfies every range (the project
+//! itself rejects it, say), the edit fails naming the range.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -44,6 +46,18 @@ struct Edge {
 
 /// Why a lockfile cannot be moved: the reason names the exact conflicting range.
 pub(super) struct Conflict(pub(super) String);
+
+/// A dependent that rejects the new version and keeps a nested copy of one it accepts.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Kept {
+    /// The dependent's location.
+    pub(super) from: String,
+    /// Its range on the moved package.
+    pub(super) spec: String,
+    /// Where its copy sits and at which version.
+    pub(super) at: String,
+    pub(super) version: String,
+}
 
 /// A location that is not inside some `node_modules` (the project, a workspace).
 fn is_top(key: &str) -> bool {
@@ -334,24 +348,32 @@ impl Mover<'_> {
         Ok(best.map(|(_, v)| v))
     }
 
-    /// Moves the entry at `key` to `to`; the result is in `self.packages`.
+    /// Moves the entry at `key` to `to`; the result is in `self.packages`, and the dependents
+    /// that keep a nested copy of another version are returned.
     pub(super) async fn move_to(
         &mut self,
         key: &str,
         to: &str,
-    ) -> Result<Result<(), Conflict>, Error> {
+    ) -> Result<Result<Vec<Kept>, Conflict>, Error> {
         let name = name_of(key).to_string();
         let before: BTreeSet<String> = reachable(&self.packages);
         let broken_before: BTreeSet<(String, String)> =
             self.broken().into_iter().map(|(edge, _)| edge).collect();
+        let mut rejecting = Vec::new();
         for (from, spec) in self.dependents(key) {
             // Entries npm would prune anyway (nothing reaches them) do not count.
-            if before.contains(&from) && !accepts(&spec, to) {
+            if !before.contains(&from) || accepts(&spec, to) {
+                continue;
+            }
+            // npm replaces the entry and nests a copy for the dependent, unless the dependent
+            // is the project (or a workspace), or the moved entry already is its own nested one.
+            if is_top(&from) || key == slot(&from, &name) {
                 return Ok(Err(Conflict(format!(
                     "{} requires {name}@{spec}, which {to} does not satisfy",
                     describe(&from)
                 ))));
             }
+            rejecting.push((from, spec));
         }
         let mut entry = match self.entry(&name, to).await? {
             Ok(e) => e,
@@ -372,9 +394,17 @@ impl Mover<'_> {
         // npm works through packages by depth, then path.
         let mut queue: BTreeSet<(usize, Collated)> = BTreeSet::new();
         queue.insert((depth(key), Collated(key.to_string())));
+        for (from, _) in &rejecting {
+            queue.insert((depth(from), Collated(from.clone())));
+        }
         let mut placed = 0usize;
         while let Some((_, Collated(at))) = queue.pop_first() {
+            let only_moved = rejecting.iter().any(|(from, _)| *from == at) && at != key;
             for edge in edges(&self.packages, &at) {
+                // A rejecting dependent's other edges are left as they were.
+                if only_moved && edge.name != name {
+                    continue;
+                }
                 let spec = self.spec_for(&edge).to_string();
                 let current = resolve(&self.packages, &at, &edge.name, edge.kind.peer());
                 if let Some(current) = &current {
@@ -404,7 +434,23 @@ impl Mover<'_> {
         self.packages
             .retain(|k, _| is_top(k) || after.contains(k) || !before.contains(k));
         self.fix_flags(&after);
-        self.check(&broken_before)
+        if let Err(c) = self.check(&broken_before)? {
+            return Ok(Err(c));
+        }
+        let mut kept = Vec::new();
+        for (from, spec) in rejecting {
+            let Some(at) = resolve(&self.packages, &from, &name, false) else {
+                continue;
+            };
+            let version = version_of(&self.packages, &at).unwrap_or_default();
+            kept.push(Kept {
+                from,
+                spec,
+                at,
+                version,
+            });
+        }
+        Ok(Ok(kept))
     }
 
     /// Places a version of `edge.name` that `spec` accepts for the package at `from`.
@@ -430,11 +476,15 @@ impl Mover<'_> {
         loop {
             let candidate = slot(&at, name);
             if self.packages.contains_key(&candidate) {
-                // Replace it when everything that uses it accepts the new version.
-                if self
-                    .dependents(&candidate)
-                    .iter()
-                    .all(|(_, s)| accepts(s, &version))
+                // Replace it with a version no lower when everything that uses it accepts that.
+                let current = version_of(&self.packages, &candidate).unwrap_or_default();
+                let not_lower = Version::compare_str(Ecosystem::Npm, &version, &current)
+                    .is_none_or(|o| o.is_ge());
+                if not_lower
+                    && self
+                        .dependents(&candidate)
+                        .iter()
+                        .all(|(_, s)| accepts(s, &version))
                 {
                     target = Some(candidate);
                 }

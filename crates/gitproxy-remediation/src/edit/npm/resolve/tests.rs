@@ -1,5 +1,5 @@
 //! Tests for the npm resolver: reuse, hoisting, nesting, replacement, pruning, flags and the
-//! conflict that stops an edit.
+//! nested copy a rejecting dependent keeps, and the conflict that stops an edit.
 
 use super::{Conflict, Mover, Packages};
 use crate::edit::npm::tree::J;
@@ -120,15 +120,60 @@ async fn an_incompatible_entry_is_replaced_when_all_its_users_accept_the_new_ver
 }
 
 #[tokio::test]
-async fn a_dependent_that_rejects_the_new_version_names_its_range() {
-    let reg = registry(&[("x", "1.0.1", "{}")]);
+async fn a_dependent_that_rejects_the_new_version_keeps_a_nested_copy_as_npm_places_it() {
+    let reg = registry(&[
+        ("x", "1.0.0", r#"{"y": "^1.0.0"}"#),
+        ("x", "1.0.1", r#"{"y": "^1.0.0"}"#),
+        ("x", "1.0.2", "{}"),
+    ]);
     let mut mover = Mover {
         registry: &reg,
         overrides: Default::default(),
         packages: packages(
             r#"{
-          "": {"dependencies": {"x": "^1.0.0", "p": "^1.0.0"}},
-          "node_modules/p": {"version": "1.0.0", "dependencies": {"x": "1.0.0"}},
+          "": {"dependencies": {"x": "^1.0.0", "p": "^1.0.0", "q": "^1.0.0"}},
+          "node_modules/p": {"version": "1.0.0", "dependencies": {"x": "1.0.0", "y": "^1.0.0"}},
+          "node_modules/q": {"version": "1.0.0", "dependencies": {"x": "~1.0.0"}},
+          "node_modules/x": {"version": "1.0.0", "dependencies": {"y": "^1.0.0"}},
+          "node_modules/y": {"version": "1.0.0"}
+        }"#,
+        ),
+    };
+    let kept = match mover.move_to("node_modules/x", "1.0.1").await.unwrap() {
+        Ok(kept) => kept,
+        Err(Conflict(reason)) => panic!("{reason}"),
+    };
+    assert_eq!(
+        kept,
+        [super::Kept {
+            from: "node_modules/p".into(),
+            spec: "1.0.0".into(),
+            at: "node_modules/p/node_modules/x".into(),
+            version: "1.0.0".into(),
+        }]
+    );
+    let p = &mover.packages;
+    // The hoisted slot moves for everyone who accepts it; p's copy is the registry's 1.0.0.
+    assert_eq!(version(p, "node_modules/x").as_deref(), Some("1.0.1"));
+    assert_eq!(
+        p["node_modules/p/node_modules/x"].get("integrity"),
+        Some(&J::Str("sha512-x1.0.0".into()))
+    );
+    assert_eq!(version(p, "node_modules/y").as_deref(), Some("1.0.0"));
+    assert!(mover.broken().is_empty());
+}
+
+#[tokio::test]
+async fn a_dependent_no_placement_satisfies_names_its_range() {
+    let reg = registry(&[("x", "1.0.1", "{}")]);
+    // The project itself pins the old version: nothing can be nested for it.
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(
+            r#"{
+          "": {"dependencies": {"x": "1.0.0", "p": "^1.0.0"}},
+          "node_modules/p": {"version": "1.0.0", "dependencies": {"x": "^1.0.0"}},
           "node_modules/x": {"version": "1.0.0"}
         }"#,
         ),
@@ -138,12 +183,36 @@ async fn a_dependent_that_rejects_the_new_version_names_its_range() {
     };
     assert_eq!(
         reason,
+        "the project's package.json requires x@1.0.0, which 1.0.1 does not satisfy"
+    );
+    // p's own nested copy is the one moved, and p rejects the new version.
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(
+            r#"{
+          "": {"dependencies": {"x": "^2.0.0", "p": "^1.0.0"}},
+          "node_modules/p": {"version": "1.0.0", "dependencies": {"x": "1.0.0"}},
+          "node_modules/p/node_modules/x": {"version": "1.0.0"},
+          "node_modules/x": {"version": "2.0.0"}
+        }"#,
+        ),
+    };
+    let Err(Conflict(reason)) = mover
+        .move_to("node_modules/p/node_modules/x", "1.0.1")
+        .await
+        .unwrap()
+    else {
+        panic!("the move must be refused");
+    };
+    assert_eq!(
+        reason,
         "p (at node_modules/p) requires x@1.0.0, which 1.0.1 does not satisfy"
     );
     // An override in package.json replaces that range, as npm applies it.
     mover.overrides.insert("x".into(), "1.0.1".into());
     assert!(mover
-        .move_to("node_modules/x", "1.0.1")
+        .move_to("node_modules/p/node_modules/x", "1.0.1")
         .await
         .unwrap()
         .is_ok());
