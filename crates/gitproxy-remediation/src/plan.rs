@@ -362,13 +362,19 @@ fn occurrence_tier(
                             dep.name,
                             dep.parents.join(", ")
                         ),
-                        // The Cargo.lock update moves the parent itself when a release of it
-                        // accepts the fix (and says so), or reports the conflict.
-                        Ecosystem::CratesIo => format!(
+                        // The Cargo.lock and poetry.lock updates move the parent themselves
+                        // when a release of it accepts the fix (and say so), or report the
+                        // conflict.
+                        Ecosystem::CratesIo | Ecosystem::PyPI
+                            if dep.ecosystem == Ecosystem::CratesIo
+                                || dep.location.file.ends_with("poetry.lock") =>
+                        {
+                            format!(
                             "{} requires an incompatible version of {}, so the parent has to move as well",
                             dep.parents.join(", "),
                             dep.name
-                        ),
+                        )
+                        }
                         _ => format!(
                             "{} requires an incompatible version of {}: upgrade the parent, then re-run the package manager",
                             dep.parents.join(", "),

@@ -7,6 +7,7 @@ use crate::plan::{PackageFix, Tier};
 use crate::registry::{Digest, Registry};
 use crate::{Ecosystem, Error};
 
+mod climb;
 mod content_hash;
 mod lock;
 mod requires;
@@ -24,7 +25,12 @@ pub(super) async fn edit(
     let from = dep.version.as_deref().unwrap_or("");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let start = dep.location.line as usize - 1;
-    if path.ends_with("poetry.lock") && fix.tier == Tier::Override && !dep.direct {
+    if path.ends_with("poetry.lock")
+        && fix.tier == Tier::Override
+        && !dep.direct
+        && digests.is_empty()
+    {
+        // Without a registry the dependents that exclude the fixed version cannot move.
         work.out.needs_package_manager = true;
         let blocking = update::blocking(&text, &fix.name, &fix.to);
         let why = if blocking.is_empty() {
@@ -133,8 +139,33 @@ async fn poetry_lock(
     let path = &dep.location.file;
     let from = dep.version.as_deref().unwrap_or("");
     match update::update_lock(work, registry, path, &fix.name, from, &fix.to).await? {
-        Ok(()) => Ok(()),
-        Err(update::Conflict(reason)) => {
+        update::Update::Written { moved, manifest } => {
+            if !moved.is_empty() {
+                work.out.note(format!(
+                    "{path} also moves {} so that every requirement holds with {} {}",
+                    moved.join(", "),
+                    fix.name,
+                    fix.to
+                ));
+            }
+            if !manifest.is_empty() {
+                work.out.note(format!(
+                    "pyproject.toml now requires {} (its old constraint excluded the release that accepts {} {})",
+                    manifest.join(", "),
+                    fix.name,
+                    fix.to
+                ));
+            }
+            Ok(())
+        }
+        update::Update::Blocked(reason) => Err(Error::Unresolvable {
+            ecosystem: Ecosystem::PyPI,
+            package: fix.name.clone(),
+            from: from.to_string(),
+            to: fix.to.clone(),
+            reason,
+        }),
+        update::Update::Conflict(reason) => {
             work.out.needs_package_manager = true;
             let command =
                 fix.lockfile.command().map(String::from).unwrap_or_else(
@@ -164,8 +195,9 @@ fn stale_hash_note(work: &mut Work, manifest: Option<&str>) {
 }
 
 /// Raises a Poetry constraint in `pyproject.toml` (`[tool.poetry.*dependencies]`, including
-/// groups) to `to`, keeping the operator and the file's formatting.
-fn pyproject_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
+/// groups) to `to`, keeping the operator and the file's formatting; `false` (with a note) when
+/// it is not a Poetry table entry.
+fn pyproject_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Result<bool, Error> {
     let text = work.text(path)?;
     let mut doc: toml_edit::DocumentMut = text
         .parse()
@@ -216,10 +248,10 @@ fn pyproject_bump(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(
         work.out.note(format!(
             "{path}: the requirement of {name} is not a Poetry table entry; raise it to allow {to} by hand"
         ));
-        return Ok(());
+        return Ok(false);
     }
     work.write(path, doc.to_string());
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -111,10 +111,14 @@ pub(super) fn refresh(
     if !deps.iter().any(|d| has_lockfile(d)) {
         return LockfileRefresh::NotApplicable;
     }
-    // Poetry cannot force a version over a parent's requirement: the parent moves first, and
-    // the package manager then rewrites the lockfile. Cargo.lock's resolver moves the parent
-    // itself when the registry gives index entries (or reports the conflict).
-    let blocked = tier == Tier::Override && ecosystem == Ecosystem::PyPI;
+    // pip cannot force a version over a parent's requirement: the parent moves first, and the
+    // package manager then rewrites the lockfile. The Cargo.lock and poetry.lock updates move
+    // the parent themselves when the registry gives its releases (or report the conflict).
+    let blocked = tier == Tier::Override
+        && ecosystem == Ecosystem::PyPI
+        && !deps
+            .iter()
+            .all(|d| d.location.file.ends_with("poetry.lock"));
     if writable && !blocked {
         return LockfileRefresh::Agent;
     }

@@ -201,16 +201,35 @@ async fn check_fix_branches(snapshot: Snapshot, modern: bool) {
         }
         let label = format!("{} -> {}", fix.name, fix.to);
         if fix.name == "idna" {
-            // requests 2.25.1 pins idna below 3: the lock is left alone and the note says why.
-            assert!(!set.files.contains_key("poetry.lock"), "{label}");
+            // requests 2.25.1 pins idna below 3: requests climbs to 2.26.0, the first release
+            // accepting idna 3.7, and the project's exact pin on requests moves with it.
             assert!(
-                set.notes
-                    .iter()
-                    .any(|n| n.contains("requests 2.25.1 requires idna >=2.5,<3")),
+                set.notes.iter().any(|n| n.contains(
+                    "also moves requests 2.25.1 -> 2.26.0 so that every requirement holds with idna 3.7"
+                )),
                 "{label}: {:?}",
                 set.notes
             );
-            continue;
+            assert_eq!(
+                fixed.text("pyproject.toml").unwrap(),
+                snapshot
+                    .text("pyproject.toml")
+                    .unwrap()
+                    .replace("requests = \"2.25.1\"", "requests = \"2.26.0\"")
+            );
+            let lock = fixed.text("poetry.lock").unwrap();
+            assert!(
+                lock.contains("name = \"idna\"\nversion = \"3.7\""),
+                "{lock}"
+            );
+            assert!(
+                lock.contains("name = \"requests\"\nversion = \"2.26.0\""),
+                "{lock}"
+            );
+            assert!(
+                lock.contains("name = \"charset-normalizer\"\nversion = \"2.0.12\""),
+                "{lock}"
+            );
         }
         assert!(
             set.files.contains_key("poetry.lock"),
@@ -264,7 +283,7 @@ async fn check_fix_branches(snapshot: Snapshot, modern: bool) {
             ));
         }
     }
-    assert_eq!(checked, 3, "{:?}", moves);
+    assert_eq!(checked, 4, "{:?}", moves);
 }
 
 #[tokio::test]

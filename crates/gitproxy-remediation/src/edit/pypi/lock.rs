@@ -23,6 +23,8 @@ pub(super) struct Block {
     pub text: String,
     /// Canonical dependency name -> Poetry constraints (one per entry).
     pub deps: BTreeMap<String, Vec<String>>,
+    /// The environment marker of each entry in `deps` (same order).
+    pub markers: BTreeMap<String, Vec<Option<String>>>,
     /// Extras requested of dependencies: canonical name -> extras.
     pub dep_extras: BTreeMap<String, Vec<String>>,
     /// `[package.extras]`: extra -> canonical names it pulls in.
@@ -136,6 +138,7 @@ impl Block {
         let version = pkg.get("version").and_then(Item::as_str).unwrap_or("");
         let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut dep_extras: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut markers: BTreeMap<String, Vec<Option<String>>> = BTreeMap::new();
         if let Some(t) = pkg.get("dependencies").and_then(Item::as_table_like) {
             for (k, v) in t.iter() {
                 let key = Ecosystem::PyPI.normalize_name(k);
@@ -156,6 +159,12 @@ impl Block {
                         _ => "*".into(),
                     };
                     deps.entry(key.clone()).or_default().push(c);
+                    let marker = e
+                        .as_inline_table()
+                        .and_then(|t| t.get("markers"))
+                        .and_then(|v| v.as_str())
+                        .map(String::from);
+                    markers.entry(key.clone()).or_default().push(marker);
                     if let Some(list) = e
                         .as_inline_table()
                         .and_then(|t| t.get("extras"))
@@ -190,10 +199,31 @@ impl Block {
             version: version.to_string(),
             text,
             deps,
+            markers,
             dep_extras,
             extras,
             files: None,
         })
+    }
+
+    /// The block's constraints on `dep` whose markers admit `python` (the project's lowest
+    /// Python; every constraint when it is unknown).
+    pub(super) fn constraints(&self, dep: &str, python: Option<&str>) -> Vec<String> {
+        let markers = self.markers.get(dep);
+        self.deps
+            .get(dep)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(|(i, _)| {
+                let marker = markers.and_then(|m| m.get(*i)).and_then(Option::as_deref);
+                match (marker, python) {
+                    (Some(m), Some(p)) => marker_admits(m, p),
+                    _ => true,
+                }
+            })
+            .map(|(_, c)| c.clone())
+            .collect()
     }
 
     /// The block Poetry writes for `name` at `version` from the release metadata and files,
@@ -439,17 +469,51 @@ pub(super) async fn highest(
         let Some(release) = registry.pypi_release(name, &version).await? else {
             continue;
         };
-        let admits = match release.requires_python.as_deref() {
-            None => true,
-            Some(spec) => Requirement::parse(Ecosystem::PyPI, spec).map_or(true, |r| {
-                Version::parse(Ecosystem::PyPI, python).is_ok_and(|v| r.matches(&v))
-            }),
-        };
-        if admits {
+        if admits_python(&release, Some(python)) {
             return Ok(Some(version));
         }
     }
     Ok(None)
+}
+
+/// Whether an environment marker can hold on `python`: only `python_version` and
+/// `python_full_version` clauses joined by `and` are evaluated; any other marker may hold.
+pub(super) fn marker_admits(marker: &str, python: &str) -> bool {
+    if marker.contains(" or ") || marker.contains('(') {
+        return true;
+    }
+    let Ok(v) = Version::parse(Ecosystem::PyPI, python) else {
+        return true;
+    };
+    marker.split(" and ").all(|clause| {
+        let clause = clause.trim();
+        let Some(rest) = clause
+            .strip_prefix("python_full_version")
+            .or_else(|| clause.strip_prefix("python_version"))
+        else {
+            return true;
+        };
+        let rest = rest.trim();
+        let op_len = rest
+            .find(|c: char| !matches!(c, '<' | '>' | '=' | '!' | '~'))
+            .unwrap_or(rest.len());
+        let (op, value) = rest.split_at(op_len);
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if op.is_empty() || value.is_empty() {
+            return true;
+        }
+        Requirement::parse(Ecosystem::PyPI, &format!("{op}{value}")).map_or(true, |r| r.matches(&v))
+    })
+}
+
+/// Whether a release's `Requires-Python` admits `python` (any release when it is unknown).
+pub(super) fn admits_python(release: &PypiRelease, python: Option<&str>) -> bool {
+    let (Some(spec), Some(python)) = (release.requires_python.as_deref(), python) else {
+        return true;
+    };
+    Requirement::parse(Ecosystem::PyPI, spec).map_or(true, |r| {
+        Version::parse(Ecosystem::PyPI, python).is_ok_and(|v| r.matches(&v))
+    })
 }
 
 /// The lowest Python a Poetry `python` constraint allows (`^3.8` gives `3.8`).

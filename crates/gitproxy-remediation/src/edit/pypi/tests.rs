@@ -340,3 +340,108 @@ async fn a_lock_version_1_1_keeps_categories_and_its_metadata_files_table() {
         "[[package]]\nname = \"client\"\nversion = \"1.2.0\"\ndescription = \"Client\"\ncategory = \"main\"\noptional = false\npython-versions = \"*\"\n\n[package.dependencies]\nnewhelper = \">=1\"\n\n[[package]]\nname = \"newhelper\"\nversion = \"1.5\"\ndescription = \"Helper\"\ncategory = \"main\"\noptional = false\npython-versions = \"*\"\n\n[metadata]\nlock-version = \"1.1\"\npython-versions = \"^3.8\"\ncontent-hash = \"x\"\n\n[metadata.files]\nclient = [\n    {file = \"client-1.2.0.tar.gz\", hash = \"sha256:c2\"},\n]\nnewhelper = [\n    {file = \"newhelper-1.5.tar.gz\", hash = \"sha256:n1\"},\n]\n"
     );
 }
+
+/// The requests/idna lock of [`POETRY_LOCK`] with a registry where requests 2.26.0 accepts
+/// idna 3.7 only when `climbs` (else it still pins idna below 3).
+fn idna_blocked_by_requests(climbs: bool) -> StaticRegistry {
+    let file = |f: &'static str| [(Some(f), "sha256:00")];
+    let idna_26 = if climbs {
+        "idna (<4,>=2.5) ; python_version >= \"3\""
+    } else {
+        "idna (<3,>=2.5)"
+    };
+    StaticRegistry::new()
+        .publish(Ecosystem::PyPI, "idna", "3.7", &file("idna-3.7.tar.gz"))
+        .pypi_release("idna", "3.7", release(&[], Some(">=3.5"), "IDNA"))
+        .publish(
+            Ecosystem::PyPI,
+            "requests",
+            "2.25.1",
+            &file("requests-2.25.1.tar.gz"),
+        )
+        .publish(
+            Ecosystem::PyPI,
+            "requests",
+            "2.26.0",
+            &file("requests-2.26.0.tar.gz"),
+        )
+        .pypi_release(
+            "requests",
+            "2.26.0",
+            release(
+                &["idna (<3,>=2.5) ; python_version < \"3\"", idna_26],
+                Some(">=2.7"),
+                "HTTP",
+            ),
+        )
+}
+
+#[tokio::test]
+async fn poetry_fix_blocked_by_a_dependent_moves_the_dependent() {
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", PYPROJECT)
+        .with("poetry.lock", POETRY_LOCK);
+    let db = db(&[("P1", "PyPI", "idna", "3.7")]);
+    let (plan, set) = edits(&snapshot, &db, &idna_blocked_by_requests(true)).await;
+    assert_eq!(plan.fixes[0].tier, Tier::Override);
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+    let lock = &set.files["poetry.lock"];
+    assert!(
+        lock.contains("name = \"requests\"\nversion = \"2.26.0\""),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("name = \"idna\"\nversion = \"3.7\""),
+        "{lock}"
+    );
+    assert!(
+        set.notes.iter().any(|n| n
+            == "poetry.lock also moves requests 2.25.1 -> 2.26.0 so that every requirement holds with idna 3.7"),
+        "{:?}",
+        set.notes
+    );
+    // `^2.25` admits 2.26.0: pyproject.toml stays as it is.
+    assert!(!set.files.contains_key("pyproject.toml"));
+}
+
+#[tokio::test]
+async fn poetry_fix_no_dependent_release_accepts_is_unfixable_with_the_requirement() {
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", PYPROJECT)
+        .with("poetry.lock", POETRY_LOCK);
+    let db = db(&[("P1", "PyPI", "idna", "3.7")]);
+    let registry = idna_blocked_by_requests(false);
+    let analysis = crate::analysis::analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let plan = crate::plan::plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &crate::plan::PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let err = crate::edit::apply_fix(&plan.fixes[0], &analysis, &snapshot, &registry)
+        .await
+        .unwrap_err();
+    match err {
+        crate::Error::Unresolvable {
+            package,
+            from,
+            to,
+            reason,
+            ..
+        } => {
+            assert_eq!(
+                (package.as_str(), from.as_str(), to.as_str()),
+                ("idna", "2.10", "3.7")
+            );
+            assert_eq!(
+                reason,
+                "requests 2.25.1 requires idna >=2.5,<3, and no later release of requests accepts idna 3.7"
+            );
+        }
+        other => panic!("expected an unresolvable fix, got {other}"),
+    }
+}

@@ -5,8 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::climb::{lowest_accepting, MAX_CLIMB};
 use super::content_hash::content_hash;
 use super::lock::{highest, lowest_python, satisfies, Block, Kept, Lock};
+use super::pyproject_bump;
 use crate::edit::{edit_error, Work};
 use crate::files::{dir_of, join};
 use crate::registry::Registry;
@@ -15,7 +17,23 @@ use crate::{Ecosystem, Error};
 /// Why the lock cannot be updated in place.
 pub(super) struct Conflict(pub String);
 
-/// Rewrites `lock_path` so `name` moves from `from` to `to`; `Err(Conflict)` leaves it alone.
+/// What became of a `poetry.lock` update.
+pub(super) enum Update {
+    /// The lock (and the pyproject.toml when a dependent's constraint there had to move) is
+    /// written; `moved` lists the other packages that moved (`requests 2.25.1 -> 2.26.0`).
+    Written {
+        moved: Vec<String>,
+        manifest: Vec<String>,
+    },
+    /// The lock cannot be made consistent this way; nothing was written.
+    Conflict(String),
+    /// A dependent excludes the fixed version and no later release of it (up to
+    /// [`MAX_CLIMB`] deep) accepts it: the exact conflicting requirement.
+    Blocked(String),
+}
+
+/// Rewrites `lock_path` so `name` moves from `from` to `to`, moving the dependents that exclude
+/// `to` as well; anything but `Written` leaves every file alone.
 pub(super) async fn update_lock(
     work: &mut Work,
     registry: &dyn Registry,
@@ -23,7 +41,7 @@ pub(super) async fn update_lock(
     name: &str,
     from: &str,
     to: &str,
-) -> Result<Result<(), Conflict>, Error> {
+) -> Result<Update, Error> {
     let text = work.text(lock_path)?;
     let mut lock = Lock::parse(&text).map_err(|e| edit_error(lock_path, e))?;
     let key = Ecosystem::PyPI.normalize_name(name);
@@ -34,23 +52,78 @@ pub(super) async fn update_lock(
     else {
         return Err(edit_error(lock_path, format!("no entry for {name} {from}")));
     };
-    if let Some(first) = blocking(&text, name, to).into_iter().next() {
-        return Ok(Err(Conflict(first)));
-    }
     let pyproject = join(dir_of(lock_path), "pyproject.toml");
     let roots = roots(work.snapshot.text(&pyproject).as_deref(), &lock);
     let before = lock.reachable(&roots);
     let python = roots_constraint(work, &pyproject, "python")
         .first()
         .and_then(|c| lowest_python(c));
+    let python = python.as_deref();
     let display = block_name(&lock.blocks[at]).unwrap_or_else(|| name.to_string());
     let metadata_files = lock.metadata_files();
     let kept = lock.blocks[at].kept(metadata_files);
     lock.blocks[at] = match fetch_block(registry, &display, to, &kept).await? {
         Ok(b) => b,
-        Err(c) => return Ok(Err(c)),
+        Err(Conflict(c)) => return Ok(Update::Conflict(c)),
     };
     let mut queue = VecDeque::from([key.clone()]);
+    // Dependents that exclude a moved package climb to their lowest later release accepting it.
+    let mut moved = Vec::new();
+    let mut manifest = Vec::new();
+    let mut pending = VecDeque::from([(key.clone(), display.clone(), to.to_string(), 0)]);
+    while let Some((moved_key, moved_name, version, depth)) = pending.pop_front() {
+        let blocked: Vec<(usize, String)> = lock
+            .blocks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let c = b
+                    .constraints(&moved_key, python)
+                    .into_iter()
+                    .find(|c| !satisfies(c, &version))?;
+                Some((i, c))
+            })
+            .collect();
+        for (i, constraint) in blocked {
+            let dependent = lock.blocks[i].clone();
+            let base = format!(
+                "{} {} requires {moved_name} {constraint}",
+                dependent.key, dependent.version
+            );
+            if depth >= MAX_CLIMB {
+                return Ok(Update::Blocked(format!(
+                    "{base}, and moving it would climb more than {MAX_CLIMB} packages deep"
+                )));
+            }
+            let dep_name = block_name(&dependent).unwrap_or_else(|| dependent.key.clone());
+            let Some(next) = lowest_accepting(
+                registry,
+                &dep_name,
+                &dependent.version,
+                &moved_key,
+                &version,
+                python,
+            )
+            .await?
+            else {
+                return Ok(Update::Blocked(format!(
+                    "{base}, and no later release of {dep_name} accepts {moved_name} {version}"
+                )));
+            };
+            let own = roots_constraint(work, &pyproject, &dependent.key);
+            if own.iter().any(|c| !satisfies(c, &next)) {
+                manifest.push((dep_name.clone(), next.clone()));
+            }
+            let kept = dependent.kept(metadata_files);
+            lock.blocks[i] = match fetch_block(registry, &dep_name, &next, &kept).await? {
+                Ok(b) => b,
+                Err(Conflict(c)) => return Ok(Update::Blocked(format!("{base}; {c}"))),
+            };
+            moved.push(format!("{dep_name} {} -> {next}", dependent.version));
+            queue.push_back(dependent.key.clone());
+            pending.push_back((dependent.key.clone(), dep_name, next, depth + 1));
+        }
+    }
     while let Some(k) = queue.pop_front() {
         let Some(i) = lock.find(&k) else { continue };
         let block = lock.blocks[i].clone();
@@ -58,7 +131,7 @@ pub(super) async fn update_lock(
             let wanted: Vec<String> = lock
                 .blocks
                 .iter()
-                .flat_map(|b| b.deps.get(dep).cloned().unwrap_or_default())
+                .flat_map(|b| b.constraints(dep, python))
                 .chain(roots_constraint(work, &pyproject, dep))
                 .collect();
             if let Some(j) = lock.find(dep) {
@@ -66,13 +139,13 @@ pub(super) async fn update_lock(
                     continue;
                 }
             }
-            let Some(version) = highest(registry, dep, &wanted, python.as_deref()).await? else {
-                return Ok(Err(Conflict(format!(
+            let Some(version) = highest(registry, dep, &wanted, python).await? else {
+                return Ok(Update::Conflict(format!(
                     "no published version of {dep} satisfies {} (required by {} {})",
                     wanted.join(" and "),
                     block.key,
                     block.version
-                ))));
+                )));
             };
             let (display, kept) = match lock.find(dep) {
                 Some(j) => (
@@ -90,7 +163,7 @@ pub(super) async fn update_lock(
             };
             let new = match fetch_block(registry, &display, &version, &kept).await? {
                 Ok(b) => b,
-                Err(c) => return Ok(Err(c)),
+                Err(Conflict(c)) => return Ok(Update::Conflict(c)),
             };
             match lock.find(dep) {
                 Some(j) => lock.blocks[j] = new,
@@ -113,12 +186,24 @@ pub(super) async fn update_lock(
         lock.update_metadata_files(&dropped);
     }
     let mut new_text = lock.render();
+    for (dependent, version) in &manifest {
+        if !pyproject_bump(work, &pyproject, dependent, version)? {
+            return Ok(Update::Blocked(format!(
+                "{pyproject} requires {dependent} {}, which excludes {version}, and it is not a Poetry table entry the agent can raise",
+                roots_constraint(work, &pyproject, &Ecosystem::PyPI.normalize_name(dependent)).join(", ")
+            )));
+        }
+    }
     if let Some(manifest) = work.out.files.get(&pyproject).cloned() {
         new_text =
             with_content_hash(&new_text, &manifest).map_err(|e| edit_error(&pyproject, e))?;
     }
     work.write(lock_path, new_text);
-    Ok(Ok(()))
+    let manifest = manifest
+        .into_iter()
+        .map(|(name, version)| format!("{name} {version}"))
+        .collect();
+    Ok(Update::Written { moved, manifest })
 }
 
 /// Every locked package whose constraint on `name` excludes `to`, as `requests 2.25.1 requires
