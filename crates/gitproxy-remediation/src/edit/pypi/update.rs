@@ -132,7 +132,7 @@ pub(super) async fn update_lock(
                 .blocks
                 .iter()
                 .flat_map(|b| b.constraints(dep, python))
-                .chain(roots_constraint(work, &pyproject, dep))
+                .chain(own_constraint(work, &pyproject, dep, &manifest))
                 .collect();
             if let Some(j) = lock.find(dep) {
                 if wanted.iter().all(|c| satisfies(c, &lock.blocks[j].version)) {
@@ -320,6 +320,23 @@ fn poetry_tables(doc: &toml_edit::DocumentMut) -> Vec<&dyn toml_edit::TableLike>
         }
     }
     out
+}
+
+/// The project's constraint on `key` as it will stand: one the manifest tier raises (`manifest`
+/// lists the packages and their new versions) admits exactly the new version.
+fn own_constraint(
+    work: &Work,
+    pyproject: &str,
+    key: &str,
+    manifest: &[(String, String)],
+) -> Vec<String> {
+    match manifest
+        .iter()
+        .find(|(name, _)| Ecosystem::PyPI.normalize_name(name) == key)
+    {
+        Some((_, version)) => vec![version.clone()],
+        None => roots_constraint(work, pyproject, key),
+    }
 }
 
 /// The project's own constraint on `key`, when it declares one.
