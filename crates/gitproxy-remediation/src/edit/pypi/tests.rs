@@ -445,3 +445,103 @@ async fn poetry_fix_no_dependent_release_accepts_is_unfixable_with_the_requireme
         other => panic!("expected an unresolvable fix, got {other}"),
     }
 }
+
+/// A chain `top -> app -> client -> requests -> idna` where each package pins the version of
+/// the next below the one a later release of it accepts; `levels` packages may climb.
+fn chain(levels: usize) -> (Snapshot, StaticRegistry) {
+    // (name, locked, its dependency, locked constraint, later release, its constraint)
+    let links = [
+        ("requests", "2.25.1", "idna", "<3", "2.26.0", "idna (<4)"),
+        (
+            "client",
+            "1.0",
+            "requests",
+            "<2.26",
+            "1.1",
+            "requests (>=2.26)",
+        ),
+        ("app", "1.0", "client", "<1.1", "2.0", "client (>=1.1)"),
+        ("top", "1.0", "app", "<2", "2.0", "app (>=2)"),
+    ];
+    let block = |name: &str, version: &str, dep: Option<(&str, &str)>| {
+        let mut b = format!("[[package]]\nname = \"{name}\"\nversion = \"{version}\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\nfiles = []\n\n");
+        if let Some((d, c)) = dep {
+            b.push_str(&format!("[package.dependencies]\n{d} = \"{c}\"\n\n"));
+        }
+        b
+    };
+    let mut lock = block("idna", "2.10", None);
+    let mut reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::PyPI,
+            "idna",
+            "3.7",
+            &[(Some("idna-3.7.tar.gz"), "sha256:00")],
+        )
+        .pypi_release("idna", "3.7", release(&[], None, "IDNA"));
+    let root = links[levels.min(links.len()) - 1].0;
+    for (name, locked, dep, constraint, later, accepts) in &links[..levels] {
+        lock.push_str(&block(name, locked, Some((dep, constraint))));
+        reg = reg
+            .publish(Ecosystem::PyPI, name, locked, &[(None, "sha256:00")])
+            .publish(
+                Ecosystem::PyPI,
+                name,
+                later,
+                &[(Some("x.tar.gz"), "sha256:00")],
+            )
+            .pypi_release(name, later, release(&[accepts], None, name));
+    }
+    lock.push_str(
+        "[metadata]\nlock-version = \"2.0\"\npython-versions = \"^3.8\"\ncontent-hash = \"x\"\n",
+    );
+    let pyproject = format!("[tool.poetry]\nname = \"svc\"\n\n[tool.poetry.dependencies]\npython = \"^3.8\"\n{root} = \"*\"\n");
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", pyproject.as_str())
+        .with("poetry.lock", lock.as_str());
+    (snapshot, reg)
+}
+
+#[tokio::test]
+async fn poetry_climbs_three_dependents_deep_and_no_further() {
+    let db = db(&[("P1", "PyPI", "idna", "3.7")]);
+    let (snapshot, reg) = chain(3);
+    let (_, set) = edits(&snapshot, &db, &reg).await;
+    let lock = &set.files["poetry.lock"];
+    for moved in [
+        "requests\"\nversion = \"2.26.0",
+        "client\"\nversion = \"1.1",
+        "app\"\nversion = \"2.0",
+    ] {
+        assert!(lock.contains(moved), "{moved}: {lock}");
+    }
+    assert!(
+        set.notes.iter().any(|n| n.contains(
+            "also moves requests 2.25.1 -> 2.26.0, client 1.0 -> 1.1, app 1.0 -> 2.0 so that"
+        )),
+        "{:?}",
+        set.notes
+    );
+
+    let (snapshot, reg) = chain(4);
+    let analysis = crate::analysis::analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let plan = crate::plan::plan(
+        &analysis,
+        &findings,
+        &db,
+        &reg,
+        &crate::plan::PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let err = crate::edit::apply_fix(&plan.fixes[0], &analysis, &snapshot, &reg)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "top 1.0 requires app <2, and moving it would climb more than 3 packages deep"
+        ),
+        "{err}"
+    );
+}
