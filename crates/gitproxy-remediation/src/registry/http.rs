@@ -260,6 +260,14 @@ struct PypiFile {
     digests: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     yanked: bool,
+    /// Where the file is served (mirrors may give it relative to the JSON).
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    requires_python: Option<String>,
+    /// PEP 658/714, as in the per-release JSON.
+    #[serde(default, rename = "core-metadata")]
+    core_metadata: Option<serde_json::Value>,
 }
 
 /// The per-release JSON (`pypi/NAME/VERSION/json`): `info` and the files in `urls`.
@@ -282,11 +290,17 @@ struct PypiReleaseFile {
 
 /// The `Requires-Dist` headers of a core METADATA file.
 fn metadata_requires_dist(text: &str) -> Vec<String> {
+    metadata_headers(text, "Requires-Dist:")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The values of one header of a core METADATA file (the headers end at the first blank line).
+fn metadata_headers<'a>(text: &'a str, header: &'a str) -> impl Iterator<Item = &'a str> {
     text.lines()
         .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.strip_prefix("Requires-Dist:"))
-        .map(|v| v.trim().to_string())
-        .collect()
+        .filter_map(move |l| l.strip_prefix(header))
+        .map(str::trim)
 }
 
 #[derive(Deserialize)]
@@ -580,7 +594,9 @@ where
         let normalized = eco.normalize_name(name);
         let url = self.join(eco, &format!("pypi/{normalized}/{version}/json"), name)?;
         let Some(body) = self.get(eco, name, url.clone(), "application/json").await? else {
-            return Ok(None);
+            // Mirrors that serve only the project JSON (and, from some networks, pypi.org itself)
+            // answer 404 here: the release's files are listed there too.
+            return self.pypi_release_from_project(name, version).await;
         };
         let release: PypiReleaseJson =
             serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e))?;
@@ -588,8 +604,8 @@ where
         // Poetry do; without a wheel the dependencies are unknown.
         let requires_dist = match release.info.requires_dist {
             Some(list) => list,
-            None => match self.wheel_requires_dist(name, &url, &release.urls).await {
-                Ok(Some(list)) => list,
+            None => match self.wheel_metadata(name, &url, &release.urls).await {
+                Ok(Some(text)) => metadata_requires_dist(&text),
                 Ok(None) => return Ok(None),
                 Err(e) => {
                     // Unknown dependencies leave the lockfile to Poetry; they never fail a run.
@@ -631,15 +647,15 @@ where
             .map_err(|e| decode_error(eco, name, e))
     }
 
-    /// The `Requires-Dist` of a release from one of its wheels (`files`): the PEP 658 METADATA
+    /// The core METADATA of a release from one of its wheels (`files`): the PEP 658 METADATA
     /// file when the index serves one, else the wheel's `*.dist-info/METADATA`. `None` without
     /// a wheel. File URLs may be relative to the JSON's `base`, as some mirrors serve them.
-    async fn wheel_requires_dist(
+    async fn wheel_metadata(
         &self,
         name: &str,
         base: &Url,
         files: &[PypiReleaseFile],
-    ) -> Result<Option<Vec<String>>, Error> {
+    ) -> Result<Option<String>, Error> {
         let eco = Ecosystem::PyPI;
         let mut wheels: Vec<&PypiReleaseFile> = files
             .iter()
@@ -659,9 +675,7 @@ where
                 .join(&format!("{}.metadata", wheel.url))
                 .map_err(invalid)?;
             if let Some(body) = self.get(eco, name, url, "text/plain").await? {
-                return Ok(Some(metadata_requires_dist(&String::from_utf8_lossy(
-                    &body,
-                ))));
+                return Ok(Some(String::from_utf8_lossy(&body).into_owned()));
             }
         }
         let url = base.join(&wheel.url).map_err(invalid)?;
@@ -673,13 +687,55 @@ where
             if let [dir, "METADATA"] = parts.as_slice() {
                 if dir.ends_with(".dist-info") {
                     let text = member.contents(&wheel.filename)?;
-                    return Ok(Some(metadata_requires_dist(&String::from_utf8_lossy(
-                        &text,
-                    ))));
+                    return Ok(Some(String::from_utf8_lossy(&text).into_owned()));
                 }
             }
         }
         Ok(None)
+    }
+
+    /// [`Registry::pypi_release`] from the project JSON's `releases[version]` files and one
+    /// wheel's METADATA (dependencies, summary); `None` without a wheel or when it cannot be read.
+    async fn pypi_release_from_project(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<PypiRelease>, Error> {
+        let eco = Ecosystem::PyPI;
+        let normalized = eco.normalize_name(name);
+        let base = self.join(eco, &format!("pypi/{normalized}/json"), name)?;
+        let project = self.pypi(name).await?;
+        let Some(files) = project.releases.get(version) else {
+            return Ok(None);
+        };
+        let listed: Vec<PypiReleaseFile> = files
+            .iter()
+            .map(|f| PypiReleaseFile {
+                filename: f.filename.clone(),
+                url: f.url.clone(),
+                core_metadata: f.core_metadata.clone(),
+            })
+            .collect();
+        let text = match self.wheel_metadata(name, &base, &listed).await {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                tracing::debug!(package = name, version, error = %e, "no wheel METADATA");
+                return Ok(None);
+            }
+        };
+        let summary = metadata_headers(&text, "Summary:")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Ok(Some(PypiRelease {
+            requires_dist: metadata_requires_dist(&text),
+            requires_python: files
+                .iter()
+                .find_map(|f| f.requires_python.clone())
+                .filter(|r| !r.trim().is_empty()),
+            summary,
+        }))
     }
 
     async fn pypi(&self, name: &str) -> Result<PypiProject, Error> {

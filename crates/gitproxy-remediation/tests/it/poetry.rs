@@ -330,9 +330,32 @@ async fn requires_dist_missing_from_the_json_comes_from_the_wheel_metadata() {
             r#"{"filename":"c-1.0.tar.gz","url":"/files/c-1.0.tar.gz"}"#,
         ),
     );
+    // A mirror (or pypi.org from some networks) without the per-release JSON: the project
+    // JSON's `releases` lists the files, the wheel's METADATA gives dependencies and summary.
+    routes.insert(
+        "/pypi-api/pypi/d/json".to_string(),
+        br#"{"info":{"name":"d","version":"2.0","summary":"latest"},"releases":{"1.0":[{"filename":"d-1.0-py3-none-any.whl","url":"/files/d-1.0-py3-none-any.whl","requires_python":">=3.8","core-metadata":false,"digests":{"sha256":"00"}}]}}"#.to_vec(),
+    );
+    routes.insert(
+        "/files/d-1.0-py3-none-any.whl".to_string(),
+        crate::registry::stored_zip(&[(
+            "d-1.0.dist-info/METADATA",
+            metadata
+                .replace("Version: 1.0\n", "Version: 1.0\nSummary: S\n")
+                .as_bytes(),
+        )]),
+    );
     let stand_in = StandIn::start(routes).await;
     let registry = HttpRegistry::new(HttpConnector::new(), stand_in.urls());
     let expected = ["idna (<4,>=2.5)", "PySocks ; extra == 'socks'"];
+    let from_project = registry.pypi_release("d", "1.0").await.unwrap().unwrap();
+    assert_eq!(from_project.requires_dist, expected);
+    assert_eq!(from_project.requires_python.as_deref(), Some(">=3.8"));
+    assert_eq!(
+        from_project.summary, "S",
+        "the release's own summary, not the latest's"
+    );
+    assert_eq!(registry.pypi_release("d", "3.0").await.unwrap(), None);
     for name in ["a", "b"] {
         let release = registry.pypi_release(name, "1.0").await.unwrap().unwrap();
         assert_eq!(release.requires_dist, expected, "{name}");
