@@ -1,11 +1,14 @@
 //! A real tinyproxy standing in for the corporate egress proxy: generated configuration, a free
-//! loopback port, its log file; killed on drop.
+//! loopback port, its log read line by line from its stdout (each line is an event waiters wake
+//! on); killed on drop.
 
 use std::fmt::Write as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::{BufRead as _, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use crate::Error;
 
@@ -29,13 +32,72 @@ pub struct TinyproxyOptions {
     pub upstream_for: Vec<(SocketAddr, String)>,
 }
 
+/// The line tinyproxy logs once it accepts connections.
+const READY: &str = "Accepting connections";
+
 /// A running tinyproxy on 127.0.0.1.
 #[derive(Debug)]
 pub struct Tinyproxy {
     child: Child,
     addr: SocketAddr,
-    log: PathBuf,
+    log: Arc<Log>,
     dir: tempfile::TempDir,
+}
+
+/// tinyproxy's log as read so far, with a signal for every line and for its end.
+#[derive(Debug)]
+struct Log {
+    state: Mutex<LogState>,
+    /// Wakes the blocking waiter (start-up).
+    grew: Condvar,
+    /// Wakes async waiters; the value counts lines.
+    lines: tokio::sync::watch::Sender<u64>,
+}
+
+#[derive(Debug, Default)]
+struct LogState {
+    text: String,
+    /// tinyproxy closed its stdout (it exited).
+    ended: bool,
+}
+
+impl Log {
+    fn new() -> Log {
+        Log {
+            state: Mutex::new(LogState::default()),
+            grew: Condvar::new(),
+            lines: tokio::sync::watch::channel(0).0,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LogState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads `stdout` to its end on a thread of its own, signalling each line.
+    fn follow(log: &Arc<Log>, stdout: ChildStdout) {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = reader.read_until(b'\n', &mut line).unwrap_or(0);
+                let mut state = log.state();
+                if n == 0 {
+                    state.ended = true;
+                } else {
+                    state.text.push_str(&String::from_utf8_lossy(&line));
+                }
+                drop(state);
+                log.grew.notify_all();
+                log.lines.send_modify(|count| *count += 1);
+                if n == 0 {
+                    return;
+                }
+            }
+        });
+    }
 }
 
 impl Tinyproxy {
@@ -52,22 +114,26 @@ impl Tinyproxy {
         for _ in 0..5 {
             let dir = tempfile::tempdir().map_err(|e| Error::io("create a temp dir", "", e))?;
             let port = free_port()?;
-            let log = dir.path().join("tinyproxy.log");
             let config = dir.path().join("tinyproxy.conf");
-            std::fs::write(&config, config_text(port, &log, options))
+            std::fs::write(&config, config_text(port, options))
                 .map_err(|e| Error::io("write tinyproxy.conf", &config, e))?;
             let stderr_path = dir.path().join("stderr.txt");
             let stderr = std::fs::File::create(&stderr_path)
                 .map_err(|e| Error::io("create tinyproxy's stderr file", &stderr_path, e))?;
-            let child = Command::new(&binary)
+            // Without a `LogFile`, tinyproxy in the foreground logs to stdout.
+            let mut child = Command::new(&binary)
                 .arg("-d")
                 .arg("-c")
                 .arg(&config)
                 .stdin(Stdio::null())
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .stderr(stderr)
                 .spawn()
                 .map_err(|e| Error::io("start tinyproxy", &binary, e))?;
+            let log = Arc::new(Log::new());
+            if let Some(stdout) = child.stdout.take() {
+                Log::follow(&log, stdout);
+            }
             let mut proxy = Tinyproxy {
                 child,
                 addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -84,25 +150,32 @@ impl Tinyproxy {
         )))
     }
 
-    /// Waits for the port to accept a connection, or for the process to exit (a port race).
+    /// Waits for tinyproxy's "accepting connections" line, or for it to exit (a port race).
     fn wait_listening(&mut self) -> Result<(), String> {
-        let deadline = Instant::now() + START;
-        let mut pause = Duration::from_millis(2);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let stderr =
-                    std::fs::read_to_string(self.dir.path().join("stderr.txt")).unwrap_or_default();
-                return Err(format!("exited with {status}: {stderr}{}", self.log()));
-            }
-            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                return Err(format!("not listening on {} after {START:?}", self.addr));
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(100));
+        let state = self.log.state();
+        let (state, timeout) = self
+            .log
+            .grew
+            .wait_timeout_while(state, START, |s| !s.text.contains(READY) && !s.ended)
+            .unwrap_or_else(|p| p.into_inner());
+        if state.text.contains(READY) {
+            return Ok(());
         }
+        let log = state.text.clone();
+        drop(state);
+        if timeout.timed_out() {
+            return Err(format!(
+                "not listening on {} after {START:?}:\n{log}",
+                self.addr
+            ));
+        }
+        let status = self
+            .child
+            .wait()
+            .map_or_else(|e| e.to_string(), |s| s.to_string());
+        let stderr =
+            std::fs::read_to_string(self.dir.path().join("stderr.txt")).unwrap_or_default();
+        Err(format!("exited with {status}: {stderr}{log}"))
     }
 
     /// The address it listens on.
@@ -120,30 +193,37 @@ impl Tinyproxy {
         format!("http://{user}:{pass}@{}", self.addr)
     }
 
-    /// The proxy's log so far. tinyproxy writes a request's lines before it forwards anything, so
-    /// once a client has its answer the lines of that request are here.
+    /// The proxy's log read so far. For a line a request should have caused, use
+    /// [`Tinyproxy::wait_for_log`]; this is for lines that must be absent after a run.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.log.state().text.clone()
     }
 
-    /// Waits (at most 10 s) until the log contains `needle` and returns the log; for requests
-    /// whose answer the test did not wait for.
+    /// Waits (at most 10 s) until the log contains `needle` and returns the log; woken by each
+    /// line tinyproxy writes.
     pub async fn wait_for_log(&self, needle: &str) -> Result<String, Error> {
+        let mut lines = self.log.lines.subscribe();
         let deadline = tokio::time::Instant::now() + START;
         loop {
-            let log = self.log();
+            let (log, ended) = {
+                let state = self.log.state();
+                (state.text.clone(), state.ended)
+            };
             if log.contains(needle) {
                 return Ok(log);
             }
-            if tokio::time::Instant::now() >= deadline {
+            let grew = !ended
+                && matches!(
+                    tokio::time::timeout_at(deadline, lines.changed()).await,
+                    Ok(Ok(()))
+                );
+            if !grew {
                 return Err(Error::Timeout {
                     source_name: "tinyproxy".to_owned(),
                     needle: needle.to_owned(),
-                    log,
+                    log: self.log(),
                 });
             }
-            // The log is a file tinyproxy appends to; there is no event to await, so look again shortly.
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }
@@ -155,10 +235,9 @@ impl Drop for Tinyproxy {
     }
 }
 
-fn config_text(port: u16, log: &Path, options: &TinyproxyOptions) -> String {
+fn config_text(port: u16, options: &TinyproxyOptions) -> String {
     let mut text = format!(
-        "Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nLogFile \"{}\"\nLogLevel Info\nMaxClients 64\nDisableViaHeader Yes\n",
-        log.display()
+        "Port {port}\nListen 127.0.0.1\nTimeout 30\nAllow 127.0.0.1\nLogLevel Info\nMaxClients 64\nDisableViaHeader Yes\n"
     );
     if let Some((user, pass)) = &options.basic_auth {
         let _ = writeln!(text, "BasicAuth {user} {pass}");

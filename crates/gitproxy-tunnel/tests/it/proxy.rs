@@ -48,12 +48,11 @@ async fn the_tunnel_works_through_tinyproxy_with_an_internal_ca() {
         .await
         .expect("echo");
     assert_eq!(echo.message, "via proxy");
-    let log = proxy.log();
     let target = format!("CONNECT {}", hub.local_addr());
-    assert!(
-        log.contains(&target),
-        "tinyproxy carried the tunnel:\n{log}"
-    );
+    proxy
+        .wait_for_log(&target)
+        .await
+        .expect("tinyproxy carried the tunnel");
     agent.shutdown().await;
 
     // Without the internal CA the cloud's certificate is refused: a TLS error that names the fix.

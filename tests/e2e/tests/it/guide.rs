@@ -43,12 +43,12 @@ async fn no_proxy_and_custom_ca_make_test_connection_pass_and_open_a_pr() {
     );
 
     // The tunnel went through the corporate proxy; Bitbucket never did.
-    let log = world.proxy.log();
     let hub_port = world.cloud.addr().port();
-    assert!(
-        log.contains(&format!("CONNECT 127.0.0.1:{hub_port}")),
-        "the tunnel should go through the proxy:\n{log}"
-    );
+    let log = world
+        .proxy
+        .wait_for_log(&format!("CONNECT 127.0.0.1:{hub_port}"))
+        .await
+        .expect("the tunnel should go through the proxy");
     assert!(
         !log.contains("CONNECT localhost"),
         "Bitbucket should be reached directly:\n{log}"
@@ -95,7 +95,11 @@ async fn bitbucket_missing_from_no_proxy_reads_bad_gateway_with_the_no_proxy_fix
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("[FAIL] network: proxy CONNECT"), "{text}");
     assert!(text.contains(expected_fix), "{text}");
-    assert!(world.proxy.log().contains("CONNECT localhost"));
+    world
+        .proxy
+        .wait_for_log("CONNECT localhost")
+        .await
+        .expect("the check went through the proxy");
 
     agent.sigterm().expect("sigterm");
     assert_eq!(agent.wait_exit(WAIT).await.expect("exits").code(), Some(0));

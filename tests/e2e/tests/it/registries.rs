@@ -123,11 +123,11 @@ async fn a_public_registry_is_reached_through_the_proxy_and_fills_the_lockfile_c
         "{metrics}"
     );
 
-    let log = world.proxy.log();
-    assert!(
-        log.contains(&format!("CONNECT 127.0.0.1:{}", registry.port())),
-        "the registry should be reached through the proxy:\n{log}"
-    );
+    let log = world
+        .proxy
+        .wait_for_log(&format!("CONNECT 127.0.0.1:{}", registry.port()))
+        .await
+        .expect("the registry should be reached through the proxy");
     assert!(
         !log.contains("CONNECT localhost"),
         "Bitbucket should be reached directly:\n{log}"
