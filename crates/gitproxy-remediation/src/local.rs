@@ -72,13 +72,16 @@ pub async fn fix_dir(
     for fix in planned.by_package() {
         let edits = match apply_fix(&fix, &analysis, &snapshot, registry).await {
             Ok(edits) => edits,
-            Err(e) => match Unfixable::from_conflict(&fix, &e) {
-                Some(unfixable) => {
-                    out.unfixable.push(unfixable);
-                    continue;
+            // One failing fix does not stop the others, as in a run against Bitbucket.
+            Err(e) => {
+                match Unfixable::from_conflict(&fix, &e) {
+                    Some(unfixable) => out.unfixable.push(unfixable),
+                    None => {
+                        (out.problems).push(format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to))
+                    }
                 }
-                None => return Err(e),
-            },
+                continue;
+            }
         };
         let mut notes: Vec<String> = Vec::new();
         for note in fix.notes.iter().chain(&edits.notes) {

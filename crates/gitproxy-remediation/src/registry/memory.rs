@@ -214,14 +214,8 @@ pub struct CachedRegistry<R> {
     versions: Mutex<HashMap<(Ecosystem, String), Vec<RegistryVersion>>>,
     digests: Mutex<HashMap<(Ecosystem, String, String), Vec<Digest>>>,
     index: Mutex<IndexCache>,
-    metadata: Mutex<HashMap<(Ecosystem, String, String), Metadata>>,
-}
-
-/// A cached release metadata answer ([`Registry::pypi_release`], [`Registry::go_mod`]).
-#[derive(Clone, Debug)]
-enum Metadata {
-    Pypi(Option<PypiRelease>),
-    GoMod(Option<String>),
+    pypi_releases: Mutex<HashMap<(String, String), Option<PypiRelease>>>,
+    go_mods: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -232,9 +226,30 @@ impl<R: Registry> CachedRegistry<R> {
             versions: Mutex::new(HashMap::new()),
             digests: Mutex::new(HashMap::new()),
             index: Mutex::new(HashMap::new()),
-            metadata: Mutex::new(HashMap::new()),
+            pypi_releases: Mutex::new(HashMap::new()),
+            go_mods: Mutex::new(HashMap::new()),
         }
     }
+}
+
+/// The answer remembered under `key`, or `fetch`'s, remembered when it succeeds; the lock is
+/// never held while fetching.
+async fn cached<K, V>(
+    map: &Mutex<HashMap<K, V>>,
+    key: K,
+    fetch: impl std::future::Future<Output = Result<V, Error>>,
+) -> Result<V, Error>
+where
+    K: std::hash::Hash + Eq,
+    V: Clone,
+{
+    let lock = || map.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(hit) = lock().get(&key) {
+        return Ok(hit.clone());
+    }
+    let fetched = fetch.await?;
+    lock().insert(key, fetched.clone());
+    Ok(fetched)
 }
 
 #[async_trait]
@@ -245,20 +260,7 @@ impl<R: Registry> Registry for CachedRegistry<R> {
         name: &str,
     ) -> Result<Vec<RegistryVersion>, Error> {
         let key = (ecosystem, ecosystem.normalize_name(name));
-        if let Some(hit) = self
-            .versions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(hit.clone());
-        }
-        let fetched = self.inner.versions(ecosystem, name).await?;
-        self.versions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, fetched.clone());
-        Ok(fetched)
+        cached(&self.versions, key, self.inner.versions(ecosystem, name)).await
     }
 
     async fn digests(
@@ -270,22 +272,10 @@ impl<R: Registry> Registry for CachedRegistry<R> {
         let key = (
             ecosystem,
             ecosystem.normalize_name(name),
-            version.to_string(),
+            version.to_owned(),
         );
-        if let Some(hit) = self
-            .digests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(hit.clone());
-        }
-        let fetched = self.inner.digests(ecosystem, name, version).await?;
-        self.digests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, fetched.clone());
-        Ok(fetched)
+        let fetch = self.inner.digests(ecosystem, name, version);
+        cached(&self.digests, key, fetch).await
     }
 
     async fn index_entries(
@@ -294,20 +284,7 @@ impl<R: Registry> Registry for CachedRegistry<R> {
         name: &str,
     ) -> Result<Option<Vec<IndexEntry>>, Error> {
         let key = (ecosystem, ecosystem.normalize_name(name));
-        if let Some(hit) = self
-            .index
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(hit.clone());
-        }
-        let fetched = self.inner.index_entries(ecosystem, name).await?;
-        self.index
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, fetched.clone());
-        Ok(fetched)
+        cached(&self.index, key, self.inner.index_entries(ecosystem, name)).await
     }
 
     /// Not cached here: the HTTP registry keeps each packument for the run.
@@ -316,44 +293,13 @@ impl<R: Registry> Registry for CachedRegistry<R> {
     }
 
     async fn pypi_release(&self, name: &str, version: &str) -> Result<Option<PypiRelease>, Error> {
-        let key = (
-            Ecosystem::PyPI,
-            Ecosystem::PyPI.normalize_name(name),
-            version.to_string(),
-        );
-        let hit = self
-            .metadata
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .cloned();
-        if let Some(Metadata::Pypi(hit)) = hit {
-            return Ok(hit);
-        }
-        let fetched = self.inner.pypi_release(name, version).await?;
-        self.metadata
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, Metadata::Pypi(fetched.clone()));
-        Ok(fetched)
+        let key = (Ecosystem::PyPI.normalize_name(name), version.to_owned());
+        let fetch = self.inner.pypi_release(name, version);
+        cached(&self.pypi_releases, key, fetch).await
     }
 
     async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
-        let key = (Ecosystem::Go, module.to_string(), version.to_string());
-        let hit = self
-            .metadata
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .cloned();
-        if let Some(Metadata::GoMod(hit)) = hit {
-            return Ok(hit);
-        }
-        let fetched = self.inner.go_mod(module, version).await?;
-        self.metadata
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, Metadata::GoMod(fetched.clone()));
-        Ok(fetched)
+        let key = (module.to_owned(), version.to_owned());
+        cached(&self.go_mods, key, self.inner.go_mod(module, version)).await
     }
 }
