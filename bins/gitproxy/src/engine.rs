@@ -10,7 +10,7 @@ use gitproxy_remediation::engine::{Engine, EngineOptions};
 use gitproxy_remediation::policy::Connection;
 
 use crate::config::{Config, ConfigError};
-use crate::metrics::Metrics;
+use gitproxy_remediation::service::metrics::Metrics;
 
 /// Loads the OSV data directory, if one is configured.
 pub(crate) fn osv(config: &Config) -> anyhow::Result<Option<Arc<AdvisoryDb>>> {

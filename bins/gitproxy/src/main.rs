@@ -2,12 +2,10 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod audit;
 mod cli;
 mod config;
 mod engine;
 mod logging;
-mod metrics;
 mod ops;
 mod probes;
 mod run;

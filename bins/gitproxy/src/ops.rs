@@ -5,27 +5,12 @@
 use std::sync::Arc;
 
 use gitproxy_remediation::advisories::AdvisoryDb;
-use gitproxy_remediation::service::{OpRecord, OpsObserver, Service};
+use gitproxy_remediation::service::{Metered, Service};
 use gitproxy_tunnel::Router;
 
-use crate::audit;
 use crate::config::Config;
 use crate::engine::{egress_connector, options};
-use crate::metrics::Metrics;
-
-/// Meters and audits each finished operation.
-struct Observer {
-    metrics: Arc<Metrics>,
-}
-
-impl OpsObserver for Observer {
-    fn finished(&self, record: &OpRecord) {
-        let outcome = record.outcome.as_str();
-        self.metrics
-            .operation(record.operation, outcome, record.elapsed);
-        audit::emit("cloud", record);
-    }
-}
+use gitproxy_remediation::service::metrics::Metrics;
 
 /// The router serving every operation of the catalogue, metered by `metrics`.
 pub(crate) fn router(
@@ -38,7 +23,10 @@ pub(crate) fn router(
         db,
         connector: egress_connector(config)?,
         options: options(config, Some(&metrics)),
-        observer: Arc::new(Observer { metrics }),
+        observer: Arc::new(Metered {
+            metrics,
+            actor: "cloud",
+        }),
     };
     Ok(service.router())
 }

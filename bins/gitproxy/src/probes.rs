@@ -15,7 +15,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::metrics::Metrics;
+use gitproxy_remediation::service::metrics::Metrics;
 
 /// What the probes report.
 #[derive(Debug, Clone)]

@@ -9,10 +9,10 @@ use gitproxy_tunnel::{AccessKey, Agent, AgentConfig};
 use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
-use crate::metrics::Metrics;
 use crate::ops::router;
 use crate::probes::{self, ProbeState};
 use crate::settings;
+use gitproxy_remediation::service::metrics::Metrics;
 
 /// Runs the agent until SIGTERM or SIGINT.
 pub(crate) async fn run(config: Config) -> anyhow::Result<()> {

@@ -162,5 +162,5 @@ fn audit_cli(
         repository: repository.map(str::to_owned),
         detail,
     };
-    crate::audit::emit("cli", &record);
+    gitproxy_remediation::service::audit::emit("cli", &record);
 }

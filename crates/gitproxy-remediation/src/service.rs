@@ -3,7 +3,8 @@
 //! settings win, the cloud's form is https only), runs on an [`Engine`] and ends in exactly one
 //! [`OpRecord`] for the caller's [`OpsObserver`] (metrics, the audit line), whose outcome is `ok`,
 //! `failed` (Test Connection answered with a failed check), `denied` (the local policy refused)
-//! or `error`.
+//! or `error`. [`Metered`] is the agent's observer: it counts each operation in [`metrics`]
+//! and writes its [`audit`] line.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,7 +24,9 @@ use crate::policy::{resolve_connection, Connection, LocalConnection};
 use crate::remediate::StatusReport;
 use crate::scan::RepoScan;
 
+pub mod audit;
 mod failure;
+pub mod metrics;
 
 use failure::OpFailure;
 
@@ -75,6 +78,24 @@ pub struct OpRecord {
 pub trait OpsObserver: Send + Sync {
     /// One operation finished.
     fn finished(&self, record: &OpRecord);
+}
+
+/// The agent's observer: counts each finished operation in the metrics and writes its audit
+/// line, as asked by `actor` (`cloud` through the tunnel, `cli` on the command line).
+#[derive(Debug)]
+pub struct Metered {
+    /// Where operations are counted.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Who asked, for the audit line.
+    pub actor: &'static str,
+}
+
+impl OpsObserver for Metered {
+    fn finished(&self, record: &OpRecord) {
+        self.metrics
+            .operation(record.operation, record.outcome.as_str(), record.elapsed);
+        audit::emit(self.actor, record);
+    }
 }
 
 /// What every operation shares.

@@ -28,7 +28,7 @@ struct Inner {
 
 /// Counters and histograms of the agent.
 #[derive(Debug, Default)]
-pub(crate) struct Metrics {
+pub struct Metrics {
     inner: Mutex<Inner>,
 }
 
@@ -38,7 +38,7 @@ impl Metrics {
     }
 
     /// Counts one finished operation and its latency.
-    pub(crate) fn operation(&self, name: &str, outcome: &str, elapsed: Duration) {
+    pub fn operation(&self, name: &str, outcome: &str, elapsed: Duration) {
         let mut inner = self.lock();
         *inner
             .operations
@@ -56,7 +56,7 @@ impl Metrics {
     }
 
     /// Counts one Bitbucket call by status (`200`, `401`, ... or `error` without a response).
-    pub(crate) fn bitbucket_call(&self, status: &str) {
+    pub fn bitbucket_call(&self, status: &str) {
         *self
             .lock()
             .bitbucket_calls
@@ -65,7 +65,7 @@ impl Metrics {
     }
 
     /// Counts one package-registry call by ecosystem and status (`transport` without a response).
-    pub(crate) fn registry_call(&self, ecosystem: &str, status: &str) {
+    pub fn registry_call(&self, ecosystem: &str, status: &str) {
         *self
             .lock()
             .registry_calls
@@ -74,12 +74,12 @@ impl Metrics {
     }
 
     /// Records the tunnel's health: ready connections out of configured ones, and reconnects.
-    pub(crate) fn tunnel(&self, health: Health) {
+    pub fn tunnel(&self, health: Health) {
         self.lock().tunnel = health;
     }
 
     /// The Prometheus text exposition.
-    pub(crate) fn render(&self) -> String {
+    pub fn render(&self) -> String {
         let inner = self.lock();
         let mut out = String::new();
         out.push_str("# HELP gitproxy_operations_total Operations served, by name and outcome.\n");

@@ -1,12 +1,12 @@
 //! The audit trail: exactly one structured log line per operation (who, what, which repository,
 //! outcome), under the `audit` target, never with a secret.
 
-use gitproxy_remediation::service::OpRecord;
+use super::OpRecord;
 
 /// Writes the audit line of one finished operation; `actor` says who asked: `cloud` (through
 /// the tunnel) or `cli`. The outcome is `ok`, `failed` (Test Connection's checks failed),
 /// `error` or `denied` (local policy); the detail says what went wrong or what was done.
-pub(crate) fn emit(actor: &str, record: &OpRecord) {
+pub fn emit(actor: &str, record: &OpRecord) {
     tracing::info!(
         target: "audit",
         actor = %actor,

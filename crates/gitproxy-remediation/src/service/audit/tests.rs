@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gitproxy_remediation::service::{OpRecord, Outcome};
+use crate::service::{OpRecord, Outcome};
 
 use super::emit;
 
