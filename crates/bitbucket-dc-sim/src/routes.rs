@@ -12,6 +12,7 @@ mod participants;
 mod pr_contents;
 mod pull_requests;
 mod repos;
+mod required_builds;
 mod reviewer_groups;
 mod server;
 
@@ -94,6 +95,8 @@ pub(crate) enum H {
     AnnotationPut,
     CommitAnnotations,
     DefaultReviewers,
+    RequiredBuilds,
+    RequiredBuildCreate,
     PrSettings,
     ProjectReviewerGroups,
     ProjectReviewerGroupCreate,
@@ -197,6 +200,8 @@ routes! {
     "PUT" "/insights/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}/reports/{key}/annotations/{externalId}" => AnnotationPut,
     "GET" "/insights/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}/annotations" => CommitAnnotations,
     "GET" "/default-reviewers/latest/projects/{projectKey}/repos/{repositorySlug}/reviewers" => DefaultReviewers,
+    "GET" "/required-builds/latest/projects/{projectKey}/repos/{repositorySlug}/conditions" => RequiredBuilds,
+    "POST" "/required-builds/latest/projects/{projectKey}/repos/{repositorySlug}/condition" => RequiredBuildCreate,
 }
 
 /// Every `(method, path template)` the simulator serves. Templates are written the way Atlassian's OpenAPI
@@ -374,6 +379,8 @@ pub(crate) async fn call(handler: H, ctx: Ctx) -> ApiResult {
         BuildDelete => builds::delete(&ctx),
         LegacyBuildAdd => builds::legacy_add(&ctx),
         LegacyBuildList => builds::legacy_list(&ctx),
+        RequiredBuilds => required_builds::list(&ctx),
+        RequiredBuildCreate => required_builds::create(&ctx),
         BuildStats => builds::stats(&ctx),
         BuildStatsMany => builds::stats_many(&ctx),
         Reports => insights::list(&ctx),

@@ -334,6 +334,8 @@ pub(crate) struct State {
     pub(crate) pull_requests: BTreeMap<(u64, u64), PullRequest>,
     pub(crate) comments: BTreeMap<u64, Comment>,
     pub(crate) builds: HashMap<String, Vec<Build>>,
+    /// Required-builds merge checks per repository id, as rendered.
+    pub(crate) required_builds: HashMap<u64, Vec<serde_json::Value>>,
     pub(crate) reports: BTreeMap<(u64, String, String), Report>,
     pub(crate) reviewer_groups: BTreeMap<u64, ReviewerGroup>,
     pub(crate) next_user_id: u64,
@@ -342,6 +344,7 @@ pub(crate) struct State {
     pub(crate) next_comment_id: u64,
     pub(crate) next_activity_id: u64,
     pub(crate) next_reviewer_group_id: u64,
+    pub(crate) next_required_build_id: u64,
 }
 
 impl std::fmt::Debug for State {

@@ -27,6 +27,7 @@ mod files;
 mod insights;
 mod projects;
 mod pull_requests;
+mod required_builds;
 mod server;
 
 pub use branches::BranchesApi;
@@ -37,6 +38,7 @@ pub use files::FilesApi;
 pub use insights::InsightsApi;
 pub use projects::{ProjectApi, RepoApi};
 pub use pull_requests::{PullRequestApi, PullRequestsApi};
+pub use required_builds::RequiredBuildsApi;
 pub use server::{RepositoriesApi, ServerApi, UsersApi};
 
 use crate::client::Client;

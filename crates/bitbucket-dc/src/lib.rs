@@ -98,7 +98,8 @@ mod tls;
 
 pub use api::{
     BranchesApi, BuildsApi, CommentsApi, CommitsApi, FilesApi, InsightsApi, LegacyBuildStatusApi,
-    ProjectApi, PullRequestApi, PullRequestsApi, RepoApi, RepositoriesApi, ServerApi, UsersApi,
+    ProjectApi, PullRequestApi, PullRequestsApi, RepoApi, RepositoriesApi, RequiredBuildsApi,
+    ServerApi, UsersApi,
 };
 pub use auth::Credentials;
 pub use client::{

@@ -13,6 +13,7 @@ mod insights;
 mod project;
 mod pull_request;
 mod repository;
+mod required_build;
 mod server;
 
 pub use activity::{Activity, ActivityAction, CommentAction};
@@ -40,6 +41,9 @@ pub use pull_request::{
     PullRequestStateFilter, PullRequestUpdate,
 };
 pub use repository::{RepoSearch, Repository, RepositoryState};
+pub use required_build::{
+    NewRequiredBuildCondition, RefMatcher, RefMatcherKind, RefMatcherType, RequiredBuildCondition,
+};
 pub use server::{ApplicationProperties, Permission, ServerInfo, User, UserQuery, UserType};
 
 /// Declares a string enum the server may extend: known values as variants, anything else kept

@@ -5,11 +5,12 @@
 use async_trait::async_trait;
 use bitbucket_dc::{
     Anchor, BuildState, Client, CommitQuery, DeleteBranch, FileEdit, FileType, LineType,
-    NewComment, NewPullRequest, PullRequestQuery, PullRequestState, PullRequestStateFilter,
-    PullRequestUpdate,
+    NewComment, NewPullRequest, NotFoundKind, PullRequestQuery, PullRequestState,
+    PullRequestStateFilter, PullRequestUpdate,
 };
 
 use crate::files::{Limited, RepoFiles};
+use crate::remediate::gate::RequiredBuild;
 use crate::Error;
 
 /// The default branch of a repository and its head commit.
@@ -90,6 +91,8 @@ pub struct PullRequestInfo {
     pub description: Option<String>,
     /// Source branch name without `refs/heads/`.
     pub from_branch: String,
+    /// Target branch name without `refs/heads/`.
+    pub to_branch: String,
     /// Latest commit of the source branch.
     pub latest_commit: Option<String>,
 }
@@ -117,7 +120,9 @@ pub enum BuildOutcome {
     Failed,
     /// Running.
     InProgress,
-    /// Cancelled or unknown.
+    /// Stopped before it finished (Bitbucket's `CANCELLED`): it did not pass.
+    Stopped,
+    /// A state Bitbucket reports as `UNKNOWN`, or one this version does not know.
     Other,
 }
 
@@ -132,6 +137,9 @@ pub struct BuildInfo {
     pub outcome: BuildOutcome,
     /// Link to the build.
     pub url: String,
+    /// The parent key the build reports, which required-builds checks may name instead of
+    /// its key.
+    pub parent: Option<String>,
 }
 
 /// Where a review comment is anchored: a line of a file in the pull request's new version.
@@ -253,6 +261,15 @@ pub trait BitbucketHost: Send + Sync {
         repo: &str,
         commit: &str,
     ) -> Result<Vec<BuildInfo>, Error>;
+    /// The repository's required-builds merge checks; none on a server without them (the
+    /// default, for hosts that have no such notion).
+    async fn required_builds(
+        &self,
+        _project: &str,
+        _repo: &str,
+    ) -> Result<Vec<RequiredBuild>, Error> {
+        Ok(Vec::new())
+    }
 }
 
 /// [`BitbucketHost`] over the `bitbucket-dc` client (which the caller builds with the egress
@@ -292,6 +309,7 @@ fn pr_info(pr: bitbucket_dc::PullRequest) -> PullRequestInfo {
         title: pr.title,
         description: pr.description,
         from_branch: short_branch(&pr.from_ref.id),
+        to_branch: short_branch(&pr.to_ref.id),
         latest_commit: pr.from_ref.latest_commit,
     }
 }
@@ -617,11 +635,37 @@ impl BitbucketHost for BitbucketDc {
                     BuildState::Successful => BuildOutcome::Successful,
                     BuildState::Failed => BuildOutcome::Failed,
                     BuildState::InProgress => BuildOutcome::InProgress,
+                    BuildState::Cancelled => BuildOutcome::Stopped,
                     _ => BuildOutcome::Other,
                 },
                 url: b.url,
+                parent: b.parent,
             })
             .collect())
+    }
+
+    async fn required_builds(
+        &self,
+        project: &str,
+        repo: &str,
+    ) -> Result<Vec<RequiredBuild>, Error> {
+        let conditions = self
+            .client
+            .repo(project, repo)
+            .required_builds()
+            .conditions()
+            .collect_all()
+            .await;
+        match conditions {
+            Ok(conditions) => Ok(conditions.into_iter().map(RequiredBuild::from).collect()),
+            // A server without required builds (before 7.14, or with the feature off) has no
+            // such resource: nothing is required beyond the builds themselves.
+            Err(bitbucket_dc::Error::NotFound {
+                kind: NotFoundKind::Route | NotFoundKind::Other(_),
+                ..
+            }) => Ok(Vec::new()),
+            Err(e) => Err(host_error("reading required builds", e)),
+        }
     }
 }
 

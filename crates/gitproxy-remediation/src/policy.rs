@@ -16,6 +16,7 @@ use crate::host::{
     BitbucketHost, BranchCommit, BranchHead, BuildInfo, FileCommit, Identity, LineAnchor, NewPr,
     PullRequestInfo,
 };
+use crate::remediate::gate::RequiredBuild;
 use crate::Error;
 
 mod connection;
@@ -327,6 +328,11 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
     async fn build_statuses(&self, project: &str, repo: &str, commit: &str) -> R<Vec<BuildInfo>> {
         self.project(project)?;
         self.inner.build_statuses(project, repo, commit).await
+    }
+
+    async fn required_builds(&self, project: &str, repo: &str) -> R<Vec<RequiredBuild>> {
+        self.project(project)?;
+        self.inner.required_builds(project, repo).await
     }
 }
 

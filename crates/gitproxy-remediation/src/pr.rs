@@ -485,6 +485,8 @@ pub struct FailedBuild {
     pub name: Option<String>,
     /// Its link.
     pub url: String,
+    /// Stopped before it finished (`CANCELLED`) rather than failed.
+    pub stopped: bool,
 }
 
 /// The single comment listing failed builds of a commit (job logs are not retrievable from
@@ -499,9 +501,10 @@ pub fn ci_failure_comment(commit: &str, failed: &[FailedBuild]) -> String {
     for b in failed {
         let _ = writeln!(
             out,
-            "- [{}]({}) failed",
+            "- [{}]({}) {}",
             b.name.as_deref().unwrap_or(&b.key),
-            b.url
+            b.url,
+            if b.stopped { "was stopped" } else { "failed" }
         );
     }
     let _ = writeln!(

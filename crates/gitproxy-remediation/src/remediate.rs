@@ -4,6 +4,7 @@
 //! derived from Bitbucket alone so any replica can answer.
 
 mod branch;
+pub mod gate;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -23,6 +24,7 @@ use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
 use crate::registry::Registry;
 use crate::{Error, ScanOptions};
 use branch::{Foreign, Start};
+use gate::{Gate, GateState, RequiredBuild};
 
 /// The state of one remediation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -62,6 +64,10 @@ pub struct RemediationStatus {
     pub title: String,
     /// State.
     pub state: State,
+    /// The CI gate of an open pull request: pending (no build yet, one running, or a required
+    /// build missing), passed, or failed (a build failed or was stopped), with why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
     /// What the user should know about this remediation, one line each (for example which
     /// foreign commits block it, or who refreshes the lockfile).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -98,7 +104,7 @@ impl StatusReport {
     /// A Markdown table of every remediation.
     pub fn to_markdown(&self) -> String {
         let mut out = String::from(
-            "| Repository | Remediation | Pull request | State |\n|---|---|---|---|\n",
+            "| Repository | Remediation | Pull request | State | CI gate |\n|---|---|---|---|---|\n",
         );
         for r in &self.remediations {
             let pr = r
@@ -109,7 +115,20 @@ impl StatusReport {
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default();
-            out.push_str(&format!("| {} | {} | {pr} | {state} |\n", r.repo, r.title));
+            let gate = r.gate.as_ref().map_or_else(
+                || "-".to_owned(),
+                |g| {
+                    let state = serde_json::to_value(g.state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    format!("{state}: {}", g.reason)
+                },
+            );
+            out.push_str(&format!(
+                "| {} | {} | {pr} | {state} | {gate} |\n",
+                r.repo, r.title
+            ));
         }
         let notes: Vec<String> = self
             .remediations
@@ -414,12 +433,19 @@ impl<'a> Remediator<'a> {
             .pull_requests(project, repo, &self.branch_prefix)
             .await?;
         let mut out = Vec::new();
+        let mut required: Option<Vec<RequiredBuild>> = None;
         for fix in &scan.plan.by_package() {
             let branch = pr::branch_name_under(&self.branch_prefix, fix.ecosystem, &fix.name);
             let latest = existing.iter().find(|p| p.from_branch == branch);
-            let (pull_request, mut state) = match latest {
-                Some(p) => (Some(p.id), self.pr_state(project, repo, p).await?),
-                None => (None, State::Planned),
+            if latest.is_some_and(|p| p.state == PrState::Open) && required.is_none() {
+                required = Some(self.host.required_builds(project, repo).await?);
+            }
+            let ((mut state, gate), pull_request) = match latest {
+                Some(p) => {
+                    let required = required.as_deref().unwrap_or_default();
+                    (self.pr_state(project, repo, p, required).await?, Some(p.id))
+                }
+                None => ((State::Planned, None), None),
             };
             // The edits are computed (not written) so the preview says what the run will do,
             // including who refreshes the lockfile and what happens to an existing branch.
@@ -455,6 +481,7 @@ impl<'a> Remediator<'a> {
                 pull_request,
                 title: pr::title(fix),
                 state,
+                gate,
                 notes,
             });
         }
@@ -545,10 +572,11 @@ impl<'a> Remediator<'a> {
                 .build_statuses(project, repo, commit)
                 .await?
                 .into_iter()
-                .filter(|b| b.outcome == BuildOutcome::Failed)
+                .filter(|b| matches!(b.outcome, BuildOutcome::Failed | BuildOutcome::Stopped))
                 .map(|b| FailedBuild {
                     key: b.key,
                     name: b.name,
+                    stopped: b.outcome == BuildOutcome::Stopped,
                     url: b.url,
                 })
                 .collect();
@@ -587,18 +615,23 @@ impl<'a> Remediator<'a> {
                 .await?;
             let mut seen: Vec<String> = Vec::new();
             let mut base: Option<Option<BranchHead>> = None;
+            let mut required: Option<Vec<RequiredBuild>> = None;
             for p in prs {
                 // Newest first: an older pull request of the same branch was replaced by a
                 // newer one, unless it was merged (then it is history, not a replacement).
-                let state = if seen.contains(&p.from_branch) {
+                let (state, gate) = if seen.contains(&p.from_branch) {
                     if p.state == PrState::Merged {
-                        State::Merged
+                        (State::Merged, None)
                     } else {
-                        State::Superseded
+                        (State::Superseded, None)
                     }
                 } else {
                     seen.push(p.from_branch.clone());
-                    self.pr_state(project, &repo, &p).await?
+                    if p.state == PrState::Open && required.is_none() {
+                        required = Some(self.host.required_builds(project, &repo).await?);
+                    }
+                    let required = required.as_deref().unwrap_or_default();
+                    self.pr_state(project, &repo, &p, required).await?
                 };
                 let mut notes = Vec::new();
                 let mut state = state;
@@ -636,6 +669,7 @@ impl<'a> Remediator<'a> {
                     pull_request: Some(p.id),
                     title: p.title,
                     state,
+                    gate,
                     notes,
                 });
             }
@@ -646,31 +680,30 @@ impl<'a> Remediator<'a> {
         Ok(report)
     }
 
+    /// The state of a pull request that is the newest of its branch, with its CI gate when open.
     async fn pr_state(
         &self,
         project: &str,
         repo: &str,
         p: &PullRequestInfo,
-    ) -> Result<State, Error> {
+        required: &[RequiredBuild],
+    ) -> Result<(State, Option<Gate>), Error> {
         Ok(match p.state {
-            PrState::Merged => State::Merged,
-            PrState::Declined => State::Declined,
+            PrState::Merged => (State::Merged, None),
+            PrState::Declined => (State::Declined, None),
             PrState::Open => {
                 let builds = match &p.latest_commit {
                     Some(c) => self.host.build_statuses(project, repo, c).await?,
                     None => Vec::new(),
                 };
-                if builds.iter().any(|b| b.outcome == BuildOutcome::Failed) {
-                    State::CiFailed
-                } else if builds.iter().any(|b| b.outcome == BuildOutcome::InProgress) {
-                    State::CiPending
-                } else if !builds.is_empty()
-                    && builds.iter().all(|b| b.outcome == BuildOutcome::Successful)
-                {
-                    State::CiPassed
-                } else {
-                    State::PrOpen
-                }
+                let gate = gate::gate(&builds, required, &p.to_branch, &p.from_branch);
+                let state = match gate.state {
+                    GateState::Failed => State::CiFailed,
+                    GateState::Passed => State::CiPassed,
+                    GateState::Pending if builds.is_empty() => State::PrOpen,
+                    GateState::Pending => State::CiPending,
+                };
+                (state, Some(gate))
             }
         })
     }

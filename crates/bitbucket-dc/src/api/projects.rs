@@ -5,7 +5,7 @@ use http::StatusCode;
 
 use crate::api::{
     repo_path, BranchesApi, BuildsApi, CommitsApi, FilesApi, InsightsApi, PullRequestApi,
-    PullRequestsApi, API,
+    PullRequestsApi, RequiredBuildsApi, API,
 };
 use crate::client::{decode, Client, Req};
 use crate::encode::{branch_ref, segment};
@@ -200,6 +200,11 @@ impl RepoApi {
     /// Repository-scoped build statuses (7.14+).
     pub fn builds(&self) -> BuildsApi {
         BuildsApi::new(self.clone())
+    }
+
+    /// Required-builds merge checks.
+    pub fn required_builds(&self) -> RequiredBuildsApi {
+        RequiredBuildsApi::new(self.clone())
     }
 
     /// Code Insights reports and annotations.

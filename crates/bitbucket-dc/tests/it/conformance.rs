@@ -441,6 +441,23 @@ async fn exercise_every_call(sim: &Simulator) {
         .await
         .expect("stats for many");
 
+    // Required-builds merge checks.
+    let checks = repo.required_builds();
+    let created = checks
+        .create(&bitbucket_dc::NewRequiredBuildCondition::new(
+            vec!["conf/a".into()],
+            bitbucket_dc::RefMatcher::new(bitbucket_dc::RefMatcherKind::Branch, "refs/heads/main"),
+        ))
+        .await
+        .expect("create required build");
+    assert_eq!(created.build_parent_keys, ["conf/a"]);
+    let listed = checks
+        .conditions()
+        .collect_all()
+        .await
+        .expect("required builds");
+    assert_eq!(listed, [created]);
+
     // Code Insights.
     let insights = repo.insights();
     let report = NewInsightReport::new("Conformance")

@@ -221,6 +221,7 @@ impl BitbucketHost for Recording {
             title: "t".into(),
             description: None,
             from_branch: "gitproxy/security/x".into(),
+            to_branch: "main".into(),
             latest_commit: None,
         }])
     }

@@ -150,6 +150,7 @@ fn review_and_ci_comments_say_what_to_do() {
             key: "jenkins-1".into(),
             name: Some("unit tests".into()),
             url: "https://ci.example.invalid/1".into(),
+            stopped: false,
         }],
     );
     assert!(ci.contains("commit `0123456789ab`"));

@@ -38,12 +38,16 @@ fn status_report_renders_a_table() {
             pull_request: Some(3),
             title: "Update dependency lodash to 4.17.21 [SECURITY]".into(),
             state: State::CiFailed,
+            gate: Some(Gate {
+                state: GateState::Failed,
+                reason: "ci/unit failed".into(),
+            }),
             notes: Vec::new(),
         }],
     };
     assert_eq!(
         report.to_markdown(),
-        "| Repository | Remediation | Pull request | State |\n|---|---|---|---|\n| web | Update dependency lodash to 4.17.21 [SECURITY] | #3 | ci-failed |\n"
+        "| Repository | Remediation | Pull request | State | CI gate |\n|---|---|---|---|---|\n| web | Update dependency lodash to 4.17.21 [SECURITY] | #3 | ci-failed | failed: ci/unit failed |\n"
     );
     assert_eq!(report.in_state(State::CiFailed).count(), 1);
 }
@@ -170,6 +174,7 @@ impl BitbucketHost for PrsOnly {
                 name: None,
                 outcome: *outcome,
                 url: "https://ci.example.invalid".into(),
+                parent: None,
             })
             .collect())
     }
@@ -183,6 +188,7 @@ fn pr(id: i64, branch: &str, state: PrState, commit: &str) -> PullRequestInfo {
         title: format!("pr {id}"),
         description: None,
         from_branch: branch.into(),
+        to_branch: "main".into(),
         latest_commit: Some(commit.into()),
     }
 }

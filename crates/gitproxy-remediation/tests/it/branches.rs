@@ -20,8 +20,10 @@ use gitproxy_remediation::registry::StaticRegistry;
 use gitproxy_remediation::remediate::{Remediator, State};
 use gitproxy_remediation::Ecosystem;
 
-const BOT: &str = "bot-token";
+pub(crate) const BOT: &str = "bot-token";
 const ALICE: &str = "alice-token";
+/// A project administrator (sets up merge checks).
+pub(crate) const LEAD: &str = "lead-token";
 const BRANCH: &str = "gitproxy/security/npm-lodash";
 const README: &str = "# web\n";
 
@@ -49,7 +51,7 @@ const LOCK: &str = r#"{
 }
 "#;
 
-fn lodash_fixed_in(fixed: &str) -> AdvisoryDb {
+pub(crate) fn lodash_fixed_in(fixed: &str) -> AdvisoryDb {
     let mut db = AdvisoryDb::new();
     let record = format!(
         r#"{{"id": "GHSA-35jh-r3h4-6jhm", "summary": "Command Injection in lodash",
@@ -60,7 +62,7 @@ fn lodash_fixed_in(fixed: &str) -> AdvisoryDb {
     db
 }
 
-fn registry() -> StaticRegistry {
+pub(crate) fn registry() -> StaticRegistry {
     StaticRegistry::new()
         .publish(Ecosystem::Npm, "lodash", "4.17.21", &[(None, "sha512-new")])
         .publish(
@@ -71,10 +73,11 @@ fn registry() -> StaticRegistry {
         )
 }
 
-async fn simulator() -> Simulator {
+pub(crate) async fn simulator() -> Simulator {
     Simulator::builder()
         .user(UserSeed::new("bot").token(BOT))
         .user(UserSeed::new("alice").token(ALICE))
+        .user(UserSeed::new("lead").token(LEAD))
         .project(ProjectSeed::new("SEC"))
         .repo(
             RepoSeed::new("SEC", "web")
@@ -84,12 +87,13 @@ async fn simulator() -> Simulator {
         )
         .grant_project("bot", "SEC", Permission::ProjectWrite)
         .grant_project("alice", "SEC", Permission::ProjectWrite)
+        .grant_project("lead", "SEC", Permission::ProjectAdmin)
         .start()
         .await
         .expect("the simulator starts")
 }
 
-fn client(sim: &Simulator, token: &str) -> Client {
+pub(crate) fn client(sim: &Simulator, token: &str) -> Client {
     Client::builder(sim.base_url().as_str())
         .credentials(Credentials::bearer(token).unwrap())
         .timeout(Duration::from_secs(10))

@@ -5,6 +5,7 @@ mod branches;
 mod cargo_lock;
 mod e2e;
 mod engine;
+mod gating;
 mod gomod;
 mod limits;
 mod no_registry;
