@@ -145,6 +145,22 @@ pub enum Error {
         /// The entry, user info and query replaced so no credential shows.
         entry: String,
     },
+    /// An entry of a CI servers list is not `jenkins=URL` or `bamboo=URL`.
+    #[error("`{entry}` is not a CI server entry: {reason}; write jenkins=URL or bamboo=URL (e.g. jenkins=https://ci.example.com/)")]
+    InvalidCiServer {
+        /// The entry, user info and query replaced so no credential shows.
+        entry: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A CI server's job log could not be read.
+    #[error("could not read the job log at {url}: {reason}; check the CI server's URL and credentials in the agent's settings")]
+    CiLog {
+        /// The log's URL, without credentials.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
     /// A registries list names an ecosystem the engine does not know.
     #[error("`{0}` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven")]
     UnknownRegistryEcosystem(String),

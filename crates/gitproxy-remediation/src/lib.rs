@@ -9,6 +9,7 @@
 pub mod advisories;
 pub mod analysis;
 pub mod catalogue;
+pub mod ci;
 pub mod connection;
 pub mod ecosystem;
 pub mod edit;

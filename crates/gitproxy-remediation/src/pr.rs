@@ -487,6 +487,9 @@ pub struct FailedBuild {
     pub url: String,
     /// Stopped before it finished (`CANCELLED`) rather than failed.
     pub stopped: bool,
+    /// What its job log says, when a configured CI server hosts it: the excerpt, or why it
+    /// could not be read.
+    pub log: Option<Result<crate::ci::LogExcerpt, String>>,
 }
 
 /// The single comment listing failed builds of a commit (job logs are not retrievable from
@@ -506,11 +509,42 @@ pub fn ci_failure_comment(commit: &str, failed: &[FailedBuild]) -> String {
             b.url,
             if b.stopped { "was stopped" } else { "failed" }
         );
+        match &b.log {
+            Some(Ok(log)) if !log.lines.is_empty() => {
+                let _ = match &log.command {
+                    Some(command) => writeln!(
+                        out,
+                        "\n  The build fails in `{}` after the upgrade:\n",
+                        command.replace('`', "'")
+                    ),
+                    None => writeln!(out, "\n  The job log says:\n"),
+                };
+                out.push_str("  ```text\n");
+                if log.truncated {
+                    out.push_str("  …\n");
+                }
+                for line in &log.lines {
+                    let _ = writeln!(out, "  {}", line.replace("```", "'''"));
+                }
+                out.push_str("  ```\n");
+            }
+            Some(Ok(_)) | None => {}
+            Some(Err(reason)) => {
+                let _ = writeln!(out, "  (gitproxy could not read its job log: {reason})");
+            }
+        }
     }
-    let _ = writeln!(
-        out,
-        "\nBitbucket does not make job logs available through its API, so gitproxy cannot say why; open the links above. If the failure comes from the upgrade, see the review comments for what to do when it cannot be taken."
-    );
+    if failed.iter().any(|b| b.log.is_none()) {
+        let _ = writeln!(
+            out,
+            "\nBitbucket does not make job logs available through its API; gitproxy reads them only from CI servers configured in its settings (Jenkins, Bamboo), so open the links above. If the failure comes from the upgrade, see the review comments for what to do when it cannot be taken."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nIf the failure comes from the upgrade, see the review comments for what to do when it cannot be taken."
+        );
+    }
     out.push_str(&ci_marker(commit));
     truncate(&out, COMMENT_LIMIT)
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
 use crate::analysis::analyze;
+use crate::ci::BuildLogs;
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
 use crate::host::{
@@ -177,6 +178,8 @@ pub struct Remediator<'a> {
     scan_options: ScanOptions,
     /// The user the host's credentials authenticate as, asked once.
     me: OnceLock<Option<Identity>>,
+    /// Reads the job logs of failed builds from configured CI servers, if any.
+    logs: Option<&'a dyn BuildLogs>,
 }
 
 impl std::fmt::Debug for Remediator<'_> {
@@ -206,6 +209,7 @@ impl<'a> Remediator<'a> {
             branch_prefix: BRANCH_PREFIX.to_owned(),
             scan_options: ScanOptions::default(),
             me: OnceLock::new(),
+            logs: None,
         }
     }
 
@@ -225,6 +229,13 @@ impl<'a> Remediator<'a> {
     /// [`BRANCH_PREFIX`]: the agent's configured branch prefix followed by `security/`.
     pub fn with_branch_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.branch_prefix = prefix.into();
+        self
+    }
+
+    /// This remediator quoting the job logs of failed builds read through `logs` in its
+    /// CI-failure comments.
+    pub fn with_build_logs(mut self, logs: &'a dyn BuildLogs) -> Self {
+        self.logs = Some(logs);
         self
     }
 
@@ -578,6 +589,7 @@ impl<'a> Remediator<'a> {
                     name: b.name,
                     stopped: b.outcome == BuildOutcome::Stopped,
                     url: b.url,
+                    log: None,
                 })
                 .collect();
             if failed.is_empty() {
@@ -588,6 +600,19 @@ impl<'a> Remediator<'a> {
             let comments = self.host.comments(project, repo, p.id).await?;
             if comments.iter().any(|c| c.contains(marker)) {
                 continue;
+            }
+            let mut failed = failed;
+            if let Some(logs) = self.logs {
+                for b in &mut failed {
+                    b.log = match logs.excerpt(&b.url).await {
+                        Ok(Some(excerpt)) => Some(Ok(excerpt)),
+                        Ok(None) => None,
+                        Err(e) => {
+                            tracing::warn!(repo, pull_request = p.id, error = %e, "could not read a job log");
+                            Some(Err(e.to_string()))
+                        }
+                    };
+                }
             }
             self.host
                 .add_comment(

@@ -151,10 +151,11 @@ fn review_and_ci_comments_say_what_to_do() {
             name: Some("unit tests".into()),
             url: "https://ci.example.invalid/1".into(),
             stopped: false,
+            log: None,
         }],
     );
     assert!(ci.contains("commit `0123456789ab`"));
     assert!(ci.contains("- [unit tests](https://ci.example.invalid/1) failed"));
-    assert!(ci.contains("does not make job logs available"));
+    assert!(ci.contains("does not make job logs available through its API"));
     assert!(ci.ends_with(&ci_marker("0123456789abcdef")));
 }

@@ -263,7 +263,7 @@ async fn states_come_from_pull_requests_and_builds() {
         .all(|r| r.notes.is_empty()));
     let table = report.to_markdown();
     assert!(
-        table.contains("| web | pr 3 | #3 | foreign-commits |\n"),
+        table.contains("| web | pr 3 | #3 | foreign-commits | pending: no build has reported on the latest commit yet |\n"),
         "{table}"
     );
     assert!(

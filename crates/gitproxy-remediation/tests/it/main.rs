@@ -3,6 +3,7 @@
 
 mod branches;
 mod cargo_lock;
+mod ci_logs;
 mod e2e;
 mod engine;
 mod gating;
