@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use gitproxy_egress::{ProxyConfig, Server, TrustConfig};
+use gitproxy_remediation::ci::{CiCredential, CiKind, CiServers};
 use gitproxy_remediation::policy::{
     validate_branch_prefix, validate_project_key, Connection, LocalConnection, Token,
 };
@@ -83,6 +84,8 @@ pub(crate) struct Config {
     pub(crate) osv_dir: Option<PathBuf>,
     /// Package registries the agent may ask (none by default), reached through the egress rules.
     pub(crate) registries: RegistryUrls,
+    /// CI servers whose job logs the agent may read, with their credentials (none by default).
+    pub(crate) ci_servers: CiServers,
 }
 
 impl Config {
@@ -135,6 +138,7 @@ impl Config {
             )?,
             registries: (layers.parse(&settings::REGISTRIES, validate::registries)?)
                 .unwrap_or_default(),
+            ci_servers: ci_servers(&layers)?,
         })
     }
 
@@ -166,6 +170,27 @@ impl Config {
             }
         }
     }
+}
+
+/// The CI servers and the credentials given for them; a Jenkins token needs its user.
+fn ci_servers(layers: &Layers<'_>) -> Result<CiServers, ConfigError> {
+    let mut servers =
+        (layers.parse(&settings::CI_SERVERS, validate::ci_servers)?).unwrap_or_default();
+    let user = layers.parse(&settings::JENKINS_USERNAME, |v| Ok(v.trim().to_owned()))?;
+    if let Some(token) = secrets::resolve(layers, &settings::JENKINS_TOKEN, Token::new)? {
+        let user = user.ok_or_else(|| {
+            ConfigError(format!(
+                "{}: the Jenkins API token needs its user; set {}",
+                settings::JENKINS_TOKEN.names(),
+                settings::JENKINS_USERNAME.names()
+            ))
+        })?;
+        servers = servers.with_credential(CiKind::Jenkins, CiCredential::Basic { user, token });
+    }
+    if let Some(token) = secrets::resolve(layers, &settings::BAMBOO_TOKEN, Token::new)? {
+        servers = servers.with_credential(CiKind::Bamboo, CiCredential::Bearer(token));
+    }
+    Ok(servers)
 }
 
 #[cfg(test)]

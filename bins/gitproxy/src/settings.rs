@@ -155,6 +155,20 @@ settings! {
     REGISTRIES = "package registries", "Package registries asked for releases and lockfile checksums, comma separated `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven) or `public`" {
         flag: Some("registries"), value_name: "LIST", env: Some("GITPROXY_REGISTRIES"), toml: Some("registries"),
         kind: Kind::Registries, helm: Some("registries"), default: "none, no registry is contacted" }
+    CI_SERVERS = "CI servers", "CI servers whose job logs are quoted when a build of a remediation pull request fails, comma separated `jenkins=URL` / `bamboo=URL` entries" {
+        flag: Some("ci-servers"), value_name: "LIST", env: Some("GITPROXY_CI_SERVERS"), toml: Some("ci_servers"),
+        helm: Some("ciServers"), default: "none, no CI server is contacted" }
+    JENKINS_USERNAME = "Jenkins user", "Jenkins user whose API token reads job logs" {
+        flag: Some("jenkins-username"), value_name: "NAME", env: Some("GITPROXY_JENKINS_USERNAME"),
+        toml: Some("jenkins_username"), helm: Some("ciServers.existingSecret") }
+    JENKINS_TOKEN = "Jenkins API token", "File holding the Jenkins API token" {
+        flag: Some("jenkins-token-file"), value_name: "FILE", env: Some("GITPROXY_JENKINS_TOKEN"),
+        env_file: Some("GITPROXY_JENKINS_TOKEN_FILE"), toml_file: Some("jenkins_token_file"),
+        helm: Some("ciServers.existingSecret"), secret: true }
+    BAMBOO_TOKEN = "Bamboo token", "File holding the Bamboo personal access token" {
+        flag: Some("bamboo-token-file"), value_name: "FILE", env: Some("GITPROXY_BAMBOO_TOKEN"),
+        env_file: Some("GITPROXY_BAMBOO_TOKEN_FILE"), toml_file: Some("bamboo_token_file"),
+        helm: Some("ciServers.existingSecret"), secret: true }
 }
 
 /// The host name, the default agent id (not a setting of its own).

@@ -179,6 +179,25 @@ The ports of the registries that are set, as a JSON list.
 {{- end }}
 
 {{/*
+GITPROXY_CI_SERVERS: the CI servers that are set as comma-separated KIND=URL entries; empty when none is.
+*/}}
+{{- define "gitproxy.ciServers" -}}
+{{- $c := .Values.ciServers | default dict }}
+{{- $entries := list }}
+{{- with $c.jenkins }}{{ $entries = append $entries (printf "jenkins=%s" .) }}{{ end }}
+{{- with $c.bamboo }}{{ $entries = append $entries (printf "bamboo=%s" .) }}{{ end }}
+{{- join "," $entries }}
+{{- end }}
+
+{{/*
+The ports of the CI servers that are set, as a JSON list.
+*/}}
+{{- define "gitproxy.ciServerPorts" -}}
+{{- $c := .Values.ciServers | default dict }}
+{{- include "gitproxy.urlPorts" (list $c.jenkins $c.bamboo) }}
+{{- end }}
+
+{{/*
 Cross-field rules that values.schema.json cannot express. Each failure says what to set.
 */}}
 {{- define "gitproxy.validate" -}}

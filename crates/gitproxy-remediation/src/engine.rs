@@ -9,6 +9,7 @@ use gitproxy_egress::EgressConnector;
 
 use crate::advisories::AdvisoryDb;
 use crate::catalogue::ApplyResult;
+use crate::ci::{CiServers, HttpBuildLogs};
 use crate::host::{BitbucketDc, BitbucketHost as _};
 use crate::local::{self, LocalPlan};
 use crate::plan::PlanOptions;
@@ -35,6 +36,8 @@ pub struct EngineOptions {
     pub on_bitbucket_response: Option<bitbucket_dc::ResponseObserver>,
     /// Told about every package-registry HTTP request.
     pub on_registry_response: Option<registry::ResponseObserver>,
+    /// The CI servers whose job logs CI-failure comments quote (none by default).
+    pub ci_servers: CiServers,
 }
 
 impl EngineOptions {
@@ -46,6 +49,7 @@ impl EngineOptions {
             scan,
             on_bitbucket_response: None,
             on_registry_response: None,
+            ci_servers: CiServers::default(),
         }
     }
 }
@@ -56,6 +60,7 @@ impl std::fmt::Debug for EngineOptions {
             .field("branch_prefix", &self.branch_prefix)
             .field("registries", &self.registries)
             .field("scan", &self.scan)
+            .field("ci_servers", &self.ci_servers)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +107,8 @@ pub struct Engine {
     project: String,
     branch_prefix: String,
     scan: ScanOptions,
+    /// Job logs of the configured CI servers, when there are any.
+    logs: Option<HttpBuildLogs<EgressConnector>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -168,8 +175,11 @@ impl Engine {
         let policy = Policy::new(conn.url.clone(), &conn.project, &options.branch_prefix);
         policy.check_server(&conn.url)?;
         let host = PolicyHost::new(BitbucketDc::new(client), policy);
+        let logs = (!options.ci_servers.is_empty())
+            .then(|| HttpBuildLogs::new(connector.clone(), options.ci_servers.clone()));
         Ok(Engine {
             host,
+            logs,
             registry: selected_registry(connector, &db, options),
             db,
             project: conn.project.clone(),
@@ -185,14 +195,18 @@ impl Engine {
 
     /// A remediator over this engine.
     pub fn remediator(&self) -> Remediator<'_> {
-        Remediator::new(
+        let remediator = Remediator::new(
             &self.host,
             &self.db,
             &self.registry,
             PlanOptions::recommended(),
         )
         .with_branch_prefix(self.branch_prefix.as_str())
-        .with_scan_options(self.scan)
+        .with_scan_options(self.scan);
+        match &self.logs {
+            Some(logs) => remediator.with_build_logs(logs),
+            None => remediator,
+        }
     }
 
     /// Scans one repository's default branch.

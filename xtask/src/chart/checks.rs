@@ -110,6 +110,9 @@ pub(super) fn check_cases(
             "checksum/secret must not change with the registries",
         );
     }
+    if let Some(m) = get("ci-servers") {
+        check_ci_servers(m, report);
+    }
     if let Some(m) = get("local-bitbucket") {
         check_local_bitbucket("local-bitbucket", m, report);
     }
@@ -356,6 +359,49 @@ fn check_registries(m: &Manifest, report: &mut Report) {
         "egress to the registries, one address block",
         np.map(|n| n.len("spec.egress[3].to").to_string()),
         "1",
+    );
+}
+
+fn check_ci_servers(m: &Manifest, report: &mut Report) {
+    let case = "ci-servers";
+    report.eq(
+        case,
+        "ConfigMap GITPROXY_CI_SERVERS",
+        m.one("ConfigMap")
+            .and_then(|c| c.get("data.GITPROXY_CI_SERVERS")),
+        "jenkins=https://ci.corp.example:8443/jenkins/,bamboo=https://bamboo.corp.example/",
+    );
+    let env = agent_env(m);
+    for name in [
+        "GITPROXY_CI_SERVERS",
+        "GITPROXY_JENKINS_USERNAME",
+        "GITPROXY_JENKINS_TOKEN_FILE",
+        "GITPROXY_BAMBOO_TOKEN_FILE",
+    ] {
+        report.check(
+            case,
+            env.contains(name),
+            format!("the agent must get {name}"),
+        );
+    }
+    if let Some(d) = m.one("Deployment") {
+        let volume = d.find("spec.template.spec.volumes", "name", "ci-credentials");
+        report.eq(
+            case,
+            "CI credentials volume secret",
+            volume
+                .as_ref()
+                .and_then(|v| d.get(&format!("{v}.secret.secretName"))),
+            "ci-credentials",
+        );
+    }
+    let np = m.one("NetworkPolicy");
+    let last = np.map(|n| n.len("spec.egress")).unwrap_or_default();
+    let ports = np.map(|n| rule_ports(n, &format!("spec.egress[{}]", last.saturating_sub(1))));
+    report.check(
+        case,
+        ports.as_deref() == Some(&["TCP/8443".to_owned(), "TCP/443".to_owned()][..]),
+        format!("egress to the CI servers must be on 8443 (Jenkins's URL) and 443 (https:// without a port), found {ports:?}"),
     );
 }
 

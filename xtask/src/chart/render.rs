@@ -87,6 +87,18 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
             ]),
         },
         Case {
+            name: "ci-servers",
+            proves: "Jenkins and Bamboo reach the agent as GITPROXY_CI_SERVERS with their credentials from an existing Secret, egress on their URLs' ports",
+            args: with_key(&[
+                "--set",
+                "ciServers.jenkins=https://ci.corp.example:8443/jenkins/",
+                "--set",
+                "ciServers.bamboo=https://bamboo.corp.example/",
+                "--set",
+                "ciServers.existingSecret=ci-credentials",
+            ]),
+        },
+        Case {
             name: "single-replica",
             proves: "replicaCount=1 renders no PodDisruptionBudget (it would block node drains)",
             args: with_key(&["--set", "replicaCount=1"]),

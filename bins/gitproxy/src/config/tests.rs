@@ -522,3 +522,63 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
     assert_eq!(config.osv_dir.as_deref(), Some(dir.path()));
     assert_eq!(config.registries.configured().count(), 5);
 }
+
+#[test]
+fn ci_servers_take_their_credentials_and_never_show_them() {
+    let config = resolve(
+        &GlobalArgs::default(),
+        &[
+            ("HOSTNAME", "h"),
+            (
+                "GITPROXY_CI_SERVERS",
+                "jenkins=https://ci.example.com/jenkins,bamboo=https://bamboo.example.com/",
+            ),
+            ("GITPROXY_JENKINS_USERNAME", "ci-bot"),
+            ("GITPROXY_JENKINS_TOKEN", "jenkins-api-token-1"),
+            ("GITPROXY_BAMBOO_TOKEN", "bamboo-pat-1"),
+        ],
+    )
+    .expect("valid");
+    let servers = &config.ci_servers.servers;
+    assert_eq!(servers.len(), 2);
+    assert!(servers.iter().all(|s| s.credential.is_some()));
+    let shown = format!("{config:?}");
+    assert!(shown.contains("ci-bot"));
+    for secret in ["jenkins-api-token-1", "bamboo-pat-1"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    // None configured by default.
+    let config = resolve(&GlobalArgs::default(), &[("HOSTNAME", "h")]).expect("valid");
+    assert!(config.ci_servers.is_empty());
+}
+
+#[test]
+fn ci_server_errors_say_what_to_set() {
+    let err = resolve(
+        &GlobalArgs::default(),
+        &[
+            ("HOSTNAME", "h"),
+            ("GITPROXY_CI_SERVERS", "jenkins=https://ci.example.com/"),
+            ("GITPROXY_JENKINS_TOKEN", "jenkins-api-token-1"),
+        ],
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("the Jenkins API token needs its user; set --jenkins-username / GITPROXY_JENKINS_USERNAME"),
+        "{err}"
+    );
+    assert!(!err.contains("jenkins-api-token-1"), "{err}");
+    let err = resolve(
+        &GlobalArgs::default(),
+        &[
+            ("HOSTNAME", "h"),
+            ("GITPROXY_CI_SERVERS", "teamcity=https://tc.example.com/"),
+        ],
+    )
+    .unwrap_err();
+    assert!(
+        err.starts_with("GITPROXY_CI_SERVERS (environment): "),
+        "{err}"
+    );
+    assert!(err.contains("write jenkins=URL or bamboo=URL"), "{err}");
+}

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use gitproxy_egress::Server;
+use gitproxy_remediation::ci::CiServers;
 use gitproxy_remediation::registry::RegistryUrls;
 use gitproxy_remediation::ScanOptions;
 use url::Url;
@@ -61,6 +62,13 @@ pub(super) fn boolean(value: &str) -> Result<bool, String> {
 
 /// The registries list (see [`RegistryUrls`]'s `FromStr`).
 pub(super) fn registries(value: &str) -> Result<RegistryUrls, String> {
+    value
+        .parse()
+        .map_err(|e: gitproxy_remediation::Error| e.to_string())
+}
+
+/// The CI servers list (see [`CiServers`]'s `FromStr`).
+pub(super) fn ci_servers(value: &str) -> Result<CiServers, String> {
     value
         .parse()
         .map_err(|e: gitproxy_remediation::Error| e.to_string())

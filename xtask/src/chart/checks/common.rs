@@ -277,10 +277,11 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
             format!("egress rule {i} must name its ports (no port-wide rule)"),
         );
     }
-    // A registries rule follows exactly when GITPROXY_REGISTRIES is set.
-    let registries = m
-        .one("ConfigMap")
-        .is_some_and(|c| c.has("data.GITPROXY_REGISTRIES"));
+    // A registries rule follows exactly when GITPROXY_REGISTRIES is set, a CI servers rule when
+    // GITPROXY_CI_SERVERS is.
+    let config = |key: &str| m.one("ConfigMap").is_some_and(|c| c.has(key));
+    let extra = usize::from(config("data.GITPROXY_REGISTRIES"))
+        + usize::from(config("data.GITPROXY_CI_SERVERS"));
     if m.one("Deployment").is_some_and(|d| {
         d.get("spec.template.spec.containers[0].envFrom[1].secretRef.name")
             .is_none()
@@ -289,7 +290,7 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
             case,
             "egress rules without a proxy",
             Some(egress.len().to_string()),
-            if registries { "4" } else { "3" },
+            &(3 + extra).to_string(),
         );
     }
     if case != "everything" {
