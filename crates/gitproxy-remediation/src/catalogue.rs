@@ -95,6 +95,16 @@ operation!(
     }
 );
 operation!(
+    /// `remediation.refresh`: keep one repository's open remediation pull requests current, opening
+    /// none: a fix whose target moved is made again on the new tip in the same pull request, a
+    /// newer fixing version updates it, a package fixed on the target gets its pull request
+    /// declined and its branch deleted. `remediation.apply` does the same on its way.
+    Refresh, "remediation.refresh", mutating: true, response: RepoOutcome {
+        /// Repository slug.
+        repository: String,
+    }
+);
+operation!(
     /// `remediation.pr_status`: the remediation pull requests of one repository and their CI state.
     PrStatus, "remediation.pr_status", mutating: false, response: PrStatusReport {
         /// Repository slug.
@@ -116,11 +126,12 @@ operation!(
 );
 
 /// The names of every operation of the catalogue, in documentation order.
-pub const OPERATIONS: [&str; 7] = [
+pub const OPERATIONS: [&str; 8] = [
     TestConnection::NAME,
     ListRepositories::NAME,
     Scan::NAME,
     Apply::NAME,
+    Refresh::NAME,
     PrStatus::NAME,
     CheckCi::NAME,
     ProjectStatus::NAME,

@@ -218,6 +218,15 @@ impl Error {
             .is_some_and(bitbucket_dc::Error::is_retryable)
     }
 
+    /// Whether Bitbucket refused a pull request change because the `version` sent was stale
+    /// (someone changed it since it was read): re-read and try again.
+    pub fn is_out_of_date(&self) -> bool {
+        matches!(
+            self.bitbucket(),
+            Some(bitbucket_dc::Error::PullRequestOutOfDate { .. })
+        )
+    }
+
     /// Whether the request itself was invalid: missing or invalid connection details, or a
     /// repository slug or project key such as `""`, `.`, `..` or one holding `/`, which the
     /// client refuses before anything is sent.

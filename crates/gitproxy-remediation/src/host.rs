@@ -261,6 +261,15 @@ pub trait BitbucketHost: Send + Sync {
         repo: &str,
         commit: &str,
     ) -> Result<Vec<BuildInfo>, Error>;
+    /// Declines (`open: false`) or reopens (`open: true`) a pull request at `version`.
+    async fn set_pull_request_open(
+        &self,
+        project: &str,
+        repo: &str,
+        id: i64,
+        version: i64,
+        open: bool,
+    ) -> Result<PullRequestInfo, Error>;
     /// The repository's required-builds merge checks; none on a server without them (the
     /// default, for hosts that have no such notion).
     async fn required_builds(
@@ -568,6 +577,22 @@ impl BitbucketHost for BitbucketDc {
             .await
             .map(pr_info)
             .map_err(|e| host_error("updating a pull request", e))
+    }
+
+    async fn set_pull_request_open(
+        &self,
+        project: &str,
+        repo: &str,
+        id: i64,
+        version: i64,
+        open: bool,
+    ) -> Result<PullRequestInfo, Error> {
+        let pr = self.client.repo(project, repo).pull_request(id);
+        let (res, what) = match open {
+            true => (pr.reopen(version).await, "reopening a pull request"),
+            false => (pr.decline(version).await, "declining a pull request"),
+        };
+        res.map(pr_info).map_err(|e| host_error(what, e))
     }
 
     async fn comments(&self, project: &str, repo: &str, id: i64) -> Result<Vec<String>, Error> {

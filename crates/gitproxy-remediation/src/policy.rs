@@ -176,6 +176,24 @@ impl<H: BitbucketHost> PolicyHost<H> {
         self.policy.check_project(project)
     }
 
+    /// Refuses a pull request not opened from a branch under the prefix (in the project).
+    async fn own_pull_request(&self, project: &str, repo: &str, id: i64) -> R<()> {
+        self.project(project)?;
+        let own = self
+            .inner
+            .pull_requests(project, repo, &self.policy.branch_prefix)
+            .await?
+            .iter()
+            .any(|p| p.id == id);
+        if !own {
+            return Err(Error::policy_refused(format!(
+                "pull request #{id} was not opened from a branch under `{}`",
+                self.policy.branch_prefix
+            )));
+        }
+        Ok(())
+    }
+
     async fn check_branch(&self, project: &str, repo: &str, branch: &str) -> Result<(), Error> {
         let default = self.inner.default_branch(project, repo).await?;
         self.policy
@@ -288,21 +306,23 @@ impl<H: BitbucketHost> BitbucketHost for PolicyHost<H> {
         title: &str,
         description: &str,
     ) -> R<PullRequestInfo> {
-        self.project(project)?;
-        let own = self
-            .inner
-            .pull_requests(project, repo, &self.policy.branch_prefix)
-            .await?
-            .iter()
-            .any(|p| p.id == id);
-        if !own {
-            return Err(Error::policy_refused(format!(
-                "pull request #{id} was not opened from a branch under `{}`",
-                self.policy.branch_prefix
-            )));
-        }
+        self.own_pull_request(project, repo, id).await?;
         self.inner
             .update_pull_request(project, repo, id, version, title, description)
+            .await
+    }
+
+    async fn set_pull_request_open(
+        &self,
+        project: &str,
+        repo: &str,
+        id: i64,
+        version: i64,
+        open: bool,
+    ) -> R<PullRequestInfo> {
+        self.own_pull_request(project, repo, id).await?;
+        self.inner
+            .set_pull_request_open(project, repo, id, version, open)
             .await
     }
 

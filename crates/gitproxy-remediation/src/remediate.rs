@@ -3,8 +3,11 @@
 //! review comments; watch CI on those pull requests; and report every remediation's state,
 //! derived from Bitbucket alone so any replica can answer.
 
+mod anchors;
 mod branch;
 pub mod gate;
+mod refresh;
+mod report;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -17,13 +20,16 @@ use crate::ci::BuildLogs;
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
 use crate::host::{
-    BitbucketHost, BranchHead, BuildOutcome, FileCommit, Identity, LineAnchor, NewPr, PrState,
-    PullRequestInfo, RepoAt,
+    BitbucketHost, BranchHead, BuildOutcome, FileCommit, Identity, NewPr, PrState, PullRequestInfo,
+    RepoAt,
 };
 use crate::plan::{plan, PackageFix, PlanOptions, Unfixable};
 use crate::pr::{self, FailedBuild, BRANCH_PREFIX};
 use crate::registry::Registry;
 use crate::{Error, ScanOptions};
+use anchors::anchors;
+#[cfg(test)]
+use anchors::first_changed_line;
 use branch::{Foreign, Start};
 use gate::{Gate, GateState, RequiredBuild};
 
@@ -84,6 +90,10 @@ pub struct RepoOutcome {
     pub opened: Vec<i64>,
     /// Pull requests whose branch or description changed.
     pub updated: Vec<i64>,
+    /// Pull requests the agent declined because their package is fixed on the target branch
+    /// already (their branches deleted).
+    #[serde(default)]
+    pub closed: Vec<i64>,
     /// Pull requests already up to date.
     pub unchanged: Vec<i64>,
     /// Branches of remediations a reviewer declined (not reopened).
@@ -99,54 +109,6 @@ pub struct RepoOutcome {
 pub struct StatusReport {
     /// Every remediation, by repository then branch.
     pub remediations: Vec<RemediationStatus>,
-}
-
-impl StatusReport {
-    /// A Markdown table of every remediation.
-    pub fn to_markdown(&self) -> String {
-        let mut out = String::from(
-            "| Repository | Remediation | Pull request | State | CI gate |\n|---|---|---|---|---|\n",
-        );
-        for r in &self.remediations {
-            let pr = r
-                .pull_request
-                .map(|id| format!("#{id}"))
-                .unwrap_or_else(|| "-".into());
-            let state = serde_json::to_value(r.state)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            let gate = r.gate.as_ref().map_or_else(
-                || "-".to_owned(),
-                |g| {
-                    let state = serde_json::to_value(g.state)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
-                    format!("{state}: {}", g.reason)
-                },
-            );
-            out.push_str(&format!(
-                "| {} | {} | {pr} | {state} | {gate} |\n",
-                r.repo, r.title
-            ));
-        }
-        let notes: Vec<String> = self
-            .remediations
-            .iter()
-            .flat_map(|r| r.notes.iter().map(move |n| format!("- {}: {n}\n", r.repo)))
-            .collect();
-        if !notes.is_empty() {
-            out.push('\n');
-            out.extend(notes);
-        }
-        out
-    }
-
-    /// Remediations in `state`.
-    pub fn in_state(&self, state: State) -> impl Iterator<Item = &RemediationStatus> {
-        self.remediations.iter().filter(move |r| r.state == state)
-    }
 }
 
 /// What every remediation of one repository run shares.
@@ -263,8 +225,23 @@ impl<'a> Remediator<'a> {
         Ok(out)
     }
 
-    /// Remediates one repository: one pull request per vulnerable package.
+    /// Remediates one repository: one pull request per vulnerable package, each kept current.
     pub async fn remediate_repo(&self, project: &str, repo: &str) -> Result<RepoOutcome, Error> {
+        self.run_repo(project, repo, true).await
+    }
+
+    /// Keeps one repository's open remediation pull requests current and opens none (see
+    /// [`crate::catalogue::Refresh`]).
+    pub async fn refresh_repo(&self, project: &str, repo: &str) -> Result<RepoOutcome, Error> {
+        self.run_repo(project, repo, false).await
+    }
+
+    async fn run_repo(
+        &self,
+        project: &str,
+        repo: &str,
+        open_new: bool,
+    ) -> Result<RepoOutcome, Error> {
         let mut outcome = RepoOutcome {
             repo: repo.to_string(),
             ..RepoOutcome::default()
@@ -299,6 +276,9 @@ impl<'a> Remediator<'a> {
         for fix in &plan.by_package() {
             let branch = pr::branch_name_under(&self.branch_prefix, fix.ecosystem, &fix.name);
             let latest = existing.iter().find(|p| p.from_branch == branch);
+            if !open_new && !latest.is_some_and(|p| p.state == PrState::Open) {
+                continue;
+            }
             if let Some(declined) = latest.filter(|p| p.state == PrState::Declined) {
                 // Declined after the agent refused it for someone else's commits: the user asks
                 // for a fresh branch, not to drop the fix.
@@ -323,6 +303,11 @@ impl<'a> Remediator<'a> {
                 }
             }
         }
+        let open: Vec<&PullRequestInfo> = existing
+            .iter()
+            .filter(|p| p.state == PrState::Open)
+            .collect();
+        outcome.closed = self.close_fixed_on_target(&ctx, &open).await?;
         Ok(outcome)
     }
 
@@ -344,6 +329,7 @@ impl<'a> Remediator<'a> {
         let open = latest.filter(|p| p.state == PrState::Open);
         let me = self.me().await?;
         let start = branch::start(self.host, project, repo, ctx.head, branch, open, me).await?;
+        let mut refreshed = false;
         let existing = match start {
             Start::Refuse(foreign) => {
                 tracing::warn!(repo, branch, commits = foreign.commits.len(), "the remediation branch carries commits the agent did not make; not updating it");
@@ -366,6 +352,18 @@ impl<'a> Remediator<'a> {
                     .await?;
                 None
             }
+            Start::Refresh { head } => {
+                tracing::info!(
+                    repo,
+                    branch,
+                    "the default branch moved on: making the fix again on its tip"
+                );
+                self.host
+                    .delete_branch(project, repo, branch, &head)
+                    .await?;
+                refreshed = true;
+                None
+            }
             Start::Create => None,
             Start::Reuse(head) => Some(head),
         };
@@ -378,7 +376,7 @@ impl<'a> Remediator<'a> {
         let text_changed = open.is_some_and(|open| {
             open.title != title || open.description.as_deref() != Some(description.as_str())
         });
-        if let Some(open) = open.filter(|_| text_changed) {
+        if let Some(open) = open.filter(|_| text_changed && !refreshed) {
             self.host
                 .update_pull_request(project, repo, open.id, open.version, &title, &description)
                 .await?;
@@ -395,6 +393,18 @@ impl<'a> Remediator<'a> {
             )
             .await?;
         match open {
+            Some(open) if refreshed => {
+                // Deleting the branch declined the pull request: reopen it on the new commits.
+                self.reopen_refreshed(project, repo, open.id, &title, &description)
+                    .await?;
+                tracing::info!(
+                    repo,
+                    branch,
+                    pull_request = open.id,
+                    "refreshed a remediation pull request on the new tip"
+                );
+                outcome.updated.push(open.id);
+            }
             Some(open) => {
                 if changed || text_changed {
                     tracing::info!(
@@ -481,6 +491,14 @@ impl<'a> Remediator<'a> {
                         format!(
                             "branch `{branch}` will be recreated from `{}` because {reason}",
                             scan.head.branch
+                        ),
+                    ),
+                    Start::Refresh { .. } => notes.insert(
+                        0,
+                        format!(
+                            "`{}` moved on: the fix will be made again on its tip and pull request #{} updated",
+                            scan.head.branch,
+                            pull_request.unwrap_or_default()
                         ),
                     ),
                     Start::Create | Start::Reuse(_) => {}
@@ -745,47 +763,6 @@ fn nothing_to_commit(fix: &PackageFix, notes: &[String]) -> String {
         ),
         _ => format!("{head}: nothing to change; {}", notes.join("; ")),
     }
-}
-
-/// Manifest files are where reviewers look; lockfiles are commented only when no manifest
-/// changed.
-fn is_lockfile(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(
-        name,
-        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock" | "go.sum"
-    )
-}
-
-/// One anchor per changed manifest: its first changed line in the new version.
-fn anchors(before: &Snapshot, after: &BTreeMap<String, String>) -> Vec<LineAnchor> {
-    let manifests: Vec<&String> = after.keys().filter(|p| !is_lockfile(p)).collect();
-    let chosen: Vec<&String> = if manifests.is_empty() {
-        after.keys().take(1).collect()
-    } else {
-        manifests
-    };
-    chosen
-        .into_iter()
-        .filter_map(|path| {
-            let old = before.text(path).unwrap_or_default();
-            first_changed_line(&old, &after[path]).map(|line| LineAnchor {
-                path: path.clone(),
-                line,
-            })
-        })
-        .collect()
-}
-
-/// One-based number of the first line of `new` that differs from `old`.
-pub(crate) fn first_changed_line(old: &str, new: &str) -> Option<u32> {
-    let mut old_lines = old.lines();
-    for (i, line) in new.lines().enumerate() {
-        if old_lines.next() != Some(line) {
-            return u32::try_from(i + 1).ok();
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -16,12 +16,12 @@ use gitproxy_tunnel::{OpError, Operation, Router};
 use crate::advisories::AdvisoryDb;
 use crate::catalogue::{
     Apply, ApplyResult, CheckCi, CheckCiReport, CheckReport, CloudConnection, ListRepositories,
-    PrStatus, PrStatusReport, ProjectStatus, RepositoryList, Scan, TestConnection,
+    PrStatus, PrStatusReport, ProjectStatus, Refresh, RepositoryList, Scan, TestConnection,
 };
 use crate::connection::check;
 use crate::engine::{Engine, EngineOptions};
 use crate::policy::{resolve_connection, Connection, LocalConnection};
-use crate::remediate::StatusReport;
+use crate::remediate::{RepoOutcome, StatusReport};
 use crate::scan::RepoScan;
 
 pub mod audit;
@@ -143,7 +143,7 @@ impl Service {
     /// The router serving every operation of the catalogue.
     pub fn router(self) -> Router {
         let service = Arc::new(self);
-        let [s1, s2, s3, s4, s5, s6, s7] = [(); 7].map(|()| service.clone());
+        let [s1, s2, s3, s4, s5, s6, s7, s8] = [(); 8].map(|()| service.clone());
         Router::new()
             .op(move |op: TestConnection| {
                 served::<TestConnection, _, _>(s1.clone(), op.connection, None, test_connection)
@@ -165,6 +165,12 @@ impl Service {
                     Some(repo.clone()),
                     move |s, c| apply(s, c, repo, dry_run),
                 )
+            })
+            .op(move |op: Refresh| {
+                let repo = op.repository;
+                served::<Refresh, _, _>(s8.clone(), op.connection, Some(repo.clone()), |s, c| {
+                    refresh(s, c, repo)
+                })
             })
             .op(move |op: PrStatus| {
                 let repo = op.repository;
@@ -292,6 +298,19 @@ async fn apply(
     };
     let detail = Some(apply_detail(&result));
     ok(result, detail)
+}
+
+async fn refresh(s: Arc<Service>, conn: Connection, repo: String) -> Answer<RepoOutcome> {
+    let engine = s.engine(&conn, true)?;
+    let outcome = engine
+        .remediator()
+        .refresh_repo(&conn.project, &repo)
+        .await?;
+    let detail = Some(format!(
+        "updated {:?}, declined as fixed on the target {:?}",
+        outcome.updated, outcome.closed
+    ));
+    ok(outcome, detail)
 }
 
 async fn pr_status(s: Arc<Service>, conn: Connection, repo: String) -> Answer<PrStatusReport> {

@@ -6,7 +6,7 @@ use super::repo::ensure_git;
 use super::rescope::refresh_refs;
 use crate::rest::{exc, ApiError, RepoRef};
 use crate::shared::Shared;
-use crate::state::{display_ref, full_branch};
+use crate::state::{display_ref, full_branch, PrState};
 
 /// Git's ref-name rules for a branch's short name.
 pub(crate) fn valid_branch_name(name: &str) -> bool {
@@ -156,5 +156,23 @@ pub(crate) async fn delete_branch(
     }
     shared.git.delete_ref(&path, &full, &tip).await?;
     refresh_refs(shared, repo.id, Some(actor)).await?;
+    // As Bitbucket does, the open pull requests from a deleted branch are declined.
+    let mut state = shared.state();
+    let open: Vec<(u64, u64)> = state
+        .pull_requests
+        .range((repo.id, 0)..=(repo.id, u64::MAX))
+        .filter(|(_, pr)| pr.state == PrState::Open && pr.from_ref == full)
+        .map(|(key, _)| *key)
+        .collect();
+    let now = crate::state::now_ms();
+    for key in open {
+        if let Some(pr) = state.pull_requests.get_mut(&key) {
+            pr.state = PrState::Declined;
+            pr.closed = Some(now);
+            pr.updated = now;
+            pr.version += 1;
+        }
+        state.add_activity(key, actor, "DECLINED", serde_json::Map::new());
+    }
     Ok(())
 }

@@ -249,6 +249,20 @@ impl BitbucketHost for Recording {
         self.writes.lock().unwrap().push(format!("update #{id}"));
         Err(unused())
     }
+    async fn set_pull_request_open(
+        &self,
+        _: &str,
+        _: &str,
+        id: i64,
+        _: i64,
+        open: bool,
+    ) -> Result<PullRequestInfo, Error> {
+        self.writes
+            .lock()
+            .unwrap()
+            .push(format!("open={open} #{id}"));
+        Err(unused())
+    }
     async fn comments(&self, _: &str, _: &str, _: i64) -> Result<Vec<String>, Error> {
         Ok(Vec::new())
     }

@@ -21,6 +21,13 @@ pub(crate) enum Start {
         /// Why, for the log.
         reason: String,
     },
+    /// The branch of an open pull request carries only the agent's commits but the default
+    /// branch moved on: delete it at `head` and make the fix again on the tip (Bitbucket declines
+    /// the pull request when its branch goes; the caller reopens it).
+    Refresh {
+        /// The head the branch is deleted at.
+        head: String,
+    },
     /// Write nothing: an open pull request's branch carries commits the agent did not make.
     Refuse(Foreign),
 }
@@ -151,6 +158,22 @@ pub(crate) async fn start(
         return Ok(Start::Recreate {
             head,
             reason: format!("it carried commits by {}", who.join(", ")),
+        });
+    }
+    // The default branch has commits the branch lacks: the fix is made again on its tip, so the
+    // pull request is never behind its target and never conflicts with it.
+    let behind = !ahead.is_empty()
+        && !host
+            .commits_ahead(project, repo, &base.branch, branch)
+            .await?
+            .is_empty();
+    if behind {
+        return Ok(match open {
+            Some(_) => Start::Refresh { head },
+            None => Start::Recreate {
+                head,
+                reason: format!("`{}` moved on since it was made", base.branch),
+            },
         });
     }
     if ahead.is_empty() && open.is_none() && head != base.commit {

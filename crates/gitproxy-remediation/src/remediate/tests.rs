@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::advisories::AdvisoryDb;
+use crate::host::LineAnchor;
 
 #[test]
 fn first_changed_line_and_anchors() {
@@ -143,6 +144,16 @@ impl BitbucketHost for PrsOnly {
         _: i64,
         _: &str,
         _: &str,
+    ) -> Result<PullRequestInfo, Error> {
+        Err(unused())
+    }
+    async fn set_pull_request_open(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+        _: i64,
+        _: bool,
     ) -> Result<PullRequestInfo, Error> {
         Err(unused())
     }

@@ -21,15 +21,15 @@ use gitproxy_remediation::remediate::{Remediator, State};
 use gitproxy_remediation::Ecosystem;
 
 pub(crate) const BOT: &str = "bot-token";
-const ALICE: &str = "alice-token";
+pub(crate) const ALICE: &str = "alice-token";
 /// A project administrator (sets up merge checks).
 pub(crate) const LEAD: &str = "lead-token";
-const BRANCH: &str = "gitproxy/security/npm-lodash";
+pub(crate) const BRANCH: &str = "gitproxy/security/npm-lodash";
 const README: &str = "# web\n";
 
-const PACKAGE: &str = "{\n  \"name\": \"web\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\n    \"lodash\": \"4.17.20\"\n  }\n}\n";
+pub(crate) const PACKAGE: &str = "{\n  \"name\": \"web\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\n    \"lodash\": \"4.17.20\"\n  }\n}\n";
 
-const LOCK: &str = r#"{
+pub(crate) const LOCK: &str = r#"{
   "name": "web",
   "version": "1.0.0",
   "lockfileVersion": 3,
@@ -102,7 +102,7 @@ pub(crate) fn client(sim: &Simulator, token: &str) -> Client {
 }
 
 /// Runs git with a private configuration, as `alice` (the author the server matches to her).
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -146,7 +146,7 @@ async fn alice_pushes_a_readme_commit(sim: &Simulator) {
 }
 
 /// The paths a pull request changes and the authors of its commits.
-async fn pr_diff(client: &Client, id: i64) -> (Vec<String>, Vec<String>) {
+pub(crate) async fn pr_diff(client: &Client, id: i64) -> (Vec<String>, Vec<String>) {
     let pr = client.repo("SEC", "web").pull_request(id);
     let mut paths: Vec<String> = pr
         .changes()

@@ -14,6 +14,7 @@ mod npm_lock;
 mod oracle;
 mod poetry;
 mod real_osv;
+mod refresh;
 mod registry;
 
 use std::path::PathBuf;
