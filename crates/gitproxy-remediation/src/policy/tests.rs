@@ -327,6 +327,13 @@ async fn the_policy_host_refuses_writes_before_they_reach_bitbucket() {
         .await
         .expect_err("not ours");
     assert!(err.is_policy_refusal(), "{err:?}");
+    for open in [true, false] {
+        let err = host
+            .set_pull_request_open("PRJ", "web", 8, 0, open)
+            .await
+            .expect_err("not ours");
+        assert!(err.is_policy_refusal(), "{err:?}");
+    }
     assert!(
         host.inner.writes.lock().unwrap().is_empty(),
         "a refused write reached the host"
