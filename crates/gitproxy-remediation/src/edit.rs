@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::Analysis;
 use crate::files::Snapshot;
-use crate::plan::{LockfileRefresh, PackageFix, Plan};
+use crate::plan::{LockfileRefresh, PackageFix, Plan, Tier};
 use crate::registry::Registry;
 use crate::{Ecosystem, Error};
 
@@ -28,9 +28,26 @@ pub struct EditSet {
     pub notes: Vec<String>,
     /// True when some lockfile could not be brought fully up to date without the package manager.
     pub needs_package_manager: bool,
+    /// The tier the edit took when it differs from the plan's (a dependent moved instead).
+    pub tier: Option<Tier>,
+    /// The version the package ends at when it differs from the plan's target (the version the
+    /// moved dependent requires).
+    pub to: Option<String>,
 }
 
 impl EditSet {
+    /// `fix` as these edits carry it out: the tier and version they took.
+    pub fn as_applied(&self, fix: &PackageFix) -> PackageFix {
+        let mut out = fix.clone();
+        if let Some(tier) = self.tier {
+            out.tier = tier;
+        }
+        if let Some(to) = &self.to {
+            out.to.clone_from(to);
+        }
+        out
+    }
+
     fn note(&mut self, note: String) {
         if !self.notes.contains(&note) {
             self.notes.push(note);

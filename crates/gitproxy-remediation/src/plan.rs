@@ -39,6 +39,9 @@ pub enum Tier {
     LockfileUpdate,
     /// The manifest requirement or pin changes.
     ManifestBump,
+    /// A dependent whose requirement excludes every fixed version moves to a release that
+    /// accepts one, within its own requirers' ranges (an npm lockfile edit reports it).
+    DependentBump,
     /// The version is forced over a parent's requirement.
     Override,
 }
@@ -54,6 +57,10 @@ pub struct PackageFix {
     pub from: String,
     /// The version to move to.
     pub to: String,
+    /// Every published version after `from` that no advisory affects, ascending (`to` first):
+    /// a dependent that has to move for the fix may bring any of them.
+    #[serde(skip)]
+    pub fixed_versions: Vec<String>,
     /// True when `to` is outside the compatible range of `from` (a major bump); the PR says so.
     pub breaking: bool,
     /// The most invasive tier any occurrence needs.
@@ -137,6 +144,11 @@ impl Plan {
             }
             merged.from = format!("{}, {}", merged.from, fix.from);
             merged.breaking |= fix.breaking;
+            for v in &fix.fixed_versions {
+                if !merged.fixed_versions.contains(v) {
+                    merged.fixed_versions.push(v.clone());
+                }
+            }
             merged.tier = merged.tier.max(fix.tier);
             merged.lockfile = match (&merged.lockfile, &fix.lockfile) {
                 (LockfileRefresh::Command(_), _) => merged.lockfile.clone(),
@@ -286,6 +298,7 @@ pub async fn plan(
             name,
             from,
             to,
+            fixed_versions: candidates.into_iter().map(|(_, v)| v).collect(),
             breaking,
             tier,
             locations: deps
@@ -357,11 +370,7 @@ fn occurrence_tier(
                     (Tier::LockfileUpdate, lock_note(dep))
                 } else {
                     let note = match dep.ecosystem {
-                        Ecosystem::Npm => format!(
-                            "{} is forced with `overrides` because {} cannot take it; run `npm install` to refresh the lockfile",
-                            dep.name,
-                            dep.parents.join(", ")
-                        ),
+                        Ecosystem::Npm => npm_override_note(dep),
                         // The Cargo.lock and poetry.lock updates move the parent themselves
                         // when a release of it accepts the fix (and say so), or report the
                         // conflict.
@@ -386,6 +395,16 @@ fn occurrence_tier(
             }
         }
     }
+}
+
+/// The plan's note on an npm package forced with `overrides` (dropped by the lockfile edit when
+/// a dependent moves instead).
+pub(crate) fn npm_override_note(dep: &Dependency) -> String {
+    format!(
+        "{} is forced with `overrides` because {} cannot take it; run `npm install` to refresh the lockfile",
+        dep.name,
+        dep.parents.join(", ")
+    )
 }
 
 /// Whether the occurrence is a lockfile entry, which records a checksum of the version.

@@ -246,6 +246,9 @@ fn tier_text(tier: Tier) -> &'static str {
     match tier {
         Tier::LockfileUpdate => "lockfile update within the existing version requirements",
         Tier::ManifestBump => "manifest version bump",
+        Tier::DependentBump => {
+            "dependent bump (the package that pins the vulnerable version moves to a release that accepts a fixed one, within the existing version requirements)"
+        }
         Tier::Override => "override (forces the version over a dependency's own requirement)",
     }
 }

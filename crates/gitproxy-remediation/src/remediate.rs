@@ -322,6 +322,7 @@ impl<'a> Remediator<'a> {
     ) -> Result<(), Error> {
         let (project, repo) = (ctx.project, ctx.repo);
         let edits = apply_fix(fix, ctx.analysis, ctx.snapshot, self.registry).await?;
+        let fix = &edits.as_applied(fix);
         if edits.files.is_empty() {
             outcome.problems.push(nothing_to_commit(fix, &edits.notes));
             return Ok(());

@@ -4,6 +4,7 @@
 //! version's metadata; otherwise (and for v1 lockfiles) the entry's version, URL and integrity
 //! are replaced in place.
 
+mod climb;
 mod legacy;
 mod resolve;
 mod tree;
@@ -49,48 +50,92 @@ pub(super) async fn edit(
         )?);
     }
     let forced = fix.tier == Tier::Override && !dep.direct;
-    if forced {
-        npm_override(work, &manifest_path, &dep.name, &fix.to)?;
-    }
-    // An override settles only once npm (or the resolver, which applies it) wrote the lockfile.
+    let mut overridden = false;
     if forced && !is_lock {
+        // An override settles only once npm (or the resolver, which applies it) wrote the lockfile.
+        npm_override(work, &manifest_path, &dep.name, &fix.to)?;
         work.out.needs_package_manager = true;
+        overridden = true;
     }
     if is_lock {
         let integrity = digests
             .iter()
             .find(|d| d.artifact.is_none())
             .or(digests.first());
-        match integrity {
-            Some(d) => {
-                let moved = resolved_lock_update(
-                    work,
-                    &lock_path,
-                    &manifest_path,
-                    dep,
-                    &fix.to,
-                    new_range.as_deref(),
-                    registry,
-                )
-                .await?;
-                if !moved {
-                    work.out.needs_package_manager |= forced;
-                    npm_lock_update(
+        let Some(d) = integrity else {
+            if forced {
+                npm_override(work, &manifest_path, &dep.name, &fix.to)?;
+            }
+            work.out.needs_package_manager = true;
+            work.out.note(format!(
+                "{lock_path} was not updated because the registry gave no integrity for {}@{}: run `npm install --package-lock-only`",
+                fix.name, fix.to
+            ));
+            return Ok(());
+        };
+        let from = dep.version.as_deref().unwrap_or("");
+        let unresolvable = |reason: String| Error::Unresolvable {
+            ecosystem: dep.ecosystem,
+            package: dep.name.clone(),
+            from: from.to_string(),
+            to: fix.to.clone(),
+            reason: format!("in {lock_path}, {reason}"),
+        };
+        let mut moved = resolved_lock_update(
+            work,
+            &lock_path,
+            &manifest_path,
+            dep,
+            fix,
+            new_range.as_deref(),
+            registry,
+        )
+        .await?;
+        if forced {
+            match moved {
+                // A dependent moved instead of the override: the plan's note no longer holds.
+                Moved::Done { climbed: true } => {
+                    let note = crate::plan::npm_override_note(dep);
+                    work.out.notes.retain(|n| *n != note);
+                }
+                Moved::Conflict(reason) => {
+                    npm_override(work, &manifest_path, &dep.name, &fix.to)?;
+                    work.out.note(format!(
+                        "no dependent of {} can move to a release that accepts a fixed version ({reason}), so {} {} is forced with `overrides`",
+                        dep.name, dep.name, fix.to
+                    ));
+                    overridden = true;
+                    moved = resolved_lock_update(
                         work,
                         &lock_path,
+                        &manifest_path,
                         dep,
-                        &fix.to,
-                        &d.value,
+                        fix,
                         new_range.as_deref(),
-                    )?;
+                        registry,
+                    )
+                    .await?;
                 }
+                Moved::NotHere => {
+                    npm_override(work, &manifest_path, &dep.name, &fix.to)?;
+                    overridden = true;
+                }
+                Moved::Done { climbed: false } => {}
             }
-            None => {
-                work.out.needs_package_manager = true;
-                work.out.note(format!(
-                    "{lock_path} was not updated because the registry gave no integrity for {}@{}: run `npm install --package-lock-only`",
-                    fix.name, fix.to
-                ));
+        }
+        match moved {
+            Moved::Done { .. } => {}
+            Moved::Conflict(reason) => return Err(unresolvable(reason)),
+            Moved::NotHere => {
+                work.out.needs_package_manager |= overridden;
+                npm_lock_update(
+                    work,
+                    &lock_path,
+                    dep,
+                    &fix.to,
+                    &d.value,
+                    new_range.as_deref(),
+                )?;
             }
         }
     }
@@ -316,51 +361,51 @@ fn local_key(lock_path: &str, dep: &Dependency) -> String {
         .to_string()
 }
 
-/// Rewrites a v2/v3 lockfile as npm would after moving `dep` to `to`. `Ok(false)` when this
-/// cannot be done here (a v1 lockfile, no version metadata from the registry): the caller edits
-/// the entry in place.
+/// What became of rewriting a v2/v3 lockfile.
+enum Moved {
+    /// Not done here (a v1 lockfile, no version metadata from the registry): the caller edits
+    /// the entry in place.
+    NotHere,
+    /// Written, or left to npm with a note; `climbed` when a dependent moved for the fix.
+    Done { climbed: bool },
+    /// No tier works: the exact conflicting range; nothing was written.
+    Conflict(String),
+}
+
+/// Rewrites a v2/v3 lockfile as npm would after moving `dep` to `fix.to`, bumping the
+/// dependents whose ranges admit no fixed version (`climb.rs`).
 async fn resolved_lock_update(
     work: &mut Work,
     path: &str,
     manifest_path: &str,
     dep: &Dependency,
-    to: &str,
+    fix: &PackageFix,
     new_range: Option<&str>,
     registry: &dyn Registry,
-) -> Result<bool, Error> {
+) -> Result<Moved, Error> {
+    let to = fix.to.as_str();
     let text = work.text(path)?;
     let root = json::parse(&text).map_err(|(_, m)| edit_error(path, m))?;
     if root.get("packages").is_none() || registry.npm_manifest(&dep.name, to).await?.is_none() {
-        return Ok(false);
+        return Ok(Moved::NotHere);
     }
-    let lines = LineIndex::new(&text);
     let from = dep.version.as_deref().unwrap_or("");
     let mut doc = J::from_node(&text, &root);
-    let packages: Packages = doc
+    let mut packages: Packages = doc
         .get("packages")
         .map(J::members)
         .unwrap_or(&[])
         .iter()
         .cloned()
         .collect();
-    let is_from = |key: &str| {
-        key.rsplit("node_modules/").next() == Some(dep.name.as_str())
-            && packages
-                .get(key)
-                .and_then(|e| e.get("version"))
-                .and_then(J::as_str)
-                == Some(from)
-    };
-    // The entry on the dependency's line, or (once an earlier edit moved lines) another
-    // entry of the same version; none left means an earlier occurrence's edit covered it.
-    let on_line = find_entry_by_line(&root, &lines, dep.location.line).map(|(_, k)| k);
-    let Some(key) = on_line
-        .filter(|k| is_from(k))
-        .or_else(|| packages.keys().find(|k| is_from(k)).cloned())
-    else {
-        return Ok(true);
-    };
-    let mut packages = packages;
+    // None left at the old version means an earlier occurrence's edit covered this one.
+    let left = packages.iter().any(|(k, e)| {
+        k.rsplit("node_modules/").next() == Some(dep.name.as_str())
+            && e.get("version").and_then(J::as_str) == Some(from)
+    });
+    if !left {
+        return Ok(Moved::Done { climbed: false });
+    }
     if let Some(range) = new_range {
         if let Some(local) = packages.get_mut(&local_key(path, dep)) {
             for (section, _) in SECTIONS {
@@ -378,53 +423,65 @@ async fn resolved_lock_update(
         overrides: resolve::simple_overrides(manifest.as_deref()),
         packages,
     };
-    let kept = match mover.move_to(&key, to).await? {
-        Ok(kept) => kept,
-        Err(Conflict(reason)) => {
-            return Err(Error::Unresolvable {
-                ecosystem: dep.ecosystem,
-                package: dep.name.clone(),
-                from: from.to_string(),
-                to: to.to_string(),
-                reason: format!("in {path}, {reason}"),
-            })
-        }
+    let climbed = match mover.fix(&dep.name, from, to, &fix.fixed_versions).await? {
+        Ok(climbed) => climbed,
+        Err(Conflict(reason)) => return Ok(Moved::Conflict(reason)),
     };
     if root.get("dependencies").is_some() {
         // A v2 lockfile also carries the v1 tree: rebuilt from `packages` as npm writes it.
         match legacy::tree(&mover.packages, &mover.overrides) {
             Some(tree) => doc.set("dependencies", tree),
-            None if only_own_fields_changed(&doc, &mover.packages, &key) => return Ok(false),
+            None if climbed.steps.is_empty()
+                && only_own_fields_changed(&doc, &mover.packages, &dep.name) =>
+            {
+                return Ok(Moved::NotHere)
+            }
             None => {
                 work.out.needs_package_manager = true;
                 work.out.note(format!(
                     "{path} was not updated because {}@{to} changes its dependencies and the lockfile's v1 tree holds entries the agent does not rebuild: run `npm install --package-lock-only`",
                     dep.name
                 ));
-                return Ok(true);
+                return Ok(Moved::Done { climbed: false });
             }
         }
     }
-    for k in kept {
-        let parent = k.from.rsplit("node_modules/").next().unwrap_or(&k.from);
-        let still = if k.version == from {
-            ", which still carries the advisory"
-        } else {
-            ""
-        };
-        work.out.note(format!(
-            "{parent} (at {}) requires {}@{}, which {to} does not satisfy, so it keeps its own copy of {} {} at {} in {path}{still}, as npm places it: upgrade {parent} to a release that accepts {to} to remove that copy",
-            k.from, dep.name, k.spec, dep.name, k.version, k.at
-        ));
+    let climbed_any = !climbed.steps.is_empty();
+    if climbed_any {
+        work.out.tier = Some(Tier::DependentBump);
+        for step in &climbed.steps {
+            work.out.note(format!(
+                "{path}: the fix bumps the dependent that pins the vulnerable version: {step}"
+            ));
+        }
+        if !climbed.moved.is_empty() {
+            work.out.note(format!(
+                "{path} also moves {} as npm resolves the bumped dependents",
+                climbed.moved.join(", ")
+            ));
+        }
+        let mut versions = climbed.versions.iter();
+        if let (Some(only), None) = (versions.next(), versions.next()) {
+            if only != to {
+                work.out.to = Some(only.clone());
+                work.out.note(format!(
+                    "{} ends at {only}, the fixed version the bumped dependents require, rather than {to}",
+                    dep.name
+                ));
+            }
+        }
     }
     doc.set("packages", J::Obj(mover.packages.into_iter().collect()));
     let (indent, newline) = tree::layout(&text);
     work.write(path, tree::print(&doc, &indent, newline));
-    Ok(true)
+    Ok(Moved::Done {
+        climbed: climbed_any,
+    })
 }
 
-/// Whether the only change from `doc`'s packages to `new` is `key`'s version, URL and integrity.
-fn only_own_fields_changed(doc: &J, new: &Packages, key: &str) -> bool {
+/// Whether the only change from `doc`'s packages to `new` is the version, URL and integrity of
+/// `name`'s entries.
+fn only_own_fields_changed(doc: &J, new: &Packages, name: &str) -> bool {
     let old: Packages = doc
         .get("packages")
         .map(J::members)
@@ -442,7 +499,7 @@ fn only_own_fields_changed(doc: &J, new: &Packages, key: &str) -> bool {
     };
     old.len() == new.len()
         && old.iter().all(|(k, v)| {
-            if k == key {
+            if k.rsplit("node_modules/").next() == Some(name) {
                 strip(Some(v)) == strip(new.get(k))
             } else {
                 new.get(k) == Some(v)

@@ -15,6 +15,7 @@ use gitproxy_remediation::edit::apply_fix;
 use gitproxy_remediation::files::Snapshot;
 use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::{plan, LockfileRefresh, PlanOptions, Tier};
+use gitproxy_remediation::pr::description;
 use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -41,7 +42,6 @@ fn database() -> AdvisoryDb {
     for (id, name, fixed) in [
         ("GHSA-r683-j2x4-v87g", "node-fetch", "2.6.7"),
         ("GHSA-35jh-r3h4-6jhm", "lodash", "4.17.21"),
-        ("GHSA-hrpp-h998-j3pp", "qs", "6.7.3"),
     ] {
         let record = format!(
             r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
@@ -49,8 +49,26 @@ fn database() -> AdvisoryDb {
         );
         db.insert(Record::from_json("npm-lock", record.as_bytes()).unwrap());
     }
+    db.insert(Record::from_json("npm-lock", QS_RECORD.as_bytes()).unwrap());
     db
 }
+
+/// GHSA-hrpp-h998-j3pp (CVE-2022-24999) as OSV records it: prototype pollution in qs, affecting
+/// every release line up to its backported fix (6.2.4, 6.3.3, 6.4.1, 6.5.3, 6.6.1, 6.7.3, 6.8.3,
+/// 6.9.7, 6.10.3), so qs 6.9.6 (what express 4.17.2 and body-parser 1.19.1 pin) is affected and
+/// 6.9.7 (express 4.17.3, body-parser 1.19.2) is not.
+const QS_RECORD: &str = r#"{"id": "GHSA-hrpp-h998-j3pp", "aliases": ["CVE-2022-24999"],
+  "summary": "qs vulnerable to Prototype Pollution",
+  "affected": [{"package": {"ecosystem": "npm", "name": "qs"}, "ranges": [{"type": "SEMVER", "events": [
+    {"introduced": "0"}, {"fixed": "6.2.4"},
+    {"introduced": "6.3.0"}, {"fixed": "6.3.3"},
+    {"introduced": "6.4.0"}, {"fixed": "6.4.1"},
+    {"introduced": "6.5.0"}, {"fixed": "6.5.3"},
+    {"introduced": "6.6.0"}, {"fixed": "6.6.1"},
+    {"introduced": "6.7.0"}, {"fixed": "6.7.3"},
+    {"introduced": "6.8.0"}, {"fixed": "6.8.3"},
+    {"introduced": "6.9.0"}, {"fixed": "6.9.7"},
+    {"introduced": "6.10.0"}, {"fixed": "6.10.3"}]}]}]}"#;
 
 /// Runs npm in `dir` against the stand-in with its own empty configuration and cache.
 async fn npm(dir: &Path, registry: &str, args: &[&str]) -> (bool, String) {
@@ -217,6 +235,16 @@ async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
                 fixed.insert(path, text.as_str());
             }
             let new_lock = &edits.files["package-lock.json"];
+            if fix.name == "qs" {
+                // The project pins express, so no dependent can move: the override stays.
+                let expected = "no dependent of qs can move to a release that accepts a fixed version (express 4.17.1 requires qs@6.7.0, which excludes every fixed version of qs; express 4.17.3 accepts a fixed version of qs, but the project's package.json requires express@4.17.1), so qs 6.7.3 is forced with `overrides`";
+                assert!(
+                    edits.notes.iter().any(|n| n == expected),
+                    "{project}: {:?}",
+                    edits.notes
+                );
+                assert_eq!(edits.tier, None);
+            }
             if fix.name == "node-fetch" {
                 let doc: serde_json::Value = serde_json::from_str(new_lock).unwrap();
                 assert_eq!(doc["packages"][placement]["version"], "5.0.0", "{project}");
@@ -354,11 +382,12 @@ async fn npm_express_upgrade_replaces_its_dependency_tree_as_npm_does() {
 }
 
 /// A direct dependency that packages deeper in the tree pin: the project asks for `qs@^6.7.0`,
-/// express 4.17.1 and body-parser 1.19.0 pin `qs@6.7.0`. The hoisted qs moves to 6.7.3 and each
-/// pinning package keeps its own nested 6.7.0, as npm places it (`npm install qs@6.7.3`); the pull
-/// request's notes name both and say the old version is still there.
+/// express 4.17.1 and body-parser 1.19.0 pin `qs@6.7.0`. Moving the hoisted qs alone would leave
+/// each pinning package its own nested 6.7.0; instead express (and through it body-parser) moves
+/// to 4.17.3, whose qs 6.9.7 the project's range accepts too, so one fixed qs serves everyone,
+/// as `npm update express` leaves it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn npm_dependents_pinning_the_old_version_keep_nested_copies_as_npm_places_them() {
+async fn npm_dependents_pinning_the_old_version_move_instead_of_keeping_nested_copies() {
     let stand_in = StandIn::start(packument_routes()).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
@@ -395,21 +424,22 @@ async fn npm_dependents_pinning_the_old_version_keep_nested_copies_as_npm_places
         .unwrap();
     assert!(!edits.needs_package_manager, "{:?}", edits.notes);
     assert!(!edits.files.contains_key("package.json"));
+    assert_eq!(edits.tier, Some(Tier::DependentBump));
     let new_lock = &edits.files["package-lock.json"];
     let doc: serde_json::Value = serde_json::from_str(new_lock).unwrap();
     for (key, version) in [
-        ("node_modules/qs", "6.7.3"),
-        ("node_modules/express/node_modules/qs", "6.7.0"),
-        ("node_modules/body-parser/node_modules/qs", "6.7.0"),
+        ("node_modules/qs", "6.9.7"),
+        ("node_modules/express", "4.17.3"),
+        ("node_modules/body-parser", "1.19.2"),
     ] {
         assert_eq!(doc["packages"][key]["version"], version, "{key}");
     }
-    for parent in ["express", "body-parser"] {
-        let expected = format!(
-            "{parent} (at node_modules/{parent}) requires qs@6.7.0, which 6.7.3 does not satisfy, so it keeps its own copy of qs 6.7.0 at node_modules/{parent}/node_modules/qs in package-lock.json, which still carries the advisory, as npm places it: upgrade {parent} to a release that accepts 6.7.3 to remove that copy"
-        );
-        assert!(edits.notes.contains(&expected), "{:?}", edits.notes);
-    }
+    let expected = "package-lock.json: the fix bumps the dependent that pins the vulnerable version: express 4.17.1 requires qs@6.7.0, which excludes every fixed version of qs, so express moves to 4.17.3, its lowest later release that accepts a fixed version of qs within express@^4.17.1 (the project's package.json)";
+    assert!(
+        edits.notes.iter().any(|n| n == expected),
+        "{:?}",
+        edits.notes
+    );
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("package.json"), &manifest).unwrap();
@@ -425,49 +455,136 @@ async fn npm_dependents_pinning_the_old_version_keep_nested_copies_as_npm_places
     assert!(ok, "{log}");
     let after = std::fs::read_to_string(dir.path().join("package-lock.json")).unwrap();
     assert_eq!(&after, new_lock, "npm rewrote the lockfile");
+    let npm_lock = npm_own_update(&npm_registry, &manifest, &lock, "express", false).await;
+    assert_eq!(
+        &npm_lock, new_lock,
+        "npm update express writes another lockfile"
+    );
 
-    // npm's own way there: `npm install qs@6.7.3` from the original lockfile (which also raises
-    // the range in package.json), then the project's range put back and the lockfile settled.
-    let own = tempfile::tempdir().unwrap();
-    std::fs::write(own.path().join("package.json"), &manifest).unwrap();
-    std::fs::write(own.path().join("package-lock.json"), &lock).unwrap();
+    // No copy of the vulnerable qs is left, and nothing else is introduced.
+    let mut fixed = snapshot.clone();
+    fixed.insert("package-lock.json", new_lock.as_str());
+    let left = advisories(&db, &fixed);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The dependent-bump tier on the real express 4.17.1 service: express 4.17.1 and its
+/// body-parser 1.19.0 pin `qs@6.7.0`, which no fixed qs satisfies. express 4.17.2 pins the
+/// still affected qs 6.9.6; 4.17.3 (within the project's `^4.17.1`) depends on qs 6.9.7 and
+/// body-parser 1.19.2, so the fix moves express there, with body-parser and the rest of its
+/// tree as npm resolves them, instead of forcing qs with `overrides`. npm accepts the branch,
+/// writes the same lockfile itself (`npm update express`), and no affected qs is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn npm_fix_bumps_the_dependent_that_pins_the_vulnerable_version() {
+    let stand_in = StandIn::start(packument_routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    let base = npm_fixtures().join("express");
+    let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();
+    let lock = std::fs::read_to_string(base.join("package-lock.json")).unwrap();
+    let snapshot = Snapshot::new()
+        .with("package.json", manifest.as_str())
+        .with("package-lock.json", lock.as_str());
+    let before = advisories(&db, &snapshot);
+    assert_eq!(
+        before,
+        BTreeSet::from([("GHSA-hrpp-h998-j3pp".to_string(), "qs".to_string())])
+    );
+    let analysis = analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let fix = &plan.fixes[0];
+    assert_eq!(
+        (
+            plan.fixes.len(),
+            fix.name.as_str(),
+            fix.to.as_str(),
+            fix.tier
+        ),
+        (1, "qs", "6.7.3", Tier::Override)
+    );
+    let edits = apply_fix(fix, &analysis, &snapshot, &registry)
+        .await
+        .unwrap();
+    assert!(!edits.needs_package_manager, "{:?}", edits.notes);
+    assert_eq!(
+        edits.files.keys().collect::<Vec<_>>(),
+        ["package-lock.json"],
+        "no override in package.json: {:?}",
+        edits.notes
+    );
+    assert_eq!(
+        (edits.tier, edits.to.as_deref()),
+        (Some(Tier::DependentBump), Some("6.9.7"))
+    );
+    let new_lock = &edits.files["package-lock.json"];
+    let doc: serde_json::Value = serde_json::from_str(new_lock).unwrap();
+    for (key, version) in [
+        ("node_modules/express", "4.17.3"),
+        ("node_modules/body-parser", "1.19.2"),
+        ("node_modules/qs", "6.9.7"),
+    ] {
+        assert_eq!(doc["packages"][key]["version"], version, "{key}");
+    }
+    let qs: Vec<&String> = doc["packages"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| k.ends_with("node_modules/qs"))
+        .collect();
+    assert_eq!(qs, ["node_modules/qs"]);
+
+    // The pull request names the tier and why.
+    let applied = edits.as_applied(fix);
+    let files: Vec<String> = edits.files.keys().cloned().collect();
+    let body = description(&applied, &analysis, &findings, &files, &edits.notes);
+    for expected in [
+        "| qs (npm) | transitive | minor | `6.7.0` -> `6.9.7` |",
+        "How: dependent bump (the package that pins the vulnerable version moves to a release that accepts a fixed one, within the existing version requirements).",
+        "- package-lock.json: the fix bumps the dependent that pins the vulnerable version: express 4.17.1 requires qs@6.7.0, which excludes every fixed version of qs, so express moves to 4.17.3, its lowest later release that accepts a fixed version of qs within express@^4.17.1 (the project's package.json)",
+        "body-parser 1.19.0 -> 1.19.2",
+        "- qs ends at 6.9.7, the fixed version the bumped dependents require, rather than 6.7.3",
+    ] {
+        assert!(body.contains(expected), "{expected}\n---\n{body}");
+    }
+    assert!(!body.contains("overrides"), "{body}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), &manifest).unwrap();
+    std::fs::write(dir.path().join("package-lock.json"), new_lock).unwrap();
     let (ok, log) = npm(
-        own.path(),
+        dir.path(),
         &npm_registry,
-        &["install", "qs@6.7.3", "--package-lock-only"],
+        &["ci", "--dry-run", "--ignore-scripts"],
     )
     .await;
-    assert!(ok, "{log}");
-    std::fs::write(own.path().join("package.json"), &manifest).unwrap();
+    assert!(ok, "npm ci --dry-run failed: {log}");
     let (ok, log) = npm(
-        own.path(),
+        dir.path(),
         &npm_registry,
         &["install", "--package-lock-only"],
     )
     .await;
     assert!(ok, "{log}");
-    let npm_lock = std::fs::read_to_string(own.path().join("package-lock.json")).unwrap();
-    assert_eq!(&npm_lock, new_lock, "npm places qs 6.7.3 differently");
+    let after = std::fs::read_to_string(dir.path().join("package-lock.json")).unwrap();
+    assert_eq!(&after, new_lock, "npm rewrote the lockfile");
+    let npm_lock = npm_own_update(&npm_registry, &manifest, &lock, "express", false).await;
+    assert_eq!(
+        &npm_lock, new_lock,
+        "npm update express writes another lockfile"
+    );
 
-    // The advisory is left only in the two nested copies the notes name.
     let mut fixed = snapshot.clone();
     fixed.insert("package-lock.json", new_lock.as_str());
-    let analysis = analyze(&fixed);
-    let lines: Vec<&str> = new_lock.lines().collect();
-    let mut left: Vec<&str> = db
-        .scan(&analysis)
-        .iter()
-        .map(|f| {
-            let line = analysis.dependencies[f.dependency].location.line as usize;
-            lines[line - 1].trim()
-        })
-        .collect();
-    left.sort_unstable();
-    assert_eq!(
-        left,
-        [
-            "\"node_modules/body-parser/node_modules/qs\": {",
-            "\"node_modules/express/node_modules/qs\": {"
-        ]
-    );
+    let left = advisories(&db, &fixed);
+    assert!(left.is_empty(), "{left:?}");
 }

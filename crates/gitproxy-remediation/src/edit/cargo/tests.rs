@@ -75,6 +75,7 @@ async fn cargo_inherited_bump_edits_the_workspace_root() {
         name: "smallvec".into(),
         from: "1.6.0".into(),
         to: "1.6.1".into(),
+        fixed_versions: Vec::new(),
         breaking: false,
         tier: Tier::ManifestBump,
         dependencies: vec![analysis

@@ -68,6 +68,7 @@ async fn maven_property_managed_and_bom_pins() {
         name: "org.apache.logging.log4j:log4j-core".into(),
         from: "2.14.1".into(),
         to: "2.17.1".into(),
+        fixed_versions: Vec::new(),
         breaking: false,
         tier: Tier::Override,
         dependencies: vec![0],

@@ -60,7 +60,7 @@ pub(super) struct Kept {
 }
 
 /// A location that is not inside some `node_modules` (the project, a workspace).
-fn is_top(key: &str) -> bool {
+pub(super) fn is_top(key: &str) -> bool {
     key.is_empty() || !key.starts_with("node_modules/") && !key.contains("/node_modules/")
 }
 
@@ -73,7 +73,7 @@ fn parent(key: &str) -> &str {
 }
 
 /// Where `name` sits in the `node_modules` of `at`.
-fn slot(at: &str, name: &str) -> String {
+pub(super) fn slot(at: &str, name: &str) -> String {
     if at.is_empty() {
         format!("node_modules/{name}")
     } else {
@@ -82,13 +82,13 @@ fn slot(at: &str, name: &str) -> String {
 }
 
 /// How deep a location sits: the number of `node_modules` on its path.
-fn depth(key: &str) -> usize {
+pub(super) fn depth(key: &str) -> usize {
     key.matches("node_modules/").count()
 }
 
 /// A location ordered as npm orders paths.
 #[derive(PartialEq, Eq)]
-struct Collated(String);
+pub(super) struct Collated(pub(super) String);
 
 impl Ord for Collated {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -103,7 +103,7 @@ impl PartialOrd for Collated {
 }
 
 /// The package name of a location.
-fn name_of(key: &str) -> &str {
+pub(super) fn name_of(key: &str) -> &str {
     match key.rfind("node_modules/") {
         Some(i) => &key[i + "node_modules/".len()..],
         None => key,
@@ -179,7 +179,7 @@ fn resolve(packages: &Packages, from: &str, name: &str, peer: bool) -> Option<St
 
 /// Whether `version` satisfies `spec`; specs that are not registry ranges (tags, URLs, aliases)
 /// are left to npm and count as satisfied.
-fn accepts(spec: &str, version: &str) -> bool {
+pub(super) fn accepts(spec: &str, version: &str) -> bool {
     let (Ok(range), Ok(v)) = (
         Requirement::parse(Ecosystem::Npm, spec),
         Version::parse(Ecosystem::Npm, version),
@@ -189,7 +189,7 @@ fn accepts(spec: &str, version: &str) -> bool {
     range.matches(&v)
 }
 
-fn version_of(packages: &Packages, key: &str) -> Option<String> {
+pub(super) fn version_of(packages: &Packages, key: &str) -> Option<String> {
     packages
         .get(key)
         .and_then(|e| e.get("version"))
@@ -230,7 +230,7 @@ impl Mover<'_> {
 
     /// Every edge (from, spec) that resolves to `key`, from packages the project still reaches
     /// (npm drops the old dependencies of a replaced package before they could conflict).
-    fn dependents(&self, key: &str) -> Vec<(String, String)> {
+    pub(super) fn dependents(&self, key: &str) -> Vec<(String, String)> {
         let name = name_of(key);
         let reached = reachable(&self.packages);
         let mut out = Vec::new();
@@ -728,7 +728,7 @@ impl Mover<'_> {
 }
 
 /// The locations reached from the project (and its workspaces) through dependency edges.
-fn reachable(packages: &Packages) -> BTreeSet<String> {
+pub(super) fn reachable(packages: &Packages) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = packages.keys().filter(|k| is_top(k)).cloned().collect();
     let mut queue: VecDeque<String> = seen.iter().cloned().collect();
     while let Some(from) = queue.pop_front() {
@@ -743,7 +743,7 @@ fn reachable(packages: &Packages) -> BTreeSet<String> {
     seen
 }
 
-fn describe(key: &str) -> String {
+pub(super) fn describe(key: &str) -> String {
     if key.is_empty() {
         "the project's package.json".to_string()
     } else if is_top(key) {

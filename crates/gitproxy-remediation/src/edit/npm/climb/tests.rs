@@ -1,0 +1,1 @@
+//! Tests for the dependent-bump tier of npm lockfile fixes.
