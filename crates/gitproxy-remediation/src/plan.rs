@@ -6,7 +6,9 @@
 //!    the lockfile entry changes.
 //! 2. [`Tier::ManifestBump`]: a direct requirement (or a pin in `requirements.txt`, `go.mod`,
 //!    `pom.xml`) excludes it, so the manifest changes.
-//! 3. [`Tier::Override`]: a parent's requirement excludes it and the parent cannot be moved
+//! 3. [`Tier::DependentBump`]: not planned, but reported by an npm lockfile edit that moved the
+//!    dependent pinning the vulnerable version instead of forcing it.
+//! 4. [`Tier::Override`]: a parent's requirement excludes it and the parent cannot be moved
 //!    here, so the version is forced (npm `overrides`, Maven `dependencyManagement`).
 //!
 //! Packages with no fixing version are reported as [`Unfixable`] with the advisories' guidance.

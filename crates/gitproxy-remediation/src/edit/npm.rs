@@ -1,8 +1,9 @@
 //! npm edits: `package.json` ranges and `overrides`, and `package-lock.json` / shrinkwrap entries.
 //! A v2/v3 lockfile is rewritten as npm's resolver would leave it (`npm/resolve.rs`, printed by
 //! `npm/tree.rs`, a v2 file's v1 tree rebuilt by `npm/legacy.rs`) when the registry gives the new
-//! version's metadata; otherwise (and for v1 lockfiles) the entry's version, URL and integrity
-//! are replaced in place.
+//! version's metadata, bumping a dependent that pins the vulnerable version (`npm/climb.rs`)
+//! before an override is forced; otherwise (and for v1 lockfiles) the entry's version, URL and
+//! integrity are replaced in place.
 
 mod climb;
 mod legacy;
@@ -93,17 +94,22 @@ pub(super) async fn edit(
         .await?;
         if forced {
             match moved {
-                // A dependent moved instead of the override: the plan's note no longer holds.
-                Moved::Done { climbed: true } => {
+                // The lockfile holds without the override: the plan's note no longer does.
+                Moved::Written { climbed } => {
                     let note = crate::plan::npm_override_note(dep);
                     work.out.notes.retain(|n| *n != note);
+                    if !climbed && work.out.tier.is_none() {
+                        work.out.tier = Some(Tier::LockfileUpdate);
+                    }
                 }
-                Moved::Conflict(reason) => {
+                Moved::Conflict(_) | Moved::LeftToNpm { .. } => {
                     npm_override(work, &manifest_path, &dep.name, &fix.to)?;
-                    work.out.note(format!(
-                        "no dependent of {} can move to a release that accepts a fixed version ({reason}), so {} {} is forced with `overrides`",
-                        dep.name, dep.name, fix.to
-                    ));
+                    if let Moved::Conflict(reason) = &moved {
+                        work.out.note(format!(
+                            "no dependent of {} can move to a release that accepts a fixed version ({reason}), so {} {} is forced with `overrides`",
+                            dep.name, dep.name, fix.to
+                        ));
+                    }
                     overridden = true;
                     moved = resolved_lock_update(
                         work,
@@ -120,12 +126,29 @@ pub(super) async fn edit(
                     npm_override(work, &manifest_path, &dep.name, &fix.to)?;
                     overridden = true;
                 }
-                Moved::Done { climbed: false } => {}
+                Moved::Covered => {}
             }
         }
         match moved {
-            Moved::Done { .. } => {}
+            Moved::Written { .. } | Moved::Covered => {}
             Moved::Conflict(reason) => return Err(unresolvable(reason)),
+            Moved::LeftToNpm { bumped } => {
+                work.out.needs_package_manager = true;
+                let (why, command) = if bumped.is_empty() {
+                    (
+                        format!("{}@{} changes its dependencies", dep.name, fix.to),
+                        "npm install --package-lock-only".to_string(),
+                    )
+                } else {
+                    (
+                        format!("the fix moves {} as well", bumped.join(", ")),
+                        format!("npm update {} --package-lock-only", bumped.join(" ")),
+                    )
+                };
+                work.out.note(format!(
+                    "{lock_path} was not updated because {why} and the lockfile's v1 tree holds entries the agent does not rebuild: run `{command}`"
+                ));
+            }
             Moved::NotHere => {
                 work.out.needs_package_manager |= overridden;
                 npm_lock_update(
@@ -366,8 +389,13 @@ enum Moved {
     /// Not done here (a v1 lockfile, no version metadata from the registry): the caller edits
     /// the entry in place.
     NotHere,
-    /// Written, or left to npm with a note; `climbed` when a dependent moved for the fix.
-    Done { climbed: bool },
+    /// An earlier occurrence's edit already moved every entry at the old version.
+    Covered,
+    /// Written; `climbed` when a dependent moved for the fix.
+    Written { climbed: bool },
+    /// The move changes what the v1 tree of a v2 lockfile holds in a way the agent does not
+    /// rebuild: left to npm (`bumped`: the dependents the fix would move).
+    LeftToNpm { bumped: Vec<String> },
     /// No tier works: the exact conflicting range; nothing was written.
     Conflict(String),
 }
@@ -404,7 +432,7 @@ async fn resolved_lock_update(
             && e.get("version").and_then(J::as_str) == Some(from)
     });
     if !left {
-        return Ok(Moved::Done { climbed: false });
+        return Ok(Moved::Covered);
     }
     if let Some(range) = new_range {
         if let Some(local) = packages.get_mut(&local_key(path, dep)) {
@@ -437,12 +465,9 @@ async fn resolved_lock_update(
                 return Ok(Moved::NotHere)
             }
             None => {
-                work.out.needs_package_manager = true;
-                work.out.note(format!(
-                    "{path} was not updated because {}@{to} changes its dependencies and the lockfile's v1 tree holds entries the agent does not rebuild: run `npm install --package-lock-only`",
-                    dep.name
-                ));
-                return Ok(Moved::Done { climbed: false });
+                return Ok(Moved::LeftToNpm {
+                    bumped: climbed.bumped,
+                })
             }
         }
     }
@@ -474,7 +499,7 @@ async fn resolved_lock_update(
     doc.set("packages", J::Obj(mover.packages.into_iter().collect()));
     let (indent, newline) = tree::layout(&text);
     work.write(path, tree::print(&doc, &indent, newline));
-    Ok(Moved::Done {
+    Ok(Moved::Written {
         climbed: climbed_any,
     })
 }

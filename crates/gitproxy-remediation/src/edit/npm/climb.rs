@@ -34,6 +34,8 @@ struct Step {
 pub(super) struct Climbed {
     /// Why each dependent moved, one sentence each (empty: no dependent had to).
     pub(super) steps: Vec<String>,
+    /// The names of the dependents that moved.
+    pub(super) bumped: Vec<String>,
     /// Every other package whose version changed: `name old -> new`.
     pub(super) moved: Vec<String>,
     /// The versions of the fixed package the lockfile now holds.
@@ -129,6 +131,10 @@ impl Mover<'_> {
                         step.why
                     ))))
                 }
+            }
+            let bumped = name_of(&step.at).to_string();
+            if !out.bumped.contains(&bumped) {
+                out.bumped.push(bumped);
             }
             climbed.insert(step.at);
             out.steps.push(step.why);
