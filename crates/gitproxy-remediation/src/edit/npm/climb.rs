@@ -59,6 +59,9 @@ impl Mover<'_> {
         let original = self.packages.clone();
         let mut out = Climbed::default();
         let mut climbed = BTreeSet::new();
+        // Releases whose move failed, and why the last one did: the next climb skips them.
+        let mut excluded = BTreeSet::new();
+        let mut unresolved: Option<String> = None;
         for _ in 0..MAX_STEPS {
             let reached = reachable(&self.packages);
             let Some(key) = self
@@ -104,7 +107,7 @@ impl Mover<'_> {
             let mut best: Option<Step> = None;
             let mut failure = None;
             for (dependent, spec) in &rejecting {
-                match self.climb(dependent, name, spec, &fixed).await? {
+                match self.climb(dependent, name, spec, &fixed, &excluded).await? {
                     Ok(step) => {
                         if best.as_ref().is_none_or(|b| step.level < b.level) {
                             best = Some(step);
@@ -119,18 +122,37 @@ impl Mover<'_> {
                 }
             }
             let Some(step) = best else {
-                return Ok(Err(failure.map(|(_, c)| c).unwrap_or_else(|| {
-                    Conflict(format!("no dependent of {name} can move"))
-                })));
-            };
-            match self.move_to(&step.at, &step.version).await? {
-                Ok(kept) if kept.is_empty() => {}
-                Ok(_) | Err(_) => {
-                    return Ok(Err(Conflict(format!(
-                        "{}, but the lockfile cannot be resolved with it",
-                        step.why
-                    ))))
+                let mut reason = failure
+                    .map(|(_, c)| c.0)
+                    .unwrap_or_else(|| format!("no dependent of {name} can move"));
+                if let Some(last) = unresolved {
+                    reason = format!("{reason}; {last}");
                 }
+                return Ok(Err(Conflict(reason)));
+            };
+            let before = self.packages.clone();
+            let failed = match self.move_to(&step.at, &step.version).await? {
+                Ok(kept) => kept.first().map(|k| {
+                    format!(
+                        "{} requires {}@{}, which {} does not satisfy",
+                        describe(&k.from),
+                        name_of(&step.at),
+                        k.spec,
+                        step.version
+                    )
+                }),
+                Err(Conflict(c)) => Some(c),
+            };
+            if let Some(reason) = failed {
+                // Another release (or another dependent) may still do.
+                self.packages = before;
+                unresolved = Some(format!(
+                    "{} {} cannot be resolved: {reason}",
+                    name_of(&step.at),
+                    step.version
+                ));
+                excluded.insert((step.at, step.version));
+                continue;
             }
             let bumped = name_of(&step.at).to_string();
             if !out.bumped.contains(&bumped) {
@@ -153,6 +175,7 @@ impl Mover<'_> {
         target: &str,
         spec: &str,
         acceptable: &[String],
+        excluded: &BTreeSet<(String, String)>,
     ) -> Result<Result<Step, (usize, Conflict)>, Error> {
         let (mut at, mut target, mut spec) = (at.to_string(), target.to_string(), spec.to_string());
         let mut acceptable = acceptable.to_vec();
@@ -167,7 +190,12 @@ impl Mover<'_> {
                 wanted.trim_start_matches("a ")
             ));
             let mut accepting = Vec::new();
+            let mut other = "";
             for version in self.later_releases(&name, &current).await? {
+                if excluded.contains(&(at.clone(), version.clone())) {
+                    other = "other ";
+                    continue;
+                }
                 if !self
                     .accepts_one(&name, &version, &target, &acceptable)
                     .await?
@@ -197,7 +225,7 @@ impl Mover<'_> {
                 return Ok(Err((
                     level,
                     Conflict(format!(
-                        "{}, and no later release of {name} accepts {wanted}",
+                        "{}, and no {other}later release of {name} accepts {wanted}",
                         why.join("; ")
                     )),
                 )));

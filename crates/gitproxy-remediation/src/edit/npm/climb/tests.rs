@@ -94,6 +94,63 @@ async fn the_dependent_moves_to_its_lowest_release_that_accepts_a_fixed_version(
     assert_eq!(p.len(), 3);
 }
 
+#[tokio::test]
+async fn a_release_that_cannot_be_resolved_gives_way_to_the_next() {
+    // p 1.0.1 accepts the fixed x but needs a z nobody publishes; p 1.0.2 does not.
+    let reg = registry(&[
+        ("x", "1.0.1", "{}"),
+        ("p", "1.0.1", r#"{"x": "^1.0.1", "z": "^9.0.0"}"#),
+        ("p", "1.0.2", r#"{"x": "^1.0.1"}"#),
+    ]);
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(&lock_packages(
+            r#"{"p": "^1.0.0"}"#,
+            &[("p", "1.0.0", r#"{"x": "1.0.0"}"#), ("x", "1.0.0", "{}")],
+        )),
+    };
+    let climbed = match mover
+        .fix("x", "1.0.0", "1.0.1", &["1.0.1".into()])
+        .await
+        .unwrap()
+    {
+        Ok(c) => c,
+        Err(Conflict(reason)) => panic!("{reason}"),
+    };
+    assert_eq!(climbed.bumped, ["p"]);
+    assert_eq!(
+        version(&mover.packages, "node_modules/p").as_deref(),
+        Some("1.0.2")
+    );
+    assert!(!mover.packages.contains_key("node_modules/z"));
+
+    // With no p 1.0.2, the conflict names what stopped p 1.0.1.
+    let reg = registry(&[
+        ("x", "1.0.1", "{}"),
+        ("p", "1.0.1", r#"{"x": "^1.0.1", "z": "^9.0.0"}"#),
+    ]);
+    let mut mover = Mover {
+        registry: &reg,
+        overrides: Default::default(),
+        packages: packages(&lock_packages(
+            r#"{"p": "^1.0.0"}"#,
+            &[("p", "1.0.0", r#"{"x": "1.0.0"}"#), ("x", "1.0.0", "{}")],
+        )),
+    };
+    let Err(Conflict(reason)) = mover
+        .fix("x", "1.0.0", "1.0.1", &["1.0.1".into()])
+        .await
+        .unwrap()
+    else {
+        panic!("p 1.0.1 cannot be resolved");
+    };
+    assert_eq!(
+        reason,
+        "p 1.0.0 requires x@1.0.0, which excludes every fixed version of x, and no other later release of p accepts a fixed version of x; p 1.0.1 cannot be resolved: no published version of z satisfies ^9.0.0, which p (at node_modules/p) requires"
+    );
+}
+
 /// A chain `app -> l{depth} -> ... -> l1 -> x` where each 1.0.0 pins the next 1.0.0 exactly
 /// and each 1.1.0 the next 1.1.0; l1 1.1.0 accepts the fixed x 1.0.1.
 fn chain(depth: usize) -> (StaticRegistry, Packages) {
