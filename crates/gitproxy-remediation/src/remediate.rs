@@ -471,9 +471,13 @@ impl<'a> Remediator<'a> {
             };
             // The edits are computed (not written) so the preview says what the run will do,
             // including who refreshes the lockfile and what happens to an existing branch.
-            let mut notes = match apply_fix(fix, &scan.analysis, &scan.snapshot, self.registry)
-                .await
-            {
+            let edits = apply_fix(fix, &scan.analysis, &scan.snapshot, self.registry).await;
+            // The title the pull request gets: the version the edits take (a moved dependent's).
+            let title = match &edits {
+                Ok(edits) => pr::title(&edits.as_applied(fix)),
+                Err(_) => pr::title(fix),
+            };
+            let mut notes = match edits {
                 Ok(edits) if edits.files.is_empty() => vec![nothing_to_commit(fix, &edits.notes)],
                 Ok(_) => fix.lockfile.describe(fix.ecosystem).into_iter().collect(),
                 Err(e) => vec![format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to)],
@@ -509,7 +513,7 @@ impl<'a> Remediator<'a> {
                 repo: repo.to_string(),
                 branch,
                 pull_request,
-                title: pr::title(fix),
+                title,
                 state,
                 gate,
                 notes,
