@@ -1,5 +1,6 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files, the
-//! TOML files of Cargo and Poetry, `go.mod` and `go.sum`, and pip requirements. (No supported
+//! TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip requirements, and Pipenv's and
+//! uv's lockfiles. (No supported
 //! format is YAML.)
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
@@ -78,6 +79,29 @@ pub fn fuzz_requirements(data: &[u8]) {
     let snapshot = Snapshot::new()
         .with("requirements.txt", data)
         .with("requirements/dev.txt", data);
+    check(&snapshot);
+}
+
+/// Pipenv and uv: the first byte picks `Pipfile.lock` (next to a `Pipfile`), `Pipfile` (next to
+/// a `Pipfile.lock`) or `uv.lock` (next to a `pyproject.toml`); the rest is the file.
+pub fn fuzz_python_locks(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let pipfile = "[packages]\nrequests = \"==2.25.1\"\n\n[dev-packages]\npytest = \"*\"\n";
+    let pipfile_lock = r#"{"_meta": {}, "default": {"requests": {"version": "==2.25.1"}}}"#;
+    let pyproject = "[project]\nname = \"x\"\ndependencies = [\"requests>=2\"]\n";
+    let snapshot = match selector % 3 {
+        0 => Snapshot::new()
+            .with("Pipfile.lock", input)
+            .with("Pipfile", pipfile),
+        1 => Snapshot::new()
+            .with("Pipfile", input)
+            .with("Pipfile.lock", pipfile_lock),
+        _ => Snapshot::new()
+            .with("uv.lock", input)
+            .with("pyproject.toml", pyproject),
+    };
     check(&snapshot);
 }
 

@@ -1,5 +1,6 @@
 //! PyPI: `requirements*.txt` (with `-r` includes, pins, ranges, extras, markers, hashes and
-//! pip-compile `# via` annotations) and `poetry.lock` (with `pyproject.toml` for direct ones).
+//! pip-compile `# via` annotations), `poetry.lock` (with `pyproject.toml` for direct ones),
+//! `Pipfile.lock` (with its `Pipfile`, see `pypi/pipenv.rs`) and `uv.lock` (`pypi/uv.rs`).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -9,6 +10,9 @@ use super::{file_name, label, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, is_requirements_name, join, LineIndex, Snapshot};
 use crate::version::pep440::SpecifierSet;
 use crate::Ecosystem;
+
+pub(crate) mod pipenv;
+pub(crate) mod uv;
 
 pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut queue: VecDeque<String> = snapshot
@@ -58,6 +62,12 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         if let Err(e) = analyze_poetry(snapshot, path, out) {
             out.problem(e);
         }
+    }
+    for path in snapshot.paths().filter(|p| file_name(p) == "Pipfile.lock") {
+        pipenv::analyze(snapshot, path, out);
+    }
+    for path in snapshot.paths().filter(|p| file_name(p) == "uv.lock") {
+        uv::analyze(snapshot, path, out);
     }
 }
 
@@ -426,3 +436,6 @@ fn analyze_poetry(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
 //! Replays the fuzz targets' seed corpora (and a few hand-written edge cases) through their entry
 //! functions, on every test run.
 
-use super::{fuzz_go, fuzz_npm, fuzz_pom, fuzz_requirements, fuzz_toml};
+use super::{fuzz_go, fuzz_npm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml};
 
 /// A fuzz entry function.
 type Entry = fn(&[u8]);
@@ -23,12 +23,13 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 5] = [
+    let targets: [(&str, Entry, usize); 6] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("toml", fuzz_toml, 6),
         ("go", fuzz_go, 3),
         ("requirements", fuzz_requirements, 2),
+        ("python_locks", fuzz_python_locks, 4),
     ];
     for (target, entry, at_least) in targets {
         let n = replay(target, entry);
@@ -52,6 +53,8 @@ fn edge_cases_do_not_panic() {
         b"\x02{\"dependencies\": {\"\\ud800\": \"\\u12\"}}",
         b"\x01[[package]]\nname = \"\"\nversion = \"\"\ndependencies = [\" \", \"a b (c\"]\n",
         b"\x00require (\n\t v\n)\nrequire\n",
+        b"\x00{\"default\": {\"a\": {\"version\": \"==\"}, \"b\": [], \"c\": {\"version\": 1}}, \"develop\": 2}",
+        b"\x02[[package]]\nname = \"a\"\nversion = \"1\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"a\" }, 1, { name = 2 }]\n",
         b"-r requirements.txt\n-r \n-c x\n\\\n",
         b"<project><parent><relativePath>.</relativePath></parent></project>",
         b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
@@ -62,5 +65,6 @@ fn edge_cases_do_not_panic() {
         fuzz_toml(case);
         fuzz_go(case);
         fuzz_requirements(case);
+        fuzz_python_locks(case);
     }
 }

@@ -1,0 +1,6 @@
+//! Fuzz target: Pipfile.lock, Pipfile and uv.lock (first byte picks the file), through the whole analysis.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    gitproxy_remediation::fuzzing::fuzz_python_locks(data);
+});
