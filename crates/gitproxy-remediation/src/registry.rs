@@ -102,6 +102,31 @@ pub trait Registry: Send + Sync {
     async fn go_mod(&self, _module: &str, _version: &str) -> Result<Option<String>, Error> {
         Ok(None)
     }
+
+    /// The distribution files of one PyPI release with their URLs, sizes and upload times (what
+    /// `uv.lock` records). `None` when the registry cannot say.
+    async fn pypi_files(
+        &self,
+        _name: &str,
+        _version: &str,
+    ) -> Result<Option<Vec<PypiDist>>, Error> {
+        Ok(None)
+    }
+}
+
+/// One distribution file (sdist or wheel) of a PyPI release.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PypiDist {
+    /// The file name (`requests-2.31.0-py3-none-any.whl`).
+    pub filename: String,
+    /// Where the registry serves it, absolute.
+    pub url: String,
+    /// The SHA-256 of the file in hex.
+    pub sha256: String,
+    /// The size in bytes, when the registry gives it.
+    pub size: Option<u64>,
+    /// The upload time as the registry writes it (ISO 8601, UTC), when it gives one.
+    pub upload_time: Option<String>,
 }
 
 /// What a PyPI release declares about itself (from the JSON API's `info`).

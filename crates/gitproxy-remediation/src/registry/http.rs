@@ -17,7 +17,7 @@ use url::Url;
 
 use super::registry_name;
 use super::urls::redact;
-use super::{Digest, IndexEntry, PypiRelease, Registry, RegistryUrls, RegistryVersion};
+use super::{Digest, IndexEntry, PypiDist, PypiRelease, Registry, RegistryUrls, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
@@ -268,6 +268,10 @@ struct PypiFile {
     /// PEP 658/714, as in the per-release JSON.
     #[serde(default, rename = "core-metadata")]
     core_metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    upload_time_iso_8601: Option<String>,
 }
 
 /// The per-release JSON (`pypi/NAME/VERSION/json`): `info` and the files in `urls`.
@@ -622,6 +626,35 @@ where
                 .filter(|r| !r.trim().is_empty()),
             summary: release.info.summary.unwrap_or_default(),
         }))
+    }
+
+    async fn pypi_files(&self, name: &str, version: &str) -> Result<Option<Vec<PypiDist>>, Error> {
+        let eco = Ecosystem::PyPI;
+        let base = self.join(
+            eco,
+            &format!("pypi/{}/json", eco.normalize_name(name)),
+            name,
+        )?;
+        let project = self.pypi(name).await?;
+        let Some(files) = project.releases.get(version) else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        for f in files {
+            let url = Some(&f.url).filter(|u| !u.is_empty()).map(|u| base.join(u));
+            let (Some(sha256), Some(Ok(url))) = (f.digests.get("sha256"), url) else {
+                // A file without its hash or URL cannot be written into a lock.
+                return Ok(None);
+            };
+            out.push(PypiDist {
+                filename: f.filename.clone(),
+                url: url.to_string(),
+                sha256: sha256.clone(),
+                size: f.size,
+                upload_time: f.upload_time_iso_8601.clone(),
+            });
+        }
+        Ok(Some(out))
     }
 
     async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {

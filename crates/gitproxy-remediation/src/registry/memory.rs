@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{Digest, IndexEntry, PypiRelease, Registry, RegistryVersion};
+use super::{Digest, IndexEntry, PypiDist, PypiRelease, Registry, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// One published version and its digests.
@@ -14,6 +14,9 @@ type Published = (RegistryVersion, Vec<Digest>);
 
 /// Index answers by ecosystem and normalized name (`None`: the registry cannot say).
 type IndexCache = HashMap<(Ecosystem, String), Option<Vec<IndexEntry>>>;
+
+/// PyPI distribution files by (normalized name, version) (`None`: the registry cannot say).
+type DistCache = HashMap<(String, String), Option<Vec<PypiDist>>>;
 
 /// An in-memory registry: the local stand-in for tests and for offline planning.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +30,8 @@ pub struct StaticRegistry {
     pypi_releases: BTreeMap<(String, String), PypiRelease>,
     /// Go `go.mod` files by (module, version).
     go_mods: BTreeMap<(String, String), String>,
+    /// PyPI distribution files by (normalized name, version).
+    pypi_files: BTreeMap<(String, String), Vec<PypiDist>>,
 }
 
 impl StaticRegistry {
@@ -86,6 +91,13 @@ impl StaticRegistry {
     pub fn pypi_release(mut self, name: &str, version: &str, release: PypiRelease) -> Self {
         let key = (Ecosystem::PyPI.normalize_name(name), version.to_string());
         self.pypi_releases.insert(key, release);
+        self
+    }
+
+    /// Publishes the distribution files of a PyPI release (see [`Registry::pypi_files`]).
+    pub fn pypi_files(mut self, name: &str, version: &str, files: Vec<PypiDist>) -> Self {
+        let key = (Ecosystem::PyPI.normalize_name(name), version.to_string());
+        self.pypi_files.insert(key, files);
         self
     }
 
@@ -205,6 +217,11 @@ impl Registry for StaticRegistry {
             .get(&(module.to_string(), version.to_string()))
             .cloned())
     }
+
+    async fn pypi_files(&self, name: &str, version: &str) -> Result<Option<Vec<PypiDist>>, Error> {
+        let key = (Ecosystem::PyPI.normalize_name(name), version.to_string());
+        Ok(self.pypi_files.get(&key).cloned())
+    }
 }
 
 /// Caches another registry's answers for the length of one run.
@@ -216,6 +233,7 @@ pub struct CachedRegistry<R> {
     index: Mutex<IndexCache>,
     pypi_releases: Mutex<HashMap<(String, String), Option<PypiRelease>>>,
     go_mods: Mutex<HashMap<(String, String), Option<String>>>,
+    pypi_files: Mutex<DistCache>,
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -228,6 +246,7 @@ impl<R: Registry> CachedRegistry<R> {
             index: Mutex::new(HashMap::new()),
             pypi_releases: Mutex::new(HashMap::new()),
             go_mods: Mutex::new(HashMap::new()),
+            pypi_files: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -301,5 +320,11 @@ impl<R: Registry> Registry for CachedRegistry<R> {
     async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
         let key = (module.to_owned(), version.to_owned());
         cached(&self.go_mods, key, self.inner.go_mod(module, version)).await
+    }
+
+    async fn pypi_files(&self, name: &str, version: &str) -> Result<Option<Vec<PypiDist>>, Error> {
+        let key = (Ecosystem::PyPI.normalize_name(name), version.to_owned());
+        let fetch = self.inner.pypi_files(name, version);
+        cached(&self.pypi_files, key, fetch).await
     }
 }

@@ -168,4 +168,16 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             Ok(None)
         }
     }
+
+    async fn pypi_files(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<Vec<super::PypiDist>>, Error> {
+        if self.urls.get(Ecosystem::PyPI).is_some() {
+            self.configured.pypi_files(name, version).await
+        } else {
+            Ok(None)
+        }
+    }
 }
