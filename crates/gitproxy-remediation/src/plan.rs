@@ -350,7 +350,7 @@ fn occurrence_tier(
         // The manifest pins the exact version: it is the file to change.
         Ecosystem::Go => (Tier::ManifestBump, None),
         Ecosystem::Maven => (Tier::ManifestBump, None),
-        Ecosystem::PyPI if file != "poetry.lock" => (Tier::ManifestBump, None),
+        Ecosystem::PyPI if !lockfile::is_python_lock(file) => (Tier::ManifestBump, None),
         _ => {
             if dep.direct {
                 let ok = dep.requirement.as_deref().is_none_or(satisfies);
@@ -364,7 +364,9 @@ fn occurrence_tier(
                 // Parents' recorded ranges, or (Cargo.lock records none) the caret range of the
                 // current version that a parent most likely declares.
                 let ok = if dep.constraints.is_empty() {
-                    !current.is_breaking_to(target)
+                    // Pipfile.lock and uv.lock record no ranges: their update reads the
+                    // dependents' requirements from the registry, or leaves the lock to the tool.
+                    matches!(file, "Pipfile.lock" | "uv.lock") || !current.is_breaking_to(target)
                 } else {
                     dep.constraints.iter().all(|c| satisfies(c))
                 };
@@ -414,7 +416,12 @@ fn in_lockfile(dep: &Dependency) -> bool {
     let file = dep.location.file.rsplit('/').next().unwrap_or("");
     matches!(
         file,
-        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock"
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "Cargo.lock"
+            | "poetry.lock"
+            | "Pipfile.lock"
+            | "uv.lock"
     )
 }
 
@@ -435,6 +442,12 @@ fn lock_note(dep: &Dependency) -> Option<String> {
         ),
         Ecosystem::CratesIo => Some(
             "Cargo.lock is updated in place with the new version's dependencies from the registry index, as `cargo update -p <name> --precise <version>` would".into(),
+        ),
+        Ecosystem::PyPI if dep.location.file.ends_with("Pipfile.lock") => Some(
+            "Pipfile.lock is updated in place with the new version's file hashes from PyPI; if the new version changed its own dependencies, run `pipenv lock` to refresh them".into(),
+        ),
+        Ecosystem::PyPI if dep.location.file.ends_with("uv.lock") => Some(
+            "uv.lock is updated in place with the new version's files from PyPI, as `uv lock --upgrade-package` would".into(),
         ),
         Ecosystem::PyPI => Some(
             "poetry.lock is updated in place; if the new version changed its own dependencies, run `poetry lock --no-update` to refresh them".into(),

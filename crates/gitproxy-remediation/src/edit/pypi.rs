@@ -1,5 +1,6 @@
 //! PyPI edits: `requirements.txt` pins (hash options rebuilt), `poetry.lock` entries and their file
-//! hashes, and Poetry constraints in `pyproject.toml`.
+//! hashes, and Poetry constraints in `pyproject.toml`; `Pipfile.lock` (`pypi/pipenv.rs`) and
+//! `uv.lock` (`pypi/uv.rs`) with their manifests.
 
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
@@ -10,8 +11,11 @@ use crate::{Ecosystem, Error};
 mod climb;
 mod content_hash;
 mod lock;
+mod pipenv;
 mod requires;
+mod specifier;
 mod update;
+mod uv;
 
 pub(super) async fn edit(
     work: &mut Work,
@@ -21,6 +25,12 @@ pub(super) async fn edit(
     registry: &dyn Registry,
 ) -> Result<(), Error> {
     let path = dep.location.file.clone();
+    if path.ends_with("Pipfile.lock") {
+        return pipenv::edit(work, fix, dep, registry).await;
+    }
+    if path.ends_with("uv.lock") {
+        return uv::edit(work, fix, dep, registry).await;
+    }
     let text = work.text(&path)?;
     let from = dep.version.as_deref().unwrap_or("");
     let lines: Vec<&str> = text.split_inclusive('\n').collect();

@@ -50,8 +50,19 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
     let file = dep.location.file.rsplit('/').next().unwrap_or("");
     matches!(
         file,
-        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock" | "go.mod"
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "Cargo.lock"
+            | "poetry.lock"
+            | "Pipfile.lock"
+            | "uv.lock"
+            | "go.mod"
     )
+}
+
+/// Whether a file name is a Python lockfile (Poetry, Pipenv or uv).
+pub(crate) fn is_python_lock(file: &str) -> bool {
+    matches!(file, "poetry.lock" | "Pipfile.lock" | "uv.lock")
 }
 
 /// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
@@ -88,10 +99,19 @@ pub(super) async fn agent_can_write(
 
 /// The command that refreshes the lockfile after the fix (see [`LockfileRefresh::Command`]);
 /// `None` for Maven, which has no lockfile.
-fn command(ecosystem: Ecosystem, name: &str, to: &str, manifest_changes: bool) -> Option<String> {
+fn command(
+    ecosystem: Ecosystem,
+    file: &str,
+    name: &str,
+    to: &str,
+    manifest_changes: bool,
+) -> Option<String> {
     Some(match ecosystem {
         Ecosystem::Npm => "npm install --package-lock-only".into(),
         Ecosystem::CratesIo => format!("cargo update -p {name} --precise {to}"),
+        Ecosystem::PyPI if file == "Pipfile.lock" => "pipenv lock".into(),
+        Ecosystem::PyPI if file == "uv.lock" && manifest_changes => "uv lock".into(),
+        Ecosystem::PyPI if file == "uv.lock" => format!("uv lock --upgrade-package {name}=={to}"),
         Ecosystem::PyPI if manifest_changes => "poetry lock --no-update".into(),
         Ecosystem::PyPI => format!("poetry update --lock {name}"),
         Ecosystem::Go => "go mod tidy".into(),
@@ -123,6 +143,11 @@ pub(super) fn refresh(
         return LockfileRefresh::Agent;
     }
     let manifest_changes = tier != Tier::LockfileUpdate && deps.iter().any(|d| d.direct);
-    command(ecosystem, name, to, manifest_changes)
+    let file = deps
+        .iter()
+        .find(|d| has_lockfile(d))
+        .and_then(|d| d.location.file.rsplit('/').next())
+        .unwrap_or("");
+    command(ecosystem, file, name, to, manifest_changes)
         .map_or(LockfileRefresh::NotApplicable, LockfileRefresh::Command)
 }

@@ -13,6 +13,7 @@ mod no_registry;
 mod npm_lock;
 mod oracle;
 mod poetry;
+mod python_locks;
 mod real_osv;
 mod refresh;
 mod registry;

@@ -35,7 +35,7 @@ fn fixture_dir() -> PathBuf {
 }
 
 /// `/pypi-api/pypi/NAME/json` and `/pypi-api/pypi/NAME/VERSION/json` from the captured JSON.
-fn pypi_routes() -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn pypi_routes() -> BTreeMap<String, Vec<u8>> {
     let mut routes = BTreeMap::new();
     for entry in std::fs::read_dir(fixture_dir()).unwrap() {
         let path = entry.unwrap().path();

@@ -117,7 +117,7 @@ fn json_object(mut entries: Vec<(String, String)>) -> String {
 }
 
 /// A string as Python's `json.dumps` writes it with `ensure_ascii`.
-fn json_string(s: &str) -> String {
+pub(super) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -143,7 +143,7 @@ fn json_string(s: &str) -> String {
 }
 
 /// A float as Python's `repr` writes the common cases (`1.0`, `0.5`, `inf`).
-fn python_float(f: f64) -> String {
+pub(super) fn python_float(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
