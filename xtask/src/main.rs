@@ -82,7 +82,7 @@ fn project_root() -> PathBuf {
 
 fn test(root: &Path) -> Result<()> {
     tools::ensure_test_tools()?;
-    tools::ensure_poetry(root)?;
+    tools::ensure_python_tools(root)?;
     step(
         root,
         "cargo fmt --check",

