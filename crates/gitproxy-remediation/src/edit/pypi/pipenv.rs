@@ -390,3 +390,6 @@ fn object(entries: Vec<(String, String)>) -> String {
         .collect();
     format!("{{{}}}", body.join(","))
 }
+
+#[cfg(test)]
+mod tests;

@@ -220,7 +220,7 @@ fn moved_block(block: &str, to: &str, files: &[PypiDist], upload_times: bool) ->
 
 /// An upload time as uv writes it: milliseconds at most, trailing zeros dropped
 /// (`2023-10-17T17:47:03.986854Z` -> `2023-10-17T17:47:03.986Z`).
-pub(super) fn uv_time(t: &str) -> String {
+fn uv_time(t: &str) -> String {
     let Some((head, frac)) = t.trim_end_matches('Z').split_once('.') else {
         return t.to_string();
     };
@@ -359,3 +359,6 @@ fn pyproject_bump(
     work.write(path, doc.to_string());
     Ok(new_spec)
 }
+
+#[cfg(test)]
+mod tests;
