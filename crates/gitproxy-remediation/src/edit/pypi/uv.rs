@@ -2,14 +2,17 @@
 //! version (and the project's `[package.metadata]` in `uv.lock` with it), and the package's
 //! `[[package]]` entry moved with the new release's sdist and wheels (URL, hash, size and, when
 //! the lock records them, upload times) from PyPI, as `uv lock --upgrade-package` writes it.
-//! A release whose dependencies or Python support differ from the lock's, or that another
-//! locked package excludes, is left to uv.
+//! New dependencies of the release join the lock and orphans leave it (`uv/reconcile.rs`); a
+//! release whose Python support differs from the lock's, or that another locked package
+//! excludes, is left to uv.
+
+use std::collections::BTreeSet;
 
 use toml_edit::{DocumentMut, ImDocument, Value};
 
 use super::lock::{admits_python, lowest_python};
 use super::requires::toml_string;
-use super::specifier::{admits, bump_specifier, misfit, relock_note, Context};
+use super::specifier::{admits, bump_specifier, misfit, relock_note, required_names, Context};
 use crate::analysis::pypi::uv::packages;
 use crate::analysis::Dependency;
 use crate::edit::{edit_error, Work};
@@ -68,19 +71,59 @@ pub(super) async fn edit(
         .get("requires-python")
         .and_then(|v| v.as_str())
         .and_then(lowest_python);
+    let upload_times = text.contains("upload-time = ");
+    let recorded: Option<BTreeSet<String>> = pkgs
+        .iter()
+        .find(|p| p.name == dep.name)
+        .map(|p| p.deps.iter().map(|(n, _)| n.clone()).collect());
+    let release = registry.pypi_release(&fix.name, &fix.to).await?;
+    let mut locked = locked;
+    let mut changes = None;
+    if let (Some(release), Some(was)) = (&release, &recorded) {
+        if required_names(release, python.as_deref()) != *was {
+            let source_line = split_blocks(&text)
+                .iter()
+                .find(|b| block_is(b, &dep.name, from))
+                .and_then(|b| {
+                    b.lines()
+                        .find(|l| l.starts_with("source = "))
+                        .map(String::from)
+                })
+                .unwrap_or_default();
+            let found = reconcile::reconcile(
+                registry,
+                &dep.name,
+                release,
+                &pkgs,
+                python.as_deref(),
+                &source_line,
+                upload_times,
+            )
+            .await?;
+            match found {
+                Ok(c) => {
+                    locked.extend(c.added.iter().map(|(n, (v, _))| (n.clone(), v.clone())));
+                    changes = Some(c);
+                }
+                Err(why) => {
+                    relock_note(work, &path, &why, &command);
+                    return Ok(());
+                }
+            }
+        }
+    }
     let context = Context {
         locked: &locked,
-        recorded: pkgs
-            .iter()
-            .find(|p| p.name == dep.name)
-            .map(|p| p.deps.iter().map(|(n, _)| n.clone()).collect()),
+        recorded: match &changes {
+            Some(c) => Some(c.deps.iter().cloned().collect()),
+            None => recorded,
+        },
         python: python.clone(),
     };
     if let Some(why) = misfit(registry, &fix.name, from, &fix.to, context).await? {
         relock_note(work, &path, &why, &command);
         return Ok(());
     }
-    let release = registry.pypi_release(&fix.name, &fix.to).await?;
     if let Some(release) = release.filter(|r| !admits_python(r, python.as_deref())) {
         let why = format!(
             "{} {} requires Python {}, narrower than the lock's {}",
@@ -104,17 +147,58 @@ pub(super) async fn edit(
         }
     }
     files.sort_by(|a, b| a.filename.cmp(&b.filename));
-    let upload_times = text.contains("upload-time = ");
     let mut blocks = split_blocks(&text);
+    let deps = changes.as_ref().map(|c| c.deps.as_slice());
     for block in blocks.iter_mut() {
         if block_is(block, &dep.name, from) {
-            *block = moved_block(block, &fix.to, &files, upload_times);
+            *block = moved_block(block, &fix.to, &files, upload_times, deps);
         } else if let Some(spec) = new_spec.as_deref().filter(|_| is_member_block(block)) {
             *block = with_metadata_specifier(block, &dep.name, spec);
         }
     }
-    work.write(&path, blocks.concat());
+    let new_text = match changes {
+        None => blocks.concat(),
+        Some(c) => {
+            let mut moved = Vec::new();
+            for (name, (version, _)) in &c.added {
+                moved.push(format!("adds {name} {version}"));
+            }
+            for name in &c.dropped {
+                moved.push(format!("drops {name}"));
+            }
+            work.out.note(format!(
+                "{path} also {} for the dependencies of {} {}",
+                moved.join(", "),
+                fix.name,
+                fix.to
+            ));
+            with_package_changes(&blocks, &c)
+        }
+    };
+    work.write(&path, new_text);
     Ok(())
+}
+
+/// The lock from its header and blocks with the new packages in name order and the dropped ones
+/// gone, blocks separated by one blank line as uv writes them.
+fn with_package_changes(blocks: &[String], changes: &reconcile::Changes) -> String {
+    let mut named: Vec<(String, String)> = blocks[1..]
+        .iter()
+        .map(|b| {
+            let name = field(b, "name").map(|n| Ecosystem::PyPI.normalize_name(n));
+            (name.unwrap_or_default(), b.trim_end().to_string())
+        })
+        .filter(|(n, _)| !changes.dropped.contains(n))
+        .collect();
+    for (name, (_, block)) in &changes.added {
+        let at = named
+            .iter()
+            .position(|(n, _)| n > name)
+            .unwrap_or(named.len());
+        named.insert(at, (name.clone(), block.trim_end().to_string()));
+    }
+    let body: Vec<String> = named.into_iter().map(|(_, b)| b).collect();
+    format!("{}\n\n{}\n", blocks[0].trim_end(), body.join("\n\n"))
 }
 
 /// The lock split at its `[[package]]` lines: the header, then one chunk per package.
@@ -151,8 +235,9 @@ fn is_member_block(block: &str) -> bool {
         .any(|l| l.starts_with("source = { editable = ") || l.starts_with("source = { virtual = "))
 }
 
-/// The block with its version, `sdist` and `wheels` replaced; everything else kept.
-fn moved_block(block: &str, to: &str, files: &[PypiDist], upload_times: bool) -> String {
+/// The `sdist` and `wheels` lines of a release's files as uv writes them (wheels in the order
+/// given).
+fn files_text(files: &[PypiDist], upload_times: bool) -> String {
     let entry = |f: &PypiDist| {
         let mut parts = vec![
             format!("url = {}", toml_string(&f.url)),
@@ -166,29 +251,56 @@ fn moved_block(block: &str, to: &str, files: &[PypiDist], upload_times: bool) ->
         }
         format!("{{ {} }}", parts.join(", "))
     };
-    let mut files_text = String::new();
+    let mut out = String::new();
     if let Some(sdist) = files.iter().find(|f| !f.filename.ends_with(".whl")) {
-        files_text.push_str(&format!("sdist = {}\n", entry(sdist)));
+        out.push_str(&format!("sdist = {}\n", entry(sdist)));
     }
     let wheels: Vec<&PypiDist> = files
         .iter()
         .filter(|f| f.filename.ends_with(".whl"))
         .collect();
     if !wheels.is_empty() {
-        files_text.push_str("wheels = [\n");
+        out.push_str("wheels = [\n");
         for w in wheels {
-            files_text.push_str(&format!("    {},\n", entry(w)));
+            out.push_str(&format!("    {},\n", entry(w)));
         }
-        files_text.push_str("]\n");
+        out.push_str("]\n");
     }
+    out
+}
+
+/// A `dependencies = [...]` array of names, as uv writes it (empty for none).
+fn deps_text(deps: &[String]) -> String {
+    if deps.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("dependencies = [\n");
+    for d in deps {
+        out.push_str(&format!("    {{ name = {} }},\n", toml_string(d)));
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// The block with its version, `sdist` and `wheels` (and, when `deps` is given, its
+/// `dependencies`) replaced; everything else kept.
+fn moved_block(
+    block: &str,
+    to: &str,
+    files: &[PypiDist],
+    upload_times: bool,
+    deps: Option<&[String]>,
+) -> String {
+    let files_text = files_text(files, upload_times);
     let mut out = String::new();
     let mut placed = false;
-    let mut in_wheels = false;
+    let mut deps_placed = deps.is_none();
+    let mut skipping = false;
     let mut in_subtable = false;
     for line in block.split_inclusive('\n') {
         let bare = line.trim_end();
-        if in_wheels {
-            in_wheels = bare != "]";
+        if skipping {
+            skipping = bare != "]";
             continue;
         }
         if bare.starts_with("[package.") {
@@ -198,19 +310,32 @@ fn moved_block(block: &str, to: &str, files: &[PypiDist], upload_times: bool) ->
             out.push_str(&format!("version = {}\n", toml_string(to)));
             continue;
         }
+        let is_deps = !in_subtable && deps.is_some() && bare.starts_with("dependencies = ");
         let is_files =
             !in_subtable && (bare.starts_with("sdist = ") || bare.starts_with("wheels = "));
-        // Files go where the old ones were, else before the first sub-table or blank line.
+        // Dependencies go where they were, else before the files; files where the old ones
+        // were, else before the first sub-table or blank line.
         let end_of_main = !in_subtable && bare.is_empty() || bare.starts_with("[package.");
+        if (is_deps || is_files || end_of_main) && !deps_placed {
+            out.push_str(&deps_text(deps.unwrap_or_default()));
+            deps_placed = true;
+        }
+        if is_deps {
+            skipping = bare.ends_with('[');
+            continue;
+        }
         if (is_files || end_of_main) && !placed {
             out.push_str(&files_text);
             placed = true;
         }
         if is_files {
-            in_wheels = bare == "wheels = [";
+            skipping = bare == "wheels = [";
             continue;
         }
         out.push_str(line);
+    }
+    if !deps_placed {
+        out.push_str(&deps_text(deps.unwrap_or_default()));
     }
     if !placed {
         out.push_str(&files_text);
@@ -359,6 +484,8 @@ fn pyproject_bump(
     work.write(path, doc.to_string());
     Ok(new_spec)
 }
+
+mod reconcile;
 
 #[cfg(test)]
 mod tests;

@@ -154,7 +154,13 @@ async fn what_uv_would_resolve_differently_is_left_to_uv_lock() {
             "a",
             vec!["c"],
             None,
-            "a 2.0 needs c, which the lock does not hold",
+            "no published version of c satisfies *",
+        ),
+        (
+            "a",
+            vec!["b; python_version < '3.9'"],
+            None,
+            "a's requirement `b` carries a marker or extras uv resolves itself",
         ),
         (
             "a",
@@ -175,4 +181,40 @@ async fn what_uv_would_resolve_differently_is_left_to_uv_lock() {
             set.notes
         );
     }
+}
+
+#[tokio::test]
+async fn a_dependency_the_new_release_adds_joins_the_lock_at_its_highest_version() {
+    let snapshot = Snapshot::new().with("uv.lock", LOCK);
+    let db = db(&[("P1", "PyPI", "a", "2.0")]);
+    let c = |v: &str| PypiDist {
+        filename: format!("c-{v}-py3-none-any.whl"),
+        url: format!("https://files.example.invalid/c-{v}-py3-none-any.whl"),
+        sha256: "ff".into(),
+        size: None,
+        upload_time: None,
+    };
+    let reg = registry("a", &["c>=1,<2"], None)
+        .publish(Ecosystem::PyPI, "c", "1.5", &[(Some("c.whl"), "sha256:ff")])
+        .publish(Ecosystem::PyPI, "c", "2.0", &[(Some("c.whl"), "sha256:ff")])
+        .pypi_release("c", "1.5", release(&[], Some(">=3.8")))
+        .pypi_files("c", "1.5", vec![c("1.5")]);
+    let (_, set) = edits(&snapshot, &db, &reg).await;
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+    let lock = &set.files["uv.lock"];
+    assert!(
+        lock.contains("name = \"a\"\nversion = \"2.0\"\nsource = { registry = \"https://pypi.org/simple\" }\ndependencies = [\n    { name = \"c\" },\n]\nsdist = "),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("]\n\n[[package]]\nname = \"c\"\nversion = \"1.5\"\nsource = { registry = \"https://pypi.org/simple\" }\nwheels = [\n    { url = \"https://files.example.invalid/c-1.5-py3-none-any.whl\", hash = \"sha256:ff\" },\n]\n"),
+        "{lock}"
+    );
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n == "uv.lock also adds c 1.5 for the dependencies of a 2.0"),
+        "{:?}",
+        set.notes
+    );
 }
