@@ -6,6 +6,7 @@ pub(crate) mod cargo;
 pub(crate) mod go;
 pub(crate) mod maven;
 pub(crate) mod npm;
+pub(crate) mod nuget;
 pub(crate) mod pypi;
 
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,7 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     cargo::analyze(snapshot, sink);
     go::analyze(snapshot, sink);
     maven::analyze(snapshot, sink);
+    nuget::analyze(snapshot, sink);
 }
 
 /// `name@version` as parents are listed.

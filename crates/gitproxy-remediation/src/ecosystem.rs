@@ -25,16 +25,20 @@ pub enum Ecosystem {
     /// Maven Central (`pom.xml`).
     #[serde(rename = "Maven")]
     Maven,
+    /// NuGet (`packages.lock.json`, `*.csproj`, `Directory.Packages.props`, `packages.config`).
+    #[serde(rename = "NuGet")]
+    NuGet,
 }
 
 impl Ecosystem {
     /// Every ecosystem, in a stable order.
-    pub const ALL: [Ecosystem; 5] = [
+    pub const ALL: [Ecosystem; 6] = [
         Ecosystem::Npm,
         Ecosystem::PyPI,
         Ecosystem::CratesIo,
         Ecosystem::Go,
         Ecosystem::Maven,
+        Ecosystem::NuGet,
     ];
 
     /// The name OSV uses in `affected[].package.ecosystem`.
@@ -45,13 +49,15 @@ impl Ecosystem {
             Ecosystem::CratesIo => "crates.io",
             Ecosystem::Go => "Go",
             Ecosystem::Maven => "Maven",
+            Ecosystem::NuGet => "NuGet",
         }
     }
 
     /// Normalises a package name the way the ecosystem compares names.
     ///
     /// PyPI names follow PEP 503 (case-insensitive, runs of `-_.` are one `-`); crates.io names
-    /// are compared case-insensitively with `-` and `_` equal; the others are compared as written.
+    /// are compared case-insensitively with `-` and `_` equal; NuGet ids are case-insensitive; the
+    /// others are compared as written.
     pub fn normalize_name(self, name: &str) -> String {
         match self {
             Ecosystem::PyPI => {
@@ -71,6 +77,7 @@ impl Ecosystem {
                 out
             }
             Ecosystem::CratesIo => name.trim().to_ascii_lowercase().replace('_', "-"),
+            Ecosystem::NuGet => name.trim().to_ascii_lowercase(),
             Ecosystem::Npm | Ecosystem::Go | Ecosystem::Maven => name.trim().to_string(),
         }
     }
@@ -94,6 +101,7 @@ impl FromStr for Ecosystem {
             "crates.io" | "cargo" => Ok(Ecosystem::CratesIo),
             "go" | "golang" => Ok(Ecosystem::Go),
             "maven" => Ok(Ecosystem::Maven),
+            "nuget" => Ok(Ecosystem::NuGet),
             _ => Err(Error::UnknownEcosystem(s.to_string())),
         }
     }

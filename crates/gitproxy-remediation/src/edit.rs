@@ -9,6 +9,7 @@ mod cargo;
 mod go;
 mod maven;
 mod npm;
+mod nuget;
 mod pypi;
 
 use std::collections::BTreeMap;
@@ -161,6 +162,7 @@ async fn apply_one(
             Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Go => go::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
+            Ecosystem::NuGet => nuget::edit(work, fix, dep, &digests, registry).await?,
         }
     }
     Ok(())

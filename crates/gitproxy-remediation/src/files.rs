@@ -61,7 +61,7 @@ const SKIPPED_DIRS: [&str; 9] = [
     "bower_components",
 ];
 
-/// True when the engine reads files at `path` (manifests and lockfiles of the five ecosystems).
+/// True when the engine reads files at `path` (manifests and lockfiles of every supported ecosystem).
 pub fn is_manifest_path(path: &str) -> bool {
     let mut parts: Vec<&str> = path.split('/').collect();
     let Some(name) = parts.pop() else {
@@ -85,7 +85,11 @@ pub fn is_manifest_path(path: &str) -> bool {
             | "go.mod"
             | "go.sum"
             | "pom.xml"
-    ) || is_requirements_name(name, parts.last().copied())
+            | "packages.lock.json"
+            | "Directory.Packages.props"
+    ) || name.eq_ignore_ascii_case("packages.config")
+        || crate::analysis::nuget::is_project_file(name)
+        || is_requirements_name(name, parts.last().copied())
 }
 
 /// `requirements*.txt`, or any `.txt`/`.in` inside a `requirements/` directory.

@@ -351,6 +351,9 @@ fn occurrence_tier(
         Ecosystem::Go => (Tier::ManifestBump, None),
         Ecosystem::Maven => (Tier::ManifestBump, None),
         Ecosystem::PyPI if !lockfile::is_python_lock(file) => (Tier::ManifestBump, None),
+        // Restore takes the lowest version a range allows, so the declaration moves unless it
+        // floats; a transitive package is pinned with a reference of its own.
+        Ecosystem::NuGet => nuget_tier(dep, target),
         _ => {
             if dep.direct {
                 let ok = dep.requirement.as_deref().is_none_or(satisfies);
@@ -422,7 +425,33 @@ fn in_lockfile(dep: &Dependency) -> bool {
             | "poetry.lock"
             | "Pipfile.lock"
             | "uv.lock"
-    )
+    ) || (file == "packages.lock.json" && dep.ecosystem == Ecosystem::NuGet)
+}
+
+/// The NuGet tier of one occurrence: a floating requirement that admits the target only needs
+/// the lockfile entry; any other declaration moves; a transitive package is pinned.
+fn nuget_tier(dep: &Dependency, target: &Version) -> (Tier, Option<String>) {
+    if !dep.direct {
+        let note = format!(
+            "{} is pinned with a reference of its own because NuGet resolves the lowest version {} allow",
+            dep.name,
+            if dep.parents.is_empty() {
+                "its dependents".to_string()
+            } else {
+                dep.parents.join(", ")
+            }
+        );
+        return (Tier::Override, Some(note));
+    }
+    let floating = dep.requirement.as_deref().and_then(|r| {
+        let range = crate::version::nuget::VersionRange::parse(r).ok()?;
+        Some(range.is_floating() && Requirement::NuGet(range).matches(target))
+    });
+    if floating == Some(true) && in_lockfile(dep) {
+        (Tier::LockfileUpdate, lock_note(dep))
+    } else {
+        (Tier::ManifestBump, None)
+    }
 }
 
 /// The tier of an occurrence whose lockfile entry cannot be rewritten (no checksum known): a
@@ -430,7 +459,7 @@ fn in_lockfile(dep: &Dependency) -> bool {
 fn without_digest_tier(dep: &Dependency) -> Tier {
     match (dep.direct, dep.ecosystem) {
         (true, _) => Tier::ManifestBump,
-        (false, Ecosystem::Npm) => Tier::Override,
+        (false, Ecosystem::Npm | Ecosystem::NuGet) => Tier::Override,
         (false, _) => Tier::LockfileUpdate,
     }
 }
@@ -451,6 +480,9 @@ fn lock_note(dep: &Dependency) -> Option<String> {
         ),
         Ecosystem::PyPI => Some(
             "poetry.lock is updated in place; if the new version changed its own dependencies, run `poetry lock --no-update` to refresh them".into(),
+        ),
+        Ecosystem::NuGet => Some(
+            "packages.lock.json is updated in place with the new version's content hash and dependencies from the NuGet registry".into(),
         ),
         _ => None,
     }

@@ -43,6 +43,7 @@ pub fn branch_name_under(prefix: &str, ecosystem: Ecosystem, name: &str) -> Stri
         Ecosystem::CratesIo => "crate",
         Ecosystem::Go => "go",
         Ecosystem::Maven => "maven",
+        Ecosystem::NuGet => "nuget",
     };
     let mut sanitized = String::new();
     for c in name.chars() {

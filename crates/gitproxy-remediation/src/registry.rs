@@ -20,7 +20,9 @@ mod memory;
 mod select;
 mod urls;
 
-pub use http::{crates_index_path, go_escape, go_hash1, HttpRegistry, ResponseObserver};
+pub use http::{
+    crates_index_path, go_escape, go_hash1, nuget_content_hash, HttpRegistry, ResponseObserver,
+};
 pub use index::{DepKind, IndexEntry, RegistryDep};
 pub use memory::{CachedRegistry, StaticRegistry};
 pub use select::{OsvRegistry, SelectedRegistry};
@@ -41,7 +43,8 @@ pub struct RegistryVersion {
 ///
 /// npm: one `sha512-...` SRI string. crates.io: the `.crate` SHA-256 in hex. Go: `h1:...` of the
 /// module zip (`artifact: None`) and of its `go.mod` (`artifact: Some("go.mod")`). PyPI: one
-/// `sha256:...` per distribution file (`artifact` = file name). Maven: none needed.
+/// `sha256:...` per distribution file (`artifact` = file name). Maven: none needed. NuGet: the
+/// base64 SHA-512 of the `.nupkg`, as `packages.lock.json`'s `contentHash`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Digest {
     /// Which artifact the digest covers, when a version has several.
@@ -112,6 +115,13 @@ pub trait Registry: Send + Sync {
     ) -> Result<Option<Vec<PypiDist>>, Error> {
         Ok(None)
     }
+
+    /// The `.nuspec` of one NuGet package version (from the v3 flat container), whose
+    /// `<dependencies>` groups a `packages.lock.json` entry lists. `None` when the registry
+    /// cannot say.
+    async fn nuget_nuspec(&self, _id: &str, _version: &str) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
 }
 
 /// One distribution file (sdist or wheel) of a PyPI release.
@@ -148,6 +158,7 @@ pub fn registry_name(ecosystem: Ecosystem) -> &'static str {
         Ecosystem::PyPI => "PyPI",
         Ecosystem::Go => "Go module proxy",
         Ecosystem::Maven => "Maven",
+        Ecosystem::NuGet => "NuGet",
     }
 }
 

@@ -3,10 +3,12 @@
 //! npm and crates.io use Semantic Versioning 2.0 (pre-releases sort before their release, build
 //! metadata is ignored); PyPI uses PEP 440; Maven uses `ComparableVersion` ordering; Go uses
 //! semver with a `v` prefix, where `+incompatible` is build metadata and pseudo-versions are
-//! pre-releases, so both order correctly under semver precedence.
+//! pre-releases, so both order correctly under semver precedence; NuGet uses SemVer 2.0 with its
+//! own normalisation (four parts, case-insensitive labels).
 
 pub mod go;
 pub mod maven;
+pub mod nuget;
 pub mod pep440;
 pub mod semver;
 
@@ -25,6 +27,8 @@ pub enum Version {
     Pep440(pep440::Version),
     /// Maven.
     Maven(maven::Version),
+    /// NuGet.
+    NuGet(nuget::Version),
 }
 
 impl Version {
@@ -36,6 +40,7 @@ impl Version {
             Ecosystem::Go => go::parse(text).map(Version::Semver),
             Ecosystem::PyPI => pep440::Version::parse(text).map(Version::Pep440),
             Ecosystem::Maven => Ok(Version::Maven(maven::Version::parse(text))),
+            Ecosystem::NuGet => nuget::Version::parse(text).map(Version::NuGet),
         };
         res.map_err(|reason| Error::InvalidVersion {
             ecosystem,
@@ -51,13 +56,14 @@ impl Version {
             Version::Semver(v) => v.is_prerelease(),
             Version::Pep440(v) => v.is_prerelease(),
             Version::Maven(v) => v.is_prerelease(),
+            Version::NuGet(v) => v.is_prerelease(),
         }
     }
 
     /// Whether moving from `self` to `to` is a breaking upgrade in `ecosystem`.
     ///
     /// For semver ecosystems that is a change outside the caret range (`1.x` to `2.x`, and
-    /// `0.3.x` to `0.4.x` as Cargo and npm treat 0.x minors); for PEP 440 and Maven, a change of
+    /// `0.3.x` to `0.4.x` as Cargo and npm treat 0.x minors); for PEP 440, Maven and NuGet, a change of
     /// the first release component.
     pub fn is_breaking_to(&self, to: &Version) -> bool {
         match (self, to) {
@@ -74,6 +80,7 @@ impl Version {
                 a.epoch != b.epoch || a.release.first() != b.release.first()
             }
             (Version::Maven(a), Version::Maven(b)) => a.major() != b.major(),
+            (Version::NuGet(a), Version::NuGet(b)) => a.major() != b.major(),
             _ => true,
         }
     }
@@ -92,6 +99,7 @@ impl fmt::Display for Version {
             Version::Semver(v) => v.fmt(f),
             Version::Pep440(v) => v.fmt(f),
             Version::Maven(v) => v.fmt(f),
+            Version::NuGet(v) => v.fmt(f),
         }
     }
 }
@@ -109,6 +117,8 @@ pub enum Requirement {
     Maven(maven::VersionRange),
     /// A Go `require`: a minimum under minimal version selection, within one major version.
     GoMinimum(semver::Version),
+    /// A NuGet version range (`13.0.1` = at least, `[1.0,2.0)`, floating `1.*`).
+    NuGet(nuget::VersionRange),
 }
 
 impl Requirement {
@@ -120,6 +130,7 @@ impl Requirement {
             Ecosystem::PyPI => pep440::SpecifierSet::parse(text).map(Requirement::Pep440),
             Ecosystem::Maven => maven::VersionRange::parse(text).map(Requirement::Maven),
             Ecosystem::Go => go::parse(text).map(Requirement::GoMinimum),
+            Ecosystem::NuGet => nuget::VersionRange::parse(text).map(Requirement::NuGet),
         };
         res.map_err(|reason| Error::InvalidRequirement {
             ecosystem,
@@ -134,6 +145,7 @@ impl Requirement {
             (Requirement::Npm(r) | Requirement::Cargo(r), Version::Semver(v)) => r.matches(v),
             (Requirement::Pep440(s), Version::Pep440(v)) => s.contains(v),
             (Requirement::Maven(r), Version::Maven(v)) => r.contains(v),
+            (Requirement::NuGet(r), Version::NuGet(v)) => r.contains(v),
             (Requirement::GoMinimum(min), Version::Semver(v)) => {
                 v >= min
                     && v.major == min.major

@@ -1,5 +1,5 @@
-//! A minimal element tree over quick-xml that keeps byte offsets, for `pom.xml` analysis (line
-//! numbers) and minimal text edits.
+//! A minimal element tree over quick-xml that keeps byte offsets, for `pom.xml` and MSBuild/NuGet
+//! file analysis (line numbers) and minimal text edits of element text and attribute values.
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -19,6 +19,19 @@ pub(crate) struct Element {
     pub(crate) end: usize,
     /// Offset of the `<` of the end tag (where content ends).
     pub(crate) content_end: usize,
+    /// The start tag's attributes, in order.
+    pub(crate) attributes: Vec<Attribute>,
+}
+
+/// One attribute of a start tag, with the span of its value (inside the quotes).
+#[derive(Debug, Default)]
+pub(crate) struct Attribute {
+    /// Local name (any prefix dropped).
+    pub(crate) name: String,
+    /// Unescaped value.
+    pub(crate) value: String,
+    /// Byte span of the raw value in the document.
+    pub(crate) span: (usize, usize),
 }
 
 impl Element {
@@ -28,6 +41,23 @@ impl Element {
 
     pub(crate) fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
         self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The attribute `name`, compared case-insensitively as MSBuild does.
+    pub(crate) fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every descendant element named `name`, in document order.
+    pub(crate) fn descendants_named<'a>(&'a self, name: &'a str, out: &mut Vec<&'a Element>) {
+        for c in &self.children {
+            if c.name == name {
+                out.push(c);
+            }
+            c.descendants_named(name, out);
+        }
     }
 
     pub(crate) fn child_text(&self, name: &str) -> Option<&str> {
@@ -68,6 +98,7 @@ pub(crate) fn parse(text: &str) -> Result<Element, (usize, String)> {
                     name,
                     start: before,
                     text_span: (after, after),
+                    attributes: attributes(text, before, after)?,
                     ..Element::default()
                 });
             }
@@ -79,6 +110,7 @@ pub(crate) fn parse(text: &str) -> Result<Element, (usize, String)> {
                     end: after,
                     content_end: after,
                     text_span: (after, after),
+                    attributes: attributes(text, before, after)?,
                     ..Element::default()
                 };
                 stack
@@ -130,6 +162,60 @@ pub(crate) fn parse(text: &str) -> Result<Element, (usize, String)> {
         .into_iter()
         .next()
         .ok_or((0, "no root element".to_string()))
+}
+
+/// The attributes of the start tag at `text[start..end]` (`<name a="1" b='2'>` or `/>`).
+fn attributes(text: &str, start: usize, end: usize) -> Result<Vec<Attribute>, (usize, String)> {
+    let bytes = text.as_bytes();
+    let end = end.min(bytes.len());
+    let mut i = start;
+    // Skip `<` and the element name.
+    while i < end && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'>' | b'/') {
+        i += 1;
+    }
+    let mut out = Vec::new();
+    loop {
+        while i < end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= end || matches!(bytes[i], b'>' | b'/' | b'?') {
+            return Ok(out);
+        }
+        let name_start = i;
+        while i < end && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
+            i += 1;
+        }
+        let name = &text[name_start..i];
+        while i < end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            return Err((i, format!("attribute `{name}` has no value")));
+        }
+        i += 1;
+        while i < end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let quote = match bytes.get(i) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return Err((i, format!("the value of attribute `{name}` is not quoted"))),
+        };
+        let value_start = i + 1;
+        let Some(len) = bytes[value_start..end].iter().position(|&b| b == quote) else {
+            return Err((i, format!("the value of attribute `{name}` is not closed")));
+        };
+        let raw = &text[value_start..value_start + len];
+        let value = quick_xml::escape::unescape(raw)
+            .map_err(|e| (value_start, e.to_string()))?
+            .into_owned();
+        let local = name.rsplit_once(':').map_or(name, |(_, l)| l);
+        out.push(Attribute {
+            name: local.to_string(),
+            value,
+            span: (value_start, value_start + len),
+        });
+        i = value_start + len + 1;
+    }
 }
 
 #[cfg(test)]

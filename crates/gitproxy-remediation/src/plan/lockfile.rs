@@ -57,7 +57,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
             | "Pipfile.lock"
             | "uv.lock"
             | "go.mod"
-    )
+    ) || (file == "packages.lock.json" && dep.ecosystem == Ecosystem::NuGet)
 }
 
 /// Whether a file name is a Python lockfile (Poetry, Pipenv or uv).
@@ -94,11 +94,16 @@ pub(super) async fn agent_can_write(
         };
         return Ok(registry.go_mod(name, &to).await?.is_some());
     }
+    // packages.lock.json entries list the new version's dependencies from its .nuspec.
+    if ecosystem == Ecosystem::NuGet {
+        return Ok(registry.nuget_nuspec(name, to).await?.is_some());
+    }
     Ok(true)
 }
 
 /// The command that refreshes the lockfile after the fix (see [`LockfileRefresh::Command`]);
-/// `None` for Maven, which has no lockfile.
+/// `None` for Maven, which has no lockfile. NuGet's `--force-evaluate` re-resolves every entry of
+/// `packages.lock.json` against the changed project files.
 fn command(
     ecosystem: Ecosystem,
     file: &str,
@@ -116,6 +121,7 @@ fn command(
         Ecosystem::PyPI => format!("poetry update --lock {name}"),
         Ecosystem::Go => "go mod tidy".into(),
         Ecosystem::Maven => return None,
+        Ecosystem::NuGet => "dotnet restore --force-evaluate".into(),
     })
 }
 
@@ -139,7 +145,10 @@ pub(super) fn refresh(
         && !deps
             .iter()
             .all(|d| d.location.file.ends_with("poetry.lock"));
-    if writable && !blocked {
+    // A NuGet package pinned over its dependents becomes a new top-level entry, which restore
+    // places and re-evaluates itself.
+    let pinned = tier == Tier::Override && ecosystem == Ecosystem::NuGet;
+    if writable && !blocked && !pinned {
         return LockfileRefresh::Agent;
     }
     let manifest_changes = tier != Tier::LockfileUpdate && deps.iter().any(|d| d.direct);

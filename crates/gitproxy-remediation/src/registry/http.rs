@@ -1,5 +1,6 @@
 //! Package registries over HTTP: npm registry metadata, the crates.io sparse index, the PyPI
-//! JSON API, the Go module proxy and Maven repository metadata, each implementing [`Registry`].
+//! JSON API, the Go module proxy, Maven repository metadata and the NuGet flat container
+//! (`http/nuget.rs`), each implementing [`Registry`].
 //! Wrap the result in [`CachedRegistry`](super::CachedRegistry) to ask each question once per run.
 
 use std::time::Duration;
@@ -20,10 +21,14 @@ use super::urls::redact;
 use super::{Digest, IndexEntry, PypiDist, PypiRelease, Registry, RegistryUrls, RegistryVersion};
 use crate::{Ecosystem, Error};
 
+mod nuget;
+
+pub use nuget::nuget_content_hash;
+
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
-/// [`Registry`] over HTTP for all five ecosystems.
+/// [`Registry`] over HTTP for every ecosystem.
 ///
 /// Each URL is fetched once for the registry's lifetime (a packument answers both the versions and
 /// the digests question), so make one per run: a long-lived one would never see new releases.
@@ -450,6 +455,7 @@ where
                     .unwrap_or_default();
                 Ok(versions)
             }
+            Ecosystem::NuGet => self.nuget_versions(name).await,
         }
     }
 
@@ -556,6 +562,7 @@ where
             }
             // Maven builds verify nothing against a lockfile: no digest is needed.
             Ecosystem::Maven => Ok(Vec::new()),
+            Ecosystem::NuGet => self.nuget_digests(name, version).await,
         }
     }
 
@@ -663,6 +670,13 @@ where
         let url = self.join(eco, &path, module)?;
         let body = self.get(eco, module, url, "text/plain").await?;
         Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    async fn nuget_nuspec(&self, id: &str, version: &str) -> Result<Option<String>, Error> {
+        if self.urls.get(Ecosystem::NuGet).is_none() {
+            return Ok(None);
+        }
+        self.nuget_nuspec_text(id, version).await
     }
 }
 

@@ -32,6 +32,8 @@ pub struct StaticRegistry {
     go_mods: BTreeMap<(String, String), String>,
     /// PyPI distribution files by (normalized name, version).
     pypi_files: BTreeMap<(String, String), Vec<PypiDist>>,
+    /// NuGet `.nuspec` files by (lower-case id, normalized version).
+    nuspecs: BTreeMap<(String, String), String>,
 }
 
 impl StaticRegistry {
@@ -105,6 +107,13 @@ impl StaticRegistry {
     pub fn go_mod(mut self, module: &str, version: &str, go_mod: &str) -> Self {
         let key = (module.to_string(), version.to_string());
         self.go_mods.insert(key, go_mod.to_string());
+        self
+    }
+
+    /// Publishes the `.nuspec` of a NuGet package version (see [`Registry::nuget_nuspec`]).
+    pub fn nuspec(mut self, id: &str, version: &str, nuspec: &str) -> Self {
+        let key = (Ecosystem::NuGet.normalize_name(id), version.to_string());
+        self.nuspecs.insert(key, nuspec.to_string());
         self
     }
 
@@ -222,6 +231,11 @@ impl Registry for StaticRegistry {
         let key = (Ecosystem::PyPI.normalize_name(name), version.to_string());
         Ok(self.pypi_files.get(&key).cloned())
     }
+
+    async fn nuget_nuspec(&self, id: &str, version: &str) -> Result<Option<String>, Error> {
+        let key = (Ecosystem::NuGet.normalize_name(id), version.to_string());
+        Ok(self.nuspecs.get(&key).cloned())
+    }
 }
 
 /// Caches another registry's answers for the length of one run.
@@ -234,6 +248,7 @@ pub struct CachedRegistry<R> {
     pypi_releases: Mutex<HashMap<(String, String), Option<PypiRelease>>>,
     go_mods: Mutex<HashMap<(String, String), Option<String>>>,
     pypi_files: Mutex<DistCache>,
+    nuspecs: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -247,6 +262,7 @@ impl<R: Registry> CachedRegistry<R> {
             pypi_releases: Mutex::new(HashMap::new()),
             go_mods: Mutex::new(HashMap::new()),
             pypi_files: Mutex::new(HashMap::new()),
+            nuspecs: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -326,5 +342,10 @@ impl<R: Registry> Registry for CachedRegistry<R> {
         let key = (Ecosystem::PyPI.normalize_name(name), version.to_owned());
         let fetch = self.inner.pypi_files(name, version);
         cached(&self.pypi_files, key, fetch).await
+    }
+
+    async fn nuget_nuspec(&self, id: &str, version: &str) -> Result<Option<String>, Error> {
+        let key = (Ecosystem::NuGet.normalize_name(id), version.to_owned());
+        cached(&self.nuspecs, key, self.inner.nuget_nuspec(id, version)).await
     }
 }

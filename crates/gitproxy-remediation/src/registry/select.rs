@@ -180,4 +180,12 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             Ok(None)
         }
     }
+
+    async fn nuget_nuspec(&self, id: &str, version: &str) -> Result<Option<String>, Error> {
+        if self.urls.get(Ecosystem::NuGet).is_some() {
+            self.configured.nuget_nuspec(id, version).await
+        } else {
+            Ok(None)
+        }
+    }
 }

@@ -101,7 +101,11 @@ fn registries_are_configured_per_ecosystem() {
     );
     assert!(urls.get(Ecosystem::PyPI).is_none());
     let public = RegistryUrls::public();
-    assert_eq!(public.configured().count(), 5);
+    assert_eq!(public.configured().count(), Ecosystem::ALL.len());
+    assert_eq!(
+        public.get(Ecosystem::NuGet).map(Url::as_str),
+        Some("https://api.nuget.org/v3-flatcontainer/")
+    );
     assert_eq!(
         public.get(Ecosystem::CratesIo).map(Url::as_str),
         Some("https://index.crates.io/")
@@ -130,12 +134,19 @@ fn registry_lists_take_entries_public_and_none_in_order() {
     let urls: RegistryUrls = "public,npm=https://npm.mirror.example/"
         .parse()
         .expect("list");
-    assert_eq!(urls.configured().count(), 5);
+    assert_eq!(urls.configured().count(), Ecosystem::ALL.len());
     assert_eq!(
         urls.get(Ecosystem::Npm).map(Url::as_str),
         Some("https://npm.mirror.example/")
     );
-    assert_eq!(shown("npm=https://npm.mirror.example/,PUBLIC").len(), 5);
+    assert_eq!(
+        shown("npm=https://npm.mirror.example/,PUBLIC").len(),
+        Ecosystem::ALL.len()
+    );
+    assert_eq!(
+        shown("NuGet=https://nuget.mirror.example/v3-flatcontainer"),
+        ["NuGet=https://nuget.mirror.example/v3-flatcontainer/"]
+    );
     assert!(shown("public, none").is_empty());
     assert!(shown("").is_empty());
     assert_eq!(

@@ -17,6 +17,7 @@ pub struct RegistryUrls {
     pypi: Option<Url>,
     go_proxy: Option<Url>,
     maven: Option<Url>,
+    nuget: Option<Url>,
 }
 
 impl std::fmt::Debug for RegistryUrls {
@@ -28,6 +29,7 @@ impl std::fmt::Debug for RegistryUrls {
             .field("pypi", &shown(&self.pypi))
             .field("go_proxy", &shown(&self.go_proxy))
             .field("maven", &shown(&self.maven))
+            .field("nuget", &shown(&self.nuget))
             .finish()
     }
 }
@@ -51,10 +53,12 @@ impl RegistryUrls {
             Ecosystem::PyPI => "https://pypi.org/",
             Ecosystem::Go => "https://proxy.golang.org/",
             Ecosystem::Maven => "https://repo.maven.apache.org/maven2/",
+            Ecosystem::NuGet => "https://api.nuget.org/v3-flatcontainer/",
         }
     }
 
-    /// Mirrors or stand-ins for all five ecosystems; each must be an `http` or `https` URL.
+    /// Mirrors or stand-ins for the npm, crates.io, PyPI, Go and Maven registries; each must be an
+    /// `http` or `https` URL (add others with [`RegistryUrls::with`]).
     pub fn new(
         npm: &str,
         crates_index: &str,
@@ -77,7 +81,8 @@ impl RegistryUrls {
 
     /// These URLs with `url` as the registry of `ecosystem` (replacing any earlier one): the npm
     /// registry, the crates.io sparse index, the PyPI JSON API base, the Go module proxy or a
-    /// Maven repository. It must be an `http` or `https` URL.
+    /// Maven repository or the NuGet v3 flat container (`PackageBaseAddress`). It must be an
+    /// `http` or `https` URL.
     pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
         let what = registry_name(ecosystem);
         let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
@@ -112,6 +117,7 @@ impl RegistryUrls {
             Ecosystem::PyPI => self.pypi.as_ref(),
             Ecosystem::Go => self.go_proxy.as_ref(),
             Ecosystem::Maven => self.maven.as_ref(),
+            Ecosystem::NuGet => self.nuget.as_ref(),
         }
     }
 
@@ -134,12 +140,13 @@ impl RegistryUrls {
             Ecosystem::PyPI => &mut self.pypi,
             Ecosystem::Go => &mut self.go_proxy,
             Ecosystem::Maven => &mut self.maven,
+            Ecosystem::NuGet => &mut self.nuget,
         }
     }
 }
 
-/// The agent's registries list: comma-separated `ECOSYSTEM=URL` entries, `public` for the five
-/// public registries, `none` for no registry; a later entry replaces an earlier one. A URL
+/// The agent's registries list: comma-separated `ECOSYSTEM=URL` entries, `public` for every
+/// public registry, `none` for no registry; a later entry replaces an earlier one. A URL
 /// carrying credentials (user info or a credential query parameter) is refused, and messages
 /// never show them.
 impl FromStr for RegistryUrls {

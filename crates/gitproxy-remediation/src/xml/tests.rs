@@ -30,3 +30,21 @@ fn a_second_byte_order_mark_does_not_split_a_character() {
     let _ = parse("\u{feff}\0\0");
     let _ = parse("\u{feff}<project><a>x</a></project>");
 }
+
+#[test]
+fn attributes_keep_their_value_spans() {
+    let text = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <ItemGroup>\n    <PackageReference Include='Newtonsoft.Json' Version = \"13.0.1\" />\n    <PackageReference Include=\"A &amp; B\"><Version>1.0</Version></PackageReference>\n  </ItemGroup>\n</Project>\n";
+    let root = parse(text).unwrap();
+    assert_eq!(root.attribute("sdk").unwrap().value, "Microsoft.NET.Sdk");
+    let mut refs = Vec::new();
+    root.descendants_named("PackageReference", &mut refs);
+    assert_eq!(refs.len(), 2);
+    assert_eq!(refs[0].attribute("Include").unwrap().value, "Newtonsoft.Json");
+    let version = refs[0].attribute("version").unwrap();
+    assert_eq!(&text[version.span.0..version.span.1], "13.0.1");
+    assert_eq!(refs[1].attribute("Include").unwrap().value, "A & B");
+    assert_eq!(refs[1].child_text("Version"), Some("1.0"));
+    assert!(parse("<a b></a>").is_err());
+    assert!(parse("<a b=c></a>").is_err());
+    assert!(parse("<a b=\"c></a>").is_err());
+}
