@@ -124,7 +124,10 @@ fn attribute_site(path: &str, lines: &LineIndex, span: (usize, usize)) -> Site {
 /// An attribute's value or, failing that, a child element's text, with where it is written.
 fn value_of(path: &str, lines: &LineIndex, el: &Element, name: &str) -> Option<(String, Site)> {
     if let Some(a) = el.attribute(name) {
-        return Some((a.value.trim().to_string(), attribute_site(path, lines, a.span)));
+        return Some((
+            a.value.trim().to_string(),
+            attribute_site(path, lines, a.span),
+        ));
     }
     let child = el
         .children
@@ -137,7 +140,9 @@ fn value_of(path: &str, lines: &LineIndex, el: &Element, name: &str) -> Option<(
 fn property_true(root: &Element, name: &str) -> bool {
     let mut found = Vec::new();
     root.descendants_named(name, &mut found);
-    found.iter().any(|p| p.text.trim().eq_ignore_ascii_case("true"))
+    found
+        .iter()
+        .any(|p| p.text.trim().eq_ignore_ascii_case("true"))
 }
 
 /// Parses an MSBuild XML file of the snapshot.
@@ -325,11 +330,7 @@ pub(crate) fn projects_of_lock(snapshot: &Snapshot, lock: &str) -> Vec<String> {
 }
 
 /// Reports every resolved entry of a `packages.lock.json`; returns the project files it covers.
-fn analyze_lock(
-    snapshot: &Snapshot,
-    path: &str,
-    out: &mut dyn Sink,
-) -> Result<Vec<String>, Error> {
+fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<Vec<String>, Error> {
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
@@ -371,7 +372,11 @@ fn analyze_lock(
             }
         }
         for e in entries {
-            let kind = e.value.get("type").and_then(json::Node::as_str).unwrap_or("");
+            let kind = e
+                .value
+                .get("type")
+                .and_then(json::Node::as_str)
+                .unwrap_or("");
             let Some(resolved) = e.value.get("resolved").and_then(json::Node::as_str) else {
                 // `Project` entries are other projects of the solution.
                 continue;

@@ -28,7 +28,10 @@ pub(super) async fn edit(
         return packages_config(work, fix, dep);
     }
     if file_name(&file) != nuget::LOCKFILE {
-        let declared = dep.declared_in.clone().unwrap_or_else(|| dep.location.clone());
+        let declared = dep
+            .declared_in
+            .clone()
+            .unwrap_or_else(|| dep.location.clone());
         return declaration(work, fix, &dep.name, &declared).map(|_| ());
     }
     let requested = if dep.direct {
@@ -50,15 +53,13 @@ pub(super) async fn edit(
         (LockfileRefresh::Agent, Some(requested), Some(hash)) => {
             let nuspec = registry.nuget_nuspec(&dep.name, &fix.to).await?;
             match nuspec {
-                Some(nuspec) => lock::update_entry(
-                    work,
-                    dep,
-                    &fix.to,
-                    &requested,
-                    &hash.value,
-                    &nuspec,
-                )?,
-                None => Err(format!("no registry gave the .nuspec of {} {}", dep.name, fix.to)),
+                Some(nuspec) => {
+                    lock::update_entry(work, dep, &fix.to, &requested, &hash.value, &nuspec)?
+                }
+                None => Err(format!(
+                    "no registry gave the .nuspec of {} {}",
+                    dep.name, fix.to
+                )),
             }
         }
         (_, None, _) => Err(format!(
@@ -168,7 +169,14 @@ fn write_site(work: &mut Work, site: &Site, value: &str) -> Result<(), Error> {
 }
 
 /// Inserts `line` (without indentation) at `at`, in a new `ItemGroup` when `in_group` is false.
-fn insert_item(work: &mut Work, file: &str, at: usize, indent: &str, in_group: bool, line: &str) -> Result<(), Error> {
+fn insert_item(
+    work: &mut Work,
+    file: &str,
+    at: usize,
+    indent: &str,
+    in_group: bool,
+    line: &str,
+) -> Result<(), Error> {
     let text = work.text(file)?;
     let block = if in_group {
         format!("{indent}{line}\n")
@@ -206,7 +214,14 @@ fn pin(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Result<(), Error>
             Some(site) => write_site(work, &site, to)?,
             None => {
                 let line = format!("<PackageReference Include=\"{name}\" Version=\"{to}\" />");
-                insert_item(work, &project.path, project.insert_at, &project.indent, project.in_group, &line)?;
+                insert_item(
+                    work,
+                    &project.path,
+                    project.insert_at,
+                    &project.indent,
+                    project.in_group,
+                    &line,
+                )?;
             }
         }
         work.out.note(format!(
@@ -218,7 +233,14 @@ fn pin(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Result<(), Error>
         Some((_, _, site)) => write_site(work, site, to)?,
         None => {
             let line = format!("<PackageVersion Include=\"{name}\" Version=\"{to}\" />");
-            insert_item(work, &props.path, props.insert_at, &props.indent, props.in_group, &line)?;
+            insert_item(
+                work,
+                &props.path,
+                props.insert_at,
+                &props.indent,
+                props.in_group,
+                &line,
+            )?;
         }
     }
     if props.transitive_pinning {
@@ -230,7 +252,14 @@ fn pin(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Result<(), Error>
         if referenced.is_none() {
             let project = read_project(&work.snapshot, &project_path)?;
             let line = format!("<PackageReference Include=\"{name}\" />");
-            insert_item(work, &project.path, project.insert_at, &project.indent, project.in_group, &line)?;
+            insert_item(
+                work,
+                &project.path,
+                project.insert_at,
+                &project.indent,
+                project.in_group,
+                &line,
+            )?;
         }
         work.out.note(format!(
             "{name} is pinned at {to} with a `PackageVersion` in {} and a `PackageReference` in {project_path}, because central package management applies versions only to referenced packages here (`CentralPackageTransitivePinningEnabled` is off)",
@@ -256,7 +285,10 @@ fn packages_config(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
     let Some(span) = found else {
         return Err(edit_error(
             path,
-            format!("no `<package id=\"{}\">` on line {}", dep.name, dep.location.line),
+            format!(
+                "no `<package id=\"{}\">` on line {}",
+                dep.name, dep.location.line
+            ),
         ));
     };
     let edited = splice(&text, vec![(span.0, span.1, fix.to.clone())]);

@@ -67,7 +67,9 @@ impl Version {
         if let Some(p) = pre_text {
             for label in p.split('.') {
                 if label.is_empty()
-                    || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    || !label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 {
                     return Err(format!("invalid pre-release label `{p}` in `{text}`"));
                 }
@@ -287,25 +289,27 @@ impl VersionRange {
             return prefix_ok
                 && match &float.pre {
                     None => !v.is_prerelease(),
-                    Some(p) => {
-                        !v.is_prerelease() || v.pre_text.to_ascii_lowercase().starts_with(p)
-                    }
+                    Some(p) => !v.is_prerelease() || v.pre_text.to_ascii_lowercase().starts_with(p),
                 };
         }
-        let above = self.min.as_ref().is_none_or(|(min, inclusive)| {
-            if *inclusive {
-                v >= min
-            } else {
-                v > min
-            }
-        });
-        let below = self.max.as_ref().is_none_or(|(max, inclusive)| {
-            if *inclusive {
-                v <= max
-            } else {
-                v < max
-            }
-        });
+        let above = self.min.as_ref().is_none_or(
+            |(min, inclusive)| {
+                if *inclusive {
+                    v >= min
+                } else {
+                    v > min
+                }
+            },
+        );
+        let below = self.max.as_ref().is_none_or(
+            |(max, inclusive)| {
+                if *inclusive {
+                    v <= max
+                } else {
+                    v < max
+                }
+            },
+        );
         above && below
     }
 

@@ -39,7 +39,10 @@ fn attributes_keep_their_value_spans() {
     let mut refs = Vec::new();
     root.descendants_named("PackageReference", &mut refs);
     assert_eq!(refs.len(), 2);
-    assert_eq!(refs[0].attribute("Include").unwrap().value, "Newtonsoft.Json");
+    assert_eq!(
+        refs[0].attribute("Include").unwrap().value,
+        "Newtonsoft.Json"
+    );
     let version = refs[0].attribute("version").unwrap();
     assert_eq!(&text[version.span.0..version.span.1], "13.0.1");
     assert_eq!(refs[1].attribute("Include").unwrap().value, "A & B");

@@ -11,6 +11,7 @@ mod gomod;
 mod limits;
 mod no_registry;
 mod npm_lock;
+mod nuget;
 mod oracle;
 mod poetry;
 mod python_locks;

@@ -66,7 +66,11 @@ fn a_lockfile_gives_direct_and_transitive_entries_with_their_declarations() {
     let analysis = analyze(&snapshot);
     assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
     let deps: Vec<_> = analysis.of(Ecosystem::NuGet).collect();
-    assert_eq!(deps.len(), 3, "the project entry is not a package: {deps:#?}");
+    assert_eq!(
+        deps.len(),
+        3,
+        "the project entry is not a package: {deps:#?}"
+    );
     let json = analysis.find("Newtonsoft.Json", "12.0.1").unwrap();
     assert!(json.direct);
     assert_eq!(json.requirement.as_deref(), Some("[12.0.1, )"));
@@ -110,7 +114,10 @@ fn a_project_without_a_lockfile_resolves_the_lowest_version_its_range_allows() {
     assert_eq!(deps[1].version.as_deref(), Some("2.10.0"));
     assert_eq!(deps[1].requirement.as_deref(), Some("[2.10.0,3.0)"));
     assert_eq!(deps[2].name, "Dapper");
-    assert_eq!(deps[2].version, None, "a float has no version without a lockfile");
+    assert_eq!(
+        deps[2].version, None,
+        "a float has no version without a lockfile"
+    );
 }
 
 pub(crate) const PROPS: &str = r#"<Project>
@@ -146,7 +153,11 @@ fn central_package_management_takes_versions_from_the_props_file() {
         deps[0].declared_in.as_ref().unwrap().to_string(),
         "src/Api/Api.vbproj:3"
     );
-    assert_eq!(deps[1].version.as_deref(), Some("2.12.0"), "VersionOverride wins");
+    assert_eq!(
+        deps[1].version.as_deref(),
+        Some("2.12.0"),
+        "VersionOverride wins"
+    );
     assert_eq!(deps[1].location.to_string(), "src/Api/Api.vbproj:4");
 }
 
@@ -206,7 +217,10 @@ fn packages_config_lists_exact_versions_and_development_dependencies() {
     assert_eq!(json.location.to_string(), "Legacy/packages.config:3");
     assert_eq!(json.scope, Scope::Runtime);
     assert_eq!(
-        analysis.find("StyleCop.Analyzers", "1.1.118").unwrap().scope,
+        analysis
+            .find("StyleCop.Analyzers", "1.1.118")
+            .unwrap()
+            .scope,
         Scope::Dev
     );
 }
@@ -214,16 +228,30 @@ fn packages_config_lists_exact_versions_and_development_dependencies() {
 #[test]
 fn broken_files_are_problems_with_their_line() {
     let snapshot = Snapshot::new()
-        .with("a/packages.lock.json", "{\n  \"version\": 3,\n  \"dependencies\": {}\n}\n")
-        .with("b/packages.lock.json", "{\n  \"version\": 1,\n  \"dependencies\": {\n")
+        .with(
+            "a/packages.lock.json",
+            "{\n  \"version\": 3,\n  \"dependencies\": {}\n}\n",
+        )
+        .with(
+            "b/packages.lock.json",
+            "{\n  \"version\": 1,\n  \"dependencies\": {\n",
+        )
         .with("c/C.csproj", "<Project>\n  <ItemGroup>\n</Project>\n")
         .with("d/packages.config", "<package id=\"x\" version=\"1\" />\n");
     let analysis = analyze(&snapshot);
     let problems: Vec<String> = analysis.problems.iter().map(ToString::to_string).collect();
     assert_eq!(problems.len(), 4, "{problems:?}");
-    assert!(problems[0].contains("lockfile version 3 is not supported"), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("c/C.csproj")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("root element is not <packages>")));
+    assert!(
+        problems[0].contains("lockfile version 3 is not supported"),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("c/C.csproj")),
+        "{problems:?}"
+    );
+    assert!(problems
+        .iter()
+        .any(|p| p.contains("root element is not <packages>")));
 }
 
 #[test]

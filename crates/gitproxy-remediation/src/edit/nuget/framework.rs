@@ -133,5 +133,10 @@ pub(super) fn nuspec_dependencies(nuspec: &str, framework: &str) -> Option<Vec<(
             }
         }
     }
-    Some(best.map(|(_, g)| g).or(any_framework).map(read).unwrap_or_default())
+    Some(
+        best.map(|(_, g)| g)
+            .or(any_framework)
+            .map(read)
+            .unwrap_or_default(),
+    )
 }

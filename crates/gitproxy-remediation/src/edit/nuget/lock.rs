@@ -36,7 +36,10 @@ pub(super) fn update_entry(
         Some((f, entry))
     });
     let Some((framework, entry)) = found else {
-        return Ok(Err(format!("no entry of {} on line {}", dep.name, dep.location.line)));
+        return Ok(Err(format!(
+            "no entry of {} on line {}",
+            dep.name, dep.location.line
+        )));
     };
     let Some(wanted) = nuspec_dependencies(nuspec, &framework.key) else {
         return Ok(Err(format!(
@@ -48,7 +51,10 @@ pub(super) fn update_entry(
     let mut written = Vec::new();
     for (id, range) in &wanted {
         let Ok(parsed) = VersionRange::parse(range) else {
-            return Ok(Err(format!("{} {to} declares `{range}` for {id}", dep.name)));
+            return Ok(Err(format!(
+                "{} {to} declares `{range}` for {id}",
+                dep.name
+            )));
         };
         let locked = framework
             .value
@@ -83,7 +89,10 @@ pub(super) fn update_entry(
     let value = &entry.value;
     let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let mut edits = Vec::new();
-    for (field, new) in [("requested", requested_lock(requested)), ("resolved", to.to_string())] {
+    for (field, new) in [
+        ("requested", requested_lock(requested)),
+        ("resolved", to.to_string()),
+    ] {
         if let Some(node) = value.get(field) {
             edits.push((node.start, node.end, quoted(&new)));
         }
@@ -102,7 +111,10 @@ pub(super) fn update_entry(
         Some(format!("{{\n{}\n{inner}}}", body.join(",\n")))
     };
     let members = value.members();
-    match (members.iter().position(|m| m.key == "dependencies"), deps_text) {
+    match (
+        members.iter().position(|m| m.key == "dependencies"),
+        deps_text,
+    ) {
         (Some(i), Some(new)) => edits.push((members[i].value.start, members[i].value.end, new)),
         (Some(i), None) => {
             // Drop the member with the comma before it.

@@ -45,9 +45,15 @@ fn frameworks_are_read_in_every_spelling() {
     assert_eq!(parse("net6.0"), Some(Framework::Core(6, 0)));
     assert_eq!(parse("net8.0-windows7.0"), Some(Framework::Core(8, 0)));
     assert_eq!(parse("net6.0/win-x64"), Some(Framework::Core(6, 0)));
-    assert_eq!(parse(".NETCoreApp,Version=v3.1"), Some(Framework::Core(3, 1)));
+    assert_eq!(
+        parse(".NETCoreApp,Version=v3.1"),
+        Some(Framework::Core(3, 1))
+    );
     assert_eq!(parse("net472"), Some(Framework::Classic(4, 7, 2)));
-    assert_eq!(parse(".NETFramework4.6.1"), Some(Framework::Classic(4, 6, 1)));
+    assert_eq!(
+        parse(".NETFramework4.6.1"),
+        Some(Framework::Classic(4, 6, 1))
+    );
     assert_eq!(parse(".NETStandard2.0"), Some(Framework::Standard(2, 0)));
     assert_eq!(parse("MonoAndroid1.0"), None);
 }
@@ -56,7 +62,11 @@ fn frameworks_are_read_in_every_spelling() {
 fn the_nearest_dependency_group_applies() {
     let deps = |fw: &str| nuspec_dependencies(NJ_NUSPEC, fw);
     let web = vec![(WEB.to_string(), "4.5.0".to_string())];
-    assert_eq!(deps("net6.0"), Some(web.clone()), ".NET 6 takes .NET Standard 2.0");
+    assert_eq!(
+        deps("net6.0"),
+        Some(web.clone()),
+        ".NET 6 takes .NET Standard 2.0"
+    );
     assert_eq!(deps("net472"), Some(vec![]), "the same family wins");
     assert_eq!(deps("net40"), Some(vec![]), "no group fits");
     assert_eq!(deps(".NETStandard,Version=v2.1"), Some(web));
@@ -103,14 +113,17 @@ async fn without_a_registry_the_project_moves_and_restore_refreshes_the_lockfile
     assert!(!set.files.contains_key("src/App/packages.lock.json"));
     assert!(set.needs_package_manager);
     assert!(
-        set.notes.iter().any(|n| n.contains("run `dotnet restore --force-evaluate`")),
+        set.notes
+            .iter()
+            .any(|n| n.contains("run `dotnet restore --force-evaluate`")),
         "{:?}",
         set.notes
     );
     assert!(
         set.notes
             .iter()
-            .any(|n| n.contains("pinned at 4.5.1 with a new `PackageReference` in src/App/App.csproj")),
+            .any(|n| n
+                .contains("pinned at 4.5.1 with a new `PackageReference` in src/App/App.csproj")),
         "{:?}",
         set.notes
     );
@@ -144,7 +157,9 @@ async fn with_a_registry_the_lock_entry_is_rewritten_in_place() {
         set.files["src/App/packages.lock.json"],
         APP_LOCK.replace(old_entry, new_entry)
     );
-    assert!(set.files["src/App/App.csproj"].contains("Include=\"Newtonsoft.Json\" Version=\"13.0.1\""));
+    assert!(
+        set.files["src/App/App.csproj"].contains("Include=\"Newtonsoft.Json\" Version=\"13.0.1\"")
+    );
 
     // A dependency the lockfile does not hold yet leaves the lockfile to restore.
     let needs_more = NJ_NUSPEC.replace(WEB, "System.Memory");
@@ -155,7 +170,9 @@ async fn with_a_registry_the_lock_entry_is_rewritten_in_place() {
     assert!(!set.files.contains_key("src/App/packages.lock.json"));
     assert!(set.needs_package_manager);
     assert!(
-        set.notes.iter().any(|n| n.contains("depends on System.Memory, which is not locked yet")),
+        set.notes
+            .iter()
+            .any(|n| n.contains("depends on System.Memory, which is not locked yet")),
         "{:?}",
         set.notes
     );
@@ -215,7 +232,10 @@ async fn under_central_management_the_props_file_carries_the_fix() {
         ),
         "without transitive pinning the project references the package"
     );
-    assert!(set.notes.iter().any(|n| n.contains("`CentralPackageTransitivePinningEnabled` is off")));
+    assert!(set
+        .notes
+        .iter()
+        .any(|n| n.contains("`CentralPackageTransitivePinningEnabled` is off")));
 
     // With transitive pinning the PackageVersion alone pins it.
     let pinning = PROPS.replace(

@@ -21,7 +21,8 @@ struct VersionIndex {
 
 /// The lower-case id and normalised lower-case version the flat container's paths use.
 fn flat_names(id: &str, version: &str) -> (String, String) {
-    let normalized = nuget::Version::parse(version).map_or_else(|_| version.to_string(), |v| v.to_string());
+    let normalized =
+        nuget::Version::parse(version).map_or_else(|_| version.to_string(), |v| v.to_string());
     (id.to_ascii_lowercase(), normalized.to_ascii_lowercase())
 }
 
@@ -53,7 +54,11 @@ where
             .collect())
     }
 
-    pub(super) async fn nuget_digests(&self, id: &str, version: &str) -> Result<Vec<Digest>, Error> {
+    pub(super) async fn nuget_digests(
+        &self,
+        id: &str,
+        version: &str,
+    ) -> Result<Vec<Digest>, Error> {
         let eco = Ecosystem::NuGet;
         let (lower, ver) = flat_names(id, version);
         let path = format!("{lower}/{ver}/{lower}.{ver}.nupkg");
