@@ -162,7 +162,7 @@ pub enum Error {
         reason: String,
     },
     /// A registries list names an ecosystem the engine does not know.
-    #[error("`{0}` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven")]
+    #[error("`{0}` is not an ecosystem; use npm, crates.io, PyPI, Go, Maven or NuGet")]
     UnknownRegistryEcosystem(String),
     /// A registry URL of a registries list carries credentials (user info or a query parameter
     /// such as `token`), which would be printed wherever the URL is.

@@ -1,6 +1,6 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files, the
-//! TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip requirements, and Pipenv's and
-//! uv's lockfiles. (No supported
+//! TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip requirements, Pipenv's and uv's
+//! lockfiles, and NuGet's files. (No supported
 //! format is YAML.)
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
@@ -101,6 +101,33 @@ pub fn fuzz_python_locks(data: &[u8]) {
         _ => Snapshot::new()
             .with("uv.lock", input)
             .with("pyproject.toml", pyproject),
+    };
+    check(&snapshot);
+}
+
+/// NuGet: the first byte picks `packages.lock.json` (next to a project and a central props
+/// file), a project file, `Directory.Packages.props` (next to a project and a lockfile) or
+/// `packages.config`; the rest is the file.
+pub fn fuzz_nuget(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let project = "<Project><ItemGroup><PackageReference Include=\"A\" /><PackageReference Include=\"B\" Version=\"1.0\" /></ItemGroup></Project>";
+    let props = "<Project><PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup><ItemGroup><PackageVersion Include=\"A\" Version=\"[1.0,2.0)\" /></ItemGroup></Project>";
+    let lock = r#"{"version": 1, "dependencies": {"net6.0": {"A": {"type": "Direct", "requested": "[1.0.0, )", "resolved": "1.0.0", "contentHash": "x", "dependencies": {"C": "1.0.0"}}, "C": {"type": "Transitive", "resolved": "1.0.0", "contentHash": "y"}}}}"#;
+    let snapshot = match selector % 4 {
+        0 => Snapshot::new()
+            .with("app/packages.lock.json", input)
+            .with("app/App.csproj", project)
+            .with("Directory.Packages.props", props),
+        1 => Snapshot::new()
+            .with("app/App.csproj", input)
+            .with("Directory.Packages.props", props),
+        2 => Snapshot::new()
+            .with("Directory.Packages.props", input)
+            .with("app/App.csproj", project)
+            .with("app/packages.lock.json", lock),
+        _ => Snapshot::new().with("packages.config", input),
     };
     check(&snapshot);
 }

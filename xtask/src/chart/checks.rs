@@ -328,7 +328,7 @@ fn check_registries(m: &Manifest, report: &mut Report) {
         "ConfigMap GITPROXY_REGISTRIES",
         m.one("ConfigMap")
             .and_then(|c| c.get("data.GITPROXY_REGISTRIES")),
-        "crates.io=https://index.crates.io/,Maven=http://nexus.corp.example:8081/repository/maven-public/",
+        "crates.io=https://index.crates.io/,Maven=http://nexus.corp.example:8081/repository/maven-public/,NuGet=https://api.nuget.org/v3-flatcontainer/",
     );
     report.check(
         case,

@@ -78,8 +78,10 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
         },
         Case {
             name: "registries",
-            proves: "two registries reach the agent as GITPROXY_REGISTRIES (fixed order, ecosystem spellings), egress on their URLs' ports",
+            proves: "three registries reach the agent as GITPROXY_REGISTRIES (fixed order, ecosystem spellings), egress on their URLs' ports",
             args: with_key(&[
+                "--set",
+                "registries.nuget=https://api.nuget.org/v3-flatcontainer/",
                 "--set",
                 "registries.maven=http://nexus.corp.example:8081/repository/maven-public/",
                 "--set",

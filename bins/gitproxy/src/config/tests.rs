@@ -319,13 +319,13 @@ fn registries_come_from_the_list_the_file_table_or_public() {
             "Go=http://goproxy.internal:8081/",
         ]
     );
-    // `public` names all five; a later entry replaces one of them; the flag beats the environment.
+    // `public` names every ecosystem; a later entry replaces one of them; the flag beats the environment.
     let flags = GlobalArgs::default().with(
         &settings::REGISTRIES,
         "public,npm=https://npm.mirror.example/",
     );
     let config = resolve(&flags, &[("GITPROXY_REGISTRIES", "none")]).expect("valid");
-    assert_eq!(config.registries.configured().count(), 5);
+    assert_eq!(config.registries.configured().count(), Ecosystem::ALL.len());
     assert_eq!(
         config.registries.get(Ecosystem::Npm).map(url::Url::as_str),
         Some("https://npm.mirror.example/")
@@ -360,7 +360,7 @@ fn bad_registries_name_the_setting_and_the_fix() {
     };
     let e = bad("rubygems=https://rubygems.org/");
     assert!(
-        e.starts_with("GITPROXY_REGISTRIES (environment): `rubygems` is not an ecosystem; use npm, crates.io, PyPI, Go or Maven"),
+        e.starts_with("GITPROXY_REGISTRIES (environment): `rubygems` is not an ecosystem; use npm, crates.io, PyPI, Go, Maven or NuGet"),
         "{e}"
     );
     let e = bad("https://registry.npmjs.org/");
@@ -520,7 +520,7 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
     assert_eq!(config.log_level, "debug");
     assert_eq!(config.shutdown_grace, Duration::from_secs(120));
     assert_eq!(config.osv_dir.as_deref(), Some(dir.path()));
-    assert_eq!(config.registries.configured().count(), 5);
+    assert_eq!(config.registries.configured().count(), Ecosystem::ALL.len());
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Replays the fuzz targets' seed corpora (and a few hand-written edge cases) through their entry
 //! functions, on every test run.
 
-use super::{fuzz_go, fuzz_npm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml};
+use super::{
+    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml,
+};
 
 /// A fuzz entry function.
 type Entry = fn(&[u8]);
@@ -30,6 +32,7 @@ fn every_seed_corpus_runs_clean() {
         ("go", fuzz_go, 3),
         ("requirements", fuzz_requirements, 2),
         ("python_locks", fuzz_python_locks, 4),
+        ("nuget", fuzz_nuget, 4),
     ];
     for (target, entry, at_least) in targets {
         let n = replay(target, entry);
@@ -57,6 +60,9 @@ fn edge_cases_do_not_panic() {
         b"\x02[[package]]\nname = \"a\"\nversion = \"1\"\nsource = { virtual = \".\" }\ndependencies = [{ name = \"a\" }, 1, { name = 2 }]\n",
         b"-r requirements.txt\n-r \n-c x\n\\\n",
         b"<project><parent><relativePath>.</relativePath></parent></project>",
+        b"\x01<Project><PackageReference Include=\"\" Version=\"[,]\" VersionOverride=\"*-*\"/></Project>",
+        b"\x00{\"version\": 2, \"dependencies\": {\"net6.0\": {\"A\": {\"resolved\": 1}}, \"x\": []}}",
+        b"\x03<packages><package id=\"a\" version=\"\" developmentDependency=\"maybe\"/></packages>",
         b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
     ];
     for case in cases {
@@ -66,5 +72,6 @@ fn edge_cases_do_not_panic() {
         fuzz_go(case);
         fuzz_requirements(case);
         fuzz_python_locks(case);
+        fuzz_nuget(case);
     }
 }
