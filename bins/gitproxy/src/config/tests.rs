@@ -520,7 +520,10 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
     assert_eq!(config.log_level, "debug");
     assert_eq!(config.shutdown_grace, Duration::from_secs(120));
     assert_eq!(config.osv_dir.as_deref(), Some(dir.path()));
-    assert_eq!(config.registries.configured().count(), Ecosystem::ALL.len());
+    assert_eq!(
+        config.registries.configured().count(),
+        gitproxy_remediation::Ecosystem::ALL.len()
+    );
 }
 
 #[test]
