@@ -11,7 +11,7 @@ use super::{edit_error, splice, Work};
 use crate::analysis::nuget::{self, projects_of_lock, read_project, read_props, Site};
 use crate::analysis::{file_name, Dependency, Location};
 use crate::files::LineIndex;
-use crate::plan::{LockfileRefresh, PackageFix};
+use crate::plan::{LockfileRefresh, PackageFix, Tier};
 use crate::registry::{Digest, Registry};
 use crate::version::nuget::VersionRange;
 use crate::{Ecosystem, Error};
@@ -117,6 +117,15 @@ pub(super) fn bumped(old: &str, to: &str) -> String {
     }
 }
 
+/// [`bumped`], but a float becomes the target even when it admits it.
+fn bumped_pinned(old: &str, to: &str) -> String {
+    if VersionRange::parse(old).is_ok_and(|r| r.is_floating()) {
+        to.to_string()
+    } else {
+        bumped(old, to)
+    }
+}
+
 /// Moves the version that applies to the reference declared at `declared` (a project file's
 /// `PackageReference`, or a `PackageVersion` of `Directory.Packages.props`) to admit `fix.to`;
 /// returns the new range.
@@ -155,7 +164,13 @@ fn declaration(
             }
         }
     };
-    let new = bumped(&value, &fix.to);
+    // A float that admits the target stays when only the lockfile moves; when the declaration
+    // has to carry the fix (no registry gave the lockfile entry), the target is written.
+    let new = if fix.tier == Tier::LockfileUpdate {
+        bumped(&value, &fix.to)
+    } else {
+        bumped_pinned(&value, &fix.to)
+    };
     write_site(work, &site, &new)?;
     Ok(new)
 }

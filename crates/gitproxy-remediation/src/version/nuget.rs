@@ -154,6 +154,8 @@ struct Float {
     /// `None`: stable versions only; `Some(prefix)`: pre-releases whose label starts with
     /// `prefix` (lower case) too.
     pre: Option<String>,
+    /// As written (`1.*`).
+    text: String,
 }
 
 /// A NuGet version range.
@@ -173,7 +175,14 @@ impl VersionRange {
             return Err("empty version range".into());
         }
         if t.contains('*') {
-            return VersionRange::parse_float(t);
+            // Lockfiles write a float as the lower bound of a range: `[1.*, )`.
+            let inner = t
+                .strip_prefix('[')
+                .and_then(|r| r.strip_suffix(')'))
+                .and_then(|r| r.split_once(','))
+                .filter(|(_, hi)| hi.trim().is_empty())
+                .map_or(t, |(lo, _)| lo.trim());
+            return VersionRange::parse_float(inner);
         }
         let Some(first) = t.chars().next().filter(|c| matches!(c, '[' | '(')) else {
             return Ok(VersionRange {
@@ -274,7 +283,11 @@ impl VersionRange {
         Ok(VersionRange {
             min: Some((min, true)),
             max: None,
-            float: Some(Float { release, pre }),
+            float: Some(Float {
+                release,
+                pre,
+                text: t.to_string(),
+            }),
         })
     }
 
@@ -338,9 +351,8 @@ impl VersionRange {
 
     /// The range as NuGet writes it in `packages.lock.json`'s `requested` (`[1.0.0, )`).
     pub fn to_lock_string(&self) -> String {
-        if self.float.is_some() {
-            let min = self.min.as_ref().map(|(v, _)| v.to_string());
-            return format!("[{}, )", min.unwrap_or_default());
+        if let Some(float) = &self.float {
+            return format!("[{}, )", float.text);
         }
         match (&self.min, &self.max) {
             (Some((a, true)), Some((b, true))) if a == b => format!("[{a}]"),

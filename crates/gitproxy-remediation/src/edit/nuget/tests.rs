@@ -178,6 +178,41 @@ async fn with_a_registry_the_lock_entry_is_rewritten_in_place() {
     );
 }
 
+#[tokio::test]
+async fn a_float_that_admits_the_fix_moves_only_the_lockfile() {
+    let csproj = APP_CSPROJ.replace("Version=\"12.0.1\"", "Version=\"12.*\"");
+    let lock = APP_LOCK.replace("\"[12.0.1, )\"", "\"[12.*, )\"");
+    let snapshot = Snapshot::new()
+        .with("src/App/App.csproj", csproj.clone())
+        .with("src/App/packages.lock.json", lock.clone());
+    let db = db(&[("N1", "NuGet", NJ, "12.0.3")]);
+    let with_registry = StaticRegistry::new()
+        .publish(Ecosystem::NuGet, NJ, "12.0.3", &[(None, "bmV3IGhhc2g=")])
+        .nuspec(
+            NJ,
+            "12.0.3",
+            "<package><metadata><id>Newtonsoft.Json</id></metadata></package>",
+        );
+    let (plan, set) = edits(&snapshot, &db, &with_registry).await;
+    assert_eq!(plan.fixes[0].tier, Tier::LockfileUpdate);
+    assert!(
+        !set.files.contains_key("src/App/App.csproj"),
+        "12.* admits 12.0.3"
+    );
+    let edited = &set.files["src/App/packages.lock.json"];
+    assert!(edited.contains("\"requested\": \"[12.*, )\",\n        \"resolved\": \"12.0.3\",\n        \"contentHash\": \"bmV3IGhhc2g=\""), "{edited}");
+
+    // Without a registry the project file carries the fix.
+    let without = versions(StaticRegistry::new(), NJ, &["12.0.3"]);
+    let (plan, set) = edits(&snapshot, &db, &without).await;
+    assert_eq!(plan.fixes[0].tier, Tier::ManifestBump);
+    assert_eq!(
+        set.files["src/App/App.csproj"],
+        csproj.replace("Version=\"12.*\"", "Version=\"12.0.3\"")
+    );
+    assert!(set.needs_package_manager);
+}
+
 const CPM_CSPROJ: &str = "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <ItemGroup>\n    <PackageReference Include=\"Newtonsoft.Json\" />\n    <PackageReference Include=\"Serilog\" />\n  </ItemGroup>\n</Project>\n";
 
 const CPM_LOCK: &str = r#"{

@@ -106,7 +106,9 @@ fn floating_ranges_admit_the_versions_they_can_land_on() {
     assert!(major.contains(&v("1.0.0")) && major.contains(&v("1.9.3")));
     assert!(!major.contains(&v("2.0.0")) && !major.contains(&v("1.5.0-beta")));
     assert_eq!(major.resolved_minimum(), None);
-    assert_eq!(major.to_lock_string(), "[1.0.0, )");
+    assert_eq!(major.to_lock_string(), "[1.*, )");
+    let locked = r("[1.*, )");
+    assert!(locked.is_floating() && locked.contains(&v("1.4")) && !locked.contains(&v("2.0")));
     let minor = r("1.2.*");
     assert!(minor.contains(&v("1.2.9")) && !minor.contains(&v("1.3.0")));
     let any = r("*");
