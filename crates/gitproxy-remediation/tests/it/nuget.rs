@@ -329,3 +329,65 @@ async fn without_a_nuget_registry_the_lockfile_is_left_to_dotnet_restore() {
     assert!(set.files["src/Orders/Orders.csproj"]
         .contains("<PackageReference Include=\"System.Text.Encodings.Web\" Version=\"4.5.1\" />"));
 }
+
+#[tokio::test]
+async fn the_flat_container_client_normalises_ids_and_versions_and_reads_404_as_absent() {
+    let stand_in = StandIn::start(flat_container()).await;
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::NuGet, &format!("http://{}/nuget", stand_in.addr))
+        .unwrap();
+    let registry = HttpRegistry::new(HttpConnector::new(), urls);
+    let versions = registry
+        .versions(Ecosystem::NuGet, "NewtonSoft.JSON")
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 6);
+    assert!(versions.iter().all(|v| !v.yanked));
+    // `13.0.1.0` and `13.0.01` are 13.0.1: the path uses the normalised, lower-case form.
+    for spelling in ["13.0.1.0", "13.0.01"] {
+        let digests = registry
+            .digests(Ecosystem::NuGet, "Newtonsoft.Json", spelling)
+            .await
+            .unwrap();
+        assert_eq!(digests.len(), 1, "{spelling}");
+        assert_eq!(digests[0].value, nuget_content_hash(NJ_NUPKG));
+    }
+    assert!(registry
+        .nuget_nuspec("Newtonsoft.Json", "13.0.1")
+        .await
+        .unwrap()
+        .is_some_and(|n| n.contains("<id>Newtonsoft.Json</id>")));
+    assert!(registry
+        .versions(Ecosystem::NuGet, "No.Such.Package")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(registry
+        .digests(Ecosystem::NuGet, "Newtonsoft.Json", "9.9.9")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        registry
+            .nuget_nuspec("Newtonsoft.Json", "9.9.9")
+            .await
+            .unwrap(),
+        None
+    );
+    // Without a NuGet registry nothing is asked.
+    let none = HttpRegistry::new(HttpConnector::new(), RegistryUrls::none());
+    assert_eq!(
+        none.nuget_nuspec("Newtonsoft.Json", "13.0.1")
+            .await
+            .unwrap(),
+        None
+    );
+    let err = none
+        .versions(Ecosystem::NuGet, "Newtonsoft.Json")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no NuGet registry is configured"),
+        "{err}"
+    );
+}
