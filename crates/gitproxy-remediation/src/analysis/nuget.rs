@@ -329,7 +329,8 @@ pub(crate) fn projects_of_lock(snapshot: &Snapshot, lock: &str) -> Vec<String> {
         .collect()
 }
 
-/// Reports every resolved entry of a `packages.lock.json`; returns the project files it covers.
+/// Reports every resolved entry of a `packages.lock.json`; returns the project files it covers
+/// (those that parse: a broken one is still analysed on its own, and reported).
 fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<Vec<String>, Error> {
     let text = snapshot
         .text(path)
@@ -351,8 +352,7 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<V
     let Some(frameworks) = doc.get("dependencies") else {
         return Err(parse_error(path, Some(1), "no `dependencies` object"));
     };
-    let projects = projects_of_lock(snapshot, path);
-    let declared: Vec<Project> = projects
+    let declared: Vec<Project> = projects_of_lock(snapshot, path)
         .iter()
         .filter_map(|p| read_project(snapshot, p).ok())
         .collect();
@@ -417,7 +417,7 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<V
             });
         }
     }
-    Ok(projects)
+    Ok(declared.into_iter().map(|p| p.path).collect())
 }
 
 fn analyze_packages_config(

@@ -237,6 +237,10 @@ fn broken_files_are_problems_with_their_line() {
             "{\n  \"version\": 1,\n  \"dependencies\": {\n",
         )
         .with("c/C.csproj", "<Project>\n  <ItemGroup>\n</Project>\n")
+        .with(
+            "c/packages.lock.json",
+            "{\"version\": 1, \"dependencies\": {}}",
+        )
         .with("d/packages.config", "<package id=\"x\" version=\"1\" />\n");
     let analysis = analyze(&snapshot);
     let problems: Vec<String> = analysis.problems.iter().map(ToString::to_string).collect();
