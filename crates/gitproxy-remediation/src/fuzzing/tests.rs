@@ -25,7 +25,7 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 6] = [
+    let targets: [(&str, Entry, usize); 7] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("toml", fuzz_toml, 6),
