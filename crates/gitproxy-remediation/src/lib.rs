@@ -20,6 +20,7 @@ pub mod findings;
 pub mod fuzzing;
 pub mod host;
 mod json;
+mod yaml;
 pub mod limits;
 pub mod local;
 pub mod osv;
