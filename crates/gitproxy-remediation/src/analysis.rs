@@ -7,6 +7,7 @@ pub(crate) mod go;
 pub(crate) mod maven;
 pub(crate) mod npm;
 pub(crate) mod nuget;
+pub(crate) mod pnpm;
 pub(crate) mod pypi;
 
 use serde::{Deserialize, Serialize};
@@ -137,7 +138,8 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
             limit,
         });
     }
-    npm::analyze(snapshot, sink);
+    let pnpm_manifests = pnpm::analyze(snapshot, sink);
+    npm::analyze(snapshot, sink, &pnpm_manifests);
     pypi::analyze(snapshot, sink);
     cargo::analyze(snapshot, sink);
     go::analyze(snapshot, sink);

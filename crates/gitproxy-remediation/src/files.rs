@@ -75,6 +75,7 @@ pub fn is_manifest_path(path: &str) -> bool {
         "package.json"
             | "package-lock.json"
             | "npm-shrinkwrap.json"
+            | "pnpm-lock.yaml"
             | "poetry.lock"
             | "Pipfile"
             | "Pipfile.lock"

@@ -1,7 +1,6 @@
-//! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files, the
-//! TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip requirements, Pipenv's and uv's
-//! lockfiles, and NuGet's files. (No supported
-//! format is YAML.)
+//! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
+//! `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
+//! requirements, Pipenv's and uv's lockfiles, and NuGet's files.
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
 //! corpus. Each entry puts the input in a snapshot under the file name it selects, analyses it,
@@ -35,6 +34,15 @@ pub fn fuzz_npm(data: &[u8]) {
             .with("package.json", manifest),
         _ => Snapshot::new().with("package.json", input),
     };
+    check(&snapshot);
+}
+
+/// pnpm: `pnpm-lock.yaml` next to a small `package.json` and a workspace member's.
+pub fn fuzz_pnpm(data: &[u8]) {
+    let snapshot = Snapshot::new()
+        .with("pnpm-lock.yaml", data)
+        .with("package.json", r#"{"dependencies": {"a": "^1.0.0"}}"#)
+        .with("packages/b/package.json", r#"{"devDependencies": {"c": "1.0.0"}}"#);
     check(&snapshot);
 }
 

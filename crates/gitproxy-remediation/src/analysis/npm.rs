@@ -34,8 +34,9 @@ type Ranges<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 /// Installed packages by lockfile key.
 type Entries<'a> = BTreeMap<Cow<'a, str>, Entry<'a>>;
 
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
-    let mut covered: BTreeSet<String> = BTreeSet::new();
+/// `pnpm_covered` lists the manifests a `pnpm-lock.yaml` already reported.
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink, pnpm_covered: &BTreeSet<String>) {
+    let mut covered: BTreeSet<String> = pnpm_covered.clone();
     let locks: Vec<&str> = snapshot
         .paths()
         .filter(|p| matches!(file_name(p), "package-lock.json" | "npm-shrinkwrap.json"))

@@ -2,7 +2,7 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml,
+    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml,
 };
 
 /// A fuzz entry function.
@@ -25,9 +25,10 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 7] = [
+    let targets: [(&str, Entry, usize); 8] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
+        ("pnpm", fuzz_pnpm, 3),
         ("toml", fuzz_toml, 6),
         ("go", fuzz_go, 3),
         ("requirements", fuzz_requirements, 2),
@@ -63,11 +64,15 @@ fn edge_cases_do_not_panic() {
         b"\x01<Project><PackageReference Include=\"\" Version=\"[,]\" VersionOverride=\"*-*\"/></Project>",
         b"\x00{\"version\": 2, \"dependencies\": {\"net6.0\": {\"A\": {\"resolved\": 1}}, \"x\": []}}",
         b"\x03<packages><package id=\"a\" version=\"\" developmentDependency=\"maybe\"/></packages>",
+        b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a: {version: 'a@'}\n",
+        b"lockfileVersion: '6.0'\npackages:\n  /@:\n    dependencies: {x: /@@}\n- \n",
+        b"a: [{b: [\"\\u", 
         b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
     ];
     for case in cases {
         fuzz_pom(case);
         fuzz_npm(case);
+        fuzz_pnpm(case);
         fuzz_toml(case);
         fuzz_go(case);
         fuzz_requirements(case);
