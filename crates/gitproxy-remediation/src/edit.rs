@@ -10,6 +10,7 @@ mod go;
 mod maven;
 mod npm;
 mod nuget;
+mod pnpm;
 mod pypi;
 
 use std::collections::BTreeMap;
@@ -157,6 +158,9 @@ async fn apply_one(
     for &i in &fix.dependencies {
         let dep = &analysis.dependencies[i];
         match dep.ecosystem {
+            Ecosystem::Npm if crate::plan::pnpm::is_pnpm(dep) => {
+                pnpm::edit(work, fix, dep, registry).await?
+            }
             Ecosystem::Npm => npm::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,
             Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests, registry).await?,

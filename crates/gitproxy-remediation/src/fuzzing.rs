@@ -42,7 +42,10 @@ pub fn fuzz_pnpm(data: &[u8]) {
     let snapshot = Snapshot::new()
         .with("pnpm-lock.yaml", data)
         .with("package.json", r#"{"dependencies": {"a": "^1.0.0"}}"#)
-        .with("packages/b/package.json", r#"{"devDependencies": {"c": "1.0.0"}}"#);
+        .with(
+            "packages/b/package.json",
+            r#"{"devDependencies": {"c": "1.0.0"}}"#,
+        );
     check(&snapshot);
 }
 

@@ -20,7 +20,6 @@ pub mod findings;
 pub mod fuzzing;
 pub mod host;
 mod json;
-mod yaml;
 pub mod limits;
 pub mod local;
 pub mod osv;
@@ -34,6 +33,7 @@ pub mod scan;
 pub mod service;
 pub mod version;
 mod xml;
+mod yaml;
 mod zip;
 
 pub use ecosystem::Ecosystem;

@@ -17,6 +17,7 @@
 //! a correct edit needs, otherwise the named command, and the lockfile is left as it is.
 
 mod lockfile;
+pub(crate) mod pnpm;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -260,6 +261,14 @@ pub async fn plan(
         let mut notes = Vec::new();
         for &i in &deps {
             let dep = &analysis.dependencies[i];
+            // pnpm-lock.yaml records no ranges: the parents' manifests give them.
+            let filled;
+            let dep = if pnpm::is_pnpm(dep) && !dep.parents.is_empty() {
+                filled = pnpm::with_constraints(dep, registry).await?;
+                &filled
+            } else {
+                dep
+            };
             let (t, note) = occurrence_tier(dep, &current, &target);
             tier = tier.max(t);
             if let Some(n) = note {
@@ -271,7 +280,10 @@ pub async fn plan(
         let occurrences: Vec<&Dependency> =
             deps.iter().map(|&i| &analysis.dependencies[i]).collect();
         let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
-            && lockfile::agent_can_write(registry, ecosystem, &name, &to).await?;
+            && lockfile::agent_can_write(registry, ecosystem, &name, &to).await?
+            // A pnpm-lock.yaml edit resolves the new version's dependencies from its manifest.
+            && (!occurrences.iter().any(|d| pnpm::is_pnpm(d))
+                || registry.npm_manifest(&name, &to).await?.is_some());
         if tier == Tier::LockfileUpdate && occurrences.iter().any(|d| in_lockfile(d)) && !writable {
             // Without what a correct lockfile edit needs, the manifest carries the fix where it
             // can and the package manager refreshes the lockfile.
@@ -377,6 +389,11 @@ fn occurrence_tier(
                     (Tier::LockfileUpdate, lock_note(dep))
                 } else {
                     let note = match dep.ecosystem {
+                        Ecosystem::Npm if pnpm::is_pnpm(dep) => format!(
+                            "{} is forced with `pnpm.overrides` because {} cannot take it (no release of the parent in its allowed range accepts it)",
+                            dep.name,
+                            dep.parents.join(", ")
+                        ),
                         Ecosystem::Npm => npm_override_note(dep),
                         // The Cargo.lock and poetry.lock updates move the parent themselves
                         // when a release of it accepts the fix (and say so), or report the
@@ -421,6 +438,7 @@ fn in_lockfile(dep: &Dependency) -> bool {
         file,
         "package-lock.json"
             | "npm-shrinkwrap.json"
+            | "pnpm-lock.yaml"
             | "Cargo.lock"
             | "poetry.lock"
             | "Pipfile.lock"
@@ -466,6 +484,9 @@ fn without_digest_tier(dep: &Dependency) -> Tier {
 
 fn lock_note(dep: &Dependency) -> Option<String> {
     match dep.ecosystem {
+        Ecosystem::Npm if pnpm::is_pnpm(dep) => Some(
+            "pnpm-lock.yaml is updated as pnpm resolves it: the entry moves with the new version's dependencies from the registry".into(),
+        ),
         Ecosystem::Npm => Some(
             "the lockfile entry is updated in place; if the new version changed its own dependencies, run `npm install --package-lock-only` to refresh them".into(),
         ),

@@ -82,7 +82,10 @@ pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
         let indent = body.len() - body.trim_start_matches(' ').len();
         let rest = &body[indent..];
         if rest.starts_with('\t') {
-            return Err((offset + indent, "a tab indents this line; use spaces".into()));
+            return Err((
+                offset + indent,
+                "a tab indents this line; use spaces".into(),
+            ));
         }
         let blank = rest.trim_end().is_empty() || rest.starts_with('#');
         if indent == 0 && (rest == "---" || rest.starts_with("--- ") || rest == "...") {
@@ -100,11 +103,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, Failure> {
         }
         offset += raw.len();
     }
-    let mut reader = Reader {
-        text,
-        lines,
-        at: 0,
-    };
+    let mut reader = Reader { text, lines, at: 0 };
     if reader.lines.is_empty() {
         return Ok(Node {
             start: 0,
@@ -363,7 +362,10 @@ impl Reader<'_> {
         };
         let rest = self.text[end..line.end].trim_start_matches(' ');
         if !rest.is_empty() && !rest.starts_with('#') {
-            return Err((line.end - rest.len(), "unexpected text after the value".into()));
+            return Err((
+                line.end - rest.len(),
+                "unexpected text after the value".into(),
+            ));
         }
         self.at += 1;
         Ok(())
@@ -494,7 +496,8 @@ fn escape(text: &str, at: usize) -> Result<(Option<char>, usize), Failure> {
         let digits = text
             .get(at + 2..at + 2 + len)
             .ok_or((at, "truncated escape".to_string()))?;
-        let code = u32::from_str_radix(digits, 16).map_err(|_| (at, "invalid escape".to_string()))?;
+        let code =
+            u32::from_str_radix(digits, 16).map_err(|_| (at, "invalid escape".to_string()))?;
         let c = char::from_u32(code).ok_or((at, "invalid escaped character".to_string()))?;
         Ok((Some(c), 2 + len))
     };

@@ -42,7 +42,6 @@ pub(crate) struct Direct {
 
 /// A lockfile read into what the analysis and the edits need.
 pub(crate) struct Lock {
-    pub(crate) layout: Layout,
     pub(crate) directs: Vec<Direct>,
     /// Snapshot key (`name@version(peers)`, no leading `/`) -> its dependency keys.
     pub(crate) edges: BTreeMap<String, Vec<String>>,
@@ -86,9 +85,7 @@ pub(crate) fn reference_key(name: &str, reference: &str) -> Option<String> {
     if let Some(key) = reference.strip_prefix('/') {
         return split_key(key).map(|_| key.to_string());
     }
-    let base = reference
-        .find('(')
-        .map_or(reference, |i| &reference[..i]);
+    let base = reference.find('(').map_or(reference, |i| &reference[..i]);
     if base.contains(':') || base.is_empty() {
         return None;
     }
@@ -198,7 +195,6 @@ pub(crate) fn read_lock(text: &str, path: &str) -> Result<Lock, Error> {
         edges.insert(own_key(&e.key).to_string(), deps);
     }
     Ok(Lock {
-        layout,
         directs,
         edges,
         packages,
@@ -211,11 +207,7 @@ fn id_of(key: &str) -> Option<String> {
     split_key(key).map(|(n, v)| label(n, v))
 }
 
-fn analyze_lock(
-    snapshot: &Snapshot,
-    path: &str,
-    out: &mut dyn Sink,
-) -> Result<Vec<String>, Error> {
+fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<Vec<String>, Error> {
     let text = snapshot
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
@@ -246,7 +238,11 @@ fn analyze_lock(
     let mut dev: BTreeSet<String> = BTreeSet::new();
     for d in &lock.directs {
         if let Some(key) = &d.key {
-            walk(&lock.edges, key, if d.dev { &mut dev } else { &mut runtime });
+            walk(
+                &lock.edges,
+                key,
+                if d.dev { &mut dev } else { &mut runtime },
+            );
         }
     }
     let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();

@@ -165,7 +165,7 @@ pub(super) async fn edit(
     Ok(())
 }
 
-fn npm_manifest_bump(
+pub(super) fn npm_manifest_bump(
     work: &mut Work,
     path: &str,
     line: u32,

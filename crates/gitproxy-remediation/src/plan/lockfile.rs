@@ -52,6 +52,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
         file,
         "package-lock.json"
             | "npm-shrinkwrap.json"
+            | "pnpm-lock.yaml"
             | "Cargo.lock"
             | "poetry.lock"
             | "Pipfile.lock"
@@ -150,6 +151,9 @@ pub(super) fn refresh(
     let pinned = tier == Tier::Override && ecosystem == Ecosystem::NuGet;
     if writable && !blocked && !pinned {
         return LockfileRefresh::Agent;
+    }
+    if deps.iter().all(|d| super::pnpm::is_pnpm(d)) {
+        return LockfileRefresh::Command("pnpm install --lockfile-only".into());
     }
     let manifest_changes = tier != Tier::LockfileUpdate && deps.iter().any(|d| d.direct);
     let file = deps

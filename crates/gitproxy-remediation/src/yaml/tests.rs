@@ -70,7 +70,10 @@ fn reads_a_pnpm_lockfile() {
     assert_eq!(cpu, ["x64", "arm64"]);
     assert_eq!(s(c, &["deprecated"]), "it says \"no\" é");
     assert_eq!(
-        s(&root, &["snapshots", "express@4.17.1", "dependencies", "body-parser"]),
+        s(
+            &root,
+            &["snapshots", "express@4.17.1", "dependencies", "body-parser"]
+        ),
         "1.19.0(supports-color@8.1.1)"
     );
 }

@@ -13,6 +13,7 @@ mod no_registry;
 mod npm_lock;
 mod nuget;
 mod oracle;
+mod pnpm_lock;
 mod poetry;
 mod python_locks;
 mod real_osv;

@@ -110,11 +110,23 @@ packages:
 #[test]
 fn keys_and_references() {
     assert_eq!(split_key("/@a/b@1.2.3(c@1)"), Some(("@a/b", "1.2.3")));
-    assert_eq!(split_key("react-dom@18.2.0(react@18.2.0)"), Some(("react-dom", "18.2.0")));
+    assert_eq!(
+        split_key("react-dom@18.2.0(react@18.2.0)"),
+        Some(("react-dom", "18.2.0"))
+    );
     assert_eq!(split_key("noversion"), None);
-    assert_eq!(reference_key("a", "1.0.0(b@2)").as_deref(), Some("a@1.0.0(b@2)"));
-    assert_eq!(reference_key("alias", "real@1.0.0").as_deref(), Some("real@1.0.0"));
-    assert_eq!(reference_key("alias", "/real@1.0.0").as_deref(), Some("real@1.0.0"));
+    assert_eq!(
+        reference_key("a", "1.0.0(b@2)").as_deref(),
+        Some("a@1.0.0(b@2)")
+    );
+    assert_eq!(
+        reference_key("alias", "real@1.0.0").as_deref(),
+        Some("real@1.0.0")
+    );
+    assert_eq!(
+        reference_key("alias", "/real@1.0.0").as_deref(),
+        Some("real@1.0.0")
+    );
     assert_eq!(reference_key("lib", "link:../lib"), None);
 }
 
@@ -138,7 +150,10 @@ fn v9_importers_snapshots_peers_and_aliases() {
     assert!(dom.direct);
     assert_eq!(dom.requirement.as_deref(), Some("^18.2.0"));
     assert_eq!(dom.location.to_string(), "pnpm-lock.yaml:43");
-    assert_eq!(dom.declared_in.as_ref().unwrap().to_string(), "package.json:3");
+    assert_eq!(
+        dom.declared_in.as_ref().unwrap().to_string(),
+        "package.json:3"
+    );
     assert_eq!(dom.scope, Scope::Runtime);
     let react = analysis.find("react", "18.2.0").unwrap();
     assert!(react.direct);
@@ -186,7 +201,10 @@ fn v6_top_level_importer_and_dev_flags() {
 #[test]
 fn unsupported_versions_and_bad_yaml_are_problems() {
     for (text, reason) in [
-        ("lockfileVersion: 5.4\n", "lockfileVersion 5.4 is not supported"),
+        (
+            "lockfileVersion: 5.4\n",
+            "lockfileVersion 5.4 is not supported",
+        ),
         ("lockfileVersion: '9.0'\npackages: &a\n", "anchors"),
         ("settings: {}\n", "no `lockfileVersion`"),
     ] {
