@@ -374,6 +374,14 @@ fn occurrence_tier(
                 } else {
                     Tier::ManifestBump
                 };
+                if !ok && pnpm::is_pnpm(dep) {
+                    let note = format!(
+                        "package.json requires {} `{}`, which excludes the fixed version, so the range moves; pnpm-lock.yaml follows as pnpm resolves it",
+                        dep.name,
+                        dep.requirement.as_deref().unwrap_or("")
+                    );
+                    return (tier, Some(note));
+                }
                 (tier, lock_note(dep))
             } else {
                 // Parents' recorded ranges, or (Cargo.lock records none) the caret range of the
@@ -485,7 +493,7 @@ fn without_digest_tier(dep: &Dependency) -> Tier {
 fn lock_note(dep: &Dependency) -> Option<String> {
     match dep.ecosystem {
         Ecosystem::Npm if pnpm::is_pnpm(dep) => Some(
-            "pnpm-lock.yaml is updated as pnpm resolves it: the entry moves with the new version's dependencies from the registry".into(),
+            format!("every range on {} allows the fixed version, so only pnpm-lock.yaml changes: it is updated as pnpm resolves it, with the new version's dependencies from the registry", dep.name),
         ),
         Ecosystem::Npm => Some(
             "the lockfile entry is updated in place; if the new version changed its own dependencies, run `npm install --package-lock-only` to refresh them".into(),

@@ -5,10 +5,17 @@
 //! manifests), an `pnpm install --lockfile-only` that changes nothing, and pnpm's own fix from
 //! the original lockfile (`pnpm update NAME`, or `pnpm install` for a `package.json` change)
 //! writing the very same lockfile byte for byte. The branch is re-scanned: the fixed package has
-//! no advisory left.
+//! no advisory left. Last, the same repository gets its three pull requests through the
+//! Bitbucket simulator, each saying why its tier was needed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bitbucket_dc::{Client, Credentials};
+use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
+use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
+use gitproxy_remediation::remediate::Remediator;
 
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::analysis::analyze;
@@ -244,5 +251,108 @@ fn assert_fixed(db: &AdvisoryDb, fixed: &Snapshot, name: &str, what: &str) {
     assert!(
         !left.iter().any(|l| l == name),
         "{what}: still vulnerable: {left:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pnpm_repository_gets_one_fix_pull_request_per_package_through_the_simulator() {
+    let base = fixtures().join("pnpm/v9");
+    let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();
+    let lock = std::fs::read_to_string(base.join("pnpm-lock.yaml")).unwrap();
+    let sim = Simulator::builder()
+        .user(UserSeed::new("bot").token("bot-token"))
+        .project(ProjectSeed::new("SEC").name("Security"))
+        .repo(
+            RepoSeed::new("SEC", "shop")
+                .file("package.json", manifest.as_str())
+                .file("pnpm-lock.yaml", lock.as_str()),
+        )
+        .grant_project("bot", "SEC", Permission::ProjectWrite)
+        .start()
+        .await
+        .expect("the simulator starts");
+    let client = Client::builder(sim.base_url().as_str())
+        .credentials(Credentials::bearer("bot-token").unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let host = BitbucketDc::new(client);
+    let stand_in = StandIn::start_with(packument_routes).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let db = database();
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+
+    let outcome = remediator.remediate_repo("SEC", "shop").await.unwrap();
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(outcome.unfixable.is_empty(), "{:?}", outcome.unfixable);
+    assert_eq!(outcome.opened.len(), 3, "lodash, node-fetch and qs");
+
+    let read = |branch: &'static str, path: &'static str| {
+        let host = &host;
+        async move {
+            let head = host
+                .branch_head("SEC", "shop", branch)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("branch {branch} exists"));
+            String::from_utf8(host.read_file("SEC", "shop", path, &head).await.unwrap()).unwrap()
+        }
+    };
+    assert_eq!(
+        read("gitproxy/security/npm-lodash", "package.json").await,
+        manifest.replace("\"lodash\": \"4.17.20\"", "\"lodash\": \"4.17.21\"")
+    );
+    let lodash_lock = read("gitproxy/security/npm-lodash", "pnpm-lock.yaml").await;
+    assert!(lodash_lock
+        .contains("      lodash:\n        specifier: 4.17.21\n        version: 4.17.21\n"));
+    assert!(!lodash_lock.contains("lodash@4.17.20"));
+    let fetch_lock = read("gitproxy/security/npm-node-fetch", "pnpm-lock.yaml").await;
+    assert!(
+        fetch_lock.contains("  node-fetch@2.6.7:\n    dependencies:\n      whatwg-url: 5.0.0\n")
+    );
+    assert!(fetch_lock.contains("  whatwg-url@5.0.0:"));
+    assert_eq!(
+        read("gitproxy/security/npm-node-fetch", "package.json").await,
+        manifest
+    );
+    let qs_manifest = read("gitproxy/security/npm-qs", "package.json").await;
+    assert!(
+        qs_manifest
+            .contains("\"pnpm\": {\n    \"overrides\": {\n      \"qs\": \"6.7.3\"\n    }\n  }"),
+        "{qs_manifest}"
+    );
+    let qs_lock = read("gitproxy/security/npm-qs", "pnpm-lock.yaml").await;
+    assert!(
+        qs_lock.contains("\noverrides:\n  qs: 6.7.3\n\nimporters:"),
+        "{qs_lock}"
+    );
+
+    // Each description says which tier the fix needed and why.
+    let prs = host
+        .pull_requests("SEC", "shop", "gitproxy/")
+        .await
+        .unwrap();
+    let description = |name: &str| {
+        prs.iter()
+            .find(|p| p.title.contains(&format!("dependency {name} ")))
+            .and_then(|p| p.description.clone())
+            .unwrap_or_else(|| panic!("a pull request for {name}"))
+    };
+    let qs = description("qs");
+    assert!(
+        qs.contains("qs is forced with `pnpm.overrides` because body-parser@1.19.0, express@4.17.1 cannot take it"),
+        "{qs}"
+    );
+    let fetch = description("node-fetch");
+    assert!(
+        fetch.contains(
+            "every range on node-fetch allows the fixed version, so only pnpm-lock.yaml changes"
+        ),
+        "{fetch}"
+    );
+    let lodash = description("lodash");
+    assert!(
+        lodash.contains("package.json requires lodash `4.17.20`, which excludes the fixed version, so the range moves"),
+        "{lodash}"
     );
 }
