@@ -159,7 +159,7 @@ async fn apply_one(
         let dep = &analysis.dependencies[i];
         match dep.ecosystem {
             Ecosystem::Npm if crate::plan::pnpm::is_pnpm(dep) => {
-                pnpm::edit(work, fix, dep, registry).await?
+                pnpm::edit(work, fix, dep, analysis, registry).await?
             }
             Ecosystem::Npm => npm::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,

@@ -269,7 +269,28 @@ pub async fn plan(
             } else {
                 dep
             };
-            let (t, note) = occurrence_tier(dep, &current, &target);
+            let (mut t, mut note) = occurrence_tier(dep, &current, &target);
+            // pnpm: a parent release that accepts the fix beats an override.
+            if t == Tier::Override && pnpm::is_pnpm(dep) {
+                if let Some(moves) = pnpm::parent_moves(analysis, dep, &to, registry).await? {
+                    t = Tier::LockfileUpdate;
+                    let moved: Vec<String> = moves
+                        .iter()
+                        .map(|m| {
+                            format!(
+                                "{} {} -> {} (its range `{}` accepts it)",
+                                m.name, m.from, m.to, m.range
+                            )
+                        })
+                        .collect();
+                    note = Some(format!(
+                        "{} cannot take {} {to}, so the parent moves within the ranges that require it: {}; only pnpm-lock.yaml changes, as pnpm resolves it",
+                        dep.parents.join(", "),
+                        dep.name,
+                        moved.join(", ")
+                    ));
+                }
+            }
             tier = tier.max(t);
             if let Some(n) = note {
                 if !notes.contains(&n) {

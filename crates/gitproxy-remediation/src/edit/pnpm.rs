@@ -10,9 +10,10 @@ mod resolve;
 
 use super::{edit_error, splice, Work};
 use crate::analysis::pnpm::{read_lock, IMPORTER_SECTIONS};
-use crate::analysis::Dependency;
+use crate::analysis::{Analysis, Dependency};
 use crate::files::{dir_of, join};
 use crate::json;
+use crate::plan::pnpm::{parent_moves, ParentMove};
 use crate::plan::{LockfileRefresh, PackageFix, Tier};
 use crate::registry::Registry;
 use crate::yaml::{self, Node};
@@ -27,6 +28,7 @@ pub(super) async fn edit(
     work: &mut Work,
     fix: &PackageFix,
     dep: &Dependency,
+    analysis: &Analysis,
     registry: &dyn Registry,
 ) -> Result<(), Error> {
     let lock_path = dep.location.file.clone();
@@ -61,12 +63,21 @@ pub(super) async fn edit(
         return Ok(());
     }
     let text = work.text(&lock_path)?;
+    // Parents that exclude the fix move to releases that accept it (the plan chose this over
+    // an override).
+    let parents = if forced {
+        Vec::new()
+    } else {
+        parent_moves(analysis, dep, &fix.to, registry)
+            .await?
+            .unwrap_or_default()
+    };
     let moved = lock_update(
         &text,
         &lock_path,
         dep,
-        &from,
-        &fix.to,
+        &parents,
+        (&from, &fix.to),
         forced,
         new_range.as_deref(),
         registry,
@@ -93,22 +104,28 @@ async fn lock_update(
     text: &str,
     path: &str,
     dep: &Dependency,
-    from: &str,
-    to: &str,
+    parents: &[ParentMove],
+    (from, to): (&str, &str),
     forced: bool,
     new_range: Option<&str>,
     registry: &dyn Registry,
 ) -> Result<Result<Option<String>, Refused>, Error> {
     let lock = read_lock(text, path)?;
     let old_id = format!("{}@{from}", dep.name);
-    let new_id = format!("{}@{to}", dep.name);
     if !lock.packages.contains_key(&old_id) {
         return Ok(Ok(None));
     }
     let model = model::read(text).map_err(|m| edit_error(path, m))?;
     let mut mover = Mover { registry, model };
-    if let Err(r) = mover.move_to(&dep.name, from, to, forced).await? {
-        return Ok(Err(r));
+    let mut moves: Vec<(&str, &str, &str)> = parents
+        .iter()
+        .map(|m| (m.name.as_str(), m.from.as_str(), m.to.as_str()))
+        .collect();
+    moves.push((&dep.name, from, to));
+    for &(name, old, new) in &moves {
+        if let Err(r) = mover.move_to(name, old, new, forced).await? {
+            return Ok(Err(r));
+        }
     }
     // Importers: the declaring range and every resolved version of the moved package.
     let root = yaml::parse(text).map_err(|(_, m)| edit_error(path, m))?;
@@ -134,14 +151,18 @@ async fn lock_update(
                 };
                 let reference = version.as_str().unwrap_or("");
                 let mut key = crate::analysis::pnpm::reference_key(&e.key, reference);
-                if key.as_deref() == Some(old_id.as_str()) {
+                let moved = moves.iter().find(|(n, old, _)| {
+                    key.as_deref() == Some(format!("{n}@{old}").as_str())
+                });
+                if let Some(&(name, _, new)) = moved {
+                    let new_id = format!("{name}@{new}");
                     let new_ref = if reference.contains('@') {
                         new_id.clone()
                     } else {
-                        to.to_string()
+                        new.to_string()
                     };
                     edits.push((version.start, version.end, scalar(&new_ref, false)));
-                    key = Some(new_id.clone());
+                    key = Some(new_id);
                     if let (Some(range), Some(spec)) = (new_range, e.value.get("specifier")) {
                         if declaring.as_deref() == Some(id.as_str()) && e.key == dep.name {
                             edits.push((spec.start, spec.end, scalar(range, false)));

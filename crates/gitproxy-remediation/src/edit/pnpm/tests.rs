@@ -151,3 +151,45 @@ async fn a_required_peer_dependency_is_left_to_pnpm() {
         set.notes
     );
 }
+
+#[tokio::test]
+async fn a_parent_release_that_accepts_the_fix_beats_an_override() {
+    let lock = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      p:\n        specifier: ^1.0.0\n        version: 1.0.0\n\npackages:\n\n  p@1.0.0:\n    resolution: {integrity: sha512-p1.0.0}\n\n  q@1.0.0:\n    resolution: {integrity: sha512-q1.0.0}\n\nsnapshots:\n\n  p@1.0.0:\n    dependencies:\n      q: 1.0.0\n\n  q@1.0.0: {}\n";
+    let package = "{\n  \"dependencies\": {\n    \"p\": \"^1.0.0\"\n  }\n}\n";
+    let snapshot = Snapshot::new()
+        .with("package.json", package)
+        .with("pnpm-lock.yaml", lock);
+    let db = db(&[("A1", "npm", "q", "1.0.1")]);
+    let mut registry = StaticRegistry::new();
+    for (name, version, deps) in [
+        ("p", "1.0.0", r#"{"q": "1.0.0"}"#),
+        ("p", "1.1.0", r#"{"q": "^1.0.1"}"#),
+        ("q", "1.0.0", "{}"),
+        ("q", "1.0.1", "{}"),
+    ] {
+        let integrity = format!("sha512-{name}{version}");
+        registry = registry
+            .publish(Ecosystem::Npm, name, version, &[(None, integrity.as_str())])
+            .npm_manifest(
+                name,
+                version,
+                &manifest(name, version, &format!(r#", "dependencies": {deps}"#)),
+            );
+    }
+    let (plan, set) = edits(&snapshot, &db, &registry).await;
+    assert_eq!(plan.fixes[0].tier, Tier::LockfileUpdate);
+    assert_eq!(
+        plan.fixes[0].notes,
+        ["p@1.0.0 cannot take q 1.0.1, so the parent moves within the ranges that require it: p 1.0.0 -> 1.1.0 (its range `^1.0.1` accepts it); only pnpm-lock.yaml changes, as pnpm resolves it"]
+    );
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+    assert!(!set.files.contains_key("package.json"));
+    assert_eq!(
+        set.files["pnpm-lock.yaml"],
+        lock.replace("1.0.0", "1.1.0")
+            .replace("q@1.1.0", "q@1.0.1")
+            .replace("sha512-q1.1.0", "sha512-q1.0.1")
+            .replace("q: 1.1.0", "q: 1.0.1")
+            .replace("specifier: ^1.1.0", "specifier: ^1.0.0")
+    );
+}
