@@ -1,9 +1,10 @@
 //! `cargo xtask fix-check [--registries LIST] [--osv DIR] CHECKOUT`: computes every fix the engine
 //! would open for a local checkout (`gitproxy fix --path`), applies each to its own copy and runs
 //! the ecosystem's own consistency check on it against the real registries (`cargo metadata
-//! --locked`, `npm ci --dry-run`, `poetry check --lock`, `pipenv verify`, `uv lock --locked`,
-//! `go mod verify`) — after the command the pull request names when it leaves the lockfile to
-//! one — then re-scans the copy: the fixed advisories must be gone and none may appear.
+//! --locked`, `npm ci --dry-run`, `pnpm install --frozen-lockfile --lockfile-only`, `poetry check
+//! --lock`, `pipenv verify`, `uv lock --locked`, `go mod verify`) — after the command the pull
+//! request names when it leaves the lockfile to one — then re-scans the copy: the fixed
+//! advisories must be gone and none may appear.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -70,6 +71,15 @@ pub(crate) fn checks_for(files: &[&str]) -> Vec<Check> {
                 vec!["metadata", "--locked", "--format-version", "1"],
             ),
             "package-lock.json" => ("npm", vec!["ci", "--dry-run", "--ignore-scripts"]),
+            "pnpm-lock.yaml" => (
+                "pnpm",
+                vec![
+                    "install",
+                    "--frozen-lockfile",
+                    "--lockfile-only",
+                    "--ignore-scripts",
+                ],
+            ),
             "poetry.lock" | "pyproject.toml" => ("poetry", vec!["check", "--lock"]),
             "Pipfile.lock" | "Pipfile" => ("pipenv", vec!["verify"]),
             "uv.lock" => ("uv", vec!["lock", "--locked"]),
