@@ -244,6 +244,23 @@ fn run(rss_only: bool) -> Result<bool, String> {
         verdict(med < Duration::from_millis(50))
     );
 
+    // 3b. The same packages as a pnpm-lock.yaml (lockfileVersion 9.0), against the same records.
+    let lock = pnpm_lockfile(5_000);
+    let snapshot = Snapshot::new().with("pnpm-lock.yaml", lock.as_bytes().to_vec());
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&snapshot);
+        (analysis.dependencies.len(), db.scan(&analysis).len())
+    });
+    println!(
+        "- 5,000-package pnpm-lock.yaml ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
+        lock.len() / 1024,
+        ms(med),
+        ms(min),
+        n.0,
+        n.1,
+        verdict(med < Duration::from_millis(50))
+    );
+
     // 4. The large Cargo.lock against the combined database.
     let snapshot = Snapshot::new().with("Cargo.lock", cargo_lock.as_bytes().to_vec());
     let (med, min, n) = time(|| {
@@ -395,6 +412,40 @@ fn npm_lockfile(n: usize) -> (String, Vec<Record>) {
     }
     lock.push_str("\n  }\n}\n");
     (lock, records)
+}
+
+/// A lockfileVersion 9.0 pnpm-lock.yaml with the packages of [`npm_lockfile`]: 50 direct
+/// dependencies, each package depending on the next.
+fn pnpm_lockfile(n: usize) -> String {
+    let mut lock = String::from("lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n");
+    let version = |i: usize| format!("1.{}.{}", i % 7, i % 5);
+    for i in 0..50 {
+        let _ = write!(
+            lock,
+            "      pkg-{i}:\n        specifier: ^1.0.0\n        version: {}\n",
+            version(i)
+        );
+    }
+    lock.push_str("\npackages:\n");
+    for i in 0..n {
+        let _ = write!(
+            lock,
+            "\n  pkg-{i}@{}:\n    resolution: {{integrity: sha512-{}}}\n    engines: {{node: '>=8'}}\n",
+            version(i),
+            "A".repeat(86)
+        );
+    }
+    lock.push_str("\nsnapshots:\n");
+    for i in 0..n {
+        let next = (i + 1) % n;
+        let _ = write!(
+            lock,
+            "\n  pkg-{i}@{}:\n    dependencies:\n      pkg-{next}: {}\n",
+            version(i),
+            version(next)
+        );
+    }
+    lock
 }
 
 /// A Cargo.lock with every crate the archive names (at a low version, so many match) plus

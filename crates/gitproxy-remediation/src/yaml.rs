@@ -10,8 +10,6 @@
 //! tab indentation, duplicate keys, and nesting deeper than [`MAX_NESTING`]. Scalars stay text
 //! (`true`, `6.0`, `null` are strings); an empty value is [`Value::Null`].
 
-use std::collections::HashSet;
-
 use crate::limits::{too_deep, MAX_NESTING};
 
 /// A value with the byte span it occupies in the source text (for a quoted scalar, the quotes
@@ -206,7 +204,6 @@ impl Reader<'_> {
     fn mapping(&mut self, indent: usize, depth: usize) -> Result<Node, Failure> {
         let start = self.lines[self.at].start + indent;
         let mut entries: Vec<Entry> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
         let mut end = start;
         while let Some(&line) = self.lines.get(self.at) {
             if line.indent != indent {
@@ -220,9 +217,6 @@ impl Reader<'_> {
             }
             let key_start = line.start + indent;
             let (key, key_end, after) = self.key(key_start, line.end)?;
-            if !seen.insert(key.clone()) {
-                return Err((key_start, format!("duplicate key `{key}`")));
-            }
             let rest = self.text[after..line.end].trim_start_matches(' ');
             let value = if rest.is_empty() || rest.starts_with('#') {
                 self.at += 1;
@@ -237,6 +231,7 @@ impl Reader<'_> {
                 value,
             });
         }
+        no_duplicates(&entries)?;
         Ok(Node {
             start,
             end,
@@ -410,6 +405,19 @@ impl Reader<'_> {
     }
 }
 
+/// Refuses a mapping that names a key twice (checked by sorting, without copying the keys).
+fn no_duplicates(entries: &[Entry]) -> Result<(), Failure> {
+    if entries.len() < 2 {
+        return Ok(());
+    }
+    let mut order: Vec<&Entry> = entries.iter().collect();
+    order.sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.key_start.cmp(&b.key_start)));
+    match order.windows(2).find(|w| w[0].key == w[1].key) {
+        Some(w) => Err((w[1].key_start, format!("duplicate key `{}`", w[1].key))),
+        None => Ok(()),
+    }
+}
+
 fn null_at(at: usize) -> Node {
     Node {
         start: at,
@@ -541,7 +549,6 @@ fn flow(text: &str, from: usize, depth: usize) -> Result<(Node, usize), Failure>
     let is_map = close == b'}';
     let mut i = from + 1;
     let mut entries: Vec<Entry> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
     let mut items = Vec::new();
     loop {
         i = skip_space(text, i);
@@ -563,9 +570,6 @@ fn flow(text: &str, from: usize, depth: usize) -> Result<(Node, usize), Failure>
             }
             i = skip_space(text, i + 1);
             let (value, after) = flow_value(text, i, depth)?;
-            if !seen.insert(key.clone()) {
-                return Err((key_start, format!("duplicate key `{key}`")));
-            }
             entries.push(Entry {
                 key,
                 key_start,
@@ -586,6 +590,7 @@ fn flow(text: &str, from: usize, depth: usize) -> Result<(Node, usize), Failure>
         }
     }
     let end = i + 1;
+    no_duplicates(&entries)?;
     let value = if is_map {
         Value::Map(entries)
     } else {

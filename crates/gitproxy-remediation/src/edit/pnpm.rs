@@ -151,9 +151,9 @@ async fn lock_update(
                 };
                 let reference = version.as_str().unwrap_or("");
                 let mut key = crate::analysis::pnpm::reference_key(&e.key, reference);
-                let moved = moves.iter().find(|(n, old, _)| {
-                    key.as_deref() == Some(format!("{n}@{old}").as_str())
-                });
+                let moved = moves
+                    .iter()
+                    .find(|(n, old, _)| key.as_deref() == Some(format!("{n}@{old}").as_str()));
                 if let Some(&(name, _, new)) = moved {
                     let new_id = format!("{name}@{new}");
                     let new_ref = if reference.contains('@') {
