@@ -1,3 +1,5 @@
+//! Tests for the strict YAML reader: a pnpm lockfile, the rest of the subset, what it refuses, and its nesting limit.
+
 use super::{parse, Node, Value};
 
 fn s<'a>(node: &'a Node, path: &[&str]) -> &'a str {

@@ -1,3 +1,5 @@
+//! Tests for the pnpm-lock.yaml analysis: key and reference parsing, v9 workspaces with peers and aliases, v6 dev flags, and unreadable files.
+
 use super::{reference_key, split_key};
 use crate::analysis::{analyze, Scope};
 use crate::files::Snapshot;
