@@ -9,6 +9,9 @@ pub(crate) mod npm;
 pub(crate) mod nuget;
 pub(crate) mod pnpm;
 pub(crate) mod pypi;
+pub(crate) mod yarn;
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +86,10 @@ pub struct Analysis {
     pub dependencies: Vec<Dependency>,
     /// Parse problems, one per file that could not be read.
     pub problems: Vec<Error>,
+    /// Lockfiles the agent never rewrites itself, whatever the registry gives: yarn Berry's,
+    /// whose checksums are of yarn's own cache archives. Fixes in them change the manifest and
+    /// name the command that relocks.
+    pub relock_only: BTreeSet<String>,
 }
 
 impl Analysis {
@@ -109,6 +116,10 @@ pub trait Sink {
     fn dependency(&mut self, dependency: Dependency);
     /// One problem of one file.
     fn problem(&mut self, problem: Error);
+    /// A lockfile the agent must leave to its package manager (see [`Analysis::relock_only`]).
+    fn relock_only(&mut self, file: &str) {
+        let _ = file;
+    }
 }
 
 impl Sink for Analysis {
@@ -118,6 +129,10 @@ impl Sink for Analysis {
 
     fn problem(&mut self, problem: Error) {
         self.problems.push(problem);
+    }
+
+    fn relock_only(&mut self, file: &str) {
+        self.relock_only.insert(file.to_string());
     }
 }
 
@@ -138,8 +153,9 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
             limit,
         });
     }
-    let pnpm_manifests = pnpm::analyze(snapshot, sink);
-    npm::analyze(snapshot, sink, &pnpm_manifests);
+    let mut covered = pnpm::analyze(snapshot, sink);
+    covered.extend(yarn::analyze(snapshot, sink));
+    npm::analyze(snapshot, sink, covered);
     pypi::analyze(snapshot, sink);
     cargo::analyze(snapshot, sink);
     go::analyze(snapshot, sink);

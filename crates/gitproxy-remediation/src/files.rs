@@ -76,6 +76,7 @@ pub fn is_manifest_path(path: &str) -> bool {
             | "package-lock.json"
             | "npm-shrinkwrap.json"
             | "pnpm-lock.yaml"
+            | "yarn.lock"
             | "poetry.lock"
             | "Pipfile"
             | "Pipfile.lock"

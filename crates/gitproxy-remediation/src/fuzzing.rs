@@ -1,5 +1,5 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
-//! `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
+//! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
 //! requirements, Pipenv's and uv's lockfiles, and NuGet's files.
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
@@ -46,6 +46,27 @@ pub fn fuzz_pnpm(data: &[u8]) {
             "packages/b/package.json",
             r#"{"devDependencies": {"c": "1.0.0"}}"#,
         );
+    check(&snapshot);
+}
+
+/// yarn: the first byte picks `yarn.lock` (next to a small `package.json` with a workspace) or
+/// the workspace's `package.json` (next to a small lockfile); the rest is the file.
+pub fn fuzz_yarn(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let manifest =
+        r#"{"name": "x", "dependencies": {"a": "^1.0.0"}, "workspaces": ["packages/*"]}"#;
+    let lock = "a@^1.0.0:\n  version \"1.0.0\"\n  dependencies:\n    b \"^2.0.0\"\n\nb@^2.0.0:\n  version \"2.1.0\"\n";
+    let snapshot = match selector % 2 {
+        0 => Snapshot::new()
+            .with("yarn.lock", input)
+            .with("package.json", manifest),
+        _ => Snapshot::new()
+            .with("packages/p/package.json", input)
+            .with("package.json", manifest)
+            .with("yarn.lock", lock),
+    };
     check(&snapshot);
 }
 

@@ -34,9 +34,10 @@ type Ranges<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 /// Installed packages by lockfile key.
 type Entries<'a> = BTreeMap<Cow<'a, str>, Entry<'a>>;
 
-/// `pnpm_covered` lists the manifests a `pnpm-lock.yaml` already reported.
-pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink, pnpm_covered: &BTreeSet<String>) {
-    let mut covered: BTreeSet<String> = pnpm_covered.clone();
+/// Analyses npm's lockfiles and the `package.json` files no lockfile covers (`covered` are
+/// those another package manager's lockfile already did).
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink, covered: BTreeSet<String>) {
+    let mut covered = covered;
     let locks: Vec<&str> = snapshot
         .paths()
         .filter(|p| matches!(file_name(p), "package-lock.json" | "npm-shrinkwrap.json"))
@@ -448,7 +449,11 @@ fn resolve(from: &str, name: &str, find: impl Fn(&str) -> Option<usize>) -> Opti
 }
 
 /// Expands `workspaces` globs of the form `dir/*` or plain directories against the snapshot.
-fn expand_workspaces(snapshot: &Snapshot, dir: &str, patterns: &[String]) -> Vec<String> {
+pub(crate) fn expand_workspaces(
+    snapshot: &Snapshot,
+    dir: &str,
+    patterns: &[String],
+) -> Vec<String> {
     let mut out = Vec::new();
     for pattern in patterns {
         let pattern = pattern.trim_end_matches('/');

@@ -2,8 +2,7 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements,
-    fuzz_toml,
+    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
 };
 
 /// A fuzz entry function.
@@ -26,10 +25,11 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 8] = [
+    let targets: [(&str, Entry, usize); 9] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("pnpm", fuzz_pnpm, 3),
+        ("yarn", fuzz_yarn, 4),
         ("toml", fuzz_toml, 6),
         ("go", fuzz_go, 3),
         ("requirements", fuzz_requirements, 2),
@@ -68,12 +68,16 @@ fn edge_cases_do_not_panic() {
         b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a: {version: 'a@'}\n",
         b"lockfileVersion: '6.0'\npackages:\n  /@:\n    dependencies: {x: /@@}\n- \n",
         b"a: [{b: [\"\\u", 
+        b"\x00\"a@^1, \":\n  version\n    x \"\n  dependencies:\n    b\n",
+        b"\x00__metadata:\n  version: 8\n\"a@npm:\":\n  resolution: \"@npm:\"\n  version: \n",
+        b"\x00\"\\u12\":\n",
         b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
     ];
     for case in cases {
         fuzz_pom(case);
         fuzz_npm(case);
         fuzz_pnpm(case);
+        fuzz_yarn(case);
         fuzz_toml(case);
         fuzz_go(case);
         fuzz_requirements(case);
