@@ -12,6 +12,7 @@ mod npm;
 mod nuget;
 mod pnpm;
 mod pypi;
+mod yarn;
 
 use std::collections::BTreeMap;
 
@@ -158,6 +159,9 @@ async fn apply_one(
     for &i in &fix.dependencies {
         let dep = &analysis.dependencies[i];
         match dep.ecosystem {
+            Ecosystem::Npm if dep.location.file.ends_with("yarn.lock") => {
+                yarn::edit(work, fix, dep, registry).await?
+            }
             Ecosystem::Npm if crate::plan::pnpm::is_pnpm(dep) => {
                 pnpm::edit(work, fix, dep, analysis, registry).await?
             }

@@ -300,10 +300,20 @@ pub async fn plan(
         }
         let occurrences: Vec<&Dependency> =
             deps.iter().map(|&i| &analysis.dependencies[i]).collect();
+        // yarn.lock moves need the new version's dependencies as well; a Berry lockfile (see
+        // `Analysis::relock_only`) is always left to yarn.
+        let yarn = occurrences
+            .iter()
+            .any(|d| d.location.file.ends_with("yarn.lock"));
+        let relock_only = occurrences
+            .iter()
+            .any(|d| analysis.relock_only.contains(&d.location.file));
         let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
+            && !relock_only
             && lockfile::agent_can_write(registry, ecosystem, &name, &to).await?
-            // A pnpm-lock.yaml edit resolves the new version's dependencies from its manifest.
-            && (!occurrences.iter().any(|d| pnpm::is_pnpm(d))
+            // A pnpm-lock.yaml or yarn.lock edit resolves the new version's dependencies from its
+            // manifest.
+            && (!(yarn || occurrences.iter().any(|d| pnpm::is_pnpm(d)))
                 || registry.npm_manifest(&name, &to).await?.is_some());
         if tier == Tier::LockfileUpdate && occurrences.iter().any(|d| in_lockfile(d)) && !writable {
             // Without what a correct lockfile edit needs, the manifest carries the fix where it
@@ -315,7 +325,11 @@ pub async fn plan(
                 .unwrap_or(Tier::LockfileUpdate);
             let lock_notes: Vec<String> = occurrences.iter().filter_map(|d| lock_note(d)).collect();
             notes.retain(|n| !lock_notes.contains(n));
-            if tier != Tier::LockfileUpdate {
+            if relock_only {
+                notes.push(format!(
+                    "{name} {to} is required in the manifest rather than only in the lockfile because the agent does not rewrite yarn Berry lockfiles"
+                ));
+            } else if tier != Tier::LockfileUpdate {
                 notes.push(format!(
                     "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
                 ));
@@ -423,6 +437,12 @@ fn occurrence_tier(
                             dep.name,
                             dep.parents.join(", ")
                         ),
+                        Ecosystem::Npm if file == "yarn.lock" => format!(
+                            "{} cannot take {} {}: the parent moves to a release whose requirement takes it, or else `resolutions` forces it",
+                            dep.parents.join(", "),
+                            dep.name,
+                            target
+                        ),
                         Ecosystem::Npm => npm_override_note(dep),
                         // The Cargo.lock and poetry.lock updates move the parent themselves
                         // when a release of it accepts the fix (and say so), or report the
@@ -468,6 +488,7 @@ fn in_lockfile(dep: &Dependency) -> bool {
         "package-lock.json"
             | "npm-shrinkwrap.json"
             | "pnpm-lock.yaml"
+            | "yarn.lock"
             | "Cargo.lock"
             | "poetry.lock"
             | "Pipfile.lock"
@@ -515,6 +536,9 @@ fn lock_note(dep: &Dependency) -> Option<String> {
     match dep.ecosystem {
         Ecosystem::Npm if pnpm::is_pnpm(dep) => Some(
             format!("every range on {} allows the fixed version, so only pnpm-lock.yaml changes: it is updated as pnpm resolves it, with the new version's dependencies from the registry", dep.name),
+        ),
+        Ecosystem::Npm if dep.location.file.ends_with("yarn.lock") => Some(
+            "yarn.lock is moved as yarn resolves it, with the new version's integrity and dependencies from the registry".into(),
         ),
         Ecosystem::Npm => Some(
             "the lockfile entry is updated in place; if the new version changed its own dependencies, run `npm install --package-lock-only` to refresh them".into(),

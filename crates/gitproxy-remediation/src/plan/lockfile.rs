@@ -52,6 +52,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
         file,
         "package-lock.json"
             | "npm-shrinkwrap.json"
+            | "yarn.lock"
             | "pnpm-lock.yaml"
             | "Cargo.lock"
             | "poetry.lock"
@@ -113,6 +114,7 @@ fn command(
     manifest_changes: bool,
 ) -> Option<String> {
     Some(match ecosystem {
+        Ecosystem::Npm if file == "yarn.lock" => "yarn install".into(),
         Ecosystem::Npm => "npm install --package-lock-only".into(),
         Ecosystem::CratesIo => format!("cargo update -p {name} --precise {to}"),
         Ecosystem::PyPI if file == "Pipfile.lock" => "pipenv lock".into(),
