@@ -84,6 +84,7 @@ fn test(root: &Path) -> Result<()> {
     tools::ensure_test_tools()?;
     tools::ensure_python_tools(root)?;
     tools::ensure_pnpm(root)?;
+    tools::ensure_yarn(root)?;
     step(
         root,
         "cargo fmt --check",

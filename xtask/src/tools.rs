@@ -9,6 +9,7 @@
 //! - pnpm 10 and 8 (from npm, under `target/tools/pnpm`) for the remediation crate's pnpm-lock.yaml checks;
 //! - Poetry, pipenv and uv (from PyPI, each in its own venv under `target/tools`) for the
 //!   remediation crate's Python lockfile checks;
+//! - yarn 1 (from npm, under `target/tools/yarn`) for the remediation crate's yarn.lock checks;
 //! - cargo-audit (from crates.io) for `bench remediation`;
 //! - Snyk Broker with its own Node (from npm, under `target/bench-peers`) for `bench tunnel --with-peers`.
 
@@ -513,6 +514,45 @@ pub(crate) fn ensure_pnpm(root: &Path) -> Result<()> {
         .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
     if !status.success() {
         bail!("`npm install` of pnpm failed ({status}); check that the npm registry is reachable");
+    }
+    Ok(())
+}
+
+/// The yarn 1 the remediation tests run on yarn.lock fix branches (`yarn install --frozen-lockfile
+/// --offline`), from npm into `target/tools/yarn`.
+const YARN_VERSION: &str = "1.22.22";
+
+/// Installs yarn [`YARN_VERSION`] from npm into `root/target/tools/yarn` unless it is there.
+pub(crate) fn ensure_yarn(root: &Path) -> Result<()> {
+    let dir = root.join("target/tools/yarn");
+    let yarn = dir.join("node_modules/yarn/bin/yarn.js");
+    let version = Command::new("node")
+        .arg(&yarn)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if version.as_deref() == Some(YARN_VERSION) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    std::fs::write(
+        dir.join("package.json"),
+        format!("{{ \"private\": true, \"dependencies\": {{ \"yarn\": \"{YARN_VERSION}\" }} }}\n"),
+    )
+    .context("could not write the npm manifest for yarn")?;
+    eprintln!(
+        "xtask: installing yarn {YARN_VERSION} from npm into {}",
+        dir.display()
+    );
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(&dir)
+        .status()
+        .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
+    if !status.success() {
+        bail!("`npm install yarn@{YARN_VERSION}` failed ({status}); check that the npm registry is reachable");
     }
     Ok(())
 }
