@@ -32,7 +32,8 @@ pub struct DemoRepo {
     pub files: &'static [(&'static str, &'static str)],
 }
 
-/// The sample project's repositories, one per ecosystem.
+/// The sample project's repositories, one per ecosystem (npm twice: `package.json` alone, and
+/// with a yarn 1 `yarn.lock`).
 pub const DEMO_REPOS: &[DemoRepo] = &[
     DemoRepo {
         slug: "billing",
@@ -78,6 +79,21 @@ pub const DEMO_REPOS: &[DemoRepo] = &[
         )],
     },
     DemoRepo {
+        slug: "checkout",
+        ecosystem: "npm",
+        package: "lodash",
+        files: &[
+            (
+                "package.json",
+                include_str!("../fixtures/repos/checkout/package.json"),
+            ),
+            (
+                "yarn.lock",
+                include_str!("../fixtures/repos/checkout/yarn.lock"),
+            ),
+        ],
+    },
+    DemoRepo {
         slug: "ledger",
         ecosystem: "Maven",
         package: "org.apache.logging.log4j:log4j-core",
@@ -102,8 +118,9 @@ const FIXTURE_OSV: &[(&str, &str, &str)] = &[
 /// The ecosystems whose real archives come from `../shared/osv`.
 const SHARED_ECOSYSTEMS: &[&str] = &["crates.io", "Go", "PyPI"];
 
-/// A simulator builder with the sample project: the five repositories, a `docs` repository without
-/// dependencies, [`WRITER`] with project write and [`READER`] with project read.
+/// A simulator builder with the sample project: the repositories of [`DEMO_REPOS`], a `docs`
+/// repository without dependencies, [`WRITER`] with project write and [`READER`] with project
+/// read.
 pub fn demo_simulator() -> SimulatorBuilder {
     let mut builder = bitbucket_dc_sim::Simulator::builder()
         .user(
