@@ -12,7 +12,12 @@ fn is_lockfile(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(
         name,
-        "package-lock.json" | "npm-shrinkwrap.json" | "Cargo.lock" | "poetry.lock" | "go.sum"
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "yarn.lock"
+            | "Cargo.lock"
+            | "poetry.lock"
+            | "go.sum"
     )
 }
 

@@ -268,8 +268,9 @@ impl Resolver<'_> {
         best
     }
 
-    /// The highest published version of `name` that `range` accepts (prereleases only when
-    /// asked for), as yarn picks it.
+    /// The highest published version of `name` that `range` accepts, prereleases left out.
+    /// (yarn takes the `latest` tag first when the range accepts it, which on the public
+    /// registry is that same version unless a maintainer tagged an older release `latest`.)
     pub(super) async fn pick(&self, name: &str, range: &str) -> Result<Option<String>, Error> {
         let Ok(req) = Requirement::parse(Ecosystem::Npm, range) else {
             return Ok(None);
