@@ -142,3 +142,45 @@ fn a_broken_lock_is_a_problem_of_that_file_only() {
     assert!(a.problems[0].to_string().contains("a/yarn.lock"));
     assert_eq!(a.dependencies.len(), 4);
 }
+
+#[test]
+fn classic_workspace_members_declare_direct_dependencies() {
+    let root = r#"{"name": "mono", "private": true, "workspaces": ["packages/*"], "devDependencies": {"minimist": "^1.2.0"}}"#;
+    let member =
+        "{\n  \"name\": \"@mono/a\",\n  \"dependencies\": {\n    \"minimist\": \"1.2.5\"\n  }\n}\n";
+    let lock = "# yarn lockfile v1\n\n\nminimist@1.2.5, minimist@^1.2.0:\n  version \"1.2.5\"\n";
+    let a = analyze(
+        &Snapshot::new()
+            .with("package.json", root)
+            .with("packages/a/package.json", member)
+            .with("yarn.lock", lock),
+    );
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    assert_eq!(a.dependencies.len(), 1, "{:#?}", a.dependencies);
+    let minimist = find(&a, "minimist", "1.2.5");
+    assert!(minimist.direct);
+    // Runtime for the member, even though the root only needs it for development.
+    assert_eq!(minimist.scope, Scope::Runtime);
+    assert_eq!(minimist.requirement.as_deref(), Some("1.2.5"));
+    assert_eq!(
+        minimist.declared_in.as_ref().unwrap().to_string(),
+        "packages/a/package.json:4"
+    );
+}
+
+#[test]
+fn a_yarn_lock_over_the_size_limit_is_reported_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), CLASSIC_MANIFEST).unwrap();
+    std::fs::write(dir.path().join("yarn.lock"), CLASSIC_LOCK).unwrap();
+    let options = crate::ScanOptions::default().max_file_bytes(512);
+    let snapshot = Snapshot::from_dir_with(dir.path(), &options).unwrap();
+    let a = analyze(&snapshot);
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| matches!(p, crate::Error::FileTooLarge { file, .. } if file == "yarn.lock")),
+        "{:?}",
+        a.problems
+    );
+}
