@@ -185,8 +185,12 @@ fn analyze_lock(
             }
         }
     }
-    let runtime = reach(&runtime_roots, &edges, n);
-    let dev_only = reach(&dev_roots, &edges, n);
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &(child, parent, _) in &edges {
+        children[parent].push(child);
+    }
+    let runtime = reach(&runtime_roots, &children);
+    let dev_only = reach(&dev_roots, &children);
     edges.sort_unstable();
 
     let mut edges = edges.as_slice();
@@ -236,13 +240,9 @@ fn analyze_lock(
     Ok(manifests)
 }
 
-/// The entries reached from `roots` through `edges` (child, parent, range).
-fn reach(roots: &[usize], edges: &[(usize, usize, &str)], n: usize) -> Vec<bool> {
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &(child, parent, _) in edges {
-        children[parent].push(child);
-    }
-    let mut seen = vec![false; n];
+/// The entries reached from `roots` through `children` (per entry, the entries it requires).
+fn reach(roots: &[usize], children: &[Vec<usize>]) -> Vec<bool> {
+    let mut seen = vec![false; children.len()];
     let mut queue: VecDeque<usize> = VecDeque::new();
     for &r in roots {
         if !seen[r] {

@@ -131,15 +131,16 @@ pub(crate) fn parse(text: &str) -> Result<Lock, Failure> {
                     ));
                 };
                 block_open = false;
-                let patterns = split_header(key).map_err(|m| (line_no, m))?;
-                in_metadata = patterns.len() == 1 && patterns[0] == "__metadata";
+                in_metadata = key == "__metadata" || key == "\"__metadata\"";
                 if in_metadata {
                     continue;
                 }
+                let patterns = split_header(key).map_err(|m| (line_no, m))?;
                 lock.entries.push(Entry {
                     line: line_no,
-                    patterns: patterns.iter().map(|p| Pattern::parse(p)).collect(),
-                    ..Entry::default()
+                    patterns,
+                    fields: Vec::with_capacity(4),
+                    blocks: Vec::new(),
                 });
             }
             2 => {
@@ -183,22 +184,23 @@ fn clip(text: &str) -> String {
 }
 
 /// The patterns of a header: comma-separated, each quoted or not; Berry quotes the whole list.
-fn split_header(key: &str) -> Result<Vec<String>, String> {
+fn split_header(key: &str) -> Result<Vec<Pattern>, String> {
     let mut out = Vec::new();
     let mut rest = key.trim();
     while !rest.is_empty() {
-        let (item, after) = if rest.starts_with('"') {
-            read_quoted(rest)?
+        let (item, after): (std::borrow::Cow<'_, str>, &str) = if rest.starts_with('"') {
+            let (item, after) = read_quoted(rest)?;
+            (item.into(), after)
         } else {
             match rest.find(',') {
-                Some(i) => (rest[..i].to_string(), &rest[i..]),
-                None => (rest.to_string(), ""),
+                Some(i) => (rest[..i].into(), &rest[i..]),
+                None => (rest.into(), ""),
             }
         };
         for part in item.split(',') {
             let part = part.trim();
             if !part.is_empty() {
-                out.push(part.to_string());
+                out.push(Pattern::parse(part));
             }
         }
         rest = after.trim_start();
@@ -216,6 +218,13 @@ fn split_header(key: &str) -> Result<Vec<String>, String> {
 
 /// A quoted string at the start of `text` (JSON escapes), and what follows it.
 fn read_quoted(text: &str) -> Result<(String, &str), String> {
+    // Most strings hold no escape: one copy of the slice up to the closing quote.
+    let inner = &text[1..];
+    if let Some(end) = inner.find(['"', '\\']) {
+        if inner.as_bytes()[end] == b'"' {
+            return Ok((inner[..end].to_string(), &inner[end + 1..]));
+        }
+    }
     let mut out = String::new();
     let mut chars = text.char_indices().skip(1);
     while let Some((i, c)) = chars.next() {
