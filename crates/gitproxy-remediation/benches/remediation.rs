@@ -1,7 +1,8 @@
 //! `cargo xtask bench remediation`: OSV archive load time, lockfile scan times, and the engine
 //! against `cargo audit` on the same `Cargo.lock`, side by side in one run; also re-runs the
 //! cargo-audit oracle comparison live, and measures the peak memory of scanning a repository
-//! with two ~61 MB lockfiles (`-- --rss-only` runs only that).
+//! with two ~61 MB lockfiles (`-- --rss-only` runs only that; `-- --lockfiles-only` only the
+//! generated 5,000-package `package-lock.json` and `yarn.lock`).
 
 // A benchmark reports its figures on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -37,6 +38,15 @@ fn main() -> ExitCode {
         };
     }
     let rss_only = args.iter().any(|a| a == "--rss-only");
+    if args.iter().any(|a| a == "--lockfiles-only") {
+        let mut db = AdvisoryDb::new();
+        if let Err(e) = db.load_dir(&shared().join("osv")) {
+            eprintln!("bench remediation: {e}");
+            return ExitCode::FAILURE;
+        }
+        generated_lockfiles(&mut db);
+        return ExitCode::SUCCESS;
+    }
     match run(rss_only) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -223,43 +233,7 @@ fn run(rss_only: bool) -> Result<bool, String> {
     let mut db = AdvisoryDb::new();
     db.load_dir(&osv).map_err(|e| e.to_string())?;
 
-    // 3. A generated 5,000-package package-lock.json against npm records (no real npm data is
-    // shipped, so 500 synthetic records in the OSV format cover every tenth package).
-    let (lock, records) = npm_lockfile(5_000);
-    for r in records {
-        db.insert(r);
-    }
-    let snapshot = Snapshot::new().with("package-lock.json", lock.as_bytes().to_vec());
-    let (med, min, n) = time(|| {
-        let analysis = analyze(&snapshot);
-        (analysis.dependencies.len(), db.scan(&analysis).len())
-    });
-    println!(
-        "- 5,000-package package-lock.json ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
-        lock.len() / 1024,
-        ms(med),
-        ms(min),
-        n.0,
-        n.1,
-        verdict(med < Duration::from_millis(50))
-    );
-
-    // 3b. The same packages as a pnpm-lock.yaml (lockfileVersion 9.0), against the same records.
-    let lock = pnpm_lockfile(5_000);
-    let snapshot = Snapshot::new().with("pnpm-lock.yaml", lock.as_bytes().to_vec());
-    let (med, min, n) = time(|| {
-        let analysis = analyze(&snapshot);
-        (analysis.dependencies.len(), db.scan(&analysis).len())
-    });
-    println!(
-        "- 5,000-package pnpm-lock.yaml ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
-        lock.len() / 1024,
-        ms(med),
-        ms(min),
-        n.0,
-        n.1,
-        verdict(med < Duration::from_millis(50))
-    );
+    generated_lockfiles(&mut db);
 
     // 4. The large Cargo.lock against the combined database.
     let snapshot = Snapshot::new().with("Cargo.lock", cargo_lock.as_bytes().to_vec());
@@ -446,6 +420,98 @@ fn pnpm_lockfile(n: usize) -> String {
         );
     }
     lock
+}
+
+/// 3. Generated 5,000-package lockfiles, parse + match: a `package-lock.json` and the same
+/// packages as a `yarn.lock` and a `pnpm-lock.yaml`, against `db` plus npm records (no real npm data is shipped, so
+/// 500 synthetic records in the OSV format cover every tenth package).
+fn generated_lockfiles(db: &mut AdvisoryDb) {
+    let (lock, records) = npm_lockfile(5_000);
+    for r in records {
+        db.insert(r);
+    }
+    let snapshot = Snapshot::new().with("package-lock.json", lock.as_bytes().to_vec());
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&snapshot);
+        (analysis.dependencies.len(), db.scan(&analysis).len())
+    });
+    println!(
+        "- 5,000-package package-lock.json ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
+        lock.len() / 1024,
+        ms(med),
+        ms(min),
+        n.0,
+        n.1,
+        verdict(med < Duration::from_millis(50))
+    );
+
+    // The same 5,000 packages as a classic yarn.lock beside its package.json.
+    let (manifest, yarn_lock) = yarn_lockfile(5_000);
+    let snapshot = Snapshot::new()
+        .with("package.json", manifest.into_bytes())
+        .with("yarn.lock", yarn_lock.as_bytes().to_vec());
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&snapshot);
+        (analysis.dependencies.len(), db.scan(&analysis).len())
+    });
+    println!(
+        "- 5,000-package yarn.lock ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
+        yarn_lock.len() / 1024,
+        ms(med),
+        ms(min),
+        n.0,
+        n.1,
+        verdict(med < Duration::from_millis(50))
+    );
+
+    // 3b. The same packages as a pnpm-lock.yaml (lockfileVersion 9.0), against the same records.
+    let lock = pnpm_lockfile(5_000);
+    let snapshot = Snapshot::new().with("pnpm-lock.yaml", lock.as_bytes().to_vec());
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&snapshot);
+        (analysis.dependencies.len(), db.scan(&analysis).len())
+    });
+    println!(
+        "- 5,000-package pnpm-lock.yaml ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
+        lock.len() / 1024,
+        ms(med),
+        ms(min),
+        n.0,
+        n.1,
+        verdict(med < Duration::from_millis(50))
+    );
+}
+
+/// The packages of [`npm_lockfile`] as a classic yarn.lock (two patterns per entry, one
+/// dependency each) and the `package.json` that requires the first 50.
+fn yarn_lockfile(n: usize) -> (String, String) {
+    let mut manifest = String::from("{\n  \"name\": \"bench\",\n  \"dependencies\": {\n");
+    for i in 0..50 {
+        let _ = writeln!(
+            manifest,
+            "    \"pkg-{i}\": \"^1.0.0\"{}",
+            if i < 49 { "," } else { "" }
+        );
+    }
+    manifest.push_str("  }\n}\n");
+    let mut lock = String::from(
+        "# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.\n# yarn lockfile v1\n\n",
+    );
+    for i in 0..n {
+        let _ = write!(
+            lock,
+            "\npkg-{i}@^1.0.0, pkg-{i}@^1.{}.0:\n  version \"1.{}.{}\"\n  resolved \"https://registry.yarnpkg.com/pkg-{i}/-/pkg-{i}-1.{}.{}.tgz#{}\"\n  integrity sha512-{}\n  dependencies:\n    pkg-{} \"^1.0.0\"\n",
+            i % 7,
+            i % 7,
+            i % 5,
+            i % 7,
+            i % 5,
+            "0".repeat(40),
+            "A".repeat(86),
+            (i + 1) % n
+        );
+    }
+    (manifest, lock)
 }
 
 /// A Cargo.lock with every crate the archive names (at a low version, so many match) plus
