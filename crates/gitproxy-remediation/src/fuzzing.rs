@@ -1,6 +1,7 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
 //! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
 //! requirements, Pipenv's and uv's lockfiles, and NuGet's files.
+//! (Berry's `yarn.lock` subset is read line by line, not with the YAML reader.)
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
 //! corpus. Each entry puts the input in a snapshot under the file name it selects, analyses it,
