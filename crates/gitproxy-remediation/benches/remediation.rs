@@ -422,9 +422,10 @@ fn pnpm_lockfile(n: usize) -> String {
     lock
 }
 
-/// 3. Generated 5,000-package lockfiles, parse + match: a `package-lock.json` and the same
-/// packages as a `yarn.lock` and a `pnpm-lock.yaml`, against `db` plus npm records (no real npm data is shipped, so
-/// 500 synthetic records in the OSV format cover every tenth package).
+/// Figure 3, generated 5,000-package lockfiles, parse + match: a `package-lock.json` and the
+/// same packages as a `yarn.lock` and a `pnpm-lock.yaml`, against `db` plus npm records (no
+/// real npm data is shipped, so 500 synthetic records in the OSV format cover every tenth
+/// package).
 fn generated_lockfiles(db: &mut AdvisoryDb) {
     let (lock, records) = npm_lockfile(5_000);
     for r in records {
