@@ -2,7 +2,8 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
+    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements,
+    fuzz_toml, fuzz_yarn,
 };
 
 /// A fuzz entry function.
