@@ -22,6 +22,9 @@ use crate::config::{Config, ConfigError, Environment};
 
 /// EX_USAGE: invalid configuration.
 const EXIT_USAGE: u8 = 64;
+/// `gitproxy scan` finished, but some manifest or lockfile is of a recognised format the engine
+/// does not analyse: the result is partial, not clean.
+const EXIT_PARTLY_UNSUPPORTED: u8 = 3;
 
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -83,7 +86,12 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<ExitCode> 
         }
         Command::Check(args) => standalone::check(&config, args.json).await?,
         Command::Scan(args) => {
-            let text = standalone::scan(&config, args.path.as_deref(), args.output.json).await?;
+            let (text, partial) =
+                standalone::scan(&config, args.path.as_deref(), args.output.json).await?;
+            if partial {
+                print(&text);
+                return Ok(ExitCode::from(EXIT_PARTLY_UNSUPPORTED));
+            }
             (text, true)
         }
         Command::Fix(args) => {

@@ -49,12 +49,13 @@ impl Progress {
     }
 }
 
-/// `gitproxy scan`.
+/// `gitproxy scan`: the output, and whether some file was of an unsupported format (the scan
+/// is then only partly supported and the command exits with [`crate::EXIT_PARTLY_UNSUPPORTED`]).
 pub(crate) async fn scan(
     config: &Config,
     path: Option<&Path>,
     json: bool,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, bool)> {
     let db = load_osv(config)?;
     let scans = match path {
         Some(path) => vec![scan_dir(path, &db, &config.scan)?],
@@ -69,7 +70,11 @@ pub(crate) async fn scan(
         }
     };
     audit_cli("scan", config, None, Outcome::Ok, None);
-    output(json, &scans, |scans| render::scans_table(scans))
+    let partial = scans.iter().any(|s| s.is_partly_unsupported());
+    Ok((
+        output(json, &scans, |scans| render::scans_table(scans))?,
+        partial,
+    ))
 }
 
 /// `gitproxy fix`.

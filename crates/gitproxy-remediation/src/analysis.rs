@@ -9,6 +9,7 @@ pub(crate) mod npm;
 pub(crate) mod nuget;
 pub(crate) mod pnpm;
 pub(crate) mod pypi;
+pub mod unsupported;
 pub(crate) mod yarn;
 
 use std::collections::BTreeSet;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::files::Snapshot;
 use crate::{Ecosystem, Error};
+pub use unsupported::Unsupported;
 
 /// A file and one-based line.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -79,7 +81,8 @@ pub struct Dependency {
 }
 
 /// The result of analysing a snapshot. Files that fail to parse are reported in `problems` and
-/// the rest of the snapshot is still analysed.
+/// the rest of the snapshot is still analysed; files of formats the engine recognises but does
+/// not analyse are listed in `unsupported`.
 #[derive(Debug, Default)]
 pub struct Analysis {
     /// Every dependency found, grouped by file in path order.
@@ -90,6 +93,9 @@ pub struct Analysis {
     /// whose checksums are of yarn's own cache archives. Fixes in them change the manifest and
     /// name the command that relocks.
     pub relock_only: BTreeSet<String>,
+    /// Manifests and lockfiles of unsupported formats, in path order: their dependencies were
+    /// not checked, so the analysis is partial.
+    pub unsupported: Vec<Unsupported>,
 }
 
 impl Analysis {
@@ -120,6 +126,8 @@ pub trait Sink {
     fn relock_only(&mut self, file: &str) {
         let _ = file;
     }
+    /// One file of a recognised format the engine does not analyse.
+    fn unsupported(&mut self, file: Unsupported);
 }
 
 impl Sink for Analysis {
@@ -134,10 +142,14 @@ impl Sink for Analysis {
     fn relock_only(&mut self, file: &str) {
         self.relock_only.insert(file.to_string());
     }
+
+    fn unsupported(&mut self, file: Unsupported) {
+        self.unsupported.push(file);
+    }
 }
 
 /// Analyses every manifest and lockfile in `snapshot`; files it left out for their size come
-/// first in the problems.
+/// first in the problems (except those of unsupported formats, which are reported as such).
 pub fn analyze(snapshot: &Snapshot) -> Analysis {
     let mut out = Analysis::default();
     analyze_into(snapshot, &mut out);
@@ -147,6 +159,9 @@ pub fn analyze(snapshot: &Snapshot) -> Analysis {
 /// [`analyze`], handing each dependency and problem to `sink` as soon as it is known.
 pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     for (file, size, limit) in snapshot.oversized() {
+        if unsupported::classify(file).is_some() {
+            continue;
+        }
         sink.problem(Error::FileTooLarge {
             file: file.to_string(),
             size,
@@ -161,6 +176,7 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     go::analyze(snapshot, sink);
     maven::analyze(snapshot, sink);
     nuget::analyze(snapshot, sink);
+    unsupported::analyze(snapshot, sink);
 }
 
 /// `name@version` as parents are listed.

@@ -61,7 +61,8 @@ const SKIPPED_DIRS: [&str; 9] = [
     "bower_components",
 ];
 
-/// True when the engine reads files at `path` (manifests and lockfiles of every supported ecosystem).
+/// True when the engine reads files at `path`: manifests and lockfiles of the supported
+/// ecosystems, and those of the formats it recognises only to report them as unsupported.
 pub fn is_manifest_path(path: &str) -> bool {
     let mut parts: Vec<&str> = path.split('/').collect();
     let Some(name) = parts.pop() else {
@@ -92,6 +93,7 @@ pub fn is_manifest_path(path: &str) -> bool {
     ) || name.eq_ignore_ascii_case("packages.config")
         || crate::analysis::nuget::is_project_file(name)
         || is_requirements_name(name, parts.last().copied())
+        || crate::analysis::unsupported::recognise(name).is_some()
 }
 
 /// `requirements*.txt`, or any `.txt`/`.in` inside a `requirements/` directory.

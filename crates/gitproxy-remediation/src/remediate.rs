@@ -15,10 +15,10 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::analyze;
+use crate::analysis::{analyze, unsupported, Unsupported};
 use crate::ci::BuildLogs;
 use crate::edit::apply_fix;
-use crate::files::Snapshot;
+use crate::files::{is_manifest_path, Snapshot};
 use crate::host::{
     BitbucketHost, BranchHead, BuildOutcome, FileCommit, Identity, NewPr, PrState, PullRequestInfo,
     RepoAt,
@@ -102,6 +102,19 @@ pub struct RepoOutcome {
     pub unfixable: Vec<Unfixable>,
     /// Files that could not be analysed and other problems, one line each.
     pub problems: Vec<String>,
+    /// Manifests and lockfiles of unsupported formats: not checked, so the run is partial.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<Unsupported>,
+}
+
+/// A file of an unsupported format in one repository's default branch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsupportedFile {
+    /// Repository slug.
+    pub repo: String,
+    /// The file.
+    #[serde(flatten)]
+    pub file: Unsupported,
 }
 
 /// A project-wide status report.
@@ -109,6 +122,10 @@ pub struct RepoOutcome {
 pub struct StatusReport {
     /// Every remediation, by repository then branch.
     pub remediations: Vec<RemediationStatus>,
+    /// Manifests and lockfiles of unsupported formats on the repositories' default branches:
+    /// nothing is reported for them because they were not checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<UnsupportedFile>,
 }
 
 /// What every remediation of one repository run shares.
@@ -260,6 +277,7 @@ impl<'a> Remediator<'a> {
         outcome
             .problems
             .extend(analysis.problems.iter().map(ToString::to_string));
+        outcome.unsupported = analysis.unsupported.clone();
         outcome.unfixable = plan.unfixable.clone();
         let existing = self
             .host
@@ -664,6 +682,8 @@ impl<'a> Remediator<'a> {
             let mut seen: Vec<String> = Vec::new();
             let mut base: Option<Option<BranchHead>> = None;
             let mut required: Option<Vec<RequiredBuild>> = None;
+            self.unsupported_files(project, &repo, &mut base, &mut report.unsupported)
+                .await?;
             for p in prs {
                 // Newest first: an older pull request of the same branch was replaced by a
                 // newer one, unless it was merged (then it is history, not a replacement).
@@ -726,6 +746,33 @@ impl<'a> Remediator<'a> {
             (&a.repo, &a.branch, a.pull_request).cmp(&(&b.repo, &b.branch, b.pull_request))
         });
         Ok(report)
+    }
+
+    /// Adds the files of unsupported formats on `repo`'s default branch (from its file list
+    /// alone) to `out`, remembering the branch head in `base`.
+    async fn unsupported_files(
+        &self,
+        project: &str,
+        repo: &str,
+        base: &mut Option<Option<BranchHead>>,
+        out: &mut Vec<UnsupportedFile>,
+    ) -> Result<(), Error> {
+        let head = self.host.default_branch(project, repo).await?;
+        if let Some(head) = &head {
+            let paths = self.host.list_files(project, repo, &head.commit).await?;
+            out.extend(
+                paths
+                    .iter()
+                    .filter(|p| is_manifest_path(p))
+                    .filter_map(|p| unsupported::classify(p))
+                    .map(|file| UnsupportedFile {
+                        repo: repo.to_string(),
+                        file,
+                    }),
+            );
+        }
+        *base = Some(head);
+        Ok(())
     }
 
     /// The state of a pull request that is the newest of its branch, with its CI gate when open.

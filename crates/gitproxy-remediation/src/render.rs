@@ -9,7 +9,8 @@ use crate::remediate::StatusReport;
 use crate::scan::RepoScan;
 
 /// Scans as a table: one line per vulnerability (repository, ecosystem, package, version,
-/// advisory, fixed versions), then each repository's problems and a total line.
+/// advisory, fixed versions), then each repository's problems and files of unsupported formats,
+/// and a total line that says when the scan was only partly supported.
 pub fn scans_table(scans: &[RepoScan]) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -39,12 +40,27 @@ pub fn scans_table(scans: &[RepoScan]) -> String {
         for p in &scan.problems {
             let _ = writeln!(out, "{:<20} problem: {p}", scan.repository);
         }
+        for u in &scan.unsupported {
+            let _ = writeln!(
+                out,
+                "{:<20} unsupported: {} ({}, {}): not checked",
+                scan.repository, u.file, u.format, u.ecosystem
+            );
+        }
     }
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{total} vulnerabilities in {} repositories",
         scans.len()
     );
+    let unsupported: usize = scans.iter().map(|s| s.unsupported.len()).sum();
+    if unsupported > 0 {
+        let _ = write!(
+            out,
+            "; partly unsupported: {unsupported} files of unsupported formats were not checked"
+        );
+    }
+    out.push('\n');
     out
 }
 
@@ -80,12 +96,22 @@ pub fn apply_table(result: &ApplyResult) -> String {
                     o.problems.len()
                 );
             }
+            for o in outcomes {
+                for u in &o.unsupported {
+                    let _ = writeln!(
+                        out,
+                        "{:<20} unsupported: {} ({}, {}): not checked",
+                        o.repo, u.file, u.format, u.ecosystem
+                    );
+                }
+            }
         }
         ApplyResult::Preview(planned) => {
             let _ = writeln!(out, "dry run: nothing was written");
             out.push_str(
                 &StatusReport {
                     remediations: planned.clone(),
+                    ..StatusReport::default()
                 }
                 .to_markdown(),
             );

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::analyze_into;
+use crate::analysis::{analyze_into, Unsupported};
 use crate::files::Snapshot;
 use crate::host::{BitbucketHost, RepoAt};
 use crate::{Error, ScanOptions};
@@ -33,6 +33,18 @@ pub struct ScanFinding {
     pub summary: Option<String>,
 }
 
+/// Whether a scan looked at every manifest and lockfile it recognised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Coverage {
+    /// Every recognised manifest and lockfile was analysed.
+    #[default]
+    Complete,
+    /// Some recognised files are of formats the engine does not analyse ([`RepoScan::unsupported`]):
+    /// no finding there does not mean no vulnerability there.
+    PartlyUnsupported,
+}
+
 /// The scan of one repository or checkout.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoScan {
@@ -48,6 +60,28 @@ pub struct RepoScan {
     pub findings: Vec<ScanFinding>,
     /// Files that could not be analysed.
     pub problems: Vec<String>,
+    /// Manifests and lockfiles of recognised formats the engine does not analyse.
+    #[serde(default)]
+    pub unsupported: Vec<Unsupported>,
+    /// `partly-unsupported` when `unsupported` is not empty, else `complete`.
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+impl RepoScan {
+    /// True when some recognised file was not analysed because its format is unsupported.
+    pub fn is_partly_unsupported(&self) -> bool {
+        !self.unsupported.is_empty()
+    }
+}
+
+/// [`Coverage::PartlyUnsupported`] when any file is listed, else [`Coverage::Complete`].
+pub fn coverage_of(unsupported: &[Unsupported]) -> Coverage {
+    if unsupported.is_empty() {
+        Coverage::Complete
+    } else {
+        Coverage::PartlyUnsupported
+    }
 }
 
 /// Analyses a snapshot and matches it against the OSV data; `name` labels the result.
@@ -80,6 +114,8 @@ pub fn scan_snapshot(name: &str, snapshot: &Snapshot, db: &AdvisoryDb) -> RepoSc
         dependencies: matched.dependencies,
         findings,
         problems: matched.problems.iter().map(ToString::to_string).collect(),
+        coverage: coverage_of(&matched.unsupported),
+        unsupported: matched.unsupported,
     }
 }
 

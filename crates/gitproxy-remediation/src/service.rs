@@ -279,8 +279,14 @@ async fn list_repositories(s: Arc<Service>, conn: Connection) -> Answer<Reposito
 
 async fn scan(s: Arc<Service>, conn: Connection, repo: String) -> Answer<RepoScan> {
     let scan = s.engine(&conn, true)?.scan_repo(&repo).await?;
-    let detail = Some(format!("{} vulnerabilities", scan.findings.len()));
-    ok(scan, detail)
+    let mut detail = format!("{} vulnerabilities", scan.findings.len());
+    if scan.is_partly_unsupported() {
+        detail.push_str(&format!(
+            ", partly unsupported: {} files not checked",
+            scan.unsupported.len()
+        ));
+    }
+    ok(scan, Some(detail))
 }
 
 async fn apply(

@@ -544,3 +544,50 @@ async fn outcomes_are_audited_as_they_happened_and_throttling_reaches_the_cloud(
         .iter()
         .all(|l| l.contains("\"outcome\":\"error\"")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tunnel_scan_and_status_report_unsupported_files_as_not_clean() {
+    let env = Env::start_with(vec![bitbucket_dc_sim::RepoSeed::new(PROJECT, "web")
+        .file("package.json", crate::support::WEB_PACKAGE)
+        .file(
+            "app/App.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n",
+        )])
+    .await;
+    let hub = hub(&env, "127.0.0.1:0".parse().expect("addr")).await;
+    let mut agent = Agent::start(&env, hub.local_addr());
+    agent.wait_line("tunnel connected").await;
+    hub.wait_ready(TENANT, 1, WAIT)
+        .await
+        .expect("agent connects");
+
+    let found = call(&hub, scan("web")).await;
+    assert_eq!(found.findings[0].package, "lodash", "{found:#?}");
+    assert!(found.is_partly_unsupported(), "{found:#?}");
+    assert_eq!(
+        found.coverage,
+        gitproxy_remediation::scan::Coverage::PartlyUnsupported
+    );
+    assert_eq!(found.unsupported.len(), 1, "{found:#?}");
+    assert_eq!(found.unsupported[0].file, "app/App.csproj");
+    assert_eq!(found.unsupported[0].ecosystem, "NuGet");
+
+    let status = call(&hub, ProjectStatus::default()).await;
+    assert_eq!(status.unsupported.len(), 1, "{status:#?}");
+    assert_eq!(status.unsupported[0].repo, "web");
+    assert_eq!(status.unsupported[0].file.file, "app/App.csproj");
+    assert!(
+        status
+            .to_markdown()
+            .contains("- web: app/App.csproj (C# project (MSBuild), NuGet)"),
+        "{}",
+        status.to_markdown()
+    );
+
+    sigterm(&agent.child);
+    let status = tokio::time::timeout(WAIT, agent.child.wait())
+        .await
+        .expect("exits in time")
+        .expect("exit status");
+    assert_eq!(status.code(), Some(0));
+}

@@ -420,3 +420,49 @@ async fn a_file_over_the_configured_size_limit_is_a_problem_and_the_scan_goes_on
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3() {
+    let env = Env::start().await;
+    let path = checkout(env.dir.path());
+    std::fs::write(
+        path.join("yarn.lock"),
+        "# yarn lockfile v1\n\n\nlodash@^4.17.0:\n  version \"4.17.20\"\n",
+    )
+    .expect("yarn.lock");
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env_remove("GITPROXY_BITBUCKET_URL")
+        .args(["scan", "--json", "--path"])
+        .arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let scans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(scans[0]["coverage"], "partly-unsupported", "{scans:#}");
+    let unsupported = scans[0]["unsupported"].as_array().expect("unsupported");
+    assert_eq!(unsupported.len(), 1, "{scans:#}");
+    assert_eq!(unsupported[0]["file"], "yarn.lock");
+    assert_eq!(unsupported[0]["format"], "Yarn lockfile");
+    assert_eq!(unsupported[0]["ecosystem"], "npm");
+
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.args(["scan", "--path"]).arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(3));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("unsupported: yarn.lock (Yarn lockfile, npm): not checked"),
+        "{table}"
+    );
+    assert!(
+        table.contains("partly unsupported: 1 files of unsupported formats were not checked"),
+        "{table}"
+    );
+
+    std::fs::remove_file(path.join("yarn.lock")).expect("remove");
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.args(["scan", "--json", "--path"]).arg(&path);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "a fully supported scan exits 0");
+    let scans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(scans[0]["coverage"], "complete", "{scans:#}");
+}

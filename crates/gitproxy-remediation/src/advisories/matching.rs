@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use super::{Advisory, AdvisoryDb, Finding, Hit, Kind};
-use crate::analysis::{Analysis, Dependency, Sink};
+use crate::analysis::{Analysis, Dependency, Sink, Unsupported};
 use crate::osv::{self, Record};
 use crate::version::{self, Version};
 use crate::{Ecosystem, Error};
@@ -166,6 +166,8 @@ pub struct Matched<'db> {
     pub vulnerable: Vec<(Dependency, Vec<Finding>)>,
     /// Problems of files, as [`Analysis::problems`] lists them.
     pub problems: Vec<Error>,
+    /// Files of unsupported formats, as [`Analysis::unsupported`] lists them.
+    pub unsupported: Vec<Unsupported>,
 }
 
 impl AdvisoryDb {
@@ -176,6 +178,7 @@ impl AdvisoryDb {
             dependencies: 0,
             vulnerable: Vec::new(),
             problems: Vec::new(),
+            unsupported: Vec::new(),
         }
     }
 }
@@ -191,6 +194,10 @@ impl Sink for Matched<'_> {
 
     fn problem(&mut self, problem: Error) {
         self.problems.push(problem);
+    }
+
+    fn unsupported(&mut self, file: Unsupported) {
+        self.unsupported.push(file);
     }
 }
 

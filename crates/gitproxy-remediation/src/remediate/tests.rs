@@ -45,6 +45,7 @@ fn status_report_renders_a_table() {
             }),
             notes: Vec::new(),
         }],
+        ..StatusReport::default()
     };
     assert_eq!(
         report.to_markdown(),
@@ -106,8 +107,15 @@ impl BitbucketHost for PrsOnly {
     async fn delete_branch(&self, _: &str, _: &str, _: &str, _: &str) -> Result<(), Error> {
         Err(unused())
     }
-    async fn list_files(&self, _: &str, _: &str, _: &str) -> Result<Vec<String>, Error> {
-        Err(unused())
+    async fn list_files(&self, _: &str, _: &str, commit: &str) -> Result<Vec<String>, Error> {
+        // The default branch's files: one manifest, one lockfile of an unsupported format, and
+        // one in a directory that is never scanned.
+        assert_eq!(commit, "c0");
+        Ok(vec![
+            "package.json".into(),
+            "app/pubspec.lock".into(),
+            "node_modules/x/yarn.lock".into(),
+        ])
     }
     async fn read_file(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<u8>, Error> {
         Err(unused())
@@ -278,7 +286,18 @@ async fn states_come_from_pull_requests_and_builds() {
         "{table}"
     );
     assert!(
-        table.ends_with(&format!("\n\n- web: {}\n", d.notes[0])),
+        table.contains(&format!("\n\n- web: {}\n", d.notes[0])),
+        "{table}"
+    );
+    // The status is not clean while the default branch holds a file no one checked.
+    let files: Vec<&str> = report
+        .unsupported
+        .iter()
+        .map(|u| u.file.file.as_str())
+        .collect();
+    assert_eq!(files, ["app/pubspec.lock"]);
+    assert!(
+        table.ends_with("\nNot checked (unsupported formats, so the report is partial):\n- web: app/pubspec.lock (Dart/Flutter pub lockfile, Pub)\n"),
         "{table}"
     );
 }

@@ -130,3 +130,28 @@ fn scans_table_lists_findings_problems_and_the_total() {
     );
     assert_eq!(lines[3], "1 vulnerabilities in 2 repositories");
 }
+
+#[test]
+fn scans_table_lists_unsupported_files_and_says_the_scan_is_partial() {
+    let scan = crate::scan::RepoScan {
+        repository: "web".into(),
+        unsupported: vec![crate::analysis::Unsupported {
+            file: "yarn.lock".into(),
+            format: "Yarn lockfile".into(),
+            ecosystem: "npm".into(),
+        }],
+        coverage: crate::scan::Coverage::PartlyUnsupported,
+        ..crate::scan::RepoScan::default()
+    };
+    let text = super::scans_table(&[scan]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(
+        lines[1],
+        "web                  unsupported: yarn.lock (Yarn lockfile, npm): not checked"
+    );
+    assert_eq!(
+        lines[2],
+        "0 vulnerabilities in 1 repositories; partly unsupported: 1 files of unsupported formats were not checked"
+    );
+}

@@ -34,3 +34,46 @@ fn a_checkout_scan_reports_each_vulnerable_dependency() {
     assert!(scan.dependencies >= 1);
     assert_eq!(scan.branch, None);
 }
+
+#[test]
+fn a_snapshot_with_a_yarn_lock_is_partly_unsupported_not_clean() {
+    let snapshot = crate::files::Snapshot::new()
+        .with(
+            "package.json",
+            r#"{"dependencies": {"left-pad": "^1.3.0"}}"#,
+        )
+        .with(
+            "yarn.lock",
+            "# yarn lockfile v1\n\n\nleft-pad@^1.3.0:\n  version \"1.3.0\"\n",
+        );
+    let scan = super::scan_snapshot("web", &snapshot, &AdvisoryDb::new());
+    assert!(scan.findings.is_empty());
+    assert!(scan.problems.is_empty(), "{:?}", scan.problems);
+    assert!(scan.is_partly_unsupported());
+    assert_eq!(scan.coverage, super::Coverage::PartlyUnsupported);
+    assert_eq!(scan.unsupported.len(), 1);
+    assert_eq!(scan.unsupported[0].file, "yarn.lock");
+    let json = serde_json::to_value(&scan).expect("json");
+    assert_eq!(json["coverage"], "partly-unsupported");
+    assert_eq!(json["unsupported"][0]["format"], "Yarn lockfile");
+    assert_eq!(json["unsupported"][0]["ecosystem"], "npm");
+
+    let clean = super::scan_snapshot(
+        "web",
+        &crate::files::Snapshot::new().with("package.json", "{}"),
+        &AdvisoryDb::new(),
+    );
+    assert!(!clean.is_partly_unsupported());
+    assert_eq!(
+        serde_json::to_value(&clean).expect("json")["coverage"],
+        "complete"
+    );
+}
+
+#[test]
+fn a_scan_from_an_agent_without_the_new_fields_reads_as_complete() {
+    let old = r#"{"repository":"web","branch":null,"commit":null,"dependencies":1,"findings":[],"problems":[]}"#;
+    let scan: super::RepoScan = serde_json::from_str(old).expect("decodes");
+    assert_eq!(scan.coverage, super::Coverage::Complete);
+    assert!(scan.unsupported.is_empty());
+}

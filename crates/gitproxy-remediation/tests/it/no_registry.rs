@@ -223,6 +223,7 @@ async fn without_a_registry_pull_requests_change_the_manifest_only_and_name_the_
 fn remediator_preview_markdown(preview: &[RemediationStatus]) -> String {
     gitproxy_remediation::remediate::StatusReport {
         remediations: preview.to_vec(),
+        ..Default::default()
     }
     .to_markdown()
 }

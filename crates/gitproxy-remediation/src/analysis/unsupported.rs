@@ -1,0 +1,88 @@
+//! Manifests and lockfiles the engine recognises but does not analyse: each one found is reported
+//! per file as unsupported, so that a repository is never called clean when part of it was not
+//! looked at. The formats are listed in one table, [`FORMATS`]; when support for a format lands,
+//! its line is deleted here.
+
+use serde::{Deserialize, Serialize};
+
+use super::{file_name, Sink};
+use crate::files::Snapshot;
+
+/// The recognised formats without support: `(file name or glob, format, OSV ecosystem)`, one line
+/// per format. A pattern is an exact file name or `*` followed by a suffix (`*.csproj`).
+#[rustfmt::skip] // one line per format, so that a helper adding support deletes exactly one
+pub const FORMATS: &[(&str, &str, &str)] = &[
+    ("bun.lock", "Bun lockfile", "npm"),
+    ("bun.lockb", "Bun binary lockfile", "npm"),
+    ("gradle.lockfile", "Gradle dependency lockfile", "Maven"),
+    ("*.gradle", "Gradle build script", "Maven"),
+    ("*.gradle.kts", "Gradle Kotlin build script", "Maven"),
+    ("*.versions.toml", "Gradle version catalog", "Maven"),
+    ("build.sbt", "sbt build definition", "Maven"),
+    ("Pipfile", "Pipenv manifest", "PyPI"),
+    ("pdm.lock", "PDM lockfile", "PyPI"),
+    ("mix.lock", "Mix lockfile", "Hex"),
+    ("pubspec.lock", "Dart/Flutter pub lockfile", "Pub"),
+    ("Package.resolved", "Swift Package Manager lockfile", "SwiftURL"),
+    ("conan.lock", "Conan lockfile", "ConanCenter"),
+    ("renv.lock", "renv lockfile", "CRAN"),
+    ("cabal.project.freeze", "Cabal freeze file", "Hackage"),
+    ("stack.yaml.lock", "Stack lockfile", "Hackage"),
+];
+
+/// One file of a recognised format the engine does not analyse.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Unsupported {
+    /// Repository-relative path.
+    pub file: String,
+    /// What the file is (`Yarn lockfile`).
+    pub format: String,
+    /// The OSV ecosystem its packages belong to (`npm`, `NuGet`, `Hex`, ...).
+    pub ecosystem: String,
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} ({}) is not supported yet; its dependencies were not checked",
+            self.file, self.format, self.ecosystem
+        )
+    }
+}
+
+/// The table line whose pattern matches a file name.
+pub fn recognise(name: &str) -> Option<(&'static str, &'static str)> {
+    FORMATS.iter().find_map(|&(pattern, format, ecosystem)| {
+        let hit = match pattern.strip_prefix('*') {
+            Some(suffix) => name.len() > suffix.len() && name.ends_with(suffix),
+            None => name == pattern,
+        };
+        hit.then_some((format, ecosystem))
+    })
+}
+
+/// The report for `path` when its file name is of an unsupported format.
+pub fn classify(path: &str) -> Option<Unsupported> {
+    recognise(file_name(path)).map(|(format, ecosystem)| Unsupported {
+        file: path.to_string(),
+        format: format.to_string(),
+        ecosystem: ecosystem.to_string(),
+    })
+}
+
+/// Reports every file of `snapshot` (read or left out for its size) of an unsupported format.
+pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
+    let mut found: Vec<Unsupported> = snapshot
+        .paths()
+        .chain(snapshot.oversized().map(|(path, _, _)| path))
+        .filter_map(classify)
+        .collect();
+    found.sort();
+    for file in found {
+        out.unsupported(file);
+    }
+}
+
+#[cfg(test)]
+mod tests;
