@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::analyze;
+use crate::analysis::{analyze, Unsupported};
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
 use crate::plan::{plan, LockfileRefresh, PlanOptions, Unfixable};
@@ -24,6 +24,9 @@ pub struct LocalPlan {
     pub unfixable: Vec<Unfixable>,
     /// Files the analysis could not read (too large, too deep, malformed).
     pub problems: Vec<String>,
+    /// Manifests and lockfiles of unsupported formats: not checked, so no fix is planned there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<Unsupported>,
 }
 
 /// One pull request's worth of edits.
@@ -67,6 +70,7 @@ pub async fn fix_dir(
     let mut out = LocalPlan {
         unfixable: planned.unfixable.clone(),
         problems: analysis.problems.iter().map(ToString::to_string).collect(),
+        unsupported: analysis.unsupported.clone(),
         ..LocalPlan::default()
     };
     for fix in planned.by_package() {

@@ -161,6 +161,13 @@ pub fn local_table(plan: &LocalPlan) -> String {
     for p in &plan.problems {
         let _ = writeln!(out, "problem: {p}");
     }
+    for u in &plan.unsupported {
+        let _ = writeln!(
+            out,
+            "unsupported: {} ({}, {}): not checked",
+            u.file, u.format, u.ecosystem
+        );
+    }
     let _ = writeln!(out, "{} fixes planned, nothing written", plan.fixes.len());
     out
 }

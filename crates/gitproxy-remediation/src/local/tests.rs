@@ -56,3 +56,28 @@ async fn each_fix_carries_the_files_it_would_change_and_nothing_is_written() {
         "the checkout is never written"
     );
 }
+
+#[tokio::test]
+async fn a_checkout_with_an_unsupported_lockfile_lists_it_in_the_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("uv.lock"), "version = 1\n").expect("write");
+    let planned = fix_dir(
+        dir.path(),
+        &db(),
+        &StaticRegistry::new(),
+        &PlanOptions::recommended(),
+        crate::pr::BRANCH_PREFIX,
+        &ScanOptions::default(),
+    )
+    .await
+    .expect("plan");
+    assert_eq!(planned.unsupported.len(), 1);
+    assert_eq!(planned.unsupported[0].format, "uv lockfile");
+    let table = crate::render::local_table(&planned);
+    assert!(
+        table.contains("unsupported: uv.lock (uv lockfile, PyPI): not checked"),
+        "{table}"
+    );
+    let json = serde_json::to_value(&planned).expect("json");
+    assert_eq!(json["unsupported"][0]["file"], "uv.lock");
+}
