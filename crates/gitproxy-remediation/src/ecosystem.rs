@@ -28,17 +28,25 @@ pub enum Ecosystem {
     /// NuGet (`packages.lock.json`, `*.csproj`, `Directory.Packages.props`, `packages.config`).
     #[serde(rename = "NuGet")]
     NuGet,
+    /// RubyGems (`Gemfile.lock`, `Gemfile`).
+    #[serde(rename = "RubyGems")]
+    RubyGems,
+    /// Packagist, PHP's Composer registry (`composer.lock`, `composer.json`).
+    #[serde(rename = "Packagist")]
+    Packagist,
 }
 
 impl Ecosystem {
     /// Every ecosystem, in a stable order.
-    pub const ALL: [Ecosystem; 6] = [
+    pub const ALL: [Ecosystem; 8] = [
         Ecosystem::Npm,
         Ecosystem::PyPI,
         Ecosystem::CratesIo,
         Ecosystem::Go,
         Ecosystem::Maven,
         Ecosystem::NuGet,
+        Ecosystem::RubyGems,
+        Ecosystem::Packagist,
     ];
 
     /// The name OSV uses in `affected[].package.ecosystem`.
@@ -50,14 +58,16 @@ impl Ecosystem {
             Ecosystem::Go => "Go",
             Ecosystem::Maven => "Maven",
             Ecosystem::NuGet => "NuGet",
+            Ecosystem::RubyGems => "RubyGems",
+            Ecosystem::Packagist => "Packagist",
         }
     }
 
     /// Normalises a package name the way the ecosystem compares names.
     ///
     /// PyPI names follow PEP 503 (case-insensitive, runs of `-_.` are one `-`); crates.io names
-    /// are compared case-insensitively with `-` and `_` equal; NuGet ids are case-insensitive; the
-    /// others are compared as written.
+    /// are compared case-insensitively with `-` and `_` equal; NuGet ids are case-insensitive;
+    /// Packagist names (`vendor/package`) are lowercase; the others are compared as written.
     pub fn normalize_name(self, name: &str) -> String {
         match self {
             Ecosystem::PyPI => {
@@ -77,8 +87,9 @@ impl Ecosystem {
                 out
             }
             Ecosystem::CratesIo => name.trim().to_ascii_lowercase().replace('_', "-"),
-            Ecosystem::NuGet => name.trim().to_ascii_lowercase(),
-            Ecosystem::Npm | Ecosystem::Go | Ecosystem::Maven => name.trim().to_string(),
+            Ecosystem::NuGet | Ecosystem::Packagist => name.trim().to_ascii_lowercase(),
+                name.trim().to_string()
+            }
         }
     }
 }
@@ -102,6 +113,8 @@ impl FromStr for Ecosystem {
             "go" | "golang" => Ok(Ecosystem::Go),
             "maven" => Ok(Ecosystem::Maven),
             "nuget" => Ok(Ecosystem::NuGet),
+            "rubygems" => Ok(Ecosystem::RubyGems),
+            "packagist" => Ok(Ecosystem::Packagist),
             _ => Err(Error::UnknownEcosystem(s.to_string())),
         }
     }

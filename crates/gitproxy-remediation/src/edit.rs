@@ -171,6 +171,8 @@ async fn apply_one(
             Ecosystem::Go => go::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
             Ecosystem::NuGet => nuget::edit(work, fix, dep, &digests, registry).await?,
+            // Nothing declares these yet.
+            Ecosystem::RubyGems | Ecosystem::Packagist => {}
         }
     }
     Ok(())

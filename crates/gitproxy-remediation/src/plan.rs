@@ -330,9 +330,15 @@ pub async fn plan(
                     "{name} {to} is required in the manifest rather than only in the lockfile because the agent does not rewrite yarn Berry lockfiles"
                 ));
             } else if tier != Tier::LockfileUpdate {
-                notes.push(format!(
-                    "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
-                ));
+                notes.push(if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist) {
+                    format!(
+                        "{name} {to} is required in the manifest rather than only in the lockfile because the agent does not rewrite {ecosystem} lockfiles in place; the package manager relocks it"
+                    )
+                } else {
+                    format!(
+                        "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
+                    )
+                });
             }
         }
         let lockfile = lockfile::refresh(ecosystem, &name, &to, tier, &occurrences, writable);
@@ -493,6 +499,9 @@ fn in_lockfile(dep: &Dependency) -> bool {
             | "poetry.lock"
             | "Pipfile.lock"
             | "uv.lock"
+            | "Gemfile.lock"
+            | "gems.locked"
+            | "composer.lock"
     ) || (file == "packages.lock.json" && dep.ecosystem == Ecosystem::NuGet)
 }
 

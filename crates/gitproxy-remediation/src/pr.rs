@@ -44,6 +44,8 @@ pub fn branch_name_under(prefix: &str, ecosystem: Ecosystem, name: &str) -> Stri
         Ecosystem::Go => "go",
         Ecosystem::Maven => "maven",
         Ecosystem::NuGet => "nuget",
+        Ecosystem::RubyGems => "gem",
+        Ecosystem::Packagist => "composer",
     };
     let mut sanitized = String::new();
     for c in name.chars() {

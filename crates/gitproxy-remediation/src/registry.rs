@@ -159,6 +159,8 @@ pub fn registry_name(ecosystem: Ecosystem) -> &'static str {
         Ecosystem::Go => "Go module proxy",
         Ecosystem::Maven => "Maven",
         Ecosystem::NuGet => "NuGet",
+        Ecosystem::RubyGems => "RubyGems",
+        Ecosystem::Packagist => "Packagist",
     }
 }
 

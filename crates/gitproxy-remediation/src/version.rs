@@ -4,12 +4,16 @@
 //! metadata is ignored); PyPI uses PEP 440; Maven uses `ComparableVersion` ordering; Go uses
 //! semver with a `v` prefix, where `+incompatible` is build metadata and pseudo-versions are
 //! pre-releases, so both order correctly under semver precedence; NuGet uses SemVer 2.0 with its
-//! own normalisation (four parts, case-insensitive labels).
+//! own normalisation (four parts, case-insensitive labels). RubyGems orders like
+//! `Gem::Version` and Packagist like Composer (normalised versions, `dev < alpha < beta < RC <
+//! stable < patch`).
 
+pub mod composer;
 pub mod go;
 pub mod maven;
 pub mod nuget;
 pub mod pep440;
+pub mod rubygems;
 pub mod semver;
 
 use std::cmp::Ordering;
@@ -29,6 +33,10 @@ pub enum Version {
     Maven(maven::Version),
     /// NuGet.
     NuGet(nuget::Version),
+    /// RubyGems.
+    RubyGems(rubygems::Version),
+    /// Packagist.
+    Composer(composer::Version),
 }
 
 impl Version {
@@ -41,6 +49,8 @@ impl Version {
             Ecosystem::PyPI => pep440::Version::parse(text).map(Version::Pep440),
             Ecosystem::Maven => Ok(Version::Maven(maven::Version::parse(text))),
             Ecosystem::NuGet => nuget::Version::parse(text).map(Version::NuGet),
+            Ecosystem::RubyGems => rubygems::Version::parse(text).map(Version::RubyGems),
+            Ecosystem::Packagist => composer::Version::parse(text).map(Version::Composer),
         };
         res.map_err(|reason| Error::InvalidVersion {
             ecosystem,
@@ -57,6 +67,8 @@ impl Version {
             Version::Pep440(v) => v.is_prerelease(),
             Version::Maven(v) => v.is_prerelease(),
             Version::NuGet(v) => v.is_prerelease(),
+            Version::RubyGems(v) => v.is_prerelease(),
+            Version::Composer(v) => v.is_prerelease(),
         }
     }
 
@@ -81,6 +93,10 @@ impl Version {
             }
             (Version::Maven(a), Version::Maven(b)) => a.major() != b.major(),
             (Version::NuGet(a), Version::NuGet(b)) => a.major() != b.major(),
+            (Version::RubyGems(a), Version::RubyGems(b)) => a.major() != b.major(),
+            (Version::Composer(a), Version::Composer(b)) => {
+                a.release(0) != b.release(0) || (a.release(0) == 0 && a.release(1) != b.release(1))
+            }
             _ => true,
         }
     }
@@ -100,6 +116,8 @@ impl fmt::Display for Version {
             Version::Pep440(v) => v.fmt(f),
             Version::Maven(v) => v.fmt(f),
             Version::NuGet(v) => v.fmt(f),
+            Version::RubyGems(v) => v.fmt(f),
+            Version::Composer(v) => v.fmt(f),
         }
     }
 }
@@ -119,6 +137,10 @@ pub enum Requirement {
     GoMinimum(semver::Version),
     /// A NuGet version range (`13.0.1` = at least, `[1.0,2.0)`, floating `1.*`).
     NuGet(nuget::VersionRange),
+    /// A gem requirement (`~> 6.1.0`, `>= 1.0, < 2`).
+    RubyGems(rubygems::Requirement),
+    /// A Composer constraint (`^2.0 || ^3.0`).
+    Composer(composer::Constraint),
 }
 
 impl Requirement {
@@ -131,6 +153,8 @@ impl Requirement {
             Ecosystem::Maven => maven::VersionRange::parse(text).map(Requirement::Maven),
             Ecosystem::Go => go::parse(text).map(Requirement::GoMinimum),
             Ecosystem::NuGet => nuget::VersionRange::parse(text).map(Requirement::NuGet),
+            Ecosystem::RubyGems => rubygems::Requirement::parse(text).map(Requirement::RubyGems),
+            Ecosystem::Packagist => composer::Constraint::parse(text).map(Requirement::Composer),
         };
         res.map_err(|reason| Error::InvalidRequirement {
             ecosystem,
@@ -151,6 +175,8 @@ impl Requirement {
                     && v.major == min.major
                     && go::is_incompatible(v) == go::is_incompatible(min)
             }
+            (Requirement::RubyGems(r), Version::RubyGems(v)) => r.matches(v),
+            (Requirement::Composer(c), Version::Composer(v)) => c.matches(v),
             _ => false,
         }
     }

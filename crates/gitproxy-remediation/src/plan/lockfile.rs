@@ -59,6 +59,9 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
             | "Pipfile.lock"
             | "uv.lock"
             | "go.mod"
+            | "Gemfile.lock"
+            | "gems.locked"
+            | "composer.lock"
     ) || (file == "packages.lock.json" && dep.ecosystem == Ecosystem::NuGet)
 }
 
@@ -77,6 +80,11 @@ pub(super) async fn agent_can_write(
     name: &str,
     to: &str,
 ) -> Result<bool, Error> {
+    // Gemfile.lock and composer.lock are always relocked by their package manager: an in-place
+    // bump needs the new version's dependencies, which the agent does not read for them.
+    if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist) {
+        return Ok(false);
+    }
     if registry.digests(ecosystem, name, to).await?.is_empty() {
         return Ok(false);
     }
@@ -123,6 +131,8 @@ fn command(
         Ecosystem::PyPI if manifest_changes => "poetry lock --no-update".into(),
         Ecosystem::PyPI => format!("poetry update --lock {name}"),
         Ecosystem::Go => "go mod tidy".into(),
+        Ecosystem::RubyGems => format!("bundle update --conservative {name}"),
+        Ecosystem::Packagist => format!("composer update {name}"),
         Ecosystem::Maven => return None,
         Ecosystem::NuGet => "dotnet restore --force-evaluate".into(),
     })

@@ -432,6 +432,11 @@ where
                     })
                     .collect())
             }
+            // No registry client: `join` says that none can be configured.
+            Ecosystem::RubyGems | Ecosystem::Packagist => {
+                self.join(ecosystem, "", name)?;
+                Ok(Vec::new())
+            }
             Ecosystem::Maven => {
                 let path = maven_path(name)
                     .ok_or_else(|| decode_error(ecosystem, name, "expected groupId:artifactId"))?;
@@ -561,7 +566,7 @@ where
                 ])
             }
             // Maven builds verify nothing against a lockfile: no digest is needed.
-            Ecosystem::Maven => Ok(Vec::new()),
+            Ecosystem::Maven | Ecosystem::RubyGems | Ecosystem::Packagist => Ok(Vec::new()),
             Ecosystem::NuGet => self.nuget_digests(name, version).await,
         }
     }

@@ -159,9 +159,23 @@ fn registry_lists_take_entries_public_and_none_in_order() {
 fn registry_lists_refuse_bad_entries_and_credentials_without_showing_them() {
     let refused = |list: &str| list.parse::<RegistryUrls>().expect_err(list);
     assert!(matches!(
-        refused("rubygems=https://rubygems.org/"),
-        Error::UnknownRegistryEcosystem(name) if name == "rubygems"
+        refused("hex=https://hex.pm/"),
+        Error::UnknownRegistryEcosystem(name) if name == "hex"
     ));
+    // RubyGems and Packagist are ecosystems without a registry client: refused with the reason.
+    for entry in [
+        "rubygems=https://rubygems.org/",
+        "packagist=https://repo.packagist.org/",
+    ] {
+        let err = refused(entry);
+        assert!(
+            matches!(&err, Error::InvalidRegistryUrl { reason, .. } if reason.contains("registry client yet")),
+            "{err:?}"
+        );
+    }
+    assert!(RegistryUrls::public()
+        .get(crate::Ecosystem::RubyGems)
+        .is_none());
     let err = refused("https://deploy:hunter2@mirror.example/");
     assert!(
         matches!(&err, Error::InvalidRegistryEntry { entry } if entry == "https://***@mirror.example/"),

@@ -35,10 +35,11 @@ impl std::fmt::Debug for RegistryUrls {
 }
 
 impl RegistryUrls {
-    /// The public registries.
+    /// The public registries (of the ecosystems the agent has a registry client for).
     pub fn public() -> RegistryUrls {
         Ecosystem::ALL
             .into_iter()
+            .filter(|&e| RegistryUrls::none().slot(e).is_some())
             .try_fold(RegistryUrls::none(), |urls, e| {
                 urls.with(e, RegistryUrls::public_url(e))
             })
@@ -54,6 +55,8 @@ impl RegistryUrls {
             Ecosystem::Go => "https://proxy.golang.org/",
             Ecosystem::Maven => "https://repo.maven.apache.org/maven2/",
             Ecosystem::NuGet => "https://api.nuget.org/v3-flatcontainer/",
+            Ecosystem::RubyGems => "https://rubygems.org/",
+            Ecosystem::Packagist => "https://repo.packagist.org/",
         }
     }
 
@@ -82,9 +85,16 @@ impl RegistryUrls {
     /// These URLs with `url` as the registry of `ecosystem` (replacing any earlier one): the npm
     /// registry, the crates.io sparse index, the PyPI JSON API base, the Go module proxy or a
     /// Maven repository or the NuGet v3 flat container (`PackageBaseAddress`). It must be an
-    /// `http` or `https` URL.
+    /// `http` or `https` URL. RubyGems and Packagist have no registry client yet: their fixes come
+    /// from the OSV data's fixed versions.
     pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
         let what = registry_name(ecosystem);
+        if self.slot(ecosystem).is_none() {
+            return Err(Error::InvalidRegistryUrl {
+                registry: what.to_string(),
+                reason: format!("the agent has no {ecosystem} registry client yet; leave it out, and {ecosystem} fixes use the OSV data's fixed versions with the package manager's command to refresh the lockfile"),
+            });
+        }
         let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
             registry: what.to_string(),
             reason: e.to_string(),
@@ -105,7 +115,9 @@ impl RegistryUrls {
             let path = format!("{}/", parsed.path());
             parsed.set_path(&path);
         }
-        *self.slot(ecosystem) = Some(parsed);
+        if let Some(slot) = self.slot(ecosystem) {
+            *slot = Some(parsed);
+        }
         Ok(self)
     }
 
@@ -118,6 +130,7 @@ impl RegistryUrls {
             Ecosystem::Go => self.go_proxy.as_ref(),
             Ecosystem::Maven => self.maven.as_ref(),
             Ecosystem::NuGet => self.nuget.as_ref(),
+            Ecosystem::RubyGems | Ecosystem::Packagist => None,
         }
     }
 
@@ -133,15 +146,17 @@ impl RegistryUrls {
         self.configured().next().is_none()
     }
 
-    fn slot(&mut self, ecosystem: Ecosystem) -> &mut Option<Url> {
-        match ecosystem {
+    /// Where the URL of `ecosystem` goes; `None` for an ecosystem without a registry client.
+    fn slot(&mut self, ecosystem: Ecosystem) -> Option<&mut Option<Url>> {
+        Some(match ecosystem {
             Ecosystem::Npm => &mut self.npm,
             Ecosystem::CratesIo => &mut self.crates_index,
             Ecosystem::PyPI => &mut self.pypi,
             Ecosystem::Go => &mut self.go_proxy,
             Ecosystem::Maven => &mut self.maven,
             Ecosystem::NuGet => &mut self.nuget,
-        }
+            Ecosystem::RubyGems | Ecosystem::Packagist => return None,
+        })
     }
 }
 
