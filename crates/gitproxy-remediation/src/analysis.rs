@@ -3,12 +3,14 @@
 //! file and line that declares it.
 
 pub(crate) mod cargo;
+pub(crate) mod composer;
 pub(crate) mod go;
 pub(crate) mod maven;
 pub(crate) mod npm;
 pub(crate) mod nuget;
 pub(crate) mod pnpm;
 pub(crate) mod pypi;
+pub(crate) mod ruby;
 pub mod unsupported;
 pub(crate) mod yarn;
 
@@ -176,6 +178,8 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     go::analyze(snapshot, sink);
     maven::analyze(snapshot, sink);
     nuget::analyze(snapshot, sink);
+    ruby::analyze(snapshot, sink);
+    composer::analyze(snapshot, sink);
     unsupported::analyze(snapshot, sink);
 }
 

@@ -90,6 +90,12 @@ pub fn is_manifest_path(path: &str) -> bool {
             | "pom.xml"
             | "packages.lock.json"
             | "Directory.Packages.props"
+            | "Gemfile"
+            | "Gemfile.lock"
+            | "gems.rb"
+            | "gems.locked"
+            | "composer.json"
+            | "composer.lock"
     ) || name.eq_ignore_ascii_case("packages.config")
         || crate::analysis::nuget::is_project_file(name)
         || is_requirements_name(name, parts.last().copied())

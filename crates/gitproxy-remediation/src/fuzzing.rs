@@ -1,7 +1,8 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
 //! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
-//! requirements, Pipenv's and uv's lockfiles, and NuGet's files.
-//! (Berry's `yarn.lock` subset is read line by line, not with the YAML reader.)
+//! requirements, Pipenv's and uv's lockfiles, NuGet's files, Bundler's `Gemfile.lock` and
+//! `Gemfile`, and Composer's `composer.lock` and `composer.json`. (Berry's `yarn.lock` subset is
+//! read line by line, not with the YAML reader.)
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
 //! corpus. Each entry puts the input in a snapshot under the file name it selects, analyses it,
@@ -138,6 +139,22 @@ pub fn fuzz_python_locks(data: &[u8]) {
     check(&snapshot);
 }
 
+/// Ruby: the first byte picks `Gemfile.lock` (next to a small `Gemfile`) or `Gemfile`; the rest
+/// is the file.
+pub fn fuzz_gem(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let gemfile = "source \"https://rubygems.org\"\ngem \"rack\", \"~> 2.2\"\n";
+    let snapshot = match selector % 2 {
+        0 => Snapshot::new()
+            .with("Gemfile.lock", input)
+            .with("Gemfile", gemfile),
+        _ => Snapshot::new().with("Gemfile", input),
+    };
+    check(&snapshot);
+}
+
 /// NuGet: the first byte picks `packages.lock.json` (next to a project and a central props
 /// file), a project file, `Directory.Packages.props` (next to a project and a lockfile) or
 /// `packages.config`; the rest is the file.
@@ -161,6 +178,22 @@ pub fn fuzz_nuget(data: &[u8]) {
             .with("app/App.csproj", project)
             .with("app/packages.lock.json", lock),
         _ => Snapshot::new().with("packages.config", input),
+    };
+    check(&snapshot);
+}
+
+/// PHP: the first byte picks `composer.lock` (next to a small `composer.json`) or
+/// `composer.json`; the rest is the file.
+pub fn fuzz_composer(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let manifest = r#"{"require": {"monolog/monolog": "^2.0"}}"#;
+    let snapshot = match selector % 2 {
+        0 => Snapshot::new()
+            .with("composer.lock", input)
+            .with("composer.json", manifest),
+        _ => Snapshot::new().with("composer.json", input),
     };
     check(&snapshot);
 }

@@ -2,8 +2,8 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements,
-    fuzz_toml, fuzz_yarn,
+    fuzz_composer, fuzz_gem, fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks,
+    fuzz_requirements, fuzz_toml, fuzz_yarn,
 };
 
 /// A fuzz entry function.
@@ -26,7 +26,7 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 9] = [
+    let targets: [(&str, Entry, usize); 11] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("pnpm", fuzz_pnpm, 3),
@@ -36,6 +36,8 @@ fn every_seed_corpus_runs_clean() {
         ("requirements", fuzz_requirements, 2),
         ("python_locks", fuzz_python_locks, 4),
         ("nuget", fuzz_nuget, 4),
+        ("gem", fuzz_gem, 3),
+        ("composer", fuzz_composer, 3),
     ];
     for (target, entry, at_least) in targets {
         let n = replay(target, entry);
@@ -72,6 +74,11 @@ fn edge_cases_do_not_panic() {
         b"\x00\"a@^1, \":\n  version\n    x \"\n  dependencies:\n    b\n",
         b"\x00__metadata:\n  version: 8\n\"a@npm:\":\n  resolution: \"@npm:\"\n  version: \n",
         b"\x00\"\\u12\":\n",
+        b"\x00GEM\n  specs:\n    (\n      )\n",
+        b"\x00GEM\n  specs:\n    a ()\n      b (\n",
+        b"\x01gem \"\", '', (((\ngroup :test do\nend\nend\nend\n",
+        b"\x00{\"packages\": [{\"name\": \"\", \"version\": \"\", \"require\": []}]}",
+        b"\x01{\"require\": {\"a/b\": 1, \"\": \"\"}, \"require-dev\": []}",
         b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
     ];
     for case in cases {
@@ -84,5 +91,7 @@ fn edge_cases_do_not_panic() {
         fuzz_requirements(case);
         fuzz_python_locks(case);
         fuzz_nuget(case);
+        fuzz_gem(case);
+        fuzz_composer(case);
     }
 }
