@@ -6,12 +6,14 @@
 //! manifest change still lands.
 
 mod cargo;
+mod composer;
 mod go;
 mod maven;
 mod npm;
 mod nuget;
 mod pnpm;
 mod pypi;
+mod ruby;
 mod yarn;
 
 use std::collections::BTreeMap;
@@ -171,8 +173,8 @@ async fn apply_one(
             Ecosystem::Go => go::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
             Ecosystem::NuGet => nuget::edit(work, fix, dep, &digests, registry).await?,
-            // Nothing declares these yet.
-            Ecosystem::RubyGems | Ecosystem::Packagist => {}
+            Ecosystem::RubyGems => ruby::edit(work, fix, dep)?,
+            Ecosystem::Packagist => composer::edit(work, fix, dep)?,
         }
     }
     Ok(())

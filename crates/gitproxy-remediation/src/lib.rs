@@ -1,7 +1,8 @@
 //! Dependency analysis, OSV advisory matching and fix planning for the gitproxy agent.
 //!
 //! The engine reads a repository snapshot ([`files::Snapshot`]), finds every dependency declared
-//! by npm, PyPI, crates.io, Go, Maven and NuGet manifests and lockfiles ([`analysis::analyze`]), matches
+//! by npm, PyPI, crates.io, Go, Maven, NuGet, RubyGems and Packagist manifests and lockfiles, and
+//! lists those of formats it recognises but does not support ([`analysis::analyze`]), matches
 //! them against OSV advisories ([`advisories::AdvisoryDb`]) and findings handed in by the caller
 //! ([`findings`]), plans the smallest safe fix per vulnerable package ([`plan`]) and turns the plan
 //! into file edits that keep formatting, comments and ordering ([`edit`]).

@@ -5,6 +5,7 @@
 
 mod anchors;
 mod branch;
+mod coverage;
 pub mod gate;
 mod refresh;
 mod report;
@@ -15,10 +16,10 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::{analyze, unsupported, Unsupported};
+use crate::analysis::{analyze, Unsupported};
 use crate::ci::BuildLogs;
 use crate::edit::apply_fix;
-use crate::files::{is_manifest_path, Snapshot};
+use crate::files::Snapshot;
 use crate::host::{
     BitbucketHost, BranchHead, BuildOutcome, FileCommit, Identity, NewPr, PrState, PullRequestInfo,
     RepoAt,
@@ -31,6 +32,8 @@ use anchors::anchors;
 #[cfg(test)]
 use anchors::first_changed_line;
 use branch::{Foreign, Start};
+use coverage::nothing_to_commit;
+pub use coverage::UnsupportedFile;
 use gate::{Gate, GateState, RequiredBuild};
 
 /// The state of one remediation.
@@ -105,16 +108,6 @@ pub struct RepoOutcome {
     /// Manifests and lockfiles of unsupported formats: not checked, so the run is partial.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<Unsupported>,
-}
-
-/// A file of an unsupported format in one repository's default branch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnsupportedFile {
-    /// Repository slug.
-    pub repo: String,
-    /// The file.
-    #[serde(flatten)]
-    pub file: Unsupported,
 }
 
 /// A project-wide status report.
@@ -680,10 +673,11 @@ impl<'a> Remediator<'a> {
                 .pull_requests(project, &repo, &self.branch_prefix)
                 .await?;
             let mut seen: Vec<String> = Vec::new();
-            let mut base: Option<Option<BranchHead>> = None;
+            // The default branch's head, also for the foreign-commit check below.
+            let (head, files) = coverage::default_branch_files(self.host, project, &repo).await?;
+            let mut base: Option<Option<BranchHead>> = Some(head);
+            report.unsupported.extend(files);
             let mut required: Option<Vec<RequiredBuild>> = None;
-            self.unsupported_files(project, &repo, &mut base, &mut report.unsupported)
-                .await?;
             for p in prs {
                 // Newest first: an older pull request of the same branch was replaced by a
                 // newer one, unless it was merged (then it is history, not a replacement).
@@ -748,33 +742,6 @@ impl<'a> Remediator<'a> {
         Ok(report)
     }
 
-    /// Adds the files of unsupported formats on `repo`'s default branch (from its file list
-    /// alone) to `out`, remembering the branch head in `base`.
-    async fn unsupported_files(
-        &self,
-        project: &str,
-        repo: &str,
-        base: &mut Option<Option<BranchHead>>,
-        out: &mut Vec<UnsupportedFile>,
-    ) -> Result<(), Error> {
-        let head = self.host.default_branch(project, repo).await?;
-        if let Some(head) = &head {
-            let paths = self.host.list_files(project, repo, &head.commit).await?;
-            out.extend(
-                paths
-                    .iter()
-                    .filter(|p| is_manifest_path(p))
-                    .filter_map(|p| unsupported::classify(p))
-                    .map(|file| UnsupportedFile {
-                        repo: repo.to_string(),
-                        file,
-                    }),
-            );
-        }
-        *base = Some(head);
-        Ok(())
-    }
-
     /// The state of a pull request that is the newest of its branch, with its CI gate when open.
     async fn pr_state(
         &self,
@@ -801,19 +768,6 @@ impl<'a> Remediator<'a> {
                 (state, Some(gate))
             }
         })
-    }
-}
-
-/// Why a fix gets no pull request: no file can carry it here, and what the user can run instead.
-fn nothing_to_commit(fix: &PackageFix, notes: &[String]) -> String {
-    let head = format!("{} {} -> {}", fix.name, fix.from, fix.to);
-    match fix.lockfile.command() {
-        Some(command) if fix.tier != crate::plan::Tier::Override => format!(
-            "{head}: no pull request, because only the lockfile can carry this fix and the agent does not rewrite a lockfile without the new version's checksum from a registry: run `{command}`, or add an entry for {} to the agent's registries setting; {}",
-            fix.ecosystem,
-            notes.join("; ")
-        ),
-        _ => format!("{head}: nothing to change; {}", notes.join("; ")),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::registry::StaticRegistry;
 pub(super) fn db(records: &[(&str, &str, &str, &str)]) -> AdvisoryDb {
     let mut db = AdvisoryDb::new();
     for (id, eco, name, fixed) in records {
-        let kind = if matches!(*eco, "PyPI" | "Maven" | "NuGet") {
+        let kind = if matches!(*eco, "PyPI" | "Maven" | "NuGet" | "RubyGems" | "Packagist") {
             "ECOSYSTEM"
         } else {
             "SEMVER"

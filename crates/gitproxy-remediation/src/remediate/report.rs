@@ -42,16 +42,7 @@ impl StatusReport {
             out.push('\n');
             out.extend(notes);
         }
-        if !self.unsupported.is_empty() {
-            out.push_str("\nNot checked (unsupported formats, so the report is partial):\n");
-            for u in &self.unsupported {
-                let f = &u.file;
-                out.push_str(&format!(
-                    "- {}: {} ({}, {})\n",
-                    u.repo, f.file, f.format, f.ecosystem
-                ));
-            }
-        }
+        out.push_str(&super::coverage::markdown(&self.unsupported));
         out
     }
 

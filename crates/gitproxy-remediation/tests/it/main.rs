@@ -19,6 +19,7 @@ mod python_locks;
 mod real_osv;
 mod refresh;
 mod registry;
+mod ruby_composer;
 mod yarn_lock;
 
 use std::path::PathBuf;

@@ -1,0 +1,89 @@
+//! What a run or status report says about coverage: the files of unsupported formats on each
+//! repository's default branch, found from its file list alone, so the report never reads as
+//! clean for a repository part of which was not checked; and why a lockfile-only fix was left to
+//! the package manager.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{unsupported, Unsupported};
+use crate::files::is_manifest_path;
+use crate::host::{BitbucketHost, BranchHead};
+use crate::plan::{PackageFix, Tier};
+use crate::{Ecosystem, Error};
+
+/// A file of an unsupported format in one repository's default branch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsupportedFile {
+    /// Repository slug.
+    pub repo: String,
+    /// The file.
+    #[serde(flatten)]
+    pub file: Unsupported,
+}
+
+/// The default branch of `repo` and its files of unsupported formats (none for an empty
+/// repository).
+pub(super) async fn default_branch_files(
+    host: &dyn BitbucketHost,
+    project: &str,
+    repo: &str,
+) -> Result<(Option<BranchHead>, Vec<UnsupportedFile>), Error> {
+    let head = host.default_branch(project, repo).await?;
+    let mut out = Vec::new();
+    if let Some(head) = &head {
+        let paths = host.list_files(project, repo, &head.commit).await?;
+        out.extend(
+            paths
+                .iter()
+                .filter(|p| is_manifest_path(p))
+                .filter_map(|p| unsupported::classify(p))
+                .map(|file| UnsupportedFile {
+                    repo: repo.to_string(),
+                    file,
+                }),
+        );
+    }
+    Ok((head, out))
+}
+
+/// The Markdown section listing `files`, empty when there are none.
+pub(super) fn markdown(files: &[UnsupportedFile]) -> String {
+    if files.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nNot checked (unsupported formats, so the report is partial):\n");
+    for u in files {
+        let f = &u.file;
+        out.push_str(&format!(
+            "- {}: {} ({}, {})\n",
+            u.repo, f.file, f.format, f.ecosystem
+        ));
+    }
+    out
+}
+
+/// Why a fix gets no pull request: no file can carry it here, and what the user can run instead.
+pub(super) fn nothing_to_commit(fix: &PackageFix, notes: &[String]) -> String {
+    let head = format!("{} {} -> {}", fix.name, fix.from, fix.to);
+    match fix.lockfile.command() {
+        Some(command) if fix.tier != Tier::Override => format!(
+            "{head}: no pull request, because only the lockfile can carry this fix and {}; {}",
+            relock_reason(fix.ecosystem, command),
+            notes.join("; ")
+        ),
+        _ => format!("{head}: nothing to change; {}", notes.join("; ")),
+    }
+}
+
+/// Why the lockfile is left to `command`: Bundler and Composer always relock; the others wait
+/// for a registry's checksum.
+fn relock_reason(ecosystem: Ecosystem, command: &str) -> String {
+    match ecosystem {
+        Ecosystem::RubyGems | Ecosystem::Packagist => format!(
+            "the agent leaves {ecosystem} lockfiles to the package manager: run `{command}`"
+        ),
+        _ => format!(
+            "the agent does not rewrite a lockfile without the new version's checksum from a registry: run `{command}`, or add an entry for {ecosystem} to the agent's registries setting"
+        ),
+    }
+}
