@@ -305,6 +305,14 @@ pub(crate) fn parse_gemfile(text: &str) -> Vec<(GemLine, u32)> {
             blocks.push(group && DEV_GROUPS.iter().any(|g| line.contains(&format!(":{g}"))));
             continue;
         }
+        // Other blocks closed by `end` (`if ENV["CI"]`, `unless`, `case`, `begin`).
+        if ["if ", "unless ", "case ", "begin"]
+            .iter()
+            .any(|k| line.starts_with(k))
+        {
+            blocks.push(false);
+            continue;
+        }
         let indent = code.len() - code.trim_start().len();
         if let Some(mut g) = parse_gem_line(&code[indent..]) {
             g.span = (g.span.0 + indent, g.span.1 + indent);

@@ -16,6 +16,9 @@ gem 'pg', '>= 0.18', '< 2.0'
 gem "puma" # the web server
 
 group :development, :test do
+  if ENV["CI"]
+    gem "simplecov"
+  end
   gem "rspec-rails", "~> 5.0", require: false
 end
 
@@ -122,8 +125,9 @@ fn gemfile_lines_requirements_and_groups() {
             ("rails", vec!["~> 6.1.0"], false, 6),
             ("pg", vec![">= 0.18", "< 2.0"], false, 7),
             ("puma", vec![], false, 8),
-            ("rspec-rails", vec!["~> 5.0"], true, 11),
-            ("webmock", vec![], true, 14),
+            ("simplecov", vec![], true, 12),
+            ("rspec-rails", vec!["~> 5.0"], true, 14),
+            ("webmock", vec![], true, 17),
         ]
     );
     let g = parse_gem_line("gem 'pg', '>= 0.18', '< 2.0'").expect("gem");
