@@ -358,9 +358,14 @@ fn bad_registries_name_the_setting_and_the_fix() {
     let bad = |value: &str| {
         resolve(&GlobalArgs::default(), &[("GITPROXY_REGISTRIES", value)]).unwrap_err()
     };
+    let e = bad("hex=https://hex.pm/");
+    assert!(
+        e.starts_with("GITPROXY_REGISTRIES (environment): `hex` is not an ecosystem; use npm, crates.io, PyPI, Go, Maven or NuGet"),
+        "{e}"
+    );
     let e = bad("rubygems=https://rubygems.org/");
     assert!(
-        e.starts_with("GITPROXY_REGISTRIES (environment): `rubygems` is not an ecosystem; use npm, crates.io, PyPI, Go, Maven or NuGet"),
+        e.starts_with("GITPROXY_REGISTRIES (environment): the agent has no RubyGems registry client; leave RubyGems out of the registries setting"),
         "{e}"
     );
     let e = bad("https://registry.npmjs.org/");

@@ -90,10 +90,7 @@ impl RegistryUrls {
     pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
         let what = registry_name(ecosystem);
         if self.slot(ecosystem).is_none() {
-            return Err(Error::InvalidRegistryUrl {
-                registry: what.to_string(),
-                reason: format!("the agent has no {ecosystem} registry client yet; leave it out, and {ecosystem} fixes use the OSV data's fixed versions with the package manager's command to refresh the lockfile"),
-            });
+            return Err(Error::NoRegistryClient(ecosystem));
         }
         let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
             registry: what.to_string(),
