@@ -71,14 +71,14 @@ impl Remediator<'_> {
 
     /// Declines the agent's open pull requests whose package has no advisory left on the default
     /// branch (fixed there by someone else), with a comment saying so, and deletes their branches;
-    /// returns the pull requests declined. Skipped when some file could not be analysed, since a
-    /// package may then only look fixed.
+    /// returns the pull requests declined. Skipped when some file could not be analysed or is of
+    /// an unsupported format, since a package may then only look fixed.
     pub(super) async fn close_fixed_on_target(
         &self,
         ctx: &RepoCtx<'_>,
         open: &[&PullRequestInfo],
     ) -> Result<Vec<i64>, Error> {
-        if !ctx.analysis.problems.is_empty() {
+        if !ctx.analysis.problems.is_empty() || !ctx.analysis.unsupported.is_empty() {
             return Ok(Vec::new());
         }
         let vulnerable: Vec<String> = ctx

@@ -240,3 +240,43 @@ async fn a_newer_fixing_version_updates_the_same_pull_request() {
     assert!(package.contains("\"lodash\": \"4.17.22\""), "{package}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_moved_into_an_unsupported_lockfile_is_not_taken_as_fixed() {
+    let sim = simulator().await;
+    let bot = client(&sim, BOT);
+    let host = BitbucketDc::new(bot.clone());
+    let (db, registry) = (lodash_fixed_in("4.17.21"), registry());
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+    let id = remediator
+        .remediate_repo("SEC", "web")
+        .await
+        .unwrap()
+        .opened[0];
+
+    // Alice moves the project to Yarn: lodash 4.17.20 is now only in yarn.lock, which the engine
+    // does not read, so nothing supported says lodash is vulnerable any more.
+    let alice = client(&sim, ALICE);
+    alice_commits_to_main(
+        &alice,
+        &[
+            ("package.json", PACKAGE.replace("\"4.17.20\"", "\"^4.17.20\"")),
+            (
+                "package-lock.json",
+                "{\n  \"name\": \"web\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"name\": \"web\"\n    }\n  }\n}\n".to_string(),
+            ),
+            (
+                "yarn.lock",
+                "# yarn lockfile v1\n\n\nlodash@^4.17.20:\n  version \"4.17.20\"\n".to_string(),
+            ),
+        ],
+        "Move to Yarn",
+    )
+    .await;
+    let outcome = remediator.remediate_repo("SEC", "web").await.unwrap();
+    assert_eq!(outcome.unsupported.len(), 1, "{outcome:?}");
+    assert_eq!(outcome.unsupported[0].file, "yarn.lock");
+    assert!(outcome.closed.is_empty(), "{outcome:?}");
+    assert_eq!(pr_state(&host, id).await, PrState::Open);
+    sim.shutdown().await;
+}
