@@ -5,6 +5,7 @@
 pub(crate) mod cargo;
 pub(crate) mod composer;
 pub(crate) mod go;
+pub(crate) mod gradle;
 pub(crate) mod maven;
 pub(crate) mod npm;
 pub(crate) mod nuget;
@@ -180,6 +181,7 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     nuget::analyze(snapshot, sink);
     ruby::analyze(snapshot, sink);
     composer::analyze(snapshot, sink);
+    gradle::analyze(snapshot, sink);
     unsupported::analyze(snapshot, sink);
 }
 

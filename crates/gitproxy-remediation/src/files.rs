@@ -100,6 +100,7 @@ pub fn is_manifest_path(path: &str) -> bool {
         || crate::analysis::nuget::is_project_file(name)
         || is_requirements_name(name, parts.last().copied())
         || crate::analysis::unsupported::recognise(name).is_some()
+        || crate::analysis::gradle::is_gradle_path(path)
 }
 
 /// `requirements*.txt`, or any `.txt`/`.in` inside a `requirements/` directory.

@@ -1,0 +1,352 @@
+//! Gradle parser tests: lockfiles, catalogs and build scripts written after Gradle's documented
+//! formats.
+
+use crate::analysis::{analyze, Analysis, Dependency, Location, Scope};
+use crate::files::Snapshot;
+use crate::Error;
+
+fn dep<'a>(a: &'a Analysis, name: &str) -> &'a Dependency {
+    a.dependencies
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("{name} not found in {:#?}", a.dependencies))
+}
+
+fn problem_text(a: &Analysis) -> String {
+    a.problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const GROOVY: &str = r#"plugins {
+    id 'java'
+}
+
+ext {
+    jacksonVersion = '2.13.1'
+}
+def guavaVersion = "30.1-jre"
+ext.slf4jVersion = '1.7.30'
+
+dependencies {
+    // literal, command syntax
+    implementation 'org.apache.commons:commons-text:1.9'
+    implementation("com.google.guava:guava:$guavaVersion")
+    implementation "com.fasterxml.jackson.core:jackson-databind:${jacksonVersion}"
+    implementation group: 'org.slf4j', name: 'slf4j-api', version: slf4jVersion
+    implementation platform('org.springframework.boot:spring-boot-dependencies:2.6.2')
+    testImplementation 'junit:junit:4.12'
+    testRuntimeOnly("org.junit.platform:junit-platform-launcher:1.8.2") {
+        because 'the IDE runs tests with it'
+    }
+    implementation project(':core')
+    implementation files('libs/local.jar')
+    constraints {
+        implementation('org.yaml:snakeyaml:1.29') {
+            because 'GHSA-98wm-3w3q-mw94'
+        }
+    }
+}
+"#;
+
+#[test]
+fn groovy_literals_maps_variables_and_constraints() {
+    let a = analyze(&Snapshot::new().with("build.gradle", GROOVY));
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    let text = dep(&a, "org.apache.commons:commons-text");
+    assert_eq!(text.version.as_deref(), Some("1.9"));
+    assert!(text.direct);
+    assert_eq!(text.location, Location::new("build.gradle", 13));
+    let guava = dep(&a, "com.google.guava:guava");
+    assert_eq!(guava.version.as_deref(), Some("30.1-jre"));
+    assert_eq!(guava.location.line, 8, "the variable's line");
+    assert_eq!(guava.declared_in, Some(Location::new("build.gradle", 14)));
+    assert_eq!(
+        dep(&a, "com.fasterxml.jackson.core:jackson-databind")
+            .location
+            .line,
+        6
+    );
+    let slf4j = dep(&a, "org.slf4j:slf4j-api");
+    assert_eq!(slf4j.version.as_deref(), Some("1.7.30"));
+    assert_eq!(slf4j.location.line, 9);
+    assert_eq!(
+        dep(&a, "org.springframework.boot:spring-boot-dependencies")
+            .version
+            .as_deref(),
+        Some("2.6.2")
+    );
+    assert_eq!(dep(&a, "junit:junit").scope, Scope::Dev);
+    assert_eq!(
+        dep(&a, "org.junit.platform:junit-platform-launcher").scope,
+        Scope::Dev
+    );
+    assert_eq!(dep(&a, "com.google.guava:guava").scope, Scope::Runtime);
+    let yaml = dep(&a, "org.yaml:snakeyaml");
+    assert_eq!(yaml.version.as_deref(), Some("1.29"));
+    assert_eq!(yaml.location.line, 25);
+    assert_eq!(a.dependencies.len(), 8, "{:#?}", a.dependencies);
+}
+
+const KOTLIN: &str = r#"plugins {
+    kotlin("jvm") version "1.9.22"
+}
+
+val ktorVersion = "2.3.7"
+val logback: String = "1.4.11"
+extra["nettyVersion"] = "4.1.100.Final"
+
+dependencies {
+    implementation("io.ktor:ktor-server-core:$ktorVersion")
+    implementation("io.ktor:ktor-server-netty:${ktorVersion}")
+    implementation("ch.qos.logback:logback-classic:$logback")
+    implementation(kotlin("reflect", "1.9.22"))
+    implementation("io.netty:netty-codec-http:${property("nettyVersion")}")
+    runtimeOnly(group = "org.postgresql", name = "postgresql", version = "42.6.0")
+    testImplementation("io.mockk:mockk:1.13.8")
+}
+"#;
+
+#[test]
+fn kotlin_literals_named_arguments_and_vals() {
+    let a = analyze(&Snapshot::new().with("app/build.gradle.kts", KOTLIN));
+    let core = dep(&a, "io.ktor:ktor-server-core");
+    assert_eq!(core.version.as_deref(), Some("2.3.7"));
+    assert_eq!(core.location, Location::new("app/build.gradle.kts", 5));
+    assert_eq!(
+        dep(&a, "io.ktor:ktor-server-netty").location.line,
+        5,
+        "`${{x}}` is the same variable"
+    );
+    assert_eq!(dep(&a, "ch.qos.logback:logback-classic").location.line, 6);
+    assert_eq!(
+        dep(&a, "org.jetbrains.kotlin:kotlin-reflect")
+            .version
+            .as_deref(),
+        Some("1.9.22")
+    );
+    let pg = dep(&a, "org.postgresql:postgresql");
+    assert_eq!(pg.version.as_deref(), Some("42.6.0"));
+    assert_eq!(pg.location.line, 15);
+    assert_eq!(dep(&a, "io.mockk:mockk").scope, Scope::Dev);
+    // `${property("nettyVersion")}` is not read: a problem naming the line, never clean.
+    assert!(a.find("io.netty:netty-codec-http", "4.1.100.Final").is_none());
+    assert_eq!(a.problems.len(), 1, "{}", problem_text(&a));
+    let p = a.problems[0].to_string();
+    assert!(p.contains("app/build.gradle.kts line 14"), "{p}");
+    assert!(p.contains("io.netty:netty-codec-http"), "{p}");
+    assert!(p.contains("--write-locks"), "{p}");
+}
+
+const CATALOG: &str = r#"[versions]
+groovy = "3.0.5"
+checkstyle = "8.37"
+commons = { strictly = "[3.8, 4.0[", prefer = "3.9" }
+
+[libraries]
+groovy-core = { module = "org.codehaus.groovy:groovy", version.ref = "groovy" }
+groovy-json = { group = "org.codehaus.groovy", name = "groovy-json", version.ref = "groovy" }
+commons-lang3 = { group = "org.apache.commons", name = "commons-lang3", version.ref = "commons" }
+guava = "com.google.guava:guava:31.1-jre"
+junit = { module = "junit:junit", version = { require = "4.13.1" } }
+bom = { module = "org.springframework.boot:spring-boot-dependencies" }
+
+[bundles]
+groovy = ["groovy-core", "groovy-json"]
+
+[plugins]
+versions = { id = "com.github.ben-manes.versions", version = "0.45.0" }
+"#;
+
+const USES_CATALOG: &str = r#"dependencies {
+    implementation(libs.groovy.core)
+    implementation(libs.bundles.groovy)
+    implementation(libs.guava)
+    testImplementation(libs.junit)
+}
+"#;
+
+#[test]
+fn catalog_versions_refs_rich_versions_and_plugins() {
+    let snapshot = Snapshot::new()
+        .with("gradle/libs.versions.toml", CATALOG)
+        .with("build.gradle.kts", USES_CATALOG);
+    let a = analyze(&snapshot);
+    let core = dep(&a, "org.codehaus.groovy:groovy");
+    assert_eq!(core.version.as_deref(), Some("3.0.5"));
+    assert_eq!(core.location, Location::new("gradle/libs.versions.toml", 2));
+    assert_eq!(
+        core.declared_in,
+        Some(Location::new("gradle/libs.versions.toml", 7))
+    );
+    assert_eq!(dep(&a, "org.codehaus.groovy:groovy-json").location.line, 2);
+    let commons = dep(&a, "org.apache.commons:commons-lang3");
+    assert_eq!(commons.version.as_deref(), Some("3.9"), "the exact `prefer`");
+    let guava = dep(&a, "com.google.guava:guava");
+    assert_eq!(guava.version.as_deref(), Some("31.1-jre"));
+    assert_eq!(guava.location.line, 10);
+    assert_eq!(guava.scope, Scope::Runtime);
+    let junit = dep(&a, "junit:junit");
+    assert_eq!(junit.version.as_deref(), Some("4.13.1"));
+    assert_eq!(junit.scope, Scope::Dev, "only testImplementation uses it");
+    let plugin = dep(
+        &a,
+        "com.github.ben-manes.versions:com.github.ben-manes.versions.gradle.plugin",
+    );
+    assert_eq!(plugin.version.as_deref(), Some("0.45.0"));
+    assert_eq!(plugin.scope, Scope::Dev);
+    // The BOM entry has no version and no lockfile says which: a problem of the catalog.
+    assert_eq!(a.problems.len(), 1, "{}", problem_text(&a));
+    let p = a.problems[0].to_string();
+    assert!(p.contains("gradle/libs.versions.toml line 12"), "{p}");
+}
+
+const LOCKFILE: &str = "# This is a Gradle generated file for dependency locking.
+# Manual edits can break the build and are not advised.
+# This file is expected to be part of source control.
+com.fasterxml.jackson.core:jackson-annotations:2.13.1=compileClasspath,runtimeClasspath
+com.fasterxml.jackson.core:jackson-core:2.13.1=compileClasspath,runtimeClasspath
+com.fasterxml.jackson.core:jackson-databind:2.13.1=compileClasspath,runtimeClasspath
+junit:junit:4.12=testCompileClasspath,testRuntimeClasspath
+org.hamcrest:hamcrest-core:1.3=testCompileClasspath,testRuntimeClasspath
+empty=annotationProcessor,testAnnotationProcessor
+";
+
+const LOCKED_SCRIPT: &str = r#"dependencies {
+    implementation "com.fasterxml.jackson.core:jackson-databind:${rootProject.jacksonVersion}"
+    testImplementation 'junit:junit:4.12'
+    implementation libraries.unknown
+}
+"#;
+
+#[test]
+fn a_lockfile_gives_versions_direct_and_transitive() {
+    let snapshot = Snapshot::new()
+        .with("svc/gradle.lockfile", LOCKFILE)
+        .with("svc/build.gradle", LOCKED_SCRIPT);
+    let a = analyze(&snapshot);
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    assert_eq!(a.dependencies.len(), 5, "{:#?}", a.dependencies);
+    let databind = dep(&a, "com.fasterxml.jackson.core:jackson-databind");
+    assert!(databind.direct, "declared, though its version is elsewhere");
+    assert_eq!(databind.version.as_deref(), Some("2.13.1"));
+    assert_eq!(databind.location, Location::new("svc/gradle.lockfile", 6));
+    assert_eq!(databind.declared_in, Some(Location::new("svc/build.gradle", 2)));
+    assert_eq!(databind.scope, Scope::Runtime);
+    let core = dep(&a, "com.fasterxml.jackson.core:jackson-core");
+    assert!(!core.direct);
+    assert_eq!(core.declared_in, None);
+    let hamcrest = dep(&a, "org.hamcrest:hamcrest-core");
+    assert!(!hamcrest.direct);
+    assert_eq!(hamcrest.scope, Scope::Dev);
+    let junit = dep(&a, "junit:junit");
+    assert!(junit.direct);
+    assert_eq!(junit.requirement.as_deref(), Some("4.12"));
+    assert_eq!(junit.location.file, "svc/gradle.lockfile", "one occurrence");
+}
+
+#[test]
+fn per_configuration_lockfiles() {
+    let snapshot = Snapshot::new()
+        .with(
+            "gradle/dependency-locks/compileClasspath.lockfile",
+            "# comment\norg.slf4j:slf4j-api:1.7.30\n",
+        )
+        .with(
+            "gradle/dependency-locks/testRuntimeClasspath.lockfile",
+            "junit:junit:4.12\n",
+        );
+    let a = analyze(&snapshot);
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    let slf4j = dep(&a, "org.slf4j:slf4j-api");
+    assert_eq!(slf4j.scope, Scope::Runtime);
+    assert_eq!(
+        slf4j.location,
+        Location::new("gradle/dependency-locks/compileClasspath.lockfile", 2)
+    );
+    assert!(!slf4j.direct);
+    assert_eq!(dep(&a, "junit:junit").scope, Scope::Dev);
+}
+
+#[test]
+fn unknown_lockfile_lines_are_problems_not_guesses() {
+    let a = analyze(&Snapshot::new().with(
+        "gradle.lockfile",
+        "org.slf4j:slf4j-api:1.7.30=runtimeClasspath\nthis is not a lock line\n",
+    ));
+    assert!(a.dependencies.is_empty());
+    assert!(matches!(
+        &a.problems[..],
+        [Error::Parse { file, line: Some(2), .. }] if file == "gradle.lockfile"
+    ));
+}
+
+#[test]
+fn versions_from_other_files_are_problems_not_clean() {
+    let script = r#"dependencies {
+    implementation "org.springframework:spring-core:$springVersion"
+    implementation 'org.springframework:spring-web'
+    implementation 'org.example:dynamic:1.+'
+    implementation deps.guava
+}
+"#;
+    let a = analyze(&Snapshot::new().with("build.gradle", script));
+    assert!(a.dependencies.is_empty(), "{:#?}", a.dependencies);
+    assert_eq!(a.problems.len(), 1);
+    let p = a.problems[0].to_string();
+    assert!(p.contains("build.gradle line 2"), "{p}");
+    for needle in [
+        "org.springframework:spring-core",
+        "org.springframework:spring-web (no version)",
+        "org.example:dynamic `1.+`",
+        "`deps.guava` on line 5",
+        "4 declarations",
+    ] {
+        assert!(p.contains(needle), "{needle}: {p}");
+    }
+}
+
+#[test]
+fn a_catalog_reference_without_a_catalog_is_a_problem() {
+    let a = analyze(&Snapshot::new().with("build.gradle.kts", USES_CATALOG));
+    assert_eq!(a.problems.len(), 1, "{}", problem_text(&a));
+    assert!(a.problems[0].to_string().contains("libs.guava"));
+}
+
+#[test]
+fn groovy_ext_maps_and_resolution_strategy_force() {
+    let script = r#"ext.libraries = [
+    guava: 'com.google.guava:guava:31.0-jre',
+]
+configurations.all {
+    resolutionStrategy {
+        force 'commons-io:commons-io:2.7', 'org.yaml:snakeyaml:1.33'
+    }
+}
+"#;
+    let a = analyze(&Snapshot::new().with("build.gradle", script));
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    assert_eq!(dep(&a, "com.google.guava:guava").location.line, 2);
+    assert_eq!(
+        dep(&a, "commons-io:commons-io").version.as_deref(),
+        Some("2.7")
+    );
+    assert_eq!(dep(&a, "org.yaml:snakeyaml").location.line, 6);
+}
+
+#[test]
+fn comments_and_strings_do_not_confuse_the_reader() {
+    let script = r#"/* dependencies { implementation 'a.b:c:1' } */
+dependencies {
+    // implementation 'x.y:z:1'
+    implementation 'org.a:b:1.0' // trailing 'p.q:r:2'
+    implementation("org.c:d:2.0"); implementation("org.e:f:3.0")
+}
+"#;
+    let a = analyze(&Snapshot::new().with("build.gradle", script));
+    let names: Vec<&str> = a.dependencies.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["org.a:b", "org.c:d", "org.e:f"]);
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+}
