@@ -8,6 +8,7 @@
 mod cargo;
 mod composer;
 mod go;
+mod gradle;
 mod maven;
 mod npm;
 mod nuget;
@@ -171,6 +172,7 @@ async fn apply_one(
             Ecosystem::CratesIo => cargo::edit(work, fix, dep, registry).await?,
             Ecosystem::PyPI => pypi::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::Go => go::edit(work, fix, dep, &digests, registry).await?,
+            Ecosystem::Maven if gradle::handles(dep) => gradle::edit(work, fix, dep)?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
             Ecosystem::NuGet => nuget::edit(work, fix, dep, &digests, registry).await?,
             Ecosystem::RubyGems => ruby::edit(work, fix, dep)?,

@@ -310,7 +310,7 @@ pub async fn plan(
             .any(|d| analysis.relock_only.contains(&d.location.file));
         let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
             && !relock_only
-            && lockfile::agent_can_write(registry, ecosystem, &name, &to).await?
+            && lockfile::agent_can_write(registry, ecosystem, &name, &from, &to).await?
             // A pnpm-lock.yaml or yarn.lock edit resolves the new version's dependencies from its
             // manifest.
             && (!(yarn || occurrences.iter().any(|d| pnpm::is_pnpm(d)))
@@ -402,6 +402,14 @@ fn occurrence_tier(
     match dep.ecosystem {
         // The manifest pins the exact version: it is the file to change.
         Ecosystem::Go => (Tier::ManifestBump, None),
+        // A module only a Gradle lockfile records is raised with a dependency constraint.
+        Ecosystem::Maven if !dep.direct => (
+            Tier::Override,
+            Some(format!(
+                "{} is not declared by the build, only resolved through other modules: a dependency constraint (with `because`) raises it for every configuration that resolves it",
+                dep.name
+            )),
+        ),
         Ecosystem::Maven => (Tier::ManifestBump, None),
         Ecosystem::PyPI if !lockfile::is_python_lock(file) => (Tier::ManifestBump, None),
         // Restore takes the lowest version a range allows, so the declaration moves unless it

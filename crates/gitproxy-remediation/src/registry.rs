@@ -122,6 +122,13 @@ pub trait Registry: Send + Sync {
     async fn nuget_nuspec(&self, _id: &str, _version: &str) -> Result<Option<String>, Error> {
         Ok(None)
     }
+
+    /// The POM of one Maven version (`<group path>/<artifact>/<version>/<artifact>-<version>.pom`),
+    /// whose dependencies tell whether a Gradle lockfile entry can move alone. `None` when the
+    /// registry cannot say.
+    async fn maven_pom(&self, _name: &str, _version: &str) -> Result<Option<String>, Error> {
+        Ok(None)
+    }
 }
 
 /// One distribution file (sdist or wheel) of a PyPI release.

@@ -66,13 +66,6 @@ pub(crate) struct Build {
     problems: Vec<Error>,
 }
 
-impl Build {
-    /// The build script of a project directory, if there is one.
-    pub(crate) fn script_of(&self, dir: &str) -> Option<&(String, Script)> {
-        self.scripts.iter().find(|(p, _)| dir_of(p) == dir)
-    }
-}
-
 /// Reads every Gradle file of `snapshot`.
 pub(crate) fn read(snapshot: &Snapshot) -> Build {
     let mut build = Build::default();

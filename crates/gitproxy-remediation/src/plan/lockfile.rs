@@ -63,6 +63,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
             | "gems.locked"
             | "composer.lock"
     ) || (file == "packages.lock.json" && dep.ecosystem == Ecosystem::NuGet)
+        || crate::analysis::gradle::lockfile::is_lockfile(&dep.location.file)
 }
 
 /// Whether a file name is a Python lockfile (Poetry, Pipenv or uv).
@@ -73,17 +74,29 @@ pub(crate) fn is_python_lock(file: &str) -> bool {
 /// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
 /// version's checksum (npm integrity, crate checksum, Poetry file hashes, `go.sum` hashes),
 /// for Cargo.lock also the index entries the resolver reconciles dependencies with, and for
-/// Poetry the new version's dependencies (`requires_dist`), for Go its `go.mod`.
+/// Poetry the new version's dependencies (`requires_dist`), for Go its `go.mod`. A Gradle
+/// lockfile records no checksum: its entry moves alone when the POMs of `from` and `to` declare
+/// the same dependencies (so no other line of the lockfile changes).
 pub(super) async fn agent_can_write(
     registry: &dyn Registry,
     ecosystem: Ecosystem,
     name: &str,
+    from: &str,
     to: &str,
 ) -> Result<bool, Error> {
     // Gemfile.lock and composer.lock are always relocked by their package manager: an in-place
     // bump needs the new version's dependencies, which the agent does not read for them.
     if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist) {
         return Ok(false);
+    }
+    if ecosystem == Ecosystem::Maven {
+        let (Some(old), Some(new)) = (
+            registry.maven_pom(name, from).await?,
+            registry.maven_pom(name, to).await?,
+        ) else {
+            return Ok(false);
+        };
+        return Ok(pom_dependencies(&old).is_some_and(|o| pom_dependencies(&new) == Some(o)));
     }
     if registry.digests(ecosystem, name, to).await?.is_empty() {
         return Ok(false);
@@ -111,8 +124,61 @@ pub(super) async fn agent_can_write(
     Ok(true)
 }
 
+/// What a POM brings into a build: its parent and every dependency (managed ones too) that is
+/// neither test, provided, system nor optional, with versions as the POM resolves them from its
+/// own properties; `None` when a version cannot be told from the POM alone.
+fn pom_dependencies(text: &str) -> Option<std::collections::BTreeSet<String>> {
+    let root = crate::xml::parse(text).ok()?;
+    let mut props: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    if let Some(p) = root.child("properties") {
+        for el in &p.children {
+            props.insert(el.name.clone(), el.text.clone());
+        }
+    }
+    let version = root
+        .child_text("version")
+        .or_else(|| root.path(&["parent", "version"]).map(|e| e.text.as_str()));
+    if let Some(v) = version {
+        props.insert("project.version".into(), v.to_string());
+    }
+    let resolve = |s: &str| -> Option<String> {
+        let mut s = s.to_string();
+        for _ in 0..8 {
+            let Some(at) = s.find("${") else {
+                return Some(s);
+            };
+            let end = at + s[at..].find('}')?;
+            let value = props.get(&s[at + 2..end])?.clone();
+            s.replace_range(at..=end, &value);
+        }
+        None
+    };
+    let mut out = std::collections::BTreeSet::new();
+    if let Some(parent) = root.child("parent") {
+        let coordinate = ["groupId", "artifactId", "version"].map(|k| parent.child_text(k).unwrap_or(""));
+        out.insert(format!("parent {}", coordinate.join(":")));
+    }
+    let lists = [
+        ("", root.child("dependencies")),
+        ("managed ", root.path(&["dependencyManagement", "dependencies"])),
+    ];
+    for (kind, list) in lists {
+        for dep in list.iter().flat_map(|l| l.children_named("dependency")) {
+            let scope = dep.child_text("scope").unwrap_or("compile");
+            if matches!(scope, "test" | "provided" | "system") || dep.child_text("optional") == Some("true") {
+                continue;
+            }
+            let group = resolve(dep.child_text("groupId")?)?;
+            let artifact = resolve(dep.child_text("artifactId")?)?;
+            let version = resolve(dep.child_text("version")?)?;
+            out.insert(format!("{kind}{group}:{artifact}:{version} {scope}"));
+        }
+    }
+    Some(out)
+}
+
 /// The command that refreshes the lockfile after the fix (see [`LockfileRefresh::Command`]);
-/// `None` for Maven, which has no lockfile. NuGet's `--force-evaluate` re-resolves every entry of
+/// Maven's is Gradle's, the only lockfile that records Maven modules. NuGet's `--force-evaluate` re-resolves every entry of
 /// `packages.lock.json` against the changed project files.
 fn command(
     ecosystem: Ecosystem,
@@ -133,7 +199,8 @@ fn command(
         Ecosystem::Go => "go mod tidy".into(),
         Ecosystem::RubyGems => format!("bundle update --conservative {name}"),
         Ecosystem::Packagist => format!("composer update {name}"),
-        Ecosystem::Maven => return None,
+        // Only a Gradle lockfile records Maven modules.
+        Ecosystem::Maven => "./gradlew dependencies --write-locks".into(),
         Ecosystem::NuGet => "dotnet restore --force-evaluate".into(),
     })
 }

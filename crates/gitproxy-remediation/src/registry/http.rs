@@ -683,6 +683,19 @@ where
         }
         self.nuget_nuspec_text(id, version).await
     }
+
+    async fn maven_pom(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        let eco = Ecosystem::Maven;
+        let (Some(path), Some((_, artifact))) = (maven_path(name), name.split_once(':')) else {
+            return Ok(None);
+        };
+        if version.is_empty() || version.contains(['/', '\\', '?', '#']) || version == ".." {
+            return Ok(None);
+        }
+        let url = self.join(eco, &format!("{path}{version}/{artifact}-{version}.pom"), name)?;
+        let body = self.get(eco, name, url, "application/xml").await?;
+        Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
 }
 
 impl<C> HttpRegistry<C>

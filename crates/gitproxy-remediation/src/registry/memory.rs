@@ -34,6 +34,8 @@ pub struct StaticRegistry {
     pypi_files: BTreeMap<(String, String), Vec<PypiDist>>,
     /// NuGet `.nuspec` files by (lower-case id, normalized version).
     nuspecs: BTreeMap<(String, String), String>,
+    /// Maven POMs by (`group:artifact`, version).
+    maven_poms: BTreeMap<(String, String), String>,
 }
 
 impl StaticRegistry {
@@ -114,6 +116,13 @@ impl StaticRegistry {
     pub fn nuspec(mut self, id: &str, version: &str, nuspec: &str) -> Self {
         let key = (Ecosystem::NuGet.normalize_name(id), version.to_string());
         self.nuspecs.insert(key, nuspec.to_string());
+        self
+    }
+
+    /// Publishes the POM of a Maven version (see [`Registry::maven_pom`]).
+    pub fn maven_pom(mut self, name: &str, version: &str, pom: &str) -> Self {
+        let key = (name.to_string(), version.to_string());
+        self.maven_poms.insert(key, pom.to_string());
         self
     }
 
@@ -236,6 +245,13 @@ impl Registry for StaticRegistry {
         let key = (Ecosystem::NuGet.normalize_name(id), version.to_string());
         Ok(self.nuspecs.get(&key).cloned())
     }
+
+    async fn maven_pom(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        Ok(self
+            .maven_poms
+            .get(&(name.to_string(), version.to_string()))
+            .cloned())
+    }
 }
 
 /// Caches another registry's answers for the length of one run.
@@ -249,6 +265,7 @@ pub struct CachedRegistry<R> {
     go_mods: Mutex<HashMap<(String, String), Option<String>>>,
     pypi_files: Mutex<DistCache>,
     nuspecs: Mutex<HashMap<(String, String), Option<String>>>,
+    maven_poms: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -263,6 +280,7 @@ impl<R: Registry> CachedRegistry<R> {
             go_mods: Mutex::new(HashMap::new()),
             pypi_files: Mutex::new(HashMap::new()),
             nuspecs: Mutex::new(HashMap::new()),
+            maven_poms: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -347,5 +365,10 @@ impl<R: Registry> Registry for CachedRegistry<R> {
     async fn nuget_nuspec(&self, id: &str, version: &str) -> Result<Option<String>, Error> {
         let key = (Ecosystem::NuGet.normalize_name(id), version.to_owned());
         cached(&self.nuspecs, key, self.inner.nuget_nuspec(id, version)).await
+    }
+
+    async fn maven_pom(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        let key = (name.to_owned(), version.to_owned());
+        cached(&self.maven_poms, key, self.inner.maven_pom(name, version)).await
     }
 }

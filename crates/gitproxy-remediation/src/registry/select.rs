@@ -188,4 +188,12 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             Ok(None)
         }
     }
+
+    async fn maven_pom(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
+        if self.urls.get(Ecosystem::Maven).is_some() {
+            self.configured.maven_pom(name, version).await
+        } else {
+            Ok(None)
+        }
+    }
 }

@@ -1,0 +1,230 @@
+//! Gradle edits: the version text that applies (a catalog `[versions]` entry or inline version,
+//! a literal coordinate or a variable of the same build script); a `constraints { }` entry with
+//! `because(...)` in the project's build script for a module the build does not declare (or
+//! declares without a version of its own); and the lockfile line, when the plan lets the agent
+//! refresh the lockfile.
+
+use super::{edit_error, splice, Work};
+use crate::analysis::gradle::{self, is_exact, lockfile, script};
+use crate::analysis::Dependency;
+use crate::plan::{LockfileRefresh, PackageFix};
+use crate::Error;
+
+/// Whether `dep` comes from a Gradle file (rather than a `pom.xml`).
+pub(super) fn handles(dep: &Dependency) -> bool {
+    gradle::is_gradle_path(&dep.location.file)
+        || dep
+            .declared_in
+            .as_ref()
+            .is_some_and(|d| gradle::is_gradle_path(&d.file))
+}
+
+pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Result<(), Error> {
+    let build = gradle::read(&work.snapshot);
+    let locked = lockfile::is_lockfile(&dep.location.file);
+    let declared = dep.declared_in.as_ref().and_then(|at| {
+        build
+            .declared
+            .iter()
+            .find(|d| d.name == dep.name && d.location == *at)
+    });
+    let site = declared
+        .filter(|d| d.version.as_deref().is_some_and(is_exact))
+        .and_then(|d| d.site.clone());
+    match site {
+        Some(site) => {
+            let text = work.text(&site.file)?;
+            let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);
+            work.write(&site.file, edited);
+        }
+        None if locked => {
+            let configurations = locked_configurations(work, dep)?;
+            let script = gradle::script_for_lockfile(&work.snapshot, &dep.location.file)
+                .ok_or_else(|| {
+                    edit_error(
+                        &dep.location.file,
+                        "no build.gradle or build.gradle.kts next to the lockfile to add a dependency constraint to",
+                    )
+                })?;
+            let configuration = constraint_configuration(&configurations)
+                .ok_or_else(|| {
+                    edit_error(
+                        &dep.location.file,
+                        format!("{} is only on the build script classpath; raise it in the `buildscript` block", dep.name),
+                    )
+                })?;
+            add_constraint(work, &script, &configuration, fix, &dep.name)?;
+        }
+        None => {
+            let at = dep.declared_in.as_ref().unwrap_or(&dep.location);
+            if !gradle::is_build_script(&at.file) {
+                return Err(edit_error(
+                    &at.file,
+                    format!("the version of {} on line {} is not written where it can be changed", dep.name, at.line),
+                ));
+            }
+            let configuration = if dep.scope == crate::analysis::Scope::Dev {
+                "testImplementation"
+            } else {
+                "implementation"
+            };
+            add_constraint(work, &at.file.clone(), configuration, fix, &dep.name)?;
+        }
+    }
+    if locked && fix.lockfile == LockfileRefresh::Agent {
+        let path = &dep.location.file;
+        let text = work.text(path)?;
+        let entries = lockfile::read(path, &text)?;
+        let entry = entries
+            .iter()
+            .find(|e| e.name == dep.name && e.line == dep.location.line)
+            .ok_or_else(|| {
+                edit_error(path, format!("no `{}` entry on line {}", dep.name, dep.location.line))
+            })?;
+        let edited = splice(
+            &text,
+            vec![(entry.version_span.0, entry.version_span.1, fix.to.clone())],
+        );
+        work.write(path, edited);
+    }
+    Ok(())
+}
+
+/// The configurations of the lockfile entry of `dep`.
+fn locked_configurations(work: &Work, dep: &Dependency) -> Result<Vec<String>, Error> {
+    let path = &dep.location.file;
+    let entries = lockfile::read(path, &work.text(path)?)?;
+    Ok(entries
+        .into_iter()
+        .find(|e| e.name == dep.name && e.line == dep.location.line)
+        .map(|e| e.configurations)
+        .unwrap_or_default())
+}
+
+/// The declarable configuration whose constraint reaches the resolvable `configurations`:
+/// `implementation` for the main classpaths (test classpaths extend them), `testImplementation`
+/// when only tests resolve it, `<x>Implementation` for a source set's classpaths, annotation
+/// processor paths themselves. `None` for the build script classpath.
+pub(crate) fn constraint_configuration(configurations: &[String]) -> Option<String> {
+    let has = |c: &str| configurations.iter().any(|x| x == c);
+    if has("compileClasspath") || has("runtimeClasspath") {
+        return Some("implementation".into());
+    }
+    if has("testCompileClasspath") || has("testRuntimeClasspath") {
+        return Some("testImplementation".into());
+    }
+    for c in configurations {
+        for suffix in ["CompileClasspath", "RuntimeClasspath"] {
+            if let Some(set) = c.strip_suffix(suffix).filter(|s| !s.is_empty()) {
+                return Some(format!("{set}Implementation"));
+            }
+        }
+        if c == "annotationProcessor" || c.ends_with("AnnotationProcessor") {
+            return Some(c.clone());
+        }
+    }
+    if configurations.iter().all(|c| c == "classpath") && !configurations.is_empty() {
+        return None;
+    }
+    Some("implementation".into())
+}
+
+/// Adds `configuration("name:to") { because("...") }` to the `constraints { }` block of the
+/// script's top-level `dependencies { }` (creating either block as needed), in the script's
+/// own DSL and indentation.
+fn add_constraint(
+    work: &mut Work,
+    path: &str,
+    configuration: &str,
+    fix: &PackageFix,
+    name: &str,
+) -> Result<(), Error> {
+    let text = work.text(path)?;
+    let kotlin = path.ends_with(".kts");
+    let coordinate = format!("{name}:{}", fix.to);
+    if text.contains(&format!("\"{coordinate}\"")) || text.contains(&format!("'{coordinate}'")) {
+        return Ok(());
+    }
+    let parsed = script::read(path, &text, &[]);
+    let unit = indent_unit(&text);
+    let because = if fix.advisories.is_empty() {
+        format!("gitproxy: {} {} is vulnerable", name, fix.from)
+    } else {
+        fix.advisories.join(", ")
+    };
+    let entry = |ind: &str| {
+        if kotlin {
+            format!("{ind}{configuration}(\"{coordinate}\") {{\n{ind}{unit}because(\"{because}\")\n{ind}}}\n")
+        } else {
+            format!("{ind}{configuration}('{coordinate}') {{\n{ind}{unit}because '{because}'\n{ind}}}\n")
+        }
+    };
+    let edited = if let Some((_, close)) = parsed.constraints_block {
+        let (at, ind) = before_closing(&text, close);
+        let ind = format!("{ind}{unit}");
+        splice(&text, vec![(at, at, format!("{}{}", lead(&text, at), entry(&ind)))])
+    } else if let Some((_, close)) = parsed.dependencies_block {
+        let (at, ind) = before_closing(&text, close);
+        let inner = format!("{ind}{unit}");
+        let block = format!(
+            "{}{inner}constraints {{\n{}{inner}}}\n",
+            lead(&text, at),
+            entry(&format!("{inner}{unit}"))
+        );
+        splice(&text, vec![(at, at, block)])
+    } else {
+        let sep = if text.is_empty() || text.ends_with("\n\n") {
+            ""
+        } else if text.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        format!(
+            "{text}{sep}dependencies {{\n{unit}constraints {{\n{}{unit}}}\n}}\n",
+            entry(&format!("{unit}{unit}"))
+        )
+    };
+    work.write(path, edited);
+    Ok(())
+}
+
+/// Where to insert before the `}` at `close`: the start of its line when it stands alone there
+/// (with that line's indentation), else `close` itself.
+fn before_closing(text: &str, close: usize) -> (usize, String) {
+    let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..close];
+    if before.trim().is_empty() {
+        (line_start, before.to_string())
+    } else {
+        let ind: String = before.chars().take_while(|c| c.is_whitespace()).collect();
+        (close, ind)
+    }
+}
+
+/// A line break when inserting in the middle of a line.
+fn lead(text: &str, at: usize) -> &'static str {
+    if at == 0 || text[..at].ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    }
+}
+
+/// The script's indentation step: a tab, or the smallest run of leading spaces (4 if none).
+fn indent_unit(text: &str) -> String {
+    if text.lines().any(|l| l.starts_with('\t')) {
+        return "\t".into();
+    }
+    let n = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .filter(|&n| n > 0)
+        .min()
+        .unwrap_or(4);
+    " ".repeat(n.clamp(2, 8))
+}
+
+#[cfg(test)]
+mod tests;
