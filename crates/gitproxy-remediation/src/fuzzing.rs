@@ -1,8 +1,9 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
 //! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
 //! requirements, Pipenv's and uv's lockfiles, NuGet's files, Bundler's `Gemfile.lock` and
-//! `Gemfile`, and Composer's `composer.lock` and `composer.json`. (Berry's `yarn.lock` subset is
-//! read line by line, not with the YAML reader.)
+//! `Gemfile`, Composer's `composer.lock` and `composer.json`, and Gradle's build scripts, version
+//! catalogs and lockfiles. (Berry's `yarn.lock` subset is read line by line, not with the YAML
+//! reader.)
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
 //! corpus. Each entry puts the input in a snapshot under the file name it selects, analyses it,
@@ -196,6 +197,44 @@ pub fn fuzz_composer(data: &[u8]) {
         _ => Snapshot::new().with("composer.json", input),
     };
     check(&snapshot);
+}
+
+/// Gradle: the first byte picks `build.gradle`, `build.gradle.kts`, `gradle/libs.versions.toml`
+/// or `gradle.lockfile`; the rest is the file, next to small files of the other kinds so that
+/// lockfile entries meet declarations. Every edit site must lie inside its file.
+pub fn fuzz_gradle(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let script = "dependencies {\n    implementation(libs.a)\n    implementation 'org.a:b:1.0'\n}\n";
+    let catalog = "[libraries]\na = \"org.a:a:1.0\"\n";
+    let lock = "org.a:a:1.0=runtimeClasspath\norg.a:c:2.0=compileClasspath\nempty=\n";
+    let snapshot = match selector % 4 {
+        0 => Snapshot::new()
+            .with("build.gradle", input)
+            .with("gradle/libs.versions.toml", catalog)
+            .with("gradle.lockfile", lock),
+        1 => Snapshot::new()
+            .with("build.gradle.kts", input)
+            .with("gradle/libs.versions.toml", catalog),
+        2 => Snapshot::new()
+            .with("gradle/libs.versions.toml", input)
+            .with("build.gradle", script),
+        _ => Snapshot::new()
+            .with("gradle.lockfile", input)
+            .with("build.gradle", script),
+    };
+    check(&snapshot);
+    let build = crate::analysis::gradle::read(&snapshot);
+    for site in build.declared.iter().filter_map(|d| d.site.as_ref()) {
+        let text = snapshot.text(&site.file).expect("a site's file is text");
+        assert!(
+            site.span.0 <= site.span.1 && text.get(site.span.0..site.span.1).is_some(),
+            "{}:{:?} is not a span of its file",
+            site.file,
+            site.span
+        );
+    }
 }
 
 /// Analyses `snapshot` and checks what any analysis promises.

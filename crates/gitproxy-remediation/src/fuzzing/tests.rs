@@ -2,8 +2,8 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_composer, fuzz_gem, fuzz_go, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom, fuzz_python_locks,
-    fuzz_requirements, fuzz_toml, fuzz_yarn,
+    fuzz_composer, fuzz_gem, fuzz_go, fuzz_gradle, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom,
+    fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
 };
 
 /// A fuzz entry function.
@@ -26,7 +26,7 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 11] = [
+    let targets: [(&str, Entry, usize); 12] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("pnpm", fuzz_pnpm, 3),
@@ -38,6 +38,7 @@ fn every_seed_corpus_runs_clean() {
         ("nuget", fuzz_nuget, 4),
         ("gem", fuzz_gem, 3),
         ("composer", fuzz_composer, 3),
+        ("gradle", fuzz_gradle, 4),
     ];
     for (target, entry, at_least) in targets {
         let n = replay(target, entry);
@@ -79,6 +80,12 @@ fn edge_cases_do_not_panic() {
         b"\x01gem \"\", '', (((\ngroup :test do\nend\nend\nend\n",
         b"\x00{\"packages\": [{\"name\": \"\", \"version\": \"\", \"require\": []}]}",
         b"\x01{\"require\": {\"a/b\": 1, \"\": \"\"}, \"require-dev\": []}",
+        b"\x00dependencies { implementation \"a.b:c:${",
+        b"\x01val x = \"\\\nimplementation(\"a.b:c:$x\")\"\"\"",
+        b"\x00dependencies{implementation group:'a',name:'b',version:v,\n",
+        b"\x02[libraries]\na = { module = \"a:b\", version.ref = \"missing\" }\n",
+        b"\x03a:b:c\xc3\xa9=x\n:::=\n",
+        b"\x00'\xc3\xa9",
         b"<project><parent><relativePath>../../../../x</relativePath></parent><properties><a>${a}</a></properties><dependencies><dependency><groupId>${a}</groupId><artifactId>${b</artifactId><version>${a}${a}</version></dependency></dependencies></project>",
     ];
     for case in cases {
@@ -93,5 +100,6 @@ fn edge_cases_do_not_panic() {
         fuzz_nuget(case);
         fuzz_gem(case);
         fuzz_composer(case);
+        fuzz_gradle(case);
     }
 }
