@@ -71,6 +71,14 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             add_constraint(work, &at.file.clone(), configuration, fix, &dep.name)?;
         }
     }
+    if let (true, LockfileRefresh::Command(command)) = (locked, &fix.lockfile) {
+        // The plan leaves the lockfile to Gradle: it is not touched.
+        work.out.needs_package_manager = true;
+        work.out.note(format!(
+            "{} was not updated because no Maven registry gave the POMs that show whether {} {} brings other modules: run `{command}` and commit the lockfile, or the build fails its lock check",
+            dep.location.file, fix.name, fix.to
+        ));
+    }
     if locked && fix.lockfile == LockfileRefresh::Agent {
         let path = &dep.location.file;
         let text = work.text(path)?;

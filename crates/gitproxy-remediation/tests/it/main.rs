@@ -8,6 +8,7 @@ mod e2e;
 mod engine;
 mod gating;
 mod gomod;
+mod gradle;
 mod limits;
 mod no_registry;
 mod npm_lock;

@@ -95,6 +95,15 @@ async fn a_transitive_module_gets_a_kotlin_constraint_and_the_lock_command() {
         !set.files.contains_key("app/gradle.lockfile"),
         "the lockfile is left to Gradle"
     );
+    assert!(set.needs_package_manager);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("app/gradle.lockfile was not updated")
+                && n.contains("`./gradlew dependencies --write-locks`")),
+        "{:?}",
+        set.notes
+    );
 }
 
 const POM: &str = "<project>\n  <groupId>org.yaml</groupId>\n  <artifactId>snakeyaml</artifactId>\n  <version>V</version>\n  <dependencies>\n    <dependency>\n      <groupId>junit</groupId>\n      <artifactId>junit</artifactId>\n      <version>4.13.2</version>\n      <scope>test</scope>\n    </dependency>\n  </dependencies>\n</project>\n";
