@@ -206,7 +206,8 @@ pub fn fuzz_gradle(data: &[u8]) {
     let Some((&selector, input)) = data.split_first() else {
         return;
     };
-    let script = "dependencies {\n    implementation(libs.a)\n    implementation 'org.a:b:1.0'\n}\n";
+    let script =
+        "dependencies {\n    implementation(libs.a)\n    implementation 'org.a:b:1.0'\n}\n";
     let catalog = "[libraries]\na = \"org.a:a:1.0\"\n";
     let lock = "org.a:a:1.0=runtimeClasspath\norg.a:c:2.0=compileClasspath\nempty=\n";
     let snapshot = match selector % 4 {

@@ -3,6 +3,7 @@
 //! otherwise; a declaration no lockfile records is reported itself when its version is exact, and
 //! as a problem of its file when the scan cannot tell which version it is (never as clean).
 
+mod blocks;
 pub(crate) mod catalog;
 mod lexer;
 pub(crate) mod lockfile;
@@ -111,7 +112,10 @@ pub(crate) fn read(snapshot: &Snapshot) -> Build {
     let mut uses: HashMap<(String, String), Vec<bool>> = HashMap::new();
     for (path, s) in &build.scripts {
         for r in &s.catalog_refs {
-            if !catalogs.iter().any(|(p, _)| catalog::accessor(p) == r.catalog) {
+            if !catalogs
+                .iter()
+                .any(|(p, _)| catalog::accessor(p) == r.catalog)
+            {
                 build.unresolved.push((
                     path.clone(),
                     Some(dir_of(path).to_string()),
@@ -241,10 +245,10 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
                 direct: true,
                 parents: Vec::new(),
                 scope: if d.dev { Scope::Dev } else { Scope::Runtime },
-                location: d.site.as_ref().map_or_else(
-                    || d.location.clone(),
-                    |s| Location::new(&s.file, s.line),
-                ),
+                location: d
+                    .site
+                    .as_ref()
+                    .map_or_else(|| d.location.clone(), |s| Location::new(&s.file, s.line)),
                 declared_in: Some(d.location.clone()),
                 constraints: Vec::new(),
             }),

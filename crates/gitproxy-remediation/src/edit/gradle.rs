@@ -60,7 +60,10 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             if !gradle::is_build_script(&at.file) {
                 return Err(edit_error(
                     &at.file,
-                    format!("the version of {} on line {} is not written where it can be changed", dep.name, at.line),
+                    format!(
+                        "the version of {} on line {} is not written where it can be changed",
+                        dep.name, at.line
+                    ),
                 ));
             }
             let configuration = if dep.scope == crate::analysis::Scope::Dev {
@@ -87,7 +90,10 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             .iter()
             .find(|e| e.name == dep.name && e.line == dep.location.line)
             .ok_or_else(|| {
-                edit_error(path, format!("no `{}` entry on line {}", dep.name, dep.location.line))
+                edit_error(
+                    path,
+                    format!("no `{}` entry on line {}", dep.name, dep.location.line),
+                )
             })?;
         let edited = splice(
             &text,
@@ -170,7 +176,10 @@ fn add_constraint(
     let edited = if let Some((_, close)) = parsed.constraints_block {
         let (at, ind) = before_closing(&text, close);
         let ind = format!("{ind}{unit}");
-        splice(&text, vec![(at, at, format!("{}{}", lead(&text, at), entry(&ind)))])
+        splice(
+            &text,
+            vec![(at, at, format!("{}{}", lead(&text, at), entry(&ind)))],
+        )
     } else if let Some((_, close)) = parsed.dependencies_block {
         let (at, ind) = before_closing(&text, close);
         let inner = format!("{ind}{unit}");

@@ -155,17 +155,23 @@ fn pom_dependencies(text: &str) -> Option<std::collections::BTreeSet<String>> {
     };
     let mut out = std::collections::BTreeSet::new();
     if let Some(parent) = root.child("parent") {
-        let coordinate = ["groupId", "artifactId", "version"].map(|k| parent.child_text(k).unwrap_or(""));
+        let coordinate =
+            ["groupId", "artifactId", "version"].map(|k| parent.child_text(k).unwrap_or(""));
         out.insert(format!("parent {}", coordinate.join(":")));
     }
     let lists = [
         ("", root.child("dependencies")),
-        ("managed ", root.path(&["dependencyManagement", "dependencies"])),
+        (
+            "managed ",
+            root.path(&["dependencyManagement", "dependencies"]),
+        ),
     ];
     for (kind, list) in lists {
         for dep in list.iter().flat_map(|l| l.children_named("dependency")) {
             let scope = dep.child_text("scope").unwrap_or("compile");
-            if matches!(scope, "test" | "provided" | "system") || dep.child_text("optional") == Some("true") {
+            if matches!(scope, "test" | "provided" | "system")
+                || dep.child_text("optional") == Some("true")
+            {
                 continue;
             }
             let group = resolve(dep.child_text("groupId")?)?;

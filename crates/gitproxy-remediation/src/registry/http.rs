@@ -692,7 +692,11 @@ where
         if version.is_empty() || version.contains(['/', '\\', '?', '#']) || version == ".." {
             return Ok(None);
         }
-        let url = self.join(eco, &format!("{path}{version}/{artifact}-{version}.pom"), name)?;
+        let url = self.join(
+            eco,
+            &format!("{path}{version}/{artifact}-{version}.pom"),
+            name,
+        )?;
         let body = self.get(eco, name, url, "application/xml").await?;
         Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }

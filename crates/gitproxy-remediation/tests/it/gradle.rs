@@ -249,16 +249,16 @@ async fn gradle_catalog_literal_and_constraint_fixes_open_pull_requests() {
         on_branch(&host, "audit", branch, "gradle.lockfile").await,
         AUDIT_LOCK
     );
-    let prs = host.pull_requests("JVM", "audit", "gitproxy/").await.unwrap();
+    let prs = host
+        .pull_requests("JVM", "audit", "gitproxy/")
+        .await
+        .unwrap();
     let description = prs[0].description.as_deref().unwrap();
     assert!(
         description.contains("./gradlew dependencies --write-locks"),
         "{description}"
     );
-    assert!(
-        description.contains("GHSA-599f-7c49-w659"),
-        "{description}"
-    );
+    assert!(description.contains("GHSA-599f-7c49-w659"), "{description}");
     let payments = host
         .pull_requests("JVM", "payments", "gitproxy/")
         .await

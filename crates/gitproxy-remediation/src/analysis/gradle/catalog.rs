@@ -30,7 +30,9 @@ pub(crate) struct Entry {
 /// The accessor name of the catalog at `path`: `libs` for `gradle/libs.versions.toml`.
 pub(crate) fn accessor(path: &str) -> String {
     let file = path.rsplit('/').next().unwrap_or(path);
-    file.strip_suffix(".versions.toml").unwrap_or(file).to_string()
+    file.strip_suffix(".versions.toml")
+        .unwrap_or(file)
+        .to_string()
 }
 
 /// The alias with every separator as `.`, as build scripts reach it.

@@ -71,7 +71,9 @@ pub(crate) fn lex(source: &str) -> Vec<Token> {
                 }
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let end = source[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+                let end = source[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |e| i + 2 + e + 2);
                 // A block comment spanning lines still ends a statement.
                 if source[i..end].contains('\n') {
                     out.push(Token::new(Kind::Newline, i, end));

@@ -6,10 +6,10 @@
 
 use std::collections::HashMap;
 
+use super::blocks::{statements, Ctx};
 use super::lexer::{lex, Kind, Token};
 use crate::analysis::maven::Site;
 use crate::files::LineIndex;
-use crate::limits::MAX_NESTING;
 
 /// One dependency declared with a module coordinate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,21 +65,6 @@ pub(crate) struct Script {
 /// Whether a configuration only serves tests or the build itself.
 pub(crate) fn is_dev_configuration(name: &str) -> bool {
     name.starts_with("test") || name.contains("Test") || name == "classpath"
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ctx {
-    Dependencies,
-    Constraints,
-    Ext,
-    Resolution,
-    Other,
-}
-
-struct Frame {
-    ctx: Ctx,
-    paren: usize,
-    open: usize,
 }
 
 /// A variable's literal: its value and the span of its contents.
@@ -159,9 +144,9 @@ fn looks_like_coordinate(s: &str) -> bool {
         && parts[0].contains('.')
         && parts.iter().take(2).all(|p| {
             !p.is_empty()
-                && p
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '$' | '{' | '}'))
+                && p.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '$' | '{' | '}')
+                })
         })
         && !s.contains(char::is_whitespace)
         && !s.contains('/')
@@ -174,82 +159,6 @@ fn short(s: &str) -> String {
     } else {
         s
     }
-}
-
-/// The token index of each statement's first token, with the block it is in.
-fn statements(src: &str, toks: &[Token], script: &mut Script) -> Vec<(usize, Ctx)> {
-    let mut out = Vec::new();
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut paren = 0usize;
-    let mut at_start = true;
-    let mut prev: Option<&Token> = None;
-    for (i, t) in toks.iter().enumerate() {
-        let level = frames.last().map_or(0, |f| f.paren);
-        match t.kind {
-            Kind::Newline => {
-                let continues = prev.is_some_and(|p| {
-                    matches!(p.kind, Kind::Punct(b',' | b'.' | b'=' | b'+' | b':'))
-                });
-                if paren == level && !continues {
-                    at_start = true;
-                }
-                continue;
-            }
-            Kind::Punct(b';') if paren == level => {
-                at_start = true;
-                prev = Some(t);
-                continue;
-            }
-            Kind::Punct(b'(' | b'[') => paren += 1,
-            Kind::Punct(b')' | b']') => paren = paren.saturating_sub(1),
-            Kind::Punct(b'{') => {
-                if frames.len() >= MAX_NESTING {
-                    script.too_deep = true;
-                    return out;
-                }
-                let parent = frames.last().map_or(Ctx::Other, |f| f.ctx);
-                let name = prev.filter(|p| p.kind == Kind::Ident).map(|p| p.text(src));
-                let ctx = match name {
-                    Some("dependencies") => Ctx::Dependencies,
-                    Some("constraints") if parent == Ctx::Dependencies => Ctx::Constraints,
-                    Some("ext") => Ctx::Ext,
-                    Some("resolutionStrategy") => Ctx::Resolution,
-                    _ => Ctx::Other,
-                };
-                frames.push(Frame {
-                    ctx,
-                    paren,
-                    open: t.span.1,
-                });
-                at_start = true;
-                prev = Some(t);
-                continue;
-            }
-            Kind::Punct(b'}') => {
-                if let Some(f) = frames.pop() {
-                    paren = f.paren;
-                    if frames.is_empty() && f.ctx == Ctx::Dependencies {
-                        script.dependencies_block.get_or_insert((f.open, t.span.0));
-                    }
-                    if frames.len() == 1 && f.ctx == Ctx::Constraints {
-                        script.constraints_block.get_or_insert((f.open, t.span.0));
-                    }
-                }
-                at_start = true;
-                prev = Some(t);
-                continue;
-            }
-            _ => {}
-        }
-        if at_start {
-            at_start = false;
-            if !t.is(b'.') && !t.is(b'?') {
-                out.push((i, frames.last().map_or(Ctx::Other, |f| f.ctx)));
-            }
-        }
-        prev = Some(t);
-    }
-    out
 }
 
 struct Reader<'a> {
@@ -359,11 +268,15 @@ impl Reader<'_> {
                     self.define(&name, j + 5);
                 } else if ctx == Ctx::Ext && self.is(j + 1, b'=') && j == i {
                     self.define(&head, j + 2);
-                } else if ctx == Ctx::Ext && head == "set" && self.is(j + 1, b'(') {
-                    if self.is_plain_str(j + 2) && self.is(j + 3, b',') && self.is(j + 5, b')') {
-                        let name = self.text(j + 2).to_string();
-                        self.define(&name, j + 4);
-                    }
+                } else if ctx == Ctx::Ext
+                    && head == "set"
+                    && self.is(j + 1, b'(')
+                    && self.is_plain_str(j + 2)
+                    && self.is(j + 3, b',')
+                    && self.is(j + 5, b')')
+                {
+                    let name = self.text(j + 2).to_string();
+                    self.define(&name, j + 4);
                 }
             }
         }
@@ -383,22 +296,25 @@ impl Reader<'_> {
             return;
         }
         let (args, _) = self.arguments(i + 1);
-        if conf == "force" {
-            // `force 'a:b:1', 'c:d:2'`: every argument is a coordinate.
+        if args.is_empty() {
+            return;
+        }
+        let strings = args
+            .iter()
+            .all(|a| a.1 == a.0 + 1 && self.tok(a.0).is_some_and(|t| t.kind == Kind::Str));
+        // `force 'a:b:1', 'c:d:2'` and Groovy's `implementation 'a:b:1', 'c:d:2'`: every
+        // argument is a coordinate.
+        if conf == "force" || (strings && self.text(args[0].0).contains(':')) {
             for arg in args {
                 self.argument(arg, &conf, script);
             }
             return;
         }
-        if args.is_empty() {
-            return;
-        }
-        // `implementation("g", "a", "v")` (Kotlin) or named arguments (both DSLs).
+        // Named arguments (both DSLs) or Kotlin's positional `implementation("g", "a", "v")`.
         let named = args[0].1 > args[0].0 + 1
             && self.tok(args[0].0).is_some_and(|t| t.kind == Kind::Ident)
             && (self.is(args[0].0 + 1, b':') || self.is(args[0].0 + 1, b'='));
-        let positional = args.len() >= 2 && args.iter().all(|a| a.1 == a.0 + 1 && self.is_plain_str(a.0));
-        if named || positional {
+        if named || (strings && args.len() >= 2) {
             self.map_form(&args, &conf, named, script);
         } else {
             self.argument(args[0], &conf, script);
@@ -432,11 +348,7 @@ impl Reader<'_> {
                         break;
                     }
                 }
-                Kind::Newline => {
-                    if start == j {
-                        start = j + 1;
-                    }
-                }
+                Kind::Newline if start == j => start = j + 1,
                 Kind::Punct(b')') if parens && depth == 0 => break,
                 Kind::Punct(b';' | b'{' | b'}') if depth == 0 => break,
                 _ => {}
@@ -477,11 +389,14 @@ impl Reader<'_> {
                     fields.insert(key, usize::MAX);
                 }
             } else {
-                let key = ["group", "name", "version", "classifier"].get(n).unwrap_or(&"");
+                let key = ["group", "name", "version", "classifier"]
+                    .get(n)
+                    .unwrap_or(&"");
                 fields.insert((*key).to_string(), a);
             }
         }
-        let what = self.src[self.toks[args[0].0].span.0..self.toks[args[args.len() - 1].1 - 1].span.1]
+        let what = self.src
+            [self.toks[args[0].0].span.0..self.toks[args[args.len() - 1].1 - 1].span.1]
             .to_string();
         let value = |r: &mut Self, key: &str| -> Option<Result<(String, Option<Site>), ()>> {
             let &at = fields.get(key)?;
@@ -536,7 +451,10 @@ impl Reader<'_> {
             return Err(());
         }
         // `"$x"` or `"${x}"` alone.
-        if let Some(t) = self.tok(at).filter(|t| t.kind == Kind::Str && t.interpolates) {
+        if let Some(t) = self
+            .tok(at)
+            .filter(|t| t.kind == Kind::Str && t.interpolates)
+        {
             let raw = t.text(self.src);
             let name = raw
                 .strip_prefix("${")
@@ -602,7 +520,10 @@ impl Reader<'_> {
                 }
                 j += 2;
             }
-            if !matches!(parts.first().map(String::as_str), Some("bundles" | "plugins" | "versions")) {
+            if !matches!(
+                parts.first().map(String::as_str),
+                Some("bundles" | "plugins" | "versions")
+            ) {
                 script.catalog_refs.push(CatalogRef {
                     catalog: first,
                     alias: parts.join("."),
@@ -618,9 +539,8 @@ impl Reader<'_> {
                     let var = var.clone();
                     match split(&var.value) {
                         Some((name, version, offset)) => {
-                            let site = offset.map(|(s, e)| {
-                                self.site((var.content.0 + s, var.content.0 + e))
-                            });
+                            let site = offset
+                                .map(|(s, e)| self.site((var.content.0 + s, var.content.0 + e)));
                             script.decls.push(Decl {
                                 name,
                                 version,
@@ -756,8 +676,7 @@ pub(crate) fn split(s: &str) -> Option<(String, Option<String>, Option<(usize, u
     }
     let ok = |p: &str| {
         !p.is_empty()
-            && p
-                .chars()
+            && p.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     };
     if !ok(parts[0]) || !ok(parts[1]) {

@@ -132,7 +132,9 @@ fn kotlin_literals_named_arguments_and_vals() {
     assert_eq!(pg.location.line, 15);
     assert_eq!(dep(&a, "io.mockk:mockk").scope, Scope::Dev);
     // `${property("nettyVersion")}` is not read: a problem naming the line, never clean.
-    assert!(a.find("io.netty:netty-codec-http", "4.1.100.Final").is_none());
+    assert!(a
+        .find("io.netty:netty-codec-http", "4.1.100.Final")
+        .is_none());
     assert_eq!(a.problems.len(), 1, "{}", problem_text(&a));
     let p = a.problems[0].to_string();
     assert!(p.contains("app/build.gradle.kts line 14"), "{p}");
@@ -183,7 +185,11 @@ fn catalog_versions_refs_rich_versions_and_plugins() {
     );
     assert_eq!(dep(&a, "org.codehaus.groovy:groovy-json").location.line, 2);
     let commons = dep(&a, "org.apache.commons:commons-lang3");
-    assert_eq!(commons.version.as_deref(), Some("3.9"), "the exact `prefer`");
+    assert_eq!(
+        commons.version.as_deref(),
+        Some("3.9"),
+        "the exact `prefer`"
+    );
     let guava = dep(&a, "com.google.guava:guava");
     assert_eq!(guava.version.as_deref(), Some("31.1-jre"));
     assert_eq!(guava.location.line, 10);
@@ -233,7 +239,10 @@ fn a_lockfile_gives_versions_direct_and_transitive() {
     assert!(databind.direct, "declared, though its version is elsewhere");
     assert_eq!(databind.version.as_deref(), Some("2.13.1"));
     assert_eq!(databind.location, Location::new("svc/gradle.lockfile", 6));
-    assert_eq!(databind.declared_in, Some(Location::new("svc/build.gradle", 2)));
+    assert_eq!(
+        databind.declared_in,
+        Some(Location::new("svc/build.gradle", 2))
+    );
     assert_eq!(databind.scope, Scope::Runtime);
     let core = dep(&a, "com.fasterxml.jackson.core:jackson-core");
     assert!(!core.direct);
@@ -349,4 +358,43 @@ dependencies {
     let names: Vec<&str> = a.dependencies.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["org.a:b", "org.c:d", "org.e:f"]);
     assert!(a.problems.is_empty(), "{}", problem_text(&a));
+}
+
+#[test]
+fn several_coordinates_in_one_groovy_statement_and_kotlin_positional_arguments() {
+    let groovy = "dependencies {\n    testImplementation 'junit:junit:4.12', 'org.mockito:mockito-core:4.0.0'\n}\n";
+    let a = analyze(&Snapshot::new().with("build.gradle", groovy));
+    assert_eq!(dep(&a, "org.mockito:mockito-core").scope, Scope::Dev);
+    assert_eq!(dep(&a, "junit:junit").scope, Scope::Dev);
+    let kotlin = "dependencies {\n    implementation(\"org.slf4j\", \"slf4j-api\", \"2.0.9\")\n}\n";
+    let a = analyze(&Snapshot::new().with("build.gradle.kts", kotlin));
+    let slf4j = dep(&a, "org.slf4j:slf4j-api");
+    assert_eq!(slf4j.version.as_deref(), Some("2.0.9"));
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+}
+
+#[test]
+fn gradle_files_are_read_and_nesting_is_limited() {
+    for path in [
+        "build.gradle",
+        "app/build.gradle.kts",
+        "gradle/libs.versions.toml",
+        "gradle.lockfile",
+        "app/gradle/dependency-locks/compileClasspath.lockfile",
+    ] {
+        assert!(crate::files::is_manifest_path(path), "{path}");
+    }
+    assert!(!crate::files::is_manifest_path("settings.gradle"));
+    let deep = format!(
+        "{}dependencies {{ implementation 'a.b:c:1' }}",
+        "x {".repeat(300)
+    );
+    let a = analyze(&Snapshot::new().with("build.gradle", deep));
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.to_string().contains("nested deeper than")),
+        "{}",
+        problem_text(&a)
+    );
 }

@@ -83,7 +83,11 @@ async fn a_transitive_module_gets_a_kotlin_constraint_and_the_lock_command() {
         LockfileRefresh::Command("./gradlew dependencies --write-locks".into()),
         "no POMs to tell whether snakeyaml 2.0 brings other modules"
     );
-    assert!(fix.notes[0].contains("dependency constraint"), "{:?}", fix.notes);
+    assert!(
+        fix.notes[0].contains("dependency constraint"),
+        "{:?}",
+        fix.notes
+    );
     assert_eq!(
         set.files["app/build.gradle.kts"],
         script.replace(
@@ -133,15 +137,17 @@ async fn with_equal_poms_the_agent_moves_the_lock_line_and_a_groovy_constraint()
     );
 
     // A new runtime dependency in 2.0: the lockfile would gain a line, so Gradle writes it.
-    let changed = POM.replace('V', "2.0").replace(
-        "<scope>test</scope>",
-        "<scope>runtime</scope>",
-    );
+    let changed = POM
+        .replace('V', "2.0")
+        .replace("<scope>test</scope>", "<scope>runtime</scope>");
     let reg = registry()
         .maven_pom(SNAKEYAML, "1.33", &POM.replace('V', "1.33"))
         .maven_pom(SNAKEYAML, "2.0", &changed);
     let (plan, set) = edits(&snapshot, &advisories(), &reg).await;
-    assert!(matches!(plan.fixes[0].lockfile, LockfileRefresh::Command(_)));
+    assert!(matches!(
+        plan.fixes[0].lockfile,
+        LockfileRefresh::Command(_)
+    ));
     assert!(!set.files.contains_key("gradle.lockfile"));
     assert!(set.files["build.gradle"].contains("snakeyaml:2.0"));
 }
@@ -155,11 +161,21 @@ async fn a_direct_locked_module_moves_in_the_script_and_the_lockfile() {
         .with("gradle.lockfile", lock);
     let reg = registry()
         .maven_pom(TEXT, "1.9", "<project><version>1.9</version></project>")
-        .maven_pom(TEXT, "1.10.0", "<project><version>1.10.0</version></project>");
+        .maven_pom(
+            TEXT,
+            "1.10.0",
+            "<project><version>1.10.0</version></project>",
+        );
     let (plan, set) = edits(&snapshot, &advisories(), &reg).await;
     assert_eq!(plan.fixes[0].tier, Tier::ManifestBump);
-    assert_eq!(set.files["build.gradle"], script.replace(":1.9'", ":1.10.0'"));
-    assert_eq!(set.files["gradle.lockfile"], lock.replace(":1.9=", ":1.10.0="));
+    assert_eq!(
+        set.files["build.gradle"],
+        script.replace(":1.9'", ":1.10.0'")
+    );
+    assert_eq!(
+        set.files["gradle.lockfile"],
+        lock.replace(":1.9=", ":1.10.0=")
+    );
 }
 
 #[tokio::test]
