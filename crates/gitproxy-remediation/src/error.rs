@@ -47,6 +47,18 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A manifest declares dependencies whose versions the repository's files do not give (a
+    /// variable of another file, a dynamic version): the scan cannot tell whether they are
+    /// vulnerable.
+    #[error("cannot tell the version of every dependency {file} declares{}: {reason}", line.map(|l| format!(" (line {l})")).unwrap_or_default())]
+    Unresolved {
+        /// Repository-relative path of the file.
+        file: String,
+        /// One-based line of the first such declaration.
+        line: Option<u32>,
+        /// Which declarations, and what to do.
+        reason: String,
+    },
     /// A manifest or lockfile was left out of the scan because it is larger than the limit.
     #[error("left {file} out of the scan: {} the limit of {limit} bytes for one file; raise the scan's file size limit if the file is genuine, or remove it from the repository", size.map_or_else(|| "it is larger than".to_owned(), |size| format!("its {size} bytes exceed")))]
     FileTooLarge {

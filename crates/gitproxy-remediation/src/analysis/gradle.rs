@@ -291,17 +291,16 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         } else {
             String::new()
         };
-        out.problem(parse_error(
-            &file,
-            first,
-            format!(
-                "the scan cannot tell which version {} declaration{} use{}: {}{more}; commit a Gradle lockfile (`./gradlew dependencies --write-locks`) so the versions in use can be read",
+        out.problem(Error::Unresolved {
+            file,
+            line: first,
+            reason: format!(
+                "{} declaration{} {}{more}; commit a Gradle lockfile (`./gradlew dependencies --write-locks`) so that the scan reads the versions in use",
                 items.len(),
                 if items.len() == 1 { "" } else { "s" },
-                if items.len() == 1 { "s" } else { "" },
                 shown.join(", ")
             ),
-        ));
+        });
     }
 }
 

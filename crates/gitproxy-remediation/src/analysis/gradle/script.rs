@@ -295,7 +295,7 @@ impl Reader<'_> {
         if !declares {
             return;
         }
-        let (args, _) = self.arguments(i + 1);
+        let (args, end) = self.arguments(i + 1);
         if args.is_empty() {
             return;
         }
@@ -304,7 +304,7 @@ impl Reader<'_> {
             .all(|a| a.1 == a.0 + 1 && self.tok(a.0).is_some_and(|t| t.kind == Kind::Str));
         // `force 'a:b:1', 'c:d:2'` and Groovy's `implementation 'a:b:1', 'c:d:2'`: every
         // argument is a coordinate.
-        if conf == "force" || (strings && self.text(args[0].0).contains(':')) {
+        if conf == "force" || (strings && args.len() >= 2 && self.text(args[0].0).contains(':')) {
             for arg in args {
                 self.argument(arg, &conf, script);
             }
@@ -314,11 +314,70 @@ impl Reader<'_> {
         let named = args[0].1 > args[0].0 + 1
             && self.tok(args[0].0).is_some_and(|t| t.kind == Kind::Ident)
             && (self.is(args[0].0 + 1, b':') || self.is(args[0].0 + 1, b'='));
+        let before = script.decls.len();
         if named || (strings && args.len() >= 2) {
             self.map_form(&args, &conf, named, script);
         } else {
             self.argument(args[0], &conf, script);
         }
+        // `implementation("g:a") { version { strictly("1.0") } }`: a rich version.
+        let open = if self.is(end, b')') { end + 1 } else { end };
+        if script.decls.len() == before + 1 && self.is(open, b'{') {
+            if let Some(d) = script.decls.last_mut().filter(|d| d.version.is_none()) {
+                if let Some((version, content)) = self.closure_version(open) {
+                    d.version = Some(version);
+                    d.site = Some(self.site(content));
+                }
+            }
+        }
+    }
+
+    /// The version of a `version { strictly/require/prefer ... }` block in the closure opened
+    /// at `open`: the first exact one of them in that order, else the first given.
+    fn closure_version(&mut self, open: usize) -> Option<(String, (usize, usize))> {
+        let mut depth = 0usize;
+        let mut j = open;
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        let mut in_version = None;
+        while let Some(t) = self.tok(j) {
+            match t.kind {
+                Kind::Punct(b'{') => {
+                    if depth == 1 && self.ident(j - 1) == Some("version") {
+                        in_version = Some(depth + 1);
+                    }
+                    depth += 1;
+                }
+                Kind::Punct(b'}') => {
+                    if in_version == Some(depth) {
+                        in_version = None;
+                    }
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Kind::Ident if in_version.is_some() => {
+                    let rank = ["strictly", "require", "prefer"]
+                        .iter()
+                        .position(|k| *k == t.text(self.src));
+                    let at = if self.is(j + 1, b'(') { j + 2 } else { j + 1 };
+                    if let Some(rank) = rank.filter(|_| self.is_plain_str(at)) {
+                        found.push((rank, at));
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        found.sort_unstable();
+        let exact = found
+            .iter()
+            .find(|(_, at)| super::is_exact(self.text(*at)))
+            .or(found.first())?;
+        let at = exact.1;
+        self.consumed[at] = true;
+        let t = &self.toks[at];
+        Some((t.text(self.src).to_string(), t.content))
     }
 
     /// The top-level arguments after a configuration name at `j`: `(a, b)` or `a, b` up to the
@@ -495,7 +554,11 @@ impl Reader<'_> {
                     line,
                     configuration: conf.to_string(),
                 }),
-                Err(name) => script.unresolved.push(Unresolved { name, what, line }),
+                Err(name) => script.unresolved.push(Unresolved {
+                    name,
+                    what: short(self.text(a)),
+                    line,
+                }),
             }
             return;
         }

@@ -137,7 +137,7 @@ fn kotlin_literals_named_arguments_and_vals() {
         .is_none());
     assert_eq!(a.problems.len(), 1, "{}", problem_text(&a));
     let p = a.problems[0].to_string();
-    assert!(p.contains("app/build.gradle.kts line 14"), "{p}");
+    assert!(p.contains("app/build.gradle.kts declares (line 14)"), "{p}");
     assert!(p.contains("io.netty:netty-codec-http"), "{p}");
     assert!(p.contains("--write-locks"), "{p}");
 }
@@ -206,7 +206,10 @@ fn catalog_versions_refs_rich_versions_and_plugins() {
     // The BOM entry has no version and no lockfile says which: a problem of the catalog.
     assert_eq!(a.problems.len(), 1, "{}", problem_text(&a));
     let p = a.problems[0].to_string();
-    assert!(p.contains("gradle/libs.versions.toml line 12"), "{p}");
+    assert!(
+        p.contains("gradle/libs.versions.toml declares (line 12)"),
+        "{p}"
+    );
 }
 
 const LOCKFILE: &str = "# This is a Gradle generated file for dependency locking.
@@ -290,6 +293,12 @@ fn unknown_lockfile_lines_are_problems_not_guesses() {
         &a.problems[..],
         [Error::Parse { file, line: Some(2), .. }] if file == "gradle.lockfile"
     ));
+    let kts = "dependencies {\n    implementation(\"org.a:b:$v\")\n}\n";
+    let a = analyze(&Snapshot::new().with("build.gradle.kts", kts));
+    assert!(matches!(
+        &a.problems[..],
+        [Error::Unresolved { file, line: Some(2), .. }] if file == "build.gradle.kts"
+    ));
 }
 
 #[test]
@@ -305,7 +314,7 @@ fn versions_from_other_files_are_problems_not_clean() {
     assert!(a.dependencies.is_empty(), "{:#?}", a.dependencies);
     assert_eq!(a.problems.len(), 1);
     let p = a.problems[0].to_string();
-    assert!(p.contains("build.gradle line 2"), "{p}");
+    assert!(p.contains("build.gradle declares (line 2)"), "{p}");
     for needle in [
         "org.springframework:spring-core",
         "org.springframework:spring-web (no version)",
@@ -396,5 +405,22 @@ fn gradle_files_are_read_and_nesting_is_limited() {
             .any(|p| p.to_string().contains("nested deeper than")),
         "{}",
         problem_text(&a)
+    );
+}
+
+#[test]
+fn rich_versions_in_a_declaration_closure() {
+    let groovy = "dependencies {\n    testImplementation('org.slf4j:slf4j-api') {\n        version {\n            strictly '[1.7, 1.8['\n            prefer '1.7.26'\n        }\n        because 'tests pin it'\n    }\n}\n";
+    let a = analyze(&Snapshot::new().with("build.gradle", groovy));
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    let slf4j = dep(&a, "org.slf4j:slf4j-api");
+    assert_eq!(slf4j.version.as_deref(), Some("1.7.26"));
+    assert_eq!(slf4j.location.line, 5);
+    assert_eq!(slf4j.scope, Scope::Dev);
+    let kotlin = "dependencies {\n    implementation(\"org.slf4j:slf4j-api\") { version { strictly(\"2.0.9\") } }\n}\n";
+    let a = analyze(&Snapshot::new().with("build.gradle.kts", kotlin));
+    assert_eq!(
+        dep(&a, "org.slf4j:slf4j-api").version.as_deref(),
+        Some("2.0.9")
     );
 }
