@@ -62,9 +62,16 @@ pub(crate) struct Script {
     pub(crate) too_deep: bool,
 }
 
-/// Whether a configuration only serves tests or the build itself.
+/// Whether a configuration only serves tests or the build itself (the build script classpath,
+/// annotation processors, code analysis).
 pub(crate) fn is_dev_configuration(name: &str) -> bool {
-    name.starts_with("test") || name.contains("Test") || name == "classpath"
+    name.starts_with("test")
+        || name.contains("Test")
+        || name.ends_with("AnnotationProcessor")
+        || matches!(
+            name,
+            "classpath" | "annotationProcessor" | "kapt" | "ksp" | "lintChecks" | "detektPlugins"
+        )
 }
 
 /// A variable's literal: its value and the span of its contents.
@@ -570,6 +577,10 @@ impl Reader<'_> {
             return;
         }
         if NOT_MODULES.contains(&first.as_str()) && self.is(a + 1, b'(') {
+            return;
+        }
+        // Type-safe project accessors (`projects.core.data`) name projects of the build.
+        if first == "projects" && self.is(a + 1, b'.') {
             return;
         }
         if self.catalogs.contains(&first) && self.is(a + 1, b'.') {

@@ -424,3 +424,12 @@ fn rich_versions_in_a_declaration_closure() {
         Some("2.0.9")
     );
 }
+
+#[test]
+fn project_accessors_are_not_modules_and_processors_are_dev() {
+    let kts = "dependencies {\n    implementation(projects.core.data)\n    ksp(\"com.google.dagger:hilt-compiler:2.50\")\n    annotationProcessor(\"org.projectlombok:lombok:1.18.30\")\n}\n";
+    let a = analyze(&Snapshot::new().with("build.gradle.kts", kts));
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    assert_eq!(dep(&a, "com.google.dagger:hilt-compiler").scope, Scope::Dev);
+    assert_eq!(dep(&a, "org.projectlombok:lombok").scope, Scope::Dev);
+}
