@@ -33,6 +33,23 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         .and_then(|d| d.site.clone());
     match site {
         Some(site) => {
+            // A catalog `[versions]` entry or a variable may set other modules' versions too.
+            let others: std::collections::BTreeSet<&str> = build
+                .declared
+                .iter()
+                .filter(|d| d.name != dep.name && d.site.as_ref() == Some(&site))
+                .map(|d| d.name.as_str())
+                .collect();
+            if !others.is_empty() {
+                let others: Vec<&str> = others.into_iter().collect();
+                work.out.note(format!(
+                    "{}:{} also sets the version of {}, which moves to {} with it",
+                    site.file,
+                    site.line,
+                    others.join(", "),
+                    fix.to
+                ));
+            }
             let text = work.text(&site.file)?;
             let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);
             work.write(&site.file, edited);

@@ -33,7 +33,7 @@ fn advisories() -> crate::advisories::AdvisoryDb {
 
 #[tokio::test]
 async fn a_catalog_version_is_raised_where_it_is_written() {
-    let catalog = "[versions]\njackson = \"2.13.1\" # JSON\n\n[libraries]\njackson-databind = { module = \"com.fasterxml.jackson.core:jackson-databind\", version.ref = \"jackson\" }\ncommons-text = { group = \"org.apache.commons\", name = \"commons-text\", version = \"1.9\" }\n";
+    let catalog = "[versions]\njackson = \"2.13.1\" # JSON\n\n[libraries]\njackson-databind = { module = \"com.fasterxml.jackson.core:jackson-databind\", version.ref = \"jackson\" }\njackson-core = { module = \"com.fasterxml.jackson.core:jackson-core\", version.ref = \"jackson\" }\ncommons-text = { group = \"org.apache.commons\", name = \"commons-text\", version = \"1.9\" }\n";
     let script = "dependencies {\n    implementation(libs.jackson.databind)\n    implementation(libs.commons.text)\n}\n";
     let snapshot = Snapshot::new()
         .with("gradle/libs.versions.toml", catalog)
@@ -51,6 +51,11 @@ async fn a_catalog_version_is_raised_where_it_is_written() {
             .replace("\"1.9\"", "\"1.10.0\"")
     );
     assert_eq!(set.files.len(), 1, "the script is unchanged");
+    assert!(
+        set.notes.contains(&"gradle/libs.versions.toml:2 also sets the version of com.fasterxml.jackson.core:jackson-core, which moves to 2.13.2.1 with it".to_string()),
+        "{:?}",
+        set.notes
+    );
 }
 
 #[tokio::test]
