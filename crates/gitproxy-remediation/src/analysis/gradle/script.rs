@@ -100,7 +100,7 @@ const WRAPPERS: [&str; 4] = ["platform", "enforcedPlatform", "testFixtures", "va
 pub(crate) fn read(path: &str, src: &str, catalogs: &[String]) -> Script {
     let toks: Vec<Token> = lex(src)
         .into_iter()
-        .filter(|t| !(t.kind == Kind::Punct(b'\\')))
+        .filter(|t| t.kind != Kind::Punct(b'\\'))
         .collect();
     let lines = LineIndex::new(src);
     let mut script = Script::default();
