@@ -201,14 +201,19 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         Some(dir) => locked_in.get(dir).is_some_and(|s| s.contains(name)),
         None => locked_anywhere.contains(name),
     };
+    let mut by_name: HashMap<&str, Vec<&Declared>> = HashMap::new();
+    for d in &build.declared {
+        by_name.entry(d.name.as_str()).or_default().push(d);
+    }
     let mut deps: Vec<Dependency> = Vec::new();
     for (path, entries) in &build.locks {
         let dir = lockfile::project_dir(path);
         for e in entries {
-            let declared = build
-                .declared
-                .iter()
-                .filter(|d| d.name == e.name)
+            let declared = by_name
+                .get(e.name.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
                 .min_by_key(|d| match d.project.as_deref() {
                     Some(p) if p == dir => 0,
                     None => 1,
