@@ -88,6 +88,7 @@ impl Ecosystem {
             }
             Ecosystem::CratesIo => name.trim().to_ascii_lowercase().replace('_', "-"),
             Ecosystem::NuGet | Ecosystem::Packagist => name.trim().to_ascii_lowercase(),
+            Ecosystem::Npm | Ecosystem::Go | Ecosystem::Maven | Ecosystem::RubyGems => {
                 name.trim().to_string()
             }
         }

@@ -549,10 +549,7 @@ async fn outcomes_are_audited_as_they_happened_and_throttling_reaches_the_cloud(
 async fn the_tunnel_scan_and_status_report_unsupported_files_as_not_clean() {
     let env = Env::start_with(vec![bitbucket_dc_sim::RepoSeed::new(PROJECT, "web")
         .file("package.json", crate::support::WEB_PACKAGE)
-        .file(
-            "app/App.csproj",
-            "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n",
-        )])
+        .file("app/mix.lock", "%{}\n")])
     .await;
     let hub = hub(&env, "127.0.0.1:0".parse().expect("addr")).await;
     let mut agent = Agent::start(&env, hub.local_addr());
@@ -569,17 +566,17 @@ async fn the_tunnel_scan_and_status_report_unsupported_files_as_not_clean() {
         gitproxy_remediation::scan::Coverage::PartlyUnsupported
     );
     assert_eq!(found.unsupported.len(), 1, "{found:#?}");
-    assert_eq!(found.unsupported[0].file, "app/App.csproj");
-    assert_eq!(found.unsupported[0].ecosystem, "NuGet");
+    assert_eq!(found.unsupported[0].file, "app/mix.lock");
+    assert_eq!(found.unsupported[0].ecosystem, "Hex");
 
     let status = call(&hub, ProjectStatus::default()).await;
     assert_eq!(status.unsupported.len(), 1, "{status:#?}");
     assert_eq!(status.unsupported[0].repo, "web");
-    assert_eq!(status.unsupported[0].file.file, "app/App.csproj");
+    assert_eq!(status.unsupported[0].file.file, "app/mix.lock");
     assert!(
         status
             .to_markdown()
-            .contains("- web: app/App.csproj (C# project (MSBuild), NuGet)"),
+            .contains("- web: app/mix.lock (Mix lockfile, Hex)"),
         "{}",
         status.to_markdown()
     );

@@ -14,7 +14,6 @@ use crate::files::Snapshot;
 pub const FORMATS: &[(&str, &str, &str)] = &[
     ("bun.lock", "Bun lockfile", "npm"),
     ("bun.lockb", "Bun binary lockfile", "npm"),
-    ("gradle.lockfile", "Gradle dependency lockfile", "Maven"),
     ("*.gradle", "Gradle build script", "Maven"),
     ("*.gradle.kts", "Gradle Kotlin build script", "Maven"),
     ("*.versions.toml", "Gradle version catalog", "Maven"),
@@ -62,8 +61,13 @@ pub fn recognise(name: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// The report for `path` when its file name is of an unsupported format.
+/// The report for `path` when its file name is of an unsupported format. Gradle files the Gradle
+/// reader takes (`build.gradle`, `gradle/*.versions.toml`, lockfiles) match a pattern of the
+/// table but are supported; other scripts and catalogs elsewhere are not.
 pub fn classify(path: &str) -> Option<Unsupported> {
+    if super::gradle::is_gradle_path(path) {
+        return None;
+    }
     recognise(file_name(path)).map(|(format, ecosystem)| Unsupported {
         file: path.to_string(),
         format: format.to_string(),
@@ -76,11 +80,34 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut found: Vec<Unsupported> = snapshot
         .paths()
         .chain(snapshot.oversized().map(|(path, _, _)| path))
+        .filter(|path| !covered_elsewhere(snapshot, path))
         .filter_map(classify)
         .collect();
     found.sort();
     for file in found {
         out.unsupported(file);
+    }
+}
+
+/// Whether a file the table names is read after all, next to another file: a `Pipfile` with its
+/// `Pipfile.lock` (the Pipenv reader takes both), a Gradle settings script that declares no
+/// catalog and no dependencies (plugin management and includes are not dependencies).
+fn covered_elsewhere(snapshot: &Snapshot, path: &str) -> bool {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let sibling = |name: &str| {
+        let p = if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        };
+        snapshot.text(&p).is_some()
+    };
+    match file_name(path) {
+        "Pipfile" => sibling("Pipfile.lock"),
+        "settings.gradle" | "settings.gradle.kts" => snapshot
+            .text(path)
+            .is_some_and(|t| !t.contains("versionCatalogs") && !t.contains("dependencies")),
+        _ => false,
     }
 }
 

@@ -254,7 +254,7 @@ async fn a_package_moved_into_an_unsupported_lockfile_is_not_taken_as_fixed() {
         .unwrap()
         .opened[0];
 
-    // Alice moves the project to Yarn: lodash 4.17.20 is now only in yarn.lock, which the engine
+    // Alice moves the project to Bun: lodash 4.17.20 is now only in bun.lock, which the engine
     // does not read, so nothing supported says lodash is vulnerable any more.
     let alice = client(&sim, ALICE);
     alice_commits_to_main(
@@ -266,16 +266,16 @@ async fn a_package_moved_into_an_unsupported_lockfile_is_not_taken_as_fixed() {
                 "{\n  \"name\": \"web\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"name\": \"web\"\n    }\n  }\n}\n".to_string(),
             ),
             (
-                "yarn.lock",
-                "# yarn lockfile v1\n\n\nlodash@^4.17.20:\n  version \"4.17.20\"\n".to_string(),
+                "bun.lock",
+                "{\n  \"lockfileVersion\": 1,\n  \"packages\": {\n    \"lodash\": [\"lodash@4.17.20\", \"\", {}, \"sha512-x\"]\n  }\n}\n".to_string(),
             ),
         ],
-        "Move to Yarn",
+        "Move to Bun",
     )
     .await;
     let outcome = remediator.remediate_repo("SEC", "web").await.unwrap();
     assert_eq!(outcome.unsupported.len(), 1, "{outcome:?}");
-    assert_eq!(outcome.unsupported[0].file, "yarn.lock");
+    assert_eq!(outcome.unsupported[0].file, "bun.lock");
     assert!(outcome.closed.is_empty(), "{outcome:?}");
     assert_eq!(pr_state(&host, id).await, PrState::Open);
     sim.shutdown().await;

@@ -33,6 +33,15 @@ fn the_table_names_each_pattern_once_and_leaves_out_the_supported_formats() {
         "Gemfile.lock",
         "composer.json",
         "composer.lock",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "Pipfile.lock",
+        "uv.lock",
+        "packages.lock.json",
+        "Directory.Packages.props",
+        "packages.config",
+        "Api.csproj",
+        "gradle.lockfile",
     ] {
         assert_eq!(recognise(supported), None, "{supported}");
     }
@@ -40,35 +49,39 @@ fn the_table_names_each_pattern_once_and_leaves_out_the_supported_formats() {
 
 #[test]
 fn globs_match_suffixes_and_names_match_exactly() {
-    assert_eq!(recognise("Api.csproj").map(|f| f.1), Some("NuGet"));
+    assert_eq!(recognise("bun.lockb").map(|f| f.1), Some("npm"));
     assert_eq!(recognise("build.gradle.kts").map(|f| f.1), Some("Maven"));
     assert_eq!(recognise("settings.gradle").map(|f| f.1), Some("Maven"));
     assert_eq!(recognise("libs.versions.toml").map(|f| f.1), Some("Maven"));
     assert_eq!(recognise("mix.lock").map(|f| f.1), Some("Hex"));
     // A bare suffix is not a file of that format, and near names are not either.
-    assert_eq!(recognise(".csproj"), None);
-    assert_eq!(recognise("yarn.lock.bak"), None);
-    assert_eq!(recognise("my-yarn.lock"), None);
-    let u = classify("web/yarn.lock").expect("yarn.lock");
+    assert_eq!(recognise(".gradle"), None);
+    assert_eq!(recognise("mix.lock.bak"), None);
+    assert_eq!(recognise("my-mix.lock"), None);
+    let u = classify("web/bun.lock").expect("bun.lock");
     assert_eq!(
         (u.file.as_str(), u.format.as_str(), u.ecosystem.as_str()),
-        ("web/yarn.lock", "Yarn lockfile", "npm")
+        ("web/bun.lock", "Bun lockfile", "npm")
     );
     assert_eq!(
         u.to_string(),
-        "web/yarn.lock: Yarn lockfile (npm) is not supported yet; its dependencies were not checked"
+        "web/bun.lock: Bun lockfile (npm) is not supported yet; its dependencies were not checked"
     );
+    // The Gradle reader takes build scripts, catalogs under gradle/ and lockfiles; other scripts
+    // and catalogs match the table.
+    assert_eq!(classify("app/build.gradle.kts"), None);
+    assert_eq!(classify("gradle/libs.versions.toml"), None);
+    assert_eq!(classify("app/gradle.lockfile"), None);
+    assert!(classify("gradle/dependencies.gradle").is_some());
+    assert!(classify("catalogs/libs.versions.toml").is_some());
 }
 
 #[test]
 fn an_analysis_lists_each_unsupported_file_and_still_reads_the_rest() {
     let snapshot = Snapshot::new()
-        .with(
-            "yarn.lock",
-            "# yarn lockfile v1\n\nlodash@^4.17.0:\n  version \"4.17.20\"\n",
-        )
+        .with("bun.lock", "{\"lockfileVersion\": 1}")
         .with("package.json", r#"{"dependencies": {"lodash": "4.17.20"}}"#)
-        .with("src/Api/Api.csproj", "<Project />")
+        .with("src/app/mix.lock", "%{}")
         .with("README.md", "# not a manifest");
     let analysis = analyze(&snapshot);
     let files: Vec<&str> = analysis
@@ -76,7 +89,7 @@ fn an_analysis_lists_each_unsupported_file_and_still_reads_the_rest() {
         .iter()
         .map(|u| u.file.as_str())
         .collect();
-    assert_eq!(files, ["src/Api/Api.csproj", "yarn.lock"]);
+    assert_eq!(files, ["bun.lock", "src/app/mix.lock"]);
     assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
     assert!(analysis.find("lodash", "4.17.20").is_some());
 }
@@ -84,9 +97,39 @@ fn an_analysis_lists_each_unsupported_file_and_still_reads_the_rest() {
 #[test]
 fn an_oversized_unsupported_file_is_reported_as_unsupported_not_as_too_large() {
     let mut snapshot = Snapshot::new();
-    snapshot.leave_out("pnpm-lock.yaml", Some(1 << 30), 1 << 26);
+    snapshot.leave_out("pubspec.lock", Some(1 << 30), 1 << 26);
     let analysis = analyze(&snapshot);
     assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
     assert_eq!(analysis.unsupported.len(), 1);
-    assert_eq!(analysis.unsupported[0].format, "pnpm lockfile");
+    assert_eq!(analysis.unsupported[0].format, "Dart/Flutter pub lockfile");
+}
+
+#[test]
+fn a_pipfile_is_unsupported_only_without_its_lockfile() {
+    let pipfile = "[packages]\nrequests = \"==2.25.1\"\n";
+    let alone = analyze(&Snapshot::new().with("svc/Pipfile", pipfile));
+    assert_eq!(alone.unsupported.len(), 1, "{:?}", alone.unsupported);
+    assert_eq!(alone.unsupported[0].file, "svc/Pipfile");
+    let lock = r#"{"_meta": {}, "default": {"requests": {"version": "==2.25.1"}}, "develop": {}}"#;
+    let both = analyze(
+        &Snapshot::new()
+            .with("svc/Pipfile", pipfile)
+            .with("svc/Pipfile.lock", lock),
+    );
+    assert!(both.unsupported.is_empty(), "{:?}", both.unsupported);
+    assert!(both.find("requests", "2.25.1").is_some());
+}
+
+#[test]
+fn a_gradle_settings_script_is_unsupported_only_when_it_declares_dependencies() {
+    let plain = "rootProject.name = 'shop'\ninclude 'app'\n";
+    let analysis = analyze(&Snapshot::new().with("settings.gradle", plain));
+    assert!(
+        analysis.unsupported.is_empty(),
+        "{:?}",
+        analysis.unsupported
+    );
+    let catalog = "dependencyResolutionManagement {\n  versionCatalogs {\n    libs { library('x', 'g:a:1.0') }\n  }\n}\n";
+    let analysis = analyze(&Snapshot::new().with("settings.gradle", catalog));
+    assert_eq!(analysis.unsupported.len(), 1, "{:?}", analysis.unsupported);
 }
