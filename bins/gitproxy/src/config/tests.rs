@@ -325,7 +325,12 @@ fn registries_come_from_the_list_the_file_table_or_public() {
         "public,npm=https://npm.mirror.example/",
     );
     let config = resolve(&flags, &[("GITPROXY_REGISTRIES", "none")]).expect("valid");
-    assert_eq!(config.registries.configured().count(), Ecosystem::ALL.len());
+    assert_eq!(
+        config.registries.configured().count(),
+        gitproxy_remediation::registry::RegistryUrls::public()
+            .configured()
+            .count()
+    );
     assert_eq!(
         config.registries.get(Ecosystem::Npm).map(url::Url::as_str),
         Some("https://npm.mirror.example/")
@@ -527,7 +532,9 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
     assert_eq!(config.osv_dir.as_deref(), Some(dir.path()));
     assert_eq!(
         config.registries.configured().count(),
-        gitproxy_remediation::Ecosystem::ALL.len()
+        gitproxy_remediation::registry::RegistryUrls::public()
+            .configured()
+            .count()
     );
 }
 

@@ -60,7 +60,7 @@ async fn each_fix_carries_the_files_it_would_change_and_nothing_is_written() {
 #[tokio::test]
 async fn a_checkout_with_an_unsupported_lockfile_lists_it_in_the_plan() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("uv.lock"), "version = 1\n").expect("write");
+    std::fs::write(dir.path().join("mix.lock"), "%{}\n").expect("write");
     let planned = fix_dir(
         dir.path(),
         &db(),
@@ -72,12 +72,12 @@ async fn a_checkout_with_an_unsupported_lockfile_lists_it_in_the_plan() {
     .await
     .expect("plan");
     assert_eq!(planned.unsupported.len(), 1);
-    assert_eq!(planned.unsupported[0].format, "uv lockfile");
+    assert_eq!(planned.unsupported[0].format, "Mix lockfile");
     let table = crate::render::local_table(&planned);
     assert!(
-        table.contains("unsupported: uv.lock (uv lockfile, PyPI): not checked"),
+        table.contains("unsupported: mix.lock (Mix lockfile, Hex): not checked"),
         "{table}"
     );
     let json = serde_json::to_value(&planned).expect("json");
-    assert_eq!(json["unsupported"][0]["file"], "uv.lock");
+    assert_eq!(json["unsupported"][0]["file"], "mix.lock");
 }

@@ -1,5 +1,5 @@
 //! Package registries over HTTP: npm registry metadata, the crates.io sparse index, the PyPI
-//! JSON API, the Go module proxy, Maven repository metadata and the NuGet flat container
+//! JSON API (`http/pypi.rs`), the Go module proxy, Maven repository metadata and the NuGet flat container
 //! (`http/nuget.rs`), each implementing [`Registry`].
 //! Wrap the result in [`CachedRegistry`](super::CachedRegistry) to ask each question once per run.
 
@@ -22,8 +22,12 @@ use super::{Digest, IndexEntry, PypiDist, PypiRelease, Registry, RegistryUrls, R
 use crate::{Ecosystem, Error};
 
 mod nuget;
+mod pypi;
 
 pub use nuget::nuget_content_hash;
+use pypi::{
+    metadata_headers, metadata_requires_dist, PypiProject, PypiReleaseFile, PypiReleaseJson,
+};
 
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
@@ -248,78 +252,6 @@ pub fn crates_index_path(name: &str) -> String {
         3 => format!("3/{}/{n}", &n[..1]),
         _ => format!("{}/{}/{n}", &n[..2], &n[2..4]),
     }
-}
-
-// === PyPI ===
-
-#[derive(Deserialize)]
-struct PypiProject {
-    #[serde(default)]
-    releases: std::collections::BTreeMap<String, Vec<PypiFile>>,
-}
-
-#[derive(Deserialize)]
-struct PypiFile {
-    filename: String,
-    #[serde(default)]
-    digests: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    yanked: bool,
-    /// Where the file is served (mirrors may give it relative to the JSON).
-    #[serde(default)]
-    url: String,
-    #[serde(default)]
-    requires_python: Option<String>,
-    /// PEP 658/714, as in the per-release JSON.
-    #[serde(default, rename = "core-metadata")]
-    core_metadata: Option<serde_json::Value>,
-    #[serde(default)]
-    size: Option<u64>,
-    #[serde(default)]
-    upload_time_iso_8601: Option<String>,
-}
-
-/// The per-release JSON (`pypi/NAME/VERSION/json`): `info` and the files in `urls`.
-#[derive(Deserialize)]
-struct PypiReleaseJson {
-    info: PypiReleaseInfo,
-    #[serde(default)]
-    urls: Vec<PypiReleaseFile>,
-}
-
-/// A file of the per-release JSON's `urls`.
-#[derive(Deserialize)]
-struct PypiReleaseFile {
-    filename: String,
-    url: String,
-    /// PEP 658/714: the METADATA file is served at `url` + `.metadata` when this is not `false`.
-    #[serde(default, rename = "core-metadata")]
-    core_metadata: Option<serde_json::Value>,
-}
-
-/// The `Requires-Dist` headers of a core METADATA file.
-fn metadata_requires_dist(text: &str) -> Vec<String> {
-    metadata_headers(text, "Requires-Dist:")
-        .map(str::to_string)
-        .collect()
-}
-
-/// The values of one header of a core METADATA file (the headers end at the first blank line).
-fn metadata_headers<'a>(text: &'a str, header: &'a str) -> impl Iterator<Item = &'a str> {
-    text.lines()
-        .take_while(|l| !l.is_empty())
-        .filter_map(move |l| l.strip_prefix(header))
-        .map(str::trim)
-}
-
-#[derive(Deserialize)]
-struct PypiReleaseInfo {
-    #[serde(default)]
-    requires_dist: Option<Vec<String>>,
-    #[serde(default)]
-    requires_python: Option<String>,
-    #[serde(default)]
-    summary: Option<String>,
 }
 
 // === Go ===

@@ -36,15 +36,15 @@ fn a_checkout_scan_reports_each_vulnerable_dependency() {
 }
 
 #[test]
-fn a_snapshot_with_a_yarn_lock_is_partly_unsupported_not_clean() {
+fn a_snapshot_with_a_bun_lock_is_partly_unsupported_not_clean() {
     let snapshot = crate::files::Snapshot::new()
         .with(
             "package.json",
             r#"{"dependencies": {"left-pad": "^1.3.0"}}"#,
         )
         .with(
-            "yarn.lock",
-            "# yarn lockfile v1\n\n\nleft-pad@^1.3.0:\n  version \"1.3.0\"\n",
+            "bun.lock",
+            "{\"lockfileVersion\": 1, \"packages\": {\"left-pad\": [\"left-pad@1.3.0\"]}}",
         );
     let scan = super::scan_snapshot("web", &snapshot, &AdvisoryDb::new());
     assert!(scan.findings.is_empty());
@@ -52,10 +52,10 @@ fn a_snapshot_with_a_yarn_lock_is_partly_unsupported_not_clean() {
     assert!(scan.is_partly_unsupported());
     assert_eq!(scan.coverage, super::Coverage::PartlyUnsupported);
     assert_eq!(scan.unsupported.len(), 1);
-    assert_eq!(scan.unsupported[0].file, "yarn.lock");
+    assert_eq!(scan.unsupported[0].file, "bun.lock");
     let json = serde_json::to_value(&scan).expect("json");
     assert_eq!(json["coverage"], "partly-unsupported");
-    assert_eq!(json["unsupported"][0]["format"], "Yarn lockfile");
+    assert_eq!(json["unsupported"][0]["format"], "Bun lockfile");
     assert_eq!(json["unsupported"][0]["ecosystem"], "npm");
 
     let clean = super::scan_snapshot(

@@ -393,7 +393,8 @@ fn gradle_files_are_read_and_nesting_is_limited() {
     ] {
         assert!(crate::files::is_manifest_path(path), "{path}");
     }
-    assert!(!crate::files::is_manifest_path("settings.gradle"));
+    // A settings script is not a build script; the unsupported table looks at it.
+    assert!(!super::is_gradle_path("settings.gradle"));
     let deep = format!(
         "{}dependencies {{ implementation 'a.b:c:1' }}",
         "x {".repeat(300)
