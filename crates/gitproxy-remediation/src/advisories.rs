@@ -9,6 +9,8 @@
 mod index;
 mod load;
 mod matching;
+mod store;
+mod sync;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -21,6 +23,8 @@ use crate::{zip, Ecosystem, Error};
 use index::MemberLoc;
 pub use matching::Matched;
 use matching::Matcher;
+pub use store::{mounted_ages, AdvisoryStore, DataAge, StoreOptions, STALE_ADVISORY_DATA};
+pub use sync::{SyncBatch, SyncChange, SyncLimits};
 
 /// Advisories indexed for matching.
 ///
@@ -231,6 +235,11 @@ impl AdvisoryDb {
     }
 
     fn insert_slot(&mut self, slot: Slot) -> bool {
+        self.insert_shared(Arc::new(slot))
+    }
+
+    /// Adds a slot that another database may share (a sync copies the unchanged ones).
+    fn insert_shared(&mut self, slot: Arc<Slot>) -> bool {
         if self.ids.contains_key(&slot.id) {
             return false;
         }
@@ -252,7 +261,7 @@ impl AdvisoryDb {
                 });
         }
         self.ids.insert(slot.id.clone(), idx);
-        self.slots.push(Arc::new(slot));
+        self.slots.push(slot);
         true
     }
 }

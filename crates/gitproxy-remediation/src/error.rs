@@ -211,6 +211,23 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// An advisory sync batch was refused whole; the data the agent had keeps serving.
+    #[error("advisory sync for {ecosystem} refused: {reason}; nothing was changed, fix the batch and send it again")]
+    AdvisorySync {
+        /// The batch's ecosystem.
+        ecosystem: String,
+        /// What is wrong with the batch.
+        reason: String,
+    },
+    /// The advisory store directory could not be written.
+    #[error("could not write the advisory store at {path}: {source}; check that the directory is writable and has space")]
+    AdvisoryStore {
+        /// The file that failed.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -246,11 +263,13 @@ impl Error {
     /// repository slug or project key such as `""`, `.`, `..` or one holding `/`, which the
     /// client refuses before anything is sent.
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self, Error::InvalidConnection { .. })
-            || matches!(
-                self.bitbucket(),
-                Some(bitbucket_dc::Error::InvalidPathSegment { .. })
-            )
+        matches!(
+            self,
+            Error::InvalidConnection { .. } | Error::AdvisorySync { .. }
+        ) || matches!(
+            self.bitbucket(),
+            Some(bitbucket_dc::Error::InvalidPathSegment { .. })
+        )
     }
 
     /// How long Bitbucket asked to wait before the next attempt (`Retry-After`), if it did.

@@ -1,0 +1,236 @@
+//! The advisory store on disk: per ecosystem the last full archive and the deltas merged since,
+//! each file named by and checked against its SHA-256, and a manifest naming them with their
+//! watermarks. Every file is written atomically (temporary file, fsync, rename, fsync of the
+//! folder) and the manifest last, so a crash leaves either the old or the new store.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
+
+use crate::advisories::sync::{SyncBatch, SyncChange};
+use crate::Error;
+
+/// The manifest's file name.
+const MANIFEST: &str = "manifest.json";
+/// The manifest's `format`; bump it when the layout changes.
+const FORMAT: &str = "gitproxy-advisory-store/1";
+
+/// What the store holds on disk, kept in memory between syncs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct Persisted {
+    format: String,
+    ecosystems: BTreeMap<String, EcoFiles>,
+    /// The merged delta of each ecosystem (not in the manifest: in its own file).
+    #[serde(skip)]
+    deltas: BTreeMap<String, Delta>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EcoFiles {
+    /// The watermark of the full archive.
+    full_watermark: String,
+    archive: FileRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delta: Option<FileRef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FileRef {
+    file: String,
+    sha256: String,
+}
+
+/// Every delta since the full archive, merged: the latest version of each changed record.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Delta {
+    watermark: String,
+    /// Record id to its JSON (as a string, byte for byte).
+    records: BTreeMap<String, String>,
+    withdrawn: BTreeSet<String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn file_stem(ecosystem: &str) -> String {
+    ecosystem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn store_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::AdvisoryStore {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `dir/name` atomically and durably.
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut file = std::fs::File::create(&tmp).map_err(store_error(&tmp))?;
+    file.write_all(bytes).map_err(store_error(&tmp))?;
+    file.sync_all().map_err(store_error(&tmp))?;
+    drop(file);
+    std::fs::rename(&tmp, &path).map_err(store_error(&path))?;
+    // The rename is durable once the folder is.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+impl Persisted {
+    /// Records `batch` (already validated and applied in memory) on disk; on error the store on
+    /// disk and `self` are unchanged.
+    pub(super) fn record(&mut self, dir: &Path, batch: &SyncBatch) -> Result<(), Error> {
+        std::fs::create_dir_all(dir).map_err(store_error(dir))?;
+        let mut next = self.clone();
+        next.format = FORMAT.into();
+        let stem = file_stem(&batch.ecosystem);
+        match &batch.change {
+            SyncChange::Full { archive } => {
+                let sha256 = hex(archive);
+                let file = format!("{stem}-{}.zip", &sha256[..16]);
+                write_atomic(dir, &file, archive)?;
+                next.ecosystems.insert(
+                    batch.ecosystem.clone(),
+                    EcoFiles {
+                        full_watermark: batch.watermark.clone(),
+                        archive: FileRef { file, sha256 },
+                        delta: None,
+                    },
+                );
+                next.deltas.remove(&batch.ecosystem);
+            }
+            SyncChange::Delta {
+                records, withdrawn, ..
+            } => {
+                let Some(files) = next.ecosystems.get_mut(&batch.ecosystem) else {
+                    // Data synced before a store directory existed: nothing to build on; the
+                    // next restart serves the mounted data until a full sync.
+                    tracing::warn!(ecosystem = %batch.ecosystem, "advisory delta not persisted: the store has no full archive for it");
+                    return Ok(());
+                };
+                let delta = next.deltas.entry(batch.ecosystem.clone()).or_default();
+                delta.watermark = batch.watermark.clone();
+                for json in records {
+                    let id = serde_json::from_slice::<IdOnly>(json)
+                        .map(|r| r.id)
+                        .unwrap_or_default();
+                    delta.withdrawn.remove(&id);
+                    delta
+                        .records
+                        .insert(id, String::from_utf8_lossy(json).into_owned());
+                }
+                for id in withdrawn {
+                    delta.records.remove(id);
+                    delta.withdrawn.insert(id.clone());
+                }
+                let bytes = serde_json::to_vec(delta).map_err(|e| Error::AdvisoryStore {
+                    path: dir.display().to_string(),
+                    source: std::io::Error::other(e),
+                })?;
+                let sha256 = hex(&bytes);
+                let file = format!("{stem}-delta-{}.json", &sha256[..16]);
+                write_atomic(dir, &file, &bytes)?;
+                files.delta = Some(FileRef { file, sha256 });
+            }
+        }
+        let manifest = serde_json::to_vec_pretty(&next).map_err(|e| Error::AdvisoryStore {
+            path: dir.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        write_atomic(dir, MANIFEST, &manifest)?;
+        *self = next;
+        self.remove_unreferenced(dir);
+        Ok(())
+    }
+
+    /// Removes files the manifest no longer names (best effort).
+    fn remove_unreferenced(&self, dir: &Path) {
+        let keep: BTreeSet<&str> = self
+            .ecosystems
+            .values()
+            .flat_map(|f| std::iter::once(&f.archive).chain(f.delta.as_ref()))
+            .map(|r| r.file.as_str())
+            .chain([MANIFEST])
+            .collect();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = name.ends_with(".zip") || name.ends_with(".json") || name.ends_with(".tmp");
+            if ours && !keep.contains(name.as_str()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+/// Reads the store in `dir` back as the batches that rebuild it: per ecosystem its full archive,
+/// then its merged delta. `None` when there is no store; an error when any file is missing,
+/// unreadable or does not match its checksum.
+pub(super) fn load(dir: &Path) -> Result<Option<(Persisted, Vec<SyncBatch>)>, String> {
+    let manifest = match std::fs::read(dir.join(MANIFEST)) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{MANIFEST}: {e}")),
+    };
+    let mut persisted: Persisted =
+        serde_json::from_slice(&manifest).map_err(|e| format!("{MANIFEST}: {e}"))?;
+    if persisted.format != FORMAT {
+        return Err(format!(
+            "{MANIFEST}: format `{}` is not {FORMAT}",
+            persisted.format
+        ));
+    }
+    let read = |r: &FileRef| -> Result<Vec<u8>, String> {
+        let bytes = std::fs::read(dir.join(&r.file)).map_err(|e| format!("{}: {e}", r.file))?;
+        if hex(&bytes) != r.sha256 {
+            return Err(format!("{}: checksum mismatch", r.file));
+        }
+        Ok(bytes)
+    };
+    let mut batches = Vec::new();
+    for (eco, files) in &persisted.ecosystems {
+        batches.push(SyncBatch {
+            ecosystem: eco.clone(),
+            watermark: files.full_watermark.clone(),
+            change: SyncChange::Full {
+                archive: read(&files.archive)?,
+            },
+        });
+        if let Some(r) = &files.delta {
+            let delta: Delta =
+                serde_json::from_slice(&read(r)?).map_err(|e| format!("{}: {e}", r.file))?;
+            batches.push(SyncBatch {
+                ecosystem: eco.clone(),
+                watermark: delta.watermark.clone(),
+                change: SyncChange::Delta {
+                    since: files.full_watermark.clone(),
+                    records: delta
+                        .records
+                        .values()
+                        .map(|j| j.clone().into_bytes())
+                        .collect(),
+                    withdrawn: delta.withdrawn.iter().cloned().collect(),
+                },
+            });
+            persisted.deltas.insert(eco.clone(), delta);
+        }
+    }
+    Ok(Some((persisted, batches)))
+}

@@ -1,0 +1,278 @@
+//! Tests for the advisory store: deltas applied and withdrawn records removed, bad batches
+//! refused with the old data serving, scans during swaps, restarts from the persisted
+//! watermark, a corrupt store replaced by the mounted data, and stale data reported.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::*;
+use crate::Ecosystem;
+
+/// An npm record `id` affecting `pkg` below 1.0.0, modified at `modified`.
+pub(crate) fn npm_record(id: &str, pkg: &str, modified: &str) -> Vec<u8> {
+    format!(
+        r#"{{"id": "{id}", "modified": "{modified}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{pkg}"}},
+        "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "1.0.0"}}]}}]}}]}}"#
+    )
+    .into_bytes()
+}
+
+fn full(records: &[(&str, &str)], watermark: &str) -> SyncBatch {
+    let jsons: Vec<(String, Vec<u8>)> = records
+        .iter()
+        .map(|(id, pkg)| (format!("{id}.json"), npm_record(id, pkg, watermark)))
+        .collect();
+    let members: Vec<(&str, &[u8], bool)> = jsons
+        .iter()
+        .map(|(n, j)| (n.as_str(), j.as_slice(), true))
+        .collect();
+    SyncBatch {
+        ecosystem: "npm".into(),
+        watermark: watermark.into(),
+        change: SyncChange::Full {
+            archive: crate::zip::tests::build_zip(&members),
+        },
+    }
+}
+
+fn delta(since: &str, watermark: &str, changed: &[(&str, &str)], withdrawn: &[&str]) -> SyncBatch {
+    SyncBatch {
+        ecosystem: "npm".into(),
+        watermark: watermark.into(),
+        change: SyncChange::Delta {
+            since: since.into(),
+            records: changed
+                .iter()
+                .map(|(id, pkg)| npm_record(id, pkg, watermark))
+                .collect(),
+            withdrawn: withdrawn.iter().map(|s| s.to_string()).collect(),
+        },
+    }
+}
+
+fn affected(store: &AdvisoryStore, pkg: &str) -> bool {
+    store.snapshot().is_affected(Ecosystem::Npm, pkg, "0.5.0")
+}
+
+const T1: &str = "2024-05-01T00:00:00Z";
+const T2: &str = "2024-05-02T00:00:00Z";
+const T3: &str = "2024-05-03T00:00:00Z";
+
+#[test]
+fn a_delta_adds_changes_and_removes_withdrawn_records() {
+    let store = AdvisoryStore::unconfigured(StoreOptions::default());
+    assert!(!store.is_configured());
+    store
+        .sync(&full(&[("N-1", "left-pad"), ("N-2", "is-even")], T1))
+        .unwrap();
+    assert!(affected(&store, "left-pad") && affected(&store, "is-even"));
+    let marks = store
+        .sync(&delta(T1, T2, &[("N-3", "is-odd")], &["N-2"]))
+        .unwrap();
+    assert_eq!(marks, BTreeMap::from([("npm".to_owned(), T2.to_owned())]));
+    assert!(affected(&store, "is-odd"), "the new record matches");
+    assert!(!affected(&store, "is-even"), "the withdrawn record is gone");
+    assert!(affected(&store, "left-pad"), "the untouched record stays");
+    assert_eq!(store.snapshot().len(), 2);
+    // The same delta again changes nothing (idempotent); an older one is already applied.
+    store
+        .sync(&delta(T1, T2, &[("N-3", "is-odd")], &["N-2"]))
+        .unwrap();
+    assert_eq!(store.snapshot().len(), 2);
+    store
+        .sync(&delta(T1, T1, &[("N-2", "is-even")], &[]))
+        .unwrap();
+    assert!(!affected(&store, "is-even"));
+}
+
+#[test]
+fn a_bad_batch_is_refused_and_the_old_data_keeps_serving() {
+    let store = AdvisoryStore::unconfigured(StoreOptions::default());
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    let before = store.snapshot();
+    let mut bad = delta(T1, T2, &[("N-3", "is-odd")], &["N-1"]);
+    if let SyncChange::Delta { records, .. } = &mut bad.change {
+        records.push(b"{\"id\": \"N-4\", \"affected\": 7}".to_vec());
+    }
+    let e = store.sync(&bad).unwrap_err().to_string();
+    assert!(
+        e.starts_with("advisory sync for npm refused: invalid OSV record"),
+        "{e}"
+    );
+    assert!(
+        e.ends_with("nothing was changed, fix the batch and send it again"),
+        "{e}"
+    );
+    assert!(Arc::ptr_eq(&before, &store.snapshot()));
+    assert!(affected(&store, "left-pad") && !affected(&store, "is-odd"));
+    assert_eq!(store.watermarks()["npm"], T1);
+    // A delta with a gap, or with nothing to build on, is refused too.
+    let e = store
+        .sync(&delta(T2, T3, &[], &[]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("send a delta since 2024-05-01T00:00:00Z"), "{e}");
+    let fresh = AdvisoryStore::unconfigured(StoreOptions::default());
+    let e = fresh
+        .sync(&delta(T1, T2, &[], &[]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("needs a full archive first"), "{e}");
+}
+
+#[test]
+fn scans_running_during_swaps_all_succeed_on_the_data_they_started_with() {
+    let store = Arc::new(AdvisoryStore::unconfigured(StoreOptions::default()));
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let scanners: Vec<_> = (0..4)
+        .map(|_| {
+            let (store, stop) = (Arc::clone(&store), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut scans = 0u32;
+                while !stop.load(Ordering::Relaxed) || scans < 50 {
+                    // A scan holds one snapshot throughout: it sees one whole version.
+                    let db = store.snapshot();
+                    let a = db.is_affected(Ecosystem::Npm, "left-pad", "0.5.0");
+                    let b = db.is_affected(Ecosystem::Npm, "is-odd", "0.5.0");
+                    assert!(a != b, "a snapshot mixes two versions");
+                    assert_eq!(db.len(), 1);
+                    scans += 1;
+                }
+                scans
+            })
+        })
+        .collect();
+    // Alternate between two versions many times while the scans run.
+    let mut mark = rfc3339_nanos(T1).unwrap();
+    for i in 0..40 {
+        let prev = format_time(mark);
+        mark += 1_000_000_000;
+        let next = format_time(mark);
+        let batch = if i % 2 == 0 {
+            delta(&prev, &next, &[("N-2", "is-odd")], &["N-1"])
+        } else {
+            delta(&prev, &next, &[("N-1", "left-pad")], &["N-2"])
+        };
+        store.sync(&batch).unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for s in scanners {
+        assert!(s.join().expect("no scan failed") >= 50);
+    }
+}
+
+/// Seconds after 2024-05-01 as RFC 3339.
+fn format_time(nanos: i128) -> String {
+    let secs = (nanos - rfc3339_nanos(T1).unwrap()) / 1_000_000_000;
+    format!(
+        "2024-05-01T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn persistent(dir: &std::path::Path) -> StoreOptions {
+    StoreOptions {
+        dir: Some(dir.to_path_buf()),
+        ..StoreOptions::default()
+    }
+}
+
+#[test]
+fn a_restart_resumes_from_the_persisted_watermark() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+        store
+            .sync(&full(&[("N-1", "left-pad"), ("N-2", "is-even")], T1))
+            .unwrap();
+        store
+            .sync(&delta(T1, T2, &[("N-3", "is-odd")], &["N-2"]))
+            .unwrap();
+    }
+    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    assert_eq!(store.watermarks()["npm"], T2);
+    assert!(affected(&store, "left-pad") && affected(&store, "is-odd"));
+    assert!(!affected(&store, "is-even"));
+    // Only a delta is needed after the restart, and it is persisted in turn.
+    store.sync(&delta(T2, T3, &[], &["N-1"])).unwrap();
+    drop(store);
+    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    assert_eq!(store.watermarks()["npm"], T3);
+    assert!(!affected(&store, "left-pad") && affected(&store, "is-odd"));
+    // Only the files the manifest names remain.
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files.contains(&"manifest.json".to_owned()));
+}
+
+#[test]
+fn a_corrupt_store_is_replaced_by_the_mounted_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    drop(store);
+    let archive = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "zip"))
+        .unwrap();
+    // Half-written: the archive lost its tail.
+    let bytes = std::fs::read(&archive).unwrap();
+    std::fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
+    let mut mounted = AdvisoryDb::new();
+    mounted.insert(crate::osv::Record::from_json("M", &npm_record("M-1", "mounted", T1)).unwrap());
+    let store = AdvisoryStore::open(mounted, BTreeMap::new(), persistent(dir.path()));
+    assert!(affected(&store, "mounted") && !affected(&store, "left-pad"));
+    assert!(
+        store.watermarks().is_empty(),
+        "no watermark: a full sync comes next"
+    );
+    // A manifest that is not JSON is detected too.
+    std::fs::write(dir.path().join("manifest.json"), b"{\"form").unwrap();
+    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    assert!(store.watermarks().is_empty());
+}
+
+#[test]
+fn stale_data_is_reported_and_fresh_data_is_not() {
+    let now = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(rfc3339_nanos(T1).unwrap() as u64 / 1_000_000_000);
+    let mounted = BTreeMap::from([("Go".to_owned(), now - Duration::from_secs(9 * 86_400))]);
+    let store = AdvisoryStore::open(AdvisoryDb::new(), mounted, StoreOptions::default());
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    let ages = store.ages(now + Duration::from_secs(3600));
+    assert_eq!(
+        ages,
+        [
+            DataAge {
+                ecosystem: "Go".into(),
+                watermark: None,
+                age_seconds: Some(9 * 86_400 + 3600),
+                stale: true,
+            },
+            DataAge {
+                ecosystem: "npm".into(),
+                watermark: Some(T1.into()),
+                age_seconds: Some(3600),
+                stale: false,
+            },
+        ]
+    );
+    let warning = store.stale_warning(now).unwrap();
+    assert_eq!(
+        warning,
+        "stale advisory data: Go is 9 days old (max 7 days); findings may miss recent advisories, ask the cloud to sync advisories"
+    );
+    let fresh = AdvisoryStore::unconfigured(StoreOptions::default());
+    fresh.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    assert_eq!(fresh.stale_warning(now), None);
+}

@@ -1,0 +1,321 @@
+//! One advisory sync batch (a full per-ecosystem `all.zip` or a delta of changed and withdrawn
+//! records since a watermark), validated whole before anything changes, and applied as a new
+//! database that shares every unchanged record with the old one.
+
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+
+use super::load::decode_archive;
+use super::{informational_of, AdvisoryDb, Raw, Slot};
+use crate::osv::Record;
+use crate::{Ecosystem, Error};
+
+/// What a batch changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncChange {
+    /// The ecosystem's whole OSV export (`<ECOSYSTEM>/all.zip`): replaces every record of it.
+    Full {
+        /// The archive bytes.
+        archive: Vec<u8>,
+    },
+    /// The records changed and withdrawn since `since` (OSV's `modified_id.csv` newer than it).
+    Delta {
+        /// The watermark the delta starts from; must not be newer than the agent's.
+        since: String,
+        /// The changed or new records, each one OSV JSON document.
+        records: Vec<Vec<u8>>,
+        /// Ids of records to remove.
+        withdrawn: Vec<String>,
+    },
+}
+
+/// One sync batch for one ecosystem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncBatch {
+    /// The OSV ecosystem name (`crates.io`, `PyPI`, `Go`, ...).
+    pub ecosystem: String,
+    /// The newest `modified` time the batch reflects (RFC 3339): the agent's new watermark.
+    pub watermark: String,
+    /// What changes.
+    pub change: SyncChange,
+}
+
+/// The limits every batch is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncLimits {
+    /// Largest archive of a full sync, compressed.
+    pub max_archive_bytes: usize,
+    /// Largest single record, as JSON.
+    pub max_record_bytes: usize,
+    /// Most records in one batch.
+    pub max_records: usize,
+}
+
+impl Default for SyncLimits {
+    fn default() -> Self {
+        SyncLimits {
+            max_archive_bytes: 256 << 20,
+            max_record_bytes: 1 << 20,
+            max_records: 1_000_000,
+        }
+    }
+}
+
+/// A batch that passed validation: ready to apply.
+pub(super) struct Validated {
+    pub(super) ecosystem: Ecosystem,
+    pub(super) full: bool,
+    pub(super) slots: Vec<Slot>,
+    pub(super) withdrawn: HashSet<String>,
+}
+
+impl SyncBatch {
+    fn refuse(&self, reason: impl Into<String>) -> Error {
+        Error::AdvisorySync {
+            ecosystem: self.ecosystem.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Checks every record (schema, ecosystem, size limits); any failure refuses the whole batch.
+    pub(super) fn validate(&self, limits: &SyncLimits) -> Result<Validated, Error> {
+        let ecosystem: Ecosystem = self
+            .ecosystem
+            .parse()
+            .map_err(|_| self.refuse("unknown ecosystem"))?;
+        if rfc3339_nanos(&self.watermark).is_none() {
+            return Err(self.refuse(format!(
+                "watermark `{}` is not an RFC 3339 time",
+                self.watermark
+            )));
+        }
+        let (full, slots, withdrawn) = match &self.change {
+            SyncChange::Full { archive } => {
+                if archive.len() > limits.max_archive_bytes {
+                    return Err(self.refuse(format!(
+                        "the archive's {} bytes exceed the limit of {}",
+                        archive.len(),
+                        limits.max_archive_bytes
+                    )));
+                }
+                let label = format!("{}/all.zip", self.ecosystem);
+                let slots: Vec<Slot> = decode_archive(archive, &label)
+                    .map_err(|e| self.refuse(e.to_string()))?
+                    .into_iter()
+                    .map(|(_, slot)| slot)
+                    .collect();
+                (true, slots, HashSet::new())
+            }
+            SyncChange::Delta {
+                since,
+                records,
+                withdrawn,
+            } => {
+                if rfc3339_nanos(since).is_none() {
+                    return Err(self.refuse(format!("`since` `{since}` is not an RFC 3339 time")));
+                }
+                let mut slots = Vec::with_capacity(records.len());
+                for (i, json) in records.iter().enumerate() {
+                    if json.len() > limits.max_record_bytes {
+                        return Err(self.refuse(format!(
+                            "record {i} has {} bytes, above the limit of {}",
+                            json.len(),
+                            limits.max_record_bytes
+                        )));
+                    }
+                    let record = Record::from_json(&format!("record {i}"), json)
+                        .map_err(|e| self.refuse(e.to_string()))?;
+                    match record.modified.as_deref().map(rfc3339_nanos) {
+                        Some(Some(_)) => {}
+                        _ => {
+                            return Err(self.refuse(format!(
+                                "record {} has no RFC 3339 `modified` time",
+                                record.id
+                            )))
+                        }
+                    }
+                    slots.push(Slot {
+                        id: record.id,
+                        aliases: record.aliases,
+                        informational: informational_of(&record.affected),
+                        withdrawn: record.withdrawn.is_some(),
+                        affected: record.affected,
+                        raw: Raw::Json(json.clone().into_boxed_slice()),
+                        full: OnceLock::new(),
+                    });
+                }
+                let withdrawn: HashSet<String> = withdrawn.iter().cloned().collect();
+                if let Some(id) = withdrawn.iter().find(|id| !valid_id(id)) {
+                    return Err(self.refuse(format!("withdrawn id `{id}` is not a record id")));
+                }
+                (false, slots, withdrawn)
+            }
+        };
+        if slots.len() + withdrawn.len() > limits.max_records {
+            return Err(self.refuse(format!(
+                "{} records exceed the limit of {} per batch",
+                slots.len() + withdrawn.len(),
+                limits.max_records
+            )));
+        }
+        let mut seen = HashSet::with_capacity(slots.len());
+        for slot in &slots {
+            self.check_slot(slot, ecosystem)?;
+            if !seen.insert(slot.id.as_str()) {
+                return Err(self.refuse(format!("record {} appears twice", slot.id)));
+            }
+            if withdrawn.contains(&slot.id) {
+                return Err(
+                    self.refuse(format!("record {} is both changed and withdrawn", slot.id))
+                );
+            }
+        }
+        Ok(Validated {
+            ecosystem,
+            full,
+            slots,
+            withdrawn,
+        })
+    }
+
+    /// A record belongs to the batch: a plausible id, and (unless withdrawn) every affected
+    /// entry names a package, at least one of them in the batch's ecosystem.
+    fn check_slot(&self, slot: &Slot, ecosystem: Ecosystem) -> Result<(), Error> {
+        if !valid_id(&slot.id) {
+            return Err(self.refuse(format!("record id `{}` is not a record id", slot.id)));
+        }
+        if slot.affected.iter().any(|a| {
+            a.package
+                .as_ref()
+                .is_none_or(|p| p.name.is_empty() || p.ecosystem.is_empty())
+        }) {
+            return Err(self.refuse(format!(
+                "record {} has an affected entry without a package",
+                slot.id
+            )));
+        }
+        let ours = slot.affected.iter().any(|a| {
+            a.package
+                .as_ref()
+                .is_some_and(|p| base_ecosystem(&p.ecosystem) == ecosystem.osv_name())
+        });
+        if !ours && !slot.withdrawn {
+            return Err(self.refuse(format!(
+                "record {} affects no {} package",
+                slot.id, self.ecosystem
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// `Debian:11` names the `Debian` ecosystem.
+fn base_ecosystem(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+/// Whether `slot` belongs to `ecosystem` (one of its affected packages is in it).
+fn in_ecosystem(slot: &Slot, ecosystem: Ecosystem) -> bool {
+    slot.affected.iter().any(|a| {
+        a.package
+            .as_ref()
+            .is_some_and(|p| base_ecosystem(&p.ecosystem) == ecosystem.osv_name())
+    })
+}
+
+/// The database after `batch`: its records first, then every record of `old` it does not
+/// replace, shared rather than copied. A full batch replaces every record of its ecosystem, a
+/// delta the records it names.
+pub(super) fn apply(old: &AdvisoryDb, batch: Validated) -> AdvisoryDb {
+    let mut new = AdvisoryDb::new();
+    let replaced: HashSet<String> = batch.slots.iter().map(|s| s.id.clone()).collect();
+    for slot in batch.slots {
+        new.insert_slot(slot);
+    }
+    for slot in &old.slots {
+        let gone = replaced.contains(&slot.id)
+            || batch.withdrawn.contains(&slot.id)
+            || (batch.full && in_ecosystem(slot, batch.ecosystem));
+        if !gone {
+            new.insert_shared(Arc::clone(slot));
+        }
+    }
+    new
+}
+
+/// An RFC 3339 time (`2024-05-01T12:00:00Z`, fractions and offsets allowed) as nanoseconds
+/// since the Unix epoch.
+pub(crate) fn rfc3339_nanos(s: &str) -> Option<i128> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut nanos: i128 = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let mut scale = 100_000_000i128;
+        for c in frac[..digits].bytes().take(9) {
+            nanos += i128::from(c - b'0') * scale;
+            scale /= 10;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+                return None;
+            }
+            let oh: i64 = rest[1..3].parse().ok()?;
+            let om: i64 = rest[4..6].parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    // Days from the civil date (proleptic Gregorian).
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset;
+    Some(i128::from(secs) * 1_000_000_000 + nanos)
+}
+
+#[cfg(test)]
+mod tests;
