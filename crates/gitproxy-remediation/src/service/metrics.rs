@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use gitproxy_tunnel::Health;
+
+use crate::advisories::AdvisoryStore;
 
 /// Latency histogram bucket bounds, in seconds.
 const BUCKETS: [f64; 10] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
@@ -24,6 +26,8 @@ struct Inner {
     bitbucket_calls: BTreeMap<String, u64>,
     registry_calls: BTreeMap<(String, String), u64>,
     tunnel: Health,
+    /// Whose data ages are exposed.
+    advisories: Option<Arc<AdvisoryStore>>,
 }
 
 /// Counters and histograms of the agent.
@@ -53,6 +57,11 @@ impl Metrics {
         }
         h.count += 1;
         h.sum += secs;
+    }
+
+    /// Exposes the age of `store`'s data per ecosystem, as of each rendering.
+    pub fn advisory_source(&self, store: Arc<AdvisoryStore>) {
+        self.lock().advisories = Some(store);
     }
 
     /// Counts one Bitbucket call by status (`200`, `401`, ... or `error` without a response).
@@ -155,6 +164,19 @@ impl Metrics {
             "gitproxy_tunnel_reconnects_total {}",
             inner.tunnel.reconnects
         );
+        if let Some(store) = &inner.advisories {
+            out.push_str("# HELP gitproxy_advisory_data_age_seconds Age of the advisory data per ecosystem (since its newest record, or the mounted files' time).\n");
+            out.push_str("# TYPE gitproxy_advisory_data_age_seconds gauge\n");
+            for age in store.ages(SystemTime::now()) {
+                if let Some(secs) = age.age_seconds {
+                    let _ = writeln!(
+                        out,
+                        "gitproxy_advisory_data_age_seconds{{ecosystem=\"{}\"}} {secs}",
+                        escape(&age.ecosystem)
+                    );
+                }
+            }
+        }
         out
     }
 }

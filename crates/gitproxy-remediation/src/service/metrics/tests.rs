@@ -80,3 +80,28 @@ fn the_exposition_is_stable_byte_for_byte() {
     });
     assert_eq!(metrics.render(), include_str!("exposition.txt"));
 }
+
+#[test]
+fn advisory_data_age_is_exposed_per_ecosystem() {
+    use crate::advisories::{AdvisoryDb, AdvisoryStore, StoreOptions};
+    let m = Metrics::default();
+    assert!(!m.render().contains("gitproxy_advisory_data_age_seconds"));
+    let day_old = std::time::SystemTime::now() - Duration::from_secs(86_400);
+    let store = AdvisoryStore::open(
+        Some(AdvisoryDb::new()),
+        [("Go".to_owned(), day_old)].into(),
+        StoreOptions::default(),
+    );
+    m.advisory_source(std::sync::Arc::new(store));
+    let text = m.render();
+    assert!(
+        text.contains("# TYPE gitproxy_advisory_data_age_seconds gauge\n"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("gitproxy_advisory_data_age_seconds{ecosystem=\"Go\"} "))
+        .expect("a Go line");
+    let secs: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((86_400..86_460).contains(&secs), "{line}");
+}
