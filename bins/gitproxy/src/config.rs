@@ -82,6 +82,10 @@ pub(crate) struct Config {
     pub(crate) shutdown_grace: Duration,
     /// OSV data directory.
     pub(crate) osv_dir: Option<PathBuf>,
+    /// Where synced advisory data is persisted (none: memory only).
+    pub(crate) advisory_store: Option<PathBuf>,
+    /// Age past which advisory data is reported stale.
+    pub(crate) max_advisory_age: Duration,
     /// Package registries the agent may ask (none by default), reached through the egress rules.
     pub(crate) registries: RegistryUrls,
     /// CI servers whose job logs the agent may read, with their credentials (none by default).
@@ -136,6 +140,19 @@ impl Config {
                 &settings::OSV_DIR,
                 "point it at the OSV data (<ECOSYSTEM>/all.zip)",
             )?,
+            advisory_store: layers
+                .pick_path(&settings::ADVISORY_STORE)
+                .map(|(path, _)| path),
+            max_advisory_age: match layers.parse(&settings::MAX_ADVISORY_AGE, parse_age)? {
+                Some(age) if age.is_zero() => {
+                    return Err(ConfigError(format!(
+                        "{}: must be more than 0; write it like 7d or 36h",
+                        settings::MAX_ADVISORY_AGE.names()
+                    )))
+                }
+                Some(age) => age,
+                None => Duration::from_secs(7 * 86_400),
+            },
             registries: (layers.parse(&settings::REGISTRIES, validate::registries)?)
                 .unwrap_or_default(),
             ci_servers: ci_servers(&layers)?,
@@ -169,6 +186,17 @@ impl Config {
                 )))
             }
         }
+    }
+}
+
+/// A data age: days (`7d`) or any duration (`36h`, `90m`).
+fn parse_age(text: &str) -> Result<Duration, String> {
+    match text.trim().strip_suffix('d') {
+        Some(days) => days
+            .parse::<u64>()
+            .map(|d| Duration::from_secs(d * 86_400))
+            .map_err(|_| format!("`{text}` is not an age; write it like 7d or 36h")),
+        None => parse_duration(text),
     }
 }
 

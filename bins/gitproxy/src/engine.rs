@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gitproxy_egress::EgressConnector;
-use gitproxy_remediation::advisories::AdvisoryDb;
+use gitproxy_remediation::advisories::{mounted_ages, AdvisoryDb, AdvisoryStore, StoreOptions};
 use gitproxy_remediation::engine::{Engine, EngineOptions};
 use gitproxy_remediation::policy::Connection;
 
@@ -21,6 +21,23 @@ pub(crate) fn osv(config: &Config) -> anyhow::Result<Option<Arc<AdvisoryDb>>> {
     let n = db.load_dir(dir)?;
     tracing::info!(records = n, dir = %dir.display(), "loaded OSV data");
     Ok(Some(Arc::new(db)))
+}
+
+/// The agent's advisory store: the mounted OSV data, with the data synced since and persisted in
+/// the advisory store directory replayed on top.
+pub(crate) fn advisory_store(config: &Config) -> anyhow::Result<Arc<AdvisoryStore>> {
+    let base = osv(config)?.map(|db| Arc::try_unwrap(db).unwrap_or_default());
+    let ages = config
+        .osv_dir
+        .as_deref()
+        .map(mounted_ages)
+        .unwrap_or_default();
+    let options = StoreOptions {
+        dir: config.advisory_store.clone(),
+        max_age: config.max_advisory_age,
+        ..StoreOptions::default()
+    };
+    Ok(Arc::new(AdvisoryStore::open(base, ages, options)))
 }
 
 /// Loads the OSV data directory, which the command needs.

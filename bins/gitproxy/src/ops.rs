@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use gitproxy_remediation::advisories::AdvisoryDb;
+use gitproxy_remediation::advisories::AdvisoryStore;
 use gitproxy_remediation::service::{Metered, Service};
 use gitproxy_tunnel::Router;
 
@@ -16,11 +16,11 @@ use gitproxy_remediation::service::metrics::Metrics;
 pub(crate) fn router(
     config: &Config,
     metrics: Arc<Metrics>,
-    db: Option<Arc<AdvisoryDb>>,
+    advisories: Arc<AdvisoryStore>,
 ) -> anyhow::Result<Router> {
     let service = Service {
         local: config.bitbucket.clone(),
-        db,
+        advisories,
         connector: egress_connector(config)?,
         options: options(config, Some(&metrics)),
         observer: Arc::new(Metered {

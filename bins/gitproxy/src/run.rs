@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use gitproxy_egress::EgressConnector;
-use gitproxy_tunnel::{AccessKey, Agent, AgentConfig};
+use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, Operation as _};
 use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
@@ -37,10 +37,14 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     )
     .connections(config.connections)
     .shutdown_deadline(config.shutdown_grace)
+    .body_limit(
+        gitproxy_remediation::catalogue::SyncAdvisories::NAME,
+        gitproxy_remediation::catalogue::SYNC_BODY_LIMIT,
+    )
     .build()
     .map_err(|e| ConfigError(format!("tunnel settings: {e}")))?;
-    let db = crate::engine::osv(&config)?;
-    if db.is_none() {
+    let advisories = crate::engine::advisory_store(&config)?;
+    if !advisories.is_configured() {
         tracing::warn!(
             "no OSV data configured ({}): scan and apply operations will fail until it is set",
             settings::OSV_DIR.names()
@@ -55,7 +59,8 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     }
 
     let metrics = Arc::new(Metrics::default());
-    let router = router(&config, metrics.clone(), db)?;
+    metrics.advisory_source(advisories.clone());
+    let router = router(&config, metrics.clone(), advisories)?;
     let listener = probes::bind(config.listen).await?;
     let probe_addr = listener.local_addr()?;
     let (ready_tx, ready_rx) = watch::channel(false);

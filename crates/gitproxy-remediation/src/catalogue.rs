@@ -10,6 +10,9 @@
 use gitproxy_tunnel::Operation;
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
+use crate::advisories::DataAge;
 use crate::remediate::{RemediationStatus, RepoOutcome, StatusReport};
 use crate::scan::RepoScan;
 use crate::Ecosystem;
@@ -124,9 +127,33 @@ operation!(
     /// `remediation.status`: every remediation of the project.
     ProjectStatus, "remediation.status", mutating: false, response: StatusReport {}
 );
+operation!(
+    /// `advisories.sync`: fresh OSV data for one ecosystem, either its whole export (`all.zip`)
+    /// or the records changed and withdrawn since a watermark. Validated whole before anything
+    /// changes (a bad batch is refused and the old data keeps serving), persisted, then swapped
+    /// in without pausing any operation. Idempotent: the same batch again changes nothing.
+    SyncAdvisories, "advisories.sync", mutating: true, response: SyncReport {
+        /// The OSV ecosystem name (`crates.io`, `PyPI`, `Go`, `npm`, ...).
+        ecosystem: String,
+        /// The newest `modified` time the batch reflects (RFC 3339): the new watermark.
+        watermark: String,
+        /// A full sync: the ecosystem's `all.zip`, base64 (standard alphabet, padded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        archive: Option<String>,
+        /// A delta: the agent's watermark it starts from (records modified after it follow).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<String>,
+        /// A delta: the changed or new OSV records.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        records: Vec<serde_json::Value>,
+        /// A delta: ids of withdrawn or deleted records to remove.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        withdrawn: Vec<String>,
+    }
+);
 
 /// The names of every operation of the catalogue, in documentation order.
-pub const OPERATIONS: [&str; 8] = [
+pub const OPERATIONS: [&str; 9] = [
     TestConnection::NAME,
     ListRepositories::NAME,
     Scan::NAME,
@@ -135,7 +162,24 @@ pub const OPERATIONS: [&str; 8] = [
     PrStatus::NAME,
     CheckCi::NAME,
     ProjectStatus::NAME,
+    SyncAdvisories::NAME,
 ];
+
+/// The request body limit of [`SyncAdvisories`] on the agent: a full archive travels base64 in
+/// one call, so an ecosystem's `all.zip` may be up to about 96 MiB; larger exports are sent as a
+/// full sync of an older export followed by deltas.
+pub const SYNC_BODY_LIMIT: u64 = 128 << 20;
+
+/// Response of [`SyncAdvisories`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// The agent's watermark per synced ecosystem after the batch.
+    pub watermarks: BTreeMap<String, String>,
+    /// Records in the agent's database after the batch.
+    pub records: usize,
+    /// How old the data of each ecosystem is now.
+    pub advisory_data: Vec<DataAge>,
+}
 
 /// Response of [`ListRepositories`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +271,9 @@ pub struct CheckReport {
     pub egress: serde_json::Value,
     /// The egress diagnosis of every configured package registry.
     pub registries: Vec<RegistryCheck>,
+    /// How old the agent's advisory data of each ecosystem is (filled in by the service).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisory_data: Vec<DataAge>,
 }
 
 /// Test Connection of one configured package registry.

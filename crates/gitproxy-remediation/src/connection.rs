@@ -111,6 +111,7 @@ pub async fn test_connection(
         stages: Vec::new(),
         egress: json(&egress),
         registries: Vec::new(),
+        advisory_data: Vec::new(),
     };
     for stage in &egress.stages {
         let name = format!("network: {}", stage.stage);

@@ -119,6 +119,12 @@ pub struct StatusReport {
     /// nothing is reported for them because they were not checked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<UnsupportedFile>,
+    /// How old the advisory data of each ecosystem is (filled in by the agent's service).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisory_data: Vec<crate::advisories::DataAge>,
+    /// Warnings about the report as a whole, such as `stale advisory data`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What every remediation of one repository run shares.

@@ -66,6 +66,12 @@ pub struct RepoScan {
     /// `partly-unsupported` when `unsupported` is not empty, else `complete`.
     #[serde(default)]
     pub coverage: Coverage,
+    /// How old the advisory data of each ecosystem was (filled in by the agent's service).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisory_data: Vec<crate::advisories::DataAge>,
+    /// Warnings about the scan as a whole, such as `stale advisory data`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RepoScan {
@@ -116,6 +122,7 @@ pub fn scan_snapshot(name: &str, snapshot: &Snapshot, db: &AdvisoryDb) -> RepoSc
         problems: matched.problems.iter().map(ToString::to_string).collect(),
         coverage: coverage_of(&matched.unsupported),
         unsupported: matched.unsupported,
+        ..RepoScan::default()
     }
 }
 

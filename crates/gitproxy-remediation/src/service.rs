@@ -8,15 +8,16 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use gitproxy_egress::EgressConnector;
 use gitproxy_tunnel::{OpError, Operation, Router};
 
-use crate::advisories::AdvisoryDb;
+use crate::advisories::{AdvisoryStore, SyncBatch, SyncChange};
 use crate::catalogue::{
     Apply, ApplyResult, CheckCi, CheckCiReport, CheckReport, CloudConnection, ListRepositories,
-    PrStatus, PrStatusReport, ProjectStatus, Refresh, RepositoryList, Scan, TestConnection,
+    PrStatus, PrStatusReport, ProjectStatus, Refresh, RepositoryList, Scan, SyncAdvisories,
+    SyncReport, TestConnection,
 };
 use crate::connection::check;
 use crate::engine::{Engine, EngineOptions};
@@ -102,8 +103,8 @@ impl OpsObserver for Metered {
 pub struct Service {
     /// The Bitbucket settings configured on the agent (they win over the cloud's).
     pub local: LocalConnection,
-    /// OSV data, when configured; scans and fixes fail without it.
-    pub db: Option<Arc<AdvisoryDb>>,
+    /// The advisory data, replaced by `advisories.sync`; scans and fixes fail while it has none.
+    pub advisories: Arc<AdvisoryStore>,
     /// The connector every Bitbucket and registry request uses (the egress rules).
     pub connector: EgressConnector,
     /// How engines are built, with the caller's response observers.
@@ -116,7 +117,7 @@ impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Service")
             .field("local", &self.local)
-            .field("db", &self.db.as_ref().map(|db| db.len()))
+            .field("advisories", &self.advisories.snapshot().len())
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
@@ -125,13 +126,13 @@ impl std::fmt::Debug for Service {
 impl Service {
     /// The engine for `conn`; `needs_osv` operations fail without OSV data.
     fn engine(&self, conn: &Connection, needs_osv: bool) -> Result<Engine, OpFailure> {
-        let db = match (&self.db, needs_osv) {
-            (Some(db), _) => db.clone(),
-            (None, false) => Arc::new(AdvisoryDb::new()),
-            (None, true) => return Err(OpFailure::permanent(
-                "the agent has no OSV data: set GITPROXY_OSV_DIR to the advisory data directory",
-            )),
-        };
+        // The operation keeps this snapshot to its end, whatever syncs happen meanwhile.
+        let db = self.advisories.snapshot();
+        if needs_osv && !self.advisories.is_configured() {
+            return Err(OpFailure::permanent(
+                "the agent has no OSV data: set GITPROXY_OSV_DIR to the advisory data directory or sync advisories from the cloud",
+            ));
+        }
         Ok(Engine::new(
             conn,
             self.connector.clone(),
@@ -143,7 +144,7 @@ impl Service {
     /// The router serving every operation of the catalogue.
     pub fn router(self) -> Router {
         let service = Arc::new(self);
-        let [s1, s2, s3, s4, s5, s6, s7, s8] = [(); 8].map(|()| service.clone());
+        let [s1, s2, s3, s4, s5, s6, s7, s8, s9] = [(); 9].map(|()| service.clone());
         Router::new()
             .op(move |op: TestConnection| {
                 served::<TestConnection, _, _>(s1.clone(), op.connection, None, test_connection)
@@ -187,6 +188,7 @@ impl Service {
             .op(move |op: ProjectStatus| {
                 served::<ProjectStatus, _, _>(s7.clone(), op.connection, None, project_status)
             })
+            .op(move |op: SyncAdvisories| sync_advisories(s9.clone(), op))
     }
 }
 
@@ -253,7 +255,8 @@ where
 }
 
 async fn test_connection(s: Arc<Service>, conn: Connection) -> Answer<CheckReport> {
-    let report = check(&conn, &s.connector, &s.options).await;
+    let mut report = check(&conn, &s.connector, &s.options).await;
+    report.advisory_data = s.advisories.ages(SystemTime::now());
     let (outcome, detail) = match report.failure() {
         Some(f) => (Outcome::Failed, format!("{} failed", f.name)),
         None => (Outcome::Ok, "connection ok".to_owned()),
@@ -278,7 +281,10 @@ async fn list_repositories(s: Arc<Service>, conn: Connection) -> Answer<Reposito
 }
 
 async fn scan(s: Arc<Service>, conn: Connection, repo: String) -> Answer<RepoScan> {
-    let scan = s.engine(&conn, true)?.scan_repo(&repo).await?;
+    let mut scan = s.engine(&conn, true)?.scan_repo(&repo).await?;
+    let now = SystemTime::now();
+    scan.advisory_data = s.advisories.ages(now);
+    scan.warnings.extend(s.advisories.stale_warning(now));
     let mut detail = format!("{} vulnerabilities", scan.findings.len());
     if scan.is_partly_unsupported() {
         detail.push_str(&format!(
@@ -353,13 +359,95 @@ async fn check_ci(s: Arc<Service>, conn: Connection, repo: String) -> Answer<Che
 }
 
 async fn project_status(s: Arc<Service>, conn: Connection) -> Answer<StatusReport> {
-    let report = s
+    let mut report = s
         .engine(&conn, true)?
         .remediator()
         .status(&conn.project)
         .await?;
+    let now = SystemTime::now();
+    report.advisory_data = s.advisories.ages(now);
+    report.warnings.extend(s.advisories.stale_warning(now));
     let detail = Some(format!("{} remediations", report.remediations.len()));
     ok(report, detail)
+}
+
+/// Serves `advisories.sync`: needs no Bitbucket connection; the batch is decoded, validated,
+/// applied and persisted on a blocking thread while every other operation goes on.
+async fn sync_advisories(s: Arc<Service>, op: SyncAdvisories) -> Result<SyncReport, OpError> {
+    let started = Instant::now();
+    tracing::info!(op = SyncAdvisories::NAME, ecosystem = %op.ecosystem, "operation started");
+    let store = Arc::clone(&s.advisories);
+    let ecosystem = op.ecosystem.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let batch = sync_batch(op)?;
+        let watermarks = store.sync(&batch).map_err(OpFailure::from)?;
+        Ok::<_, OpFailure>(SyncReport {
+            watermarks,
+            records: store.snapshot().len(),
+            advisory_data: store.ages(SystemTime::now()),
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(OpFailure::permanent(format!("the sync stopped: {e}"))));
+    let (outcome, detail) = match &result {
+        Ok(r) => (
+            Outcome::Ok,
+            format!(
+                "{ecosystem} synced to {}; {} records",
+                r.watermarks.get(&ecosystem).map_or("-", String::as_str),
+                r.records
+            ),
+        ),
+        Err(e) => (e.outcome(), e.message()),
+    };
+    s.observer.finished(&OpRecord {
+        operation: SyncAdvisories::NAME,
+        outcome,
+        elapsed: started.elapsed(),
+        user: None,
+        project: None,
+        repository: None,
+        detail: Some(detail),
+    });
+    result.map_err(OpFailure::into_op_error)
+}
+
+/// The batch a sync request carries: an archive, or a delta since a watermark.
+fn sync_batch(op: SyncAdvisories) -> Result<SyncBatch, OpFailure> {
+    use base64::Engine as _;
+    let change = match (op.archive, op.since) {
+        (Some(archive), None) if op.records.is_empty() && op.withdrawn.is_empty() => {
+            let archive = base64::engine::general_purpose::STANDARD
+                .decode(archive.as_bytes())
+                .map_err(|e| {
+                    OpFailure::BadRequest(format!(
+                        "advisory sync for {} refused: the archive is not base64 ({e}); send the all.zip bytes in standard base64",
+                        op.ecosystem
+                    ))
+                })?;
+            SyncChange::Full { archive }
+        }
+        (None, Some(since)) => SyncChange::Delta {
+            since,
+            records: op
+                .records
+                .iter()
+                .map(|r| serde_json::to_vec(r).unwrap_or_default())
+                .collect(),
+            withdrawn: op.withdrawn,
+        },
+        _ => {
+            return Err(OpFailure::BadRequest(format!(
+                "advisory sync for {} refused: send either `archive` alone (a full sync) or `since` with `records` and `withdrawn` (a delta)",
+                op.ecosystem
+            )))
+        }
+    };
+    Ok(SyncBatch {
+        ecosystem: op.ecosystem,
+        watermark: op.watermark,
+        change,
+    })
 }
 
 /// The audit detail of an apply.

@@ -87,11 +87,12 @@ impl AdvisoryStore {
         AdvisoryStore::with(Current::default(), options)
     }
 
-    /// A store over baked-in or mounted data, whose per-ecosystem times are `ages`; any data
+    /// A store over baked-in or mounted data (none: scans fail until data is synced), whose
+    /// per-ecosystem times are `ages`; any data
     /// persisted in `options.dir` by earlier syncs is replayed on top, so a restart needs only a
     /// delta. A corrupt or half-written store is logged and ignored (the mounted data serves).
     pub fn open(
-        base: AdvisoryDb,
+        base: Option<AdvisoryDb>,
         ages: BTreeMap<String, SystemTime>,
         options: StoreOptions,
     ) -> AdvisoryStore {
@@ -108,9 +109,9 @@ impl AdvisoryStore {
             })
             .collect();
         let mut current = Current {
-            db: Arc::new(base),
+            configured: base.is_some(),
+            db: Arc::new(base.unwrap_or_default()),
             ecosystems,
-            configured: true,
         };
         let mut persisted = persist::Persisted::default();
         if let Some(dir) = &options.dir {

@@ -16,6 +16,7 @@ fn names_and_mutating_flags_match_the_protocol_document() {
         (PrStatus::NAME, PrStatus::MUTATING),
         (CheckCi::NAME, CheckCi::MUTATING),
         (ProjectStatus::NAME, ProjectStatus::MUTATING),
+        (SyncAdvisories::NAME, SyncAdvisories::MUTATING),
     ];
     assert_eq!(
         table,
@@ -28,6 +29,7 @@ fn names_and_mutating_flags_match_the_protocol_document() {
             ("remediation.pr_status", false),
             ("remediation.check_ci", true),
             ("remediation.status", false),
+            ("advisories.sync", true),
         ]
     );
     let doc = include_str!("../../../../docs/tunnel-protocol.md");

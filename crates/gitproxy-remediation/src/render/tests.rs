@@ -27,6 +27,7 @@ fn report(stages: Vec<CheckStage>) -> CheckReport {
         ))
         .expect("json"),
         registries: Vec::new(),
+        advisory_data: Vec::new(),
     }
 }
 

@@ -42,7 +42,9 @@ fn service(local: LocalConnection, records: &Arc<Records>) -> Arc<Service> {
         .expect("trust");
     Arc::new(Service {
         local,
-        db: None,
+        advisories: Arc::new(crate::advisories::AdvisoryStore::unconfigured(
+            crate::advisories::StoreOptions::default(),
+        )),
         connector: EgressConnector::builder(ProxyConfig::direct(), trust)
             .build()
             .expect("connector"),

@@ -186,7 +186,11 @@ fn persistent(dir: &std::path::Path) -> StoreOptions {
 fn a_restart_resumes_from_the_persisted_watermark() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+        let store = AdvisoryStore::open(
+            Some(AdvisoryDb::new()),
+            BTreeMap::new(),
+            persistent(dir.path()),
+        );
         store
             .sync(&full(&[("N-1", "left-pad"), ("N-2", "is-even")], T1))
             .unwrap();
@@ -194,14 +198,22 @@ fn a_restart_resumes_from_the_persisted_watermark() {
             .sync(&delta(T1, T2, &[("N-3", "is-odd")], &["N-2"]))
             .unwrap();
     }
-    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    let store = AdvisoryStore::open(
+        Some(AdvisoryDb::new()),
+        BTreeMap::new(),
+        persistent(dir.path()),
+    );
     assert_eq!(store.watermarks()["npm"], T2);
     assert!(affected(&store, "left-pad") && affected(&store, "is-odd"));
     assert!(!affected(&store, "is-even"));
     // Only a delta is needed after the restart, and it is persisted in turn.
     store.sync(&delta(T2, T3, &[], &["N-1"])).unwrap();
     drop(store);
-    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    let store = AdvisoryStore::open(
+        Some(AdvisoryDb::new()),
+        BTreeMap::new(),
+        persistent(dir.path()),
+    );
     assert_eq!(store.watermarks()["npm"], T3);
     assert!(!affected(&store, "left-pad") && affected(&store, "is-odd"));
     // Only the files the manifest names remain.
@@ -217,7 +229,11 @@ fn a_restart_resumes_from_the_persisted_watermark() {
 #[test]
 fn a_corrupt_store_is_replaced_by_the_mounted_data() {
     let dir = tempfile::tempdir().unwrap();
-    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    let store = AdvisoryStore::open(
+        Some(AdvisoryDb::new()),
+        BTreeMap::new(),
+        persistent(dir.path()),
+    );
     store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
     drop(store);
     let archive = std::fs::read_dir(dir.path())
@@ -230,7 +246,7 @@ fn a_corrupt_store_is_replaced_by_the_mounted_data() {
     std::fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
     let mut mounted = AdvisoryDb::new();
     mounted.insert(crate::osv::Record::from_json("M", &npm_record("M-1", "mounted", T1)).unwrap());
-    let store = AdvisoryStore::open(mounted, BTreeMap::new(), persistent(dir.path()));
+    let store = AdvisoryStore::open(Some(mounted), BTreeMap::new(), persistent(dir.path()));
     assert!(affected(&store, "mounted") && !affected(&store, "left-pad"));
     assert!(
         store.watermarks().is_empty(),
@@ -238,7 +254,11 @@ fn a_corrupt_store_is_replaced_by_the_mounted_data() {
     );
     // A manifest that is not JSON is detected too.
     std::fs::write(dir.path().join("manifest.json"), b"{\"form").unwrap();
-    let store = AdvisoryStore::open(AdvisoryDb::new(), BTreeMap::new(), persistent(dir.path()));
+    let store = AdvisoryStore::open(
+        Some(AdvisoryDb::new()),
+        BTreeMap::new(),
+        persistent(dir.path()),
+    );
     assert!(store.watermarks().is_empty());
 }
 
@@ -247,7 +267,7 @@ fn stale_data_is_reported_and_fresh_data_is_not() {
     let now = SystemTime::UNIX_EPOCH
         + Duration::from_secs(rfc3339_nanos(T1).unwrap() as u64 / 1_000_000_000);
     let mounted = BTreeMap::from([("Go".to_owned(), now - Duration::from_secs(9 * 86_400))]);
-    let store = AdvisoryStore::open(AdvisoryDb::new(), mounted, StoreOptions::default());
+    let store = AdvisoryStore::open(Some(AdvisoryDb::new()), mounted, StoreOptions::default());
     store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
     let ages = store.ages(now + Duration::from_secs(3600));
     assert_eq!(
