@@ -33,7 +33,7 @@ commands:
   fix-check [--registries LIST] [--osv DIR] CHECKOUT
                      every fix gitproxy would open for a local checkout, each applied to a copy and checked
                      by the ecosystem's own tool against the real registries (default: public), then re-scanned
-  bench <suite>      run a benchmark suite and print its figures; suites: bitbucket, egress, remediation, tunnel [--with-peers]
+  bench <suite>      run a benchmark suite and print its figures; suites: advisories, bitbucket, egress, remediation, tunnel [--with-peers]
 ";
 
 fn main() -> ExitCode {
@@ -149,11 +149,24 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
                 ],
             )
         }
+        Some("advisories") => step(
+            root,
+            "bench advisories",
+            &[
+                "bench",
+                "--package",
+                "gitproxy-remediation",
+                "--bench",
+                "advisories",
+            ],
+        ),
         Some("tunnel") => bench_tunnel(root, &args[1..]),
         Some(other) => {
-            bail!("unknown benchmark suite `{other}`; available: bitbucket, egress, remediation, tunnel")
+            bail!("unknown benchmark suite `{other}`; available: advisories, bitbucket, egress, remediation, tunnel")
         }
-        None => bail!("name a benchmark suite; available: bitbucket, egress, remediation, tunnel"),
+        None => bail!(
+            "name a benchmark suite; available: advisories, bitbucket, egress, remediation, tunnel"
+        ),
     }
 }
 
