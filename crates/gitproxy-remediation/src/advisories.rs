@@ -6,6 +6,7 @@
 //! withdrawn records never match. Findings for one dependency whose records share an id or
 //! alias (CVE, GHSA, RUSTSEC, ...) are merged into one.
 
+mod export;
 mod index;
 mod load;
 mod matching;
@@ -21,6 +22,7 @@ use crate::osv::{self, Record};
 use crate::{zip, Ecosystem, Error};
 
 use index::MemberLoc;
+pub use export::OsvExport;
 pub use matching::Matched;
 use matching::Matcher;
 pub use store::{mounted_ages, AdvisoryStore, DataAge, StoreOptions, STALE_ADVISORY_DATA};

@@ -7,15 +7,15 @@
 //! ([`RepoScan`], [`RepoOutcome`], [`StatusReport`]), and the tunnel stays a generic transport
 //! that knows no operation of the domain.
 
+use std::collections::BTreeMap;
+
 use gitproxy_tunnel::Operation;
 use serde::{Deserialize, Serialize};
 
-use std::collections::BTreeMap;
-
-use crate::advisories::DataAge;
+use crate::advisories::{DataAge, SyncBatch, SyncChange};
 use crate::remediate::{RemediationStatus, RepoOutcome, StatusReport};
 use crate::scan::RepoScan;
-use crate::Ecosystem;
+use crate::{Ecosystem, Error};
 
 /// The connection form the cloud sends: server URL, username, access token, project key. Local
 /// settings win over it; `Debug` never shows the token.
@@ -127,30 +127,37 @@ operation!(
     /// `remediation.status`: every remediation of the project.
     ProjectStatus, "remediation.status", mutating: false, response: StatusReport {}
 );
-operation!(
-    /// `advisories.sync`: fresh OSV data for one ecosystem, either its whole export (`all.zip`)
-    /// or the records changed and withdrawn since a watermark. Validated whole before anything
-    /// changes (a bad batch is refused and the old data keeps serving), persisted, then swapped
-    /// in without pausing any operation. Idempotent: the same batch again changes nothing.
-    SyncAdvisories, "advisories.sync", mutating: true, response: SyncReport {
-        /// The OSV ecosystem name (`crates.io`, `PyPI`, `Go`, `npm`, ...).
-        ecosystem: String,
-        /// The newest `modified` time the batch reflects (RFC 3339): the new watermark.
-        watermark: String,
-        /// A full sync: the ecosystem's `all.zip`, base64 (standard alphabet, padded).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        archive: Option<String>,
-        /// A delta: the agent's watermark it starts from (records modified after it follow).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        since: Option<String>,
-        /// A delta: the changed or new OSV records.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        records: Vec<serde_json::Value>,
-        /// A delta: ids of withdrawn or deleted records to remove.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        withdrawn: Vec<String>,
-    }
-);
+/// `advisories.sync`: fresh OSV data for one ecosystem, either its whole export (`all.zip`) or
+/// the records changed and withdrawn since a watermark. Validated whole before anything changes
+/// (a bad batch is refused and the old data keeps serving), persisted, then swapped in without
+/// pausing any operation. Idempotent: the same batch again changes nothing. It needs no
+/// Bitbucket connection. [`OsvExport`](crate::advisories::OsvExport) builds it from an OSV
+/// directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncAdvisories {
+    /// The OSV ecosystem name (`crates.io`, `PyPI`, `Go`, `npm`, ...).
+    pub ecosystem: String,
+    /// The newest `modified` time the batch reflects (RFC 3339): the new watermark.
+    pub watermark: String,
+    /// A full sync: the ecosystem's `all.zip`, base64 (standard alphabet, padded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
+    /// A delta: the agent's watermark it starts from (records modified after it follow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// A delta: the changed or new OSV records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<serde_json::Value>,
+    /// A delta: ids of withdrawn or deleted records to remove.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<String>,
+}
+
+impl Operation for SyncAdvisories {
+    const NAME: &'static str = "advisories.sync";
+    const MUTATING: bool = true;
+    type Response = SyncReport;
+}
 
 /// The names of every operation of the catalogue, in documentation order.
 pub const OPERATIONS: [&str; 9] = [
@@ -169,6 +176,47 @@ pub const OPERATIONS: [&str; 9] = [
 /// one call, so an ecosystem's `all.zip` may be up to about 96 MiB; larger exports are sent as a
 /// full sync of an older export followed by deltas.
 pub const SYNC_BODY_LIMIT: u64 = 128 << 20;
+
+impl SyncAdvisories {
+    /// The batch the request carries: an archive (a full sync), or a delta since a watermark;
+    /// a request that is neither, or whose archive is not base64, is refused.
+    pub fn into_batch(self) -> Result<SyncBatch, Error> {
+        use base64::Engine as _;
+        let refuse = |reason: String| Error::AdvisorySync {
+            ecosystem: self.ecosystem.clone(),
+            reason,
+        };
+        let change = match (&self.archive, &self.since) {
+            (Some(archive), None) if self.records.is_empty() && self.withdrawn.is_empty() => {
+                let archive = base64::engine::general_purpose::STANDARD
+                    .decode(archive.as_bytes())
+                    .map_err(|e| {
+                        refuse(format!(
+                            "the archive is not base64 ({e}); send the all.zip bytes in standard base64"
+                        ))
+                    })?;
+                SyncChange::Full { archive }
+            }
+            (None, Some(since)) => SyncChange::Delta {
+                since: since.clone(),
+                records: self
+                    .records
+                    .iter()
+                    .map(|r| serde_json::to_vec(r).unwrap_or_default())
+                    .collect(),
+                withdrawn: self.withdrawn.clone(),
+            },
+            _ => return Err(refuse(
+                "send either `archive` alone (a full sync) or `since` with `records` and `withdrawn` (a delta)".into(),
+            )),
+        };
+        Ok(SyncBatch {
+            ecosystem: self.ecosystem,
+            watermark: self.watermark,
+            change,
+        })
+    }
+}
 
 /// Response of [`SyncAdvisories`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

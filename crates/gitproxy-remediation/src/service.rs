@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use gitproxy_egress::EgressConnector;
 use gitproxy_tunnel::{OpError, Operation, Router};
 
-use crate::advisories::{AdvisoryStore, SyncBatch, SyncChange};
+use crate::advisories::AdvisoryStore;
 use crate::catalogue::{
     Apply, ApplyResult, CheckCi, CheckCiReport, CheckReport, CloudConnection, ListRepositories,
     PrStatus, PrStatusReport, ProjectStatus, Refresh, RepositoryList, Scan, SyncAdvisories,
@@ -379,7 +379,7 @@ async fn sync_advisories(s: Arc<Service>, op: SyncAdvisories) -> Result<SyncRepo
     let store = Arc::clone(&s.advisories);
     let ecosystem = op.ecosystem.clone();
     let result = tokio::task::spawn_blocking(move || {
-        let batch = sync_batch(op)?;
+        let batch = op.into_batch().map_err(OpFailure::from)?;
         let watermarks = store.sync(&batch).map_err(OpFailure::from)?;
         Ok::<_, OpFailure>(SyncReport {
             watermarks,
@@ -410,44 +410,6 @@ async fn sync_advisories(s: Arc<Service>, op: SyncAdvisories) -> Result<SyncRepo
         detail: Some(detail),
     });
     result.map_err(OpFailure::into_op_error)
-}
-
-/// The batch a sync request carries: an archive, or a delta since a watermark.
-fn sync_batch(op: SyncAdvisories) -> Result<SyncBatch, OpFailure> {
-    use base64::Engine as _;
-    let change = match (op.archive, op.since) {
-        (Some(archive), None) if op.records.is_empty() && op.withdrawn.is_empty() => {
-            let archive = base64::engine::general_purpose::STANDARD
-                .decode(archive.as_bytes())
-                .map_err(|e| {
-                    OpFailure::BadRequest(format!(
-                        "advisory sync for {} refused: the archive is not base64 ({e}); send the all.zip bytes in standard base64",
-                        op.ecosystem
-                    ))
-                })?;
-            SyncChange::Full { archive }
-        }
-        (None, Some(since)) => SyncChange::Delta {
-            since,
-            records: op
-                .records
-                .iter()
-                .map(|r| serde_json::to_vec(r).unwrap_or_default())
-                .collect(),
-            withdrawn: op.withdrawn,
-        },
-        _ => {
-            return Err(OpFailure::BadRequest(format!(
-                "advisory sync for {} refused: send either `archive` alone (a full sync) or `since` with `records` and `withdrawn` (a delta)",
-                op.ecosystem
-            )))
-        }
-    };
-    Ok(SyncBatch {
-        ecosystem: op.ecosystem,
-        watermark: op.watermark,
-        change,
-    })
 }
 
 /// The audit detail of an apply.

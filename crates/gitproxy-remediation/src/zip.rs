@@ -176,5 +176,68 @@ pub(crate) fn zip_members<'a>(bytes: &'a [u8], label: &str) -> Result<Vec<ZipMem
     Ok(out)
 }
 
+/// A zip archive of `members` (name, bytes), stored uncompressed with their CRC-32: what the
+/// hub sends as a full sync when an OSV folder holds records but no `all.zip`.
+pub(crate) fn stored_zip(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::Zip {
+        path: "all.zip".into(),
+        reason: "over 4 GiB or 65,535 members; zip64 is not supported".into(),
+    };
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let offset = u32::try_from(out.len()).map_err(|_| too_large())?;
+        let size = u32::try_from(data.len()).map_err(|_| too_large())?;
+        let name_len = u16::try_from(name.len()).map_err(|_| too_large())?;
+        let crc = crc32(data);
+        // Version, flags, method (stored), time and date, CRC, sizes, name and extra lengths.
+        let mut fields = Vec::with_capacity(26);
+        fields.extend(20u16.to_le_bytes());
+        fields.extend(0u16.to_le_bytes());
+        fields.extend(0u16.to_le_bytes());
+        fields.extend([0u8; 4]);
+        fields.extend(crc.to_le_bytes());
+        fields.extend(size.to_le_bytes());
+        fields.extend(size.to_le_bytes());
+        fields.extend(name_len.to_le_bytes());
+        fields.extend(0u16.to_le_bytes());
+        out.extend(0x0403_4b50u32.to_le_bytes());
+        out.extend(&fields);
+        out.extend(name.as_bytes());
+        out.extend(data);
+        central.extend(0x0201_4b50u32.to_le_bytes());
+        central.extend(20u16.to_le_bytes());
+        central.extend(&fields);
+        // Comment length, disk number, internal and external attributes, local header offset.
+        central.extend([0u8; 10]);
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let count = u16::try_from(members.len()).map_err(|_| too_large())?;
+    let cd_offset = u32::try_from(out.len()).map_err(|_| too_large())?;
+    let cd_size = u32::try_from(central.len()).map_err(|_| too_large())?;
+    out.extend(central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend(count.to_le_bytes());
+    out.extend(count.to_le_bytes());
+    out.extend(cd_size.to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    Ok(out)
+}
+
+/// The CRC-32 (IEEE) of `data`.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
 #[cfg(test)]
 pub(crate) mod tests;

@@ -323,4 +323,4 @@ pub fn mounted_ages(dir: &Path) -> BTreeMap<String, SystemTime> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
