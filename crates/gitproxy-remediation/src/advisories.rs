@@ -21,8 +21,8 @@ use serde::Serialize;
 use crate::osv::{self, Record};
 use crate::{zip, Ecosystem, Error};
 
-use index::MemberLoc;
 pub use export::OsvExport;
+use index::MemberLoc;
 pub use matching::Matched;
 use matching::Matcher;
 pub use store::{mounted_ages, AdvisoryStore, DataAge, StoreOptions, STALE_ADVISORY_DATA};

@@ -74,13 +74,12 @@ impl OsvExport {
             members.sort();
             (zip::stored_zip(&members)?, loose)
         };
-        let watermark = newest(entries.values().filter_map(|e| e.modified)).ok_or_else(|| {
-            Error::Osv {
+        let watermark =
+            newest(entries.values().filter_map(|e| e.modified)).ok_or_else(|| Error::Osv {
                 name: format!("{}", zip_path.display()),
                 reason: "no record with an RFC 3339 `modified` time to take a watermark from"
                     .into(),
-            }
-        })?;
+            })?;
         Ok(SyncAdvisories {
             ecosystem: ecosystem.to_owned(),
             watermark,

@@ -3,6 +3,7 @@
 //! internal CA. `cargo xtask e2e` builds the binary first and runs this suite; `cargo xtask image-e2e`
 //! builds the container image and runs its tests (`image::`) under runc.
 
+mod advisories;
 mod demo;
 mod guide;
 mod image;

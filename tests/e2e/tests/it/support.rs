@@ -32,6 +32,10 @@ pub(crate) struct Setup {
     pub(crate) user: &'static str,
     /// The token.
     pub(crate) token: &'static str,
+    /// The OSV directory (`GITPROXY_OSV_DIR`); none: the world's.
+    pub(crate) osv: Option<PathBuf>,
+    /// More environment variables, such as `GITPROXY_ADVISORY_STORE_DIR`.
+    pub(crate) env: Vec<(&'static str, String)>,
 }
 
 impl Default for Setup {
@@ -42,6 +46,8 @@ impl Default for Setup {
             registries: String::new(),
             user: WRITER,
             token: WRITER_TOKEN,
+            osv: None,
+            env: Vec::new(),
         }
     }
 }
@@ -130,8 +136,9 @@ impl World {
             .env("GITPROXY_BITBUCKET_USERNAME", setup.user)
             .env("GITPROXY_BITBUCKET_TOKEN_FILE", &token_file)
             .env("GITPROXY_BITBUCKET_PROJECT", DEMO_PROJECT)
-            .env("GITPROXY_OSV_DIR", &self.osv)
-            .env("GITPROXY_LOG_FORMAT", "json");
+            .env("GITPROXY_OSV_DIR", setup.osv.as_ref().unwrap_or(&self.osv))
+            .env("GITPROXY_LOG_FORMAT", "json")
+            .envs(setup.env.iter().map(|(k, v)| (k, v)));
         if !setup.registries.is_empty() {
             cmd.env("GITPROXY_REGISTRIES", &setup.registries);
         }

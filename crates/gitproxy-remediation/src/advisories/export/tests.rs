@@ -78,7 +78,12 @@ fn a_delta_carries_the_records_modified_since_and_withdraws_the_rest() {
 
 #[test]
 fn times_format_back_to_rfc3339() {
-    for t in [T1, T3, "1999-12-31T23:59:59Z", "2026-02-28T12:00:00.000000001Z"] {
+    for t in [
+        T1,
+        T3,
+        "1999-12-31T23:59:59Z",
+        "2026-02-28T12:00:00.000000001Z",
+    ] {
         assert_eq!(format_rfc3339(rfc3339_nanos(t).unwrap()), t);
     }
 }

@@ -1,0 +1,200 @@
+//! `advisories.sync` through the real tunnel: the cloud serves full and delta syncs from an OSV
+//! directory (`OsvExport`), the agent swaps them in, persists them, resumes from its watermark
+//! after a restart, refuses a bad batch whole and reports stale data while staying ready.
+
+use std::path::Path;
+
+use gitproxy_e2e::{probe_get, AgentProcess};
+use gitproxy_remediation::advisories::OsvExport;
+use gitproxy_remediation::catalogue::{Scan, SyncAdvisories, TestConnection};
+use gitproxy_remediation::scan::RepoScan;
+use serde_json::{json, Value};
+
+use crate::support::{Setup, World, WAIT};
+
+const REPO: &str = "storefront";
+const LODASH: &str = "GHSA-35jh-r3h4-6jhm";
+const RECORD: &str = include_str!("../../fixtures/osv/npm/GHSA-35jh-r3h4-6jhm.json");
+
+async fn scan(world: &World) -> RepoScan {
+    world
+        .cloud
+        .call(&Scan {
+            repository: REPO.into(),
+            ..Scan::default()
+        })
+        .await
+        .expect("scan answers")
+}
+
+fn ids(scan: &RepoScan) -> Vec<&str> {
+    scan.findings.iter().map(|f| f.id.as_str()).collect()
+}
+
+/// The npm record, modified at `modified` and withdrawn when asked.
+fn record(modified: &str, withdrawn: bool) -> String {
+    let mut value: Value = serde_json::from_str(RECORD).expect("fixture json");
+    value["modified"] = json!(modified);
+    if withdrawn {
+        value["withdrawn"] = json!(modified);
+    }
+    value.to_string()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+    std::fs::write(path, text).expect("write");
+}
+
+async fn sync(
+    world: &World,
+    request: &SyncAdvisories,
+) -> gitproxy_remediation::catalogue::SyncReport {
+    world.cloud.call(request).await.expect("sync answers")
+}
+
+fn probes(agent: &AgentProcess) -> std::net::SocketAddr {
+    agent
+        .seen()
+        .iter()
+        .find(|l| l.contains("probes listening"))
+        .and_then(|l| serde_json::from_str::<Value>(l).ok())
+        .and_then(|v| v["addr"].as_str()?.parse().ok())
+        .expect("the agent logs its probe address")
+}
+
+async fn stop(mut agent: AgentProcess) {
+    agent.sigterm().expect("sigterm");
+    assert_eq!(agent.wait_exit(WAIT).await.expect("exits").code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncs_through_the_tunnel_add_withdraw_persist_and_resume_from_the_watermark() {
+    let world = World::start().await;
+    let root = world.dir.path();
+    // The agent's mounted data has no npm records; the cloud's OSV directory has one.
+    let mounted = root.join("agent-osv");
+    write(
+        &mounted.join("Maven/GHSA-jfh8-c2jp-5v3q.json"),
+        &std::fs::read_to_string(root.join("osv/Maven/GHSA-jfh8-c2jp-5v3q.json")).expect("maven"),
+    );
+    let cloud_osv = root.join("cloud-osv");
+    let npm_record = cloud_osv.join("npm").join(format!("{LODASH}.json"));
+    write(&npm_record, &record("2024-01-01T00:00:00Z", false));
+    let export = OsvExport::new(&cloud_osv);
+    let setup = Setup {
+        osv: Some(mounted),
+        env: vec![(
+            "GITPROXY_ADVISORY_STORE_DIR",
+            root.join("store").display().to_string(),
+        )],
+        ..Setup::default()
+    };
+    let agent = world.agent(&setup).await;
+
+    let before = scan(&world).await;
+    assert!(before.findings.is_empty(), "{before:#?}");
+    assert!(before.warnings.is_empty(), "{before:#?}");
+
+    // A full sync adds the advisory; the next scan finds it. The record is from 2024, so the
+    // data is stale: the scan still answers, says so, and the agent stays ready.
+    let full = export.sync_from("npm", None).expect("full sync");
+    let report = sync(&world, &full).await;
+    assert_eq!(report.watermarks["npm"], "2024-01-01T00:00:00Z");
+    let after = scan(&world).await;
+    assert_eq!(ids(&after), [LODASH], "{after:#?}");
+    let npm = after
+        .advisory_data
+        .iter()
+        .find(|a| a.ecosystem == "npm")
+        .expect("npm age");
+    assert!(npm.stale && npm.age_seconds.is_some(), "{npm:?}");
+    assert!(
+        after
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("stale advisory data: npm is")),
+        "{:?}",
+        after.warnings
+    );
+    assert_eq!(
+        probe_get(probes(&agent), "/readyz")
+            .await
+            .expect("readyz")
+            .0,
+        200
+    );
+    let (_, metrics) = probe_get(probes(&agent), "/metrics")
+        .await
+        .expect("metrics");
+    assert!(
+        metrics.contains("gitproxy_advisory_data_age_seconds{ecosystem=\"npm\"} "),
+        "{metrics}"
+    );
+    // Sending the same batch again changes nothing.
+    assert_eq!(sync(&world, &full).await.watermarks, report.watermarks);
+
+    // A bad batch (a record without a package) is refused whole; the old data keeps serving.
+    let bad = SyncAdvisories {
+        ecosystem: "npm".into(),
+        watermark: "2024-02-01T00:00:00Z".into(),
+        since: Some("2024-01-01T00:00:00Z".into()),
+        records: vec![
+            serde_json::from_str(&record("2024-02-01T00:00:00Z", false)).expect("json"),
+            json!({"id": "BAD-1", "modified": "2024-02-01T00:00:00Z", "affected": [{"ranges": []}]}),
+        ],
+        ..SyncAdvisories::default()
+    };
+    let refused = world
+        .cloud
+        .call(&bad)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        refused.contains("advisory sync for npm refused") && refused.contains("BAD-1"),
+        "{refused}"
+    );
+    assert_eq!(ids(&scan(&world).await), [LODASH]);
+
+    // Upstream withdraws the record: the delta since the agent's watermark removes it.
+    write(&npm_record, &record("2024-03-01T00:00:00Z", true));
+    let withdraw = export
+        .sync_from("npm", Some(&report.watermarks["npm"]))
+        .expect("delta");
+    assert_eq!(withdraw.withdrawn, [LODASH]);
+    let report = sync(&world, &withdraw).await;
+    assert_eq!(report.watermarks["npm"], "2024-03-01T00:00:00Z");
+    assert!(scan(&world).await.findings.is_empty());
+    stop(agent).await;
+
+    // After a restart the agent serves the persisted data and needs only a delta.
+    let agent = world.agent(&setup).await;
+    let check = world
+        .cloud
+        .call(&TestConnection::default())
+        .await
+        .expect("test connection answers");
+    let npm = check
+        .advisory_data
+        .iter()
+        .find(|a| a.ecosystem == "npm")
+        .expect("npm age after the restart");
+    assert_eq!(npm.watermark.as_deref(), Some("2024-03-01T00:00:00Z"));
+    assert!(scan(&world).await.findings.is_empty());
+    write(&npm_record, &record("2024-04-01T00:00:00Z", false));
+    let readd = export
+        .sync_from("npm", npm.watermark.as_deref())
+        .expect("delta");
+    assert!(readd.archive.is_none() && readd.records.len() == 1);
+    assert_eq!(
+        sync(&world, &readd).await.watermarks["npm"],
+        "2024-04-01T00:00:00Z"
+    );
+    assert_eq!(ids(&scan(&world).await), [LODASH]);
+    assert!(agent
+        .seen()
+        .iter()
+        .any(|l| l.contains("advisory store read back")));
+    stop(agent).await;
+}
