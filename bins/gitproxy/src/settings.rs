@@ -151,10 +151,10 @@ settings! {
         kind: Kind::Path, helm: Some("osv.dir") }
     ADVISORY_STORE = "advisory store", "Writable directory where advisory data synced from the cloud and its watermarks are kept across restarts" {
         flag: Some("advisory-store"), value_name: "DIR", env: Some("GITPROXY_ADVISORY_STORE_DIR"),
-        toml: Some("advisory_store_dir"), kind: Kind::Path, default: "none, synced data is kept in memory only" }
+        toml: Some("advisory_store_dir"), kind: Kind::Path, helm: Some("advisories.store"), default: "none, synced data is kept in memory only" }
     MAX_ADVISORY_AGE = "max advisory age", "Age of the advisory data past which scans report `stale advisory data` (they still run), e.g. `7d` or `36h`" {
         flag: Some("max-advisory-age"), value_name: "DURATION", env: Some("GITPROXY_MAX_ADVISORY_AGE"),
-        toml: Some("max_advisory_age"), default: "7d" }
+        toml: Some("max_advisory_age"), helm: Some("advisories.maxAge"), default: "7d" }
     MAX_FILE_BYTES = "largest file scanned", "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on" {
         flag: Some("max-file-bytes"), value_name: "BYTES", env: Some("GITPROXY_MAX_FILE_BYTES"),
         toml: Some("max_file_bytes"), kind: Kind::Bytes, default: "67108864 (64 MiB)" }

@@ -227,6 +227,9 @@ Cross-field rules that values.schema.json cannot express. Each failure says what
 {{- if and $pdb.enabled (gt (int .Values.replicaCount) 1) (not (kindIs "string" $pdb.minAvailable)) (ge (int $pdb.minAvailable) (int .Values.replicaCount)) }}
 {{- fail (printf "podDisruptionBudget.minAvailable (%d) must be below replicaCount (%d), otherwise node drains block forever: lower it or add replicas" (int $pdb.minAvailable) (int .Values.replicaCount)) }}
 {{- end }}
+{{- if and .Values.advisories.store.existingClaim (gt (int .Values.replicaCount) 1) }}
+{{- fail (printf "advisories.store.existingClaim needs replicaCount 1 (found %d): one pod writes the advisory store; set replicaCount=1, or leave existingClaim empty so each pod keeps its own store in an emptyDir" (int .Values.replicaCount)) }}
+{{- end }}
 {{- if ge (int $g.shutdownGraceSeconds) (int .Values.terminationGracePeriodSeconds) }}
 {{- fail (printf "gitproxy.shutdownGraceSeconds (%d) must be below terminationGracePeriodSeconds (%d): lower the first or raise the second" (int $g.shutdownGraceSeconds) (int .Values.terminationGracePeriodSeconds)) }}
 {{- end }}

@@ -15,6 +15,7 @@ use common::{check_common, rule_ports};
 /// The environment the chart gives the agent with default values and an access key.
 const DEFAULT_ENV: &[&str] = &[
     "GITPROXY_ACCESS_KEY_FILE",
+    "GITPROXY_ADVISORY_STORE_DIR",
     "GITPROXY_AGENT_ID",
     "GITPROXY_BRANCH_PREFIX",
     "GITPROXY_CLOUD_URL",
@@ -22,6 +23,7 @@ const DEFAULT_ENV: &[&str] = &[
     "GITPROXY_LISTEN",
     "GITPROXY_LOG",
     "GITPROXY_LOG_FORMAT",
+    "GITPROXY_MAX_ADVISORY_AGE",
     "GITPROXY_OSV_DIR",
     "GITPROXY_SHUTDOWN_GRACE",
 ];
@@ -41,6 +43,15 @@ pub(super) fn check_cases(
     let get = |name: &str| rendered.get(name);
     if let Some(m) = get("defaults") {
         check_defaults(m, report);
+    }
+    if let Some(m) = get("advisory-claim") {
+        check_advisory_store(
+            "advisory-claim",
+            m,
+            "persistentVolumeClaim.claimName",
+            "gitproxy-advisories",
+            report,
+        );
     }
     if let (Some(defaults), Some(rotated)) = (get("defaults"), get("rotated-key")) {
         let (case, d, r) = ("rotated-key", checksums(defaults), checksums(rotated));
@@ -193,6 +204,14 @@ fn check_defaults(m: &Manifest, report: &mut Report) {
         m.one("Deployment")
             .and_then(|d| env_value(d, "GITPROXY_OSV_DIR")),
         "/usr/share/gitproxy/osv",
+    );
+    check_advisory_store(case, m, "emptyDir.sizeLimit", "512Mi", report);
+    report.eq(
+        case,
+        "max advisory age",
+        m.one("Deployment")
+            .and_then(|d| env_value(d, "GITPROXY_MAX_ADVISORY_AGE")),
+        "7d",
     );
     let cm = m.one("ConfigMap");
     report.check(
@@ -615,5 +634,35 @@ fn check_everything(m: &Manifest, report: &mut Report) {
         m.one("PodDisruptionBudget")
             .and_then(|p| p.get("spec.minAvailable")),
         "50%",
+    );
+}
+
+/// GITPROXY_ADVISORY_STORE_DIR is the writable advisory-store mount, whose volume has `field` =
+/// `expected` (an emptyDir by default, an existing claim when asked).
+fn check_advisory_store(
+    case: &str,
+    m: &Manifest,
+    field: &str,
+    expected: &str,
+    report: &mut Report,
+) {
+    let Some(d) = m.one("Deployment") else {
+        return;
+    };
+    let c = "spec.template.spec.containers[0]";
+    let mount = d
+        .find(&format!("{c}.volumeMounts"), "name", "advisory-store")
+        .and_then(|mnt| d.get(&format!("{mnt}.mountPath")));
+    report.check(
+        case,
+        mount.is_some() && mount == env_value(d, "GITPROXY_ADVISORY_STORE_DIR"),
+        format!("GITPROXY_ADVISORY_STORE_DIR must be the advisory-store mount {mount:?}"),
+    );
+    let volume = d.find("spec.template.spec.volumes", "name", "advisory-store");
+    report.eq(
+        case,
+        &format!("advisory-store volume {field}"),
+        volume.and_then(|v| d.get(&format!("{v}.{field}"))),
+        expected,
     );
 }

@@ -58,6 +58,18 @@ fn refusals(raw_pem: &Path, not_pem_b64: &Path) -> Vec<Refusal> {
             never: None,
         },
         Refusal {
+            name: "advisory claim with replicas",
+            args: with_key(&["--set", "advisories.store.existingClaim=gitproxy-advisories"]),
+            says: &["advisories.store.existingClaim needs replicaCount 1 (found 2)"],
+            never: None,
+        },
+        Refusal {
+            name: "max advisory age without a unit",
+            args: with_key(&["--set", "advisories.maxAge=7"]),
+            says: &["/advisories/maxAge"],
+            never: None,
+        },
+        Refusal {
             name: "unknown value",
             args: with_key(&["--set", "gitproxy.acessKey=typo"]),
             says: &["additional properties", "acessKey"],

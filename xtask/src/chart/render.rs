@@ -101,6 +101,18 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
             ]),
         },
         Case {
+            name: "advisory-claim",
+            proves: "advisories.store.existingClaim with one replica mounts that claim as the advisory store",
+            args: with_key(&[
+                "--set",
+                "replicaCount=1",
+                "--set",
+                "advisories.store.existingClaim=gitproxy-advisories",
+                "--set",
+                "advisories.maxAge=36h",
+            ]),
+        },
+        Case {
             name: "single-replica",
             proves: "replicaCount=1 renders no PodDisruptionBudget (it would block node drains)",
             args: with_key(&["--set", "replicaCount=1"]),

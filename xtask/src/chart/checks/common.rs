@@ -113,7 +113,7 @@ pub(super) fn check_common(case: &str, m: &Manifest, report: &mut Report) {
             format!("checksum/{key} annotation must be a sha256, found {sum:?}"),
         );
     }
-    // /tmp is the only writable path.
+    // /tmp is writable.
     let tmp = d.find(&format!("{c}.volumeMounts"), "mountPath", "/tmp");
     report.check(case, tmp.is_some(), "/tmp must be mounted");
     let tmp_volume = d.find(&format!("{pod}.volumes"), "name", "tmp");
@@ -124,9 +124,12 @@ pub(super) fn check_common(case: &str, m: &Manifest, report: &mut Report) {
             .is_some_and(|v| d.has(&format!("{v}.emptyDir"))),
         "/tmp must be an emptyDir",
     );
+    // And the advisory store, where synced advisory data is kept.
     for i in 0..d.len(&format!("{c}.volumeMounts")) {
         let mount = format!("{c}.volumeMounts[{i}]");
-        if d.get(&format!("{mount}.mountPath")).as_deref() != Some("/tmp") {
+        let writable = d.get(&format!("{mount}.mountPath")).as_deref() == Some("/tmp")
+            || d.get(&format!("{mount}.name")).as_deref() == Some("advisory-store");
+        if !writable {
             report.eq(
                 case,
                 &format!("{mount}.readOnly"),
