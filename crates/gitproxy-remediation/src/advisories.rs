@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::osv::{self, Record};
 use crate::{zip, Ecosystem, Error};
 
-pub use export::OsvExport;
+pub use export::{AgentSync, OsvExport};
 use index::MemberLoc;
 pub use matching::Matched;
 use matching::Matcher;

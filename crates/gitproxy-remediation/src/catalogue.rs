@@ -159,8 +159,20 @@ impl Operation for SyncAdvisories {
     type Response = SyncReport;
 }
 
+/// `advisories.status`: the agent's advisory data (watermark and age per ecosystem, records),
+/// read-only and without a Bitbucket connection: what the cloud asks each agent replica before
+/// it sends the delta (or full archive) that replica needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisoryStatus {}
+
+impl Operation for AdvisoryStatus {
+    const NAME: &'static str = "advisories.status";
+    const MUTATING: bool = false;
+    type Response = SyncReport;
+}
+
 /// The names of every operation of the catalogue, in documentation order.
-pub const OPERATIONS: [&str; 9] = [
+pub const OPERATIONS: [&str; 10] = [
     TestConnection::NAME,
     ListRepositories::NAME,
     Scan::NAME,
@@ -170,6 +182,7 @@ pub const OPERATIONS: [&str; 9] = [
     CheckCi::NAME,
     ProjectStatus::NAME,
     SyncAdvisories::NAME,
+    AdvisoryStatus::NAME,
 ];
 
 /// The request body limit of [`SyncAdvisories`] on the agent: a full archive travels base64 in
@@ -218,7 +231,7 @@ impl SyncAdvisories {
     }
 }
 
-/// Response of [`SyncAdvisories`].
+/// Response of [`SyncAdvisories`] and [`AdvisoryStatus`]: the agent's advisory data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncReport {
     /// The agent's watermark per synced ecosystem after the batch.

@@ -228,6 +228,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A call through the tunnel to an agent failed (the hub side of `advisories.sync`).
+    #[error("the {operation} call to agent {agent} failed: {source}")]
+    Tunnel {
+        /// The operation.
+        operation: &'static str,
+        /// The agent replica called.
+        agent: String,
+        /// The tunnel's error.
+        #[source]
+        source: gitproxy_tunnel::Error,
+    },
 }
 
 impl Error {

@@ -15,9 +15,9 @@ use gitproxy_tunnel::{OpError, Operation, Router};
 
 use crate::advisories::AdvisoryStore;
 use crate::catalogue::{
-    Apply, ApplyResult, CheckCi, CheckCiReport, CheckReport, CloudConnection, ListRepositories,
-    PrStatus, PrStatusReport, ProjectStatus, Refresh, RepositoryList, Scan, SyncAdvisories,
-    SyncReport, TestConnection,
+    AdvisoryStatus, Apply, ApplyResult, CheckCi, CheckCiReport, CheckReport, CloudConnection,
+    ListRepositories, PrStatus, PrStatusReport, ProjectStatus, Refresh, RepositoryList, Scan,
+    SyncAdvisories, SyncReport, TestConnection,
 };
 use crate::connection::check;
 use crate::engine::{Engine, EngineOptions};
@@ -144,7 +144,7 @@ impl Service {
     /// The router serving every operation of the catalogue.
     pub fn router(self) -> Router {
         let service = Arc::new(self);
-        let [s1, s2, s3, s4, s5, s6, s7, s8, s9] = [(); 9].map(|()| service.clone());
+        let [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10] = [(); 10].map(|()| service.clone());
         Router::new()
             .op(move |op: TestConnection| {
                 served::<TestConnection, _, _>(s1.clone(), op.connection, None, test_connection)
@@ -189,6 +189,7 @@ impl Service {
                 served::<ProjectStatus, _, _>(s7.clone(), op.connection, None, project_status)
             })
             .op(move |op: SyncAdvisories| sync_advisories(s9.clone(), op))
+            .op(move |_: AdvisoryStatus| advisory_status(s10.clone()))
     }
 }
 
@@ -371,6 +372,31 @@ async fn project_status(s: Arc<Service>, conn: Connection) -> Answer<StatusRepor
     ok(report, detail)
 }
 
+/// The agent's advisory data now.
+fn advisory_report(store: &AdvisoryStore) -> SyncReport {
+    SyncReport {
+        watermarks: store.watermarks(),
+        records: store.snapshot().len(),
+        advisory_data: store.ages(SystemTime::now()),
+    }
+}
+
+/// Serves `advisories.status`: reads the store, needs no Bitbucket connection.
+async fn advisory_status(s: Arc<Service>) -> Result<SyncReport, OpError> {
+    let started = Instant::now();
+    let report = advisory_report(&s.advisories);
+    s.observer.finished(&OpRecord {
+        operation: AdvisoryStatus::NAME,
+        outcome: Outcome::Ok,
+        elapsed: started.elapsed(),
+        user: None,
+        project: None,
+        repository: None,
+        detail: Some(format!("{} records", report.records)),
+    });
+    Ok(report)
+}
+
 /// Serves `advisories.sync`: needs no Bitbucket connection; the batch is decoded, validated,
 /// applied and persisted on a blocking thread while every other operation goes on.
 async fn sync_advisories(s: Arc<Service>, op: SyncAdvisories) -> Result<SyncReport, OpError> {
@@ -383,8 +409,7 @@ async fn sync_advisories(s: Arc<Service>, op: SyncAdvisories) -> Result<SyncRepo
         let watermarks = store.sync(&batch).map_err(OpFailure::from)?;
         Ok::<_, OpFailure>(SyncReport {
             watermarks,
-            records: store.snapshot().len(),
-            advisory_data: store.ages(SystemTime::now()),
+            ..advisory_report(&store)
         })
     })
     .await

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use gitproxy_remediation::advisories::{AgentSync, OsvExport};
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, Operation};
 
 use crate::{Error, Pki};
@@ -52,6 +53,17 @@ impl Cloud {
     /// Waits until an agent of the tenant is connected.
     pub async fn wait_agent(&self, timeout: Duration) -> Result<(), Error> {
         Ok(self.hub.wait_ready(TENANT, 1, timeout).await?)
+    }
+
+    /// Waits until `n` connections of the tenant are ready (one per replica with one connection each).
+    pub async fn wait_agents(&self, n: usize, timeout: Duration) -> Result<(), Error> {
+        Ok(self.hub.wait_ready(TENANT, n, timeout).await?)
+    }
+
+    /// The cloud's advisory job: brings every connected replica's data for `ecosystems` up to
+    /// date from the OSV directory `export` (a delta since each one's watermark, or a full sync).
+    pub async fn sync_advisories(&self, export: &OsvExport, ecosystems: &[&str]) -> Vec<AgentSync> {
+        export.sync_agents(&self.hub, TENANT, ecosystems).await
     }
 
     /// Calls operation `op` (its name, mutating flag and response type come from its type) and

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+use gitproxy_tunnel::{Hub, OpCall, Operation};
 use serde::Deserialize;
 
 use super::sync::rfc3339_nanos;
-use crate::catalogue::SyncAdvisories;
+use crate::catalogue::{AdvisoryStatus, SyncAdvisories, SyncReport};
 use crate::{zip, Error};
 
 /// An OSV directory the hub serves syncs from: one folder per ecosystem, named as osv.dev names
@@ -144,9 +145,91 @@ impl OsvExport {
         Ok(request)
     }
 
+    /// Brings every agent replica of `tenant` connected to `hub` up to date for `ecosystems`:
+    /// asks each for its watermarks (`advisories.status`), then sends it, one ecosystem at a
+    /// time, the delta since its watermark or the full archive when it has none. A call goes
+    /// to one replica, so each is synced on its own; replicas that share a watermark share the
+    /// request. One result per replica, with its data after the last batch.
+    pub async fn sync_agents(
+        &self,
+        hub: &Hub,
+        tenant: &str,
+        ecosystems: &[&str],
+    ) -> Vec<AgentSync> {
+        let mut requests: HashMap<(String, Option<String>), SyncAdvisories> = HashMap::new();
+        let mut out = Vec::new();
+        for agent in hub.presence(tenant) {
+            if !agent.capabilities.iter().any(|c| c == SyncAdvisories::NAME) {
+                continue;
+            }
+            let result = self
+                .sync_agent(hub, tenant, &agent.agent_id, ecosystems, &mut requests)
+                .await;
+            out.push(AgentSync {
+                agent_id: agent.agent_id,
+                result,
+            });
+        }
+        out
+    }
+
+    async fn sync_agent(
+        &self,
+        hub: &Hub,
+        tenant: &str,
+        agent: &str,
+        ecosystems: &[&str],
+        requests: &mut HashMap<(String, Option<String>), SyncAdvisories>,
+    ) -> Result<SyncReport, Error> {
+        let mut report: SyncReport = call(hub, tenant, agent, &AdvisoryStatus {}).await?;
+        for &ecosystem in ecosystems {
+            let watermark = report.watermarks.get(ecosystem).cloned();
+            let key = (ecosystem.to_owned(), watermark);
+            let request = match requests.get(&key) {
+                Some(request) => request,
+                None => {
+                    let request = self.sync_from(ecosystem, key.1.as_deref())?;
+                    requests.entry(key).or_insert(request)
+                }
+            };
+            report = call(hub, tenant, agent, request).await?;
+        }
+        Ok(report)
+    }
+
     fn folder(&self, ecosystem: &str) -> PathBuf {
         self.dir.join(ecosystem)
     }
+}
+
+/// What [`OsvExport::sync_agents`] did for one agent replica.
+#[derive(Debug)]
+pub struct AgentSync {
+    /// The replica.
+    pub agent_id: String,
+    /// Its advisory data after the syncs, or the first failure.
+    pub result: Result<SyncReport, Error>,
+}
+
+/// Calls `op` on one agent replica.
+async fn call<O: Operation>(
+    hub: &Hub,
+    tenant: &str,
+    agent: &str,
+    op: &O,
+) -> Result<O::Response, Error> {
+    let failed = |source| Error::Tunnel {
+        operation: O::NAME,
+        agent: agent.to_owned(),
+        source,
+    };
+    let call = OpCall::new(op).map_err(failed)?.to_agent(agent);
+    hub.send(tenant, call)
+        .await
+        .map_err(failed)?
+        .json()
+        .await
+        .map_err(failed)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {

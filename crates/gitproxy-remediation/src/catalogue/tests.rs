@@ -17,6 +17,7 @@ fn names_and_mutating_flags_match_the_protocol_document() {
         (CheckCi::NAME, CheckCi::MUTATING),
         (ProjectStatus::NAME, ProjectStatus::MUTATING),
         (SyncAdvisories::NAME, SyncAdvisories::MUTATING),
+        (AdvisoryStatus::NAME, AdvisoryStatus::MUTATING),
     ];
     assert_eq!(
         table,
@@ -30,6 +31,7 @@ fn names_and_mutating_flags_match_the_protocol_document() {
             ("remediation.check_ci", true),
             ("remediation.status", false),
             ("advisories.sync", true),
+            ("advisories.status", false),
         ]
     );
     let doc = include_str!("../../../../docs/tunnel-protocol.md");

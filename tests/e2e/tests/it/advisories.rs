@@ -198,3 +198,59 @@ async fn syncs_through_the_tunnel_add_withdraw_persist_and_resume_from_the_water
         .any(|l| l.contains("advisory store read back")));
     stop(agent).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cloud_syncs_every_replica_from_its_own_watermark() {
+    let world = World::start().await;
+    let root = world.dir.path();
+    let mounted = root.join("agent-osv");
+    std::fs::create_dir_all(&mounted).expect("mounted folder");
+    let cloud_osv = root.join("cloud-osv");
+    let npm_record = cloud_osv.join("npm").join(format!("{LODASH}.json"));
+    write(&npm_record, &record("2024-01-01T00:00:00Z", false));
+    let export = OsvExport::new(&cloud_osv);
+    let replica = |id: &'static str| Setup {
+        osv: Some(mounted.clone()),
+        env: vec![
+            ("GITPROXY_AGENT_ID", id.to_owned()),
+            (
+                "GITPROXY_ADVISORY_STORE_DIR",
+                root.join(format!("store-{id}")).display().to_string(),
+            ),
+        ],
+        ..Setup::default()
+    };
+    let first = world.agent(&replica("replica-a")).await;
+    let second = world.agent(&replica("replica-b")).await;
+    world
+        .cloud
+        .wait_agents(2, WAIT)
+        .await
+        .expect("both replicas");
+
+    let synced = world.cloud.sync_advisories(&export, &["npm"]).await;
+    let mut agents: Vec<&str> = synced.iter().map(|s| s.agent_id.as_str()).collect();
+    agents.sort();
+    assert_eq!(agents, ["replica-a", "replica-b"]);
+    for s in &synced {
+        let report = s.result.as_ref().expect("synced");
+        assert_eq!(report.watermarks["npm"], "2024-01-01T00:00:00Z", "{s:?}");
+    }
+    // Whichever replica answers, the scan finds the advisory.
+    for _ in 0..4 {
+        assert_eq!(ids(&scan(&world).await), [LODASH]);
+    }
+
+    // The next round sends each replica a delta since its watermark.
+    write(&npm_record, &record("2024-03-01T00:00:00Z", true));
+    for s in world.cloud.sync_advisories(&export, &["npm"]).await {
+        let report = s.result.expect("synced");
+        assert_eq!(report.watermarks["npm"], "2024-03-01T00:00:00Z");
+        assert_eq!(report.records, 0);
+    }
+    for _ in 0..4 {
+        assert!(scan(&world).await.findings.is_empty());
+    }
+    stop(first).await;
+    stop(second).await;
+}
