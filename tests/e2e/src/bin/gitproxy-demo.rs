@@ -1,7 +1,9 @@
 //! `gitproxy-demo`, run by `cargo xtask demo`: the Bitbucket simulator seeded with a vulnerable
 //! sample project, a local hub standing in for the cloud (TLS from a CA minted at start) and the
-//! real `gitproxy run` connected through the tunnel; runs Test Connection, scan and fix through the
-//! hub and prints the pull requests it opened and the remediation status.
+//! real `gitproxy run` connected through the tunnel; runs Test Connection, an advisory sync (the
+//! agent starts without npm data; the cloud syncs it from its OSV directory and the next scan finds
+//! the advisory), scan and fix through the hub and prints the pull requests it opened and the
+//! remediation status.
 
 // A command-line program talks to its user on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -14,8 +16,10 @@ use gitproxy_e2e::{
     demo_osv_dir, demo_simulator, gitproxy_binary, gitproxy_command, AgentProcess, Cloud, Error,
     Pki, DEMO_PROJECT, DEMO_REPOS, WRITER, WRITER_TOKEN,
 };
+use gitproxy_remediation::advisories::OsvExport;
 use gitproxy_remediation::catalogue::{
-    Apply, ApplyResult, ListRepositories, ProjectStatus, Scan, Status, TestConnection,
+    Apply, ApplyResult, ListRepositories, ProjectStatus, Scan, Status, SyncAdvisories,
+    TestConnection,
 };
 use gitproxy_tunnel::ops::AgentInfo;
 use gitproxy_tunnel::Operation;
@@ -124,6 +128,13 @@ async fn demo(args: Args) -> Result<(), Error> {
         }
     };
     let osv = demo_osv_dir(&args.osv, &workdir)?;
+    // The agent starts without npm data; the cloud's OSV directory has it and syncs it.
+    let cloud_osv = workdir.join("cloud-osv");
+    std::fs::create_dir_all(&cloud_osv)
+        .map_err(|e| Error::io("create the cloud's OSV dir", &cloud_osv, e))?;
+    std::fs::rename(osv.join("npm"), cloud_osv.join("npm"))
+        .map_err(|e| Error::io("move the npm records to the cloud", &cloud_osv, e))?;
+    let export = OsvExport::new(&cloud_osv);
 
     // One CA, minted now, signs the hub's and the simulator's certificates; the agent trusts it as
     // its customCaCert.
@@ -151,6 +162,10 @@ async fn demo(args: Args) -> Result<(), Error> {
         .env("GITPROXY_BITBUCKET_PROJECT", DEMO_PROJECT)
         .env("GITPROXY_CUSTOM_CA_CERT_FILE", &ca_file)
         .env("GITPROXY_OSV_DIR", &osv)
+        .env(
+            "GITPROXY_ADVISORY_STORE_DIR",
+            workdir.join("advisory-store"),
+        )
         .env("GITPROXY_LOG_FORMAT", "json")
         .env("GITPROXY_SHUTDOWN_GRACE", "20s")
         .args(["run", "--listen", "127.0.0.1:0"]);
@@ -166,7 +181,7 @@ async fn demo(args: Args) -> Result<(), Error> {
         cloud.url()
     );
     println!("  agent      {} run", binary.display());
-    let result = drive(&cloud, &sim, &mut agent).await;
+    let result = drive(&cloud, &sim, &mut agent, &export).await;
 
     agent.sigterm()?;
     let status = agent.wait_exit(WAIT).await?;
@@ -201,6 +216,7 @@ async fn drive(
     cloud: &Cloud,
     sim: &bitbucket_dc_sim::Simulator,
     agent: &mut AgentProcess,
+    export: &OsvExport,
 ) -> Result<(), Error> {
     agent.wait_line("tunnel connected", WAIT).await?;
     cloud.wait_agent(WAIT).await?;
@@ -228,6 +244,8 @@ async fn drive(
         });
     }
 
+    sync_advisories(cloud, export).await?;
+
     println!();
     println!("==> Scan");
     let slugs = cloud.call(&ListRepositories::default()).await?.repositories;
@@ -241,6 +259,7 @@ async fn drive(
         "REPOSITORY", "ECOSYSTEM", "PACKAGE", "VERSION", "ADVISORY"
     );
     let mut vulnerable = Vec::new();
+    let mut warnings = Vec::new();
     for slug in &slugs {
         let scan = cloud
             .call(&Scan {
@@ -248,6 +267,11 @@ async fn drive(
                 ..Scan::default()
             })
             .await?;
+        for w in &scan.warnings {
+            if !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
+        }
         for f in &scan.findings {
             println!(
                 "  {:<12} {:<10} {:<38} {:<9} {:<20} {}",
@@ -262,6 +286,9 @@ async fn drive(
         if !scan.findings.is_empty() {
             vulnerable.push(slug.clone());
         }
+    }
+    for w in &warnings {
+        println!("  warning: {w}");
     }
     for repo in DEMO_REPOS {
         if !vulnerable.iter().any(|v| v == repo.slug) {
@@ -331,6 +358,55 @@ async fn drive(
         );
     }
     println!("  {opened} pull requests opened");
+    Ok(())
+}
+
+/// The agent has no npm data: a scan of the npm repository finds nothing; the cloud syncs npm from
+/// its OSV directory through the tunnel (`advisories.status`, then a full `advisories.sync`), and
+/// the next scan finds the advisory.
+async fn sync_advisories(cloud: &Cloud, export: &OsvExport) -> Result<(), Error> {
+    let repo = DEMO_REPOS
+        .iter()
+        .find(|r| r.ecosystem == "npm")
+        .expect("the sample project has an npm repository");
+    let scan = Scan {
+        repository: repo.slug.to_owned(),
+        ..Scan::default()
+    };
+    println!();
+    println!("==> Advisory sync");
+    let before = cloud.call(&scan).await?;
+    println!(
+        "  before:  {} findings: {} (the agent has no npm advisory data)",
+        repo.slug,
+        before.findings.len()
+    );
+    for synced in cloud.sync_advisories(export, &["npm"]).await {
+        let report = synced.result.map_err(|e| Error::Operation {
+            operation: SyncAdvisories::NAME.to_owned(),
+            message: e.to_string(),
+        })?;
+        println!(
+            "  synced:  agent {} npm up to {} ({} records in its database)",
+            synced.agent_id,
+            report.watermarks.get("npm").map_or("-", String::as_str),
+            report.records
+        );
+    }
+    let after = cloud.call(&scan).await?;
+    let found: Vec<&str> = after.findings.iter().map(|f| f.id.as_str()).collect();
+    println!(
+        "  after:   {} findings: {} ({})",
+        repo.slug,
+        found.len(),
+        found.join(", ")
+    );
+    if found.is_empty() {
+        return Err(Error::Setup(format!(
+            "the scan after the advisory sync found nothing in {}",
+            repo.slug
+        )));
+    }
     Ok(())
 }
 

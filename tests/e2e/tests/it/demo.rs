@@ -24,6 +24,12 @@ async fn the_demo_opens_a_pull_request_per_ecosystem_and_exits_zero() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("[PASS] write permission"), "{stdout}");
+    // The agent starts without npm data; a sync through the tunnel adds it and the next scan finds it.
+    assert!(
+        stdout.contains("before:  storefront findings: 0")
+            && stdout.contains("after:   storefront findings: 1 (GHSA-35jh-r3h4-6jhm)"),
+        "{stdout}"
+    );
     for repo in DEMO_REPOS {
         let link = format!("/projects/SHOP/repos/{}/pull-requests/1", repo.slug);
         assert!(
