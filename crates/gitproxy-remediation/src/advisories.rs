@@ -10,6 +10,7 @@ mod export;
 mod index;
 mod load;
 mod matching;
+mod mirror;
 mod store;
 mod sync;
 
@@ -25,6 +26,7 @@ pub use export::{AgentSync, OsvExport};
 use index::MemberLoc;
 pub use matching::Matched;
 use matching::Matcher;
+pub use mirror::{MirrorRound, OsvMirror};
 pub use store::{mounted_ages, AdvisoryStore, DataAge, StoreOptions, STALE_ADVISORY_DATA};
 pub use sync::{SyncBatch, SyncChange, SyncLimits};
 

@@ -228,6 +228,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The local OSV mirror could not be read or served data that is not OSV.
+    #[error("the OSV mirror at {url} failed: {reason}; check the mirror setting, that the mirror is laid out like osv.dev (<ECOSYSTEM>/all.zip, modified_id.csv, <ID>.json) and that the egress rules reach it")]
+    OsvMirror {
+        /// The ecosystem folder of the mirror, without credentials.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
     /// A call through the tunnel to an agent failed (the hub side of `advisories.sync`).
     #[error("the {operation} call to agent {agent} failed: {source}")]
     Tunnel {

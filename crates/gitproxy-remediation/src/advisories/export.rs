@@ -23,10 +23,10 @@ pub struct OsvExport {
 }
 
 /// What the hub knows of one record: enough to place it in a delta.
-struct Entry {
-    modified: Option<i128>,
-    withdrawn: bool,
-    json: Vec<u8>,
+pub(super) struct Entry {
+    pub(super) modified: Option<i128>,
+    pub(super) withdrawn: bool,
+    pub(super) json: Vec<u8>,
 }
 
 #[derive(Deserialize)]
@@ -64,7 +64,7 @@ impl OsvExport {
         let zip_path = folder.join("all.zip");
         let (archive, entries) = if zip_path.is_file() {
             let bytes = read(&zip_path)?;
-            let entries = zip_entries(&bytes, &zip_path)?;
+            let entries = zip_entries(&bytes, &zip_path.display().to_string())?;
             (bytes, entries)
         } else {
             let loose = loose_records(&folder)?;
@@ -102,7 +102,7 @@ impl OsvExport {
         let folder = self.folder(ecosystem);
         let zip_path = folder.join("all.zip");
         let mut entries = if zip_path.is_file() {
-            zip_entries(&read(&zip_path)?, &zip_path)?
+            zip_entries(&read(&zip_path)?, &zip_path.display().to_string())?
         } else {
             HashMap::new()
         };
@@ -239,7 +239,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
     })
 }
 
-fn entry_of(name: &str, json: Vec<u8>) -> Result<(String, Entry), Error> {
+pub(super) fn entry_of(name: &str, json: Vec<u8>) -> Result<(String, Entry), Error> {
     let head: Head = serde_json::from_slice(&json).map_err(|e| Error::Osv {
         name: name.to_owned(),
         reason: e.to_string(),
@@ -253,14 +253,13 @@ fn entry_of(name: &str, json: Vec<u8>) -> Result<(String, Entry), Error> {
 }
 
 /// Every record of an archive by id.
-fn zip_entries(bytes: &[u8], path: &Path) -> Result<HashMap<String, Entry>, Error> {
-    let label = path.display().to_string();
+pub(super) fn zip_entries(bytes: &[u8], label: &str) -> Result<HashMap<String, Entry>, Error> {
     let mut out = HashMap::new();
-    for member in zip::zip_members(bytes, &label)? {
+    for member in zip::zip_members(bytes, label)? {
         if !member.name.ends_with(".json") {
             continue;
         }
-        let (id, entry) = entry_of(&member.name, member.contents(&label)?)?;
+        let (id, entry) = entry_of(&member.name, member.contents(label)?)?;
         out.insert(id, entry);
     }
     Ok(out)
@@ -284,7 +283,7 @@ fn loose_records(folder: &Path) -> Result<HashMap<String, Entry>, Error> {
 
 /// The `(modified, id)` lines of a `modified_id.csv`; an id may carry its ecosystem folder as
 /// in osv.dev's top-level list (`PyPI/PYSEC-...`). Lines that do not parse are skipped.
-pub(crate) fn modified_ids(text: &str, ecosystem: &str) -> Vec<(i128, String)> {
+pub(super) fn modified_ids(text: &str, ecosystem: &str) -> Vec<(i128, String)> {
     text.lines()
         .filter_map(|line| {
             let (at, id) = line.trim().split_once(',')?;
@@ -298,7 +297,7 @@ pub(crate) fn modified_ids(text: &str, ecosystem: &str) -> Vec<(i128, String)> {
         .collect()
 }
 
-fn newest(times: impl Iterator<Item = i128>) -> Option<String> {
+pub(super) fn newest(times: impl Iterator<Item = i128>) -> Option<String> {
     times.max().map(format_rfc3339)
 }
 

@@ -214,7 +214,7 @@ fn base_ecosystem(name: &str) -> &str {
     name.split(':').next().unwrap_or(name)
 }
 
-fn valid_id(id: &str) -> bool {
+pub(super) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id
