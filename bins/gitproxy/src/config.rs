@@ -86,6 +86,10 @@ pub(crate) struct Config {
     pub(crate) advisory_store: Option<PathBuf>,
     /// Age past which advisory data is reported stale.
     pub(crate) max_advisory_age: Duration,
+    /// The local OSV mirror polled for advisory data (none by default), through the egress rules.
+    pub(crate) osv_mirror: Option<Url>,
+    /// Time between two polls of the OSV mirror.
+    pub(crate) osv_mirror_interval: Duration,
     /// Package registries the agent may ask (none by default), reached through the egress rules.
     pub(crate) registries: RegistryUrls,
     /// CI servers whose job logs the agent may read, with their credentials (none by default).
@@ -152,6 +156,19 @@ impl Config {
                 }
                 Some(age) => age,
                 None => Duration::from_secs(7 * 86_400),
+            },
+            osv_mirror: layers.parse(&settings::OSV_MIRROR, validate::mirror_url)?,
+            osv_mirror_interval: match layers
+                .parse(&settings::OSV_MIRROR_INTERVAL, parse_duration)?
+            {
+                Some(every) if every < Duration::from_secs(60) => {
+                    return Err(ConfigError(format!(
+                        "{}: must be at least 1m; write it like 15m or 1h",
+                        settings::OSV_MIRROR_INTERVAL.names()
+                    )))
+                }
+                Some(every) => every,
+                None => Duration::from_secs(3600),
             },
             registries: (layers.parse(&settings::REGISTRIES, validate::registries)?)
                 .unwrap_or_default(),

@@ -3,8 +3,11 @@
 //! grace period and exits 0.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use gitproxy_egress::EgressConnector;
+use gitproxy_remediation::advisories::{AdvisoryStore, OsvMirror};
+use gitproxy_remediation::Ecosystem;
 use gitproxy_tunnel::{AccessKey, Agent, AgentConfig, Operation as _};
 use tokio::sync::watch;
 
@@ -58,6 +61,14 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
         );
     }
 
+    let mirror = match &config.osv_mirror {
+        Some(url) => Some(tokio::spawn(poll_mirror(
+            OsvMirror::new(crate::engine::egress_connector(&config)?, url.clone()),
+            Arc::clone(&advisories),
+            config.osv_mirror_interval,
+        ))),
+        None => None,
+    };
     let metrics = Arc::new(Metrics::default());
     metrics.advisory_source(advisories.clone());
     let router = router(&config, metrics.clone(), advisories)?;
@@ -87,12 +98,29 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!(grace = ?config.shutdown_grace, "shutting down: no new operations, finishing in-flight ones");
     watcher.abort();
+    if let Some(mirror) = mirror {
+        mirror.abort();
+    }
     ready_tx.send_replace(false);
     agent.shutdown().await;
     stop_tx.send_replace(true);
     let _ = probe_task.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Polls the local OSV mirror for every ecosystem the engine knows, now and then every `every`.
+async fn poll_mirror(
+    mirror: OsvMirror<EgressConnector>,
+    store: Arc<AdvisoryStore>,
+    every: Duration,
+) {
+    let ecosystems: Vec<&str> = Ecosystem::ALL.iter().map(|e| e.osv_name()).collect();
+    tracing::info!(mirror = ?mirror, every = ?every, "polling the OSV mirror for advisory data");
+    loop {
+        mirror.poll(&store, &ecosystems).await;
+        tokio::time::sleep(every).await;
+    }
 }
 
 /// The connector to the cloud: a refused connection is about the cloud URL and port 443 (or the

@@ -155,6 +155,12 @@ settings! {
     MAX_ADVISORY_AGE = "max advisory age", "Age of the advisory data past which scans report `stale advisory data` (they still run), e.g. `7d` or `36h`" {
         flag: Some("max-advisory-age"), value_name: "DURATION", env: Some("GITPROXY_MAX_ADVISORY_AGE"),
         toml: Some("max_advisory_age"), helm: Some("advisories.maxAge"), default: "7d" }
+    OSV_MIRROR = "OSV mirror", "Base URL of a local mirror of osv.dev's exports (`<ECOSYSTEM>/all.zip`, `modified_id.csv`, `<ID>.json`) polled for advisory data through the egress rules; opt-in, the cloud cannot set it" {
+        flag: Some("osv-mirror"), value_name: "URL", env: Some("GITPROXY_OSV_MIRROR"),
+        toml: Some("osv_mirror"), helm: Some("advisories.mirror.url"), default: "none, advisory data comes from the cloud only" }
+    OSV_MIRROR_INTERVAL = "OSV mirror interval", "Time between two polls of the OSV mirror, at least 1m" {
+        flag: Some("osv-mirror-interval"), value_name: "DURATION", env: Some("GITPROXY_OSV_MIRROR_INTERVAL"),
+        toml: Some("osv_mirror_interval"), helm: Some("advisories.mirror.interval"), default: "1h" }
     MAX_FILE_BYTES = "largest file scanned", "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on" {
         flag: Some("max-file-bytes"), value_name: "BYTES", env: Some("GITPROXY_MAX_FILE_BYTES"),
         toml: Some("max_file_bytes"), kind: Kind::Bytes, default: "67108864 (64 MiB)" }

@@ -124,6 +124,9 @@ pub(super) fn check_cases(
     if let Some(m) = get("ci-servers") {
         check_ci_servers(m, report);
     }
+    if let Some(m) = get("osv-mirror") {
+        check_osv_mirror(m, report);
+    }
     if let Some(m) = get("local-bitbucket") {
         check_local_bitbucket("local-bitbucket", m, report);
     }
@@ -421,6 +424,31 @@ fn check_ci_servers(m: &Manifest, report: &mut Report) {
         case,
         ports.as_deref() == Some(&["TCP/8443".to_owned(), "TCP/443".to_owned()][..]),
         format!("egress to the CI servers must be on 8443 (Jenkins's URL) and 443 (https:// without a port), found {ports:?}"),
+    );
+}
+
+fn check_osv_mirror(m: &Manifest, report: &mut Report) {
+    let case = "osv-mirror";
+    let d = m.one("Deployment");
+    report.eq(
+        case,
+        "GITPROXY_OSV_MIRROR",
+        d.and_then(|d| env_value(d, "GITPROXY_OSV_MIRROR")),
+        "https://osv-mirror.corp.example:8443/osv/",
+    );
+    report.eq(
+        case,
+        "GITPROXY_OSV_MIRROR_INTERVAL",
+        d.and_then(|d| env_value(d, "GITPROXY_OSV_MIRROR_INTERVAL")),
+        "15m",
+    );
+    let np = m.one("NetworkPolicy");
+    let last = np.map(|n| n.len("spec.egress")).unwrap_or_default();
+    let ports = np.map(|n| rule_ports(n, &format!("spec.egress[{}]", last.saturating_sub(1))));
+    report.check(
+        case,
+        ports.as_deref() == Some(&["TCP/8443".to_owned()][..]),
+        format!("egress to the OSV mirror must be on 8443 (its URL's port), found {ports:?}"),
     );
 }
 

@@ -70,6 +70,12 @@ fn refusals(raw_pem: &Path, not_pem_b64: &Path) -> Vec<Refusal> {
             never: None,
         },
         Refusal {
+            name: "OSV mirror with credentials",
+            args: with_key(&["--set", "advisories.mirror.url=https://user:pw@osv-mirror.corp.example/"]),
+            says: &["/advisories/mirror/url"],
+            never: None,
+        },
+        Refusal {
             name: "unknown value",
             args: with_key(&["--set", "gitproxy.acessKey=typo"]),
             says: &["additional properties", "acessKey"],

@@ -113,6 +113,16 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
             ]),
         },
         Case {
+            name: "osv-mirror",
+            proves: "advisories.mirror reaches the agent as GITPROXY_OSV_MIRROR and its interval, egress on the mirror URL's port",
+            args: with_key(&[
+                "--set",
+                "advisories.mirror.url=https://osv-mirror.corp.example:8443/osv/",
+                "--set",
+                "advisories.mirror.interval=15m",
+            ]),
+        },
+        Case {
             name: "single-replica",
             proves: "replicaCount=1 renders no PodDisruptionBudget (it would block node drains)",
             args: with_key(&["--set", "replicaCount=1"]),

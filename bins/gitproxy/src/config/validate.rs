@@ -74,6 +74,28 @@ pub(super) fn ci_servers(value: &str) -> Result<CiServers, String> {
         .map_err(|e: gitproxy_remediation::Error| e.to_string())
 }
 
+/// The OSV mirror's base URL: http or https with a host, without credentials (they would end up
+/// in logs; put the mirror behind the egress rules instead).
+pub(super) fn mirror_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        format!(
+            "`{}` is not a URL ({e}); write it like https://osv-mirror.corp.example/",
+            value.trim()
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "`{url}` is not an http(s) URL with a host; write it like https://osv-mirror.corp.example/"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the URL carries credentials; a mirror URL must not (they would be logged)".into(),
+        );
+    }
+    Ok(url)
+}
+
 /// Parses `30s`, `500ms`, `2m`, `1h` or a number of seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();

@@ -1,10 +1,13 @@
 //! `advisories.sync` through the real tunnel: the cloud serves full and delta syncs from an OSV
 //! directory (`OsvExport`), the agent swaps them in, persists them, resumes from its watermark
-//! after a restart, refuses a bad batch whole and reports stale data while staying ready.
+//! after a restart, refuses a bad batch whole and reports stale data while staying ready; and
+//! the optional local OSV mirror, polled through the egress rules.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use gitproxy_e2e::{probe_get, AgentProcess};
+use base64::Engine as _;
+use gitproxy_e2e::{probe_get, AgentProcess, RegistryStandIn};
 use gitproxy_remediation::advisories::OsvExport;
 use gitproxy_remediation::catalogue::{Scan, SyncAdvisories, TestConnection};
 use gitproxy_remediation::scan::RepoScan;
@@ -253,4 +256,101 @@ async fn the_cloud_syncs_every_replica_from_its_own_watermark() {
     }
     stop(first).await;
     stop(second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_osv_mirror_is_polled_through_the_proxy_full_then_delta_after_a_restart() {
+    let world = World::start().await;
+    let root = world.dir.path();
+    let mounted = root.join("agent-osv");
+    std::fs::create_dir_all(&mounted).expect("mounted folder");
+    let source = root.join("mirror-source");
+    write(
+        &source.join("npm").join(format!("{LODASH}.json")),
+        &record("2024-01-01T00:00:00Z", false),
+    );
+    let archive = base64::engine::general_purpose::STANDARD
+        .decode(
+            OsvExport::new(&source)
+                .full("npm")
+                .expect("archive")
+                .archive
+                .expect("full"),
+        )
+        .expect("base64");
+    let tls = || {
+        world
+            .public_ca
+            .server_config(&["127.0.0.1"])
+            .expect("mirror certificate")
+    };
+    let mirror = RegistryStandIn::start(
+        tls(),
+        "127.0.0.1",
+        BTreeMap::from([("/osv/npm/all.zip".to_owned(), archive)]),
+    )
+    .await
+    .expect("mirror starts");
+    let setup = |mirror: &RegistryStandIn| Setup {
+        osv: Some(mounted.clone()),
+        env: vec![
+            ("GITPROXY_OSV_MIRROR", format!("{}osv", mirror.url())),
+            (
+                "GITPROXY_ADVISORY_STORE_DIR",
+                root.join("store").display().to_string(),
+            ),
+        ],
+        ..Setup::default()
+    };
+
+    // First start: no watermark, so the full archive; the mirror is reached through the proxy.
+    let mut agent = world.agent(&setup(&mirror)).await;
+    let line = agent
+        .wait_line("advisory data synced from the OSV mirror", WAIT)
+        .await
+        .expect("a mirror sync");
+    assert!(line.contains("\"kind\":\"full\""), "{line}");
+    assert_eq!(ids(&scan(&world).await), [LODASH]);
+    world
+        .proxy
+        .wait_for_log(&format!("CONNECT 127.0.0.1:{}", mirror.port()))
+        .await
+        .expect("the mirror should be reached through the proxy");
+    stop(agent).await;
+
+    // The mirror moved on: the record was withdrawn. After a restart the agent asks only for
+    // what changed since its persisted watermark.
+    let withdrawn = RegistryStandIn::start(
+        tls(),
+        "127.0.0.1",
+        BTreeMap::from([
+            (
+                "/osv/npm/modified_id.csv".to_owned(),
+                format!("2024-03-01T00:00:00Z,{LODASH}\n2024-01-01T00:00:00Z,{LODASH}\n")
+                    .into_bytes(),
+            ),
+            (
+                format!("/osv/npm/{LODASH}.json"),
+                record("2024-03-01T00:00:00Z", true).into_bytes(),
+            ),
+        ]),
+    )
+    .await
+    .expect("mirror starts");
+    let mut agent = world.agent(&setup(&withdrawn)).await;
+    let line = agent
+        .wait_line("advisory data synced from the OSV mirror", WAIT)
+        .await
+        .expect("a mirror sync");
+    assert!(
+        line.contains("\"kind\":\"delta\"") && line.contains("2024-03-01T00:00:00Z"),
+        "{line}"
+    );
+    assert!(scan(&world).await.findings.is_empty());
+    assert!(
+        !withdrawn.asked().iter().any(|p| p == "/osv/npm/all.zip"),
+        "{:?}",
+        withdrawn.asked()
+    );
+    stop(agent).await;
 }

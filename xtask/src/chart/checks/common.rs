@@ -281,10 +281,14 @@ fn check_network_policy(case: &str, m: &Manifest, report: &mut Report) {
         );
     }
     // A registries rule follows exactly when GITPROXY_REGISTRIES is set, a CI servers rule when
-    // GITPROXY_CI_SERVERS is.
+    // GITPROXY_CI_SERVERS is, an OSV mirror rule when GITPROXY_OSV_MIRROR is.
     let config = |key: &str| m.one("ConfigMap").is_some_and(|c| c.has(key));
+    let mirror = m
+        .one("Deployment")
+        .is_some_and(|d| env_value(d, "GITPROXY_OSV_MIRROR").is_some());
     let extra = usize::from(config("data.GITPROXY_REGISTRIES"))
-        + usize::from(config("data.GITPROXY_CI_SERVERS"));
+        + usize::from(config("data.GITPROXY_CI_SERVERS"))
+        + usize::from(mirror);
     if m.one("Deployment").is_some_and(|d| {
         d.get("spec.template.spec.containers[0].envFrom[1].secretRef.name")
             .is_none()
