@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::advisories::DataAge;
 use crate::catalogue::{ApplyResult, CheckReport, Status};
 use crate::local::LocalPlan;
 use crate::remediate::StatusReport;
@@ -13,6 +14,15 @@ use crate::scan::RepoScan;
 /// and a total line that says when the scan was only partly supported.
 pub fn scans_table(scans: &[RepoScan]) -> String {
     let mut out = String::new();
+    let mut warnings: Vec<&String> = Vec::new();
+    for w in scans.iter().flat_map(|s| &s.warnings) {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    for w in &warnings {
+        let _ = writeln!(out, "WARNING: {w}");
+    }
     let _ = writeln!(
         out,
         "{:<20} {:<10} {:<28} {:<12} {:<22} FIXED IN",
@@ -61,6 +71,52 @@ pub fn scans_table(scans: &[RepoScan]) -> String {
         );
     }
     out.push('\n');
+    if let Some(scan) = scans.first() {
+        out.push_str(&advisory_line(&scan.advisory_data));
+    }
+    out
+}
+
+/// The age of the advisory data per ecosystem on one line (`advisory data: Go 2 days old,
+/// npm 9 days old (stale, synced to 2024-01-01T00:00:00Z)`), or nothing when none is known.
+pub fn advisory_line(ages: &[DataAge]) -> String {
+    if ages.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = ages
+        .iter()
+        .map(|a| {
+            let age = match a.age_seconds {
+                Some(s) if s < 2 * 3600 => format!("{} minutes old", s / 60),
+                Some(s) if s < 2 * 86_400 => format!("{} hours old", s / 3600),
+                Some(s) => format!("{} days old", s / 86_400),
+                None => "of unknown age".to_owned(),
+            };
+            let mut notes = Vec::new();
+            if a.stale {
+                notes.push("stale".to_owned());
+            }
+            if let Some(w) = &a.watermark {
+                notes.push(format!("synced to {w}"));
+            }
+            match notes.is_empty() {
+                true => format!("{} {age}", a.ecosystem),
+                false => format!("{} {age} ({})", a.ecosystem, notes.join(", ")),
+            }
+        })
+        .collect();
+    format!("advisory data: {}\n", parts.join(", "))
+}
+
+/// A status report as the terminal shows it: its warnings first (such as `stale advisory
+/// data`), the table of remediations, then the age of the advisory data.
+pub fn status_text(report: &StatusReport) -> String {
+    let mut out = String::new();
+    for w in &report.warnings {
+        let _ = writeln!(out, "WARNING: {w}");
+    }
+    out.push_str(&report.to_markdown());
+    out.push_str(&advisory_line(&report.advisory_data));
     out
 }
 
@@ -197,6 +253,7 @@ pub fn check_lines(report: &CheckReport) -> String {
         .iter()
         .filter(|s| s.status == Status::Fail)
         .count();
+    out.push_str(&advisory_line(&report.advisory_data));
     if report.ok {
         let _ = writeln!(out, "result: connection OK");
     } else {

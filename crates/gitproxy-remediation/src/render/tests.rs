@@ -7,7 +7,8 @@ use crate::catalogue::{CheckReport, CheckStage, Status};
 
 use crate::connection::FIX_CREDENTIALS;
 
-use super::check_lines;
+use super::{advisory_line, check_lines};
+use crate::advisories::DataAge;
 
 fn report(stages: Vec<CheckStage>) -> CheckReport {
     let url = Url::parse("https://bitbucket.corp").expect("url");
@@ -154,5 +155,25 @@ fn scans_table_lists_unsupported_files_and_says_the_scan_is_partial() {
     assert_eq!(
         lines[2],
         "0 vulnerabilities in 1 repositories; partly unsupported: 1 files of unsupported formats were not checked"
+    );
+}
+
+#[test]
+fn advisory_ages_read_in_minutes_hours_or_days_with_stale_and_watermark() {
+    let age = |eco: &str, secs: Option<u64>, stale: bool, watermark: Option<&str>| DataAge {
+        ecosystem: eco.to_owned(),
+        watermark: watermark.map(str::to_owned),
+        age_seconds: secs,
+        stale,
+    };
+    assert_eq!(advisory_line(&[]), "");
+    assert_eq!(
+        advisory_line(&[
+            age("Go", Some(600), false, None),
+            age("PyPI", Some(5 * 3600), false, None),
+            age("npm", Some(9 * 86_400 + 5), true, Some("2024-01-01T00:00:00Z")),
+            age("Maven", None, true, None),
+        ]),
+        "advisory data: Go 10 minutes old, PyPI 5 hours old, npm 9 days old (stale, synced to 2024-01-01T00:00:00Z), Maven of unknown age (stale)\n"
     );
 }
