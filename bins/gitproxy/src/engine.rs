@@ -40,14 +40,16 @@ pub(crate) fn advisory_store(config: &Config) -> anyhow::Result<Arc<AdvisoryStor
     Ok(Arc::new(AdvisoryStore::open(base, ages, options)))
 }
 
-/// Loads the OSV data directory, which the command needs.
-pub(crate) fn load_osv(config: &Config) -> anyhow::Result<Arc<AdvisoryDb>> {
-    osv(config)?.ok_or_else(|| {
-        anyhow::Error::new(ConfigError(format!(
+/// The advisory store, which the command needs data in (mounted or synced).
+pub(crate) fn required_advisories(config: &Config) -> anyhow::Result<Arc<AdvisoryStore>> {
+    let store = advisory_store(config)?;
+    if !store.is_configured() {
+        return Err(anyhow::Error::new(ConfigError(format!(
             "{}: not set; point it at the OSV data directory (<ECOSYSTEM>/all.zip or *.json records)",
             crate::settings::OSV_DIR.names()
-        )))
-    })
+        ))));
+    }
+    Ok(store)
 }
 
 /// The connector every Bitbucket and registry request uses: the egress rules (proxy, noProxy, CA).

@@ -4,17 +4,16 @@
 
 use std::io::IsTerminal as _;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use gitproxy_remediation::engine::{self, Step};
-use gitproxy_remediation::remediate::StatusReport;
 use gitproxy_remediation::render;
 use gitproxy_remediation::scan::scan_dir;
 use gitproxy_remediation::service::{OpRecord, Outcome};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::engine::{egress_connector, engine, load_osv, options, osv};
+use crate::engine::{advisory_store, egress_connector, engine, options, required_advisories};
 
 /// A progress line on stderr, only when stderr is a terminal.
 #[derive(Debug)]
@@ -56,8 +55,9 @@ pub(crate) async fn scan(
     path: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<(String, bool)> {
-    let db = load_osv(config)?;
-    let scans = match path {
+    let store = required_advisories(config)?;
+    let db = store.snapshot();
+    let mut scans = match path {
         Some(path) => vec![scan_dir(path, &db, &config.scan)?],
         None => {
             let conn = config.connection()?;
@@ -69,6 +69,11 @@ pub(crate) async fn scan(
             scans
         }
     };
+    let now = SystemTime::now();
+    for scan in &mut scans {
+        scan.advisory_data = store.ages(now);
+        scan.warnings.extend(store.stale_warning(now));
+    }
     audit_cli("scan", config, None, Outcome::Ok, None);
     let partial = scans.iter().any(|s| s.is_partly_unsupported());
     Ok((
@@ -79,7 +84,7 @@ pub(crate) async fn scan(
 
 /// `gitproxy fix`.
 pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::Result<String> {
-    let db = load_osv(config)?;
+    let db = required_advisories(config)?.snapshot();
     let conn = config.connection()?;
     let progress = Progress::new();
     let result = engine(config, &conn, db)?
@@ -99,7 +104,7 @@ pub(crate) async fn fix(config: &Config, dry_run: bool, json: bool) -> anyhow::R
 
 /// `gitproxy fix --path DIR`: each fix's files for a local checkout, nothing written.
 pub(crate) async fn fix_dir(config: &Config, dir: &Path, json: bool) -> anyhow::Result<String> {
-    let db = load_osv(config)?;
+    let db = required_advisories(config)?.snapshot();
     let options = options(config, None);
     let local = engine::fix_dir(dir, egress_connector(config)?, db, &options).await?;
     audit_cli(
@@ -112,14 +117,18 @@ pub(crate) async fn fix_dir(config: &Config, dir: &Path, json: bool) -> anyhow::
     output(json, &local, render::local_table)
 }
 
-/// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data.
+/// `gitproxy status`: reads pull requests and builds only, so it needs no OSV data; it reports
+/// the age of the data there is.
 pub(crate) async fn status(config: &Config, json: bool) -> anyhow::Result<String> {
-    let db = osv(config)?.unwrap_or_default();
+    let store = advisory_store(config)?;
     let conn = config.connection()?;
-    let engine = engine(config, &conn, db)?;
-    let report = engine.remediator().status(&conn.project).await?;
+    let engine = engine(config, &conn, store.snapshot())?;
+    let mut report = engine.remediator().status(&conn.project).await?;
+    let now = SystemTime::now();
+    report.advisory_data = store.ages(now);
+    report.warnings.extend(store.stale_warning(now));
     audit_cli("status", config, None, Outcome::Ok, None);
-    output(json, &report, StatusReport::to_markdown)
+    output(json, &report, render::status_text)
 }
 
 /// `gitproxy check`: Test Connection against the configured server; `true` when every check passed.
@@ -127,7 +136,8 @@ pub(crate) async fn check(config: &Config, json: bool) -> anyhow::Result<(String
     let conn = config.connection()?;
     let options = options(config, None);
     let connector = egress_connector(config)?;
-    let report = gitproxy_remediation::connection::check(&conn, &connector, &options).await;
+    let mut report = gitproxy_remediation::connection::check(&conn, &connector, &options).await;
+    report.advisory_data = advisory_store(config)?.ages(SystemTime::now());
     let outcome = if report.ok {
         Outcome::Ok
     } else {
