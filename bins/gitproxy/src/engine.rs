@@ -23,15 +23,24 @@ pub(crate) fn osv(config: &Config) -> anyhow::Result<Option<Arc<AdvisoryDb>>> {
     Ok(Some(Arc::new(db)))
 }
 
-/// The agent's advisory store: the mounted OSV data, with the data synced since and persisted in
-/// the advisory store directory replayed on top.
+/// The agent's advisory store: the mounted OSV data (as current as its newest record), with the
+/// data synced since and persisted in the advisory store directory replayed on top.
 pub(crate) fn advisory_store(config: &Config) -> anyhow::Result<Arc<AdvisoryStore>> {
     let base = osv(config)?.map(|db| Arc::try_unwrap(db).unwrap_or_default());
-    let ages = config
+    // The newest record of each ecosystem says how current mounted data is; the files' time
+    // stands in for an ecosystem whose records carry no `modified` time.
+    let mut ages = config
         .osv_dir
         .as_deref()
         .map(mounted_ages)
         .unwrap_or_default();
+    if let Some(db) = &base {
+        ages.extend(
+            db.newest_modified()
+                .into_iter()
+                .map(|(eco, at)| (eco.to_owned(), at)),
+        );
+    }
     let options = StoreOptions {
         dir: config.advisory_store.clone(),
         max_age: config.max_advisory_age,

@@ -16,6 +16,7 @@ mod sync;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
 use serde::Serialize;
 
@@ -57,6 +58,8 @@ struct Slot {
     aliases: Vec<String>,
     informational: Option<String>,
     withdrawn: bool,
+    /// The record's `modified` time, nanoseconds since the Unix epoch (the data's age).
+    modified: Option<i128>,
     affected: Vec<osv::Affected>,
     /// Where the full record is read from.
     raw: Raw,
@@ -219,6 +222,28 @@ impl AdvisoryDb {
         self.slots.iter().map(|s| s.record())
     }
 
+    /// The newest `modified` time of the records of each ecosystem (one of whose affected
+    /// packages is in it), by OSV name: how current the data is.
+    pub fn newest_modified(&self) -> HashMap<&'static str, SystemTime> {
+        let mut out: HashMap<&'static str, i128> = HashMap::new();
+        for slot in &self.slots {
+            let Some(at) = slot.modified else { continue };
+            for a in &slot.affected {
+                let Some(eco) = a.package.as_ref().and_then(|p| {
+                    let base = p.ecosystem.split(':').next().unwrap_or_default();
+                    base.parse::<Ecosystem>().ok()
+                }) else {
+                    continue;
+                };
+                let newest = out.entry(eco.osv_name()).or_insert(at);
+                *newest = (*newest).max(at);
+            }
+        }
+        out.into_iter()
+            .map(|(eco, at)| (eco, store::time_of(at)))
+            .collect()
+    }
+
     /// The record with this id.
     pub fn get(&self, id: &str) -> Option<Arc<Record>> {
         self.ids.get(id).map(|&i| self.slots[i].record())
@@ -231,6 +256,7 @@ impl AdvisoryDb {
             aliases: record.aliases.clone(),
             informational: informational_of(&record.affected),
             withdrawn: record.withdrawn.is_some(),
+            modified: record.modified.as_deref().and_then(sync::rfc3339_nanos),
             affected: record.affected.clone(),
             raw: Raw::None,
             full: OnceLock::from(Arc::new(record)),

@@ -40,6 +40,7 @@ impl AdvisoryDb {
                     id: m.id,
                     aliases: m.aliases,
                     withdrawn: m.withdrawn,
+                    modified: m.modified,
                     affected: m.affected,
                     raw: Raw::Member {
                         archive: Arc::clone(&bytes),
@@ -61,6 +62,7 @@ impl AdvisoryDb {
                 id: slot.id.clone(),
                 aliases: slot.aliases.clone(),
                 withdrawn: slot.withdrawn,
+                modified: slot.modified,
                 affected: slot.affected.clone(),
             })
             .collect();
@@ -82,7 +84,7 @@ impl AdvisoryDb {
 }
 
 /// The `format` of index files; bump it when their layout changes.
-const INDEX_FORMAT: &str = "gitproxy-osv-index/1";
+const INDEX_FORMAT: &str = "gitproxy-osv-index/2";
 
 /// An archive's index: what matching needs of every member, and where its data is.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -102,6 +104,9 @@ struct IndexMember {
     aliases: Vec<String>,
     #[serde(default)]
     withdrawn: bool,
+    /// The record's `modified` time in nanoseconds since the Unix epoch.
+    #[serde(default)]
+    modified: Option<i128>,
     #[serde(default)]
     affected: Vec<osv::Affected>,
 }

@@ -18,6 +18,8 @@ struct Light {
     #[serde(default)]
     withdrawn: Option<serde::de::IgnoredAny>,
     #[serde(default, deserialize_with = "osv::null_default")]
+    modified: Option<String>,
+    #[serde(default, deserialize_with = "osv::null_default")]
     affected: Vec<osv::Affected>,
 }
 
@@ -258,6 +260,10 @@ fn light_slot(light: Light, raw: Vec<u8>) -> Slot {
         aliases: light.aliases,
         informational: informational_of(&light.affected),
         withdrawn: light.withdrawn.is_some(),
+        modified: light
+            .modified
+            .as_deref()
+            .and_then(super::sync::rfc3339_nanos),
         affected: light.affected,
         raw: Raw::Json(raw.into_boxed_slice()),
         full: OnceLock::new(),

@@ -48,7 +48,8 @@ pub struct DataAge {
     /// The newest record time a sync delivered (none for baked-in or mounted data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<String>,
-    /// Seconds since the data was current (the watermark, or the mounted files' time).
+    /// Seconds since the data was current: since the watermark of synced data, since the
+    /// newest record's `modified` time of baked-in or mounted data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_seconds: Option<u64>,
     /// Older than `max_advisory_age`.
@@ -292,13 +293,14 @@ fn replay(
     Ok(state)
 }
 
-fn time_of(nanos: i128) -> SystemTime {
+pub(super) fn time_of(nanos: i128) -> SystemTime {
     let secs = Duration::from_nanos(u64::try_from(nanos.max(0)).unwrap_or(u64::MAX));
     UNIX_EPOCH + secs
 }
 
 /// The time of the newest file of each ecosystem folder below a mounted OSV directory (folders
-/// named after an ecosystem, as osv.dev exports them): the age of baked-in or mounted data.
+/// named after an ecosystem, as osv.dev exports them): the age of baked-in or mounted data whose
+/// records carry no `modified` time ([`AdvisoryDb::newest_modified`] is the better measure).
 pub fn mounted_ages(dir: &Path) -> BTreeMap<String, SystemTime> {
     let mut ages = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -125,20 +125,18 @@ impl SyncBatch {
                     }
                     let record = Record::from_json(&format!("record {i}"), json)
                         .map_err(|e| self.refuse(e.to_string()))?;
-                    match record.modified.as_deref().map(rfc3339_nanos) {
-                        Some(Some(_)) => {}
-                        _ => {
-                            return Err(self.refuse(format!(
-                                "record {} has no RFC 3339 `modified` time",
-                                record.id
-                            )))
-                        }
-                    }
+                    let Some(modified) = record.modified.as_deref().and_then(rfc3339_nanos) else {
+                        return Err(self.refuse(format!(
+                            "record {} has no RFC 3339 `modified` time",
+                            record.id
+                        )));
+                    };
                     slots.push(Slot {
                         id: record.id,
                         aliases: record.aliases,
                         informational: informational_of(&record.affected),
                         withdrawn: record.withdrawn.is_some(),
+                        modified: Some(modified),
                         affected: record.affected,
                         raw: Raw::Json(json.clone().into_boxed_slice()),
                         full: OnceLock::new(),

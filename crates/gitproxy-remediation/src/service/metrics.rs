@@ -165,7 +165,7 @@ impl Metrics {
             inner.tunnel.reconnects
         );
         if let Some(store) = &inner.advisories {
-            out.push_str("# HELP gitproxy_advisory_data_age_seconds Age of the advisory data per ecosystem (since its newest record, or the mounted files' time).\n");
+            out.push_str("# HELP gitproxy_advisory_data_age_seconds Age of the advisory data per ecosystem: since the watermark of synced data, or the newest record of mounted data.\n");
             out.push_str("# TYPE gitproxy_advisory_data_age_seconds gauge\n");
             for age in store.ages(SystemTime::now()) {
                 if let Some(secs) = age.age_seconds {

@@ -206,3 +206,47 @@ fn an_ecosystem_link_that_cannot_be_followed_is_an_error_naming_it() {
     );
     assert!(msg.contains("symbolic link"), "{msg}");
 }
+
+#[test]
+fn the_newest_modified_record_of_each_ecosystem_dates_the_data() {
+    let record = |id: &str, eco: &str, modified: &str| {
+        format!(
+            r#"{{"id": "{id}", "modified": "{modified}", "affected": [{{"package": {{"ecosystem": "{eco}", "name": "p"}}}}]}}"#
+        )
+        .into_bytes()
+    };
+    let (a, b, c) = (
+        record("G-1", "Go", "2024-01-01T00:00:00Z"),
+        record("G-2", "Go", "2024-03-01T00:00:00Z"),
+        record("P-1", "PyPI", "2023-06-01T12:00:00Z"),
+    );
+    let archive = crate::zip::tests::build_zip(&[
+        ("G-1.json", a.as_slice(), true),
+        ("G-2.json", b.as_slice(), false),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("Go")).unwrap();
+    std::fs::write(dir.path().join("Go/all.zip"), &archive).unwrap();
+    std::fs::create_dir_all(dir.path().join("PyPI")).unwrap();
+    std::fs::write(dir.path().join("PyPI/P-1.json"), &c).unwrap();
+    let mut db = AdvisoryDb::new();
+    db.load_dir(dir.path()).unwrap();
+    let at = |t: &str| {
+        std::time::UNIX_EPOCH
+            + std::time::Duration::from_secs(
+                (crate::advisories::sync::rfc3339_nanos(t).unwrap() / 1_000_000_000) as u64,
+            )
+    };
+    let newest = db.newest_modified();
+    assert_eq!(newest["Go"], at("2024-03-01T00:00:00Z"));
+    assert_eq!(newest["PyPI"], at("2023-06-01T12:00:00Z"));
+    // Loaded through its index file, the archive dates the data the same way.
+    let index = dir.path().join("Go.index");
+    for _ in 0..2 {
+        let mut indexed = AdvisoryDb::new();
+        indexed
+            .load_zip_file_indexed(&dir.path().join("Go/all.zip"), &index)
+            .unwrap();
+        assert_eq!(indexed.newest_modified()["Go"], at("2024-03-01T00:00:00Z"));
+    }
+}
