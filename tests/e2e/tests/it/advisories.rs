@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use gitproxy_e2e::{probe_get, AgentProcess, RegistryStandIn};
@@ -355,5 +356,57 @@ async fn a_local_osv_mirror_is_polled_through_the_proxy_full_then_delta_after_a_
         "{:?}",
         withdrawn.asked()
     );
+    stop(agent).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_running_while_syncs_swap_the_data_all_succeed() {
+    let world = Arc::new(World::start().await);
+    let root = world.dir.path().to_path_buf();
+    let mounted = root.join("agent-osv");
+    std::fs::create_dir_all(&mounted).expect("mounted folder");
+    let cloud_osv = root.join("cloud-osv");
+    let npm_record = cloud_osv.join("npm").join(format!("{LODASH}.json"));
+    write(&npm_record, &record("2024-01-01T00:00:00Z", false));
+    let export = OsvExport::new(&cloud_osv);
+    let setup = Setup {
+        osv: Some(mounted),
+        ..Setup::default()
+    };
+    let agent = world.agent(&setup).await;
+    let full = export.full("npm").expect("full");
+    let mut watermark = sync(&world, &full).await.watermarks["npm"].clone();
+    // Six deltas, each withdrawing or bringing back the record, prepared up front.
+    let mut deltas = Vec::new();
+    for month in 2..=7 {
+        let modified = format!("2024-{month:02}-01T00:00:00Z");
+        write(&npm_record, &record(&modified, month % 2 == 0));
+        let delta = export.delta("npm", &watermark).expect("delta");
+        watermark = delta.watermark.clone();
+        deltas.push(delta);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let world = Arc::clone(&world);
+        tasks.spawn(async move {
+            // Each scan sees one whole version of the data: the advisory or none.
+            let found = scan(&world).await;
+            assert!(
+                found.findings.is_empty() || ids(&found) == [LODASH],
+                "{found:#?}"
+            );
+        });
+    }
+    let syncing = Arc::clone(&world);
+    tasks.spawn(async move {
+        for delta in deltas {
+            sync(&syncing, &delta).await;
+        }
+    });
+    while let Some(done) = tasks.join_next().await {
+        done.expect("every scan and sync succeeded");
+    }
+    // The last delta (July, odd) brought the record back.
+    assert_eq!(ids(&scan(&world).await), [LODASH]);
     stop(agent).await;
 }
