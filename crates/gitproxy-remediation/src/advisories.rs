@@ -24,6 +24,12 @@ use crate::osv::{self, Record};
 use crate::{zip, Ecosystem, Error};
 
 pub use export::{AgentSync, OsvExport};
+
+/// The `(modified, id)` lines of an osv.dev `modified_id.csv` for `ecosystem` (fuzzing entry).
+#[doc(hidden)]
+pub fn modified_ids_of(text: &str, ecosystem: &str) -> Vec<(i128, String)> {
+    export::modified_ids(text, ecosystem)
+}
 use index::MemberLoc;
 pub use matching::Matched;
 use matching::Matcher;

@@ -2,8 +2,8 @@
 //! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
 //! requirements, Pipenv's and uv's lockfiles, NuGet's files, Bundler's `Gemfile.lock` and
 //! `Gemfile`, Composer's `composer.lock` and `composer.json`, and Gradle's build scripts, version
-//! catalogs and lockfiles. (Berry's `yarn.lock` subset is read line by line, not with the YAML
-//! reader.)
+//! catalogs and lockfiles (Berry's `yarn.lock` subset is read line by line, not with the YAML
+//! reader); and advisory sync batches as the cloud or a local OSV mirror sends them.
 //!
 //! `crates/gitproxy-remediation/fuzz` drives these with cargo-fuzz; a unit test replays its seed
 //! corpus. Each entry puts the input in a snapshot under the file name it selects, analyses it,
@@ -239,6 +239,77 @@ pub fn fuzz_gradle(data: &[u8]) {
 }
 
 /// Analyses `snapshot` and checks what any analysis promises.
+/// An advisory sync batch applied to a store that holds one npm record: the first byte picks a
+/// full archive (the rest is the `all.zip`), a delta (the rest is records separated by `\x1e`,
+/// the first part being withdrawn ids separated by `,`) or a `modified_id.csv`. A batch is
+/// applied whole or refused with the store unchanged.
+pub fn fuzz_advisory_sync(data: &[u8]) {
+    use crate::advisories::{AdvisoryStore, StoreOptions, SyncBatch, SyncChange};
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    const T0: &str = "2024-01-01T00:00:00Z";
+    let store = AdvisoryStore::unconfigured(StoreOptions::default());
+    let seed = br#"{"id": "S-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "npm", "name": "seed"}}]}"#;
+    let base = SyncBatch {
+        ecosystem: "npm".into(),
+        watermark: T0.into(),
+        change: SyncChange::Delta {
+            since: T0.into(),
+            records: vec![seed.to_vec()],
+            withdrawn: Vec::new(),
+        },
+    };
+    let archive = crate::zip::stored_zip(&[("S-1.json".into(), seed.to_vec())])
+        .unwrap_or_else(|e| panic!("a one-record archive: {e}"));
+    let full = |archive: Vec<u8>| SyncBatch {
+        ecosystem: "npm".into(),
+        watermark: "2024-02-01T00:00:00Z".into(),
+        change: SyncChange::Full { archive },
+    };
+    if let Err(e) = store.sync(&full(archive)) {
+        panic!("the seed archive is refused: {e}");
+    }
+    let before = (store.watermarks(), store.snapshot().len());
+    let batch = match selector % 3 {
+        0 => full(input.to_vec()),
+        1 => {
+            let mut parts = input.split(|&b| b == 0x1e);
+            let withdrawn = parts
+                .next()
+                .unwrap_or_default()
+                .split(|&b| b == b',')
+                .filter(|id| !id.is_empty())
+                .map(|id| String::from_utf8_lossy(id).into_owned())
+                .collect();
+            SyncBatch {
+                change: SyncChange::Delta {
+                    since: "2024-02-01T00:00:00Z".into(),
+                    records: parts.map(<[u8]>::to_vec).collect(),
+                    withdrawn,
+                },
+                watermark: "2024-03-01T00:00:00Z".into(),
+                ..base
+            }
+        }
+        _ => {
+            let text = String::from_utf8_lossy(input);
+            for (_, id) in crate::advisories::modified_ids_of(&text, "npm") {
+                assert!(text.contains(id.as_str()), "{id} is not in the file");
+            }
+            return;
+        }
+    };
+    match store.sync(&batch) {
+        Ok(watermarks) => assert_eq!(watermarks["npm"], batch.watermark),
+        Err(_) => assert_eq!(
+            (store.watermarks(), store.snapshot().len()),
+            before,
+            "a refused batch changed the store"
+        ),
+    }
+}
+
 fn check(snapshot: &Snapshot) -> Analysis {
     let analysis = analyze(snapshot);
     for dep in &analysis.dependencies {

@@ -2,8 +2,8 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_composer, fuzz_gem, fuzz_go, fuzz_gradle, fuzz_npm, fuzz_nuget, fuzz_pnpm, fuzz_pom,
-    fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
+    fuzz_advisory_sync, fuzz_composer, fuzz_gem, fuzz_go, fuzz_gradle, fuzz_npm, fuzz_nuget,
+    fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
 };
 
 /// A fuzz entry function.
@@ -26,7 +26,7 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 12] = [
+    let targets: [(&str, Entry, usize); 13] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("pnpm", fuzz_pnpm, 3),
@@ -39,6 +39,7 @@ fn every_seed_corpus_runs_clean() {
         ("gem", fuzz_gem, 3),
         ("composer", fuzz_composer, 3),
         ("gradle", fuzz_gradle, 4),
+        ("advisory_sync", fuzz_advisory_sync, 4),
     ];
     for (target, entry, at_least) in targets {
         let n = replay(target, entry);
