@@ -49,6 +49,8 @@ pub struct SyncLimits {
     pub max_record_bytes: usize,
     /// Most records in one batch.
     pub max_records: usize,
+    /// Largest total of an archive's members once inflated, as its directory announces them.
+    pub max_inflated_bytes: usize,
 }
 
 impl Default for SyncLimits {
@@ -57,6 +59,7 @@ impl Default for SyncLimits {
             max_archive_bytes: 256 << 20,
             max_record_bytes: 1 << 20,
             max_records: 1_000_000,
+            max_inflated_bytes: 2 << 30,
         }
     }
 }
@@ -99,6 +102,17 @@ impl SyncBatch {
                     )));
                 }
                 let label = format!("{}/all.zip", self.ecosystem);
+                let inflated: usize = crate::zip::zip_members(archive, &label)
+                    .map_err(|e| self.refuse(e.to_string()))?
+                    .iter()
+                    .map(|m| m.size)
+                    .sum();
+                if inflated > limits.max_inflated_bytes {
+                    return Err(self.refuse(format!(
+                        "the archive inflates to {inflated} bytes, above the limit of {}",
+                        limits.max_inflated_bytes
+                    )));
+                }
                 let slots: Vec<Slot> = decode_archive(archive, &label)
                     .map_err(|e| self.refuse(e.to_string()))?
                     .into_iter()

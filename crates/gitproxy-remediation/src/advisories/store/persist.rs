@@ -167,12 +167,28 @@ impl Persisted {
             .collect();
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let ours = name.ends_with(".zip") || name.ends_with(".json") || name.ends_with(".tmp");
-            if ours && !keep.contains(name.as_str()) {
+            if ours(&name) && !keep.contains(name.as_str()) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
     }
+}
+
+/// Whether the store wrote a file of this name (`<ecosystem>-<hash>.zip`,
+/// `<ecosystem>-delta-<hash>.json`, `.<name>.tmp`): only those are ever removed, whatever else
+/// shares the folder.
+fn ours(name: &str) -> bool {
+    if name.starts_with('.') && name.ends_with(".tmp") {
+        return true;
+    }
+    let Some((_, tail)) = name.rsplit_once('-') else {
+        return false;
+    };
+    let hash = tail.strip_suffix(".zip").or_else(|| {
+        tail.strip_suffix(".json")
+            .filter(|_| name.contains("-delta-"))
+    });
+    hash.is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[derive(Deserialize)]

@@ -79,6 +79,24 @@ fn bad_batches_are_refused_whole_with_the_reason() {
         .unwrap()
         .to_string();
     assert!(e.contains("above the limit of 10"), "{e}");
+    let tight = SyncLimits {
+        max_inflated_bytes: 100,
+        ..limits
+    };
+    let archive = crate::zip::tests::build_zip(&[
+        ("A-1.json", &record("A-1", "npm"), true),
+        ("A-2.json", &record("A-2", "npm"), true),
+    ]);
+    let full = SyncBatch {
+        ecosystem: "npm".into(),
+        watermark: "2024-05-02T00:00:00Z".into(),
+        change: SyncChange::Full { archive },
+    };
+    let e = full.validate(&tight).err().unwrap().to_string();
+    assert!(
+        e.contains("inflates to") && e.contains("above the limit of 100"),
+        "{e}"
+    );
     let mut b = delta(vec![], &[]);
     b.ecosystem = "Nowhere".into();
     assert!(refused(b).contains("unknown ecosystem"));
