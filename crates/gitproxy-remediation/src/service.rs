@@ -282,10 +282,11 @@ async fn list_repositories(s: Arc<Service>, conn: Connection) -> Answer<Reposito
 }
 
 async fn scan(s: Arc<Service>, conn: Connection, repo: String) -> Answer<RepoScan> {
+    // The age of the data the scan runs on: read with the engine's snapshot, not at the end.
+    let (ages, stale) = data_age(&s.advisories);
     let mut scan = s.engine(&conn, true)?.scan_repo(&repo).await?;
-    let now = SystemTime::now();
-    scan.advisory_data = s.advisories.ages(now);
-    scan.warnings.extend(s.advisories.stale_warning(now));
+    scan.advisory_data = ages;
+    scan.warnings.extend(stale);
     let mut detail = format!("{} vulnerabilities", scan.findings.len());
     if scan.is_partly_unsupported() {
         detail.push_str(&format!(
@@ -360,16 +361,22 @@ async fn check_ci(s: Arc<Service>, conn: Connection, repo: String) -> Answer<Che
 }
 
 async fn project_status(s: Arc<Service>, conn: Connection) -> Answer<StatusReport> {
+    let (ages, stale) = data_age(&s.advisories);
     let mut report = s
         .engine(&conn, true)?
         .remediator()
         .status(&conn.project)
         .await?;
-    let now = SystemTime::now();
-    report.advisory_data = s.advisories.ages(now);
-    report.warnings.extend(s.advisories.stale_warning(now));
+    report.advisory_data = ages;
+    report.warnings.extend(stale);
     let detail = Some(format!("{} remediations", report.remediations.len()));
     ok(report, detail)
+}
+
+/// The age of the advisory data per ecosystem now, and the stale-data warning if some is.
+fn data_age(store: &AdvisoryStore) -> (Vec<crate::advisories::DataAge>, Option<String>) {
+    let now = SystemTime::now();
+    (store.ages(now), store.stale_warning(now))
 }
 
 /// The agent's advisory data now.
