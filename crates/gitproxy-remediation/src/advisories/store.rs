@@ -95,8 +95,14 @@ impl AdvisoryStore {
     pub fn open(
         base: Option<AdvisoryDb>,
         ages: BTreeMap<String, SystemTime>,
-        options: StoreOptions,
+        mut options: StoreOptions,
     ) -> AdvisoryStore {
+        if let Some(dir) = &options.dir {
+            if let Err(e) = persist::probe(dir) {
+                tracing::warn!(store = %dir.display(), error = %e, "the advisory store directory is not writable; synced advisory data is kept in memory only and a restart needs full syncs again: mount a writable volume there");
+                options.dir = None;
+            }
+        }
         let ecosystems = ages
             .into_iter()
             .map(|(eco, at)| {

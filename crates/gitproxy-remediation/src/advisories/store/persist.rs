@@ -89,6 +89,14 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks that `dir` exists (creating it) and takes a file.
+pub(super) fn probe(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(store_error(dir))?;
+    let probe = dir.join(".probe.tmp");
+    std::fs::write(&probe, b"").map_err(store_error(&probe))?;
+    std::fs::remove_file(&probe).map_err(store_error(&probe))
+}
+
 impl Persisted {
     /// Records `batch` (already validated and applied in memory) on disk; on error the store on
     /// disk and `self` are unchanged.

@@ -301,3 +301,15 @@ fn stale_data_is_reported_and_fresh_data_is_not() {
     fresh.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
     assert_eq!(fresh.stale_warning(now), None);
 }
+
+#[test]
+fn an_unwritable_store_directory_keeps_synced_data_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the directory should be: nothing can be written below it.
+    let blocked = dir.path().join("file");
+    std::fs::write(&blocked, b"").unwrap();
+    let store = AdvisoryStore::open(None, BTreeMap::new(), persistent(&blocked.join("store")));
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    assert!(affected(&store, "left-pad"));
+    assert_eq!(store.watermarks()["npm"], T1);
+}
