@@ -75,6 +75,7 @@ pub(crate) fn options(config: &Config, metrics: Option<&Arc<Metrics>>) -> Engine
         config.scan,
     );
     options.ci_servers = config.ci_servers.clone();
+    options.osv_mirror = config.osv_mirror.clone();
     if let Some(metrics) = metrics {
         let m = metrics.clone();
         options.on_bitbucket_response = Some(Arc::new(move |_method, status| {

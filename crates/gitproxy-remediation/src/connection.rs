@@ -75,7 +75,7 @@ fn json(egress: &DiagnosisReport) -> serde_json::Value {
 
 /// Runs the whole Test Connection for `conn` as the agent does: clients built like the engine's
 /// (through `connector`, observed by `options.on_bitbucket_response`), then each registry of
-/// `options.registries`.
+/// `options.registries`, then the OSV mirror of `options.osv_mirror`.
 pub async fn check(
     conn: &Connection,
     connector: &EgressConnector,
@@ -88,7 +88,46 @@ pub async fn check(
         username: &conn.username,
         project: &conn.project,
     };
-    test_connection(target, &options.registries, connector, &client).await
+    let mut report = test_connection(target, &options.registries, connector, &client).await;
+    if let Some(mirror) = &options.osv_mirror {
+        let egress = connector.diagnose(mirror).await;
+        report.stages.push(mirror_stage(&egress));
+        report.ok = report.failure().is_none();
+    }
+    report
+}
+
+/// The one line of the OSV mirror's diagnosis; the fixes name the mirror setting.
+fn mirror_stage(egress: &DiagnosisReport) -> CheckStage {
+    let name = "osv mirror".to_owned();
+    let Some(failure) = &egress.failure else {
+        let status = egress
+            .http_status
+            .map(|s| format!(", HTTP {s}"))
+            .unwrap_or_default();
+        return pass(&name, format!("{} reachable{status}", egress.url));
+    };
+    let host = url::Url::parse(&egress.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let hint = match failure.code {
+        FailureCode::ProxyBadGateway => format!(
+            "Bad Gateway: the proxy cannot reach the OSV mirror `{host}`. If it is internal, add `{host}` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it"
+        ),
+        FailureCode::DnsFailure => format!(
+            "`{host}` does not resolve from the agent's network: check the host name of the OSV mirror URL (advisories.mirror.url) and the cluster's DNS"
+        ),
+        FailureCode::ConnectionRefused => "nothing listens there: check the host and port of the OSV mirror URL (advisories.mirror.url)".to_owned(),
+        _ => failure.hint.clone(),
+    };
+    CheckStage {
+        name,
+        status: Status::Fail,
+        detail: format!("{}: {}", egress.url, failure.message),
+        fix: Some(hint),
+        code: Some(failure.code.to_string()),
+    }
 }
 
 /// Runs the whole Test Connection: Bitbucket through `connector` (clients from `client`), then

@@ -38,6 +38,8 @@ pub struct EngineOptions {
     pub on_registry_response: Option<registry::ResponseObserver>,
     /// The CI servers whose job logs CI-failure comments quote (none by default).
     pub ci_servers: CiServers,
+    /// The local OSV mirror polled for advisory data (none by default; Test Connection checks it).
+    pub osv_mirror: Option<url::Url>,
 }
 
 impl EngineOptions {
@@ -50,6 +52,7 @@ impl EngineOptions {
             on_bitbucket_response: None,
             on_registry_response: None,
             ci_servers: CiServers::default(),
+            osv_mirror: None,
         }
     }
 }
@@ -61,6 +64,10 @@ impl std::fmt::Debug for EngineOptions {
             .field("registries", &self.registries)
             .field("scan", &self.scan)
             .field("ci_servers", &self.ci_servers)
+            .field(
+                "osv_mirror",
+                &self.osv_mirror.as_ref().map(url::Url::as_str),
+            )
             .finish_non_exhaustive()
     }
 }

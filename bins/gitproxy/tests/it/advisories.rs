@@ -1,6 +1,10 @@
 //! The age of the advisory data in `scan`, `status` and `check`, and `stale advisory data` past
 //! `max_advisory_age` (the scan still runs and finds what the data has).
 
+use std::collections::BTreeMap;
+
+use gitproxy_e2e::RegistryStandIn;
+
 use crate::support::{checkout, output, text, Env, BOT_TOKEN};
 
 /// Dates every file of the OSV directory `days` back, as old mounted data would be.
@@ -88,6 +92,44 @@ async fn stale_data_is_reported_by_scan_status_and_check_and_the_scan_still_runs
     let lines = text(&output(cmd).await.stdout);
     assert!(
         lines.contains("advisory data: npm 10 days old (stale)"),
+        "{lines}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_diagnoses_the_osv_mirror() {
+    let env = Env::start().await;
+    let mirror = RegistryStandIn::start(env.server_tls(), "127.0.0.1", BTreeMap::new())
+        .await
+        .expect("mirror starts");
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env("GITPROXY_OSV_MIRROR", format!("{}osv/", mirror.url()))
+        .arg("check");
+    let out = output(cmd).await;
+    let lines = text(&out.stdout);
+    assert!(out.status.success(), "{lines}");
+    assert!(
+        lines.contains(&format!(
+            "[PASS] osv mirror           {}osv/ reachable",
+            mirror.url()
+        )),
+        "{lines}"
+    );
+    let port = gitproxy_e2e::free_port().expect("a free port");
+
+    // Nothing listens there: the check fails and names the mirror setting.
+    let mut cmd = env.command(BOT_TOKEN);
+    cmd.env(
+        "GITPROXY_OSV_MIRROR",
+        format!("https://127.0.0.1:{port}/osv/"),
+    )
+    .arg("check");
+    let out = output(cmd).await;
+    let lines = text(&out.stdout);
+    assert!(!out.status.success(), "{lines}");
+    assert!(lines.contains("[FAIL] osv mirror"), "{lines}");
+    assert!(
+        lines.contains("check the host and port of the OSV mirror URL (advisories.mirror.url)"),
         "{lines}"
     );
 }
