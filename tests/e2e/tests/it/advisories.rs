@@ -410,3 +410,39 @@ async fn scans_running_while_syncs_swap_the_data_all_succeed() {
     assert_eq!(ids(&scan(&world).await), [LODASH]);
     stop(agent).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_export_larger_than_the_default_body_limit_syncs_through_the_tunnel() {
+    let world = World::start().await;
+    let mounted = world.dir.path().join("agent-osv");
+    std::fs::create_dir_all(&mounted).expect("mounted folder");
+    let agent = world
+        .agent(&Setup {
+            osv: Some(mounted),
+            ..Setup::default()
+        })
+        .await;
+    // The shared Go export: 3.4 MB compressed, 4.5 MB as base64, above the 1 MiB other
+    // operations may send.
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/osv");
+    let full = OsvExport::new(&shared)
+        .full("Go")
+        .expect("the shared Go archive");
+    assert!(full.archive.as_ref().is_some_and(|a| a.len() > 4 << 20));
+    let report = sync(&world, &full).await;
+    assert!(report.records > 4_000, "{report:?}");
+    assert_eq!(report.watermarks["Go"], full.watermark);
+    let gateway = world
+        .cloud
+        .call(&Scan {
+            repository: "gateway".into(),
+            ..Scan::default()
+        })
+        .await
+        .expect("scan answers");
+    assert!(
+        gateway.findings.iter().any(|f| f.id == "GO-2021-0113"),
+        "{gateway:#?}"
+    );
+    stop(agent).await;
+}
