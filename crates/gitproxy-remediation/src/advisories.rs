@@ -64,7 +64,8 @@ struct Slot {
     aliases: Vec<String>,
     informational: Option<String>,
     withdrawn: bool,
-    /// The record's `modified` time, nanoseconds since the Unix epoch (the data's age).
+    /// When the record was last current (`modified`, or `published` when that is implausible),
+    /// nanoseconds since the Unix epoch: the data's age.
     modified: Option<i128>,
     affected: Vec<osv::Affected>,
     /// Where the full record is read from.
@@ -228,8 +229,9 @@ impl AdvisoryDb {
         self.slots.iter().map(|s| s.record())
     }
 
-    /// The newest `modified` time of the records of each ecosystem (one of whose affected
-    /// packages is in it), by OSV name: how current the data is.
+    /// The newest `modified` time (or `published`, where `modified` is implausible) of the
+    /// records of each ecosystem (one of whose affected packages is in it), by OSV name: how
+    /// current the data is.
     pub fn newest_modified(&self) -> HashMap<&'static str, SystemTime> {
         let mut out: HashMap<&'static str, i128> = HashMap::new();
         for slot in &self.slots {
@@ -262,7 +264,7 @@ impl AdvisoryDb {
             aliases: record.aliases.clone(),
             informational: informational_of(&record.affected),
             withdrawn: record.withdrawn.is_some(),
-            modified: record.modified.as_deref().and_then(sync::rfc3339_nanos),
+            modified: sync::record_time(record.modified.as_deref(), record.published.as_deref()),
             affected: record.affected.clone(),
             raw: Raw::None,
             full: OnceLock::from(Arc::new(record)),

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use gitproxy_tunnel::{Hub, OpCall, Operation};
 use serde::Deserialize;
 
-use super::sync::rfc3339_nanos;
+use super::sync::{record_time, rfc3339_nanos};
 use crate::catalogue::{AdvisoryStatus, SyncAdvisories, SyncReport};
 use crate::{zip, Error};
 
@@ -34,6 +34,8 @@ struct Head {
     id: String,
     #[serde(default)]
     modified: Option<String>,
+    #[serde(default)]
+    published: Option<String>,
     #[serde(default)]
     withdrawn: Option<serde_json::Value>,
 }
@@ -245,7 +247,7 @@ pub(super) fn entry_of(name: &str, json: Vec<u8>) -> Result<(String, Entry), Err
         reason: e.to_string(),
     })?;
     let entry = Entry {
-        modified: head.modified.as_deref().and_then(rfc3339_nanos),
+        modified: record_time(head.modified.as_deref(), head.published.as_deref()),
         withdrawn: head.withdrawn.is_some_and(|w| !w.is_null()),
         json,
     };

@@ -20,6 +20,8 @@ struct Light {
     #[serde(default, deserialize_with = "osv::null_default")]
     modified: Option<String>,
     #[serde(default, deserialize_with = "osv::null_default")]
+    published: Option<String>,
+    #[serde(default, deserialize_with = "osv::null_default")]
     affected: Vec<osv::Affected>,
 }
 
@@ -260,10 +262,7 @@ fn light_slot(light: Light, raw: Vec<u8>) -> Slot {
         aliases: light.aliases,
         informational: informational_of(&light.affected),
         withdrawn: light.withdrawn.is_some(),
-        modified: light
-            .modified
-            .as_deref()
-            .and_then(super::sync::rfc3339_nanos),
+        modified: super::sync::record_time(light.modified.as_deref(), light.published.as_deref()),
         affected: light.affected,
         raw: Raw::Json(raw.into_boxed_slice()),
         full: OnceLock::new(),

@@ -139,18 +139,20 @@ impl SyncBatch {
                     }
                     let record = Record::from_json(&format!("record {i}"), json)
                         .map_err(|e| self.refuse(e.to_string()))?;
-                    let Some(modified) = record.modified.as_deref().and_then(rfc3339_nanos) else {
+                    if record.modified.as_deref().and_then(rfc3339_nanos).is_none() {
                         return Err(self.refuse(format!(
                             "record {} has no RFC 3339 `modified` time",
                             record.id
                         )));
-                    };
+                    }
+                    let modified =
+                        record_time(record.modified.as_deref(), record.published.as_deref());
                     slots.push(Slot {
                         id: record.id,
                         aliases: record.aliases,
                         informational: informational_of(&record.affected),
                         withdrawn: record.withdrawn.is_some(),
-                        modified: Some(modified),
+                        modified,
                         affected: record.affected,
                         raw: Raw::Json(json.clone().into_boxed_slice()),
                         full: OnceLock::new(),
@@ -261,6 +263,15 @@ pub(super) fn apply(old: &AdvisoryDb, batch: Validated) -> AdvisoryDb {
         }
     }
     new
+}
+
+/// When a record was last current, for data age and watermarks: its `modified` time, or its
+/// `published` time when `modified` is missing or implausible (before 1990: golang/vulndb's files
+/// carry `0001-01-01T00:00:00Z`).
+pub(crate) fn record_time(modified: Option<&str>, published: Option<&str>) -> Option<i128> {
+    const PLAUSIBLE: i128 = 631_152_000 * 1_000_000_000; // 1990-01-01T00:00:00Z
+    let plausible = |t: Option<&str>| t.and_then(rfc3339_nanos).filter(|&n| n >= PLAUSIBLE);
+    plausible(modified).or_else(|| plausible(published))
 }
 
 /// An RFC 3339 time (`2024-05-01T12:00:00Z`, fractions and offsets allowed) as nanoseconds

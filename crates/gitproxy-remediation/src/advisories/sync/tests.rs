@@ -124,3 +124,18 @@ fn a_full_batch_replaces_its_ecosystem_and_keeps_the_others() {
     assert!(Arc::ptr_eq(&old.slots[1], &new.slots[1]));
     assert_eq!(old.len(), 2);
 }
+
+#[test]
+fn a_record_is_dated_by_modified_or_by_published_when_modified_is_implausible() {
+    let t = |s: &str| rfc3339_nanos(s);
+    let (published, modified) = ("2021-04-14T20:04:52Z", "2024-05-01T00:00:00Z");
+    assert_eq!(record_time(Some(modified), Some(published)), t(modified));
+    // golang/vulndb's files carry the zero time as `modified`.
+    assert_eq!(
+        record_time(Some("0001-01-01T00:00:00Z"), Some(published)),
+        t(published)
+    );
+    assert_eq!(record_time(None, Some(published)), t(published));
+    assert_eq!(record_time(Some("0001-01-01T00:00:00Z"), None), None);
+    assert_eq!(record_time(Some("soon"), None), None);
+}
