@@ -33,7 +33,7 @@ commands:
   fix-check [--registries LIST] [--osv DIR] CHECKOUT
                      every fix gitproxy would open for a local checkout, each applied to a copy and checked
                      by the ecosystem's own tool against the real registries (default: public), then re-scanned
-  bench <suite>      run a benchmark suite and print its figures; suites: advisories, bitbucket, egress, remediation, tunnel [--with-peers]
+  bench <suite>      run a benchmark suite and print its figures; suites: advisories, bitbucket, egress, remediation, tunnel [--with-peers] [--runs N]
 ";
 
 fn main() -> ExitCode {
@@ -170,7 +170,7 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
     }
 }
 
-/// `bench tunnel [--with-peers]`: hub + agent against direct HTTP/2; with peers, Snyk Broker's server and
+/// `bench tunnel [--with-peers] [--runs N]`: hub + agent against direct HTTP/2; with peers, Snyk Broker's server and
 /// client from npm (installed under target/, never committed) relay the same requests.
 fn bench_tunnel(root: &Path, args: &[String]) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -182,6 +182,14 @@ fn bench_tunnel(root: &Path, args: &[String]) -> Result<()> {
         let dir = root.join("target/bench-peers/snyk-broker");
         tools::ensure_snyk_broker(&dir)?;
         bench.env("TUNNEL_BENCH_PEERS_DIR", &dir);
+    }
+    // `--runs N`: the suite measures N runs in a row and prints one table of them.
+    if let Some(i) = args.iter().position(|a| a == "--runs") {
+        let n = args
+            .get(i + 1)
+            .filter(|n| n.parse::<u32>().is_ok_and(|n| n > 0))
+            .context("--runs takes a positive number of runs")?;
+        bench.args(["--", "--runs", n]);
     }
     eprintln!("xtask: ==> bench tunnel");
     let status = bench.status().context("could not start `cargo bench`")?;

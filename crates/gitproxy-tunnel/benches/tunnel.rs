@@ -1,4 +1,4 @@
-//! `cargo xtask bench tunnel [--with-peers]`: a small operation and a 64 MiB streamed body fetched from one
+//! `cargo xtask bench tunnel [--with-peers] [--runs N]`: a small operation and a 64 MiB streamed body fetched from one
 //! origin directly over HTTP/2, through hub + agent (the agent in its own process), and, with peers,
 //! relayed by Snyk Broker's server and client; plus the agent's memory idle and under 1,000 concurrent
 //! operations. Prints a Markdown table for `docs/benchmarks.md`.
@@ -31,16 +31,31 @@ const BIG_RUNS: usize = 3;
 /// Alternating measurement rounds of direct and tunnel.
 const ROUNDS: usize = 5;
 const LOAD_OPS: usize = 1000;
+/// Long-poll rounds and small requests per run (every result crosses the proxy as its own request).
+const POLL_ROUNDS: usize = 3;
+const POLL_SMALL_N: usize = 300;
 /// About the size of a Bitbucket project page entry, as in the Snyk Broker figures of peers.md.
 const SMALL_BODY: &str = r#"{"key":"PRJ","id":1,"name":"Project","description":"bench project","public":false,"type":"NORMAL","links":{"self":[{"href":"http://bb/projects/PRJ"}]},"pad":"xxxx"}"#;
 
 fn main() {
+    let runs = runs_from_args(std::env::args().skip(1));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run());
+    runtime.block_on(run(runs));
+}
+
+/// `--runs N` (default 1); other arguments (cargo passes `--bench`) are ignored.
+fn runs_from_args(args: impl Iterator<Item = String>) -> usize {
+    let args: Vec<String> = args.collect();
+    args.iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse().expect("--runs takes a positive number"))
+        .filter(|n| *n > 0)
+        .unwrap_or(1)
 }
 
 struct Figures {
@@ -55,18 +70,46 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-async fn run() {
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    eprintln!(
-        "bench: load average at start {}",
-        load.split_whitespace().next().unwrap_or("?")
-    );
-    let origin = start_origin().await;
-    eprintln!("bench: origin on {origin}");
+/// The figures of one run, each ratio measured side by side within it.
+struct Run {
+    load: String,
+    direct: Figures,
+    tunnel: Figures,
+    /// Agent CPU (user + system) per GiB of the tunnel's 64 MiB bodies.
+    cpu_s_per_gib: f64,
+    rss_idle_kib: u64,
+    rss_load_kib: u64,
+    load_ok: usize,
+    load_time: Duration,
+    poll: Figures,
+    /// Direct figures of the rounds alternating with long-poll.
+    poll_direct: Figures,
+}
 
+impl Run {
+    fn p50_ratio(&self) -> f64 {
+        self.tunnel.p50.as_secs_f64() / self.direct.p50.as_secs_f64()
+    }
+    fn tput_ratio(&self) -> f64 {
+        self.tunnel.mib_s / self.direct.mib_s
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or("?")
+        .to_owned()
+}
+
+async fn run(runs: usize) {
+    let origin = start_origin().await;
+    eprintln!("bench: origin on {origin}, {runs} run(s)");
     let direct_client = DirectClient::connect(origin).await;
 
-    // Hub in this process, agent in its own.
+    // Hub in this process, agents in their own.
     let ca = Pki::new("bench ca").expect("ca");
     let hub = Hub::bind(
         "127.0.0.1:0".parse().expect("addr"),
@@ -80,12 +123,54 @@ async fn run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ca_file = dir.path().join("ca.pem");
     ca.write_ca(&ca_file).expect("write ca");
-    let mut agent = AgentProcess::start(hub.local_addr(), &ca_file, origin);
+    // The long-poll agent dials an intercepting proxy that strips the upgrade (protocol section 10).
+    let proxy = intercepting_proxy(
+        ca.server_config(&["127.0.0.1"]).expect("proxy tls"),
+        hub.local_addr(),
+        Arc::new(ca.client_config().expect("proxy upstream tls")),
+    )
+    .await;
+
+    let mut results = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let load = load_average();
+        eprintln!("bench: run {} of {runs}, load average {load}", i + 1);
+        let run = measure_run(&hub, &direct_client, &ca_file, origin, proxy, load).await;
+        eprintln!(
+            "bench: run {}: p50 {:.2}x, throughput {:.2}",
+            i + 1,
+            run.p50_ratio(),
+            run.tput_ratio()
+        );
+        results.push(run);
+    }
+
+    let broker = match std::env::var_os("TUNNEL_BENCH_PEERS_DIR") {
+        Some(dir) => Some(measure_broker(Path::new(&dir), origin).await),
+        None => None,
+    };
+    hub.shutdown().await;
+    report(&results, broker.as_ref());
+}
+
+async fn measure_run(
+    hub: &Hub,
+    direct_client: &DirectClient,
+    ca_file: &Path,
+    origin: SocketAddr,
+    proxy: SocketAddr,
+    load: String,
+) -> Run {
+    let mut agent = AgentProcess::start(
+        &format!("https://127.0.0.1:{}", hub.local_addr().port()),
+        ca_file,
+        origin,
+    );
     hub.wait_ready(TENANT, 2, Duration::from_secs(30))
         .await
         .expect("agent connected");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_idle = agent.status("VmRSS");
+    let rss_idle_kib = agent.status("VmRSS");
 
     // Direct and tunnel are measured in alternating rounds, so background load on the machine affects
     // both alike; latencies are pooled, throughput is the median of the rounds.
@@ -93,17 +178,18 @@ async fn run() {
     let mut tunnel_lat = Vec::new();
     let mut direct_tput = Vec::new();
     let mut tunnel_tput = Vec::new();
+    let mut cpu_ticks = 0;
     for round in 0..ROUNDS {
         direct_lat.extend(direct_client.small(SMALL_N / ROUNDS, round == 0).await);
-        tunnel_lat.extend(tunnel_small(&hub, SMALL_N / ROUNDS, round == 0).await);
+        tunnel_lat.extend(tunnel_small(hub, SMALL_N / ROUNDS, round == 0).await);
         direct_tput.push(direct_client.big().await);
-        tunnel_tput.push(tunnel_big(&hub).await);
+        let before = agent.cpu_ticks();
+        tunnel_tput.push(tunnel_big(hub).await);
+        cpu_ticks += agent.cpu_ticks() - before;
     }
-    let direct = figures(
-        "direct HTTP/2 to the origin",
-        direct_lat,
-        median(direct_tput),
-    );
+    let gib = (ROUNDS as u64 * BIG) as f64 / f64::from(1u32 << 30);
+    let cpu_s_per_gib = cpu_ticks as f64 / clock_ticks_per_second() / gib;
+    let direct = figures("direct HTTP/2", direct_lat, median(direct_tput));
     let tunnel = figures(
         "hub + agent (TLS, WebSocket, HTTP/2)",
         tunnel_lat,
@@ -134,71 +220,155 @@ async fn run() {
     });
     let results = futures_util::future::join_all(calls).await;
     let load_time = started.elapsed();
-    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let load_ok = results.iter().filter(|r| r.is_ok()).count();
     sampling.store(false, Ordering::SeqCst);
     let _ = sampler.await;
-    let rss_load = peak.load(Ordering::SeqCst).max(agent.status("VmRSS"));
+    let rss_load_kib = peak.load(Ordering::SeqCst).max(agent.status("VmRSS"));
     drop(results);
+    stop_agent(hub, &mut agent).await;
 
-    let broker = match std::env::var_os("TUNNEL_BENCH_PEERS_DIR") {
-        Some(dir) => Some(measure_broker(Path::new(&dir), origin).await),
-        None => None,
-    };
+    // The long-poll fallback beside direct, fewer requests (each poll result is an HTTP/1.1 request
+    // through the proxy).
+    let mut poll_agent = AgentProcess::start(
+        &format!("https://127.0.0.1:{}", proxy.port()),
+        ca_file,
+        origin,
+    );
+    hub.wait_ready(TENANT, 2, Duration::from_secs(30))
+        .await
+        .expect("long-poll agent connected");
+    let mut direct_lat = Vec::new();
+    let mut poll_lat = Vec::new();
+    let mut direct_tput = Vec::new();
+    let mut poll_tput = Vec::new();
+    for round in 0..POLL_ROUNDS {
+        direct_lat.extend(
+            direct_client
+                .small(POLL_SMALL_N / POLL_ROUNDS, round == 0)
+                .await,
+        );
+        poll_lat.extend(tunnel_small(hub, POLL_SMALL_N / POLL_ROUNDS, round == 0).await);
+        direct_tput.push(direct_client.big().await);
+        poll_tput.push(tunnel_big(hub).await);
+    }
+    stop_agent(hub, &mut poll_agent).await;
+    Run {
+        load,
+        direct,
+        tunnel,
+        cpu_s_per_gib,
+        rss_idle_kib,
+        rss_load_kib,
+        load_ok,
+        load_time,
+        poll: figures("long-poll", poll_lat, median(poll_tput)),
+        poll_direct: figures("direct", direct_lat, median(direct_tput)),
+    }
+}
+
+/// Stops an agent and waits until the hub has dropped its connections, so the next agent's are the only
+/// ones.
+async fn stop_agent(hub: &Hub, agent: &mut AgentProcess) {
     agent.stop();
-    hub.shutdown().await;
+    // A long-poll session would otherwise stay until it expires (twice the poll wait).
+    hub.disconnect(TENANT, "bench-agent");
+    let mut events = hub.events();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !hub.presence(TENANT).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the hub kept the stopped agent's connections"
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(100), events.recv()).await;
+    }
+}
 
+fn report(results: &[Run], broker: Option<&Figures>) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!();
-    println!("| path | small op p50 | small op p99 | 64 MiB throughput |");
-    println!("|---|---|---|---|");
-    for f in [Some(&direct), Some(&tunnel), broker.as_ref()]
-        .into_iter()
-        .flatten()
-    {
+    println!("| run | load avg | small p50 direct / tunnel | p50 tunnel / direct | 64 MiB direct / tunnel | throughput tunnel / direct | agent CPU s/GiB | agent RSS idle / 1,000 ops |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (i, r) in results.iter().enumerate() {
         println!(
-            "| {} | {:.3} ms | {:.3} ms | {:.0} MiB/s |",
-            f.name,
-            f.p50.as_secs_f64() * 1e3,
-            f.p99.as_secs_f64() * 1e3,
-            f.mib_s
+            "| {} | {} | {:.3} / {:.3} ms | {:.2}x | {:.0} / {:.0} MiB/s | {:.2} | {:.2} | {:.1} / {:.1} MiB ({} ok in {:.2?}) |",
+            i + 1,
+            r.load,
+            ms(r.direct.p50),
+            ms(r.tunnel.p50),
+            r.p50_ratio(),
+            r.direct.mib_s,
+            r.tunnel.mib_s,
+            r.tput_ratio(),
+            r.cpu_s_per_gib,
+            r.rss_idle_kib as f64 / 1024.0,
+            r.rss_load_kib as f64 / 1024.0,
+            r.load_ok,
+            r.load_time,
         );
     }
     println!();
-    println!("| agent memory | value |");
-    println!("|---|---|");
     println!(
-        "| RSS idle (2 connections up) | {:.1} MiB |",
-        rss_idle as f64 / 1024.0
-    );
-    println!(
-        "| RSS peak under {LOAD_OPS} concurrent ops, sampled every 10 ms ({ok} ok in {load_time:.2?}) | {:.1} MiB |",
-        rss_load as f64 / 1024.0
+        "p99 (direct / tunnel): {}",
+        results
+            .iter()
+            .map(|r| format!("{:.3} / {:.3} ms", ms(r.direct.p99), ms(r.tunnel.p99)))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     println!();
-    let ratio = tunnel.p50.as_secs_f64() / direct.p50.as_secs_f64();
-    let tput = tunnel.mib_s / direct.mib_s;
-    println!("targets:");
-    println!(
-        "- agent idle RSS <= 10 MiB: {:.1} MiB -> {}",
-        rss_idle as f64 / 1024.0,
-        met(rss_idle <= 10 * 1024)
-    );
-    println!(
-        "- agent RSS under {LOAD_OPS} ops <= 40 MiB: {:.1} MiB -> {}",
-        rss_load as f64 / 1024.0,
-        met(rss_load <= 40 * 1024)
-    );
-    println!(
-        "- small p50 tunnel/direct <= 3x: {ratio:.2}x -> {}",
-        met(ratio <= 3.0)
-    );
-    println!(
-        "- 64 MiB throughput tunnel/direct >= 0.5: {tput:.2} -> {}",
-        met(tput >= 0.5)
-    );
-    if let Some(b) = &broker {
-        let slower = b.p50.as_secs_f64() / tunnel.p50.as_secs_f64();
+    println!("long-poll fallback through an intercepting proxy, beside direct in the same run (no target):");
+    println!();
+    println!("| run | small p50 direct / long-poll | p50 long-poll / direct | 64 MiB direct / long-poll | throughput long-poll / direct |");
+    println!("|---|---|---|---|---|");
+    for (i, r) in results.iter().enumerate() {
         println!(
-            "- Snyk Broker p50 >= 10x tunnel p50: {slower:.1}x -> {}",
+            "| {} | {:.3} / {:.3} ms | {:.2}x | {:.0} / {:.0} MiB/s | {:.2} |",
+            i + 1,
+            ms(r.poll_direct.p50),
+            ms(r.poll.p50),
+            r.poll.p50.as_secs_f64() / r.poll_direct.p50.as_secs_f64(),
+            r.poll_direct.mib_s,
+            r.poll.mib_s,
+            r.poll.mib_s / r.poll_direct.mib_s,
+        );
+    }
+    if let Some(b) = broker {
+        println!();
+        println!(
+            "{}: small p50 {:.3} ms, p99 {:.3} ms, 64 MiB {:.0} MiB/s",
+            b.name,
+            ms(b.p50),
+            ms(b.p99),
+            b.mib_s
+        );
+    }
+    let n = results.len();
+    let all = |f: &dyn Fn(&Run) -> bool| results.iter().filter(|r| f(r)).count();
+    println!();
+    println!("targets (runs meeting them, of {n}):");
+    let line = |what: &str, k: usize| {
+        println!("- {what}: {k} of {n} -> {}", met(k == n));
+    };
+    line(
+        "small p50 tunnel/direct <= 2.0x",
+        all(&|r| r.p50_ratio() <= 2.0),
+    );
+    line(
+        "64 MiB throughput tunnel/direct >= 0.75",
+        all(&|r| r.tput_ratio() >= 0.75),
+    );
+    line(
+        "agent idle RSS <= 10 MiB",
+        all(&|r| r.rss_idle_kib <= 10 * 1024),
+    );
+    line(
+        &format!("agent RSS under {LOAD_OPS} ops <= 40 MiB, all ok"),
+        all(&|r| r.rss_load_kib <= 40 * 1024 && r.load_ok == LOAD_OPS),
+    );
+    if let Some(b) = broker {
+        let slower = b.p50.as_secs_f64() / results[0].tunnel.p50.as_secs_f64();
+        println!(
+            "- Snyk Broker p50 >= 10x tunnel p50 (run 1): {slower:.1}x -> {}",
             met(slower >= 10.0)
         );
     }
@@ -209,6 +379,107 @@ fn met(ok: bool) -> &'static str {
         "met"
     } else {
         "MISSED"
+    }
+}
+
+/// `/proc/<pid>/stat` counts CPU time in USER_HZ, which is 100 on Linux whatever the kernel's HZ.
+fn clock_ticks_per_second() -> f64 {
+    100.0
+}
+
+// === long-poll: an intercepting proxy that strips the upgrade ===
+
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "upgrade",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+];
+
+/// A TLS-intercepting proxy in front of the hub (as in the long-poll tests): it forwards each request over
+/// a fresh TLS connection and drops hop-by-hop headers, so the WebSocket upgrade never reaches the hub and
+/// the agent falls back to long-poll.
+async fn intercepting_proxy(
+    tls: Arc<rustls::ServerConfig>,
+    cloud: SocketAddr,
+    cloud_trust: Arc<rustls::ClientConfig>,
+) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let upstream = tokio_rustls::TlsConnector::from(cloud_trust);
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = acceptor.clone();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+                    let upstream = upstream.clone();
+                    async move { Ok::<_, Infallible>(forward(&upstream, cloud, req).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+type ProxyBody = http_body_util::Either<Incoming, Empty<Bytes>>;
+
+async fn forward(
+    upstream: &tokio_rustls::TlsConnector,
+    cloud: SocketAddr,
+    req: http::Request<Incoming>,
+) -> http::Response<ProxyBody> {
+    let bad_gateway = || {
+        let mut res = http::Response::new(http_body_util::Either::Right(Empty::new()));
+        *res.status_mut() = http::StatusCode::BAD_GATEWAY;
+        res
+    };
+    let Ok(tcp) = tokio::net::TcpStream::connect(cloud).await else {
+        return bad_gateway();
+    };
+    let _ = tcp.set_nodelay(true);
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let Ok(io) = upstream.connect(name, tcp).await else {
+        return bad_gateway();
+    };
+    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await
+    else {
+        return bad_gateway();
+    };
+    tokio::spawn(conn);
+    let (mut parts, body) = req.into_parts();
+    for name in HOP_BY_HOP {
+        parts.headers.remove(name);
+    }
+    match sender
+        .send_request(http::Request::from_parts(parts, body))
+        .await
+    {
+        Ok(res) => {
+            let (mut parts, body) = res.into_parts();
+            for name in HOP_BY_HOP {
+                parts.headers.remove(name);
+            }
+            http::Response::from_parts(parts, http_body_util::Either::Left(body))
+        }
+        Err(_) => bad_gateway(),
     }
 }
 
@@ -416,9 +687,9 @@ struct AgentProcess {
 }
 
 impl AgentProcess {
-    fn start(hub: SocketAddr, ca_file: &Path, origin: SocketAddr) -> AgentProcess {
+    fn start(url: &str, ca_file: &Path, origin: SocketAddr) -> AgentProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tunnel-bench-agent"))
-            .arg(format!("https://127.0.0.1:{}", hub.port()))
+            .arg(url)
             .arg(ca_file)
             .arg(origin.to_string())
             .env("TUNNEL_BENCH_ACCESS_KEY", KEY)
@@ -443,6 +714,23 @@ impl AgentProcess {
 
     fn status(&self, field: &str) -> u64 {
         read_status(self.pid(), field)
+    }
+
+    /// User plus system CPU time so far, in clock ticks (`/proc/<pid>/stat` fields 14 and 15).
+    fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // The command name (field 2) may hold spaces; fields after it are plain.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // `rest` starts at field 3, so fields 14 and 15 are at 11 and 12.
+        let tick = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        tick(11) + tick(12)
     }
 
     fn stop(&mut self) {
