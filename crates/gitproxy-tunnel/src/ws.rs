@@ -3,10 +3,12 @@
 //! Message boundaries carry no meaning in the tunnel (protocol section 2.1), so this codec never
 //! reassembles messages: payload bytes of binary and continuation frames are handed to the reader as they
 //! arrive, read straight into the caller's buffer and unmasked in place; each write becomes one binary
-//! frame, copied and masked once. Text frames and protocol violations are errors; pings get pongs; a close
+//! frame, copied and masked once, and frames are buffered until a flush (or until 256 KiB are pending), so
+//! they reach TLS in one write. Text frames and protocol violations are errors; pings get pongs; a close
 //! frame ends the stream.
 
 use std::io;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -41,10 +43,11 @@ pub(crate) fn accept_key(key: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(ctx.finish().as_ref())
 }
 
-/// Pending encoded frames above which a write waits for the socket (back-pressure).
+/// Pending encoded frames above which a write first pushes them to the socket (back-pressure); below it,
+/// writes are only buffered and go out together on the next flush.
 const WRITE_HIGH_WATER: usize = 256 << 10;
-/// Largest frame payload one write produces.
-const MAX_WRITE_FRAME: usize = 1 << 20;
+/// Largest frame payload one write produces (section 2.1: senders keep messages at or below 64 KiB).
+const MAX_WRITE_FRAME: usize = 64 << 10;
 
 const OP_CONTINUATION: u8 = 0x0;
 const OP_TEXT: u8 = 0x1;
@@ -141,10 +144,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsIo<S> {
         }
     }
 
-    /// Appends one frame with `payload` (the concatenation of `parts`) to the output buffer.
-    fn encode(&mut self, opcode: u8, parts: &[&[u8]]) {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
+    /// Appends one frame whose payload is the first `len` bytes of the concatenation of `parts`.
+    fn encode<T: Deref<Target = [u8]>>(&mut self, opcode: u8, parts: &[T], len: usize) {
         let masked = self.role == Role::Client;
+        self.out.reserve(14 + len);
         self.out.push(0x80 | opcode);
         let mask_bit = if masked { 0x80 } else { 0 };
         if len < 126 {
@@ -161,8 +164,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsIo<S> {
             self.out.extend_from_slice(&mask);
         }
         let start = self.out.len();
+        let mut left = len;
         for part in parts {
-            self.out.extend_from_slice(part);
+            let take = part.len().min(left);
+            self.out.extend_from_slice(&part[..take]);
+            left -= take;
+            if left == 0 {
+                break;
+            }
         }
         if let Some(mask) = mask {
             apply_mask(&mut self.out[start..], mask, 0);
@@ -186,7 +195,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsIo<S> {
         Poll::Ready(Ok(()))
     }
 
-    fn write_parts(&mut self, cx: &mut Context<'_>, parts: &[&[u8]]) -> Poll<io::Result<usize>> {
+    fn write_parts<T: Deref<Target = [u8]>>(
+        &mut self,
+        cx: &mut Context<'_>,
+        parts: &[T],
+    ) -> Poll<io::Result<usize>> {
         if self.close_sent {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
@@ -196,29 +209,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsIo<S> {
         if self.out.len() - self.out_pos >= WRITE_HIGH_WATER {
             ready!(self.poll_drain(cx))?;
         }
-        // Take whole slices up to the frame cap (at least part of the first one).
-        let mut taken: Vec<&[u8]> = Vec::with_capacity(parts.len());
-        let mut total = 0;
-        for part in parts {
-            if part.is_empty() {
-                continue;
-            }
-            let room = MAX_WRITE_FRAME - total;
-            if room == 0 {
-                break;
-            }
-            let take = part.len().min(room);
-            taken.push(&part[..take]);
-            total += take;
-        }
+        // Whole slices up to the frame cap (at least part of the first one).
+        let total = parts
+            .iter()
+            .map(|p| p.len())
+            .sum::<usize>()
+            .min(MAX_WRITE_FRAME);
         if total == 0 {
             return Poll::Ready(Ok(0));
         }
-        self.encode(OP_BINARY, &taken);
-        // Push it out now if the socket takes it; otherwise the next write or flush does.
-        if let Poll::Ready(Err(e)) = self.poll_drain(cx) {
-            return Poll::Ready(Err(e));
-        }
+        // Buffered only: HTTP/2 flushes after each batch of frames, so the frames of one batch reach TLS in
+        // one write (full records, one syscall) instead of one write each.
+        self.encode(OP_BINARY, parts, total);
         Poll::Ready(Ok(total))
     }
 
@@ -365,7 +367,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for WsIo<S> {
                     this.state = ReadState::Header { need: 2 };
                     match opcode {
                         OP_PING if !this.close_sent => {
-                            this.encode(OP_PONG, &[&payload[..len]]);
+                            this.encode(OP_PONG, &[&payload[..len]], len);
                             // Best effort now; the next write or flush finishes it.
                             if let Poll::Ready(Err(e)) = this.poll_drain(cx) {
                                 return Poll::Ready(Err(e));
@@ -394,8 +396,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsIo<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let parts: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
-        self.get_mut().write_parts(cx, &parts)
+        self.get_mut().write_parts(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -412,7 +413,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsIo<S> {
         let this = self.get_mut();
         if !this.close_sent {
             // Close frame, status 1000 (normal closure).
-            this.encode(OP_CLOSE, &[&1000u16.to_be_bytes()]);
+            this.encode(OP_CLOSE, &[&1000u16.to_be_bytes()[..]], 2);
             this.close_sent = true;
         }
         ready!(this.poll_drain(cx))?;
