@@ -77,6 +77,8 @@ struct Run {
     tunnel: Figures,
     /// Agent CPU (user + system) per GiB of the tunnel's 64 MiB bodies.
     cpu_s_per_gib: f64,
+    /// The benchmark process's own CPU per GiB (origin, hub, caller): direct, tunnel.
+    own_cpu_s_per_gib: (f64, f64),
     rss_idle_kib: u64,
     rss_load_kib: u64,
     load_ok: usize,
@@ -178,17 +180,29 @@ async fn measure_run(
     let mut tunnel_lat = Vec::new();
     let mut direct_tput = Vec::new();
     let mut tunnel_tput = Vec::new();
-    let mut cpu_ticks = 0;
+    let mut agent_ticks = 0;
+    // This process's CPU (origin, hub and the caller) for the direct and the tunnel bodies.
+    let mut own_direct_ticks = 0;
+    let mut own_tunnel_ticks = 0;
     for round in 0..ROUNDS {
         direct_lat.extend(direct_client.small(SMALL_N / ROUNDS, round == 0).await);
         tunnel_lat.extend(tunnel_small(hub, SMALL_N / ROUNDS, round == 0).await);
+        let own = cpu_ticks("self");
         direct_tput.push(direct_client.big().await);
+        own_direct_ticks += cpu_ticks("self") - own;
         let before = agent.cpu_ticks();
+        let own = cpu_ticks("self");
         tunnel_tput.push(tunnel_big(hub).await);
-        cpu_ticks += agent.cpu_ticks() - before;
+        own_tunnel_ticks += cpu_ticks("self") - own;
+        agent_ticks += agent.cpu_ticks() - before;
     }
     let gib = (ROUNDS as u64 * BIG) as f64 / f64::from(1u32 << 30);
-    let cpu_s_per_gib = cpu_ticks as f64 / clock_ticks_per_second() / gib;
+    let cpu_s_per_gib = agent_ticks as f64 / clock_ticks_per_second() / gib;
+    let own_s_per_gib = |ticks: u64| ticks as f64 / clock_ticks_per_second() / gib;
+    let own_cpu_s_per_gib = (
+        own_s_per_gib(own_direct_ticks),
+        own_s_per_gib(own_tunnel_ticks),
+    );
     let direct = figures("direct HTTP/2", direct_lat, median(direct_tput));
     let tunnel = figures(
         "hub + agent (TLS, WebSocket, HTTP/2)",
@@ -257,6 +271,7 @@ async fn measure_run(
         direct,
         tunnel,
         cpu_s_per_gib,
+        own_cpu_s_per_gib,
         rss_idle_kib,
         rss_load_kib,
         load_ok,
@@ -312,6 +327,17 @@ fn report(results: &[Run], broker: Option<&Figures>) {
         results
             .iter()
             .map(|r| format!("{:.3} / {:.3} ms", ms(r.direct.p99), ms(r.tunnel.p99)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    println!(
+        "benchmark process CPU s/GiB (origin, hub, caller), direct / tunnel: {}",
+        results
+            .iter()
+            .map(|r| format!(
+                "{:.2} / {:.2}",
+                r.own_cpu_s_per_gib.0, r.own_cpu_s_per_gib.1
+            ))
             .collect::<Vec<_>>()
             .join("; ")
     );
@@ -716,21 +742,9 @@ impl AgentProcess {
         read_status(self.pid(), field)
     }
 
-    /// User plus system CPU time so far, in clock ticks (`/proc/<pid>/stat` fields 14 and 15).
+    /// User plus system CPU time so far, in clock ticks.
     fn cpu_ticks(&self) -> u64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // The command name (field 2) may hold spaces; fields after it are plain.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // `rest` starts at field 3, so fields 14 and 15 are at 11 and 12.
-        let tick = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        tick(11) + tick(12)
+        cpu_ticks(&self.pid().to_string())
     }
 
     fn stop(&mut self) {
@@ -751,6 +765,23 @@ impl Drop for AgentProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User plus system CPU time of process `pid` (or `self`) so far, in clock ticks (`/proc/<pid>/stat`
+/// fields 14 and 15).
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name (field 2) may hold spaces; fields after it are plain.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3, so fields 14 and 15 are at 11 and 12.
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    tick(11) + tick(12)
 }
 
 /// A `/proc/<pid>/status` field in KiB.
