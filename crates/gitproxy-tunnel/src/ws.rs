@@ -86,6 +86,8 @@ pub(crate) struct WsIo<S> {
     out: Vec<u8>,
     out_pos: usize,
     close_sent: bool,
+    /// Whether the pending flush already yielded once (see `poll_flush`).
+    flush_yielded: bool,
     rng: fastrand::Rng,
 }
 
@@ -140,6 +142,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WsIo<S> {
             out: Vec::new(),
             out_pos: 0,
             close_sent: false,
+            flush_yielded: false,
             rng: fastrand::Rng::new(),
         }
     }
@@ -405,6 +408,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for WsIo<S> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // Yield once before writing: HTTP/2 sends a request's HEADERS, then its body from another task a
+        // moment later, and a stream's DATA frames one flush each; tasks that are ready add their frames
+        // meanwhile, and one write carries them all.
+        if this.out.len() > this.out_pos && !this.flush_yielded {
+            this.flush_yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        this.flush_yielded = false;
         ready!(this.poll_drain(cx))?;
         Pin::new(&mut this.io).poll_flush(cx)
     }
