@@ -163,3 +163,29 @@ async fn protocol_violations_are_errors() {
         assert_eq!(err.kind(), io::ErrorKind::InvalidData, "{frame:?}");
     }
 }
+
+#[tokio::test]
+async fn writes_wait_for_the_flush_and_messages_stay_within_64_kib() {
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let mut theirs = WebSocketStream::from_raw_socket(a, TRole::Client, None).await;
+    let mut ours = WsIo::new(b, Role::Server);
+    let data = payload(200_000);
+    ours.write_all(&data).await.expect("write");
+    // Buffered: nothing is on the wire before the flush.
+    assert!(futures_util::FutureExt::now_or_never(theirs.next()).is_none());
+    ours.flush().await.expect("flush");
+    let mut got = Vec::new();
+    let mut messages = 0;
+    while got.len() < data.len() {
+        match theirs.next().await.expect("message").expect("valid frame") {
+            Message::Binary(b) => {
+                assert!(b.len() <= 64 << 10, "a message of {} bytes", b.len());
+                got.extend_from_slice(&b);
+                messages += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(got == data);
+    assert_eq!(messages, 4);
+}
