@@ -164,7 +164,7 @@ settings! {
     MAX_FILE_BYTES = "largest file scanned", "Largest manifest or lockfile read, in bytes; a larger file is reported as a problem of that file and the scan goes on" {
         flag: Some("max-file-bytes"), value_name: "BYTES", env: Some("GITPROXY_MAX_FILE_BYTES"),
         toml: Some("max_file_bytes"), kind: Kind::Bytes, default: "67108864 (64 MiB)" }
-    REGISTRIES = "package registries", "Package registries asked for releases and lockfile checksums, comma separated `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven, NuGet) or `public`" {
+    REGISTRIES = "package registries", "Package registries asked for releases and lockfile checksums, comma separated `ECOSYSTEM=URL` entries (npm, crates.io, PyPI, Go, Maven, NuGet, RubyGems, Packagist) or `public`" {
         flag: Some("registries"), value_name: "LIST", env: Some("GITPROXY_REGISTRIES"), toml: Some("registries"),
         kind: Kind::Registries, helm: Some("registries"), default: "none, no registry is contacted" }
     CI_SERVERS = "CI servers", "CI servers whose job logs are quoted when a build of a remediation pull request fails, comma separated `jenkins=URL` / `bamboo=URL` entries" {

@@ -142,12 +142,12 @@ The ports of the proxies in proxy.httpProxy / proxy.httpsProxy, as a JSON list.
 
 {{/*
 The registries that are set, as a JSON list of [ecosystem, value key, URL], in the order npm, crates.io, PyPI,
-Go, Maven, NuGet. The ecosystem is spelled as GITPROXY_REGISTRIES wants it.
+Go, Maven, NuGet, RubyGems, Packagist. The ecosystem is spelled as GITPROXY_REGISTRIES wants it.
 */}}
 {{- define "gitproxy.registryList" -}}
 {{- $r := .Values.registries | default dict }}
 {{- $set := list }}
-{{- range list (list "npm" "npm") (list "crates.io" "cratesIo") (list "PyPI" "pypi") (list "Go" "go") (list "Maven" "maven") (list "NuGet" "nuget") }}
+{{- range list (list "npm" "npm") (list "crates.io" "cratesIo") (list "PyPI" "pypi") (list "Go" "go") (list "Maven" "maven") (list "NuGet" "nuget") (list "RubyGems" "rubygems") (list "Packagist" "packagist") }}
 {{- $url := index $r (index . 1) }}
 {{- if $url }}
 {{- $set = append $set (list (index . 0) (index . 1) $url) }}

@@ -174,11 +174,8 @@ pub enum Error {
         reason: String,
     },
     /// A registries list names an ecosystem the engine does not know.
-    #[error("`{0}` is not an ecosystem; use npm, crates.io, PyPI, Go, Maven or NuGet")]
+    #[error("`{0}` is not an ecosystem; use npm, crates.io, PyPI, Go, Maven, NuGet, RubyGems or Packagist")]
     UnknownRegistryEcosystem(String),
-    /// A registries list names an ecosystem the agent has no registry client for.
-    #[error("the agent has no {0} registry client; leave {0} out of the registries setting: its fixes use the OSV data's fixed versions and name the package manager's command that refreshes the lockfile")]
-    NoRegistryClient(Ecosystem),
     /// A registry URL of a registries list carries credentials (user info or a query parameter
     /// such as `token`), which would be printed wherever the URL is.
     #[error("the {ecosystem} registry URL must not carry credentials{}; use a mirror that allows anonymous reads", query_key.as_ref().map(|k| format!(" (query parameter `{k}`)")).unwrap_or_default())]

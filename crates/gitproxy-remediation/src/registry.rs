@@ -8,6 +8,8 @@
 //! [`SelectedRegistry`] (`registry/select.rs`) pick, per ecosystem, the configured registry or
 //! the OSV data's fixed versions. [`IndexEntry`] (`registry/index.rs`) is what an index says about
 //! one version's dependencies and features, which resolver-aware lockfile edits need.
+//! [`GemBuild`] and [`ComposerRelease`] are what the RubyGems and Packagist clients say about one
+//! version, for in-place `Gemfile.lock` and `composer.lock` bumps.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -129,6 +131,69 @@ pub trait Registry: Send + Sync {
     async fn maven_pom(&self, _name: &str, _version: &str) -> Result<Option<String>, Error> {
         Ok(None)
     }
+
+    /// RubyGems only: every platform build of one gem version with its runtime dependencies and
+    /// SHA-256 (what a `Gemfile.lock` spec and its `CHECKSUMS` line record). `None` when the
+    /// registry cannot say.
+    async fn gem_release(
+        &self,
+        _name: &str,
+        _version: &str,
+    ) -> Result<Option<Vec<GemBuild>>, Error> {
+        Ok(None)
+    }
+
+    /// Packagist only: one version of a package from its composer 2 metadata (what a
+    /// `composer.lock` entry records). `None` when the registry cannot say.
+    async fn composer_release(
+        &self,
+        _name: &str,
+        _version: &str,
+    ) -> Result<Option<ComposerRelease>, Error> {
+        Ok(None)
+    }
+}
+
+/// One platform build of a gem version, as the registry publishes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GemBuild {
+    /// `ruby` for a pure-Ruby gem, else the platform (`x86_64-linux`, `java`).
+    pub platform: String,
+    /// The SHA-256 of the `.gem` file in hex, when the registry gives it.
+    pub sha256: Option<String>,
+    /// Runtime dependencies: name and requirement (`~> 2.0`, `>= 1.0, < 3`; `>= 0` for none).
+    pub dependencies: Vec<(String, String)>,
+}
+
+/// One version of a Composer package from the repository's metadata.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ComposerRelease {
+    /// The version as the repository spells it (`v5.4.3`, `2.7.7`).
+    pub version: String,
+    /// `require`, `conflict`, `provide` and `replace`: kind, name and constraint, platform
+    /// requirements included.
+    pub links: Vec<(String, String, String)>,
+    /// The `autoload` object as compact JSON with sorted keys, when given.
+    pub autoload: Option<String>,
+    /// `dist`, when given.
+    pub dist: Option<ComposerSource>,
+    /// `source`, when given.
+    pub source: Option<ComposerSource>,
+    /// The release time as the repository writes it.
+    pub time: Option<String>,
+}
+
+/// A `dist` or `source` of a Composer package version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ComposerSource {
+    /// `zip`, `tar`, `git`, ...
+    pub kind: String,
+    /// Where the archive or repository is.
+    pub url: String,
+    /// The commit or tag reference, when given.
+    pub reference: Option<String>,
+    /// `dist` only: the SHA-1 of the archive, often empty.
+    pub shasum: Option<String>,
 }
 
 /// One distribution file (sdist or wheel) of a PyPI release.
@@ -155,6 +220,26 @@ pub struct PypiRelease {
     pub requires_python: Option<String>,
     /// The one-line summary (Poetry writes it as the lock entry's `description`).
     pub summary: String,
+}
+
+/// Compact JSON with every object's keys sorted (how two `autoload` objects are compared).
+pub(crate) fn canonical_json(value: &serde_json::Value) -> String {
+    fn sorted(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(o) => {
+                let mut keys: Vec<&String> = o.keys().collect();
+                keys.sort();
+                let mut out = serde_json::Map::new();
+                for k in keys {
+                    out.insert(k.clone(), sorted(&o[k]));
+                }
+                serde_json::Value::Object(out)
+            }
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
 }
 
 /// How messages name the registry of an ecosystem.

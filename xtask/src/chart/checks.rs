@@ -350,7 +350,7 @@ fn check_registries(m: &Manifest, report: &mut Report) {
         "ConfigMap GITPROXY_REGISTRIES",
         m.one("ConfigMap")
             .and_then(|c| c.get("data.GITPROXY_REGISTRIES")),
-        "crates.io=https://index.crates.io/,Maven=http://nexus.corp.example:8081/repository/maven-public/,NuGet=https://api.nuget.org/v3-flatcontainer/",
+        "crates.io=https://index.crates.io/,Maven=http://nexus.corp.example:8081/repository/maven-public/,NuGet=https://api.nuget.org/v3-flatcontainer/,Packagist=https://repo.packagist.org/",
     );
     report.check(
         case,

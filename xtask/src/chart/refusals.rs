@@ -113,8 +113,8 @@ fn refusals(raw_pem: &Path, not_pem_b64: &Path) -> Vec<Refusal> {
         },
         Refusal {
             name: "unknown registry",
-            args: with_key(&["--set", "registries.rubygems=https://rubygems.org/"]),
-            says: &["additional properties", "rubygems"],
+            args: with_key(&["--set", "registries.hex=https://repo.hex.pm/"]),
+            says: &["additional properties", "hex"],
             never: None,
         },
         Refusal {

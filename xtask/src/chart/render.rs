@@ -78,8 +78,10 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
         },
         Case {
             name: "registries",
-            proves: "three registries reach the agent as GITPROXY_REGISTRIES (fixed order, ecosystem spellings), egress on their URLs' ports",
+            proves: "four registries reach the agent as GITPROXY_REGISTRIES (fixed order, ecosystem spellings), egress on their URLs' ports",
             args: with_key(&[
+                "--set",
+                "registries.packagist=https://repo.packagist.org/",
                 "--set",
                 "registries.nuget=https://api.nuget.org/v3-flatcontainer/",
                 "--set",

@@ -1,6 +1,7 @@
 //! Package registries over HTTP: npm registry metadata, the crates.io sparse index, the PyPI
-//! JSON API (`http/pypi.rs`), the Go module proxy, Maven repository metadata and the NuGet flat container
-//! (`http/nuget.rs`), each implementing [`Registry`].
+//! JSON API (`http/pypi.rs`), the Go module proxy, Maven repository metadata, the NuGet flat container
+//! (`http/nuget.rs`), RubyGems (`http/rubygems.rs`) and Composer repositories
+//! (`http/packagist.rs`), each implementing [`Registry`].
 //! Wrap the result in [`CachedRegistry`](super::CachedRegistry) to ask each question once per run.
 
 use std::time::Duration;
@@ -18,10 +19,13 @@ use url::Url;
 
 use super::registry_name;
 use super::urls::redact;
-use super::{Digest, IndexEntry, PypiDist, PypiRelease, Registry, RegistryUrls, RegistryVersion};
+use super::{ComposerRelease, Digest, GemBuild, IndexEntry, PypiDist, PypiRelease};
+use super::{Registry, RegistryUrls, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 mod nuget;
+mod packagist;
+mod rubygems;
 mod pypi;
 
 pub use nuget::nuget_content_hash;
@@ -364,11 +368,8 @@ where
                     })
                     .collect())
             }
-            // No registry client: `join` says that none can be configured.
-            Ecosystem::RubyGems | Ecosystem::Packagist => {
-                self.join(ecosystem, "", name)?;
-                Ok(Vec::new())
-            }
+            Ecosystem::RubyGems => self.gem_versions(name).await,
+            Ecosystem::Packagist => self.composer_versions(name).await,
             Ecosystem::Maven => {
                 let path = maven_path(name)
                     .ok_or_else(|| decode_error(ecosystem, name, "expected groupId:artifactId"))?;
@@ -497,7 +498,9 @@ where
                     },
                 ])
             }
-            // Maven builds verify nothing against a lockfile: no digest is needed.
+            // Maven builds verify nothing against a lockfile: no digest is needed. A gem's SHA-256
+            // and a Composer dist come with the rest of the entry (`gem_release`,
+            // `composer_release`).
             Ecosystem::Maven | Ecosystem::RubyGems | Ecosystem::Packagist => Ok(Vec::new()),
             Ecosystem::NuGet => self.nuget_digests(name, version).await,
         }
@@ -631,6 +634,18 @@ where
         )?;
         let body = self.get(eco, name, url, "application/xml").await?;
         Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    async fn gem_release(&self, name: &str, version: &str) -> Result<Option<Vec<GemBuild>>, Error> {
+        self.gem_builds(name, version).await
+    }
+
+    async fn composer_release(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<ComposerRelease>, Error> {
+        self.composer_release_of(name, version).await
     }
 }
 

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{Digest, IndexEntry, PypiDist, PypiRelease, Registry, RegistryVersion};
+use super::{ComposerRelease, Digest, GemBuild, IndexEntry, PypiDist, PypiRelease};
+use super::{Registry, RegistryVersion};
 use crate::{Ecosystem, Error};
 
 /// One published version and its digests.
@@ -17,6 +18,9 @@ type IndexCache = HashMap<(Ecosystem, String), Option<Vec<IndexEntry>>>;
 
 /// PyPI distribution files by (normalized name, version) (`None`: the registry cannot say).
 type DistCache = HashMap<(String, String), Option<Vec<PypiDist>>>;
+
+/// Gem builds by (name, version) (`None`: the registry cannot say).
+type GemCache = HashMap<(String, String), Option<Vec<GemBuild>>>;
 
 /// An in-memory registry: the local stand-in for tests and for offline planning.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +40,10 @@ pub struct StaticRegistry {
     nuspecs: BTreeMap<(String, String), String>,
     /// Maven POMs by (`group:artifact`, version).
     maven_poms: BTreeMap<(String, String), String>,
+    /// Gem builds by (name, version).
+    gem_builds: BTreeMap<(String, String), Vec<GemBuild>>,
+    /// Composer versions by (lower-case name, version).
+    composer_releases: BTreeMap<(String, String), ComposerRelease>,
 }
 
 impl StaticRegistry {
@@ -116,6 +124,22 @@ impl StaticRegistry {
     pub fn nuspec(mut self, id: &str, version: &str, nuspec: &str) -> Self {
         let key = (Ecosystem::NuGet.normalize_name(id), version.to_string());
         self.nuspecs.insert(key, nuspec.to_string());
+        self
+    }
+
+    /// Publishes the platform builds of a gem version (see [`Registry::gem_release`]); publish
+    /// the version itself with [`StaticRegistry::publish`].
+    pub fn gem_release(mut self, name: &str, version: &str, builds: Vec<GemBuild>) -> Self {
+        self.gem_builds
+            .insert((name.to_string(), version.to_string()), builds);
+        self
+    }
+
+    /// Publishes the metadata of a Composer version (see [`Registry::composer_release`]);
+    /// publish the version itself with [`StaticRegistry::publish`].
+    pub fn composer_release(mut self, name: &str, release: ComposerRelease) -> Self {
+        let key = (name.to_ascii_lowercase(), release.version.clone());
+        self.composer_releases.insert(key, release);
         self
     }
 
@@ -252,6 +276,20 @@ impl Registry for StaticRegistry {
             .get(&(name.to_string(), version.to_string()))
             .cloned())
     }
+
+    async fn gem_release(&self, name: &str, version: &str) -> Result<Option<Vec<GemBuild>>, Error> {
+        let key = (name.to_string(), version.to_string());
+        Ok(self.gem_builds.get(&key).cloned())
+    }
+
+    async fn composer_release(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<ComposerRelease>, Error> {
+        let key = (name.to_ascii_lowercase(), version.to_string());
+        Ok(self.composer_releases.get(&key).cloned())
+    }
 }
 
 /// Caches another registry's answers for the length of one run.
@@ -266,6 +304,8 @@ pub struct CachedRegistry<R> {
     pypi_files: Mutex<DistCache>,
     nuspecs: Mutex<HashMap<(String, String), Option<String>>>,
     maven_poms: Mutex<HashMap<(String, String), Option<String>>>,
+    gem_builds: Mutex<GemCache>,
+    composer_releases: Mutex<HashMap<(String, String), Option<ComposerRelease>>>,
 }
 
 impl<R: Registry> CachedRegistry<R> {
@@ -281,6 +321,8 @@ impl<R: Registry> CachedRegistry<R> {
             pypi_files: Mutex::new(HashMap::new()),
             nuspecs: Mutex::new(HashMap::new()),
             maven_poms: Mutex::new(HashMap::new()),
+            gem_builds: Mutex::new(HashMap::new()),
+            composer_releases: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -370,5 +412,20 @@ impl<R: Registry> Registry for CachedRegistry<R> {
     async fn maven_pom(&self, name: &str, version: &str) -> Result<Option<String>, Error> {
         let key = (name.to_owned(), version.to_owned());
         cached(&self.maven_poms, key, self.inner.maven_pom(name, version)).await
+    }
+
+    async fn gem_release(&self, name: &str, version: &str) -> Result<Option<Vec<GemBuild>>, Error> {
+        let key = (name.to_owned(), version.to_owned());
+        cached(&self.gem_builds, key, self.inner.gem_release(name, version)).await
+    }
+
+    async fn composer_release(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<ComposerRelease>, Error> {
+        let key = (name.to_ascii_lowercase(), version.to_owned());
+        let fetch = self.inner.composer_release(name, version);
+        cached(&self.composer_releases, key, fetch).await
     }
 }

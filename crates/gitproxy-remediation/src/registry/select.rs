@@ -196,4 +196,28 @@ impl<R: Registry> Registry for SelectedRegistry<R> {
             Ok(None)
         }
     }
+
+    async fn gem_release(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<Vec<super::GemBuild>>, Error> {
+        if self.urls.get(Ecosystem::RubyGems).is_some() {
+            self.configured.gem_release(name, version).await
+        } else {
+            Ok(None)
+        }
+    }
+
+    async fn composer_release(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<super::ComposerRelease>, Error> {
+        if self.urls.get(Ecosystem::Packagist).is_some() {
+            self.configured.composer_release(name, version).await
+        } else {
+            Ok(None)
+        }
+    }
 }

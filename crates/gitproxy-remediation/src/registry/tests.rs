@@ -170,21 +170,29 @@ fn registry_lists_refuse_bad_entries_and_credentials_without_showing_them() {
         refused("hex=https://hex.pm/"),
         Error::UnknownRegistryEcosystem(name) if name == "hex"
     ));
-    // RubyGems and Packagist are ecosystems without a registry client: refused with the reason.
-    for entry in [
-        "rubygems=https://rubygems.org/",
-        "packagist=https://repo.packagist.org/",
-    ] {
-        let err = refused(entry);
-        assert!(matches!(&err, Error::NoRegistryClient(_)), "{err:?}");
-        assert!(
-            err.to_string().contains("out of the registries setting"),
-            "{err}"
-        );
-    }
-    assert!(RegistryUrls::public()
-        .get(crate::Ecosystem::RubyGems)
-        .is_none());
+    // RubyGems and Packagist have registry clients: accepted like the others.
+    let urls: RegistryUrls =
+        "rubygems=https://gems.mirror.example/,packagist=https://repo.packagist.org"
+            .parse()
+            .expect("rubygems and packagist entries");
+    assert_eq!(
+        urls.get(crate::Ecosystem::RubyGems).map(url::Url::as_str),
+        Some("https://gems.mirror.example/")
+    );
+    assert_eq!(
+        urls.get(crate::Ecosystem::Packagist).map(url::Url::as_str),
+        Some("https://repo.packagist.org/")
+    );
+    assert_eq!(
+        RegistryUrls::public()
+            .get(crate::Ecosystem::RubyGems)
+            .map(url::Url::as_str),
+        Some("https://rubygems.org/")
+    );
+    assert!(matches!(
+        refused("rubygems=https://deploy:hunter2@gems.mirror.example/"),
+        Error::RegistryCredentials { .. }
+    ));
     let err = refused("https://deploy:hunter2@mirror.example/");
     assert!(
         matches!(&err, Error::InvalidRegistryEntry { entry } if entry == "https://***@mirror.example/"),

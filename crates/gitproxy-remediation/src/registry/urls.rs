@@ -18,6 +18,8 @@ pub struct RegistryUrls {
     go_proxy: Option<Url>,
     maven: Option<Url>,
     nuget: Option<Url>,
+    rubygems: Option<Url>,
+    packagist: Option<Url>,
 }
 
 impl std::fmt::Debug for RegistryUrls {
@@ -30,16 +32,17 @@ impl std::fmt::Debug for RegistryUrls {
             .field("go_proxy", &shown(&self.go_proxy))
             .field("maven", &shown(&self.maven))
             .field("nuget", &shown(&self.nuget))
+            .field("rubygems", &shown(&self.rubygems))
+            .field("packagist", &shown(&self.packagist))
             .finish()
     }
 }
 
 impl RegistryUrls {
-    /// The public registries (of the ecosystems the agent has a registry client for).
+    /// The public registries of every ecosystem.
     pub fn public() -> RegistryUrls {
         Ecosystem::ALL
             .into_iter()
-            .filter(|&e| RegistryUrls::none().slot(e).is_some())
             .try_fold(RegistryUrls::none(), |urls, e| {
                 urls.with(e, RegistryUrls::public_url(e))
             })
@@ -84,14 +87,11 @@ impl RegistryUrls {
 
     /// These URLs with `url` as the registry of `ecosystem` (replacing any earlier one): the npm
     /// registry, the crates.io sparse index, the PyPI JSON API base, the Go module proxy or a
-    /// Maven repository or the NuGet v3 flat container (`PackageBaseAddress`). It must be an
-    /// `http` or `https` URL. RubyGems and Packagist have no registry client yet: their fixes come
-    /// from the OSV data's fixed versions.
+    /// Maven repository, the NuGet v3 flat container (`PackageBaseAddress`), a RubyGems server
+    /// (`api/v1/versions` and the compact index `info/`) or a Composer repository (`p2/`). It
+    /// must be an `http` or `https` URL.
     pub fn with(mut self, ecosystem: Ecosystem, url: &str) -> Result<RegistryUrls, Error> {
         let what = registry_name(ecosystem);
-        if self.slot(ecosystem).is_none() {
-            return Err(Error::NoRegistryClient(ecosystem));
-        }
         let mut parsed = Url::parse(url.trim()).map_err(|e| Error::InvalidRegistryUrl {
             registry: what.to_string(),
             reason: e.to_string(),
@@ -112,9 +112,7 @@ impl RegistryUrls {
             let path = format!("{}/", parsed.path());
             parsed.set_path(&path);
         }
-        if let Some(slot) = self.slot(ecosystem) {
-            *slot = Some(parsed);
-        }
+        *self.slot(ecosystem) = Some(parsed);
         Ok(self)
     }
 
@@ -127,7 +125,8 @@ impl RegistryUrls {
             Ecosystem::Go => self.go_proxy.as_ref(),
             Ecosystem::Maven => self.maven.as_ref(),
             Ecosystem::NuGet => self.nuget.as_ref(),
-            Ecosystem::RubyGems | Ecosystem::Packagist => None,
+            Ecosystem::RubyGems => self.rubygems.as_ref(),
+            Ecosystem::Packagist => self.packagist.as_ref(),
         }
     }
 
@@ -143,17 +142,18 @@ impl RegistryUrls {
         self.configured().next().is_none()
     }
 
-    /// Where the URL of `ecosystem` goes; `None` for an ecosystem without a registry client.
-    fn slot(&mut self, ecosystem: Ecosystem) -> Option<&mut Option<Url>> {
-        Some(match ecosystem {
+    /// Where the URL of `ecosystem` goes.
+    fn slot(&mut self, ecosystem: Ecosystem) -> &mut Option<Url> {
+        match ecosystem {
             Ecosystem::Npm => &mut self.npm,
             Ecosystem::CratesIo => &mut self.crates_index,
             Ecosystem::PyPI => &mut self.pypi,
             Ecosystem::Go => &mut self.go_proxy,
             Ecosystem::Maven => &mut self.maven,
             Ecosystem::NuGet => &mut self.nuget,
-            Ecosystem::RubyGems | Ecosystem::Packagist => return None,
-        })
+            Ecosystem::RubyGems => &mut self.rubygems,
+            Ecosystem::Packagist => &mut self.packagist,
+        }
     }
 }
 
