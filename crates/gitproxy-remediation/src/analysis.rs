@@ -15,7 +15,7 @@ pub(crate) mod ruby;
 pub mod unsupported;
 pub(crate) mod yarn;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +99,16 @@ pub struct Analysis {
     /// Manifests and lockfiles of unsupported formats, in path order: their dependencies were
     /// not checked, so the analysis is partial.
     pub unsupported: Vec<Unsupported>,
+    /// What `Gemfile.lock` and `composer.lock` record about a locked entry's own dependencies,
+    /// by the entry's [`Dependency::location`]: an in-place bump of the entry is only safe when
+    /// the new version's dependencies are the same.
+    pub locked_dependencies: BTreeMap<Location, LockedDependencies>,
 }
+
+/// The dependencies a lockfile records for one entry, by platform (the gem platform of each
+/// `Gemfile.lock` variant, `ruby` for a pure-Ruby gem; one `""` entry for `composer.lock`), as
+/// canonical lines: `mustermann (~> 2.0)`, `require psr/log ^1.0 || ^2.0`, `dist zip`.
+pub type LockedDependencies = BTreeMap<String, BTreeSet<String>>;
 
 impl Analysis {
     /// Dependencies of one ecosystem.
@@ -131,6 +140,11 @@ pub trait Sink {
     }
     /// One file of a recognised format the engine does not analyse.
     fn unsupported(&mut self, file: Unsupported);
+    /// What a lockfile records about the dependencies of the entry at `at` (see
+    /// [`Analysis::locked_dependencies`]).
+    fn locked_dependencies(&mut self, at: &Location, dependencies: LockedDependencies) {
+        let _ = (at, dependencies);
+    }
 }
 
 impl Sink for Analysis {
@@ -148,6 +162,10 @@ impl Sink for Analysis {
 
     fn unsupported(&mut self, file: Unsupported) {
         self.unsupported.push(file);
+    }
+
+    fn locked_dependencies(&mut self, at: &Location, dependencies: LockedDependencies) {
+        self.locked_dependencies.insert(at.clone(), dependencies);
     }
 }
 

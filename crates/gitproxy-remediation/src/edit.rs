@@ -175,8 +175,8 @@ async fn apply_one(
             Ecosystem::Maven if gradle::handles(dep) => gradle::edit(work, fix, dep)?,
             Ecosystem::Maven => maven::edit(work, fix, dep)?,
             Ecosystem::NuGet => nuget::edit(work, fix, dep, &digests, registry).await?,
-            Ecosystem::RubyGems => ruby::edit(work, fix, dep)?,
-            Ecosystem::Packagist => composer::edit(work, fix, dep)?,
+            Ecosystem::RubyGems => ruby::edit(work, fix, dep, registry).await?,
+            Ecosystem::Packagist => composer::edit(work, fix, dep, registry).await?,
         }
     }
     Ok(())

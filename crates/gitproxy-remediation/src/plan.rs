@@ -308,9 +308,24 @@ pub async fn plan(
         let relock_only = occurrences
             .iter()
             .any(|d| analysis.relock_only.contains(&d.location.file));
+        // Gemfile.lock and composer.lock: only an entry whose requirements all accept the
+        // target and whose dependencies stay the same moves in place.
+        let mut refusal = None;
+        if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
+            && tier == Tier::LockfileUpdate
+            && occurrences.iter().any(|d| lockfile::has_lockfile(d))
+        {
+            let locked = &analysis.locked_dependencies;
+            refusal =
+                lockfile::in_place_refusal(registry, locked, &occurrences, ecosystem, &name, &to)
+                    .await?;
+        }
+        let in_place = matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
+            && tier == Tier::LockfileUpdate
+            && refusal.is_none();
         let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
             && !relock_only
-            && lockfile::agent_can_write(registry, ecosystem, &name, &from, &to).await?
+            && (in_place || lockfile::agent_can_write(registry, ecosystem, &name, &from, &to).await?)
             // A pnpm-lock.yaml or yarn.lock edit resolves the new version's dependencies from its
             // manifest.
             && (!(yarn || occurrences.iter().any(|d| pnpm::is_pnpm(d)))
@@ -329,16 +344,20 @@ pub async fn plan(
                 notes.push(format!(
                     "{name} {to} is required in the manifest rather than only in the lockfile because the agent does not rewrite yarn Berry lockfiles"
                 ));
-            } else if tier != Tier::LockfileUpdate {
-                notes.push(if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist) {
+            } else if let Some(reason) = &refusal {
+                notes.push(if tier == Tier::LockfileUpdate {
                     format!(
-                        "{name} {to} is required in the manifest rather than only in the lockfile because the agent does not rewrite {ecosystem} lockfiles in place; the package manager relocks it"
+                        "the lockfile is left to the package manager rather than bumped in place because {reason}"
                     )
                 } else {
                     format!(
-                        "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
+                        "{name} {to} is required in the manifest rather than only bumped in the lockfile because {reason}; the package manager relocks it"
                     )
                 });
+            } else if tier != Tier::LockfileUpdate {
+                notes.push(format!(
+                    "{name} {to} is required in the manifest rather than only in the lockfile because no registry gave its checksum; add an entry for {ecosystem} to the agent's registries setting to get lockfile-only updates"
+                ));
             }
         }
         let lockfile = lockfile::refresh(ecosystem, &name, &to, tier, &occurrences, writable);
@@ -426,6 +445,19 @@ fn occurrence_tier(
                 if !ok && pnpm::is_pnpm(dep) {
                     let note = format!(
                         "package.json requires {} `{}`, which excludes the fixed version, so the range moves; pnpm-lock.yaml follows as pnpm resolves it",
+                        dep.name,
+                        dep.requirement.as_deref().unwrap_or("")
+                    );
+                    return (tier, Some(note));
+                }
+                if !ok && matches!(dep.ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist) {
+                    let manifest = dep
+                        .declared_in
+                        .as_ref()
+                        .map_or(dep.location.file.as_str(), |d| d.file.as_str());
+                    let note = format!(
+                        "{} requires {} `{}`, which excludes the fixed version, so the requirement moves and the package manager relocks",
+                        file_name(manifest),
                         dep.name,
                         dep.requirement.as_deref().unwrap_or("")
                     );
@@ -549,6 +581,11 @@ fn without_digest_tier(dep: &Dependency) -> Tier {
     }
 }
 
+/// The file name part of a path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 fn lock_note(dep: &Dependency) -> Option<String> {
     match dep.ecosystem {
         Ecosystem::Npm if pnpm::is_pnpm(dep) => Some(
@@ -575,6 +612,14 @@ fn lock_note(dep: &Dependency) -> Option<String> {
         Ecosystem::NuGet => Some(
             "packages.lock.json is updated in place with the new version's content hash and dependencies from the NuGet registry".into(),
         ),
+        Ecosystem::RubyGems if lockfile::has_lockfile(dep) => Some(format!(
+            "every requirement on {} in {} (DEPENDENCIES and each gem that depends on it) accepts the fixed version, and the registry lists the same runtime dependencies for it as the lockfile records for the current one: only its spec line (every platform variant, and its CHECKSUMS line with the registry's SHA-256) moves, as `bundle update --conservative {}` would resolve it",
+            dep.name, file_name(&dep.location.file), dep.name
+        )),
+        Ecosystem::Packagist if lockfile::has_lockfile(dep) => Some(format!(
+            "every constraint on {} (composer.json and each locked package's `require`) accepts the fixed version, and the repository lists the same links and autoload for it as composer.lock records for the current one: only its entry moves (`version`, `dist`, `source` reference, `time`), and `content-hash`, which covers composer.json alone, stays",
+            dep.name
+        )),
         _ => None,
     }
 }

@@ -7,7 +7,7 @@
 //! [`crate::limits::MAX_NESTING`]; the file size is bounded by
 //! [`crate::ScanOptions::max_file_bytes`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{file_name, label, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
@@ -26,6 +26,60 @@ pub(crate) struct Package {
     pub(crate) line: u32,
     /// What it requires: name and constraint (platform requirements left out).
     pub(crate) require: Vec<(String, String)>,
+    /// Its links, `autoload` and dist and source kinds as canonical lines (see
+    /// [`fingerprint`]), platform requirements included.
+    pub(crate) locked: BTreeSet<String>,
+}
+
+/// The lines that must not change for a `composer.lock` entry to move in place: every link
+/// (`require php >=7.2`, `conflict x/y <1.0`), the `autoload` object as compact JSON with sorted
+/// keys, and whether a `dist` and a `source` are given, with their kinds.
+pub(crate) fn fingerprint(release: &crate::registry::ComposerRelease) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = release
+        .links
+        .iter()
+        .map(|(kind, name, constraint)| {
+            format!("{kind} {} {}", name.to_ascii_lowercase(), constraint.trim())
+        })
+        .collect();
+    if let Some(autoload) = &release.autoload {
+        out.insert(format!("autoload {autoload}"));
+    }
+    for (what, origin) in [("dist", &release.dist), ("source", &release.source)] {
+        if let Some(o) = origin {
+            out.insert(format!("{what} {}", o.kind));
+        }
+    }
+    out
+}
+
+/// What a lockfile entry records, in the shape the registry gives (for [`fingerprint`]).
+fn recorded(text: &str, entry: &json::Node) -> crate::registry::ComposerRelease {
+    let mut links = Vec::new();
+    for kind in ["require", "conflict", "provide", "replace"] {
+        for m in entry.get(kind).map_or(&[][..], json::Node::members) {
+            let constraint = m.value.as_str().unwrap_or("").to_string();
+            links.push((kind.to_string(), m.key.clone(), constraint));
+        }
+    }
+    let origin = |key: &str| {
+        let node = entry.get(key)?;
+        Some(crate::registry::ComposerSource {
+            kind: node.get("type")?.as_str()?.to_string(),
+            ..Default::default()
+        })
+    };
+    crate::registry::ComposerRelease {
+        links,
+        autoload: entry
+            .get("autoload")
+            .filter(|a| !a.members().is_empty())
+            .and_then(|a| serde_json::from_str(&text[a.start..a.end]).ok())
+            .map(|v: serde_json::Value| crate::registry::canonical_json(&v)),
+        dist: origin("dist"),
+        source: origin("source"),
+        ..Default::default()
+    }
 }
 
 pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
@@ -124,6 +178,7 @@ pub(crate) fn parse_lock(path: &str, text: &str) -> Result<Vec<Package>, Error> 
                 dev,
                 line: lines.line(line),
                 require,
+                locked: fingerprint(&recorded(text, p)),
             });
         }
     }
@@ -152,6 +207,8 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<(
         }
     }
     for p in packages {
+        let location = Location::new(path, p.line);
+        out.locked_dependencies(&location, [(String::new(), p.locked)].into());
         let declared = direct.iter().find(|d| key(&d.0) == key(&p.name));
         let of = parents.remove(&key(&p.name)).unwrap_or_default();
         out.dependency(Dependency {
@@ -160,7 +217,7 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<(
             direct: declared.is_some(),
             parents: of.iter().map(|(parent, _)| parent.clone()).collect(),
             scope: if p.dev { Scope::Dev } else { Scope::Runtime },
-            location: Location::new(path, p.line),
+            location,
             declared_in: declared.map(|d| Location::new(&manifest_path, d.3)),
             constraints: of.into_iter().map(|(_, c)| c).collect(),
             name: p.name,

@@ -115,6 +115,23 @@ fn analyze_lock(
         if !seen.insert((s.name.as_str(), s.version.as_str())) {
             continue;
         }
+        let mut locked = crate::analysis::LockedDependencies::new();
+        for variant in lock
+            .specs
+            .iter()
+            .filter(|v| v.name == s.name && v.version == s.version)
+        {
+            let platform = variant.platform.clone().unwrap_or_else(|| "ruby".into());
+            locked.insert(
+                platform,
+                variant
+                    .deps
+                    .iter()
+                    .map(|(n, r)| canonical_dependency(n, r.as_deref()))
+                    .collect(),
+            );
+        }
+        out.locked_dependencies(&Location::new(path, s.line), locked);
         let direct = lock.direct.iter().find(|(n, _, _)| *n == s.name);
         let of = parents.get(s.name.as_str());
         out.dependency(Dependency {
@@ -196,6 +213,25 @@ fn analyze_manifest_only(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) ->
         });
     }
     Ok(())
+}
+
+/// A gem dependency as one canonical line: `name` alone when it accepts any version (`>= 0`),
+/// else `name (r1, r2)` with the requirements sorted, whitespace normalised. `Gemfile.lock`'s
+/// `rack (< 3, >= 2.0)` and the compact index's `rack:>= 2.0&< 3` give the same line.
+pub(crate) fn canonical_dependency(name: &str, requirement: Option<&str>) -> String {
+    let mut parts: Vec<String> = requirement
+        .unwrap_or("")
+        .split(',')
+        .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|r| !r.is_empty() && r != ">= 0")
+        .collect();
+    parts.sort();
+    parts.dedup();
+    if parts.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", parts.join(", "))
+    }
 }
 
 /// `name (inner)` or `name`: the name and what the parentheses hold.

@@ -1,16 +1,26 @@
-//! RubyGems edits: the requirement of a direct gem in the `Gemfile` (or `gems.rb`) is raised so
-//! that Bundler must pick the fixed version, and `Gemfile.lock` is left to Bundler: an in-place
-//! lockfile bump is only safe with the new version's dependencies from a registry, which the
-//! agent does not read for RubyGems, so the pull request names `bundle update --conservative`.
+//! RubyGems edits. When the plan lets the agent refresh `Gemfile.lock` (every requirement on the
+//! gem accepts the fixed version and the registry lists the same runtime dependencies for it as
+//! the lockfile records for the current one), only the gem's spec lines move, every platform
+//! variant, with its `CHECKSUMS` line (Bundler 2.5+) getting the registry's SHA-256: that is the
+//! lockfile `bundle update --conservative NAME` writes when nothing else has to move. Otherwise
+//! the requirement of a direct gem in the `Gemfile` (or `gems.rb`) is raised so that Bundler must
+//! pick the fixed version, `Gemfile.lock` is left as it was, and the pull request names
+//! `bundle update --conservative NAME`.
 
 use super::{edit_error, splice, Work};
 use crate::analysis::ruby::parse_gemfile;
 use crate::analysis::Dependency;
 use crate::plan::{LockfileRefresh, PackageFix, Tier};
+use crate::registry::{GemBuild, Registry};
 use crate::version::rubygems::{Requirement, Version};
 use crate::Error;
 
-pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Result<(), Error> {
+pub(super) async fn edit(
+    work: &mut Work,
+    fix: &PackageFix,
+    dep: &Dependency,
+    registry: &dyn Registry,
+) -> Result<(), Error> {
     let is_lock = matches!(
         dep.location.file.rsplit('/').next(),
         Some("Gemfile.lock" | "gems.locked")
@@ -51,15 +61,104 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         }
     }
     if is_lock {
-        if let LockfileRefresh::Command(command) = &fix.lockfile {
-            work.out.needs_package_manager = true;
-            work.out.note(format!(
-                "{} was not updated because an in-place bump needs {} {}'s dependencies from a registry: run `{command}`",
-                dep.location.file, fix.name, fix.to
-            ));
+        match &fix.lockfile {
+            LockfileRefresh::Command(command) => {
+                work.out.needs_package_manager = true;
+                work.out.note(format!(
+                    "{} is left to Bundler: run `{command}`",
+                    dep.location.file
+                ));
+            }
+            LockfileRefresh::Agent => {
+                let Some(builds) = registry.gem_release(&fix.name, &fix.to).await? else {
+                    return Err(edit_error(
+                        &dep.location.file,
+                        format!("the registry no longer describes {} {}", fix.name, fix.to),
+                    ));
+                };
+                let text = work.text(&dep.location.file)?;
+                let bumped = bump_lock(&text, &fix.name, &fix.from, &fix.to, &builds)
+                    .map_err(|e| edit_error(&dep.location.file, e))?;
+                work.write(&dep.location.file, bumped);
+            }
+            LockfileRefresh::NotApplicable => {}
         }
     }
     Ok(())
+}
+
+/// `Gemfile.lock` with the `GEM` spec lines `name (from[-platform])` moved to `to` and the
+/// matching `CHECKSUMS` lines (`name (from[-platform]) sha256=HEX`) given the SHA-256 of the new
+/// build; every other byte is kept. Fails when the lockfile does not hold `name (from)` or a
+/// platform it locks has no build (with a SHA-256, when a checksum is recorded) among `builds`.
+pub(crate) fn bump_lock(
+    text: &str,
+    name: &str,
+    from: &str,
+    to: &str,
+    builds: &[GemBuild],
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut section = "";
+    let mut moved = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        if indent == 0 && !body.is_empty() {
+            section = body;
+        }
+        let spec_indent = match section {
+            "GEM" => 4,
+            "CHECKSUMS" => 2,
+            _ => usize::MAX,
+        };
+        let entry = (indent == spec_indent)
+            .then(|| body[indent..].strip_prefix(name)?.strip_prefix(" ("))
+            .flatten()
+            .and_then(|rest| rest.split_once(')'));
+        let Some((paren, tail)) = entry else {
+            out.push_str(line);
+            continue;
+        };
+        let (version, platform) = match paren.split_once('-') {
+            Some((v, p)) => (v, Some(p)),
+            None => (paren, None),
+        };
+        if version != from {
+            out.push_str(line);
+            continue;
+        }
+        let wanted = platform.unwrap_or("ruby");
+        let build = builds
+            .iter()
+            .find(|b| b.platform == wanted)
+            .ok_or_else(|| {
+                format!("{name} {to} has no {wanted} build, which the lockfile locks")
+            })?;
+        let paren = match platform {
+            Some(p) => format!("{to}-{p}"),
+            None => to.to_string(),
+        };
+        let tail = match tail.trim_start().strip_prefix("sha256=") {
+            Some(_) if section == "CHECKSUMS" => {
+                let sha = build.sha256.as_deref().ok_or_else(|| {
+                    format!("the registry gave no SHA-256 for {name} {to} ({wanted})")
+                })?;
+                format!(" sha256={sha}")
+            }
+            _ => tail.to_string(),
+        };
+        out.push_str(&format!(
+            "{}{name} ({paren}){tail}{ending}",
+            &body[..indent]
+        ));
+        moved += usize::from(section == "GEM");
+    }
+    if moved == 0 {
+        return Err(format!("no `{name} ({from})` spec in the lockfile"));
+    }
+    Ok(out)
 }
 
 /// Byte offset of the start of one-based `line`.

@@ -84,8 +84,8 @@ pub(super) async fn agent_can_write(
     from: &str,
     to: &str,
 ) -> Result<bool, Error> {
-    // Gemfile.lock and composer.lock are always relocked by their package manager: an in-place
-    // bump needs the new version's dependencies, which the agent does not read for them.
+    // Gemfile.lock and composer.lock entries move in place only when the new version's
+    // dependencies are the recorded ones: `in_place_refusal` decides.
     if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist) {
         return Ok(false);
     }
@@ -248,4 +248,102 @@ pub(super) fn refresh(
         .unwrap_or("");
     command(ecosystem, file, name, to, manifest_changes)
         .map_or(LockfileRefresh::NotApplicable, LockfileRefresh::Command)
+}
+
+/// RubyGems and Packagist: why the lockfile entries of `name` cannot move from their version to
+/// `to` in place, or `None` when they can: the registry gives `to`'s runtime dependencies (a
+/// gem's for every platform variant the lockfile holds, with its SHA-256; a Composer package's
+/// links, `autoload`, `dist` and `source`) and they are exactly those the lockfile records for
+/// the current version, so no other entry has to move and `content-hash` (of `composer.json`
+/// alone) stays. The requirements on the package are the tier's business
+/// ([`Tier::LockfileUpdate`] means every one of them accepts `to`).
+pub(super) async fn in_place_refusal(
+    registry: &dyn Registry,
+    locked: &std::collections::BTreeMap<
+        crate::analysis::Location,
+        crate::analysis::LockedDependencies,
+    >,
+    occurrences: &[&Dependency],
+    ecosystem: Ecosystem,
+    name: &str,
+    to: &str,
+) -> Result<Option<String>, Error> {
+    use std::collections::BTreeSet;
+    let what = crate::registry::registry_name(ecosystem);
+    let available: crate::analysis::LockedDependencies = match ecosystem {
+        Ecosystem::RubyGems => {
+            let Some(builds) = registry.gem_release(name, to).await? else {
+                return Ok(Some(format!(
+                    "no {what} registry gave the runtime dependencies of {name} {to} (add an entry for {ecosystem} to the agent's registries setting)"
+                )));
+            };
+            if let Some(b) = builds.iter().find(|b| b.sha256.is_none()) {
+                return Ok(Some(format!(
+                    "the {what} registry gave no SHA-256 for {name} {to} ({})",
+                    b.platform
+                )));
+            }
+            builds
+                .iter()
+                .map(|b| {
+                    let deps = b
+                        .dependencies
+                        .iter()
+                        .map(|(n, r)| crate::analysis::ruby::canonical_dependency(n, Some(r)))
+                        .collect();
+                    (b.platform.clone(), deps)
+                })
+                .collect()
+        }
+        Ecosystem::Packagist => {
+            let Some(release) = registry.composer_release(name, to).await? else {
+                return Ok(Some(format!(
+                    "no {what} registry gave the metadata of {name} {to} (add an entry for {ecosystem} to the agent's registries setting)"
+                )));
+            };
+            [(
+                String::new(),
+                crate::analysis::composer::fingerprint(&release),
+            )]
+            .into()
+        }
+        _ => {
+            return Ok(Some(format!(
+                "{ecosystem} lockfiles are not bumped this way"
+            )))
+        }
+    };
+    for dep in occurrences.iter().filter(|d| has_lockfile(d)) {
+        let file = dep.location.file.rsplit('/').next().unwrap_or("");
+        let Some(recorded) = locked.get(&dep.location) else {
+            return Ok(Some(format!(
+                "{} records no dependencies for {name}",
+                dep.location.file
+            )));
+        };
+        for (platform, deps) in recorded {
+            let Some(new) = available.get(platform) else {
+                return Ok(Some(format!(
+                    "{name} {to} has no {platform} build, which {file} locks"
+                )));
+            };
+            if new != deps {
+                let shown = |set: &BTreeSet<String>, other: &BTreeSet<String>| {
+                    let lines: Vec<&str> = set.difference(other).map(String::as_str).collect();
+                    if lines.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        format!("`{}`", lines.join("`, `"))
+                    }
+                };
+                return Ok(Some(format!(
+                    "{name} {to}'s dependencies differ from those {file} records for {}: it adds {} and drops {}, so other entries would have to move",
+                    dep.version.as_deref().unwrap_or("the locked version"),
+                    shown(new, deps),
+                    shown(deps, new)
+                )));
+            }
+        }
+    }
+    Ok(None)
 }

@@ -1,4 +1,4 @@
-//! Tests of the composer.json constraint bump.
+//! Tests of the composer.json constraint bump and the in-place composer.lock bump.
 
 use super::bumped_constraint;
 
@@ -12,4 +12,142 @@ fn the_authors_operator_is_kept_and_complex_constraints_become_a_caret() {
     assert_eq!(bumped_constraint("^1.0 || ^2.0", "2.7.7"), "^2.7.7");
     assert_eq!(bumped_constraint(">=2.0 <2.7.7", "2.7.7"), "^2.7.7");
     assert_eq!(bumped_constraint("2.7.*", "2.7.7"), "^2.7.7");
+}
+
+/// A composer.lock entry as Composer 2 writes it (four-space indent, Composer's key order).
+const PSR7_LOCK: &str = r#"{
+    "_readme": [
+        "This file locks the dependencies of your project to a known state"
+    ],
+    "content-hash": "0123456789abcdef0123456789abcdef",
+    "packages": [
+        {
+            "name": "guzzlehttp/psr7",
+            "version": "2.4.4",
+            "source": {
+                "type": "git",
+                "url": "https://github.com/guzzle/psr7.git",
+                "reference": "3cf1b6d4f0c820a2cf8bcaec39fc698f3443b5cf"
+            },
+            "dist": {
+                "type": "zip",
+                "url": "https://api.github.com/repos/guzzle/psr7/zipball/3cf1b6d4f0c820a2cf8bcaec39fc698f3443b5cf",
+                "reference": "3cf1b6d4f0c820a2cf8bcaec39fc698f3443b5cf",
+                "shasum": ""
+            },
+            "require": {
+                "php": "^7.2.5 || ^8.0",
+                "psr/http-message": "^1.0"
+            },
+            "type": "library",
+            "autoload": {
+                "psr-4": {
+                    "GuzzleHttp\\Psr7\\": "src/"
+                }
+            },
+            "time": "2023-03-09T13:19:02+00:00"
+        }
+    ],
+    "packages-dev": []
+}
+"#;
+
+const PSR7_JSON: &str = "{\n    \"require\": {\n        \"guzzlehttp/psr7\": \"^2.4\"\n    }\n}\n";
+
+fn psr7_release(require: &[(&str, &str)]) -> crate::registry::ComposerRelease {
+    let reference = "67c26b443f348a51926030c83481b85718457d3d";
+    crate::registry::ComposerRelease {
+        version: "2.4.5".into(),
+        links: require
+            .iter()
+            .map(|(n, c)| ("require".to_string(), n.to_string(), c.to_string()))
+            .collect(),
+        autoload: Some(r#"{"psr-4":{"GuzzleHttp\\Psr7\\":"src/"}}"#.into()),
+        dist: Some(crate::registry::ComposerSource {
+            kind: "zip".into(),
+            url: format!("https://api.github.com/repos/guzzle/psr7/zipball/{reference}"),
+            reference: Some(reference.into()),
+            shasum: Some(String::new()),
+        }),
+        source: Some(crate::registry::ComposerSource {
+            kind: "git".into(),
+            url: "https://github.com/guzzle/psr7.git".into(),
+            reference: Some(reference.into()),
+            shasum: None,
+        }),
+        time: Some("2023-04-17T16:00:45+00:00".into()),
+    }
+}
+
+async fn psr7_fix(require: &[(&str, &str)]) -> (crate::plan::Plan, crate::edit::EditSet) {
+    use crate::edit::tests::{db, edits};
+    use crate::files::Snapshot;
+    use crate::registry::StaticRegistry;
+    use crate::Ecosystem;
+    let snapshot = Snapshot::new()
+        .with("composer.json", PSR7_JSON)
+        .with("composer.lock", PSR7_LOCK);
+    let db = db(&[(
+        "GHSA-wxmh-65f7-jcvw",
+        "Packagist",
+        "guzzlehttp/psr7",
+        "2.4.5",
+    )]);
+    let registry = StaticRegistry::new()
+        .publish(Ecosystem::Packagist, "guzzlehttp/psr7", "2.4.5", &[])
+        .composer_release("guzzlehttp/psr7", psr7_release(require));
+    edits(&snapshot, &db, &registry).await
+}
+
+#[tokio::test]
+async fn an_entry_whose_links_stay_moves_in_place_and_the_content_hash_stays() {
+    let (plan, out) = psr7_fix(&[("php", "^7.2.5 || ^8.0"), ("psr/http-message", "^1.0")]).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, crate::plan::Tier::LockfileUpdate);
+    assert_eq!(fix.lockfile, crate::plan::LockfileRefresh::Agent);
+    assert!(
+        fix.notes.iter().any(|n| n.contains("`content-hash`")),
+        "{:?}",
+        fix.notes
+    );
+    assert_eq!(out.files.keys().collect::<Vec<_>>(), ["composer.lock"]);
+    assert_eq!(
+        out.files["composer.lock"],
+        PSR7_LOCK
+            .replace("\"2.4.4\"", "\"2.4.5\"")
+            .replace(
+                "3cf1b6d4f0c820a2cf8bcaec39fc698f3443b5cf",
+                "67c26b443f348a51926030c83481b85718457d3d"
+            )
+            .replace("2023-03-09T13:19:02+00:00", "2023-04-17T16:00:45+00:00")
+    );
+}
+
+#[tokio::test]
+async fn changed_links_leave_the_lockfile_to_composer_and_the_note_says_which() {
+    let (plan, out) = psr7_fix(&[
+        ("php", "^7.2.5 || ^8.0"),
+        ("psr/http-message", "^1.1 || ^2.0"),
+    ])
+    .await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, crate::plan::Tier::ManifestBump);
+    assert_eq!(
+        fix.lockfile,
+        crate::plan::LockfileRefresh::Command("composer update guzzlehttp/psr7".into())
+    );
+    assert!(
+        fix.notes.iter().any(|n| {
+            n.contains(
+            "adds `require psr/http-message ^1.1 || ^2.0` and drops `require psr/http-message ^1.0`"
+        )
+        }),
+        "{:?}",
+        fix.notes
+    );
+    assert!(!out.files.contains_key("composer.lock"));
+    assert_eq!(
+        out.files["composer.json"],
+        PSR7_JSON.replace("^2.4", "^2.4.5")
+    );
 }

@@ -1,4 +1,4 @@
-//! Tests of the Gemfile requirement bump.
+//! Tests of the Gemfile requirement bump and the in-place Gemfile.lock bump.
 
 use super::requirement_args;
 
@@ -51,7 +51,7 @@ async fn the_gemfile_line_keeps_its_quotes_and_options_even_with_digests_publish
     assert_eq!(
         plan.fixes[0].lockfile,
         crate::plan::LockfileRefresh::Command("bundle update --conservative rack".into()),
-        "Bundler relocks, whatever the registry gives"
+        "without the version's dependencies from the registry, Bundler relocks"
     );
     assert_eq!(
         out.files["Gemfile"],
@@ -59,4 +59,131 @@ async fn the_gemfile_line_keeps_its_quotes_and_options_even_with_digests_publish
     );
     assert!(!out.files.contains_key("Gemfile.lock"));
     assert!(out.needs_package_manager);
+}
+
+/// A Gemfile.lock as Bundler 2.5 writes it, with platform variants and a CHECKSUMS section.
+const NOKOGIRI_LOCK: &str = "GEM
+  remote: https://rubygems.org/
+  specs:
+    nokogiri (1.13.9-arm64-darwin)
+      racc (~> 1.4)
+    nokogiri (1.13.9-x86_64-linux)
+      racc (~> 1.4)
+    racc (1.6.0)
+
+PLATFORMS
+  arm64-darwin
+  x86_64-linux
+
+DEPENDENCIES
+  nokogiri (~> 1.13)
+
+CHECKSUMS
+  nokogiri (1.13.9-arm64-darwin) sha256=aaaa
+  nokogiri (1.13.9-x86_64-linux) sha256=bbbb
+  racc (1.6.0) sha256=cccc
+
+BUNDLED WITH
+   2.5.3
+";
+
+fn nokogiri_builds(deps: &[(&str, &str)]) -> Vec<crate::registry::GemBuild> {
+    ["arm64-darwin", "x86_64-linux", "java"]
+        .iter()
+        .map(|platform| crate::registry::GemBuild {
+            platform: platform.to_string(),
+            sha256: Some(format!("{platform}-sha")),
+            dependencies: deps
+                .iter()
+                .map(|(n, r)| (n.to_string(), r.to_string()))
+                .collect(),
+        })
+        .collect()
+}
+
+async fn nokogiri_fix(deps: &[(&str, &str)]) -> (crate::plan::Plan, crate::edit::EditSet) {
+    use crate::edit::tests::{db, edits};
+    use crate::files::Snapshot;
+    use crate::registry::StaticRegistry;
+    use crate::Ecosystem;
+    let snapshot = Snapshot::new()
+        .with(
+            "Gemfile",
+            "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13\"\n",
+        )
+        .with("Gemfile.lock", NOKOGIRI_LOCK);
+    let db = db(&[("GHSA-2qc6-mcvw-92cw", "RubyGems", "nokogiri", "1.13.10")]);
+    let registry = StaticRegistry::new()
+        .publish(Ecosystem::RubyGems, "nokogiri", "1.13.10", &[])
+        .gem_release("nokogiri", "1.13.10", nokogiri_builds(deps));
+    edits(&snapshot, &db, &registry).await
+}
+
+#[tokio::test]
+async fn an_entry_whose_dependencies_stay_moves_in_place_with_its_variants_and_checksums() {
+    // The compact index writes `racc:~> 1.4`; the lockfile `racc (~> 1.4)`: the same.
+    let (plan, out) = nokogiri_fix(&[("racc", "~> 1.4")]).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, crate::plan::Tier::LockfileUpdate);
+    assert_eq!(fix.lockfile, crate::plan::LockfileRefresh::Agent);
+    assert!(
+        fix.notes.iter().any(|n| n.contains("only its spec line")),
+        "{:?}",
+        fix.notes
+    );
+    assert_eq!(out.files.keys().collect::<Vec<_>>(), ["Gemfile.lock"]);
+    assert_eq!(
+        out.files["Gemfile.lock"],
+        NOKOGIRI_LOCK
+            .replace("nokogiri (1.13.9-", "nokogiri (1.13.10-")
+            .replace("sha256=aaaa", "sha256=arm64-darwin-sha")
+            .replace("sha256=bbbb", "sha256=x86_64-linux-sha")
+    );
+    assert!(!out.needs_package_manager);
+}
+
+#[tokio::test]
+async fn new_dependencies_leave_the_lockfile_to_bundler_and_the_note_says_which() {
+    let (plan, out) = nokogiri_fix(&[("racc", "~> 1.4"), ("mini_portile2", "~> 2.8.0")]).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, crate::plan::Tier::ManifestBump);
+    assert_eq!(
+        fix.lockfile,
+        crate::plan::LockfileRefresh::Command("bundle update --conservative nokogiri".into())
+    );
+    assert!(
+        fix.notes
+            .iter()
+            .any(|n| n.contains("adds `mini_portile2 (~> 2.8.0)` and drops nothing")),
+        "{:?}",
+        fix.notes
+    );
+    assert!(!out.files.contains_key("Gemfile.lock"));
+    assert_eq!(
+        out.files["Gemfile"],
+        "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13\", \">= 1.13.10\"\n"
+    );
+}
+
+#[test]
+fn a_lock_bump_keeps_every_other_byte_and_refuses_a_missing_platform() {
+    use super::bump_lock;
+    let builds = nokogiri_builds(&[("racc", "~> 1.4")]);
+    let crlf = NOKOGIRI_LOCK.replace('\n', "\r\n");
+    let bumped = bump_lock(&crlf, "nokogiri", "1.13.9", "1.13.10", &builds).unwrap();
+    assert_eq!(
+        bumped,
+        crlf.replace("nokogiri (1.13.9-", "nokogiri (1.13.10-")
+            .replace("sha256=aaaa", "sha256=arm64-darwin-sha")
+            .replace("sha256=bbbb", "sha256=x86_64-linux-sha")
+    );
+    // racc's own line and its dependency lines are not nokogiri's.
+    assert!(bump_lock(NOKOGIRI_LOCK, "racc", "1.6.0", "1.6.1", &builds)
+        .unwrap_err()
+        .contains("has no ruby build"));
+    assert!(
+        bump_lock(NOKOGIRI_LOCK, "nokogiri", "1.13.8", "1.13.10", &builds)
+            .unwrap_err()
+            .contains("no `nokogiri (1.13.8)` spec")
+    );
 }
