@@ -181,6 +181,8 @@ pub struct ComposerRelease {
     pub source: Option<ComposerSource>,
     /// The release time as the repository writes it.
     pub time: Option<String>,
+    /// The string members of `support` (`source` names the release's tag on Packagist).
+    pub support: Vec<(String, String)>,
 }
 
 /// A `dist` or `source` of a Composer package version.

@@ -1,7 +1,8 @@
 //! Packagist edits. When the plan lets the agent refresh `composer.lock` (every constraint on the
 //! package accepts the fixed version and the repository lists the same links and `autoload` for
 //! it as the lockfile records for the current one), only that package's entry moves: `version`,
-//! `dist` `url`, `reference` and `shasum`, `source` `url` and `reference`, and `time`, each value
+//! `dist` `url`, `reference` and `shasum`, `source` `url` and `reference`, `time` and the
+//! `support` links (Packagist's `support.source` names the release's tag), each value
 //! replaced where it stands so the file keeps Composer's four-space layout and key order.
 //! `content-hash` is a hash of `composer.json` alone, which does not change, so it stays.
 //! Otherwise the constraint of a direct package in `composer.json` is raised to the fixed version
@@ -81,7 +82,8 @@ pub(super) async fn edit(
 
 /// `composer.lock` with the entry of `name` at `from` (in `packages` or `packages-dev`) moved to
 /// `release`: its `version`, `dist` (`url`, `reference`, `shasum`), `source` (`url`,
-/// `reference`) and `time` values replaced in place; a key the entry lacks is not added.
+/// `reference`), `time` and `support` string values replaced in place; a key the entry lacks is
+/// not added.
 pub(crate) fn bump_lock(
     text: &str,
     name: &str,
@@ -134,6 +136,9 @@ pub(crate) fn bump_lock(
         new_source.and_then(|s| s.reference.as_deref()),
     );
     set(entry.get("time"), release.time.as_deref());
+    for (key, value) in &release.support {
+        set(entry.get("support").and_then(|s| s.get(key)), Some(value));
+    }
     Ok(splice(text, edits))
 }
 

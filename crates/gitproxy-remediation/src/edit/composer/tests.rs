@@ -76,6 +76,7 @@ fn psr7_release(require: &[(&str, &str)]) -> crate::registry::ComposerRelease {
             shasum: None,
         }),
         time: Some("2023-04-17T16:00:45+00:00".into()),
+        support: Vec::new(),
     }
 }
 

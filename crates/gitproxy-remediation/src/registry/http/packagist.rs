@@ -103,6 +103,13 @@ pub(crate) fn release(version: &Map<String, Value>) -> Option<ComposerRelease> {
         dist: origin("dist"),
         source: origin("source"),
         time: text(version.get("time")),
+        support: version
+            .get("support")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
     })
 }
 
