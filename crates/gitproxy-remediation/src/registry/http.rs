@@ -25,13 +25,10 @@ use crate::{Ecosystem, Error};
 
 mod nuget;
 mod packagist;
-mod rubygems;
 mod pypi;
+mod rubygems;
 
 pub use nuget::nuget_content_hash;
-use pypi::{
-    metadata_headers, metadata_requires_dist, PypiProject, PypiReleaseFile, PypiReleaseJson,
-};
 
 /// Responses larger than this are refused (npm packuments of huge packages stay below it).
 const MAX_RESPONSE: usize = 64 * 1024 * 1024;
@@ -541,67 +538,11 @@ where
     }
 
     async fn pypi_release(&self, name: &str, version: &str) -> Result<Option<PypiRelease>, Error> {
-        let eco = Ecosystem::PyPI;
-        let normalized = eco.normalize_name(name);
-        let url = self.join(eco, &format!("pypi/{normalized}/{version}/json"), name)?;
-        let Some(body) = self.get(eco, name, url.clone(), "application/json").await? else {
-            // Mirrors that serve only the project JSON (and, from some networks, pypi.org itself)
-            // answer 404 here: the release's files are listed there too.
-            return self.pypi_release_from_project(name, version).await;
-        };
-        let release: PypiReleaseJson =
-            serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e))?;
-        // `null` means "not in the JSON", not "none": read the wheel's own METADATA, as pip and
-        // Poetry do; without a wheel the dependencies are unknown.
-        let requires_dist = match release.info.requires_dist {
-            Some(list) => list,
-            None => match self.wheel_metadata(name, &url, &release.urls).await {
-                Ok(Some(text)) => metadata_requires_dist(&text),
-                Ok(None) => return Ok(None),
-                Err(e) => {
-                    // Unknown dependencies leave the lockfile to Poetry; they never fail a run.
-                    tracing::debug!(package = name, version, error = %e, "no wheel METADATA");
-                    return Ok(None);
-                }
-            },
-        };
-        Ok(Some(PypiRelease {
-            requires_dist,
-            requires_python: release
-                .info
-                .requires_python
-                .filter(|r| !r.trim().is_empty()),
-            summary: release.info.summary.unwrap_or_default(),
-        }))
+        self.pypi_release_of(name, version).await
     }
 
     async fn pypi_files(&self, name: &str, version: &str) -> Result<Option<Vec<PypiDist>>, Error> {
-        let eco = Ecosystem::PyPI;
-        let base = self.join(
-            eco,
-            &format!("pypi/{}/json", eco.normalize_name(name)),
-            name,
-        )?;
-        let project = self.pypi(name).await?;
-        let Some(files) = project.releases.get(version) else {
-            return Ok(None);
-        };
-        let mut out = Vec::new();
-        for f in files {
-            let url = Some(&f.url).filter(|u| !u.is_empty()).map(|u| base.join(u));
-            let (Some(sha256), Some(Ok(url))) = (f.digests.get("sha256"), url) else {
-                // A file without its hash or URL cannot be written into a lock.
-                return Ok(None);
-            };
-            out.push(PypiDist {
-                filename: f.filename.clone(),
-                url: url.to_string(),
-                sha256: sha256.clone(),
-                size: f.size,
-                upload_time: f.upload_time_iso_8601.clone(),
-            });
-        }
-        Ok(Some(out))
+        self.pypi_files_of(name, version).await
     }
 
     async fn go_mod(&self, module: &str, version: &str) -> Result<Option<String>, Error> {
@@ -661,108 +602,5 @@ where
         };
         IndexEntry::from_index_file(&String::from_utf8_lossy(&body))
             .map_err(|e| decode_error(eco, name, e))
-    }
-
-    /// The core METADATA of a release from one of its wheels (`files`): the PEP 658 METADATA
-    /// file when the index serves one, else the wheel's `*.dist-info/METADATA`. `None` without
-    /// a wheel. File URLs may be relative to the JSON's `base`, as some mirrors serve them.
-    async fn wheel_metadata(
-        &self,
-        name: &str,
-        base: &Url,
-        files: &[PypiReleaseFile],
-    ) -> Result<Option<String>, Error> {
-        let eco = Ecosystem::PyPI;
-        let mut wheels: Vec<&PypiReleaseFile> = files
-            .iter()
-            .filter(|f| f.filename.ends_with(".whl"))
-            .collect();
-        wheels.sort_by_key(|f| !f.filename.ends_with("-none-any.whl"));
-        let Some(wheel) = wheels.first() else {
-            return Ok(None);
-        };
-        let invalid = |e: url::ParseError| decode_error(eco, name, e);
-        let served = !matches!(
-            wheel.core_metadata,
-            None | Some(serde_json::Value::Bool(false)) | Some(serde_json::Value::Null)
-        );
-        if served {
-            let url = base
-                .join(&format!("{}.metadata", wheel.url))
-                .map_err(invalid)?;
-            if let Some(body) = self.get(eco, name, url, "text/plain").await? {
-                return Ok(Some(String::from_utf8_lossy(&body).into_owned()));
-            }
-        }
-        let url = base.join(&wheel.url).map_err(invalid)?;
-        let Some(body) = self.get(eco, name, url, "application/octet-stream").await? else {
-            return Ok(None);
-        };
-        for member in crate::zip::zip_members(&body, &wheel.filename)? {
-            let parts: Vec<&str> = member.name.split('/').collect();
-            if let [dir, "METADATA"] = parts.as_slice() {
-                if dir.ends_with(".dist-info") {
-                    let text = member.contents(&wheel.filename)?;
-                    return Ok(Some(String::from_utf8_lossy(&text).into_owned()));
-                }
-            }
-        }
-        Ok(None)
-    }
-
-    /// [`Registry::pypi_release`] from the project JSON's `releases[version]` files and one
-    /// wheel's METADATA (dependencies, summary); `None` without a wheel or when it cannot be read.
-    async fn pypi_release_from_project(
-        &self,
-        name: &str,
-        version: &str,
-    ) -> Result<Option<PypiRelease>, Error> {
-        let eco = Ecosystem::PyPI;
-        let normalized = eco.normalize_name(name);
-        let base = self.join(eco, &format!("pypi/{normalized}/json"), name)?;
-        let project = self.pypi(name).await?;
-        let Some(files) = project.releases.get(version) else {
-            return Ok(None);
-        };
-        let listed: Vec<PypiReleaseFile> = files
-            .iter()
-            .map(|f| PypiReleaseFile {
-                filename: f.filename.clone(),
-                url: f.url.clone(),
-                core_metadata: f.core_metadata.clone(),
-            })
-            .collect();
-        let text = match self.wheel_metadata(name, &base, &listed).await {
-            Ok(Some(text)) => text,
-            Ok(None) => return Ok(None),
-            Err(e) => {
-                tracing::debug!(package = name, version, error = %e, "no wheel METADATA");
-                return Ok(None);
-            }
-        };
-        let summary = metadata_headers(&text, "Summary:")
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        Ok(Some(PypiRelease {
-            requires_dist: metadata_requires_dist(&text),
-            requires_python: files
-                .iter()
-                .find_map(|f| f.requires_python.clone())
-                .filter(|r| !r.trim().is_empty()),
-            summary,
-        }))
-    }
-
-    async fn pypi(&self, name: &str) -> Result<PypiProject, Error> {
-        let eco = Ecosystem::PyPI;
-        let normalized = eco.normalize_name(name);
-        let url = self.join(eco, &format!("pypi/{normalized}/json"), name)?;
-        match self.get(eco, name, url, "application/json").await? {
-            Some(body) => serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e)),
-            None => Ok(PypiProject {
-                releases: std::collections::BTreeMap::new(),
-            }),
-        }
     }
 }
