@@ -75,12 +75,13 @@ pub(super) fn nothing_to_commit(fix: &PackageFix, notes: &[String]) -> String {
     }
 }
 
-/// Why the lockfile is left to `command`: Bundler and Composer always relock; the others wait
-/// for a registry's checksum.
+/// Why the lockfile is left to `command`: a Bundler or Composer lockfile entry moves in place
+/// only when a registry shows the fixed version with the same dependencies (the notes say what
+/// was missing); the others wait for a registry's checksum.
 fn relock_reason(ecosystem: Ecosystem, command: &str) -> String {
     match ecosystem {
         Ecosystem::RubyGems | Ecosystem::Packagist => format!(
-            "the agent leaves {ecosystem} lockfiles to the package manager: run `{command}`"
+            "the agent moves a {ecosystem} lockfile entry in place only when a configured {ecosystem} registry shows the fixed version with the same dependencies as the locked one: run `{command}`"
         ),
         _ => format!(
             "the agent does not rewrite a lockfile without the new version's checksum from a registry: run `{command}`, or add an entry for {ecosystem} to the agent's registries setting"
