@@ -252,6 +252,21 @@ fn rack_advisory() -> AdvisoryDb {
 
 #[tokio::test]
 async fn bundler_accepts_the_in_place_gemfile_lock_bump_and_writes_the_same_itself() {
+    check_rack_bump(
+        "source \"https://rubygems.org\"\n\ngem \"rack\", \"~> 2.2.0\"\ngem \"sinatra\", \"~> 2.2\"\n",
+    )
+    .await;
+}
+
+/// rack only through sinatra (`~> 2.2`) and rack-protection (any version): the same bump.
+#[tokio::test]
+async fn bundler_accepts_the_in_place_bump_of_a_transitive_gem() {
+    check_rack_bump("source \"https://rubygems.org\"\n\ngem \"sinatra\", \"~> 2.2\"\n").await;
+}
+
+/// Locks a project with `gemfile` before rack 2.2.6.2 is published, fixes rack with the agent
+/// and checks the lockfile with Bundler.
+async fn check_rack_bump(gemfile: &str) {
     let work = tempfile::tempdir().expect("tempdir");
     let root = work.path();
     let build = root.join("build");
@@ -266,11 +281,7 @@ async fn bundler_accepts_the_in_place_gemfile_lock_bump_and_writes_the_same_itse
     // The project, locked by Bundler before rack 2.2.6.2 was published.
     let project = root.join("project");
     std::fs::create_dir_all(&project).expect("dir");
-    write(
-        &project,
-        "Gemfile",
-        "source \"https://rubygems.org\"\n\ngem \"rack\", \"~> 2.2.0\"\ngem \"sinatra\", \"~> 2.2\"\n",
-    );
+    write(&project, "Gemfile", gemfile);
     run(
         "bundle",
         &["lock"],
@@ -300,7 +311,7 @@ async fn bundler_accepts_the_in_place_gemfile_lock_bump_and_writes_the_same_itse
     assert_eq!(
         rack.files.keys().collect::<Vec<_>>(),
         ["Gemfile.lock"],
-        "the Gemfile already allows 2.2.6.2"
+        "every requirement already allows 2.2.6.2"
     );
     assert!(
         rack.notes.iter().any(|n| n.contains("only its spec line")),
