@@ -101,7 +101,9 @@ fn nokogiri_builds(deps: &[(&str, &str)]) -> Vec<crate::registry::GemBuild> {
         .collect()
 }
 
-async fn nokogiri_fix(deps: &[(&str, &str)]) -> (crate::plan::Plan, crate::edit::EditSet) {
+/// The plan, the edits and the pull request description of the nokogiri fix when the registry
+/// lists `deps` for 1.13.10.
+async fn nokogiri_fix(deps: &[(&str, &str)]) -> (crate::plan::Plan, crate::edit::EditSet, String) {
     use crate::edit::tests::{db, edits};
     use crate::files::Snapshot;
     use crate::registry::StaticRegistry;
@@ -116,13 +118,19 @@ async fn nokogiri_fix(deps: &[(&str, &str)]) -> (crate::plan::Plan, crate::edit:
     let registry = StaticRegistry::new()
         .publish(Ecosystem::RubyGems, "nokogiri", "1.13.10", &[])
         .gem_release("nokogiri", "1.13.10", nokogiri_builds(deps));
-    edits(&snapshot, &db, &registry).await
+    let (plan, out) = edits(&snapshot, &db, &registry).await;
+    let analysis = crate::analysis::analyze(&snapshot);
+    let findings = db.scan(&analysis);
+    let files: Vec<String> = out.files.keys().cloned().collect();
+    let fix = out.as_applied(&plan.fixes[0]);
+    let text = crate::pr::description(&fix, &analysis, &findings, &files, &out.notes);
+    (plan, out, text)
 }
 
 #[tokio::test]
 async fn an_entry_whose_dependencies_stay_moves_in_place_with_its_variants_and_checksums() {
     // The compact index writes `racc:~> 1.4`; the lockfile `racc (~> 1.4)`: the same.
-    let (plan, out) = nokogiri_fix(&[("racc", "~> 1.4")]).await;
+    let (plan, out, text) = nokogiri_fix(&[("racc", "~> 1.4")]).await;
     let fix = &plan.fixes[0];
     assert_eq!(fix.tier, crate::plan::Tier::LockfileUpdate);
     assert_eq!(fix.lockfile, crate::plan::LockfileRefresh::Agent);
@@ -140,11 +148,22 @@ async fn an_entry_whose_dependencies_stay_moves_in_place_with_its_variants_and_c
             .replace("sha256=bbbb", "sha256=x86_64-linux-sha")
     );
     assert!(!out.needs_package_manager);
+    // The pull request says which tier was taken and why.
+    assert!(
+        text.contains("How: lockfile update within the existing version requirements."),
+        "{text}"
+    );
+    assert!(
+        text.contains("the registry lists the same runtime dependencies"),
+        "{text}"
+    );
+    assert!(!text.contains("run `bundle update"), "{text}");
 }
 
 #[tokio::test]
 async fn new_dependencies_leave_the_lockfile_to_bundler_and_the_note_says_which() {
-    let (plan, out) = nokogiri_fix(&[("racc", "~> 1.4"), ("mini_portile2", "~> 2.8.0")]).await;
+    let (plan, out, text) =
+        nokogiri_fix(&[("racc", "~> 1.4"), ("mini_portile2", "~> 2.8.0")]).await;
     let fix = &plan.fixes[0];
     assert_eq!(fix.tier, crate::plan::Tier::ManifestBump);
     assert_eq!(
@@ -159,6 +178,12 @@ async fn new_dependencies_leave_the_lockfile_to_bundler_and_the_note_says_which(
         fix.notes
     );
     assert!(!out.files.contains_key("Gemfile.lock"));
+    assert!(text.contains("How: manifest version bump."), "{text}");
+    assert!(text.contains("adds `mini_portile2 (~> 2.8.0)`"), "{text}");
+    assert!(
+        text.contains("run `bundle update --conservative nokogiri`"),
+        "{text}"
+    );
     assert_eq!(
         out.files["Gemfile"],
         "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13\", \">= 1.13.10\"\n"
