@@ -212,3 +212,45 @@ fn a_lock_bump_keeps_every_other_byte_and_refuses_a_missing_platform() {
             .contains("no `nokogiri (1.13.8)` spec")
     );
 }
+
+#[tokio::test]
+async fn a_requirement_that_excludes_the_fix_moves_the_gemfile_and_says_which() {
+    use crate::edit::tests::{db, edits};
+    use crate::files::Snapshot;
+    use crate::registry::StaticRegistry;
+    use crate::Ecosystem;
+    let lock = NOKOGIRI_LOCK.replace("nokogiri (~> 1.13)", "nokogiri (~> 1.13.0, < 1.13.10)");
+    let snapshot = Snapshot::new()
+        .with(
+            "Gemfile",
+            "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13.0\", \"< 1.13.10\"\n",
+        )
+        .with("Gemfile.lock", lock.as_str());
+    let db = db(&[("GHSA-2qc6-mcvw-92cw", "RubyGems", "nokogiri", "1.13.10")]);
+    let registry = StaticRegistry::new()
+        .publish(Ecosystem::RubyGems, "nokogiri", "1.13.10", &[])
+        .gem_release(
+            "nokogiri",
+            "1.13.10",
+            nokogiri_builds(&[("racc", "~> 1.4")]),
+        );
+    let (plan, out) = edits(&snapshot, &db, &registry).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, crate::plan::Tier::ManifestBump);
+    assert_eq!(
+        fix.lockfile,
+        crate::plan::LockfileRefresh::Command("bundle update --conservative nokogiri".into())
+    );
+    assert!(
+        fix.notes.iter().any(|n| n.contains(
+            "Gemfile requires nokogiri `~> 1.13.0, < 1.13.10`, which excludes the fixed version"
+        )),
+        "{:?}",
+        fix.notes
+    );
+    assert!(!out.files.contains_key("Gemfile.lock"));
+    assert_eq!(
+        out.files["Gemfile"],
+        "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13.0\", \">= 1.13.10\"\n"
+    );
+}
