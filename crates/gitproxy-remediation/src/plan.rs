@@ -617,7 +617,7 @@ fn lock_note(dep: &Dependency) -> Option<String> {
             dep.name, file_name(&dep.location.file), dep.name
         )),
         Ecosystem::Packagist if lockfile::has_lockfile(dep) => Some(format!(
-            "every constraint on {} (composer.json and each locked package's `require`) accepts the fixed version, and the repository lists the same links and autoload for it as composer.lock records for the current one: only its entry moves (`version`, `dist`, `source` reference, `time`), and `content-hash`, which covers composer.json alone, stays",
+            "every constraint on {} (composer.json and each locked package's `require`) accepts the fixed version, and the repository lists the same links and autoload for it as composer.lock records for the current one: only its entry moves (`version`, `dist`, `source`, `time`, `support`), and `content-hash`, which covers composer.json alone, stays",
             dep.name
         )),
         _ => None,
