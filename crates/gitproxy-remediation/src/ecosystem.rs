@@ -120,3 +120,6 @@ impl FromStr for Ecosystem {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
