@@ -13,7 +13,6 @@ use bitbucket_dc::{Client, CommitQuery, Credentials, FileEdit};
 use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::host::{BitbucketDc, BitbucketHost, FileCommit, Identity};
-use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::PlanOptions;
 use gitproxy_remediation::policy::{Policy, PolicyHost};
 use gitproxy_remediation::registry::StaticRegistry;
@@ -52,14 +51,10 @@ pub(crate) const LOCK: &str = r#"{
 "#;
 
 pub(crate) fn lodash_fixed_in(fixed: &str) -> AdvisoryDb {
-    let mut db = AdvisoryDb::new();
-    let record = format!(
-        r#"{{"id": "GHSA-35jh-r3h4-6jhm", "summary": "Command Injection in lodash",
-            "affected": [{{"package": {{"ecosystem": "npm", "name": "lodash"}},
-              "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
-    );
-    db.insert(Record::from_json("branches", record.as_bytes()).unwrap());
-    db
+    crate::fixed_in_db(
+        "branches",
+        &[("GHSA-35jh-r3h4-6jhm", "npm", "lodash", fixed)],
+    )
 }
 
 pub(crate) fn registry() -> StaticRegistry {

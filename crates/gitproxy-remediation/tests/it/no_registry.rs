@@ -10,7 +10,6 @@ use bitbucket_dc::{Client, Credentials};
 use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
 use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
-use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::PlanOptions;
 use gitproxy_remediation::registry::OsvRegistry;
 use gitproxy_remediation::remediate::{RemediationStatus, Remediator, State};
@@ -32,33 +31,16 @@ const GO_MOD: &str =
 const GO_SUM: &str = "github.com/gin-gonic/gin v1.6.0 h1:old-zip=\ngithub.com/gin-gonic/gin v1.6.0/go.mod h1:old-mod=\n";
 
 fn database() -> AdvisoryDb {
-    let mut db = AdvisoryDb::new();
-    for (id, ecosystem, name, kind, fixed) in [
-        ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "SEMVER", "4.17.21"),
-        (
-            "RUSTSEC-2021-0003",
-            "crates.io",
-            "smallvec",
-            "SEMVER",
-            "1.6.1",
-        ),
-        ("RUSTSEC-2024-0003", "crates.io", "h2", "SEMVER", "0.3.24"),
-        ("PYSEC-2021-108", "PyPI", "urllib3", "ECOSYSTEM", "1.26.5"),
-        (
-            "GO-2023-1737",
-            "Go",
-            "github.com/gin-gonic/gin",
-            "SEMVER",
-            "1.9.1",
-        ),
-    ] {
-        let record = format!(
-            r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "{ecosystem}", "name": "{name}"}},
-                "ranges": [{{"type": "{kind}", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
-        );
-        db.insert(Record::from_json("no-registry", record.as_bytes()).unwrap());
-    }
-    db
+    crate::fixed_in_db(
+        "no-registry",
+        &[
+            ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "4.17.21"),
+            ("RUSTSEC-2021-0003", "crates.io", "smallvec", "1.6.1"),
+            ("RUSTSEC-2024-0003", "crates.io", "h2", "0.3.24"),
+            ("PYSEC-2021-108", "PyPI", "urllib3", "1.26.5"),
+            ("GO-2023-1737", "Go", "github.com/gin-gonic/gin", "1.9.1"),
+        ],
+    )
 }
 
 async fn simulator() -> Simulator {

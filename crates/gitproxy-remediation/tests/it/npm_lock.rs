@@ -6,7 +6,7 @@
 //! byte for byte. The branch is re-scanned: the fixed package has no advisory left and none is
 //! introduced.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use gitproxy_remediation::advisories::AdvisoryDb;
@@ -19,36 +19,21 @@ use gitproxy_remediation::pr::description;
 use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry};
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use crate::fixtures;
 use crate::registry::StandIn;
+use crate::{fixed_in_db, fixtures, packument_routes};
 
 fn npm_fixtures() -> std::path::PathBuf {
     fixtures().join("npm")
 }
 
-/// `/npm/NAME` -> the captured packument, as the stand-in serves it.
-fn packument_routes() -> BTreeMap<String, Vec<u8>> {
-    let mut routes = BTreeMap::new();
-    for entry in std::fs::read_dir(npm_fixtures().join("packuments")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        routes.insert(format!("/npm/{name}"), std::fs::read(&path).unwrap());
-    }
-    routes
-}
-
 fn database() -> AdvisoryDb {
-    let mut db = AdvisoryDb::new();
-    for (id, name, fixed) in [
-        ("GHSA-r683-j2x4-v87g", "node-fetch", "2.6.7"),
-        ("GHSA-35jh-r3h4-6jhm", "lodash", "4.17.21"),
-    ] {
-        let record = format!(
-            r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
-                "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
-        );
-        db.insert(Record::from_json("npm-lock", record.as_bytes()).unwrap());
-    }
+    let mut db = fixed_in_db(
+        "npm-lock",
+        &[
+            ("GHSA-r683-j2x4-v87g", "npm", "node-fetch", "2.6.7"),
+            ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "4.17.21"),
+        ],
+    );
     db.insert(Record::from_json("npm-lock", QS_RECORD.as_bytes()).unwrap());
     db
 }
@@ -168,7 +153,8 @@ fn advisories(db: &AdvisoryDb, snapshot: &Snapshot) -> BTreeSet<(String, String)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&npm_fixtures().join("packuments"), |t| t)).await;
     let urls = stand_in.urls();
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
@@ -321,7 +307,8 @@ async fn npm_fix_branches_pass_npm_ci_and_npm_resolves_the_same_lockfile() {
 /// at the root, others' dependencies dropped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn npm_express_upgrade_replaces_its_dependency_tree_as_npm_does() {
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&npm_fixtures().join("packuments"), |t| t)).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
     let mut db = AdvisoryDb::new();
@@ -388,7 +375,8 @@ async fn npm_express_upgrade_replaces_its_dependency_tree_as_npm_does() {
 /// as `npm update express` leaves it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn npm_dependents_pinning_the_old_version_move_instead_of_keeping_nested_copies() {
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&npm_fixtures().join("packuments"), |t| t)).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
     let db = database();
@@ -476,7 +464,8 @@ async fn npm_dependents_pinning_the_old_version_move_instead_of_keeping_nested_c
 /// writes the same lockfile itself (`npm update express`), and no affected qs is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn npm_fix_bumps_the_dependent_that_pins_the_vulnerable_version() {
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&npm_fixtures().join("packuments"), |t| t)).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
     let db = database();

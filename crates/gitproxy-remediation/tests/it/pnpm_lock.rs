@@ -21,13 +21,12 @@ use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::analysis::analyze;
 use gitproxy_remediation::edit::apply_fix;
 use gitproxy_remediation::files::Snapshot;
-use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::{plan, LockfileRefresh, PlanOptions, Tier};
 use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry};
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use crate::fixtures;
 use crate::registry::StandIn;
+use crate::{fixed_in_db, fixtures, packument_routes};
 
 /// pnpm from npm, installed by `cargo xtask test` under `target/tools/pnpm` (`pnpm10`, `pnpm8`).
 fn pnpm_bin(alias: &str) -> PathBuf {
@@ -39,35 +38,24 @@ fn pnpm_bin(alias: &str) -> PathBuf {
 
 /// `/npm/NAME` -> the captured packument, with its tarball URLs on the stand-in (so pnpm,
 /// configured with the stand-in as its registry, records no `tarball`, as with the real one).
-fn packument_routes(addr: std::net::SocketAddr) -> BTreeMap<String, Vec<u8>> {
-    let mut routes = BTreeMap::new();
-    let dir = fixtures().join("npm/packuments");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let text = std::fs::read_to_string(&path).unwrap().replace(
+fn stand_in_packuments(addr: std::net::SocketAddr) -> BTreeMap<String, Vec<u8>> {
+    packument_routes(&fixtures().join("npm/packuments"), |text| {
+        text.replace(
             "https://registry.npmjs.org/",
             &format!("http://{addr}/npm/"),
-        );
-        routes.insert(format!("/npm/{name}"), text.into_bytes());
-    }
-    routes
+        )
+    })
 }
 
 pub(crate) fn database() -> AdvisoryDb {
-    let mut db = AdvisoryDb::new();
-    for (id, name, fixed) in [
-        ("GHSA-r683-j2x4-v87g", "node-fetch", "2.6.7"),
-        ("GHSA-35jh-r3h4-6jhm", "lodash", "4.17.21"),
-        ("GHSA-hrpp-h998-j3pp", "qs", "6.7.3"),
-    ] {
-        let record = format!(
-            r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
-                "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
-        );
-        db.insert(Record::from_json("pnpm-lock", record.as_bytes()).unwrap());
-    }
-    db
+    fixed_in_db(
+        "pnpm-lock",
+        &[
+            ("GHSA-r683-j2x4-v87g", "npm", "node-fetch", "2.6.7"),
+            ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "4.17.21"),
+            ("GHSA-hrpp-h998-j3pp", "npm", "qs", "6.7.3"),
+        ],
+    )
 }
 
 /// Runs pnpm `alias` in `dir` against the stand-in with its own empty configuration and store.
@@ -131,7 +119,7 @@ async fn pnpm_own_fix(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pnpm_fix_branches_pass_pnpm_and_match_what_pnpm_writes_itself() {
-    let stand_in = StandIn::start_with(packument_routes).await;
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
     let db = database();
@@ -277,7 +265,7 @@ async fn a_pnpm_repository_gets_one_fix_pull_request_per_package_through_the_sim
         .build()
         .unwrap();
     let host = BitbucketDc::new(client);
-    let stand_in = StandIn::start_with(packument_routes).await;
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let db = database();
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());

@@ -16,14 +16,13 @@ use gitproxy_remediation::advisories::AdvisoryDb;
 use gitproxy_remediation::analysis::analyze;
 use gitproxy_remediation::edit::apply_fix;
 use gitproxy_remediation::files::Snapshot;
-use gitproxy_remediation::osv::Record;
 use gitproxy_remediation::plan::{plan, LockfileRefresh, PlanOptions, Tier};
 use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry, StaticRegistry};
 use gitproxy_remediation::Ecosystem;
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use crate::fixtures;
 use crate::registry::StandIn;
+use crate::{fixed_in_db, fixtures, packument_routes};
 
 fn yarn_fixtures() -> PathBuf {
     fixtures().join("yarn")
@@ -35,29 +34,14 @@ fn yarn() -> PathBuf {
         .join("../../target/tools/yarn/node_modules/yarn/bin/yarn.js")
 }
 
-fn packument_routes() -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut routes = std::collections::BTreeMap::new();
-    for entry in std::fs::read_dir(yarn_fixtures().join("packuments")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        routes.insert(format!("/npm/{name}"), std::fs::read(&path).unwrap());
-    }
-    routes
-}
-
 fn database() -> AdvisoryDb {
-    let mut db = AdvisoryDb::new();
-    for (id, name, fixed) in [
-        ("GHSA-r683-j2x4-v87g", "node-fetch", "2.6.7"),
-        ("GHSA-xvch-5gv4-984h", "minimist", "1.2.6"),
-    ] {
-        let record = format!(
-            r#"{{"id": "{id}", "summary": "bad {name}", "affected": [{{"package": {{"ecosystem": "npm", "name": "{name}"}},
-                "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "0"}}, {{"fixed": "{fixed}"}}]}}]}}]}}"#
-        );
-        db.insert(Record::from_json("yarn-lock", record.as_bytes()).unwrap());
-    }
-    db
+    fixed_in_db(
+        "yarn-lock",
+        &[
+            ("GHSA-r683-j2x4-v87g", "npm", "node-fetch", "2.6.7"),
+            ("GHSA-xvch-5gv4-984h", "npm", "minimist", "1.2.6"),
+        ],
+    )
 }
 
 /// Runs yarn 1 in `dir`, offline, from the mirror of captured tarballs, with its own empty
@@ -149,7 +133,8 @@ fn advisories(db: &AdvisoryDb, snapshot: &Snapshot) -> BTreeSet<(String, String)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn yarn_fix_branches_pass_a_frozen_offline_install_and_yarn_keeps_the_lockfile() {
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&yarn_fixtures().join("packuments"), |t| t)).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let npm_registry = format!("http://{}/npm/", stand_in.addr);
     let db = database();
@@ -404,7 +389,8 @@ async fn without_a_registry_and_for_berry_the_manifest_changes_and_yarn_relocks(
     }
 
     // Berry, with a registry that gives everything: still the manifest and `yarn install`.
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&yarn_fixtures().join("packuments"), |t| t)).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let base = yarn_fixtures().join("berry");
     let read = |p: &str| std::fs::read_to_string(base.join(p)).unwrap();
@@ -479,7 +465,8 @@ async fn yarn_fix_pull_requests_through_the_simulator() {
         .build()
         .unwrap();
     let host = BitbucketDc::new(client);
-    let stand_in = StandIn::start(packument_routes()).await;
+    let stand_in =
+        StandIn::start(packument_routes(&yarn_fixtures().join("packuments"), |t| t)).await;
     let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
     let db = database();
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
