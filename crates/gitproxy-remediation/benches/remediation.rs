@@ -431,56 +431,35 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
     for r in records {
         db.insert(r);
     }
-    let snapshot = Snapshot::new().with("package-lock.json", lock.as_bytes().to_vec());
-    let (med, min, n) = time(|| {
-        let analysis = analyze(&snapshot);
-        (analysis.dependencies.len(), db.scan(&analysis).len())
-    });
-    println!(
-        "- 5,000-package package-lock.json ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
-        lock.len() / 1024,
-        ms(med),
-        ms(min),
-        n.0,
-        n.1,
-        verdict(med < Duration::from_millis(50))
-    );
-
-    // The same 5,000 packages as a classic yarn.lock beside its package.json.
     let (manifest, yarn_lock) = yarn_lockfile(5_000);
-    let snapshot = Snapshot::new()
-        .with("package.json", manifest.into_bytes())
-        .with("yarn.lock", yarn_lock.as_bytes().to_vec());
-    let (med, min, n) = time(|| {
-        let analysis = analyze(&snapshot);
-        (analysis.dependencies.len(), db.scan(&analysis).len())
-    });
-    println!(
-        "- 5,000-package yarn.lock ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
-        yarn_lock.len() / 1024,
-        ms(med),
-        ms(min),
-        n.0,
-        n.1,
-        verdict(med < Duration::from_millis(50))
-    );
-
-    // 3b. The same packages as a pnpm-lock.yaml (lockfileVersion 9.0), against the same records.
-    let lock = pnpm_lockfile(5_000);
-    let snapshot = Snapshot::new().with("pnpm-lock.yaml", lock.as_bytes().to_vec());
-    let (med, min, n) = time(|| {
-        let analysis = analyze(&snapshot);
-        (analysis.dependencies.len(), db.scan(&analysis).len())
-    });
-    println!(
-        "- 5,000-package pnpm-lock.yaml ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
-        lock.len() / 1024,
-        ms(med),
-        ms(min),
-        n.0,
-        n.1,
-        verdict(med < Duration::from_millis(50))
-    );
+    let pnpm_lock = pnpm_lockfile(5_000);
+    let cases = [
+        // The 5,000 packages as a package-lock.json.
+        ("package-lock.json", &lock, None),
+        // The same packages as a classic yarn.lock beside its package.json.
+        ("yarn.lock", &yarn_lock, Some(manifest)),
+        // 3b. The same packages as a pnpm-lock.yaml (lockfileVersion 9.0).
+        ("pnpm-lock.yaml", &pnpm_lock, None),
+    ];
+    for (file, text, manifest) in cases {
+        let mut snapshot = Snapshot::new().with(file, text.as_bytes().to_vec());
+        if let Some(manifest) = manifest {
+            snapshot = snapshot.with("package.json", manifest.into_bytes());
+        }
+        let (med, min, n) = time(|| {
+            let analysis = analyze(&snapshot);
+            (analysis.dependencies.len(), db.scan(&analysis).len())
+        });
+        println!(
+            "- 5,000-package {file} ({} KiB), parse + match: {} ({}), {} packages, {} findings; target < 50 ms: {}",
+            text.len() / 1024,
+            ms(med),
+            ms(min),
+            n.0,
+            n.1,
+            verdict(med < Duration::from_millis(50))
+        );
+    }
 }
 
 /// The packages of [`npm_lockfile`] as a classic yarn.lock (two patterns per entry, one
