@@ -180,7 +180,7 @@ pub fn analyze(snapshot: &Snapshot) -> Analysis {
 /// [`analyze`], handing each dependency and problem to `sink` as soon as it is known.
 pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
     for (file, size, limit) in snapshot.oversized() {
-        if unsupported::classify(file).is_some() {
+        if unsupported::report(snapshot, file).is_some() {
             continue;
         }
         sink.problem(Error::FileTooLarge {

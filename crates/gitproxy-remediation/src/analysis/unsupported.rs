@@ -80,13 +80,22 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut found: Vec<Unsupported> = snapshot
         .paths()
         .chain(snapshot.oversized().map(|(path, _, _)| path))
-        .filter(|path| !covered_elsewhere(snapshot, path))
-        .filter_map(classify)
+        .filter_map(|path| report(snapshot, path))
         .collect();
     found.sort();
     for file in found {
         out.unsupported(file);
     }
+}
+
+/// The report for `path` of `snapshot`, unless a reader takes it after all (see
+/// [`covered_elsewhere`]). A file left out for its size is reported here rather than as too
+/// large exactly when this gives a report, so no file goes unmentioned.
+pub(super) fn report(snapshot: &Snapshot, path: &str) -> Option<Unsupported> {
+    if covered_elsewhere(snapshot, path) {
+        return None;
+    }
+    classify(path)
 }
 
 /// Whether a file the table names is read after all, next to another file: a `Pipfile` with its

@@ -133,3 +133,24 @@ fn a_gradle_settings_script_is_unsupported_only_when_it_declares_dependencies() 
     let analysis = analyze(&Snapshot::new().with("settings.gradle", catalog));
     assert_eq!(analysis.unsupported.len(), 1, "{:?}", analysis.unsupported);
 }
+
+#[test]
+fn an_oversized_pipfile_beside_its_lock_is_too_large_not_silently_skipped() {
+    let lock = r#"{"_meta": {}, "default": {}, "develop": {}}"#;
+    let mut snapshot = Snapshot::new().with("Pipfile.lock", lock);
+    snapshot.leave_out("Pipfile", Some(1 << 30), 1 << 26);
+    let analysis = analyze(&snapshot);
+    assert!(
+        analysis.unsupported.is_empty(),
+        "{:?}",
+        analysis.unsupported
+    );
+    assert!(
+        analysis
+            .problems
+            .iter()
+            .any(|p| p.to_string().starts_with("left Pipfile out of the scan")),
+        "{:?}",
+        analysis.problems
+    );
+}
