@@ -152,3 +152,18 @@ async fn changed_links_leave_the_lockfile_to_composer_and_the_note_says_which() 
         PSR7_JSON.replace("^2.4", "^2.4.5")
     );
 }
+
+#[test]
+fn a_package_locked_from_another_repository_is_not_rewritten_with_the_configured_ones_files() {
+    let private = PSR7_LOCK.replace(
+        "https://api.github.com/repos/guzzle/psr7/zipball/",
+        "https://satis.corp.example/dist/guzzlehttp/psr7/",
+    );
+    let release = psr7_release(&[("php", "^7.2.5 || ^8.0"), ("psr/http-message", "^1.0")]);
+    let err = super::bump_lock(&private, "guzzlehttp/psr7", "2.4.4", &release).unwrap_err();
+    assert!(
+        err.contains("locked from satis.corp.example, not from the configured Composer repository (api.github.com)")
+            && err.contains("composer update guzzlehttp/psr7"),
+        "{err}"
+    );
+}
