@@ -37,6 +37,9 @@ use crate::ws::{accept_key, Role, WsIo};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Bytes read from an agent's socket per system call at most (TLS records are up to 16 KiB).
+const READ_BUFFER: usize = 64 << 10;
+
 pub(super) async fn accept_loop(inner: Arc<HubInner>, listener: TcpListener) {
     let tls = tokio_rustls::TlsAcceptor::from(inner.config.tls_with_alpn());
     let mut stop = inner.stop.subscribe();
@@ -57,6 +60,8 @@ pub(super) async fn accept_loop(inner: Arc<HubInner>, listener: TcpListener) {
         let tls = tls.clone();
         let hub = inner.clone();
         inner.spawn(async move {
+            // rustls reads at most 4 KiB per call; one buffered read takes whatever the socket holds.
+            let tcp = tokio::io::BufReader::with_capacity(READ_BUFFER, tcp);
             let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => {
