@@ -17,10 +17,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use gitproxy_test_support::Pki;
-use gitproxy_tunnel::ops::ByteSequence;
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
-use http_body_util::{BodyExt, Empty, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 const KEY: &str = "bench-access-key-0123456789abcdef";
@@ -31,6 +30,8 @@ const BIG_RUNS: usize = 3;
 /// Alternating measurement rounds of direct and tunnel.
 const ROUNDS: usize = 5;
 const LOAD_OPS: usize = 1000;
+/// Cores of the machine the figures are read against (the project's machines have two).
+const CORES: f64 = 2.0;
 /// Long-poll rounds and small requests per run (every result crosses the proxy as its own request).
 const POLL_ROUNDS: usize = 3;
 const POLL_SMALL_N: usize = 300;
@@ -79,6 +80,10 @@ struct Run {
     cpu_s_per_gib: f64,
     /// The benchmark process's own CPU per GiB (origin, hub, caller): direct, tunnel.
     own_cpu_s_per_gib: (f64, f64),
+    /// The origin process's CPU per GiB: direct, tunnel.
+    origin_cpu_s_per_gib: (f64, f64),
+    /// `echo` through hub + agent: the tunnel's own round trip, without the origin.
+    echo_p50: Duration,
     rss_idle_kib: u64,
     rss_load_kib: u64,
     load_ok: usize,
@@ -95,6 +100,18 @@ impl Run {
     fn tput_ratio(&self) -> f64 {
         self.tunnel.mib_s / self.direct.mib_s
     }
+    fn direct_cpu_total(&self) -> f64 {
+        self.origin_cpu_s_per_gib.0 + self.own_cpu_s_per_gib.0
+    }
+    fn tunnel_cpu_total(&self) -> f64 {
+        self.origin_cpu_s_per_gib.1 + self.cpu_s_per_gib + self.own_cpu_s_per_gib.1
+    }
+    /// The tunnel's throughput if its processes had both cores to themselves at the CPU per GiB measured,
+    /// over direct's measured throughput: the most the ratio could be on this machine.
+    fn tunnel_ceiling_ratio(&self) -> f64 {
+        let ceiling_mib_s = CORES / self.tunnel_cpu_total() * 1024.0;
+        ceiling_mib_s / self.direct.mib_s
+    }
 }
 
 fn load_average() -> String {
@@ -107,7 +124,8 @@ fn load_average() -> String {
 }
 
 async fn run(runs: usize) {
-    let origin = start_origin().await;
+    let origin_process = OriginProcess::start();
+    let origin = origin_process.addr;
     eprintln!("bench: origin on {origin}, {runs} run(s)");
     let direct_client = DirectClient::connect(origin).await;
 
@@ -137,7 +155,7 @@ async fn run(runs: usize) {
     for i in 0..runs {
         let load = load_average();
         eprintln!("bench: run {} of {runs}, load average {load}", i + 1);
-        let run = measure_run(&hub, &direct_client, &ca_file, origin, proxy, load).await;
+        let run = measure_run(&hub, &direct_client, &ca_file, &origin_process, proxy, load).await;
         eprintln!(
             "bench: run {}: p50 {:.2}x, throughput {:.2}",
             i + 1,
@@ -152,6 +170,7 @@ async fn run(runs: usize) {
         None => None,
     };
     hub.shutdown().await;
+    drop(origin_process);
     report(&results, broker.as_ref());
 }
 
@@ -159,10 +178,11 @@ async fn measure_run(
     hub: &Hub,
     direct_client: &DirectClient,
     ca_file: &Path,
-    origin: SocketAddr,
+    origin_process: &OriginProcess,
     proxy: SocketAddr,
     load: String,
 ) -> Run {
+    let origin = origin_process.addr;
     let mut agent = AgentProcess::start(
         &format!("https://127.0.0.1:{}", hub.local_addr().port()),
         ca_file,
@@ -178,22 +198,31 @@ async fn measure_run(
     // both alike; latencies are pooled, throughput is the median of the rounds.
     let mut direct_lat = Vec::new();
     let mut tunnel_lat = Vec::new();
+    let mut echo_lat = Vec::new();
     let mut direct_tput = Vec::new();
     let mut tunnel_tput = Vec::new();
     let mut agent_ticks = 0;
     // This process's CPU (origin, hub and the caller) for the direct and the tunnel bodies.
     let mut own_direct_ticks = 0;
     let mut own_tunnel_ticks = 0;
+    // The origin's CPU for the same bodies.
+    let mut origin_direct_ticks = 0;
+    let mut origin_tunnel_ticks = 0;
     for round in 0..ROUNDS {
         direct_lat.extend(direct_client.small(SMALL_N / ROUNDS, round == 0).await);
         tunnel_lat.extend(tunnel_small(hub, SMALL_N / ROUNDS, round == 0).await);
+        echo_lat.extend(tunnel_echo(hub, SMALL_N / ROUNDS, round == 0).await);
         let own = cpu_ticks("self");
+        let at_origin = origin_process.cpu_ticks();
         direct_tput.push(direct_client.big().await);
         own_direct_ticks += cpu_ticks("self") - own;
+        origin_direct_ticks += origin_process.cpu_ticks() - at_origin;
         let before = agent.cpu_ticks();
         let own = cpu_ticks("self");
+        let at_origin = origin_process.cpu_ticks();
         tunnel_tput.push(tunnel_big(hub).await);
         own_tunnel_ticks += cpu_ticks("self") - own;
+        origin_tunnel_ticks += origin_process.cpu_ticks() - at_origin;
         agent_ticks += agent.cpu_ticks() - before;
     }
     let gib = (ROUNDS as u64 * BIG) as f64 / f64::from(1u32 << 30);
@@ -203,6 +232,12 @@ async fn measure_run(
         own_s_per_gib(own_direct_ticks),
         own_s_per_gib(own_tunnel_ticks),
     );
+    let origin_cpu_s_per_gib = (
+        own_s_per_gib(origin_direct_ticks),
+        own_s_per_gib(origin_tunnel_ticks),
+    );
+    echo_lat.sort();
+    let echo_p50 = percentile(&echo_lat, 0.5);
     let direct = figures("direct HTTP/2", direct_lat, median(direct_tput));
     let tunnel = figures(
         "hub + agent (TLS, WebSocket, HTTP/2)",
@@ -272,6 +307,8 @@ async fn measure_run(
         tunnel,
         cpu_s_per_gib,
         own_cpu_s_per_gib,
+        origin_cpu_s_per_gib,
+        echo_p50,
         rss_idle_kib,
         rss_load_kib,
         load_ok,
@@ -331,16 +368,32 @@ fn report(results: &[Run], broker: Option<&Figures>) {
             .join("; ")
     );
     println!(
-        "benchmark process CPU s/GiB (origin, hub, caller), direct / tunnel: {}",
+        "tunnel echo p50 (hub to agent and back, no origin): {}",
         results
             .iter()
-            .map(|r| format!(
-                "{:.2} / {:.2}",
-                r.own_cpu_s_per_gib.0, r.own_cpu_s_per_gib.1
-            ))
+            .map(|r| format!("{:.3} ms", ms(r.echo_p50)))
             .collect::<Vec<_>>()
             .join("; ")
     );
+    println!();
+    println!("CPU seconds per GiB of the 64 MiB bodies, by process, and the throughput two whole cores would allow at that cost:");
+    println!();
+    println!("| run | direct: origin / caller | tunnel: origin / agent / hub + caller | total direct / tunnel | two-core ceiling of the tunnel / direct measured |");
+    println!("|---|---|---|---|---|");
+    for (i, r) in results.iter().enumerate() {
+        println!(
+            "| {} | {:.2} / {:.2} | {:.2} / {:.2} / {:.2} | {:.2} / {:.2} | {:.2} |",
+            i + 1,
+            r.origin_cpu_s_per_gib.0,
+            r.own_cpu_s_per_gib.0,
+            r.origin_cpu_s_per_gib.1,
+            r.cpu_s_per_gib,
+            r.own_cpu_s_per_gib.1,
+            r.direct_cpu_total(),
+            r.tunnel_cpu_total(),
+            r.tunnel_ceiling_ratio(),
+        );
+    }
     println!();
     println!("long-poll fallback through an intercepting proxy, beside direct in the same run (no target):");
     println!();
@@ -511,69 +564,45 @@ async fn forward(
 
 // === origin ===
 
-async fn start_origin() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let _ = tcp.set_nodelay(true);
-            tokio::spawn(async move {
-                let service =
-                    hyper::service::service_fn(|req: http::Request<Incoming>| async move {
-                        Ok::<_, Infallible>(origin_response(req))
-                    });
-                let mut builder =
-                    hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                builder
-                    .http2()
-                    .initial_stream_window_size(1 << 20)
-                    .initial_connection_window_size(8 << 20);
-                let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
-            });
-        }
-    });
-    addr
+/// The origin in its own process (`tunnel-bench-origin`), as Bitbucket is: the direct client and the agent
+/// reach it over loopback alike. Stops when dropped.
+struct OriginProcess {
+    child: Child,
+    addr: SocketAddr,
 }
 
-type OriginBody = http_body_util::combinators::UnsyncBoxBody<Bytes, std::io::Error>;
-
-fn origin_response(req: http::Request<Incoming>) -> http::Response<OriginBody> {
-    let path = req.uri().path();
-    let len = req
-        .uri()
-        .query()
-        .and_then(|q| q.strip_prefix("len="))
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(BIG);
-    // `/big` for direct and tunnel; a lock file "browse" path for Snyk Broker, whose client only relays
-    // paths its accept.json allows.
-    if path == "/big" || path.ends_with("/package-lock.json") {
-        let mut seq = ByteSequence::new(1, len);
-        let stream = futures_util::stream::poll_fn(move |_| {
-            std::task::Poll::Ready(seq.next_chunk(64 << 10).map(|c| Ok(Frame::data(c))))
-        });
-        let mut res = http::Response::new(StreamBody::new(stream).boxed_unsync());
-        res.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/octet-stream"),
-        );
-        return res;
+impl OriginProcess {
+    fn start() -> OriginProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tunnel-bench-origin"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tunnel-bench-origin");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("origin output");
+        let addr = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("the origin did not start: {line:?}"));
+        OriginProcess { child, addr }
     }
-    let mut res = http::Response::new(
-        http_body_util::Full::new(Bytes::from_static(SMALL_BODY.as_bytes()))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    res
+
+    /// User plus system CPU time so far, in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        cpu_ticks(&self.child.id().to_string())
+    }
+}
+
+impl Drop for OriginProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 // === direct ===
@@ -677,6 +706,28 @@ async fn tunnel_small(hub: &Hub, n: usize, warm_up: bool) -> Vec<Duration> {
             .expect("tunnel small");
         let body = reply.body.bytes().await.expect("body");
         assert_eq!(body.len(), SMALL_BODY.len());
+        if i >= warm {
+            latencies.push(started.elapsed());
+        }
+    }
+    latencies
+}
+
+/// The built-in `echo` operation: hub to agent and back, no origin.
+async fn tunnel_echo(hub: &Hub, n: usize, warm_up: bool) -> Vec<Duration> {
+    let warm = if warm_up { 200 } else { 0 };
+    let mut latencies = Vec::with_capacity(n);
+    for i in 0..n + warm {
+        let started = Instant::now();
+        let reply = hub
+            .send(
+                TENANT,
+                OpCall::raw("echo", "application/json", r#"{"message":"bench"}"#),
+            )
+            .await
+            .expect("tunnel echo");
+        let body = reply.body.bytes().await.expect("body");
+        assert!(!body.is_empty());
         if i >= warm {
             latencies.push(started.elapsed());
         }
