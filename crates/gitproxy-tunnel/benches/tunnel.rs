@@ -194,8 +194,9 @@ async fn measure_run(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_idle_kib = agent.status("VmRSS");
 
-    // Direct and tunnel are measured in alternating rounds, so background load on the machine affects
-    // both alike; latencies are pooled, throughput is the median of the rounds.
+    // Direct and tunnel are measured in alternating rounds (small requests interleaved one by one), so
+    // background load on the machine affects both alike; latencies are pooled, throughput is the median of
+    // the rounds.
     let mut direct_lat = Vec::new();
     let mut tunnel_lat = Vec::new();
     let mut echo_lat = Vec::new();
@@ -209,9 +210,11 @@ async fn measure_run(
     let mut origin_direct_ticks = 0;
     let mut origin_tunnel_ticks = 0;
     for round in 0..ROUNDS {
-        direct_lat.extend(direct_client.small(SMALL_N / ROUNDS, round == 0).await);
-        tunnel_lat.extend(tunnel_small(hub, SMALL_N / ROUNDS, round == 0).await);
-        echo_lat.extend(tunnel_echo(hub, SMALL_N / ROUNDS, round == 0).await);
+        let (d, t, e) =
+            small_interleaved(direct_client, hub, SMALL_N / ROUNDS, round == 0, true).await;
+        direct_lat.extend(d);
+        tunnel_lat.extend(t);
+        echo_lat.extend(e);
         let own = cpu_ticks("self");
         let at_origin = origin_process.cpu_ticks();
         direct_tput.push(direct_client.big().await);
@@ -291,12 +294,16 @@ async fn measure_run(
     let mut direct_tput = Vec::new();
     let mut poll_tput = Vec::new();
     for round in 0..POLL_ROUNDS {
-        direct_lat.extend(
-            direct_client
-                .small(POLL_SMALL_N / POLL_ROUNDS, round == 0)
-                .await,
-        );
-        poll_lat.extend(tunnel_small(hub, POLL_SMALL_N / POLL_ROUNDS, round == 0).await);
+        let (d, t, _) = small_interleaved(
+            direct_client,
+            hub,
+            POLL_SMALL_N / POLL_ROUNDS,
+            round == 0,
+            false,
+        )
+        .await;
+        direct_lat.extend(d);
+        poll_lat.extend(t);
         direct_tput.push(direct_client.big().await);
         poll_tput.push(tunnel_big(hub).await);
     }
@@ -640,24 +647,18 @@ impl DirectClient {
             .into_body()
     }
 
-    async fn small(&self, n: usize, warm_up: bool) -> Vec<Duration> {
-        let warm = if warm_up { 200 } else { 0 };
-        let mut latencies = Vec::with_capacity(n);
-        for i in 0..n + warm {
-            let started = Instant::now();
-            let body = self
-                .get("/small")
-                .await
-                .collect()
-                .await
-                .expect("body")
-                .to_bytes();
-            assert_eq!(body.len(), SMALL_BODY.len());
-            if i >= warm {
-                latencies.push(started.elapsed());
-            }
-        }
-        latencies
+    /// One small request; its latency.
+    async fn small_once(&self) -> Duration {
+        let started = Instant::now();
+        let body = self
+            .get("/small")
+            .await
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        assert_eq!(body.len(), SMALL_BODY.len());
+        started.elapsed()
     }
 
     async fn big(&self) -> f64 {
@@ -695,44 +696,71 @@ fn figures(name: &str, mut latencies: Vec<Duration>, mib_s: f64) -> Figures {
 
 // === tunnel ===
 
-async fn tunnel_small(hub: &Hub, n: usize, warm_up: bool) -> Vec<Duration> {
-    let warm = if warm_up { 200 } else { 0 };
-    let mut latencies = Vec::with_capacity(n);
-    for i in 0..n + warm {
-        let started = Instant::now();
-        let reply = hub
-            .send(TENANT, OpCall::raw("bench.small", "application/json", "{}"))
-            .await
-            .expect("tunnel small");
-        let body = reply.body.bytes().await.expect("body");
-        assert_eq!(body.len(), SMALL_BODY.len());
-        if i >= warm {
-            latencies.push(started.elapsed());
-        }
-    }
-    latencies
+/// One `bench.small` operation through the tunnel; its latency.
+async fn tunnel_small_once(hub: &Hub) -> Duration {
+    let started = Instant::now();
+    let reply = hub
+        .send(TENANT, OpCall::raw("bench.small", "application/json", "{}"))
+        .await
+        .expect("tunnel small");
+    let body = reply.body.bytes().await.expect("body");
+    assert_eq!(body.len(), SMALL_BODY.len());
+    started.elapsed()
 }
 
-/// The built-in `echo` operation: hub to agent and back, no origin.
-async fn tunnel_echo(hub: &Hub, n: usize, warm_up: bool) -> Vec<Duration> {
+/// One built-in `echo` operation: hub to agent and back, no origin; its latency.
+async fn tunnel_echo_once(hub: &Hub) -> Duration {
+    let started = Instant::now();
+    let reply = hub
+        .send(
+            TENANT,
+            OpCall::raw("echo", "application/json", r#"{"message":"bench"}"#),
+        )
+        .await
+        .expect("tunnel echo");
+    let body = reply.body.bytes().await.expect("body");
+    assert!(!body.is_empty());
+    started.elapsed()
+}
+
+/// Small requests interleaved one by one (direct, tunnel, and with `echo` the tunnel's own round trip), the
+/// order rotating, so slow drifts of the machine weigh on every path alike; 200 warm-up rounds first when
+/// asked. Latencies: direct, tunnel, echo (empty without `echo`).
+async fn small_interleaved(
+    direct: &DirectClient,
+    hub: &Hub,
+    n: usize,
+    warm_up: bool,
+    echo: bool,
+) -> (Vec<Duration>, Vec<Duration>, Vec<Duration>) {
     let warm = if warm_up { 200 } else { 0 };
-    let mut latencies = Vec::with_capacity(n);
+    let (mut d, mut t, mut e) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
+    let paths = if echo { 3 } else { 2 };
     for i in 0..n + warm {
-        let started = Instant::now();
-        let reply = hub
-            .send(
-                TENANT,
-                OpCall::raw("echo", "application/json", r#"{"message":"bench"}"#),
-            )
-            .await
-            .expect("tunnel echo");
-        let body = reply.body.bytes().await.expect("body");
-        assert!(!body.is_empty());
-        if i >= warm {
-            latencies.push(started.elapsed());
+        for k in 0..paths {
+            match (i + k) % paths {
+                0 => {
+                    let l = direct.small_once().await;
+                    if i >= warm {
+                        d.push(l);
+                    }
+                }
+                1 => {
+                    let l = tunnel_small_once(hub).await;
+                    if i >= warm {
+                        t.push(l);
+                    }
+                }
+                _ => {
+                    let l = tunnel_echo_once(hub).await;
+                    if i >= warm {
+                        e.push(l);
+                    }
+                }
+            }
         }
     }
-    latencies
+    (d, t, e)
 }
 
 async fn tunnel_big(hub: &Hub) -> f64 {
