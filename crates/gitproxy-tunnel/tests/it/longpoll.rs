@@ -5,111 +5,20 @@
 //! forwards each request to the cloud over a fresh TLS connection, and drops hop-by-hop headers such as
 //! `Connection` and `Upgrade`, so the upgrade never reaches the cloud.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use gitproxy_egress::ProxyConfig;
+use gitproxy_test_support::intercepting_proxy;
 use gitproxy_tunnel::ops::{ByteSequenceChecker, Echo, StreamBytes};
 use gitproxy_tunnel::{
     AccessKey, Agent, AgentConfig, ConnectionStatus, OpCall, OpError, Operation, Router, Transport,
 };
-use http::{Request, Response};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 
 use crate::support::{
     connector, fast_backoff, server_tls, start_hub, url, wait_state, Pki, KEY, TENANT, WAIT,
 };
-
-const HOP_BY_HOP: [&str; 8] = [
-    "connection",
-    "upgrade",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-];
-
-fn strip_hop_by_hop(headers: &mut http::HeaderMap) {
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-}
-
-/// Starts the intercepting proxy; returns its address.
-async fn intercepting_proxy(
-    corp: &Pki,
-    cloud: SocketAddr,
-    cloud_trust: Arc<rustls::ClientConfig>,
-) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let acceptor = tokio_rustls::TlsAcceptor::from(server_tls(corp));
-    let upstream = tokio_rustls::TlsConnector::from(cloud_trust);
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let acceptor = acceptor.clone();
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                    let upstream = upstream.clone();
-                    async move { Ok::<_, Infallible>(forward(&upstream, cloud, req).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(tls), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
-
-async fn forward(
-    upstream: &tokio_rustls::TlsConnector,
-    cloud: SocketAddr,
-    req: Request<Incoming>,
-) -> Response<http_body_util::Either<Incoming, http_body_util::Empty<bytes::Bytes>>> {
-    let bad_gateway = || {
-        let mut res = Response::new(http_body_util::Either::Right(http_body_util::Empty::new()));
-        *res.status_mut() = http::StatusCode::BAD_GATEWAY;
-        res
-    };
-    let Ok(tcp) = tokio::net::TcpStream::connect(cloud).await else {
-        return bad_gateway();
-    };
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
-    let Ok(io) = upstream.connect(name, tcp).await else {
-        return bad_gateway();
-    };
-    let Ok((mut sender, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await
-    else {
-        return bad_gateway();
-    };
-    tokio::spawn(conn);
-    let (mut parts, body) = req.into_parts();
-    strip_hop_by_hop(&mut parts.headers);
-    match sender.send_request(Request::from_parts(parts, body)).await {
-        Ok(res) => {
-            let (mut parts, body) = res.into_parts();
-            strip_hop_by_hop(&mut parts.headers);
-            Response::from_parts(parts, http_body_util::Either::Left(body))
-        }
-        Err(_) => bad_gateway(),
-    }
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Comment {
@@ -128,11 +37,12 @@ async fn long_poll_is_chosen_when_a_proxy_refuses_the_upgrade() {
     let corp_ca = Pki::new("corp intercepting ca").expect("ca");
     let hub = start_hub(&cloud_ca).await;
     let proxy = intercepting_proxy(
-        &corp_ca,
+        server_tls(&corp_ca),
         hub.local_addr(),
         Arc::new(cloud_ca.client_config().expect("client tls")),
     )
-    .await;
+    .await
+    .expect("intercepting proxy");
 
     let comments = Arc::new(AtomicU32::new(0));
     let router = {
