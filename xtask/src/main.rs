@@ -122,6 +122,9 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The suites `bench` runs (the usage text lists the same).
+const BENCH_SUITES: &str = "advisories, bitbucket, egress, remediation, tunnel";
+
 fn bench(root: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("bitbucket") => step(
@@ -162,11 +165,9 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
         ),
         Some("tunnel") => bench_tunnel(root, &args[1..]),
         Some(other) => {
-            bail!("unknown benchmark suite `{other}`; available: advisories, bitbucket, egress, remediation, tunnel")
+            bail!("unknown benchmark suite `{other}`; available: {BENCH_SUITES}")
         }
-        None => bail!(
-            "name a benchmark suite; available: advisories, bitbucket, egress, remediation, tunnel"
-        ),
+        None => bail!("name a benchmark suite; available: {BENCH_SUITES}"),
     }
 }
 
