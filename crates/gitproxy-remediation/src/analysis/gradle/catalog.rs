@@ -108,21 +108,31 @@ impl Reader<'_> {
         })
     }
 
-    /// A version: a string, or a rich version table (the first exact one of `strictly`,
-    /// `require` and `prefer`, else the first given).
+    /// The version of a library or plugin entry: a `ref` into `[versions]` (followed once: an entry there
+    /// is a value, never another reference), a string, or a rich version table.
     fn version(&self, item: &Item) -> (Option<String>, Option<Site>) {
+        if let Some(r) = item
+            .as_table_like()
+            .and_then(|t| t.get("ref"))
+            .and_then(Item::as_str)
+        {
+            return match self.versions.and_then(|v| v.get(r)) {
+                Some(item) => self.version_value(item),
+                None => (None, None),
+            };
+        }
+        self.version_value(item)
+    }
+
+    /// A version value: a string, or a rich version table (the first exact one of `strictly`,
+    /// `require` and `prefer`, else the first given).
+    fn version_value(&self, item: &Item) -> (Option<String>, Option<Site>) {
         if let Some(s) = item.as_str() {
             return (Some(s.to_string()), self.content(item));
         }
         let Some(table) = item.as_table_like() else {
             return (None, None);
         };
-        if let Some(r) = table.get("ref").and_then(Item::as_str) {
-            return match self.versions.and_then(|v| v.get(r)) {
-                Some(item) => self.version(item),
-                None => (None, None),
-            };
-        }
         let rich: Vec<&Item> = ["strictly", "require", "prefer"]
             .iter()
             .filter_map(|k| table.get(k))

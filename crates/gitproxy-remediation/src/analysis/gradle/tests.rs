@@ -434,3 +434,23 @@ fn project_accessors_are_not_modules_and_processors_are_dev() {
     assert_eq!(dep(&a, "com.google.dagger:hilt-compiler").scope, Scope::Dev);
     assert_eq!(dep(&a, "org.projectlombok:lombok").scope, Scope::Dev);
 }
+
+#[test]
+fn a_version_that_refers_to_itself_is_a_problem_not_a_crash() {
+    let catalog = r#"[versions]
+a = { ref = "a" }
+b = { ref = "a" }
+
+[libraries]
+guava = { module = "com.google.guava:guava", version.ref = "a" }
+text = { module = "org.apache.commons:commons-text", version.ref = "b" }
+"#;
+    let a = analyze(&Snapshot::new().with("gradle/libs.versions.toml", catalog));
+    assert!(
+        a.dependencies.iter().all(|d| d.version.is_none()),
+        "{:#?}",
+        a.dependencies
+    );
+    let p = problem_text(&a);
+    assert!(p.contains("guava") && p.contains("commons-text"), "{p}");
+}
