@@ -92,10 +92,11 @@ pub struct Analysis {
     pub dependencies: Vec<Dependency>,
     /// Parse problems, one per file that could not be read.
     pub problems: Vec<Error>,
-    /// Lockfiles the agent never rewrites itself, whatever the registry gives: yarn Berry's,
-    /// whose checksums are of yarn's own cache archives. Fixes in them change the manifest and
-    /// name the command that relocks.
-    pub relock_only: BTreeSet<String>,
+    /// Lockfiles the agent never rewrites itself, whatever the registry gives, with the reason:
+    /// yarn Berry's, whose checksums are of yarn's own cache archives, and a `Gemfile.lock` that
+    /// locks gems from several sources. Fixes in them change the manifest and name the command
+    /// that relocks.
+    pub relock_only: BTreeMap<String, String>,
     /// Manifests and lockfiles of unsupported formats, in path order: their dependencies were
     /// not checked, so the analysis is partial.
     pub unsupported: Vec<Unsupported>,
@@ -134,9 +135,10 @@ pub trait Sink {
     fn dependency(&mut self, dependency: Dependency);
     /// One problem of one file.
     fn problem(&mut self, problem: Error);
-    /// A lockfile the agent must leave to its package manager (see [`Analysis::relock_only`]).
-    fn relock_only(&mut self, file: &str) {
-        let _ = file;
+    /// A lockfile the agent must leave to its package manager, and why (a clause that completes
+    /// "because ..."; see [`Analysis::relock_only`]).
+    fn relock_only(&mut self, file: &str, reason: &str) {
+        let _ = (file, reason);
     }
     /// One file of a recognised format the engine does not analyse.
     fn unsupported(&mut self, file: Unsupported);
@@ -156,8 +158,9 @@ impl Sink for Analysis {
         self.problems.push(problem);
     }
 
-    fn relock_only(&mut self, file: &str) {
-        self.relock_only.insert(file.to_string());
+    fn relock_only(&mut self, file: &str, reason: &str) {
+        self.relock_only
+            .insert(file.to_string(), reason.to_string());
     }
 
     fn unsupported(&mut self, file: Unsupported) {

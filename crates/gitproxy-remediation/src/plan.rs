@@ -300,14 +300,15 @@ pub async fn plan(
         }
         let occurrences: Vec<&Dependency> =
             deps.iter().map(|&i| &analysis.dependencies[i]).collect();
-        // yarn.lock moves need the new version's dependencies as well; a Berry lockfile (see
-        // `Analysis::relock_only`) is always left to yarn.
+        // yarn.lock moves need the new version's dependencies as well; a lockfile of
+        // `Analysis::relock_only` (yarn Berry's, a Gemfile.lock of several sources) is always left
+        // to its package manager.
         let yarn = occurrences
             .iter()
             .any(|d| d.location.file.ends_with("yarn.lock"));
         let relock_only = occurrences
             .iter()
-            .any(|d| analysis.relock_only.contains(&d.location.file));
+            .find_map(|d| analysis.relock_only.get(&d.location.file));
         // Gemfile.lock and composer.lock: only an entry whose requirements all accept the
         // target and whose dependencies stay the same moves in place.
         let mut refusal = None;
@@ -324,7 +325,7 @@ pub async fn plan(
             && tier == Tier::LockfileUpdate
             && refusal.is_none();
         let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
-            && !relock_only
+            && relock_only.is_none()
             && (in_place || lockfile::agent_can_write(registry, ecosystem, &name, &from, &to).await?)
             // A pnpm-lock.yaml or yarn.lock edit resolves the new version's dependencies from its
             // manifest.
@@ -340,9 +341,9 @@ pub async fn plan(
                 .unwrap_or(Tier::LockfileUpdate);
             let lock_notes: Vec<String> = occurrences.iter().filter_map(|d| lock_note(d)).collect();
             notes.retain(|n| !lock_notes.contains(n));
-            if relock_only {
+            if let Some(reason) = relock_only {
                 notes.push(format!(
-                    "{name} {to} is required in the manifest rather than only in the lockfile because the agent does not rewrite yarn Berry lockfiles"
+                    "{name} {to} is required in the manifest rather than only in the lockfile because {reason}"
                 ));
             } else if let Some(reason) = &refusal {
                 notes.push(if tier == Tier::LockfileUpdate {

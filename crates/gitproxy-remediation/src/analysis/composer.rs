@@ -33,7 +33,8 @@ pub(crate) struct Package {
 
 /// The lines that must not change for a `composer.lock` entry to move in place: every link
 /// (`require php >=7.2`, `conflict x/y <1.0`), the `autoload` object as compact JSON with sorted
-/// keys, and whether a `dist` and a `source` are given, with their kinds.
+/// keys, whether a `dist` and a `source` are given, with their kinds, and the host the `dist`
+/// archive comes from (a package of one repository is never rewritten with another's files).
 pub(crate) fn fingerprint(release: &crate::registry::ComposerRelease) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = release
         .links
@@ -50,7 +51,17 @@ pub(crate) fn fingerprint(release: &crate::registry::ComposerRelease) -> BTreeSe
             out.insert(format!("{what} {}", o.kind));
         }
     }
+    if let Some(host) = release.dist.as_ref().and_then(|d| dist_host(&d.url)) {
+        out.insert(format!("{DIST_HOST}{host}"));
+    }
     out
+}
+
+/// The [`fingerprint`] line naming the host of the `dist` archive starts with this.
+pub(crate) const DIST_HOST: &str = "dist from ";
+
+fn dist_host(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.host_str().map(str::to_owned)
 }
 
 /// What a lockfile entry records, in the shape the registry gives (for [`fingerprint`]).
@@ -66,6 +77,11 @@ fn recorded(text: &str, entry: &json::Node) -> crate::registry::ComposerRelease 
         let node = entry.get(key)?;
         Some(crate::registry::ComposerSource {
             kind: node.get("type")?.as_str()?.to_string(),
+            url: node
+                .get("url")
+                .and_then(json::Node::as_str)
+                .unwrap_or("")
+                .to_string(),
             ..Default::default()
         })
     };

@@ -35,6 +35,8 @@ pub(crate) struct Spec {
 #[derive(Debug, Default)]
 pub(crate) struct GemLock {
     pub(crate) specs: Vec<Spec>,
+    /// The `remote:` lines of the `GEM` sections, each once.
+    pub(crate) remotes: Vec<String>,
     /// `DEPENDENCIES`: name, requirement and line.
     pub(crate) direct: Vec<(String, Option<String>, u32)>,
 }
@@ -89,6 +91,17 @@ fn analyze_lock(
     out: &mut dyn Sink,
 ) -> Result<(), Error> {
     let lock = parse_lock(path, &text(snapshot, path)?)?;
+    if lock.remotes.len() > 1 {
+        // The agent cannot tell which source serves a gem, and never rewrites a private gem with
+        // another source's build: Bundler relocks.
+        out.relock_only(
+            path,
+            &format!(
+                "{path} locks gems from several sources ({}), so the agent cannot tell which one serves it",
+                lock.remotes.join(", ")
+            ),
+        );
+    }
     let manifest_path = join(dir_of(path), manifest_name);
     let manifest: BTreeMap<String, (GemLine, u32)> = match snapshot.text(&manifest_path) {
         Some(t) => parse_gemfile(&t)
@@ -97,17 +110,28 @@ fn analyze_lock(
             .collect(),
         None => BTreeMap::new(),
     };
-    // Parents and the requirements they place, by child name.
-    let mut parents: BTreeMap<&str, Vec<(String, Option<&str>)>> = BTreeMap::new();
+    // Parents and the requirements they place, by child name (each parent once: its platform
+    // variants list the same dependencies).
+    let mut parents: BTreeMap<&str, BTreeMap<String, Option<&str>>> = BTreeMap::new();
     for s in &lock.specs {
         for (dep, req) in &s.deps {
-            let entry = parents.entry(dep.as_str()).or_default();
-            let parent = label(&s.name, &s.version);
-            if !entry.iter().any(|(p, _)| *p == parent) {
-                entry.push((parent, req.as_deref()));
-            }
+            parents
+                .entry(dep.as_str())
+                .or_default()
+                .entry(label(&s.name, &s.version))
+                .or_insert(req.as_deref());
         }
     }
+    // The platform variants of each version, and the direct requirements, by name.
+    let mut variants: BTreeMap<(&str, &str), Vec<&Spec>> = BTreeMap::new();
+    for s in &lock.specs {
+        variants
+            .entry((s.name.as_str(), s.version.as_str()))
+            .or_default()
+            .push(s);
+    }
+    let direct_of: BTreeMap<&str, &(String, Option<String>, u32)> =
+        lock.direct.iter().map(|d| (d.0.as_str(), d)).collect();
     let dev = dev_only(&lock, &manifest);
     let mut seen = BTreeSet::new();
     for s in &lock.specs {
@@ -116,10 +140,9 @@ fn analyze_lock(
             continue;
         }
         let mut locked = crate::analysis::LockedDependencies::new();
-        for variant in lock
-            .specs
-            .iter()
-            .filter(|v| v.name == s.name && v.version == s.version)
+        for variant in variants
+            .get(&(s.name.as_str(), s.version.as_str()))
+            .map_or(&[][..], Vec::as_slice)
         {
             let platform = variant.platform.clone().unwrap_or_else(|| "ruby".into());
             locked.insert(
@@ -132,7 +155,7 @@ fn analyze_lock(
             );
         }
         out.locked_dependencies(&Location::new(path, s.line), locked);
-        let direct = lock.direct.iter().find(|(n, _, _)| *n == s.name);
+        let direct = direct_of.get(s.name.as_str()).copied();
         let of = parents.get(s.name.as_str());
         out.dependency(Dependency {
             ecosystem: Ecosystem::RubyGems,
@@ -265,6 +288,12 @@ pub(crate) fn parse_lock(path: &str, text: &str) -> Result<GemLock, Error> {
             "GEM" => {
                 if indent == 2 {
                     in_specs = body == "specs:";
+                    if let Some(remote) = body.strip_prefix("remote:") {
+                        let remote = remote.trim();
+                        if !lock.remotes.iter().any(|r| r == remote) {
+                            lock.remotes.push(remote.to_string());
+                        }
+                    }
                     continue;
                 }
                 if !in_specs {

@@ -132,7 +132,7 @@ fn analyze_lock(
     let lock = lock::parse(&text).map_err(|(line, msg)| parse_error(path, Some(line), msg))?;
     drop(text);
     if lock.berry {
-        out.relock_only(path);
+        out.relock_only(path, "the agent does not rewrite yarn Berry lockfiles");
     }
     let (manifests, declared) = project_manifests(snapshot, path, &lock);
     let index = pattern_index(&lock);

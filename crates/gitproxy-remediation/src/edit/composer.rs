@@ -102,27 +102,6 @@ pub(crate) fn bump_lock(
                 && p.get("version").and_then(json::Node::as_str) == Some(from)
         })
         .ok_or_else(|| format!("no `{name}` entry at version {from}"))?;
-    // The configured repository must be where the locked version came from: a package of a
-    // private repository is never rewritten with another repository's files.
-    let host = |url: &str| {
-        url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-    };
-    let locked_host = entry
-        .get("dist")
-        .and_then(|d| d.get("url"))
-        .and_then(json::Node::as_str)
-        .map(host);
-    if let (Some(locked), Some(new)) = (locked_host, release.dist.as_ref().map(|d| host(&d.url))) {
-        if locked != new {
-            return Err(format!(
-                "{name} {from} was locked from {}, not from the configured Composer repository ({}); run `composer update {name}` on the branch",
-                locked.as_deref().unwrap_or("an unknown host"),
-                new.as_deref().unwrap_or("an unknown host")
-            ));
-        }
-    }
     let mut edits = Vec::new();
     let mut set = |node: Option<&json::Node>, value: Option<&str>| {
         if let (Some(node), Some(value)) = (node, value) {

@@ -98,28 +98,6 @@ pub(crate) fn bump_lock(
     to: &str,
     builds: &[GemBuild],
 ) -> Result<String, String> {
-    // Gems locked from several sources: the agent cannot tell which one serves `name`, and a
-    // private gem is never rewritten with another source's build.
-    let mut remotes: Vec<&str> = Vec::new();
-    let mut in_gem = false;
-    for line in text.lines() {
-        if !line.starts_with(' ') && !line.is_empty() {
-            in_gem = line.trim_end() == "GEM";
-        } else if in_gem {
-            if let Some(remote) = line.trim().strip_prefix("remote:") {
-                let remote = remote.trim();
-                if !remotes.contains(&remote) {
-                    remotes.push(remote);
-                }
-            }
-        }
-    }
-    if remotes.len() > 1 {
-        return Err(format!(
-            "the lockfile locks gems from several sources ({}), so the agent cannot tell which one serves {name}; run `bundle update --conservative {name}` on the branch",
-            remotes.join(", ")
-        ));
-    }
     let mut out = String::with_capacity(text.len() + 16);
     let mut section = "";
     let mut moved = 0;

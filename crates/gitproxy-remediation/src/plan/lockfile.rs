@@ -328,6 +328,21 @@ pub(super) async fn in_place_refusal(
                 )));
             };
             if new != deps {
+                // The archive's host first: a package of another repository is not a matter of
+                // dependencies.
+                let host = |set: &BTreeSet<String>| {
+                    set.iter()
+                        .find_map(|l| l.strip_prefix(crate::analysis::composer::DIST_HOST))
+                        .map(str::to_owned)
+                };
+                if let (Some(locked_from), Some(offered)) = (host(deps), host(new)) {
+                    if locked_from != offered {
+                        return Ok(Some(format!(
+                            "{name} {} was locked from {locked_from}, not from the configured {what} repository ({offered}), and the agent never rewrites a package with another repository's files",
+                            dep.version.as_deref().unwrap_or("(the locked version)")
+                        )));
+                    }
+                }
                 let shown = |set: &BTreeSet<String>, other: &BTreeSet<String>| {
                     let lines: Vec<&str> = set.difference(other).map(String::as_str).collect();
                     if lines.is_empty() {

@@ -218,3 +218,20 @@ fn malformed_lockfiles_are_problems_of_their_file() {
         }
     }
 }
+
+#[test]
+fn a_lockfile_with_gems_from_several_sources_is_left_to_bundler() {
+    let lock = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.4)\n\nGEM\n  remote: https://gems.corp.example/\n  specs:\n    internal (1.0.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  internal\n  rack\n";
+    let a = analyze(&Snapshot::new().with("Gemfile.lock", lock));
+    let reason = a.relock_only.get("Gemfile.lock").expect("relock only");
+    assert!(
+        reason.contains("several sources (https://rubygems.org/, https://gems.corp.example/)"),
+        "{reason}"
+    );
+    // Still analysed: both gems are found.
+    assert_eq!(a.dependencies.len(), 2);
+    let one = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.4)\n\nDEPENDENCIES\n  rack\n";
+    assert!(analyze(&Snapshot::new().with("Gemfile.lock", one))
+        .relock_only
+        .is_empty());
+}

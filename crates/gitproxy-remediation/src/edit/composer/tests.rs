@@ -81,13 +81,20 @@ fn psr7_release(require: &[(&str, &str)]) -> crate::registry::ComposerRelease {
 }
 
 async fn psr7_fix(require: &[(&str, &str)]) -> (crate::plan::Plan, crate::edit::EditSet) {
+    psr7_fix_of(PSR7_LOCK, require).await
+}
+
+async fn psr7_fix_of(
+    lock: &str,
+    require: &[(&str, &str)],
+) -> (crate::plan::Plan, crate::edit::EditSet) {
     use crate::edit::tests::{db, edits};
     use crate::files::Snapshot;
     use crate::registry::StaticRegistry;
     use crate::Ecosystem;
     let snapshot = Snapshot::new()
         .with("composer.json", PSR7_JSON)
-        .with("composer.lock", PSR7_LOCK);
+        .with("composer.lock", lock);
     let db = db(&[(
         "GHSA-wxmh-65f7-jcvw",
         "Packagist",
@@ -153,17 +160,33 @@ async fn changed_links_leave_the_lockfile_to_composer_and_the_note_says_which() 
     );
 }
 
-#[test]
-fn a_package_locked_from_another_repository_is_not_rewritten_with_the_configured_ones_files() {
+#[tokio::test]
+async fn a_package_locked_from_another_repository_is_left_to_composer_and_the_note_says_so() {
     let private = PSR7_LOCK.replace(
         "https://api.github.com/repos/guzzle/psr7/zipball/",
         "https://satis.corp.example/dist/guzzlehttp/psr7/",
     );
-    let release = psr7_release(&[("php", "^7.2.5 || ^8.0"), ("psr/http-message", "^1.0")]);
-    let err = super::bump_lock(&private, "guzzlehttp/psr7", "2.4.4", &release).unwrap_err();
+    let (plan, out) = psr7_fix_of(
+        &private,
+        &[("php", "^7.2.5 || ^8.0"), ("psr/http-message", "^1.0")],
+    )
+    .await;
+    let fix = &plan.fixes[0];
+    assert_eq!(
+        fix.lockfile,
+        crate::plan::LockfileRefresh::Command("composer update guzzlehttp/psr7".into())
+    );
     assert!(
-        err.contains("locked from satis.corp.example, not from the configured Composer repository (api.github.com)")
-            && err.contains("composer update guzzlehttp/psr7"),
-        "{err}"
+        fix.notes.iter().any(|n| n.contains(
+            "guzzlehttp/psr7 2.4.4 was locked from satis.corp.example, not from the configured"
+        ) && n.contains("repository (api.github.com)")),
+        "{:?}",
+        fix.notes
+    );
+    // The pull request still carries the fix: the manifest moves, Composer relocks.
+    assert!(!out.files.contains_key("composer.lock"));
+    assert_eq!(
+        out.files["composer.json"],
+        PSR7_JSON.replace("^2.4", "^2.4.5")
     );
 }

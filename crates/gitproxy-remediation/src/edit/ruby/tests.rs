@@ -254,18 +254,3 @@ async fn a_requirement_that_excludes_the_fix_moves_the_gemfile_and_says_which() 
         "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13.0\", \">= 1.13.10\"\n"
     );
 }
-
-#[test]
-fn a_lockfile_with_gems_from_several_sources_is_left_to_bundler() {
-    let lock = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.4)\n\nGEM\n  remote: https://gems.corp.example/\n  specs:\n    internal (1.0.0)\n\nPLATFORMS\n  ruby\n";
-    let builds = [crate::registry::GemBuild {
-        platform: "ruby".into(),
-        ..Default::default()
-    }];
-    let err = super::bump_lock(lock, "rack", "2.2.4", "2.2.6.2", &builds).unwrap_err();
-    assert!(
-        err.contains("several sources (https://rubygems.org/, https://gems.corp.example/)")
-            && err.contains("bundle update --conservative rack"),
-        "{err}"
-    );
-}
