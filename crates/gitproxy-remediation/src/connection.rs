@@ -99,35 +99,13 @@ pub async fn check(
 
 /// The one line of the OSV mirror's diagnosis; the fixes name the mirror setting.
 fn mirror_stage(egress: &DiagnosisReport) -> CheckStage {
-    let name = "osv mirror".to_owned();
-    let Some(failure) = &egress.failure else {
-        let status = egress
-            .http_status
-            .map(|s| format!(", HTTP {s}"))
-            .unwrap_or_default();
-        return pass(&name, format!("{} reachable{status}", egress.url));
-    };
-    let host = url::Url::parse(&egress.url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_default();
-    let hint = match failure.code {
-        FailureCode::ProxyBadGateway => format!(
-            "Bad Gateway: the proxy cannot reach the OSV mirror `{host}`. If it is internal, add `{host}` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it"
-        ),
-        FailureCode::DnsFailure => format!(
-            "`{host}` does not resolve from the agent's network: check the host name of the OSV mirror URL (advisories.mirror.url) and the cluster's DNS"
-        ),
-        FailureCode::ConnectionRefused => "nothing listens there: check the host and port of the OSV mirror URL (advisories.mirror.url)".to_owned(),
-        _ => failure.hint.clone(),
-    };
-    CheckStage {
-        name,
-        status: Status::Fail,
-        detail: format!("{}: {}", egress.url, failure.message),
-        fix: Some(hint),
-        code: Some(failure.code.to_string()),
-    }
+    endpoint_stage(
+        "osv mirror".to_owned(),
+        "the OSV mirror",
+        "the OSV mirror URL (advisories.mirror.url)",
+        ", or unset advisories.mirror.url",
+        egress,
+    )
 }
 
 /// Runs the whole Test Connection: Bitbucket through `connector` (clients from `client`), then
@@ -206,7 +184,25 @@ pub async fn test_connection(
 /// The one line of a registry's diagnosis; the fixes name the registry, not Bitbucket.
 fn registry_stage(ecosystem: Ecosystem, egress: &DiagnosisReport) -> CheckStage {
     let what = registry_name(ecosystem);
-    let name = format!("registry: {ecosystem}");
+    endpoint_stage(
+        format!("registry: {ecosystem}"),
+        &format!("the {what} registry"),
+        &format!("the {what} registry URL in the registries setting"),
+        ", or remove the registry from the registries setting",
+        egress,
+    )
+}
+
+/// The one line of the diagnosis of an endpoint other than Bitbucket (a registry, the OSV mirror):
+/// `what` names it in the fixes, `url_setting` says where its URL is set, and `drop_it` how to stop
+/// using it.
+fn endpoint_stage(
+    name: String,
+    what: &str,
+    url_setting: &str,
+    drop_it: &str,
+    egress: &DiagnosisReport,
+) -> CheckStage {
     let Some(failure) = &egress.failure else {
         let route = egress
             .decision
@@ -225,14 +221,14 @@ fn registry_stage(ecosystem: Ecosystem, egress: &DiagnosisReport) -> CheckStage 
         .unwrap_or_default();
     let hint = match failure.code {
         FailureCode::ProxyBadGateway => format!(
-            "Bad Gateway: the proxy cannot reach the {what} registry `{host}`. If it is an internal mirror, add `{host}` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it, or remove the registry from the registries setting"
+            "Bad Gateway: the proxy cannot reach {what} `{host}`. If it is an internal mirror, add `{host}` to proxy.noProxy and upgrade; otherwise ask your proxy administrators to allow it{drop_it}"
         ),
         FailureCode::DnsFailure => format!(
-            "`{host}` does not resolve from the agent's network: check the host name of the {what} registry URL in the registries setting and the cluster's DNS"
+            "`{host}` does not resolve from the agent's network: check the host name of {url_setting} and the cluster's DNS"
         ),
-        FailureCode::ConnectionRefused => format!(
-            "nothing listens there: check the host and port of the {what} registry URL in the registries setting"
-        ),
+        FailureCode::ConnectionRefused => {
+            format!("nothing listens there: check the host and port of {url_setting}")
+        }
         _ => failure.hint.clone(),
     };
     CheckStage {
