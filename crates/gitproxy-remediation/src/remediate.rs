@@ -681,7 +681,6 @@ impl<'a> Remediator<'a> {
             let mut seen: Vec<String> = Vec::new();
             // The default branch's head, also for the foreign-commit check below.
             let (head, files) = coverage::default_branch_files(self.host, project, &repo).await?;
-            let mut base: Option<Option<BranchHead>> = Some(head);
             report.unsupported.extend(files);
             let mut required: Option<Vec<RequiredBuild>> = None;
             for p in prs {
@@ -704,10 +703,7 @@ impl<'a> Remediator<'a> {
                 let mut notes = Vec::new();
                 let mut state = state;
                 if p.state == PrState::Open && state != State::Superseded {
-                    if base.is_none() {
-                        base = Some(self.host.default_branch(project, &repo).await?);
-                    }
-                    if let Some(Some(head)) = &base {
+                    if let Some(head) = &head {
                         let me = self.me().await?;
                         let commits = branch::foreign_commits(
                             self.host,

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{file_name, Sink};
-use crate::files::Snapshot;
+use crate::files::{dir_of, join, Snapshot};
 
 /// The recognised formats without support: `(file name or glob, format, OSV ecosystem)`, one line
 /// per format. A pattern is an exact file name or `*` followed by a suffix (`*.csproj`).
@@ -91,29 +91,26 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
 /// The report for `path` of `snapshot`, unless a reader takes it after all (see
 /// [`covered_elsewhere`]). A file left out for its size is reported here rather than as too
 /// large exactly when this gives a report, so no file goes unmentioned.
-pub(super) fn report(snapshot: &Snapshot, path: &str) -> Option<Unsupported> {
+pub(crate) fn report(snapshot: &Snapshot, path: &str) -> Option<Unsupported> {
     if covered_elsewhere(snapshot, path) {
         return None;
     }
     classify(path)
 }
 
+/// Whether [`report`] reads `path`'s own contents (a Gradle settings script) rather than only
+/// which files stand beside it.
+pub(crate) fn depends_on_contents(path: &str) -> bool {
+    matches!(file_name(path), "settings.gradle" | "settings.gradle.kts")
+}
+
 /// Whether a file the table names is read after all, next to another file: a `Pipfile` with its
 /// `Pipfile.lock` (the Pipenv reader takes both), a Gradle settings script that declares no
 /// catalog and no dependencies (plugin management and includes are not dependencies).
 fn covered_elsewhere(snapshot: &Snapshot, path: &str) -> bool {
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    let sibling = |name: &str| {
-        let p = if dir.is_empty() {
-            name.to_string()
-        } else {
-            format!("{dir}/{name}")
-        };
-        snapshot.text(&p).is_some()
-    };
     match file_name(path) {
-        "Pipfile" => sibling("Pipfile.lock"),
-        "settings.gradle" | "settings.gradle.kts" => snapshot
+        "Pipfile" => snapshot.contains(&join(dir_of(path), "Pipfile.lock")),
+        _ if depends_on_contents(path) => snapshot
             .text(path)
             .is_some_and(|t| !t.contains("versionCatalogs") && !t.contains("dependencies")),
         _ => false,

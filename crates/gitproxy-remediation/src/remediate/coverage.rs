@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{unsupported, Unsupported};
-use crate::files::is_manifest_path;
+use crate::files::{is_manifest_path, Limited, Snapshot};
 use crate::host::{BitbucketHost, BranchHead};
 use crate::plan::{PackageFix, Tier};
 use crate::{Ecosystem, Error};
@@ -32,11 +32,30 @@ pub(super) async fn default_branch_files(
     let mut out = Vec::new();
     if let Some(head) = &head {
         let paths = host.list_files(project, repo, &head.commit).await?;
+        // The same decision as the scan's (`unsupported::report`): a snapshot of the manifest
+        // paths, with the contents only of the few files whose coverage depends on them (a Gradle
+        // settings script).
+        let mut snapshot = Snapshot::new();
+        let mut candidates = Vec::new();
+        for path in paths.iter().filter(|p| is_manifest_path(p)) {
+            let mut text = Vec::new();
+            if unsupported::classify(path).is_some() {
+                candidates.push(path.as_str());
+                if unsupported::depends_on_contents(path) {
+                    if let Limited::Read(bytes) = host
+                        .read_file_at_most(project, repo, path, &head.commit, CONTENTS_LIMIT)
+                        .await?
+                    {
+                        text = bytes;
+                    }
+                }
+            }
+            snapshot.insert(path.as_str(), text);
+        }
         out.extend(
-            paths
-                .iter()
-                .filter(|p| is_manifest_path(p))
-                .filter_map(|p| unsupported::classify(p))
+            candidates
+                .into_iter()
+                .filter_map(|p| unsupported::report(&snapshot, p))
                 .map(|file| UnsupportedFile {
                     repo: repo.to_string(),
                     file,
@@ -45,6 +64,10 @@ pub(super) async fn default_branch_files(
     }
     Ok((head, out))
 }
+
+/// The most of a file read to decide its coverage (a Gradle settings script is a few KiB); a larger
+/// one is reported as not checked.
+const CONTENTS_LIMIT: u64 = 1 << 20;
 
 /// The Markdown section listing `files`, empty when there are none.
 pub(super) fn markdown(files: &[UnsupportedFile]) -> String {

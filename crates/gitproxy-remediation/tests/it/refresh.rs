@@ -280,3 +280,52 @@ async fn a_package_moved_into_an_unsupported_lockfile_is_not_taken_as_fixed() {
     assert_eq!(pr_state(&host, id).await, PrState::Open);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_report_lists_as_not_checked_exactly_what_the_scan_does_not_read() {
+    let sim = simulator().await;
+    let host = BitbucketDc::new(client(&sim, BOT));
+    let (db, registry) = (lodash_fixed_in("4.17.21"), registry());
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+    // A settings script with plugin management only and a Pipfile beside its lock are read (or
+    // need no reading); a Bun lockfile and a settings script declaring a catalog are not.
+    let alice = client(&sim, ALICE);
+    alice_commits_to_main(
+        &alice,
+        &[
+            (
+                "settings.gradle",
+                "pluginManagement { repositories { gradlePluginPortal() } }\ninclude 'app'\n"
+                    .to_string(),
+            ),
+            (
+                "tools/settings.gradle.kts",
+                "dependencyResolutionManagement { versionCatalogs { create(\"libs\") { } } }\n"
+                    .to_string(),
+            ),
+            ("py/Pipfile", "[packages]\nrequests = \"*\"\n".to_string()),
+            (
+                "py/Pipfile.lock",
+                "{\"_meta\": {}, \"default\": {}, \"develop\": {}}\n".to_string(),
+            ),
+            ("bun.lock", "{\n  \"lockfileVersion\": 1\n}\n".to_string()),
+        ],
+        "Add more build files",
+    )
+    .await;
+    let status = remediator.status("SEC").await.unwrap();
+    let listed: Vec<&str> = status
+        .unsupported
+        .iter()
+        .map(|u| u.file.file.as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        ["bun.lock", "tools/settings.gradle.kts"],
+        "{status:?}"
+    );
+    let scan = remediator.remediate_repo("SEC", "web").await.unwrap();
+    let scanned: Vec<&str> = scan.unsupported.iter().map(|u| u.file.as_str()).collect();
+    assert_eq!(scanned, listed, "{scan:?}");
+    sim.shutdown().await;
+}
