@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::{AdvisoryDb, Finding, Kind};
-use crate::analysis::{Analysis, Dependency, Location};
+use crate::analysis::{file_name, Analysis, Dependency, Location};
 use crate::registry::Registry;
 use crate::version::{Requirement, Version};
 use crate::{Ecosystem, Error};
@@ -583,10 +583,6 @@ fn without_digest_tier(dep: &Dependency) -> Tier {
 }
 
 /// The file name part of a path.
-fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
 fn lock_note(dep: &Dependency) -> Option<String> {
     match dep.ecosystem {
         Ecosystem::Npm if pnpm::is_pnpm(dep) => Some(

@@ -188,11 +188,12 @@ fn pom_dependencies(text: &str) -> Option<std::collections::BTreeSet<String>> {
 /// `packages.lock.json` against the changed project files.
 fn command(
     ecosystem: Ecosystem,
-    file: &str,
+    path: &str,
     name: &str,
     to: &str,
     manifest_changes: bool,
 ) -> Option<String> {
+    let file = crate::analysis::file_name(path);
     Some(match ecosystem {
         Ecosystem::Npm if file == "yarn.lock" => "yarn install".into(),
         Ecosystem::Npm => "npm install --package-lock-only".into(),
@@ -206,9 +207,27 @@ fn command(
         Ecosystem::RubyGems => format!("bundle update --conservative {name}"),
         Ecosystem::Packagist => format!("composer update {name}"),
         // Only a Gradle lockfile records Maven modules.
-        Ecosystem::Maven => "./gradlew dependencies --write-locks".into(),
+        Ecosystem::Maven => gradle_write_locks(path),
         Ecosystem::NuGet => "dotnet restore --force-evaluate".into(),
     })
+}
+
+/// The Gradle task that rewrites the lockfile at `path`: `dependencies` of the project the lockfile
+/// belongs to (a subproject's directory is its path, `app/lib` is `:app:lib`), `buildEnvironment`
+/// for the build script classpath's `buildscript-gradle.lockfile`.
+pub(super) fn gradle_write_locks(path: &str) -> String {
+    let dir = crate::analysis::gradle::lockfile::project_dir(path);
+    let project = if dir.is_empty() {
+        String::new()
+    } else {
+        format!(":{}:", dir.replace('/', ":"))
+    };
+    let task = if crate::analysis::file_name(path).starts_with("buildscript-") {
+        "buildEnvironment"
+    } else {
+        "dependencies"
+    };
+    format!("./gradlew {project}{task} --write-locks")
 }
 
 /// Who refreshes the lockfile of a fix whose occurrences are `deps`.
@@ -241,12 +260,11 @@ pub(super) fn refresh(
         return LockfileRefresh::Command("pnpm install --lockfile-only".into());
     }
     let manifest_changes = tier != Tier::LockfileUpdate && deps.iter().any(|d| d.direct);
-    let file = deps
+    let path = deps
         .iter()
         .find(|d| has_lockfile(d))
-        .and_then(|d| d.location.file.rsplit('/').next())
-        .unwrap_or("");
-    command(ecosystem, file, name, to, manifest_changes)
+        .map_or("", |d| d.location.file.as_str());
+    command(ecosystem, path, name, to, manifest_changes)
         .map_or(LockfileRefresh::NotApplicable, LockfileRefresh::Command)
 }
 

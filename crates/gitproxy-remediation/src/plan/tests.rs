@@ -348,3 +348,29 @@ async fn a_fix_no_tier_can_apply_is_unfixable_with_the_exact_conflict() {
     };
     assert!(Unfixable::from_conflict(fix, &other).is_none());
 }
+
+#[test]
+fn the_gradle_relock_command_names_the_project_the_lockfile_belongs_to() {
+    use super::lockfile::gradle_write_locks;
+    for (path, command) in [
+        ("gradle.lockfile", "./gradlew dependencies --write-locks"),
+        (
+            "app/gradle.lockfile",
+            "./gradlew :app:dependencies --write-locks",
+        ),
+        (
+            "libs/core/gradle/dependency-locks/compileClasspath.lockfile",
+            "./gradlew :libs:core:dependencies --write-locks",
+        ),
+        (
+            "app/buildscript-gradle.lockfile",
+            "./gradlew :app:buildEnvironment --write-locks",
+        ),
+        (
+            "buildscript-gradle.lockfile",
+            "./gradlew buildEnvironment --write-locks",
+        ),
+    ] {
+        assert_eq!(gradle_write_locks(path), command, "{path}");
+    }
+}
