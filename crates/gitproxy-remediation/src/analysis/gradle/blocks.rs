@@ -1,6 +1,7 @@
 //! The block structure of a build script: where each statement starts and which kind of block
 //! (`dependencies`, its `constraints`, `ext`, `resolutionStrategy`) it is in, the offsets of the
-//! top-level `dependencies { }` and its `constraints { }`, and the nesting limit.
+//! top-level `dependencies { }` and its `constraints { }`, and the nesting limit: `(`, `[` and
+//! `{` together may nest [`MAX_NESTING`] deep, and reading stops where a script nests deeper.
 
 use super::lexer::{Kind, Token};
 use super::script::Script;
@@ -22,8 +23,29 @@ struct Frame {
     open: usize,
 }
 
-/// The token index of each statement's first token, with the block it is in.
-pub(crate) fn statements(src: &str, toks: &[Token], script: &mut Script) -> Vec<(usize, Ctx)> {
+/// The statements of a script, and where reading them stopped.
+pub(crate) struct Statements {
+    /// The token index of each statement's first token, with the block it is in.
+    pub(crate) starts: Vec<(usize, Ctx)>,
+    /// The token index where reading stopped: the number of tokens, or the bracket that nests
+    /// deeper than [`MAX_NESTING`]. No statement reaches past it.
+    pub(crate) stop: usize,
+}
+
+impl Statements {
+    /// The token index just past the statement `k`: the next statement's start, or [`Self::stop`].
+    pub(crate) fn end(&self, k: usize) -> usize {
+        self.starts
+            .get(k + 1)
+            .map_or(self.stop, |s| s.0)
+            .min(self.stop)
+    }
+}
+
+/// Splits the script into statements. Brackets of every kind count toward [`MAX_NESTING`], so no
+/// statement read afterwards nests deeper than that; a deeper script sets [`Script::too_deep`]
+/// and is read only up to that point.
+pub(crate) fn statements(src: &str, toks: &[Token], script: &mut Script) -> Statements {
     let mut out = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let mut paren = 0usize;
@@ -46,12 +68,24 @@ pub(crate) fn statements(src: &str, toks: &[Token], script: &mut Script) -> Vec<
                 prev = Some(t);
                 continue;
             }
-            Kind::Punct(b'(' | b'[') => paren += 1,
+            Kind::Punct(b'(' | b'[') => {
+                if frames.len() + paren >= MAX_NESTING {
+                    script.too_deep = true;
+                    return Statements {
+                        starts: out,
+                        stop: i,
+                    };
+                }
+                paren += 1;
+            }
             Kind::Punct(b')' | b']') => paren = paren.saturating_sub(1),
             Kind::Punct(b'{') => {
-                if frames.len() >= MAX_NESTING {
+                if frames.len() + paren >= MAX_NESTING {
                     script.too_deep = true;
-                    return out;
+                    return Statements {
+                        starts: out,
+                        stop: i,
+                    };
                 }
                 let parent = frames.last().map_or(Ctx::Other, |f| f.ctx);
                 let name = prev.filter(|p| p.kind == Kind::Ident).map(|p| p.text(src));
@@ -95,5 +129,8 @@ pub(crate) fn statements(src: &str, toks: &[Token], script: &mut Script) -> Vec<
         }
         prev = Some(t);
     }
-    out
+    Statements {
+        starts: out,
+        stop: toks.len(),
+    }
 }

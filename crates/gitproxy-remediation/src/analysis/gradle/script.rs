@@ -10,6 +10,7 @@ use super::blocks::{statements, Ctx};
 use super::lexer::{lex, Kind, Token};
 use crate::analysis::maven::Site;
 use crate::files::LineIndex;
+use crate::limits::MAX_NESTING;
 
 /// One dependency declared with a module coordinate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,12 +114,13 @@ pub(crate) fn read(path: &str, src: &str, catalogs: &[String]) -> Script {
         vars: HashMap::new(),
         catalogs,
         consumed: vec![false; toks.len()],
+        stop: statements.stop,
     };
-    for &(i, ctx) in &statements {
+    for &(i, ctx) in &statements.starts {
         reader.variable(i, ctx);
     }
-    for &(i, ctx) in &statements {
-        reader.statement(i, ctx, &mut script);
+    for (k, &(i, ctx)) in statements.starts.iter().enumerate() {
+        reader.statement(i, statements.end(k), ctx, &mut script);
     }
     // A coordinate literal in a syntax not read above (a map of versions in `ext`, say) still
     // names a module and version: it is reported as written, never skipped.
@@ -177,6 +179,8 @@ struct Reader<'a> {
     vars: HashMap<String, Option<Var>>,
     catalogs: &'a [String],
     consumed: Vec<bool>,
+    /// Where reading stopped (see [`super::blocks::Statements::stop`]): no scan goes past it.
+    stop: usize,
 }
 
 /// What a coordinate resolves to: name, version text and its site; or the name if readable.
@@ -185,6 +189,11 @@ type Resolved = Result<(String, Option<String>, Option<Site>), Option<String>>;
 impl Reader<'_> {
     fn tok(&self, i: usize) -> Option<&Token> {
         self.toks.get(i)
+    }
+
+    /// The token at `i` when it is before `limit` (and [`Reader::stop`]).
+    fn tok_before(&self, i: usize, limit: usize) -> Option<&Token> {
+        self.tok(i).filter(|_| i < limit.min(self.stop))
     }
 
     fn text(&self, i: usize) -> &str {
@@ -289,8 +298,8 @@ impl Reader<'_> {
         }
     }
 
-    /// Second pass: dependency declarations.
-    fn statement(&mut self, i: usize, ctx: Ctx, script: &mut Script) {
+    /// Second pass: dependency declarations; the statement starting at `i` ends before `end`.
+    fn statement(&mut self, i: usize, end: usize, ctx: Ctx, script: &mut Script) {
         let Some(conf) = self.ident(i).map(str::to_string) else {
             return;
         };
@@ -302,7 +311,7 @@ impl Reader<'_> {
         if !declares {
             return;
         }
-        let (args, end) = self.arguments(i + 1);
+        let (args, end) = self.arguments(i + 1, end);
         if args.is_empty() {
             return;
         }
@@ -313,7 +322,7 @@ impl Reader<'_> {
         // argument is a coordinate.
         if conf == "force" || (strings && args.len() >= 2 && self.text(args[0].0).contains(':')) {
             for arg in args {
-                self.argument(arg, &conf, script);
+                self.argument(arg, &conf, 0, script);
             }
             return;
         }
@@ -325,7 +334,7 @@ impl Reader<'_> {
         if named || (strings && args.len() >= 2) {
             self.map_form(&args, &conf, named, script);
         } else {
-            self.argument(args[0], &conf, script);
+            self.argument(args[0], &conf, 0, script);
         }
         // `implementation("g:a") { version { strictly("1.0") } }`: a rich version.
         let open = if self.is(end, b')') { end + 1 } else { end };
@@ -346,7 +355,7 @@ impl Reader<'_> {
         let mut j = open;
         let mut found: Vec<(usize, usize)> = Vec::new();
         let mut in_version = None;
-        while let Some(t) = self.tok(j) {
+        while let Some(t) = self.tok_before(j, self.stop) {
             match t.kind {
                 Kind::Punct(b'{') => {
                     if depth == 1 && self.ident(j - 1) == Some("version") {
@@ -388,8 +397,9 @@ impl Reader<'_> {
     }
 
     /// The top-level arguments after a configuration name at `j`: `(a, b)` or `a, b` up to the
-    /// line's end, as token ranges; and the index after them.
-    fn arguments(&self, mut j: usize) -> (Vec<(usize, usize)>, usize) {
+    /// line's end, as token ranges; and the index after them. The scan never reaches `limit`
+    /// (the statement's end), so unbalanced brackets cost one statement's length, not the file's.
+    fn arguments(&self, mut j: usize, limit: usize) -> (Vec<(usize, usize)>, usize) {
         let parens = self.is(j, b'(');
         if parens {
             j += 1;
@@ -397,7 +407,7 @@ impl Reader<'_> {
         let mut out = Vec::new();
         let mut start = j;
         let mut depth = 0usize;
-        while let Some(t) = self.tok(j) {
+        while let Some(t) = self.tok_before(j, limit) {
             match t.kind {
                 Kind::Punct(b'(' | b'[' | b'{') if !(depth == 0 && !parens && t.is(b'{')) => {
                     depth += 1;
@@ -547,8 +557,10 @@ impl Reader<'_> {
     }
 
     /// One positional argument: a coordinate string, a wrapper around one, a catalog entry, a
-    /// project or files (not modules), or something unreadable.
-    fn argument(&mut self, (a, b): (usize, usize), conf: &str, script: &mut Script) {
+    /// project or files (not modules), or something unreadable. `depth` counts the wrappers
+    /// around it; past [`MAX_NESTING`] the argument is unreadable (the statement split already
+    /// stops a script there, this keeps the recursion bounded on its own).
+    fn argument(&mut self, (a, b): (usize, usize), conf: &str, depth: usize, script: &mut Script) {
         let line = self.line_of(a);
         let what = short(&self.src[self.toks[a].span.0..self.toks[b - 1].span.1]);
         let first = self.ident(a).unwrap_or("").to_string();
@@ -569,10 +581,14 @@ impl Reader<'_> {
             }
             return;
         }
-        if WRAPPERS.contains(&first.as_str()) && self.is(a + 1, b'(') && self.is(b - 1, b')') {
-            let (inner, _) = self.arguments(a + 1);
+        if WRAPPERS.contains(&first.as_str())
+            && self.is(a + 1, b'(')
+            && self.is(b - 1, b')')
+            && depth < MAX_NESTING
+        {
+            let (inner, _) = self.arguments(a + 1, b);
             if let Some(&arg) = inner.first() {
-                self.argument(arg, conf, script);
+                self.argument(arg, conf, depth + 1, script);
             }
             return;
         }

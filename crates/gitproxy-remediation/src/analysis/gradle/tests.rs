@@ -454,3 +454,77 @@ text = { module = "org.apache.commons:commons-text", version.ref = "b" }
     let p = problem_text(&a);
     assert!(p.contains("guava") && p.contains("commons-text"), "{p}");
 }
+
+#[test]
+fn deeply_nested_wrappers_are_too_deep_not_a_stack_overflow() {
+    // Every `(` counts toward the nesting limit, not only `{`: 100,000 nested `platform(` stop
+    // the reading at the limit and are reported, with no recursion per level.
+    let levels = 100_000;
+    let script = format!(
+        "dependencies {{\n    implementation 'org.apache.commons:commons-text:1.9'\n    implementation {}'com.google.guava:guava:30.1-jre'{}\n}}\n",
+        "platform(".repeat(levels),
+        ")".repeat(levels)
+    );
+    let a = analyze(&Snapshot::new().with("build.gradle", script.as_str()));
+    let p = problem_text(&a);
+    assert!(p.contains(&crate::limits::too_deep()), "{p}");
+    assert!(p.contains("build.gradle"), "{p}");
+    // What precedes the deep statement is still read.
+    assert_eq!(
+        dep(&a, "org.apache.commons:commons-text")
+            .version
+            .as_deref(),
+        Some("1.9")
+    );
+    // Brackets of other kinds count too.
+    let script = format!(
+        "dependencies {{\n    implementation {}'g.h:a:1'\n}}\n",
+        "[".repeat(levels)
+    );
+    let a = analyze(&Snapshot::new().with("build.gradle.kts", script.as_str()));
+    assert!(
+        problem_text(&a).contains(&crate::limits::too_deep()),
+        "{}",
+        problem_text(&a)
+    );
+}
+
+#[test]
+fn wrappers_within_the_limit_are_still_read() {
+    let levels = 10;
+    let script = format!(
+        "dependencies {{\n    implementation {}'com.google.guava:guava:30.1-jre'{}\n}}\n",
+        "platform(".repeat(levels),
+        ")".repeat(levels)
+    );
+    let a = analyze(&Snapshot::new().with("build.gradle", script.as_str()));
+    assert!(a.problems.is_empty(), "{}", problem_text(&a));
+    assert_eq!(
+        dep(&a, "com.google.guava:guava").version.as_deref(),
+        Some("30.1-jre")
+    );
+}
+
+#[test]
+fn unbalanced_arguments_are_scanned_to_their_statement_end_only() {
+    // `implementation(x]` never closes its `(`: the argument scan stops at the next statement
+    // instead of running to the end of the block on every line (quadratic in the block's size).
+    let mut script = String::from("dependencies {\n");
+    for _ in 0..20_000 {
+        script.push_str("    implementation(x]\n");
+    }
+    script.push_str("    implementation 'org.apache.commons:commons-text:1.9'\n}\n");
+    let started = std::time::Instant::now();
+    let a = analyze(&Snapshot::new().with("build.gradle", script.as_str()));
+    let elapsed = started.elapsed();
+    // Each unreadable line is its own unresolved declaration; the last line is still read.
+    let p = problem_text(&a);
+    assert!(p.contains("implementation(x]") || p.contains("x]"), "{p}");
+    assert_eq!(
+        dep(&a, "org.apache.commons:commons-text")
+            .version
+            .as_deref(),
+        Some("1.9")
+    );
+    assert!(elapsed.as_secs() < 2, "took {elapsed:?}");
+}
