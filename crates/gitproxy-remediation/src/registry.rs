@@ -22,14 +22,14 @@ mod memory;
 mod select;
 mod urls;
 
+pub(crate) use http::error_chain;
 pub use http::{
     crates_index_path, go_escape, go_hash1, nuget_content_hash, HttpRegistry, ResponseObserver,
 };
 pub use index::{DepKind, IndexEntry, RegistryDep};
 pub use memory::{CachedRegistry, StaticRegistry};
 pub use select::{OsvRegistry, SelectedRegistry};
-#[cfg(test)]
-use urls::redact;
+pub(crate) use urls::redact;
 pub use urls::RegistryUrls;
 
 /// One published version of a package.

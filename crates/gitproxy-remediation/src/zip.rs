@@ -29,6 +29,17 @@ pub(crate) fn inflate(
     data: &[u8],
     size: usize,
 ) -> Result<Vec<u8>, Error> {
+    // Deflate expands at most about 1032:1: a larger announced size is a corrupt or hostile
+    // archive and must not size a buffer.
+    if size > data.len().saturating_mul(1032).saturating_add(64) {
+        return Err(Error::Zip {
+            path: label.to_string(),
+            reason: format!(
+                "{name}: announces {size} bytes from {} compressed bytes; the archive is corrupt, download it again",
+                data.len()
+            ),
+        });
+    }
     let mut out = vec![0u8; size];
     Inflater::new().inflate_into(label, name, method, data, &mut out)?;
     Ok(out)

@@ -2,7 +2,7 @@
 //! (`<ECOSYSTEM>/all.zip`, `<ECOSYSTEM>/modified_id.csv`, `<ECOSYSTEM>/<ID>.json`) served as full
 //! and delta sync requests, so the cloud, the tests and the demo build them with the same code.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -119,20 +119,17 @@ impl OsvExport {
                 .filter_map(|(id, e)| Some((e.modified?, id.clone())))
                 .collect()
         };
-        let mut changed: Vec<(i128, String)> =
-            listed.into_iter().filter(|(at, _)| *at > from).collect();
-        changed.sort();
-        changed.dedup_by(|a, b| a.1 == b.1);
+        let changed = changed_since(listed, from);
         let mut request = SyncAdvisories {
             ecosystem: ecosystem.to_owned(),
             since: Some(since.to_owned()),
             watermark: since.to_owned(),
             ..SyncAdvisories::default()
         };
-        if let Some(newest) = newest(changed.iter().map(|(at, _)| *at)) {
+        if let Some(newest) = newest(changed.values().copied()) {
             request.watermark = newest;
         }
-        for (_, id) in changed {
+        for id in changed.into_keys() {
             match entries.get(&id) {
                 Some(e) if !e.withdrawn => {
                     let value = serde_json::from_slice(&e.json).map_err(|err| Error::Osv {
@@ -297,6 +294,22 @@ pub(super) fn modified_ids(text: &str, ecosystem: &str) -> Vec<(i128, String)> {
             Some((rfc3339_nanos(at.trim())?, id.to_owned()))
         })
         .collect()
+}
+
+/// The ids of `listed` (`(modified, id)` pairs) changed after `from`, each once with its newest
+/// time: a listing may name an id at several times, and a batch must carry each record once.
+pub(super) fn changed_since(
+    listed: impl IntoIterator<Item = (i128, String)>,
+    from: i128,
+) -> BTreeMap<String, i128> {
+    let mut changed = BTreeMap::new();
+    for (at, id) in listed.into_iter().filter(|(at, _)| *at > from) {
+        changed
+            .entry(id)
+            .and_modify(|t: &mut i128| *t = (*t).max(at))
+            .or_insert(at);
+    }
+    changed
 }
 
 pub(super) fn newest(times: impl Iterator<Item = i128>) -> Option<String> {

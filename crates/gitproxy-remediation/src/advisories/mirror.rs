@@ -14,9 +14,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use url::Url;
 
-use super::export::{entry_of, modified_ids, newest, zip_entries};
+use super::export::{changed_since, entry_of, modified_ids, newest};
 use super::sync::{rfc3339_nanos, valid_id};
-use super::{AdvisoryStore, SyncBatch, SyncChange};
+use super::{AdvisoryStore, SyncBatch, SyncChange, SyncLimits};
+use crate::registry::{error_chain, redact};
 use crate::Error;
 
 /// Most changed records a delta fetches one by one; past it the round takes the full archive.
@@ -32,7 +33,7 @@ pub struct OsvMirror<C> {
 impl<C> std::fmt::Debug for OsvMirror<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OsvMirror")
-            .field("base", &redacted(&self.base))
+            .field("base", &redact(&self.base))
             .finish_non_exhaustive()
     }
 }
@@ -104,41 +105,36 @@ where
         let Some(batch) = batch else {
             return Ok(None);
         };
-        if let SyncChange::Delta {
-            records, withdrawn, ..
-        } = &batch.change
-        {
-            if records.is_empty() && withdrawn.is_empty() {
-                return Ok(Some(batch.watermark));
+        let kind = match &batch.change {
+            SyncChange::Full { .. } => "full",
+            SyncChange::Delta {
+                records, withdrawn, ..
+            } => {
+                if records.is_empty() && withdrawn.is_empty() {
+                    return Ok(Some(batch.watermark));
+                }
+                "delta"
             }
-        }
-        let store = Arc::clone(store);
-        let (kind, watermark) = match &batch.change {
-            SyncChange::Full { .. } => ("full", batch.watermark.clone()),
-            SyncChange::Delta { .. } => ("delta", batch.watermark.clone()),
         };
-        let ecosystem_name = ecosystem.to_owned();
-        tokio::task::spawn_blocking(move || store.sync(&batch))
+        let store = Arc::clone(store);
+        let watermark = tokio::task::spawn_blocking(move || apply_batch(&store, batch))
             .await
-            .map_err(|e| self.fail(&ecosystem_name, format!("the sync stopped: {e}")))??;
-        tracing::info!(ecosystem, watermark, kind, mirror = %redacted(&self.base), "advisory data synced from the OSV mirror");
+            .map_err(|e| self.fail(ecosystem, format!("the sync stopped: {e}")))??;
+        tracing::info!(ecosystem, watermark, kind, mirror = %redact(&self.base), "advisory data synced from the OSV mirror");
         Ok(Some(watermark))
     }
 
-    /// The full archive, `None` when the mirror has none.
+    /// The full archive, `None` when the mirror has none. Its watermark is left empty: it is
+    /// the newest time of the records, taken when the batch is validated ([`apply_batch`]).
     async fn full(&self, ecosystem: &str) -> Result<Option<SyncBatch>, Error> {
         let Some(archive) = self.get(ecosystem, "all.zip").await? else {
             return Ok(None);
         };
-        let label = format!("{}{ecosystem}/all.zip", redacted(&self.base));
-        let entries = zip_entries(&archive, &label)?;
-        let watermark = newest(entries.values().filter_map(|e| e.modified))
-            .ok_or_else(|| self.fail(ecosystem, "all.zip has no record with a `modified` time"))?;
         Ok(Some(SyncBatch {
             ecosystem: ecosystem.to_owned(),
-            watermark,
+            watermark: String::new(),
             change: SyncChange::Full {
-                archive: archive.to_vec(),
+                archive: Vec::from(archive),
             },
         }))
     }
@@ -150,19 +146,16 @@ where
         let Some(csv) = self.get(ecosystem, "modified_id.csv").await? else {
             return Ok(None);
         };
-        let mut changed: Vec<(i128, String)> =
-            modified_ids(&String::from_utf8_lossy(&csv), ecosystem)
-                .into_iter()
-                .filter(|(at, _)| *at > from)
-                .collect();
-        changed.sort();
-        changed.dedup_by(|a, b| a.1 == b.1);
+        let changed = changed_since(
+            modified_ids(&String::from_utf8_lossy(&csv), ecosystem),
+            from,
+        );
         if changed.len() > MAX_DELTA_RECORDS {
             return Ok(None);
         }
         let mut records = Vec::new();
         let mut withdrawn = Vec::new();
-        for (_, id) in &changed {
+        for id in changed.keys() {
             if !valid_id(id) {
                 return Err(self.fail(
                     ecosystem,
@@ -172,7 +165,7 @@ where
             match self.get(ecosystem, &format!("{id}.json")).await? {
                 None => withdrawn.push(id.clone()),
                 Some(json) => {
-                    let (_, entry) = entry_of(&format!("{id}.json"), json.to_vec())?;
+                    let (_, entry) = entry_of(&format!("{id}.json"), Vec::from(json))?;
                     if entry.withdrawn {
                         withdrawn.push(id.clone());
                     } else {
@@ -181,8 +174,7 @@ where
                 }
             }
         }
-        let watermark =
-            newest(changed.iter().map(|(at, _)| *at)).unwrap_or_else(|| since.to_owned());
+        let watermark = newest(changed.values().copied()).unwrap_or_else(|| since.to_owned());
         Ok(Some(SyncBatch {
             ecosystem: ecosystem.to_owned(),
             watermark,
@@ -196,7 +188,7 @@ where
 
     fn fail(&self, ecosystem: &str, reason: impl Into<String>) -> Error {
         Error::OsvMirror {
-            url: format!("{}{ecosystem}/", redacted(&self.base)),
+            url: format!("{}{ecosystem}/", redact(&self.base)),
             reason: reason.into(),
         }
     }
@@ -219,7 +211,7 @@ where
                     format!("no answer for {file} within {:?}", self.timeout),
                 )
             })?
-            .map_err(|e| self.fail(ecosystem, format!("GET {file} failed: {}", chain(&e))))?;
+            .map_err(|e| self.fail(ecosystem, format!("GET {file} failed: {}", error_chain(&e))))?;
         let status = response.status();
         if status == http::StatusCode::NOT_FOUND || status == http::StatusCode::GONE {
             return Ok(None);
@@ -227,7 +219,7 @@ where
         if !status.is_success() {
             return Err(self.fail(ecosystem, format!("GET {file} answered {status}")));
         }
-        let limit = super::SyncLimits::default().max_archive_bytes;
+        let limit = SyncLimits::default().max_archive_bytes;
         let body = tokio::time::timeout(
             self.timeout,
             Limited::new(response.into_body(), limit).collect(),
@@ -244,27 +236,16 @@ where
     }
 }
 
-/// The URL without credentials, query or fragment.
-fn redacted(url: &Url) -> String {
-    let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.set_query(None);
-    url.set_fragment(None);
-    url.to_string()
+/// Applies `batch` to `store` and answers its watermark. A full batch first takes its watermark
+/// from its records, read by the validation the store applies (same limits: an archive whose
+/// directory announces more than they allow is refused before anything is inflated).
+fn apply_batch(store: &AdvisoryStore, mut batch: SyncBatch) -> Result<String, Error> {
+    if let SyncChange::Full { .. } = batch.change {
+        batch.watermark = batch.newest_record(&SyncLimits::default())?;
+    }
+    store.sync(&batch)?;
+    Ok(batch.watermark)
 }
 
-/// An error and its sources, `: `-separated.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
-}
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
+use super::export::newest;
 use super::load::decode_archive;
 use super::{informational_of, AdvisoryDb, Raw, Slot};
 use crate::osv::Record;
@@ -80,18 +81,37 @@ impl SyncBatch {
         }
     }
 
-    /// Checks every record (schema, ecosystem, size limits); any failure refuses the whole batch.
+    /// Checks the watermark and every record (schema, ecosystem, size limits); any failure
+    /// refuses the whole batch.
     pub(super) fn validate(&self, limits: &SyncLimits) -> Result<Validated, Error> {
-        let ecosystem: Ecosystem = self
-            .ecosystem
-            .parse()
-            .map_err(|_| self.refuse("unknown ecosystem"))?;
         if rfc3339_nanos(&self.watermark).is_none() {
             return Err(self.refuse(format!(
                 "watermark `{}` is not an RFC 3339 time",
                 self.watermark
             )));
         }
+        self.validate_records(limits)
+    }
+
+    /// The watermark a full batch reflects: the newest time of its records, read by the same
+    /// validation, under the same limits, as [`SyncBatch::validate`] (its own `watermark` is
+    /// not read), so an archive is never inflated past those limits to find it.
+    pub(super) fn newest_record(&self, limits: &SyncLimits) -> Result<String, Error> {
+        let validated = self.validate_records(limits)?;
+        newest(validated.slots.iter().filter_map(|s| s.modified)).ok_or_else(|| {
+            self.refuse(
+                "no record has an RFC 3339 `modified` time to take a watermark from; \
+                 check that the archive holds OSV records",
+            )
+        })
+    }
+
+    /// Checks every record (schema, ecosystem, size limits), not the watermark.
+    fn validate_records(&self, limits: &SyncLimits) -> Result<Validated, Error> {
+        let ecosystem: Ecosystem = self
+            .ecosystem
+            .parse()
+            .map_err(|_| self.refuse("unknown ecosystem"))?;
         let (full, slots, withdrawn) = match &self.change {
             SyncChange::Full { archive } => {
                 if archive.len() > limits.max_archive_bytes {
@@ -208,12 +228,7 @@ impl SyncBatch {
                 slot.id
             )));
         }
-        let ours = slot.affected.iter().any(|a| {
-            a.package
-                .as_ref()
-                .is_some_and(|p| base_ecosystem(&p.ecosystem) == ecosystem.osv_name())
-        });
-        if !ours && !slot.withdrawn {
+        if !in_ecosystem(slot, ecosystem) && !slot.withdrawn {
             return Err(self.refuse(format!(
                 "record {} affects no {} package",
                 slot.id, self.ecosystem

@@ -191,7 +191,7 @@ where
 }
 
 /// An error and its sources, `: `-separated (hyper's client error alone only says "Connect").
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut out = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -94,3 +94,54 @@ fn an_empty_folder_has_nothing_to_serve() {
     let e = OsvExport::new(dir.path()).full("npm").unwrap_err();
     assert!(e.to_string().contains("no record"), "{e}");
 }
+
+#[test]
+fn an_id_listed_at_two_times_is_sent_once_with_the_newer_one() {
+    let listing = format!("{T1},N-1\n{T3},N-1\n{T2},npm/N-1\n{T2},N-2\n");
+    let changed = changed_since(modified_ids(&listing, "npm"), i128::MIN);
+    assert_eq!(changed.len(), 2);
+    assert_eq!(format_rfc3339(changed["N-1"]), T3);
+    assert_eq!(format_rfc3339(changed["N-2"]), T2);
+
+    // The same listing served as a delta: one record, accepted by the agent.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "N-0.json", &npm_record("N-0", "is-odd", T1));
+    let export = OsvExport::new(dir.path());
+    let store = AdvisoryStore::unconfigured(StoreOptions::default());
+    store
+        .sync(&export.full("npm").unwrap().into_batch().unwrap())
+        .unwrap();
+    write(dir.path(), "N-1.json", &npm_record("N-1", "left-pad", T3));
+    write(
+        dir.path(),
+        "modified_id.csv",
+        format!("{T2},N-1\n{T3},N-1\n{T2},npm/N-1\n").as_bytes(),
+    );
+    let request = export.delta("npm", T1).unwrap();
+    assert_eq!(request.records.len(), 1);
+    assert!(request.withdrawn.is_empty());
+    assert_eq!(request.watermark, T3);
+    store.sync(&request.into_batch().unwrap()).unwrap();
+    assert!(affected(&store, "left-pad"));
+}
+
+#[test]
+fn an_all_zip_announcing_huge_members_is_refused_before_inflating() {
+    let json = npm_record("N-1", "left-pad", T1);
+    let mut archive = crate::zip::tests::build_zip(&[("N-1.json", &json, true)]);
+    let at = archive
+        .windows(4)
+        .rposition(|w| w == 0x0201_4b50u32.to_le_bytes())
+        .unwrap();
+    archive[at + 24..at + 28].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "all.zip", &archive);
+    let e = OsvExport::new(dir.path())
+        .full("npm")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("N-1.json: announces 4294967280 bytes from"),
+        "{e}"
+    );
+}
