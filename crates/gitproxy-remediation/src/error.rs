@@ -209,7 +209,7 @@ pub enum Error {
         reason: String,
     },
     /// An advisory sync batch was refused whole; the data the agent had keeps serving.
-    #[error("advisory sync for {ecosystem} refused: {reason}; nothing was changed, fix the batch and send it again")]
+    #[error("advisory sync for {ecosystem} refused: {reason}; nothing was changed, fix the batch and send it again (from an OSV mirror: fix the mirror's files; the next poll retries)")]
     AdvisorySync {
         /// The batch's ecosystem.
         ecosystem: String,

@@ -204,7 +204,7 @@ impl AdvisoryStore {
             .collect();
         (!stale.is_empty()).then(|| {
             format!(
-                "{STALE_ADVISORY_DATA}: {} (max {} days); findings may miss recent advisories, ask the cloud to sync advisories",
+                "{STALE_ADVISORY_DATA}: {} (max {} days); findings may miss recent advisories; ask the cloud to sync advisories, or with an OSV mirror (advisories.mirror.url) check that it is reachable and current (`gitproxy check`)",
                 stale.join(", "),
                 self.options.max_age.as_secs() / 86_400
             )
