@@ -223,8 +223,8 @@ pub struct Constraint {
 }
 
 impl Constraint {
-    /// Parses `^1.2`, `~1.2.3`, `>=1.0 <2.0`, `1.0.*`, `1.0 - 2.0`, `*`, `^1.0 || ^2.0`
-    /// (stability flags such as `@dev` are ignored).
+    /// Parses `^1.2`, `~1.2.3`, `>=1.0 <2.0`, `>= 1.0, < 2.0`, `1.0.*`, `1.0 - 2.0`, `*`,
+    /// `^1.0 || ^2.0` (stability flags such as `@dev` are ignored).
     pub fn parse(text: &str) -> Result<Constraint, String> {
         let mut any = Vec::new();
         for alt in text.split("||").flat_map(|a| a.split('|')) {
@@ -232,24 +232,34 @@ impl Constraint {
             if alt.is_empty() {
                 return Err("an empty alternative".into());
             }
-            let tokens: Vec<&str> = alt
+            // Composer allows space between an operator and its version (`>= 1.0, < 2.0`): an
+            // operator-only token belongs to the token after it.
+            let mut tokens: Vec<String> = Vec::new();
+            let mut pending_operator = false;
+            for t in alt
                 .split([' ', ','])
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .collect();
+            {
+                match tokens.last_mut() {
+                    Some(last) if pending_operator => last.push_str(t),
+                    _ => tokens.push(t.to_string()),
+                }
+                pending_operator = t.bytes().all(|b| matches!(b, b'<' | b'>' | b'=' | b'!'));
+            }
             let mut all = Vec::new();
             let mut i = 0;
             while i < tokens.len() {
-                if tokens.get(i + 1) == Some(&"-") {
+                if tokens.get(i + 1).is_some_and(|t| t == "-") {
                     let to = tokens
                         .get(i + 2)
                         .ok_or("a hyphen range needs an upper end")?;
-                    all.push(Bound::Ge(Version::parse(tokens[i])?));
+                    all.push(Bound::Ge(Version::parse(&tokens[i])?));
                     all.extend(hyphen_upper(to)?);
                     i += 3;
                     continue;
                 }
-                all.extend(atom(tokens[i])?);
+                all.extend(atom(&tokens[i])?);
                 i += 1;
             }
             any.push(all);

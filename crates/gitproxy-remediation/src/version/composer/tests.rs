@@ -88,3 +88,32 @@ fn constraints_follow_composer_syntax() {
     assert!(Constraint::parse("1.0 -").is_err());
     assert!(Constraint::parse("|| ^1").is_err());
 }
+
+#[test]
+fn an_operator_may_stand_apart_from_its_version() {
+    let c = |s: &str| Constraint::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    for text in [
+        ">= 1.0 < 2.0",
+        ">=1.0 <2.0",
+        ">= 1.0, < 2.0",
+        ">=  1.0 ,<  2.0",
+    ] {
+        assert!(c(text).matches(&v("1.0")), "{text}");
+        assert!(c(text).matches(&v("1.9.9")), "{text}");
+        assert!(!c(text).matches(&v("2.0")), "{text}");
+        assert!(!c(text).matches(&v("0.9")), "{text}");
+    }
+    assert!(c("< 2.0").matches(&v("1.5")));
+    assert!(!c("> 2.0").matches(&v("2.0")));
+    assert!(c("<= 2.0").matches(&v("2.0")));
+    assert!(c("== 1.5").matches(&v("1.5")));
+    assert!(c("= 1.5").matches(&v("1.5")));
+    assert!(!c("!= 1.5").matches(&v("1.5")));
+    assert!(!c("<> 1.5").matches(&v("1.5")));
+    assert!(c("^1.0 || >= 3.0").matches(&v("3.1")));
+    assert!(
+        Constraint::parse(">=").is_err(),
+        "an operator needs a version"
+    );
+    assert!(Constraint::parse("1.0 >=").is_err());
+}
