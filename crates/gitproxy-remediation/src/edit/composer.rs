@@ -143,11 +143,13 @@ pub(crate) fn bump_lock(
 }
 
 /// The constraint after the bump: the author's operator (`^`, `~`, `>=`) on the fixed version,
-/// an exact pin moved to it, and anything more complex (alternatives, ranges) replaced by `^to`.
+/// an exact pin (`1.2.3`, `=1.2.3`, `==1.2.3`) moved to it in the same style, and anything more
+/// complex (alternatives, ranges) replaced by `^to`.
 pub(crate) fn bumped_constraint(old: &str, to: &str) -> String {
     let old = old.trim();
     let simple = !old.contains([' ', ',', '|']);
-    for op in ["^", "~", ">=", "=="] {
+    // `==` before `=`, so that the longer operator is kept whole.
+    for op in ["^", "~", ">=", "==", "="] {
         if simple && old.starts_with(op) {
             return format!("{op}{to}");
         }

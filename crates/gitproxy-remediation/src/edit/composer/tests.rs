@@ -14,6 +14,17 @@ fn the_authors_operator_is_kept_and_complex_constraints_become_a_caret() {
     assert_eq!(bumped_constraint("2.7.*", "2.7.7"), "^2.7.7");
 }
 
+#[test]
+fn an_exact_pin_moves_to_the_target_in_the_same_style() {
+    assert_eq!(bumped_constraint("=1.2.3", "1.2.4"), "=1.2.4");
+    assert_eq!(bumped_constraint("==1.2.3", "1.2.4"), "==1.2.4");
+    assert_eq!(bumped_constraint("1.2.3", "1.2.4"), "1.2.4");
+    assert_eq!(bumped_constraint(" =1.2.3 ", "1.2.4"), "=1.2.4");
+    // Not exact: a bound keeps its operator, a negation is not a pin.
+    assert_eq!(bumped_constraint(">=1.2.3", "1.2.4"), ">=1.2.4");
+    assert_eq!(bumped_constraint("!=1.2.3", "1.2.4"), "^1.2.4");
+}
+
 /// A composer.lock entry as Composer 2 writes it (four-space indent, Composer's key order).
 const PSR7_LOCK: &str = r#"{
     "_readme": [
