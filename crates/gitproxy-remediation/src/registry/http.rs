@@ -205,6 +205,16 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// Whether `name` is one path segment (a gem name, a Composer vendor or package) the registry
+/// paths can carry as it is.
+fn valid_segment(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 fn decode_error(ecosystem: Ecosystem, package: &str, e: impl std::fmt::Display) -> Error {
     Error::Registry {
         ecosystem,

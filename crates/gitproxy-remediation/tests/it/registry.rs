@@ -505,7 +505,8 @@ async fn rubygems_and_composer_repositories_read_their_published_shapes() {
             "/p2/monolog/monolog.json",
             r#"{"packages":{"monolog/monolog":[
                 {"name":"monolog/monolog","version":"2.9.1","require":{"php":">=7.2","psr/log":"^1.0.1 || ^2.0 || ^3.0"},"provide":{"psr/log-implementation":"1.0.0 || 2.0.0 || 3.0.0"},"autoload":{"psr-4":{"Monolog\\":"src/Monolog"}},"dist":{"type":"zip","url":"https://api.github.com/repos/Seldaek/monolog/zipball/f259","reference":"f259","shasum":""},"time":"2023-02-06T13:44:46+00:00"},
-                {"version":"2.9.0","require":{"php":">=7.2","psr/log":"^1.0.1 || ^2.0 || ^3.0","ext-json":"*"},"provide":"__unset","dist":{"type":"zip","url":"https://api.github.com/repos/Seldaek/monolog/zipball/e1c0","reference":"e1c0","shasum":""}}
+                {"version":"2.9.0","require":{"php":">=7.2","psr/log":"^1.0.1 || ^2.0 || ^3.0","ext-json":"*"},"provide":"__unset","dist":{"type":"zip","url":"https://api.github.com/repos/Seldaek/monolog/zipball/e1c0","reference":"e1c0","shasum":""}},
+                {"version":"2.8.0","time":"2022-07-24T11:55:47+00:00"}
             ]},"minified":"composer/2.0"}"#,
         ),
     ]
@@ -563,7 +564,11 @@ async fn rubygems_and_composer_repositories_read_their_published_shapes() {
                 .await
                 .unwrap()
         ),
-        [("2.9.1".into(), false), ("2.9.0".into(), false)]
+        [
+            ("2.9.1".into(), false),
+            ("2.9.0".into(), false),
+            ("2.8.0".into(), false)
+        ]
     );
     let older = reg
         .composer_release("monolog/monolog", "2.9.0")
@@ -607,6 +612,23 @@ async fn rubygems_and_composer_repositories_read_their_published_shapes() {
         .unwrap()
         .unwrap();
     assert!(newer.links.iter().any(|l| l.0 == "provide"), "{newer:?}");
+    // Inheritance chains through the expanded item before: 2.8.0 lists only its time, so it has
+    // 2.9.0's require and dist, 2.9.1's autoload, and no provide (unset by 2.9.0).
+    let oldest = reg
+        .composer_release("monolog/monolog", "2.8.0")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(oldest.links, older.links);
+    assert_eq!(oldest.dist, older.dist);
+    assert_eq!(oldest.autoload, older.autoload);
+    assert_eq!(oldest.time.as_deref(), Some("2022-07-24T11:55:47+00:00"));
+    assert_eq!(
+        reg.composer_release("monolog/monolog", "2.7.0")
+            .await
+            .unwrap(),
+        None
+    );
     assert!(reg
         .versions(Ecosystem::Packagist, "acme/missing")
         .await

@@ -2,13 +2,14 @@
 //! lists every tagged version with its links (`require`, `conflict`, `provide`, `replace`),
 //! `autoload`, `dist`, `source` and `time`. Packagist serves it minified (`"minified":
 //! "composer/2.0"`): each version lists only the keys that differ from the version before it,
-//! and `"__unset"` removes a key; [`expand`] undoes that as Composer's `MetadataMinifier` does.
+//! and `"__unset"` removes a key; [`find_expanded`] undoes that as Composer's `MetadataMinifier`
+//! does.
 //! Branch versions (`p2/VENDOR/PACKAGE~dev.json`) are never candidates and are not read.
 
 use hyper_util::client::legacy::connect::Connect;
 use serde_json::{Map, Value};
 
-use super::{decode_error, HttpRegistry};
+use super::{decode_error, valid_segment, HttpRegistry};
 use crate::registry::{ComposerRelease, ComposerSource, RegistryVersion};
 use crate::{Ecosystem, Error};
 
@@ -17,20 +18,13 @@ pub(crate) const LINKS: [&str; 4] = ["require", "conflict", "provide", "replace"
 
 /// Whether `name` is a `vendor/package` name the repository paths can carry as it is.
 fn valid_name(name: &str) -> bool {
-    let mut parts = name.split('/');
-    let ok = |p: Option<&str>| {
-        p.is_some_and(|p| {
-            !p.is_empty()
-                && !p.starts_with('.')
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        })
-    };
-    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+    name.split_once('/')
+        .is_some_and(|(vendor, package)| valid_segment(vendor) && valid_segment(package))
 }
 
-/// The versions of a composer 2 metadata document, expanded when it is minified.
-pub(crate) fn expand(doc: &Value, name: &str) -> Vec<Map<String, Value>> {
+/// The raw version list of `name` in a composer 2 metadata document, and whether it is
+/// minified.
+fn version_list<'a>(doc: &'a Value, name: &str) -> (&'a [Value], bool) {
     let minified = doc.get("minified").and_then(Value::as_str) == Some("composer/2.0");
     let list = doc
         .get("packages")
@@ -42,12 +36,41 @@ pub(crate) fn expand(doc: &Value, name: &str) -> Vec<Map<String, Value>> {
         })
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
-    let mut out: Vec<Map<String, Value>> = Vec::new();
+    (list, minified)
+}
+
+/// The version strings of a composer 2 metadata document, read from the raw items: a minified
+/// item always lists `version`, as it differs from the one before it.
+fn listed_versions<'a>(doc: &'a Value, name: &str) -> impl Iterator<Item = &'a str> {
+    version_list(doc, name)
+        .0
+        .iter()
+        .filter_map(|item| item.get("version")?.as_str())
+}
+
+/// The first version of a composer 2 metadata document whose `version` satisfies `wanted`,
+/// expanded when the document is minified (as Composer's `MetadataMinifier` does: each item
+/// inherits the keys of the expanded item before it and `"__unset"` removes a key). Only the
+/// previous expanded item is kept while walking, so memory stays within the document's size.
+fn find_expanded(
+    doc: &Value,
+    name: &str,
+    mut wanted: impl FnMut(&str) -> bool,
+) -> Option<Map<String, Value>> {
+    let (list, minified) = version_list(doc, name);
+    let mut is_wanted = |v: &Map<String, Value>| {
+        v.get("version")
+            .and_then(Value::as_str)
+            .is_some_and(&mut wanted)
+    };
+    let mut items = list.iter().filter_map(Value::as_object);
+    if !minified {
+        return items.find(|item| is_wanted(item)).cloned();
+    }
     let mut previous: Option<Map<String, Value>> = None;
-    for item in list.iter().filter_map(Value::as_object) {
-        let expanded = match (&previous, minified) {
-            (Some(prev), true) => {
-                let mut next = prev.clone();
+    for item in items {
+        let expanded = match previous.take() {
+            Some(mut next) => {
                 for (k, v) in item {
                     if v.as_str() == Some("__unset") {
                         next.remove(k);
@@ -57,12 +80,14 @@ pub(crate) fn expand(doc: &Value, name: &str) -> Vec<Map<String, Value>> {
                 }
                 next
             }
-            _ => item.clone(),
+            None => item.clone(),
         };
-        previous = Some(expanded.clone());
-        out.push(expanded);
+        if is_wanted(&expanded) {
+            return Some(expanded);
+        }
+        previous = Some(expanded);
     }
-    out
+    None
 }
 
 /// What a lockfile needs from one expanded version.
@@ -117,29 +142,30 @@ impl<C> HttpRegistry<C>
 where
     C: Connect + Clone + Send + Sync + 'static,
 {
-    async fn composer_versions_of(&self, name: &str) -> Result<Vec<Map<String, Value>>, Error> {
+    /// The composer 2 metadata document of `name` (`None` for an unknown or unusable name) and
+    /// the lowercase name it lists the versions under.
+    async fn composer_document(&self, name: &str) -> Result<Option<(Value, String)>, Error> {
         let eco = Ecosystem::Packagist;
         let lower = name.to_ascii_lowercase();
         if !valid_name(&lower) {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let url = self.join(eco, &format!("p2/{lower}.json"), name)?;
         let Some(body) = self.get(eco, name, url, "application/json").await? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let doc: Value = serde_json::from_slice(&body).map_err(|e| decode_error(eco, name, e))?;
-        Ok(expand(&doc, &lower))
+        Ok(Some((doc, lower)))
     }
 
     pub(super) async fn composer_versions(
         &self,
         name: &str,
     ) -> Result<Vec<RegistryVersion>, Error> {
-        Ok(self
-            .composer_versions_of(name)
-            .await?
-            .iter()
-            .filter_map(|v| v.get("version")?.as_str())
+        let Some((doc, lower)) = self.composer_document(name).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(listed_versions(&doc, &lower)
             .map(|version| RegistryVersion {
                 version: version.to_string(),
                 yanked: false,
@@ -155,7 +181,9 @@ where
         if self.urls.get(Ecosystem::Packagist).is_none() {
             return Ok(None);
         }
-        let versions = self.composer_versions_of(name).await?;
+        let Some((doc, lower)) = self.composer_document(name).await? else {
+            return Ok(None);
+        };
         let wanted = crate::version::composer::Version::parse(version).ok();
         let same = |v: &str| {
             v == version
@@ -163,9 +191,6 @@ where
                     crate::version::composer::Version::parse(v).ok().as_ref() == Some(w)
                 })
         };
-        Ok(versions
-            .iter()
-            .find(|v| v.get("version").and_then(Value::as_str).is_some_and(same))
-            .and_then(release))
+        Ok(find_expanded(&doc, &lower, same).and_then(|v| release(&v)))
     }
 }

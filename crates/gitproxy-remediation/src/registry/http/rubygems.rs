@@ -11,7 +11,7 @@
 use hyper_util::client::legacy::connect::Connect;
 use serde::Deserialize;
 
-use super::{decode_error, HttpRegistry};
+use super::{decode_error, valid_segment, HttpRegistry};
 use crate::registry::{GemBuild, RegistryVersion};
 use crate::{Ecosystem, Error};
 
@@ -22,15 +22,6 @@ struct ApiVersion {
     platform: Option<String>,
     #[serde(default)]
     sha: Option<String>,
-}
-
-/// Whether `name` is a gem name the registry paths can carry as it is.
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// One line of a compact index `info` file: the version, its platform (`ruby` when none), its
@@ -68,7 +59,7 @@ where
 {
     async fn gem_api_versions(&self, name: &str) -> Result<Vec<ApiVersion>, Error> {
         let eco = Ecosystem::RubyGems;
-        if !valid_name(name) {
+        if !valid_segment(name) {
             return Ok(Vec::new());
         }
         let url = self.join(eco, &format!("api/v1/versions/{name}.json"), name)?;
@@ -79,16 +70,18 @@ where
     }
 
     pub(super) async fn gem_versions(&self, name: &str) -> Result<Vec<RegistryVersion>, Error> {
-        let mut out: Vec<RegistryVersion> = Vec::new();
-        for v in self.gem_api_versions(name).await? {
-            if !out.iter().any(|o| o.version == v.number) {
-                out.push(RegistryVersion {
-                    version: v.number,
-                    yanked: false,
-                });
-            }
-        }
-        Ok(out)
+        // One entry per version, however many platform builds it has, in the listed order.
+        let mut seen = std::collections::HashSet::new();
+        Ok(self
+            .gem_api_versions(name)
+            .await?
+            .into_iter()
+            .filter(|v| seen.insert(v.number.clone()))
+            .map(|v| RegistryVersion {
+                version: v.number,
+                yanked: false,
+            })
+            .collect())
     }
 
     pub(super) async fn gem_builds(
@@ -97,7 +90,7 @@ where
         version: &str,
     ) -> Result<Option<Vec<GemBuild>>, Error> {
         let eco = Ecosystem::RubyGems;
-        if self.urls.get(eco).is_none() || !valid_name(name) {
+        if self.urls.get(eco).is_none() || !valid_segment(name) {
             return Ok(None);
         }
         let listed: Vec<ApiVersion> = self
