@@ -85,7 +85,7 @@ async fn a_transitive_module_gets_a_kotlin_constraint_and_the_lock_command() {
     assert_eq!(fix.tier, Tier::Override);
     assert_eq!(
         fix.lockfile,
-        LockfileRefresh::Command("./gradlew dependencies --write-locks".into()),
+        LockfileRefresh::Command("./gradlew :app:dependencies --write-locks".into()),
         "no POMs to tell whether snakeyaml 2.0 brings other modules"
     );
     assert!(
@@ -109,7 +109,7 @@ async fn a_transitive_module_gets_a_kotlin_constraint_and_the_lock_command() {
         set.notes
             .iter()
             .any(|n| n.contains("app/gradle.lockfile was not updated")
-                && n.contains("`./gradlew dependencies --write-locks`")),
+                && n.contains("`./gradlew :app:dependencies --write-locks`")),
         "{:?}",
         set.notes
     );
