@@ -19,7 +19,7 @@ mod yarn;
 
 use std::collections::BTreeMap;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Dependency, Location};
 use crate::files::Snapshot;
 use crate::plan::{LockfileRefresh, PackageFix, Plan, Tier};
 use crate::registry::Registry;
@@ -115,6 +115,27 @@ impl Work {
             self.out.files.insert(path.to_string(), text);
         }
     }
+}
+
+/// Where a manifest-side bump of `dep` goes: the line that declares a direct dependency found in a
+/// lockfile (`is_lock`), or the manifest entry itself, when the fix moves the manifest (tier
+/// [`Tier::ManifestBump`], or the dependency was found in the manifest); `None` otherwise.
+fn manifest_to_bump(fix: &PackageFix, dep: &Dependency, is_lock: bool) -> Option<Location> {
+    if !dep.direct || (fix.tier != Tier::ManifestBump && is_lock) {
+        return None;
+    }
+    match &dep.declared_in {
+        Some(d) => Some(d.clone()),
+        None if !is_lock => Some(dep.location.clone()),
+        None => None,
+    }
+}
+
+/// Records that `file` is left to the package manager `tool`, which `command` runs.
+fn leave_to_package_manager(work: &mut Work, file: &str, tool: &str, command: &str) {
+    work.out.needs_package_manager = true;
+    work.out
+        .note(format!("{file} is left to {tool}: run `{command}`"));
 }
 
 fn edit_error(file: &str, reason: impl Into<String>) -> Error {

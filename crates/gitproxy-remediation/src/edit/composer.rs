@@ -9,11 +9,11 @@
 //! (keeping the author's operator), `composer.lock` is left as it was, and the pull request names
 //! `composer update NAME`.
 
-use super::{edit_error, splice, Work};
-use crate::analysis::Dependency;
+use super::{edit_error, leave_to_package_manager, manifest_to_bump, splice, Work};
+use crate::analysis::{file_name, Dependency};
 use crate::files::LineIndex;
 use crate::json;
-use crate::plan::{LockfileRefresh, PackageFix, Tier};
+use crate::plan::{LockfileRefresh, PackageFix};
 use crate::registry::{ComposerRelease, Registry};
 use crate::Error;
 
@@ -23,44 +23,31 @@ pub(super) async fn edit(
     dep: &Dependency,
     registry: &dyn Registry,
 ) -> Result<(), Error> {
-    let is_lock = dep.location.file.ends_with("composer.lock");
-    let manifest = match &dep.declared_in {
-        Some(d) => Some(d.clone()),
-        None if !is_lock => Some(dep.location.clone()),
-        None => None,
-    };
-    if dep.direct && (fix.tier == Tier::ManifestBump || !is_lock) {
-        if let Some(at) = manifest {
-            let text = work.text(&at.file)?;
-            let root = json::parse(&text).map_err(|(_, e)| edit_error(&at.file, e))?;
-            let lines = LineIndex::new(&text);
-            let found = ["require", "require-dev"]
-                .iter()
-                .filter_map(|s| root.get(s))
-                .flat_map(json::Node::members)
-                .find(|m| {
-                    m.key.eq_ignore_ascii_case(&dep.name) && lines.line(m.key_start) == at.line
-                });
-            let Some(member) = found else {
-                return Err(edit_error(
-                    &at.file,
-                    format!("no `{}` requirement on line {}", dep.name, at.line),
-                ));
-            };
-            let old = member.value.as_str().unwrap_or("");
-            let new = json::quote(&bumped_constraint(old, &fix.to));
-            let edited = splice(&text, vec![(member.value.start, member.value.end, new)]);
-            work.write(&at.file, edited);
-        }
+    let is_lock = file_name(&dep.location.file) == "composer.lock";
+    if let Some(at) = manifest_to_bump(fix, dep, is_lock) {
+        let text = work.text(&at.file)?;
+        let root = json::parse(&text).map_err(|(_, e)| edit_error(&at.file, e))?;
+        let lines = LineIndex::new(&text);
+        let found = ["require", "require-dev"]
+            .iter()
+            .filter_map(|s| root.get(s))
+            .flat_map(json::Node::members)
+            .find(|m| m.key.eq_ignore_ascii_case(&dep.name) && lines.line(m.key_start) == at.line);
+        let Some(member) = found else {
+            return Err(edit_error(
+                &at.file,
+                format!("no `{}` requirement on line {}", dep.name, at.line),
+            ));
+        };
+        let old = member.value.as_str().unwrap_or("");
+        let new = json::quote(&bumped_constraint(old, &fix.to));
+        let edited = splice(&text, vec![(member.value.start, member.value.end, new)]);
+        work.write(&at.file, edited);
     }
     if is_lock {
         match &fix.lockfile {
             LockfileRefresh::Command(command) => {
-                work.out.needs_package_manager = true;
-                work.out.note(format!(
-                    "{} is left to Composer: run `{command}`",
-                    dep.location.file
-                ));
+                leave_to_package_manager(work, &dep.location.file, "Composer", command);
             }
             LockfileRefresh::Agent => {
                 let Some(release) = registry.composer_release(&fix.name, &fix.to).await? else {

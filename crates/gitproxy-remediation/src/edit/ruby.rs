@@ -7,10 +7,10 @@
 //! pick the fixed version, `Gemfile.lock` is left as it was, and the pull request names
 //! `bundle update --conservative NAME`.
 
-use super::{edit_error, splice, Work};
+use super::{edit_error, leave_to_package_manager, manifest_to_bump, splice, Work};
 use crate::analysis::ruby::parse_gemfile;
-use crate::analysis::Dependency;
-use crate::plan::{LockfileRefresh, PackageFix, Tier};
+use crate::analysis::{file_name, Dependency};
+use crate::plan::{LockfileRefresh, PackageFix};
 use crate::registry::{GemBuild, Registry};
 use crate::version::rubygems::{Requirement, Version};
 use crate::Error;
@@ -22,52 +22,41 @@ pub(super) async fn edit(
     registry: &dyn Registry,
 ) -> Result<(), Error> {
     let is_lock = matches!(
-        dep.location.file.rsplit('/').next(),
-        Some("Gemfile.lock" | "gems.locked")
+        file_name(&dep.location.file),
+        "Gemfile.lock" | "gems.locked"
     );
-    let manifest = match &dep.declared_in {
-        Some(d) => Some(d.clone()),
-        None if !is_lock => Some(dep.location.clone()),
-        None => None,
-    };
-    if dep.direct && (fix.tier == Tier::ManifestBump || !is_lock) {
-        if let Some(at) = manifest {
-            let text = work.text(&at.file)?;
-            let Some((g, _)) = parse_gemfile(&text)
-                .into_iter()
-                .find(|(g, line)| *line == at.line && g.name == dep.name)
-            else {
-                return Err(edit_error(
-                    &at.file,
-                    format!("no `gem \"{}\"` on line {}", dep.name, at.line),
-                ));
-            };
-            let start = line_start(&text, at.line);
-            let args = requirement_args(&g.requirements, &fix.to)
-                .iter()
-                .map(|r| format!("{q}{r}{q}", q = g.quote))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let replacement = if g.requirements.is_empty() {
-                format!(", {args}")
-            } else {
-                args
-            };
-            let edited = splice(
-                &text,
-                vec![(start + g.span.0, start + g.span.1, replacement)],
-            );
-            work.write(&at.file, edited);
-        }
+    if let Some(at) = manifest_to_bump(fix, dep, is_lock) {
+        let text = work.text(&at.file)?;
+        let Some((g, _)) = parse_gemfile(&text)
+            .into_iter()
+            .find(|(g, line)| *line == at.line && g.name == dep.name)
+        else {
+            return Err(edit_error(
+                &at.file,
+                format!("no `gem \"{}\"` on line {}", dep.name, at.line),
+            ));
+        };
+        let start = line_start(&text, at.line);
+        let args = requirement_args(&g.requirements, &fix.to)
+            .iter()
+            .map(|r| format!("{q}{r}{q}", q = g.quote))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let replacement = if g.requirements.is_empty() {
+            format!(", {args}")
+        } else {
+            args
+        };
+        let edited = splice(
+            &text,
+            vec![(start + g.span.0, start + g.span.1, replacement)],
+        );
+        work.write(&at.file, edited);
     }
     if is_lock {
         match &fix.lockfile {
             LockfileRefresh::Command(command) => {
-                work.out.needs_package_manager = true;
-                work.out.note(format!(
-                    "{} is left to Bundler: run `{command}`",
-                    dep.location.file
-                ));
+                leave_to_package_manager(work, &dep.location.file, "Bundler", command);
             }
             LockfileRefresh::Agent => {
                 let Some(builds) = registry.gem_release(&fix.name, &fix.to).await? else {
