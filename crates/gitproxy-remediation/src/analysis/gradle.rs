@@ -47,8 +47,14 @@ pub(crate) fn is_exact(v: &str) -> bool {
 pub(crate) struct Declared {
     pub(crate) name: String,
     pub(crate) version: Option<String>,
+    /// The version is an expression the scan cannot evaluate (`$springVersion` of another
+    /// file, say), kept as written: never taken for an exact version.
+    pub(crate) unread: bool,
     /// Where the version text is written.
     pub(crate) site: Option<Site>,
+    /// The `strictly` range bounding that version in a rich version (`[1.7, 1.8[`), when the
+    /// version read is its `require` or `prefer`.
+    pub(crate) strictly: Option<String>,
     /// The declaring line.
     pub(crate) location: Location,
     pub(crate) dev: bool,
@@ -121,6 +127,8 @@ pub(crate) fn read(snapshot: &Snapshot) -> Build {
                     Some(dir_of(path).to_string()),
                     Unresolved {
                         name: None,
+                        version: None,
+                        configuration: r.configuration.clone(),
                         what: format!("{}.{} (no such catalog here)", r.catalog, r.alias),
                         line: r.line,
                     },
@@ -140,7 +148,9 @@ pub(crate) fn read(snapshot: &Snapshot) -> Build {
             build.declared.push(Declared {
                 name: e.name.clone(),
                 version: e.version.clone(),
+                unread: false,
                 site: e.site.clone(),
+                strictly: e.strictly.clone(),
                 location: Location::new(path, e.line),
                 dev,
                 project: None,
@@ -153,7 +163,9 @@ pub(crate) fn read(snapshot: &Snapshot) -> Build {
             build.declared.push(Declared {
                 name: d.name.clone(),
                 version: d.version.clone(),
+                unread: false,
                 site: d.site.clone(),
+                strictly: d.strictly.clone(),
                 location: Location::new(path, d.line),
                 dev: is_dev_configuration(&d.configuration),
                 project: Some(dir.clone()),
@@ -162,20 +174,16 @@ pub(crate) fn read(snapshot: &Snapshot) -> Build {
         for u in &s.unresolved {
             match &u.name {
                 // The module is known, its version is not: a declaration a lockfile resolves.
-                Some(name) => {
-                    let version = u
-                        .what
-                        .strip_prefix(&format!("{name}:"))
-                        .map_or_else(|| u.what.clone(), String::from);
-                    build.declared.push(Declared {
-                        name: name.clone(),
-                        version: Some(version),
-                        site: None,
-                        location: Location::new(path, u.line),
-                        dev: false,
-                        project: Some(dir.clone()),
-                    });
-                }
+                Some(name) => build.declared.push(Declared {
+                    name: name.clone(),
+                    version: u.version.clone(),
+                    unread: true,
+                    site: None,
+                    strictly: None,
+                    location: Location::new(path, u.line),
+                    dev: is_dev_configuration(&u.configuration),
+                    project: Some(dir.clone()),
+                }),
                 None => build
                     .unresolved
                     .push((path.clone(), Some(dir.clone()), u.clone())),
@@ -241,7 +249,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         if is_locked(d.project.as_deref(), &d.name) {
             continue;
         }
-        match d.version.as_deref().filter(|v| is_exact(v)) {
+        match d.version.as_deref().filter(|v| !d.unread && is_exact(v)) {
             Some(v) => deps.push(Dependency {
                 ecosystem: Ecosystem::Maven,
                 name: d.name.clone(),

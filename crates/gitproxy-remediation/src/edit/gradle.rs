@@ -2,12 +2,14 @@
 //! a literal coordinate or a variable of the same build script); a `constraints { }` entry with
 //! `because(...)` in the project's build script for a module the build does not declare (or
 //! declares without a version of its own); and the lockfile line, when the plan lets the agent
-//! refresh the lockfile.
+//! refresh the lockfile. A fix outside a rich version's `strictly` range is not written: the
+//! range is the author's to move.
 
 use super::{edit_error, splice, Work};
 use crate::analysis::gradle::{self, is_exact, lockfile, script};
 use crate::analysis::Dependency;
 use crate::plan::{LockfileRefresh, PackageFix};
+use crate::version::maven::{Version, VersionRange};
 use crate::Error;
 
 /// Whether `dep` comes from a Gradle file (rather than a `pom.xml`).
@@ -28,8 +30,28 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             .iter()
             .find(|d| d.name == dep.name && d.location == *at)
     });
+    if let Some((d, range)) = declared.and_then(|d| d.strictly.as_deref().map(|r| (d, r))) {
+        if !strictly_allows(range, &fix.to) {
+            let at = d.site.as_ref().map_or_else(
+                || format!("{}:{}", d.location.file, d.location.line),
+                |s| format!("{}:{}", s.file, s.line),
+            );
+            // Neither the `prefer`/`require` version nor a constraint may leave the range: Gradle
+            // would fail to resolve the module. The range is the author's to move.
+            return Err(Error::Unresolvable {
+                ecosystem: fix.ecosystem,
+                package: fix.name.clone(),
+                from: fix.from.clone(),
+                to: fix.to.clone(),
+                reason: format!(
+                    "the rich version at {at} has `strictly` `{range}`, which does not allow {to}; change that range by hand to one that allows {to} (or to `strictly` `{to}`) and its `prefer`/`require` version with it",
+                    to = fix.to
+                ),
+            });
+        }
+    }
     let site = declared
-        .filter(|d| d.version.as_deref().is_some_and(is_exact))
+        .filter(|d| !d.unread && d.version.as_deref().is_some_and(is_exact))
         .and_then(|d| d.site.clone());
     match site {
         Some(site) => {
@@ -119,6 +141,29 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         work.write(path, edited);
     }
     Ok(())
+}
+
+/// Whether the `strictly` range of a rich version (Gradle's notation: `[1.7, 1.8[`, `]1.0, 2.0]`,
+/// `1.+`) allows `to`. A range the scan cannot read allows nothing: writing into it could break
+/// the build.
+fn strictly_allows(range: &str, to: &str) -> bool {
+    let range = range.trim();
+    if let Some(prefix) = range.strip_suffix('+') {
+        return is_exact(prefix) && to.starts_with(prefix);
+    }
+    if !range.starts_with(['[', '(', ']']) {
+        return false;
+    }
+    // Gradle also writes an exclusive bound with the bracket turned outward.
+    let mut maven = range.to_string();
+    if maven.starts_with(']') {
+        maven.replace_range(..1, "(");
+    }
+    if maven.ends_with('[') {
+        let end = maven.len() - 1;
+        maven.replace_range(end.., ")");
+    }
+    VersionRange::parse(&maven).is_ok_and(|r| r.soft().is_none() && r.contains(&Version::parse(to)))
 }
 
 /// The configurations of the lockfile entry of `dep`.

@@ -21,6 +21,9 @@ pub(crate) struct Entry {
     pub(crate) version: Option<String>,
     /// Where that text is written (the entry, or its `[versions]` line).
     pub(crate) site: Option<Site>,
+    /// The `strictly` range of a rich version, when one bounds a `require` or `prefer` version
+    /// that is the one read (`[1.7, 1.8[`): moving that version outside it breaks resolution.
+    pub(crate) strictly: Option<String>,
     /// The entry's line.
     pub(crate) line: u32,
     /// A `[plugins]` entry (build tooling).
@@ -80,6 +83,14 @@ pub(crate) fn read(path: &str, text: &str) -> Result<Vec<Entry>, Error> {
     Ok(out)
 }
 
+/// The version an entry gives: its text, where it is written, and a `strictly` range bounding it.
+#[derive(Default)]
+struct Version {
+    text: Option<String>,
+    site: Option<Site>,
+    strictly: Option<String>,
+}
+
 struct Reader<'a> {
     path: &'a str,
     text: &'a str,
@@ -110,7 +121,7 @@ impl Reader<'_> {
 
     /// The version of a library or plugin entry: a `ref` into `[versions]` (followed once: an entry there
     /// is a value, never another reference), a string, or a rich version table.
-    fn version(&self, item: &Item) -> (Option<String>, Option<Site>) {
+    fn version(&self, item: &Item) -> Version {
         if let Some(r) = item
             .as_table_like()
             .and_then(|t| t.get("ref"))
@@ -118,20 +129,24 @@ impl Reader<'_> {
         {
             return match self.versions.and_then(|v| v.get(r)) {
                 Some(item) => self.version_value(item),
-                None => (None, None),
+                None => Version::default(),
             };
         }
         self.version_value(item)
     }
 
     /// A version value: a string, or a rich version table (the first exact one of `strictly`,
-    /// `require` and `prefer`, else the first given).
-    fn version_value(&self, item: &Item) -> (Option<String>, Option<Site>) {
+    /// `require` and `prefer`, else the first given; with the `strictly` range bounding it).
+    fn version_value(&self, item: &Item) -> Version {
         if let Some(s) = item.as_str() {
-            return (Some(s.to_string()), self.content(item));
+            return Version {
+                text: Some(s.to_string()),
+                site: self.content(item),
+                strictly: None,
+            };
         }
         let Some(table) = item.as_table_like() else {
-            return (None, None);
+            return Version::default();
         };
         let rich: Vec<&Item> = ["strictly", "require", "prefer"]
             .iter()
@@ -142,9 +157,19 @@ impl Reader<'_> {
             .iter()
             .find(|i| i.as_str().is_some_and(super::is_exact))
             .or(rich.first());
-        match chosen {
-            Some(item) => (item.as_str().map(String::from), self.content(item)),
-            None => (None, None),
+        let Some(chosen) = chosen else {
+            return Version::default();
+        };
+        let strictly = table
+            .get("strictly")
+            .filter(|s| !std::ptr::eq(*s, *chosen))
+            .and_then(Item::as_str)
+            .filter(|s| !super::is_exact(s))
+            .map(String::from);
+        Version {
+            text: chosen.as_str().map(String::from),
+            site: self.content(chosen),
+            strictly,
         }
     }
 
@@ -161,6 +186,7 @@ impl Reader<'_> {
                 name,
                 version,
                 site,
+                strictly: None,
                 line,
                 plugin: false,
             });
@@ -177,14 +203,15 @@ impl Reader<'_> {
                 table.get("name")?.as_str()?
             ),
         };
-        let (version, site) = table
+        let version = table
             .get("version")
-            .map_or((None, None), |v| self.version(v));
+            .map_or_else(Version::default, |v| self.version(v));
         Some(Entry {
             alias,
             name,
-            version,
-            site,
+            version: version.text,
+            site: version.site,
+            strictly: version.strictly,
             line,
             plugin: false,
         })
@@ -204,20 +231,22 @@ impl Reader<'_> {
                 name: marker(id),
                 version: version.map(String::from),
                 site: version.and(site),
+                strictly: None,
                 line,
                 plugin: true,
             });
         }
         let table = item.as_table_like()?;
         let id = table.get("id")?.as_str()?;
-        let (version, site) = table
+        let version = table
             .get("version")
-            .map_or((None, None), |v| self.version(v));
+            .map_or_else(Version::default, |v| self.version(v));
         Some(Entry {
             alias,
             name: marker(id),
-            version,
-            site,
+            version: version.text,
+            site: version.site,
+            strictly: version.strictly,
             line,
             plugin: true,
         })

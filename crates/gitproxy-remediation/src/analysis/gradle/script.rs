@@ -25,6 +25,9 @@ pub(crate) struct Decl {
     pub(crate) line: u32,
     /// `implementation`, `testRuntimeOnly`, `classpath`, `force`...
     pub(crate) configuration: String,
+    /// The `strictly` range of a rich version, when one bounds a `require` or `prefer` version
+    /// that is the one read (`[1.7, 1.8[`): moving that version outside it breaks resolution.
+    pub(crate) strictly: Option<String>,
 }
 
 /// A declaration the script makes that this reader cannot turn into a module and version.
@@ -32,7 +35,12 @@ pub(crate) struct Decl {
 pub(crate) struct Unresolved {
     /// The module, when at least that is readable.
     pub(crate) name: Option<String>,
-    /// What was written, shortened.
+    /// The version as written (a literal's contents or an expression's source text), when the
+    /// module is readable and a version is given.
+    pub(crate) version: Option<String>,
+    /// The declaring configuration (empty when the declaration is outside `dependencies { }`).
+    pub(crate) configuration: String,
+    /// What was written, shortened for messages.
     pub(crate) what: String,
     /// Line of the declaration.
     pub(crate) line: u32,
@@ -133,9 +141,12 @@ pub(crate) fn read(path: &str, src: &str, catalogs: &[String]) -> Script {
                     site,
                     line: lines.line(t.span.0),
                     configuration: String::new(),
+                    strictly: None,
                 }),
                 Err(name) => script.unresolved.push(Unresolved {
+                    version: name.as_ref().and_then(|_| written_version(t.text(src))),
                     name,
+                    configuration: String::new(),
                     what: short(t.text(src)),
                     line: lines.line(t.span.0),
                 }),
@@ -159,6 +170,28 @@ fn looks_like_coordinate(s: &str) -> bool {
         })
         && !s.contains(char::is_whitespace)
         && !s.contains('/')
+}
+
+/// The version part of a coordinate as written (`${v}` in `g:a:${v}:jdk8@jar`), when it has one.
+fn written_version(raw: &str) -> Option<String> {
+    let body = raw.split_once('@').map_or(raw, |(b, _)| b);
+    let mut parts = body.splitn(3, ':');
+    let (_, _, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    // A classifier follows the version's last `:` outside `${...}`.
+    let mut depth = 0usize;
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ':' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    Some(rest[..end].to_string()).filter(|v| !v.is_empty())
 }
 
 fn short(s: &str) -> String {
@@ -340,17 +373,19 @@ impl Reader<'_> {
         let open = if self.is(end, b')') { end + 1 } else { end };
         if script.decls.len() == before + 1 && self.is(open, b'{') {
             if let Some(d) = script.decls.last_mut().filter(|d| d.version.is_none()) {
-                if let Some((version, content)) = self.closure_version(open) {
+                if let Some((version, content, strictly)) = self.closure_version(open) {
                     d.version = Some(version);
                     d.site = Some(self.site(content));
+                    d.strictly = strictly;
                 }
             }
         }
     }
 
     /// The version of a `version { strictly/require/prefer ... }` block in the closure opened
-    /// at `open`: the first exact one of them in that order, else the first given.
-    fn closure_version(&mut self, open: usize) -> Option<(String, (usize, usize))> {
+    /// at `open`: the first exact one of them in that order, else the first given; with the
+    /// `strictly` range that bounds it when that is another, inexact one.
+    fn closure_version(&mut self, open: usize) -> Option<(String, (usize, usize), Option<String>)> {
         let mut depth = 0usize;
         let mut j = open;
         let mut found: Vec<(usize, usize)> = Vec::new();
@@ -391,9 +426,14 @@ impl Reader<'_> {
             .find(|(_, at)| super::is_exact(self.text(*at)))
             .or(found.first())?;
         let at = exact.1;
+        let strictly = found
+            .iter()
+            .find(|&&(rank, s)| rank == 0 && s != at)
+            .map(|&(_, s)| self.text(s).to_string())
+            .filter(|s| !super::is_exact(s));
         self.consumed[at] = true;
         let t = &self.toks[at];
-        Some((t.text(self.src).to_string(), t.content))
+        Some((t.text(self.src).to_string(), t.content, strictly))
     }
 
     /// The top-level arguments after a configuration name at `j`: `(a, b)` or `a, b` up to the
@@ -456,9 +496,13 @@ impl Reader<'_> {
     fn map_form(&mut self, args: &[(usize, usize)], conf: &str, named: bool, script: &mut Script) {
         let line = self.line_of(args[0].0);
         let mut fields: HashMap<String, usize> = HashMap::new();
+        let mut written_version = None;
         for (n, &(a, b)) in args.iter().enumerate() {
             if named {
                 let key = self.ident(a).unwrap_or("").to_string();
+                if key == "version" && b > a + 2 {
+                    written_version = Some(self.written(a + 2, b));
+                }
                 if b == a + 3 && (self.is(a + 1, b':') || self.is(a + 1, b'=')) {
                     fields.insert(key, a + 2);
                 } else if !key.is_empty() {
@@ -468,6 +512,9 @@ impl Reader<'_> {
                 let key = ["group", "name", "version", "classifier"]
                     .get(n)
                     .unwrap_or(&"");
+                if *key == "version" {
+                    written_version = Some(self.written(a, b));
+                }
                 fields.insert((*key).to_string(), a);
             }
         }
@@ -494,6 +541,7 @@ impl Reader<'_> {
                 site: None,
                 line,
                 configuration: conf.to_string(),
+                strictly: None,
             }),
             (Some(name), Some(Ok((v, site)))) => script.decls.push(Decl {
                 name,
@@ -501,9 +549,12 @@ impl Reader<'_> {
                 site,
                 line,
                 configuration: conf.to_string(),
+                strictly: None,
             }),
             (name, _) => script.unresolved.push(Unresolved {
+                version: name.as_ref().and(written_version),
                 name,
+                configuration: conf.to_string(),
                 what: short(&what),
                 line,
             }),
@@ -544,6 +595,21 @@ impl Reader<'_> {
         Err(())
     }
 
+    /// The tokens `a..b` as written: a string's contents, else their source text.
+    fn written(&self, a: usize, b: usize) -> String {
+        if b == a + 1 && self.tok(a).is_some_and(|t| t.kind == Kind::Str) {
+            return self.text(a).to_string();
+        }
+        match (self.tok(a), self.tok(b.saturating_sub(1))) {
+            (Some(first), Some(last)) => self
+                .src
+                .get(first.span.0..last.span.1)
+                .unwrap_or("")
+                .to_string(),
+            _ => String::new(),
+        }
+    }
+
     fn site(&self, span: (usize, usize)) -> Site {
         Site {
             file: self.path.to_string(),
@@ -572,9 +638,12 @@ impl Reader<'_> {
                     site,
                     line,
                     configuration: conf.to_string(),
+                    strictly: None,
                 }),
                 Err(name) => script.unresolved.push(Unresolved {
+                    version: name.as_ref().and_then(|_| written_version(self.text(a))),
                     name,
+                    configuration: conf.to_string(),
                     what: short(self.text(a)),
                     line,
                 }),
@@ -637,10 +706,13 @@ impl Reader<'_> {
                                 site,
                                 line,
                                 configuration: conf.to_string(),
+                                strictly: None,
                             });
                         }
                         None => script.unresolved.push(Unresolved {
                             name: None,
+                            version: None,
+                            configuration: conf.to_string(),
                             what,
                             line,
                         }),
@@ -660,6 +732,7 @@ impl Reader<'_> {
                     site: Some(self.site(t.content)),
                     line,
                     configuration: conf.to_string(),
+                    strictly: None,
                 });
             } else {
                 script.decls.push(Decl {
@@ -668,12 +741,15 @@ impl Reader<'_> {
                     site: None,
                     line,
                     configuration: conf.to_string(),
+                    strictly: None,
                 });
             }
             return;
         }
         script.unresolved.push(Unresolved {
             name: None,
+            version: None,
+            configuration: conf.to_string(),
             what,
             line,
         });

@@ -528,3 +528,48 @@ fn unbalanced_arguments_are_scanned_to_their_statement_end_only() {
     );
     assert!(elapsed.as_secs() < 2, "took {elapsed:?}");
 }
+
+#[test]
+fn a_module_with_an_unread_version_keeps_its_requirement_and_configuration_whole() {
+    let version = "${rootProject.ext.springBootVersionSharedByEveryProjectOfThisBuild}";
+    let script = format!(
+        "dependencies {{\n    testImplementation \"org.springframework.boot:spring-boot-starter-test:{version}\"\n    implementation group: 'org.example', name: 'widgets', version: widgetsVersionFromElsewhere\n}}\n"
+    );
+    let lock = "org.springframework.boot:spring-boot-starter-test:2.7.18=testCompileClasspath,testRuntimeClasspath\nempty=\n";
+    let snapshot = Snapshot::new()
+        .with("build.gradle", script.as_str())
+        .with("gradle.lockfile", lock);
+    let build = super::read(&snapshot);
+    let starter = build
+        .declared
+        .iter()
+        .find(|d| d.name == "org.springframework.boot:spring-boot-starter-test")
+        .expect("the starter is declared");
+    assert_eq!(starter.version.as_deref(), Some(version), "not shortened");
+    assert!(starter.dev, "declared by testImplementation");
+    let widgets = build
+        .declared
+        .iter()
+        .find(|d| d.name == "org.example:widgets")
+        .expect("widgets is declared");
+    assert_eq!(
+        widgets.version.as_deref(),
+        Some("widgetsVersionFromElsewhere")
+    );
+    assert!(!widgets.dev);
+
+    let a = analyze(&snapshot);
+    let starter = dep(&a, "org.springframework.boot:spring-boot-starter-test");
+    assert!(starter.direct);
+    assert_eq!(starter.requirement.as_deref(), Some(version));
+    // The unlocked module's variable is not taken for a version: a problem, never clean.
+    assert!(a
+        .dependencies
+        .iter()
+        .all(|d| d.name != "org.example:widgets"));
+    let p = problem_text(&a);
+    assert!(
+        p.contains("org.example:widgets `widgetsVersionFromElsewhere` on line 3"),
+        "{p}"
+    );
+}

@@ -1,7 +1,7 @@
 //! Gradle edit tests: catalog, literal and variable bumps, dependency constraints in both DSLs,
 //! and lockfile lines (moved by the agent only when the POMs say nothing else changes).
 
-use super::constraint_configuration;
+use super::{constraint_configuration, strictly_allows};
 use crate::edit::tests::{db, edits};
 use crate::files::Snapshot;
 use crate::plan::{LockfileRefresh, Tier};
@@ -11,6 +11,7 @@ use crate::Ecosystem;
 const DATABIND: &str = "com.fasterxml.jackson.core:jackson-databind";
 const TEXT: &str = "org.apache.commons:commons-text";
 const SNAKEYAML: &str = "org.yaml:snakeyaml";
+const SLF4J: &str = "org.slf4j:slf4j-api";
 
 fn registry() -> StaticRegistry {
     StaticRegistry::new()
@@ -216,4 +217,99 @@ fn constraints_go_to_the_configuration_that_reaches_the_classpaths() {
         Some("annotationProcessor")
     );
     assert_eq!(of(&["classpath"]), None);
+}
+
+const STRICT_CATALOG: &str = "[versions]\nslf4j = { strictly = \"[1.7, 1.8[\", prefer = \"1.7.26\" }\n\n[libraries]\nslf4j-api = { module = \"org.slf4j:slf4j-api\", version.ref = \"slf4j\" }\n";
+const STRICT_CATALOG_USE: &str = "dependencies {\n    implementation(libs.slf4j.api)\n}\n";
+const STRICT_GROOVY: &str = "dependencies {\n    implementation('org.slf4j:slf4j-api') {\n        version {\n            strictly '[1.7, 1.8['\n            prefer '1.7.26'\n        }\n    }\n}\n";
+
+fn slf4j_registry() -> StaticRegistry {
+    StaticRegistry::new()
+        .publish(Ecosystem::Maven, SLF4J, "1.7.26", &[])
+        .publish(Ecosystem::Maven, SLF4J, "1.7.36", &[])
+        .publish(Ecosystem::Maven, SLF4J, "2.0.9", &[])
+}
+
+#[tokio::test]
+async fn a_preferred_version_moves_within_its_strictly_range() {
+    let advisories = db(&[("GHSA-slf4j-in", "Maven", SLF4J, "1.7.36")]);
+    let catalog = Snapshot::new()
+        .with("gradle/libs.versions.toml", STRICT_CATALOG)
+        .with("build.gradle.kts", STRICT_CATALOG_USE);
+    let (plan, set) = edits(&catalog, &advisories, &slf4j_registry()).await;
+    assert_eq!(plan.fixes[0].to, "1.7.36");
+    assert_eq!(
+        set.files["gradle/libs.versions.toml"],
+        STRICT_CATALOG.replace("\"1.7.26\"", "\"1.7.36\"")
+    );
+    let script = Snapshot::new().with("build.gradle", STRICT_GROOVY);
+    let (_, set) = edits(&script, &advisories, &slf4j_registry()).await;
+    assert_eq!(
+        set.files["build.gradle"],
+        STRICT_GROOVY.replace("'1.7.26'", "'1.7.36'")
+    );
+}
+
+#[tokio::test]
+async fn a_fix_outside_the_strictly_range_is_not_written_and_says_what_to_change() {
+    let advisories = db(&[("GHSA-slf4j-out", "Maven", SLF4J, "2.0.9")]);
+    let registry = slf4j_registry();
+    for (snapshot, at) in [
+        (
+            Snapshot::new()
+                .with("gradle/libs.versions.toml", STRICT_CATALOG)
+                .with("build.gradle.kts", STRICT_CATALOG_USE),
+            "gradle/libs.versions.toml:2",
+        ),
+        (
+            Snapshot::new().with("build.gradle", STRICT_GROOVY),
+            "build.gradle:5",
+        ),
+    ] {
+        let analysis = crate::analysis::analyze(&snapshot);
+        let findings = advisories.scan(&analysis);
+        let plan = crate::plan::plan(
+            &analysis,
+            &findings,
+            &advisories,
+            &registry,
+            &crate::plan::PlanOptions::recommended(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(plan.fixes[0].to, "2.0.9");
+        let err = crate::edit::apply_fix(&plan.fixes[0], &analysis, &snapshot, &registry)
+            .await
+            .expect_err("writing `prefer '2.0.9'` under `strictly '[1.7, 1.8['` breaks resolution");
+        match &err {
+            crate::Error::Unresolvable {
+                package,
+                to,
+                reason,
+                ..
+            } => {
+                assert_eq!((package.as_str(), to.as_str()), (SLF4J, "2.0.9"));
+                assert!(reason.contains(at), "{reason}");
+                assert!(reason.contains("`strictly` `[1.7, 1.8[`"), "{reason}");
+                assert!(reason.contains("change that range by hand"), "{reason}");
+            }
+            other => panic!("expected an unresolvable fix, got {other}"),
+        }
+    }
+}
+
+#[test]
+fn strictly_ranges_in_gradle_notation() {
+    assert!(strictly_allows("[1.7, 1.8[", "1.7.36"));
+    assert!(!strictly_allows("[1.7, 1.8[", "1.8"));
+    assert!(!strictly_allows("[1.7, 1.8[", "2.0.9"));
+    assert!(strictly_allows("]1.0, 2.0]", "2.0"));
+    assert!(!strictly_allows("]1.0, 2.0]", "1.0"));
+    assert!(strictly_allows("[1.0,)", "3.1"));
+    assert!(strictly_allows("1.+", "1.9.2"));
+    assert!(!strictly_allows("1.+", "2.0"));
+    assert!(
+        !strictly_allows("latest.release", "2.0"),
+        "unreadable: nothing is allowed"
+    );
 }
