@@ -7,6 +7,7 @@ mod blocks;
 pub(crate) mod catalog;
 mod lexer;
 pub(crate) mod lockfile;
+mod notation;
 pub(crate) mod script;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

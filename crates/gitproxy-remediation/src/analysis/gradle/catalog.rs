@@ -4,7 +4,7 @@
 
 use toml_edit::{ImDocument, Item, TableLike};
 
-use super::script::split;
+use super::notation::split;
 use crate::analysis::maven::Site;
 use crate::analysis::parse_error;
 use crate::files::LineIndex;
