@@ -92,6 +92,7 @@ fn run() -> Result<(), String> {
     };
     let (full_ms, full_peak, ()) = measured(|| full(T1))?;
     let records = store.snapshot().len();
+    let estimated = store.snapshot().estimated_bytes() as f64 / 1048576.0;
     let loaded = status_kib("VmRSS")? as f64 / 1024.0;
     // A scan holds the old database while the re-sync builds and swaps in the new one.
     let held = store.snapshot();
@@ -148,6 +149,10 @@ fn run() -> Result<(), String> {
         "| restart: read the store back ({} records, watermark {}) | {reopen_ms:.0} ms | {reopen_peak:.0} MiB |",
         reopened.snapshot().len(),
         reopened.watermarks().get("Go").map_or("-", String::as_str)
+    );
+    println!(
+        "bench advisories: the store's memory estimate of the three (what `max_advisory_memory` is checked against): {estimated:.0} MiB; resident growth of the full sync: {:.0} MiB",
+        loaded - base
     );
     Ok(())
 }

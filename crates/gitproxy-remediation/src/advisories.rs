@@ -47,6 +47,17 @@ pub struct AdvisoryDb {
     slots: Vec<Arc<Slot>>,
     ids: HashMap<String, usize>,
     index: HashMap<(Ecosystem, String), Vec<Matcher>>,
+    /// The memory its records take, estimated as [`memory_estimate`] does.
+    estimated_bytes: usize,
+}
+
+/// Memory an advisory record takes once loaded, estimated from its JSON: the JSON itself (kept
+/// for the full record), its decoded `affected` ranges and its index entries come to about three
+/// times the JSON, plus a fixed part per record (calibrated on `../shared/osv`: 17.9 MB of JSON in
+/// 8,158 records grow the process by about 53 MiB, estimated at 55; see docs/benchmarks.md,
+/// "advisories").
+pub(crate) fn memory_estimate(json_bytes: usize) -> usize {
+    json_bytes.saturating_mul(3).saturating_add(512)
 }
 
 impl std::fmt::Debug for AdvisoryDb {
@@ -126,6 +137,15 @@ fn informational_of(affected: &[osv::Affected]) -> Option<String> {
 }
 
 impl Slot {
+    /// Its share of the database's memory, as [`memory_estimate`] reckons it.
+    fn estimated_bytes(&self) -> usize {
+        memory_estimate(match &self.raw {
+            Raw::None => 1024,
+            Raw::Json(raw) => raw.len(),
+            Raw::Member { loc, .. } => loc.size,
+        })
+    }
+
     fn record(&self) -> Arc<Record> {
         Arc::clone(self.full.get_or_init(|| {
             let decoded = match &self.raw {
@@ -224,6 +244,12 @@ impl AdvisoryDb {
         self.slots.is_empty()
     }
 
+    /// The memory its records take, estimated from their JSON (about three times it, see
+    /// [`SyncLimits::max_memory_bytes`]).
+    pub fn estimated_bytes(&self) -> usize {
+        self.estimated_bytes
+    }
+
     /// Every record, in load order (each is fully decoded on first use).
     pub fn records(&self) -> impl Iterator<Item = Arc<Record>> + '_ {
         self.slots.iter().map(|s| s.record())
@@ -299,6 +325,7 @@ impl AdvisoryDb {
                 });
         }
         self.ids.insert(slot.id.clone(), idx);
+        self.estimated_bytes = self.estimated_bytes.saturating_add(slot.estimated_bytes());
         self.slots.push(slot);
         true
     }

@@ -96,10 +96,10 @@ where
         ecosystem: &str,
     ) -> Result<Option<String>, Error> {
         let batch = match store.watermarks().get(ecosystem) {
-            None => self.full(ecosystem).await?,
-            Some(since) => match self.delta(ecosystem, since).await? {
+            None => self.full(ecosystem, store.limits()).await?,
+            Some(since) => match self.delta(ecosystem, since, store.limits()).await? {
                 Some(batch) => Some(batch),
-                None => self.full(ecosystem).await?,
+                None => self.full(ecosystem, store.limits()).await?,
             },
         };
         let Some(batch) = batch else {
@@ -126,8 +126,11 @@ where
 
     /// The full archive, `None` when the mirror has none. Its watermark is left empty: it is
     /// the newest time of the records, taken when the batch is validated ([`apply_batch`]).
-    async fn full(&self, ecosystem: &str) -> Result<Option<SyncBatch>, Error> {
-        let Some(archive) = self.get(ecosystem, "all.zip").await? else {
+    async fn full(&self, ecosystem: &str, limits: &SyncLimits) -> Result<Option<SyncBatch>, Error> {
+        let Some(archive) = self
+            .get(ecosystem, "all.zip", limits.max_archive_bytes)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(SyncBatch {
@@ -141,9 +144,17 @@ where
 
     /// The delta since `since`; `None` when it is too large to fetch record by record (or the
     /// mirror has no `modified_id.csv`), so the round takes the full archive.
-    async fn delta(&self, ecosystem: &str, since: &str) -> Result<Option<SyncBatch>, Error> {
+    async fn delta(
+        &self,
+        ecosystem: &str,
+        since: &str,
+        limits: &SyncLimits,
+    ) -> Result<Option<SyncBatch>, Error> {
         let from = rfc3339_nanos(since).unwrap_or(i128::MIN);
-        let Some(csv) = self.get(ecosystem, "modified_id.csv").await? else {
+        let Some(csv) = self
+            .get(ecosystem, "modified_id.csv", limits.max_archive_bytes)
+            .await?
+        else {
             return Ok(None);
         };
         let changed = changed_since(
@@ -162,7 +173,10 @@ where
                     format!("modified_id.csv lists `{id}`, not a record id"),
                 ));
             }
-            match self.get(ecosystem, &format!("{id}.json")).await? {
+            match self
+                .get(ecosystem, &format!("{id}.json"), limits.max_archive_bytes)
+                .await?
+            {
                 None => withdrawn.push(id.clone()),
                 Some(json) => {
                     let (_, entry) = entry_of(&format!("{id}.json"), Vec::from(json))?;
@@ -193,8 +207,8 @@ where
         }
     }
 
-    /// `GET <base>/<ecosystem>/<file>`; `None` for 404 and 410.
-    async fn get(&self, ecosystem: &str, file: &str) -> Result<Option<Bytes>, Error> {
+    /// `GET <base>/<ecosystem>/<file>`, at most `limit` bytes of it; `None` for 404 and 410.
+    async fn get(&self, ecosystem: &str, file: &str, limit: usize) -> Result<Option<Bytes>, Error> {
         let url = self
             .base
             .join(&format!("{ecosystem}/{file}"))
@@ -219,7 +233,6 @@ where
         if !status.is_success() {
             return Err(self.fail(ecosystem, format!("GET {file} answered {status}")));
         }
-        let limit = SyncLimits::default().max_archive_bytes;
         let body = tokio::time::timeout(
             self.timeout,
             Limited::new(response.into_body(), limit).collect(),
@@ -241,7 +254,7 @@ where
 /// directory announces more than they allow is refused before anything is inflated).
 fn apply_batch(store: &AdvisoryStore, mut batch: SyncBatch) -> Result<String, Error> {
     if let SyncChange::Full { .. } = batch.change {
-        batch.watermark = batch.newest_record(&SyncLimits::default())?;
+        batch.watermark = store.newest_record(&batch)?;
     }
     store.sync(&batch)?;
     Ok(batch.watermark)

@@ -131,7 +131,7 @@ impl AdvisoryStore {
                         persisted = loaded;
                     }
                     Err(e) => {
-                        tracing::warn!(store = %dir.display(), error = %e, "the advisory store is invalid; serving the baked-in or mounted data until the next full sync");
+                        tracing::warn!(store = %dir.display(), error = %e, "the advisory store could not be read back; serving the baked-in or mounted data until the next full sync");
                     }
                 },
                 Err(e) => {
@@ -220,6 +220,18 @@ impl AdvisoryStore {
             .collect()
     }
 
+    /// The limits every sync batch is checked against.
+    pub fn limits(&self) -> &SyncLimits {
+        &self.options.limits
+    }
+
+    /// The watermark a full batch reflects, the newest time of its records, read by the
+    /// validation [`AdvisoryStore::sync`] applies, under the same limits and with the data this
+    /// store holds (an archive too large for them is refused before anything is inflated).
+    pub fn newest_record(&self, batch: &SyncBatch) -> Result<String, Error> {
+        batch.newest_record(&self.options.limits, self.load().db.estimated_bytes())
+    }
+
     /// Validates `batch` whole, applies it off to the side, persists it and swaps it in; on any
     /// error nothing changes and the old data keeps serving. Blocking (CPU and disk): run it on
     /// a blocking thread. A delta whose watermark is older than the agent's is already applied:
@@ -265,7 +277,7 @@ impl AdvisoryStore {
 
 /// The state after one batch.
 fn step(current: &Current, batch: &SyncBatch, limits: &SyncLimits) -> Result<Current, Error> {
-    let validated = batch.validate(limits)?;
+    let validated = batch.validate(limits, current.db.estimated_bytes())?;
     let db = apply(&current.db, validated);
     let mut ecosystems = current.ecosystems.clone();
     ecosystems.insert(

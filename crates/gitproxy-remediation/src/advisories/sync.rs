@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::export::newest;
 use super::load::decode_archive;
-use super::{informational_of, AdvisoryDb, Raw, Slot};
+use super::{informational_of, memory_estimate, AdvisoryDb, Raw, Slot};
 use crate::osv::Record;
 use crate::{Ecosystem, Error};
 
@@ -52,6 +52,11 @@ pub struct SyncLimits {
     pub max_records: usize,
     /// Largest total of an archive's members once inflated, as its directory announces them.
     pub max_inflated_bytes: usize,
+    /// Most memory the advisory data may take while a batch is applied: the data already held
+    /// (the records a batch replaces included, as they serve until the swap) plus the batch's
+    /// records, each estimated at about three times its JSON ([`AdvisoryDb::estimated_bytes`]).
+    /// Checked before an archive is inflated or a record decoded.
+    pub max_memory_bytes: usize,
 }
 
 impl Default for SyncLimits {
@@ -61,6 +66,7 @@ impl Default for SyncLimits {
             max_record_bytes: 1 << 20,
             max_records: 1_000_000,
             max_inflated_bytes: 2 << 30,
+            max_memory_bytes: 128 << 20,
         }
     }
 }
@@ -81,23 +87,23 @@ impl SyncBatch {
         }
     }
 
-    /// Checks the watermark and every record (schema, ecosystem, size limits); any failure
-    /// refuses the whole batch.
-    pub(super) fn validate(&self, limits: &SyncLimits) -> Result<Validated, Error> {
+    /// Checks the watermark and every record (schema, ecosystem, size and memory limits, with
+    /// `held` bytes of advisory data already in memory); any failure refuses the whole batch.
+    pub(super) fn validate(&self, limits: &SyncLimits, held: usize) -> Result<Validated, Error> {
         if rfc3339_nanos(&self.watermark).is_none() {
             return Err(self.refuse(format!(
                 "watermark `{}` is not an RFC 3339 time",
                 self.watermark
             )));
         }
-        self.validate_records(limits)
+        self.validate_records(limits, held)
     }
 
     /// The watermark a full batch reflects: the newest time of its records, read by the same
     /// validation, under the same limits, as [`SyncBatch::validate`] (its own `watermark` is
     /// not read), so an archive is never inflated past those limits to find it.
-    pub(super) fn newest_record(&self, limits: &SyncLimits) -> Result<String, Error> {
-        let validated = self.validate_records(limits)?;
+    pub(super) fn newest_record(&self, limits: &SyncLimits, held: usize) -> Result<String, Error> {
+        let validated = self.validate_records(limits, held)?;
         newest(validated.slots.iter().filter_map(|s| s.modified)).ok_or_else(|| {
             self.refuse(
                 "no record has an RFC 3339 `modified` time to take a watermark from; \
@@ -106,8 +112,28 @@ impl SyncBatch {
         })
     }
 
-    /// Checks every record (schema, ecosystem, size limits), not the watermark.
-    fn validate_records(&self, limits: &SyncLimits) -> Result<Validated, Error> {
+    /// Refuses a batch whose records would take the advisory data past `max_memory_bytes`.
+    fn check_memory(&self, limits: &SyncLimits, held: usize, incoming: usize) -> Result<(), Error> {
+        let needed = held.saturating_add(incoming);
+        if needed <= limits.max_memory_bytes {
+            return Ok(());
+        }
+        let mib = |b: usize| b.div_ceil(1 << 20);
+        Err(self.refuse(format!(
+            "its records would take about {} MiB of memory on top of the {} MiB of advisory data the agent holds, \
+             {} MiB in all, above the advisory memory limit of {} MiB; raise the container's memory limit (Helm \
+             `resources.limits.memory`: the limit is half of it by default) or `--max-advisory-memory` \
+             (GITPROXY_MAX_ADVISORY_MEMORY, Helm `advisories.maxMemory`) to at least {} MiB",
+            mib(incoming),
+            mib(held),
+            mib(needed),
+            mib(limits.max_memory_bytes),
+            mib(needed),
+        )))
+    }
+
+    /// Checks every record (schema, ecosystem, size and memory limits), not the watermark.
+    fn validate_records(&self, limits: &SyncLimits, held: usize) -> Result<Validated, Error> {
         let ecosystem: Ecosystem = self
             .ecosystem
             .parse()
@@ -122,17 +148,19 @@ impl SyncBatch {
                     )));
                 }
                 let label = format!("{}/all.zip", self.ecosystem);
-                let inflated: usize = crate::zip::zip_members(archive, &label)
-                    .map_err(|e| self.refuse(e.to_string()))?
-                    .iter()
-                    .map(|m| m.size)
-                    .sum();
+                let members = crate::zip::zip_members(archive, &label)
+                    .map_err(|e| self.refuse(e.to_string()))?;
+                let inflated: usize = members.iter().map(|m| m.size).sum();
                 if inflated > limits.max_inflated_bytes {
                     return Err(self.refuse(format!(
                         "the archive inflates to {inflated} bytes, above the limit of {}",
                         limits.max_inflated_bytes
                     )));
                 }
+                let incoming = members
+                    .iter()
+                    .fold(0usize, |sum, m| sum.saturating_add(memory_estimate(m.size)));
+                self.check_memory(limits, held, incoming)?;
                 let slots: Vec<Slot> = decode_archive(archive, &label)
                     .map_err(|e| self.refuse(e.to_string()))?
                     .into_iter()
@@ -148,6 +176,10 @@ impl SyncBatch {
                 if rfc3339_nanos(since).is_none() {
                     return Err(self.refuse(format!("`since` `{since}` is not an RFC 3339 time")));
                 }
+                let incoming = records.iter().fold(0usize, |sum, r| {
+                    sum.saturating_add(memory_estimate(r.len()))
+                });
+                self.check_memory(limits, held, incoming)?;
                 let mut slots = Vec::with_capacity(records.len());
                 for (i, json) in records.iter().enumerate() {
                     if json.len() > limits.max_record_bytes {

@@ -53,16 +53,34 @@ fn an_archive_announcing_huge_members_is_refused_before_inflating() {
         e.starts_with("advisory sync for npm refused: the archive inflates to 4294967280 bytes"),
         "{e}"
     );
-    // Within that limit but far past what deflate can expand its bytes to.
-    let e = apply_batch(&store, full(announcing(archive, 100_000_000)))
+    // Within the advisory memory limit an archive announcing 50 MB would need (about three
+    // times that): refused for memory, before anything is inflated.
+    let e = apply_batch(&store, full(announcing(archive.clone(), 50_000_000)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("would take about 144 MiB of memory on top of the 0 MiB")
+            && e.contains("above the advisory memory limit of 128 MiB"),
+        "{e}"
+    );
+    // With memory to spare, within the inflated limit but far past what deflate can expand
+    // its bytes to.
+    let roomy = AdvisoryStore::unconfigured(StoreOptions {
+        limits: SyncLimits {
+            max_memory_bytes: 1 << 30,
+            ..SyncLimits::default()
+        },
+        ..StoreOptions::default()
+    });
+    let e = apply_batch(&roomy, full(announcing(archive, 100_000_000)))
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("N-1.json: announces 100000000 bytes from"),
         "{e}"
     );
-    assert!(store.watermarks().is_empty());
-    assert_eq!(store.snapshot().len(), 0);
+    assert!(store.watermarks().is_empty() && roomy.watermarks().is_empty());
+    assert_eq!(store.snapshot().len() + roomy.snapshot().len(), 0);
 }
 
 #[test]

@@ -123,6 +123,58 @@ fn a_bad_batch_is_refused_and_the_old_data_keeps_serving() {
 }
 
 #[test]
+fn a_batch_past_the_advisory_memory_limit_is_refused_and_names_what_to_raise() {
+    let record_bytes = npm_record("N-1", "left-pad", T1).len();
+    // Room for two records' worth of data and their replacements, not for four.
+    let per_record = crate::advisories::memory_estimate(record_bytes);
+    let store = AdvisoryStore::unconfigured(StoreOptions {
+        limits: SyncLimits {
+            max_memory_bytes: 3 * per_record,
+            ..SyncLimits::default()
+        },
+        ..StoreOptions::default()
+    });
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    assert_eq!(store.snapshot().estimated_bytes(), per_record);
+    let before = store.snapshot();
+    // A delta whose records would take the data past the limit: refused whole, before decoding.
+    let e = store
+        .sync(&delta(
+            T1,
+            T2,
+            &[("N-2", "is-even"), ("N-3", "is-odd"), ("N-4", "x")],
+            &[],
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("advisory sync for npm refused: its records would take about 1 MiB of memory on top of the 1 MiB of advisory data the agent holds"),
+        "{e}"
+    );
+    assert!(
+        e.contains("raise the container's memory limit (Helm `resources.limits.memory`")
+            && e.contains("`--max-advisory-memory` (GITPROXY_MAX_ADVISORY_MEMORY, Helm `advisories.maxMemory`)"),
+        "{e}"
+    );
+    assert!(Arc::ptr_eq(&before, &store.snapshot()));
+    assert_eq!(store.watermarks()["npm"], T1);
+    // Within the limit counting what the agent holds: applied.
+    store
+        .sync(&delta(T1, T2, &[("N-2", "is-even")], &[]))
+        .unwrap();
+    assert!(affected(&store, "is-even"));
+    let second = crate::advisories::memory_estimate(npm_record("N-2", "is-even", T2).len());
+    assert_eq!(store.snapshot().estimated_bytes(), per_record + second);
+    // A full re-sync needs room for the old records too, as they serve until the swap.
+    let e = store
+        .sync(&full(&[("N-1", "left-pad"), ("N-2", "is-even")], T3))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("above the advisory memory limit"), "{e}");
+    assert_eq!(store.watermarks()["npm"], T2);
+}
+
+#[test]
 fn scans_running_during_swaps_all_succeed_on_the_data_they_started_with() {
     let store = Arc::new(AdvisoryStore::unconfigured(StoreOptions::default()));
     store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();

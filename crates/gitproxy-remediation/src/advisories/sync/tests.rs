@@ -47,7 +47,7 @@ fn delta(records: Vec<Vec<u8>>, withdrawn: &[&str]) -> SyncBatch {
 #[test]
 fn bad_batches_are_refused_whole_with_the_reason() {
     let limits = SyncLimits::default();
-    let refused = |b: SyncBatch| b.validate(&limits).err().unwrap().to_string();
+    let refused = |b: SyncBatch| b.validate(&limits, 0).err().unwrap().to_string();
     let e = refused(delta(
         vec![record("A-1", "npm"), b"{\"id\": 5}".to_vec()],
         &[],
@@ -74,7 +74,7 @@ fn bad_batches_are_refused_whole_with_the_reason() {
         ..limits
     };
     let e = delta(vec![record("A-1", "npm")], &[])
-        .validate(&small)
+        .validate(&small, 0)
         .err()
         .unwrap()
         .to_string();
@@ -92,7 +92,7 @@ fn bad_batches_are_refused_whole_with_the_reason() {
         watermark: "2024-05-02T00:00:00Z".into(),
         change: SyncChange::Full { archive },
     };
-    let e = full.validate(&tight).err().unwrap().to_string();
+    let e = full.validate(&tight, 0).err().unwrap().to_string();
     assert!(
         e.contains("inflates to") && e.contains("above the limit of 100"),
         "{e}"
@@ -117,7 +117,7 @@ fn a_full_batch_replaces_its_ecosystem_and_keeps_the_others() {
         watermark: "2024-05-02T00:00:00Z".into(),
         change: SyncChange::Full { archive },
     };
-    let new = apply(&old, batch.validate(&SyncLimits::default()).unwrap());
+    let new = apply(&old, batch.validate(&SyncLimits::default(), 0).unwrap());
     let ids: Vec<String> = new.records().map(|r| r.id.clone()).collect();
     assert_eq!(ids, ["N-NEW", "P-1"]);
     // The unchanged record is shared, not copied.
