@@ -86,6 +86,8 @@ pub(crate) struct Config {
     pub(crate) advisory_store: Option<PathBuf>,
     /// Age past which advisory data is reported stale.
     pub(crate) max_advisory_age: Duration,
+    /// Most memory the advisory data may take while a sync is applied, in bytes.
+    pub(crate) max_advisory_memory: u64,
     /// The local OSV mirror polled for advisory data (none by default), through the egress rules.
     pub(crate) osv_mirror: Option<Url>,
     /// Time between two polls of the OSV mirror.
@@ -156,6 +158,14 @@ impl Config {
                 }
                 Some(age) => age,
                 None => Duration::from_secs(7 * 86_400),
+            },
+            max_advisory_memory: match layers
+                .parse(&settings::MAX_ADVISORY_MEMORY, validate::advisory_memory)?
+            {
+                Some(bytes) => bytes,
+                None => environment
+                    .memory_limit
+                    .map_or(128 << 20, |limit| limit / 2),
             },
             osv_mirror: layers.parse(&settings::OSV_MIRROR, validate::mirror_url)?,
             osv_mirror_interval: match layers

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use gitproxy_egress::EgressConnector;
-use gitproxy_remediation::advisories::{mounted_ages, AdvisoryDb, AdvisoryStore, StoreOptions};
+use gitproxy_remediation::advisories::{
+    mounted_ages, AdvisoryDb, AdvisoryStore, StoreOptions, SyncLimits,
+};
 use gitproxy_remediation::engine::{Engine, EngineOptions};
 use gitproxy_remediation::policy::Connection;
 
@@ -44,7 +46,10 @@ pub(crate) fn advisory_store(config: &Config) -> anyhow::Result<Arc<AdvisoryStor
     let options = StoreOptions {
         dir: config.advisory_store.clone(),
         max_age: config.max_advisory_age,
-        ..StoreOptions::default()
+        limits: SyncLimits {
+            max_memory_bytes: usize::try_from(config.max_advisory_memory).unwrap_or(usize::MAX),
+            ..SyncLimits::default()
+        },
     };
     Ok(Arc::new(AdvisoryStore::open(base, ages, options)))
 }

@@ -52,6 +52,13 @@ pub(super) fn check_cases(
             "gitproxy-advisories",
             report,
         );
+        report.eq(
+            "advisory-claim",
+            "advisory memory limit",
+            m.one("Deployment")
+                .and_then(|d| env_value(d, "GITPROXY_MAX_ADVISORY_MEMORY")),
+            "192Mi",
+        );
     }
     if let (Some(defaults), Some(rotated)) = (get("defaults"), get("rotated-key")) {
         let (case, d, r) = ("rotated-key", checksums(defaults), checksums(rotated));

@@ -70,6 +70,12 @@ fn refusals(raw_pem: &Path, not_pem_b64: &Path) -> Vec<Refusal> {
             never: None,
         },
         Refusal {
+            name: "advisory memory limit that is not a Kubernetes size",
+            args: with_key(&["--set", "advisories.maxMemory=lots"]),
+            says: &["/advisories/maxMemory"],
+            never: None,
+        },
+        Refusal {
             name: "OSV mirror with credentials",
             args: with_key(&["--set", "advisories.mirror.url=https://user:pw@osv-mirror.corp.example/"]),
             says: &["/advisories/mirror/url"],

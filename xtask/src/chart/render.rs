@@ -104,7 +104,7 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
         },
         Case {
             name: "advisory-claim",
-            proves: "advisories.store.existingClaim with one replica mounts that claim as the advisory store",
+            proves: "advisories.store.existingClaim with one replica mounts that claim as the advisory store; advisories.maxAge and maxMemory reach the agent",
             args: with_key(&[
                 "--set",
                 "replicaCount=1",
@@ -112,6 +112,8 @@ pub(super) fn cases(ca_file: &Path) -> Vec<Case> {
                 "advisories.store.existingClaim=gitproxy-advisories",
                 "--set",
                 "advisories.maxAge=36h",
+                "--set",
+                "advisories.maxMemory=192Mi",
             ]),
         },
         Case {

@@ -47,6 +47,8 @@ pub(crate) struct Environment {
     pub(crate) vars: HashMap<String, String>,
     /// Whether stdout is a terminal (picks the default log format).
     pub(crate) stdout_is_terminal: bool,
+    /// The container's memory limit, from its cgroup (none: no limit set or no cgroup found).
+    pub(crate) memory_limit: Option<u64>,
 }
 
 impl Environment {
@@ -72,8 +74,28 @@ impl Environment {
         Ok(Environment {
             vars,
             stdout_is_terminal,
+            memory_limit: CGROUP_MEMORY_LIMITS.iter().find_map(|path| {
+                std::fs::read_to_string(path)
+                    .ok()
+                    .and_then(|text| cgroup_memory_limit(&text))
+            }),
         })
     }
+}
+
+/// Where a container's memory limit is read: cgroup v2, then v1.
+const CGROUP_MEMORY_LIMITS: [&str; 2] = [
+    "/sys/fs/cgroup/memory.max",
+    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+];
+
+/// A cgroup memory limit file's value in bytes: none for `max` (v2) or v1's "unlimited" (a
+/// value near `i64::MAX`, rounded down to the page size).
+pub(super) fn cgroup_memory_limit(text: &str) -> Option<u64> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&bytes| bytes > 0 && bytes < 1 << 62)
 }
 
 /// A raw value and its source.

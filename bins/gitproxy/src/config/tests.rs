@@ -14,6 +14,7 @@ fn env(pairs: &[(&str, &str)]) -> Environment {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<HashMap<_, _>>(),
         stdout_is_terminal: false,
+        memory_limit: None,
     }
 }
 
@@ -246,6 +247,37 @@ fn custom_ca_cert_accepts_the_helm_base64_form() {
     )
     .expect("valid");
     assert_eq!(config.trust.extra_cas().len(), 1);
+}
+
+#[test]
+fn the_advisory_memory_limit_is_half_the_container_limit_unless_set() {
+    let with_limit = |limit: Option<u64>, pairs: &[(&str, &str)]| {
+        let mut environment = env(pairs);
+        environment.memory_limit = limit;
+        Config::resolve(&GlobalArgs::default(), &environment)
+            .map(|c| c.max_advisory_memory)
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(with_limit(Some(256 << 20), &[]), Ok(128 << 20));
+    assert_eq!(with_limit(Some(1 << 30), &[]), Ok(512 << 20));
+    assert_eq!(with_limit(None, &[]), Ok(128 << 20));
+    let set = |v: &str| with_limit(Some(256 << 20), &[("GITPROXY_MAX_ADVISORY_MEMORY", v)]);
+    assert_eq!(set("192Mi"), Ok(192 << 20));
+    assert_eq!(set("1Gi"), Ok(1 << 30));
+    assert_eq!(set("67108864"), Ok(64 << 20));
+    let e = set("8Mi").unwrap_err();
+    assert!(
+        e.contains("GITPROXY_MAX_ADVISORY_MEMORY")
+            && e.contains("`8Mi` is not a memory size of at least 16 MiB; write it in bytes or like 192Mi or 1Gi"),
+        "{e}"
+    );
+    assert!(set("lots").is_err() && set("99999999999999999999Gi").is_err());
+    // What the cgroup files hold: a number, `max` (v2, no limit), or v1's "unlimited".
+    use super::sources::cgroup_memory_limit;
+    assert_eq!(cgroup_memory_limit("268435456\n"), Some(256 << 20));
+    assert_eq!(cgroup_memory_limit("max\n"), None);
+    assert_eq!(cgroup_memory_limit("9223372036854771712\n"), None);
+    assert_eq!(cgroup_memory_limit(""), None);
 }
 
 #[test]
@@ -500,7 +532,8 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
              bitbucket_url = \"https://bitbucket.corp\"\nbitbucket_username = \"bot\"\n\
              bitbucket_token_file = \"{secret}\"\nproject = \"PROJ\"\nbranch_prefix = \"bot/\"\n\
              listen = \"127.0.0.1:9090\"\nlog_format = \"text\"\nlog_level = \"debug\"\n\
-             shutdown_grace = \"2m\"\nosv_dir = \"{osv}\"\nregistries = \"public\"\n"
+             shutdown_grace = \"2m\"\nosv_dir = \"{osv}\"\nregistries = \"public\"\n\
+             max_advisory_memory = 201326592\n"
         ),
     )
     .expect("write");
@@ -525,6 +558,7 @@ fn every_toml_key_of_the_table_is_read_from_the_file() {
     assert_eq!(config.log_level, "debug");
     assert_eq!(config.shutdown_grace, Duration::from_secs(120));
     assert_eq!(config.osv_dir.as_deref(), Some(dir.path()));
+    assert_eq!(config.max_advisory_memory, 192 << 20);
     assert_eq!(
         config.registries.configured().count(),
         gitproxy_remediation::registry::RegistryUrls::public()

@@ -43,6 +43,24 @@ pub(super) fn scan_options(value: &str) -> Result<ScanOptions, String> {
     }
 }
 
+/// The advisory memory limit: bytes, or a number with a `Ki`, `Mi` or `Gi` suffix (as Kubernetes
+/// writes memory), at least 16 MiB.
+pub(super) fn advisory_memory(value: &str) -> Result<u64, String> {
+    let v = value.trim();
+    let (digits, unit) = match v.len().checked_sub(2).and_then(|i| v.split_at_checked(i)) {
+        Some((n, "Ki")) => (n, 1u64 << 10),
+        Some((n, "Mi")) => (n, 1 << 20),
+        Some((n, "Gi")) => (n, 1 << 30),
+        _ => (v, 1),
+    };
+    match digits.parse::<u64>().ok().and_then(|n| n.checked_mul(unit)) {
+        Some(bytes) if bytes >= 16 << 20 => Ok(bytes),
+        _ => Err(format!(
+            "`{value}` is not a memory size of at least 16 MiB; write it in bytes or like 192Mi or 1Gi"
+        )),
+    }
+}
+
 /// A listen address.
 pub(super) fn listen(value: &str) -> Result<SocketAddr, String> {
     value

@@ -412,16 +412,11 @@ async fn scans_running_while_syncs_swap_the_data_all_succeed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_real_export_larger_than_the_default_body_limit_syncs_through_the_tunnel() {
+async fn a_real_export_larger_than_the_default_body_limit_syncs_through_the_tunnel_within_the_memory_limit(
+) {
     let world = World::start().await;
     let mounted = world.dir.path().join("agent-osv");
     std::fs::create_dir_all(&mounted).expect("mounted folder");
-    let agent = world
-        .agent(&Setup {
-            osv: Some(mounted),
-            ..Setup::default()
-        })
-        .await;
     // The shared Go export: 3.4 MB compressed, 4.5 MB as base64, above the 1 MiB other
     // operations may send.
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/osv");
@@ -429,6 +424,35 @@ async fn a_real_export_larger_than_the_default_body_limit_syncs_through_the_tunn
         .full("Go")
         .expect("the shared Go archive");
     assert!(full.archive.as_ref().is_some_and(|a| a.len() > 4 << 20));
+    // Its 7.9 MB of JSON need about 25 MiB once loaded: an agent allowed 16 MiB of advisory
+    // data refuses it whole, says what to raise, and keeps serving what it has.
+    let tight = world
+        .agent(&Setup {
+            osv: Some(mounted.clone()),
+            env: vec![("GITPROXY_MAX_ADVISORY_MEMORY", "16Mi".to_owned())],
+            ..Setup::default()
+        })
+        .await;
+    let refused = world
+        .cloud
+        .call(&full)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        refused.contains(
+            "advisory sync for Go refused: its records would take about 25 MiB of memory"
+        ) && refused.contains("above the advisory memory limit of 16 MiB")
+            && refused.contains("GITPROXY_MAX_ADVISORY_MEMORY"),
+        "{refused}"
+    );
+    stop(tight).await;
+    let agent = world
+        .agent(&Setup {
+            osv: Some(mounted),
+            ..Setup::default()
+        })
+        .await;
     let report = sync(&world, &full).await;
     assert!(report.records > 4_000, "{report:?}");
     assert_eq!(report.watermarks["Go"], full.watermark);
