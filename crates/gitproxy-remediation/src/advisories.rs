@@ -146,6 +146,29 @@ impl Slot {
         })
     }
 
+    /// The record's OSV JSON as it arrived (inflated from its archive when loaded through an
+    /// index; serialised when it was inserted as a record).
+    fn json(&self) -> Result<Vec<u8>, Error> {
+        match &self.raw {
+            Raw::None => serde_json::to_vec(&*self.record()).map_err(|e| Error::Zip {
+                path: self.id.clone(),
+                reason: e.to_string(),
+            }),
+            Raw::Json(raw) => Ok(raw.to_vec()),
+            Raw::Member {
+                archive,
+                label,
+                loc,
+            } => archive
+                .get(loc.start..loc.start + loc.csize)
+                .ok_or_else(|| Error::Zip {
+                    path: label.to_string(),
+                    reason: format!("{}: outside the archive", loc.name),
+                })
+                .and_then(|data| zip::inflate(label, &loc.name, loc.method, data, loc.size)),
+        }
+    }
+
     fn record(&self) -> Arc<Record> {
         Arc::clone(self.full.get_or_init(|| {
             let decoded = match &self.raw {

@@ -267,7 +267,7 @@ impl AdvisoryStore {
         }
         let next = step(&current, batch, &self.options.limits)?;
         if let Some(dir) = &self.options.dir {
-            persisted.record(dir, batch)?;
+            persisted.record(dir, batch, &next.db)?;
         }
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         tracing::info!(ecosystem = %batch.ecosystem, watermark = %batch.watermark, "advisory data swapped in");

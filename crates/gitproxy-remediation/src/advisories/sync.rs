@@ -312,6 +312,18 @@ pub(super) fn apply(old: &AdvisoryDb, batch: Validated) -> AdvisoryDb {
     new
 }
 
+/// Every record of `ecosystem` in `db` as an `all.zip` of `<id>.json` members (stored, not
+/// compressed): what a full batch of the ecosystem would hold to rebuild what `db` holds of it.
+pub(super) fn ecosystem_archive(db: &AdvisoryDb, ecosystem: Ecosystem) -> Result<Vec<u8>, Error> {
+    let members = db
+        .slots
+        .iter()
+        .filter(|slot| in_ecosystem(slot, ecosystem))
+        .map(|slot| Ok((format!("{}.json", slot.id), slot.json()?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    crate::zip::stored_zip(&members)
+}
+
 /// When a record was last current, for data age and watermarks: its `modified` time, or its
 /// `published` time when `modified` is missing or implausible (before 1990: golang/vulndb's files
 /// carry `0001-01-01T00:00:00Z`).

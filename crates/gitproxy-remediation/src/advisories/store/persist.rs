@@ -1,7 +1,10 @@
 //! The advisory store on disk: per ecosystem the last full archive and the deltas merged since,
 //! each file named by and checked against its SHA-256, and a manifest naming them with their
 //! watermarks. Every file is written atomically (temporary file, fsync, rename, fsync of the
-//! folder) and the manifest last, so a crash leaves either the old or the new store.
+//! folder) and the manifest last, so a crash leaves either the old or the new store. The merged
+//! delta lives on disk only, and once it outgrows [`COMPACT_AT`] the ecosystem's data is written
+//! as a new full archive instead, so neither the delta file nor a restart's replay grows without
+//! bound when the cloud only ever sends deltas.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -10,22 +13,24 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-use crate::advisories::sync::{SyncBatch, SyncChange};
-use crate::Error;
+use crate::advisories::sync::{ecosystem_archive, SyncBatch, SyncChange};
+use crate::advisories::AdvisoryDb;
+use crate::{Ecosystem, Error};
 
 /// The manifest's file name.
 const MANIFEST: &str = "manifest.json";
 /// The manifest's `format`; bump it when the layout changes.
 const FORMAT: &str = "gitproxy-advisory-store/1";
+/// A merged delta of at least this many bytes, and at least half the size of its ecosystem's
+/// archive, is folded into a new full archive.
+pub(super) const COMPACT_AT: usize = 1 << 20;
 
-/// What the store holds on disk, kept in memory between syncs.
+/// The manifest: what the store holds on disk, kept in memory between syncs (the merged deltas
+/// stay in their files).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct Persisted {
     format: String,
     ecosystems: BTreeMap<String, EcoFiles>,
-    /// The merged delta of each ecosystem (not in the manifest: in its own file).
-    #[serde(skip)]
-    deltas: BTreeMap<String, Delta>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,27 +103,23 @@ pub(super) fn probe(dir: &Path) -> Result<(), Error> {
 }
 
 impl Persisted {
-    /// Records `batch` (already validated and applied in memory) on disk; on error the store on
-    /// disk and `self` are unchanged.
-    pub(super) fn record(&mut self, dir: &Path, batch: &SyncBatch) -> Result<(), Error> {
+    /// Records `batch` (already validated and applied in memory, giving `db`) on disk; on error
+    /// the store on disk and `self` are unchanged.
+    pub(super) fn record(
+        &mut self,
+        dir: &Path,
+        batch: &SyncBatch,
+        db: &AdvisoryDb,
+    ) -> Result<(), Error> {
         std::fs::create_dir_all(dir).map_err(store_error(dir))?;
         let mut next = self.clone();
         next.format = FORMAT.into();
-        let stem = file_stem(&batch.ecosystem);
         match &batch.change {
             SyncChange::Full { archive } => {
-                let sha256 = hex(archive);
-                let file = format!("{stem}-{}.zip", &sha256[..16]);
-                write_atomic(dir, &file, archive)?;
                 next.ecosystems.insert(
                     batch.ecosystem.clone(),
-                    EcoFiles {
-                        full_watermark: batch.watermark.clone(),
-                        archive: FileRef { file, sha256 },
-                        delta: None,
-                    },
+                    full_files(dir, &batch.ecosystem, &batch.watermark, archive)?,
                 );
-                next.deltas.remove(&batch.ecosystem);
             }
             SyncChange::Delta {
                 records, withdrawn, ..
@@ -129,29 +130,59 @@ impl Persisted {
                     tracing::warn!(ecosystem = %batch.ecosystem, "advisory delta not persisted: the store has no full archive for it");
                     return Ok(());
                 };
-                let delta = next.deltas.entry(batch.ecosystem.clone()).or_default();
-                delta.watermark = batch.watermark.clone();
-                for json in records {
-                    let id = serde_json::from_slice::<IdOnly>(json)
-                        .map(|r| r.id)
-                        .unwrap_or_default();
-                    delta.withdrawn.remove(&id);
-                    delta
-                        .records
-                        .insert(id, String::from_utf8_lossy(json).into_owned());
+                let merged = match &files.delta {
+                    Some(r) => read_checked(dir, r)
+                        .and_then(|bytes| {
+                            serde_json::from_slice::<Delta>(&bytes)
+                                .map_err(|e| format!("{}: {e}", r.file))
+                        })
+                        .map(|mut delta| {
+                            merge(&mut delta, batch, records, withdrawn);
+                            delta
+                        }),
+                    None => {
+                        let mut delta = Delta::default();
+                        merge(&mut delta, batch, records, withdrawn);
+                        Ok(delta)
+                    }
+                };
+                let bytes =
+                    merged.and_then(|delta| serde_json::to_vec(&delta).map_err(|e| e.to_string()));
+                let archive_len = std::fs::metadata(dir.join(&files.archive.file))
+                    .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+                match bytes {
+                    Ok(bytes) if bytes.len() < COMPACT_AT.max(archive_len / 2) => {
+                        let sha256 = hex(&bytes);
+                        let file = format!(
+                            "{}-delta-{}.json",
+                            file_stem(&batch.ecosystem),
+                            &sha256[..16]
+                        );
+                        write_atomic(dir, &file, &bytes)?;
+                        files.delta = Some(FileRef { file, sha256 });
+                    }
+                    // Too large to keep merging, or the merged delta on disk is unreadable:
+                    // the data in memory is the truth, written as a new full archive.
+                    outcome => {
+                        let archive = batch
+                            .ecosystem
+                            .parse::<Ecosystem>()
+                            .map_err(|_| Error::AdvisorySync {
+                                ecosystem: batch.ecosystem.clone(),
+                                reason: "unknown ecosystem".into(),
+                            })
+                            .and_then(|eco| ecosystem_archive(db, eco))?;
+                        match outcome {
+                            Ok(bytes) => {
+                                tracing::info!(ecosystem = %batch.ecosystem, delta_bytes = bytes.len(), archive_bytes = archive.len(), "merged advisory delta folded into a new full archive")
+                            }
+                            Err(e) => {
+                                tracing::warn!(ecosystem = %batch.ecosystem, error = %e, "the stored advisory delta is unreadable; writing the data in memory as a new full archive")
+                            }
+                        }
+                        *files = full_files(dir, &batch.ecosystem, &batch.watermark, &archive)?;
+                    }
                 }
-                for id in withdrawn {
-                    delta.records.remove(id);
-                    delta.withdrawn.insert(id.clone());
-                }
-                let bytes = serde_json::to_vec(delta).map_err(|e| Error::AdvisoryStore {
-                    path: dir.display().to_string(),
-                    source: std::io::Error::other(e),
-                })?;
-                let sha256 = hex(&bytes);
-                let file = format!("{stem}-delta-{}.json", &sha256[..16]);
-                write_atomic(dir, &file, &bytes)?;
-                files.delta = Some(FileRef { file, sha256 });
             }
         }
         let manifest = serde_json::to_vec_pretty(&next).map_err(|e| Error::AdvisoryStore {
@@ -204,6 +235,50 @@ struct IdOnly {
     id: String,
 }
 
+/// Writes `archive` as the ecosystem's full archive: its files entry, without a delta.
+fn full_files(
+    dir: &Path,
+    ecosystem: &str,
+    watermark: &str,
+    archive: &[u8],
+) -> Result<EcoFiles, Error> {
+    let sha256 = hex(archive);
+    let file = format!("{}-{}.zip", file_stem(ecosystem), &sha256[..16]);
+    write_atomic(dir, &file, archive)?;
+    Ok(EcoFiles {
+        full_watermark: watermark.to_owned(),
+        archive: FileRef { file, sha256 },
+        delta: None,
+    })
+}
+
+/// Folds one delta batch into the merged delta: the latest version of each changed record.
+fn merge(delta: &mut Delta, batch: &SyncBatch, records: &[Vec<u8>], withdrawn: &[String]) {
+    delta.watermark = batch.watermark.clone();
+    for json in records {
+        let id = serde_json::from_slice::<IdOnly>(json)
+            .map(|r| r.id)
+            .unwrap_or_default();
+        delta.withdrawn.remove(&id);
+        delta
+            .records
+            .insert(id, String::from_utf8_lossy(json).into_owned());
+    }
+    for id in withdrawn {
+        delta.records.remove(id);
+        delta.withdrawn.insert(id.clone());
+    }
+}
+
+/// The bytes of a file the manifest names, checked against its SHA-256.
+fn read_checked(dir: &Path, r: &FileRef) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(dir.join(&r.file)).map_err(|e| format!("{}: {e}", r.file))?;
+    if hex(&bytes) != r.sha256 {
+        return Err(format!("{}: checksum mismatch", r.file));
+    }
+    Ok(bytes)
+}
+
 /// Reads the store in `dir` back as the batches that rebuild it: per ecosystem its full archive,
 /// then its merged delta. `None` when there is no store; an error when any file is missing,
 /// unreadable or does not match its checksum.
@@ -213,7 +288,7 @@ pub(super) fn load(dir: &Path) -> Result<Option<(Persisted, Vec<SyncBatch>)>, St
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{MANIFEST}: {e}")),
     };
-    let mut persisted: Persisted =
+    let persisted: Persisted =
         serde_json::from_slice(&manifest).map_err(|e| format!("{MANIFEST}: {e}"))?;
     if persisted.format != FORMAT {
         return Err(format!(
@@ -221,13 +296,7 @@ pub(super) fn load(dir: &Path) -> Result<Option<(Persisted, Vec<SyncBatch>)>, St
             persisted.format
         ));
     }
-    let read = |r: &FileRef| -> Result<Vec<u8>, String> {
-        let bytes = std::fs::read(dir.join(&r.file)).map_err(|e| format!("{}: {e}", r.file))?;
-        if hex(&bytes) != r.sha256 {
-            return Err(format!("{}: checksum mismatch", r.file));
-        }
-        Ok(bytes)
-    };
+    let read = |r: &FileRef| read_checked(dir, r);
     let mut batches = Vec::new();
     for (eco, files) in &persisted.ecosystems {
         batches.push(SyncBatch {
@@ -247,13 +316,12 @@ pub(super) fn load(dir: &Path) -> Result<Option<(Persisted, Vec<SyncBatch>)>, St
                     since: files.full_watermark.clone(),
                     records: delta
                         .records
-                        .values()
-                        .map(|j| j.clone().into_bytes())
+                        .into_values()
+                        .map(String::into_bytes)
                         .collect(),
-                    withdrawn: delta.withdrawn.iter().cloned().collect(),
+                    withdrawn: delta.withdrawn.into_iter().collect(),
                 },
             });
-            persisted.deltas.insert(eco.clone(), delta);
         }
     }
     Ok(Some((persisted, batches)))

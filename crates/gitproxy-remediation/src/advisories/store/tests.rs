@@ -283,6 +283,133 @@ fn a_restart_resumes_from_the_persisted_watermark() {
     assert!(files.contains(&"manifest.json".to_owned()));
 }
 
+/// An npm record of about `pad` bytes (a long `details`), modified at `modified`.
+fn padded_record(id: &str, pkg: &str, modified: &str, pad: usize) -> Vec<u8> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&npm_record(id, pkg, modified)).unwrap();
+    value["details"] = serde_json::Value::String("x".repeat(pad));
+    serde_json::to_vec(&value).unwrap()
+}
+
+fn padded_delta(
+    since: &str,
+    watermark: &str,
+    ids: std::ops::Range<usize>,
+    withdrawn: &[&str],
+) -> SyncBatch {
+    SyncBatch {
+        ecosystem: "npm".into(),
+        watermark: watermark.into(),
+        change: SyncChange::Delta {
+            since: since.into(),
+            records: ids
+                .map(|i| padded_record(&format!("P-{i}"), &format!("pkg-{i}"), watermark, 20_000))
+                .collect(),
+            withdrawn: withdrawn.iter().map(|s| s.to_string()).collect(),
+        },
+    }
+}
+
+fn store_files(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_merged_delta_that_outgrows_the_archive_becomes_a_new_full_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || AdvisoryStore::open(None, BTreeMap::new(), persistent(dir.path()));
+    let store = open();
+    store
+        .sync(&full(&[("N-1", "left-pad"), ("N-2", "is-even")], T1))
+        .unwrap();
+    let first_archive = store_files(dir.path());
+    // Two deltas of 20 records of about 20 KB each: merged on disk, under the threshold.
+    store.sync(&padded_delta(T1, T2, 0..20, &[])).unwrap();
+    store.sync(&padded_delta(T2, T3, 20..40, &["N-2"])).unwrap();
+    let files = store_files(dir.path());
+    assert!(
+        files.iter().any(|f| f.starts_with("npm-delta-")),
+        "{files:?}"
+    );
+    let delta_bytes: u64 = files
+        .iter()
+        .filter(|f| f.starts_with("npm-delta-"))
+        .map(|f| std::fs::metadata(dir.path().join(f)).unwrap().len())
+        .sum();
+    assert!(
+        delta_bytes > 700_000 && (delta_bytes as usize) < persist::COMPACT_AT,
+        "{delta_bytes}"
+    );
+    // The merged delta would pass 1 MiB: the ecosystem is written as a new full archive.
+    let t4 = "2024-05-04T00:00:00Z";
+    store.sync(&padded_delta(T3, t4, 40..60, &["P-3"])).unwrap();
+    let files = store_files(dir.path());
+    assert!(!files.iter().any(|f| f.contains("-delta-")), "{files:?}");
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_ne!(files, first_archive, "a new archive replaced the first");
+    let before = store.snapshot();
+    drop(store);
+    // A restart reads back exactly what the store held, from the archive alone.
+    let store = open();
+    assert_eq!(store.watermarks()["npm"], t4);
+    let after = store.snapshot();
+    let ids = |db: &AdvisoryDb| {
+        let mut ids: Vec<String> = db.records().map(|r| r.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&after), ids(&before));
+    assert_eq!(after.len(), 1 + 60 - 1);
+    assert!(affected(&store, "left-pad") && affected(&store, "pkg-59"));
+    assert!(!affected(&store, "is-even") && !affected(&store, "pkg-3"));
+    // The next delta is merged on disk again.
+    store
+        .sync(&delta(
+            t4,
+            "2024-05-05T00:00:00Z",
+            &[("N-9", "is-odd")],
+            &[],
+        ))
+        .unwrap();
+    assert!(store_files(dir.path())
+        .iter()
+        .any(|f| f.starts_with("npm-delta-")));
+}
+
+#[test]
+fn an_unreadable_merged_delta_is_rewritten_from_the_data_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || AdvisoryStore::open(None, BTreeMap::new(), persistent(dir.path()));
+    let store = open();
+    store.sync(&full(&[("N-1", "left-pad")], T1)).unwrap();
+    store
+        .sync(&delta(T1, T2, &[("N-2", "is-even")], &[]))
+        .unwrap();
+    let delta_file = store_files(dir.path())
+        .into_iter()
+        .find(|f| f.starts_with("npm-delta-"))
+        .unwrap();
+    std::fs::write(dir.path().join(&delta_file), b"{ not json").unwrap();
+    // The next delta cannot be merged with it: what the store holds is written whole instead.
+    store
+        .sync(&delta(T2, T3, &[("N-3", "is-odd")], &[]))
+        .unwrap();
+    assert!(!store_files(dir.path())
+        .iter()
+        .any(|f| f.contains("-delta-")));
+    drop(store);
+    let store = open();
+    assert_eq!(store.watermarks()["npm"], T3);
+    assert!(
+        affected(&store, "left-pad") && affected(&store, "is-even") && affected(&store, "is-odd")
+    );
+}
+
 #[test]
 fn a_corrupt_store_is_replaced_by_the_mounted_data() {
     let dir = tempfile::tempdir().unwrap();
