@@ -2,9 +2,13 @@
 //! mirror osv.dev internally. Configured only locally (the cloud cannot set it), reached through
 //! the caller's connector (the egress rules), laid out like osv.dev's bucket
 //! (`<base>/<ECOSYSTEM>/all.zip`, `modified_id.csv`, `<ID>.json`); each round brings every
-//! ecosystem up to date through the same validated, persisted swap as `advisories.sync`.
+//! ecosystem up to date through the same validated, persisted swap as `advisories.sync`. An
+//! `all.zip` already applied is asked for conditionally (`If-None-Match`, `If-Modified-Since`) and,
+//! when the mirror sends it anyway, recognised by its SHA-256, so an unchanged archive is neither
+//! downloaded again where the server can say so nor applied again.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +16,7 @@ use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper_util::client::legacy::connect::Connect;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use sha2::Digest as _;
 use url::Url;
 
 use super::export::{changed_since, entry_of, modified_ids, newest};
@@ -28,6 +33,41 @@ pub struct OsvMirror<C> {
     base: Url,
     client: Client<C, Empty<Bytes>>,
     timeout: Duration,
+    /// Per ecosystem, the `all.zip` last applied from this mirror.
+    applied: Mutex<HashMap<String, Applied>>,
+}
+
+/// An `all.zip` applied from the mirror: its validators, checksum and the watermark it gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Applied {
+    watermark: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    sha256: Vec<u8>,
+}
+
+/// What the mirror answered for one file.
+enum Fetched {
+    /// 404 or 410.
+    Missing,
+    /// 304 to a conditional request.
+    NotModified,
+    /// The file, with its validators.
+    Body {
+        bytes: Bytes,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// A full round's archive.
+enum Full {
+    /// The mirror has none.
+    Missing,
+    /// The one last applied.
+    Unchanged,
+    /// A new archive to apply, and what to remember of it once applied.
+    Batch(Box<(SyncBatch, Applied)>),
 }
 
 impl<C> std::fmt::Debug for OsvMirror<C> {
@@ -62,6 +102,7 @@ where
             base,
             client: Client::builder(TokioExecutor::new()).build(connector),
             timeout: Duration::from_secs(60),
+            applied: Mutex::new(HashMap::new()),
         }
     }
 
@@ -95,15 +136,27 @@ where
         store: &Arc<AdvisoryStore>,
         ecosystem: &str,
     ) -> Result<Option<String>, Error> {
-        let batch = match store.watermarks().get(ecosystem) {
-            None => self.full(ecosystem, store.limits()).await?,
-            Some(since) => match self.delta(ecosystem, since, store.limits()).await? {
-                Some(batch) => Some(batch),
-                None => self.full(ecosystem, store.limits()).await?,
-            },
+        let held = store.watermarks().get(ecosystem).cloned();
+        let batch = match &held {
+            None => None,
+            Some(since) => self.delta(ecosystem, since, store.limits()).await?,
         };
-        let Some(batch) = batch else {
-            return Ok(None);
+        let (batch, applied) = match batch {
+            Some(batch) => (batch, None),
+            None => match self
+                .full(ecosystem, store.limits(), held.as_deref())
+                .await?
+            {
+                Full::Missing => return Ok(None),
+                Full::Unchanged => {
+                    tracing::debug!(ecosystem, "the OSV mirror's all.zip is the one applied");
+                    return Ok(held);
+                }
+                Full::Batch(new) => {
+                    let (batch, applied) = *new;
+                    (batch, Some(applied))
+                }
+            },
         };
         let kind = match &batch.change {
             SyncChange::Full { .. } => "full",
@@ -120,26 +173,86 @@ where
         let watermark = tokio::task::spawn_blocking(move || apply_batch(&store, batch))
             .await
             .map_err(|e| self.fail(ecosystem, format!("the sync stopped: {e}")))??;
+        if let Some(applied) = applied {
+            let watermark = watermark.clone();
+            self.applied_now(
+                ecosystem,
+                Some(Applied {
+                    watermark,
+                    ..applied
+                }),
+            );
+        }
         tracing::info!(ecosystem, watermark, kind, mirror = %redact(&self.base), "advisory data synced from the OSV mirror");
         Ok(Some(watermark))
     }
 
-    /// The full archive, `None` when the mirror has none. Its watermark is left empty: it is
-    /// the newest time of the records, taken when the batch is validated ([`apply_batch`]).
-    async fn full(&self, ecosystem: &str, limits: &SyncLimits) -> Result<Option<SyncBatch>, Error> {
-        let Some(archive) = self
-            .get(ecosystem, "all.zip", limits.max_archive_bytes)
+    /// The `all.zip` last applied for `ecosystem`, after setting it to `now` when given.
+    fn applied_now(&self, ecosystem: &str, now: Option<Applied>) -> Option<Applied> {
+        let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(now) = now {
+            applied.insert(ecosystem.to_owned(), now);
+        }
+        applied.get(ecosystem).cloned()
+    }
+
+    /// The full archive. Its watermark is left empty: it is the newest time of the records,
+    /// taken when the batch is validated ([`apply_batch`]). While the store still holds the
+    /// data of the archive last applied (its watermark is `held`), that one is asked for
+    /// conditionally, and one that arrives with the same SHA-256 is [`Full::Unchanged`] too.
+    async fn full(
+        &self,
+        ecosystem: &str,
+        limits: &SyncLimits,
+        held: Option<&str>,
+    ) -> Result<Full, Error> {
+        let last = self
+            .applied_now(ecosystem, None)
+            .filter(|last| held == Some(last.watermark.as_str()));
+        let (archive, etag, last_modified) = match self
+            .fetch(
+                ecosystem,
+                "all.zip",
+                limits.max_archive_bytes,
+                last.as_ref(),
+            )
             .await?
-        else {
-            return Ok(None);
+        {
+            Fetched::Missing => return Ok(Full::Missing),
+            Fetched::NotModified => return Ok(Full::Unchanged),
+            Fetched::Body {
+                bytes,
+                etag,
+                last_modified,
+            } => (bytes, etag, last_modified),
         };
-        Ok(Some(SyncBatch {
-            ecosystem: ecosystem.to_owned(),
-            watermark: String::new(),
-            change: SyncChange::Full {
-                archive: Vec::from(archive),
+        let sha256 = sha2::Sha256::digest(&archive).to_vec();
+        if let Some(last) = last.filter(|l| l.sha256 == sha256) {
+            self.applied_now(
+                ecosystem,
+                Some(Applied {
+                    etag,
+                    last_modified,
+                    ..last
+                }),
+            );
+            return Ok(Full::Unchanged);
+        }
+        Ok(Full::Batch(Box::new((
+            SyncBatch {
+                ecosystem: ecosystem.to_owned(),
+                watermark: String::new(),
+                change: SyncChange::Full {
+                    archive: Vec::from(archive),
+                },
             },
-        }))
+            Applied {
+                watermark: String::new(),
+                etag,
+                last_modified,
+                sha256,
+            },
+        ))))
     }
 
     /// The delta since `since`; `None` when it is too large to fetch record by record (or the
@@ -209,12 +322,42 @@ where
 
     /// `GET <base>/<ecosystem>/<file>`, at most `limit` bytes of it; `None` for 404 and 410.
     async fn get(&self, ecosystem: &str, file: &str, limit: usize) -> Result<Option<Bytes>, Error> {
+        match self.fetch(ecosystem, file, limit, None).await? {
+            Fetched::Missing => Ok(None),
+            Fetched::Body { bytes, .. } => Ok(Some(bytes)),
+            Fetched::NotModified => Err(self.fail(
+                ecosystem,
+                format!(
+                    "GET {file} answered 304 Not Modified to a request that was not conditional"
+                ),
+            )),
+        }
+    }
+
+    /// `GET <base>/<ecosystem>/<file>`, at most `limit` bytes of it, conditional on `last`'s
+    /// validators when given.
+    async fn fetch(
+        &self,
+        ecosystem: &str,
+        file: &str,
+        limit: usize,
+        last: Option<&Applied>,
+    ) -> Result<Fetched, Error> {
         let url = self
             .base
             .join(&format!("{ecosystem}/{file}"))
             .map_err(|e| self.fail(ecosystem, format!("cannot build the URL of {file}: {e}")))?;
-        let request = http::Request::get(url.as_str())
-            .header(http::header::USER_AGENT, "gitproxy-remediation")
+        let mut request = http::Request::get(url.as_str())
+            .header(http::header::USER_AGENT, "gitproxy-remediation");
+        if let Some(last) = last {
+            if let Some(etag) = &last.etag {
+                request = request.header(http::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(at) = &last.last_modified {
+                request = request.header(http::header::IF_MODIFIED_SINCE, at);
+            }
+        }
+        let request = request
             .body(Empty::new())
             .map_err(|e| self.fail(ecosystem, format!("invalid request: {e}")))?;
         let response = tokio::time::timeout(self.timeout, self.client.request(request))
@@ -228,11 +371,25 @@ where
             .map_err(|e| self.fail(ecosystem, format!("GET {file} failed: {}", error_chain(&e))))?;
         let status = response.status();
         if status == http::StatusCode::NOT_FOUND || status == http::StatusCode::GONE {
-            return Ok(None);
+            return Ok(Fetched::Missing);
+        }
+        if status == http::StatusCode::NOT_MODIFIED && last.is_some() {
+            return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
             return Err(self.fail(ecosystem, format!("GET {file} answered {status}")));
         }
+        let header = |name: http::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (etag, last_modified) = (
+            header(http::header::ETAG),
+            header(http::header::LAST_MODIFIED),
+        );
         let body = tokio::time::timeout(
             self.timeout,
             Limited::new(response.into_body(), limit).collect(),
@@ -245,16 +402,20 @@ where
             )
         })?
         .map_err(|e| self.fail(ecosystem, format!("reading {file} failed: {e}")))?;
-        Ok(Some(body.to_bytes()))
+        Ok(Fetched::Body {
+            bytes: body.to_bytes(),
+            etag,
+            last_modified,
+        })
     }
 }
 
-/// Applies `batch` to `store` and answers its watermark. A full batch first takes its watermark
-/// from its records, read by the validation the store applies (same limits: an archive whose
-/// directory announces more than they allow is refused before anything is inflated).
-fn apply_batch(store: &AdvisoryStore, mut batch: SyncBatch) -> Result<String, Error> {
+/// Applies `batch` to `store` and answers its watermark. A full batch takes its watermark from
+/// its records, read by the one validation the store applies (an archive whose directory
+/// announces more than the limits allow is refused before anything is inflated).
+fn apply_batch(store: &AdvisoryStore, batch: SyncBatch) -> Result<String, Error> {
     if let SyncChange::Full { .. } = batch.change {
-        batch.watermark = store.newest_record(&batch)?;
+        return store.sync_full(batch);
     }
     store.sync(&batch)?;
     Ok(batch.watermark)

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use super::sync::{apply, rfc3339_nanos, SyncBatch, SyncChange, SyncLimits};
+use super::sync::{apply, rfc3339_nanos, SyncBatch, SyncChange, SyncLimits, Validated};
 use super::AdvisoryDb;
 use crate::{Ecosystem, Error};
 
@@ -225,11 +225,17 @@ impl AdvisoryStore {
         &self.options.limits
     }
 
-    /// The watermark a full batch reflects, the newest time of its records, read by the
-    /// validation [`AdvisoryStore::sync`] applies, under the same limits and with the data this
-    /// store holds (an archive too large for them is refused before anything is inflated).
-    pub fn newest_record(&self, batch: &SyncBatch) -> Result<String, Error> {
-        batch.newest_record(&self.options.limits, self.load().db.estimated_bytes())
+    /// Like [`AdvisoryStore::sync`] for a full batch that carries no watermark (an OSV
+    /// mirror's `all.zip`): its watermark is the newest `modified` time of its records, read by
+    /// the one validation the batch goes through. Answers that watermark.
+    pub fn sync_full(&self, mut batch: SyncBatch) -> Result<String, Error> {
+        let mut persisted = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.load();
+        let validated =
+            batch.validate_taking_watermark(&self.options.limits, current.db.estimated_bytes())?;
+        let next = next_state(&current, &batch, validated);
+        self.persist_and_swap(&mut persisted, &batch, next)?;
+        Ok(batch.watermark)
     }
 
     /// Validates `batch` whole, applies it off to the side, persists it and swaps it in; on any
@@ -266,18 +272,34 @@ impl AdvisoryStore {
             }
         }
         let next = step(&current, batch, &self.options.limits)?;
+        self.persist_and_swap(&mut persisted, batch, next)?;
+        Ok(self.watermarks())
+    }
+
+    /// Persists `batch` (when the store has a directory) and swaps `next` in.
+    fn persist_and_swap(
+        &self,
+        persisted: &mut persist::Persisted,
+        batch: &SyncBatch,
+        next: Current,
+    ) -> Result<(), Error> {
         if let Some(dir) = &self.options.dir {
             persisted.record(dir, batch, &next.db)?;
         }
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         tracing::info!(ecosystem = %batch.ecosystem, watermark = %batch.watermark, "advisory data swapped in");
-        Ok(self.watermarks())
+        Ok(())
     }
 }
 
 /// The state after one batch.
 fn step(current: &Current, batch: &SyncBatch, limits: &SyncLimits) -> Result<Current, Error> {
     let validated = batch.validate(limits, current.db.estimated_bytes())?;
+    Ok(next_state(current, batch, validated))
+}
+
+/// The state after `batch`, once validated.
+fn next_state(current: &Current, batch: &SyncBatch, validated: Validated) -> Current {
     let db = apply(&current.db, validated);
     let mut ecosystems = current.ecosystems.clone();
     ecosystems.insert(
@@ -287,11 +309,11 @@ fn step(current: &Current, batch: &SyncBatch, limits: &SyncLimits) -> Result<Cur
             watermark: Some(batch.watermark.clone()),
         },
     );
-    Ok(Current {
+    Current {
         db: Arc::new(db),
         ecosystems,
         configured: true,
-    })
+    }
 }
 
 /// Replays persisted batches in order.

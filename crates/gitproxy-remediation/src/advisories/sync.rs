@@ -99,17 +99,26 @@ impl SyncBatch {
         self.validate_records(limits, held)
     }
 
-    /// The watermark a full batch reflects: the newest time of its records, read by the same
-    /// validation, under the same limits, as [`SyncBatch::validate`] (its own `watermark` is
-    /// not read), so an archive is never inflated past those limits to find it.
-    pub(super) fn newest_record(&self, limits: &SyncLimits, held: usize) -> Result<String, Error> {
+    /// Validates a full batch that carries no watermark (an OSV mirror's `all.zip`) and takes
+    /// its watermark from its records, the newest `modified` time among them: one validation,
+    /// under the same limits as [`SyncBatch::validate`].
+    pub(super) fn validate_taking_watermark(
+        &mut self,
+        limits: &SyncLimits,
+        held: usize,
+    ) -> Result<Validated, Error> {
+        if !matches!(self.change, SyncChange::Full { .. }) {
+            return Err(self.refuse("only a full archive takes its watermark from its records"));
+        }
         let validated = self.validate_records(limits, held)?;
-        newest(validated.slots.iter().filter_map(|s| s.modified)).ok_or_else(|| {
-            self.refuse(
-                "no record has an RFC 3339 `modified` time to take a watermark from; \
+        self.watermark =
+            newest(validated.slots.iter().filter_map(|s| s.modified)).ok_or_else(|| {
+                self.refuse(
+                    "no record has an RFC 3339 `modified` time to take a watermark from; \
                  check that the archive holds OSV records",
-            )
-        })
+                )
+            })?;
+        Ok(validated)
     }
 
     /// Refuses a batch whose records would take the advisory data past `max_memory_bytes`.

@@ -14,6 +14,7 @@ mod no_registry;
 mod npm_lock;
 mod nuget;
 mod oracle;
+mod osv_mirror;
 mod pnpm_lock;
 mod poetry;
 mod python_locks;
