@@ -42,7 +42,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
     .shutdown_deadline(config.shutdown_grace)
     .body_limit(
         gitproxy_remediation::catalogue::SyncAdvisories::NAME,
-        gitproxy_remediation::catalogue::SYNC_BODY_LIMIT,
+        sync_body_limit(config.max_advisory_memory),
     )
     .build()
     .map_err(|e| ConfigError(format!("tunnel settings: {e}")))?;
@@ -153,4 +153,12 @@ async fn shutdown_signal() {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+/// The request body limit of `advisories.sync`: 128 MiB, or half the advisory memory limit when
+/// that is less, so the body and the archive decoded from it fit beside the data the agent holds
+/// (a batch whose records would not fit is refused anyway, and should not cost the container its
+/// memory on the way).
+fn sync_body_limit(max_advisory_memory: u64) -> u64 {
+    gitproxy_remediation::catalogue::SYNC_BODY_LIMIT.min(max_advisory_memory / 2)
 }

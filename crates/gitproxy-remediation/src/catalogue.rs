@@ -147,11 +147,52 @@ pub struct SyncAdvisories {
     pub since: Option<String>,
     /// A delta: the changed or new OSV records.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub records: Vec<serde_json::Value>,
+    pub records: Vec<RawRecord>,
     /// A delta: ids of withdrawn or deleted records to remove.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withdrawn: Vec<String>,
 }
+
+/// One OSV record as the JSON text it arrived in. A delta's records stay text until the agent
+/// validates them one by one: decoded into a JSON tree first, a delta near the body limit would
+/// take several times its size in memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawRecord(Box<serde_json::value::RawValue>);
+
+impl RawRecord {
+    /// The record `json` (named `name` in errors), checked to be one JSON value.
+    pub fn from_json(name: &str, json: String) -> Result<RawRecord, Error> {
+        serde_json::value::RawValue::from_string(json)
+            .map(RawRecord)
+            .map_err(|e| Error::Osv {
+                name: name.to_owned(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// The record `value`, as JSON text.
+    pub fn from_value(value: &serde_json::Value) -> RawRecord {
+        RawRecord(serde_json::value::to_raw_value(value).expect("a JSON value serialises as JSON"))
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        Box::<str>::from(self.0).into_boxed_bytes().into_vec()
+    }
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &RawRecord) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RawRecord {}
 
 impl Operation for SyncAdvisories {
     const NAME: &'static str = "advisories.sync";
@@ -199,7 +240,7 @@ impl SyncAdvisories {
             ecosystem: self.ecosystem.clone(),
             reason,
         };
-        let change = match (&self.archive, &self.since) {
+        let change = match (&self.archive, self.since.clone()) {
             (Some(archive), None) if self.records.is_empty() && self.withdrawn.is_empty() => {
                 let archive = base64::engine::general_purpose::STANDARD
                     .decode(archive.as_bytes())
@@ -211,13 +252,9 @@ impl SyncAdvisories {
                 SyncChange::Full { archive }
             }
             (None, Some(since)) => SyncChange::Delta {
-                since: since.clone(),
-                records: self
-                    .records
-                    .iter()
-                    .map(|r| serde_json::to_vec(r).unwrap_or_default())
-                    .collect(),
-                withdrawn: self.withdrawn.clone(),
+                since,
+                records: self.records.into_iter().map(RawRecord::into_bytes).collect(),
+                withdrawn: self.withdrawn,
             },
             _ => return Err(refuse(
                 "send either `archive` alone (a full sync) or `since` with `records` and `withdrawn` (a delta)".into(),

@@ -10,7 +10,7 @@ use gitproxy_tunnel::{Hub, OpCall, Operation};
 use serde::Deserialize;
 
 use super::sync::{record_time, rfc3339_nanos};
-use crate::catalogue::{AdvisoryStatus, SyncAdvisories, SyncReport};
+use crate::catalogue::{AdvisoryStatus, RawRecord, SyncAdvisories, SyncReport};
 use crate::{zip, Error};
 
 /// An OSV directory the hub serves syncs from: one folder per ecosystem, named as osv.dev names
@@ -132,11 +132,12 @@ impl OsvExport {
         for id in changed.into_keys() {
             match entries.get(&id) {
                 Some(e) if !e.withdrawn => {
-                    let value = serde_json::from_slice(&e.json).map_err(|err| Error::Osv {
-                        name: format!("{id}.json"),
+                    let name = format!("{id}.json");
+                    let json = String::from_utf8(e.json.clone()).map_err(|err| Error::Osv {
+                        name: name.clone(),
                         reason: err.to_string(),
                     })?;
-                    request.records.push(value);
+                    request.records.push(RawRecord::from_json(&name, json)?);
                 }
                 _ => request.withdrawn.push(id),
             }

@@ -98,3 +98,40 @@ fn cloud_connection_debug_redacts_the_token() {
     assert!(!debug.contains("cloud-token"), "{debug}");
     assert!(debug.contains("[redacted]"));
 }
+
+#[test]
+fn a_delta_keeps_its_records_as_the_text_they_arrived_in() {
+    // As the cloud sends it: records with their own spacing and key order.
+    let body = r#"{"ecosystem": "npm", "watermark": "2024-02-01T00:00:00Z", "since": "2024-01-01T00:00:00Z",
+        "records": [{"id": "N-1",  "modified": "2024-02-01T00:00:00Z", "affected": []}, {"modified": "2024-02-01T00:00:00Z", "id": "N-2"}],
+        "withdrawn": ["N-0"]}"#;
+    let request: SyncAdvisories = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        request.records[0].as_str(),
+        r#"{"id": "N-1",  "modified": "2024-02-01T00:00:00Z", "affected": []}"#
+    );
+    // Serialised again, a record is the same text, not a re-encoded tree.
+    let again: SyncAdvisories =
+        serde_json::from_slice(&serde_json::to_vec(&request).unwrap()).unwrap();
+    assert_eq!(again, request);
+    let SyncChange::Delta {
+        records, withdrawn, ..
+    } = request.into_batch().unwrap().change
+    else {
+        panic!("a delta");
+    };
+    assert_eq!(
+        records[1],
+        br#"{"modified": "2024-02-01T00:00:00Z", "id": "N-2"}"#
+    );
+    assert_eq!(withdrawn, ["N-0"]);
+    // A record that is not JSON is refused when the request is read.
+    let e = RawRecord::from_json("N-3.json", "{\"id\": ".into())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("N-3.json"), "{e}");
+    assert!(serde_json::from_str::<SyncAdvisories>(
+        r#"{"ecosystem": "npm", "watermark": "", "records": [{"id": }]}"#
+    )
+    .is_err());
+}

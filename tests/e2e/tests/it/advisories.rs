@@ -10,7 +10,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use gitproxy_e2e::{probe_get, AgentProcess, RegistryStandIn};
 use gitproxy_remediation::advisories::OsvExport;
-use gitproxy_remediation::catalogue::{Scan, SyncAdvisories, TestConnection};
+use gitproxy_remediation::catalogue::{RawRecord, Scan, SyncAdvisories, TestConnection};
 use gitproxy_remediation::scan::RepoScan;
 use serde_json::{json, Value};
 
@@ -147,8 +147,10 @@ async fn syncs_through_the_tunnel_add_withdraw_persist_and_resume_from_the_water
         watermark: "2024-02-01T00:00:00Z".into(),
         since: Some("2024-01-01T00:00:00Z".into()),
         records: vec![
-            serde_json::from_str(&record("2024-02-01T00:00:00Z", false)).expect("json"),
-            json!({"id": "BAD-1", "modified": "2024-02-01T00:00:00Z", "affected": [{"ranges": []}]}),
+            RawRecord::from_json("lodash", record("2024-02-01T00:00:00Z", false)).expect("json"),
+            RawRecord::from_value(
+                &json!({"id": "BAD-1", "modified": "2024-02-01T00:00:00Z", "affected": [{"ranges": []}]}),
+            ),
         ],
         ..SyncAdvisories::default()
     };
@@ -444,6 +446,21 @@ async fn a_real_export_larger_than_the_default_body_limit_syncs_through_the_tunn
             "advisory sync for Go refused: its records would take about 25 MiB of memory"
         ) && refused.contains("above the advisory memory limit of 16 MiB")
             && refused.contains("GITPROXY_MAX_ADVISORY_MEMORY"),
+        "{refused}"
+    );
+    // Its request bodies are limited to half of that, 8 MiB: a 9 MiB archive is not even read.
+    let oversized = SyncAdvisories {
+        archive: Some(base64::engine::general_purpose::STANDARD.encode(vec![0u8; 7 << 20])),
+        ..full.clone()
+    };
+    let refused = world
+        .cloud
+        .call(&oversized)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        refused.contains("request body of `advisories.sync` is above its limit of 8388608 bytes"),
         "{refused}"
     );
     stop(tight).await;
