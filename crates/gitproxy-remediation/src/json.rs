@@ -247,10 +247,20 @@ fn unescape(text: &str, i: &mut usize, out: &mut String) -> Option<()> {
         'b' => out.push('\u{8}'),
         'f' => out.push('\u{c}'),
         'u' => {
-            let hex = text.get(*i..*i + 4).unwrap_or("");
-            let code = u32::from_str_radix(hex, 16).unwrap_or(0xfffd);
-            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+            let hex_at = |at: usize| {
+                text.get(at..at + 4)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+            };
+            let mut code = hex_at(*i).unwrap_or(0xfffd);
             *i = (*i + 4).min(text.len());
+            // A character outside the BMP is written as a UTF-16 surrogate pair.
+            if (0xD800..0xDC00).contains(&code) && text.get(*i..*i + 2) == Some("\\u") {
+                if let Some(low) = hex_at(*i + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                    *i += 6;
+                }
+            }
+            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
             while !text.is_char_boundary(*i) {
                 *i += 1;
             }

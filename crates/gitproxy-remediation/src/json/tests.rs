@@ -23,3 +23,15 @@ fn errors_carry_the_offset() {
     assert!(parse("{} x").is_err());
     assert_eq!(quote("a\"b"), "\"a\\\"b\"");
 }
+
+#[test]
+fn a_surrogate_pair_escape_is_one_character() {
+    let root = parse(
+        r#"{"a": "\ud83d\ude00 x", "b": "\ud83d alone", "c": "\ude00", "d": "\ud83d\u0041"}"#,
+    )
+    .unwrap();
+    assert_eq!(root.get("a").and_then(Node::as_str), Some("\u{1F600} x"));
+    assert_eq!(root.get("b").and_then(Node::as_str), Some("\u{fffd} alone"));
+    assert_eq!(root.get("c").and_then(Node::as_str), Some("\u{fffd}"));
+    assert_eq!(root.get("d").and_then(Node::as_str), Some("\u{fffd}A"));
+}
