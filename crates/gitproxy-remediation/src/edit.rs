@@ -131,6 +131,12 @@ fn manifest_to_bump(fix: &PackageFix, dep: &Dependency, is_lock: bool) -> Option
     }
 }
 
+/// Composer's `content-hash` of a `composer.json` (`Locker::getContentHash`), as the agent writes it
+/// into `composer.lock` when a `composer.json` requirement moves.
+pub fn composer_content_hash(composer_json: &str) -> Result<String, Error> {
+    composer::content_hash(composer_json).map_err(|reason| edit_error("composer.json", reason))
+}
+
 /// Records that `file` is left to the package manager `tool`, which `command` runs.
 fn leave_to_package_manager(work: &mut Work, file: &str, tool: &str, command: &str) {
     work.out.needs_package_manager = true;

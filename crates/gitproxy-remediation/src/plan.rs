@@ -310,10 +310,14 @@ pub async fn plan(
             .iter()
             .find_map(|d| analysis.relock_only.get(&d.location.file));
         // Gemfile.lock and composer.lock: only an entry whose requirements all accept the
-        // target and whose dependencies stay the same moves in place.
+        // target and whose dependencies stay the same moves in place. A composer.json
+        // requirement that moves takes composer.lock with it (the entry and `content-hash`).
+        let composer_pin = ecosystem == Ecosystem::Packagist
+            && tier == Tier::ManifestBump
+            && occurrences.iter().all(|d| d.direct);
         let mut refusal = None;
         if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
-            && tier == Tier::LockfileUpdate
+            && (tier == Tier::LockfileUpdate || composer_pin)
             && occurrences.iter().any(|d| lockfile::has_lockfile(d))
         {
             let locked = &analysis.locked_dependencies;
@@ -322,8 +326,20 @@ pub async fn plan(
                     .await?;
         }
         let in_place = matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
-            && tier == Tier::LockfileUpdate
+            && (tier == Tier::LockfileUpdate || composer_pin)
             && refusal.is_none();
+        if composer_pin {
+            let relocks = "so the requirement moves and the package manager relocks";
+            for n in notes.iter_mut().filter(|n| n.ends_with(relocks)) {
+                *n = match &refusal {
+                    None => n.replace(
+                        relocks,
+                        "so the requirement moves, and composer.lock with it (the entry and `content-hash`)",
+                    ),
+                    Some(reason) => format!("{n}, because {reason}"),
+                };
+            }
+        }
         let writable = occurrences.iter().any(|d| lockfile::has_lockfile(d))
             && relock_only.is_none()
             && (in_place || lockfile::agent_can_write(registry, ecosystem, &name, &from, &to).await?)

@@ -5,9 +5,10 @@
 //! `support` links (Packagist's `support.source` names the release's tag), each value
 //! replaced where it stands so the file keeps Composer's four-space layout and key order.
 //! `content-hash` is a hash of `composer.json` alone, which does not change, so it stays.
-//! Otherwise the constraint of a direct package in `composer.json` is raised to the fixed version
-//! (keeping the author's operator), `composer.lock` is left as it was, and the pull request names
-//! `composer update NAME`.
+//! When the constraint of a direct package in `composer.json` has to move (keeping the author's
+//! operator), the entry moves the same way and `content-hash` is computed again as Composer does
+//! ([`content_hash`]), once the old one is confirmed to be that of the old `composer.json`.
+//! Otherwise `composer.lock` is left as it was and the pull request names `composer update NAME`.
 
 use super::{edit_error, leave_to_package_manager, manifest_to_bump, splice, Work};
 use crate::analysis::{file_name, Dependency};
@@ -24,6 +25,7 @@ pub(super) async fn edit(
     registry: &dyn Registry,
 ) -> Result<(), Error> {
     let is_lock = file_name(&dep.location.file) == "composer.lock";
+    let mut manifest = None;
     if let Some(at) = manifest_to_bump(fix, dep, is_lock) {
         let text = work.text(&at.file)?;
         let root = json::parse(&text).map_err(|(_, e)| edit_error(&at.file, e))?;
@@ -42,7 +44,8 @@ pub(super) async fn edit(
         let old = member.value.as_str().unwrap_or("");
         let new = json::quote(&bumped_constraint(old, &fix.to));
         let edited = splice(&text, vec![(member.value.start, member.value.end, new)]);
-        work.write(&at.file, edited);
+        work.write(&at.file, edited.clone());
+        manifest = Some((at.file.clone(), text, edited));
     }
     if is_lock {
         match &fix.lockfile {
@@ -57,8 +60,28 @@ pub(super) async fn edit(
                     ));
                 };
                 let text = work.text(&dep.location.file)?;
-                let bumped = bump_lock(&text, &fix.name, &fix.from, &release)
+                let mut bumped = bump_lock(&text, &fix.name, &fix.from, &release)
                     .map_err(|e| edit_error(&dep.location.file, e))?;
+                if let Some((json_file, old, new)) = &manifest {
+                    match rehash_lock(&bumped, old, new) {
+                        Ok(rehashed) => bumped = rehashed,
+                        Err(reason) => {
+                            // The requirement still moves; Composer writes the lock.
+                            work.out.note(format!(
+                                "{} was not bumped in place because {reason} (from {json_file})",
+                                dep.location.file
+                            ));
+                            let command = format!("composer update {}", fix.name);
+                            leave_to_package_manager(
+                                work,
+                                &dep.location.file,
+                                "Composer",
+                                &command,
+                            );
+                            return Ok(());
+                        }
+                    }
+                }
                 work.write(&dep.location.file, bumped);
             }
             LockfileRefresh::NotApplicable => {}
@@ -127,6 +150,169 @@ pub(crate) fn bump_lock(
         set(entry.get("support").and_then(|s| s.get(key)), Some(value));
     }
     Ok(splice(text, edits))
+}
+
+/// `lock` with its `content-hash` moved from that of `old_json` to that of `new_json`; refused when
+/// the lock's hash is not [`content_hash`] of `old_json` (a layout this computation does not
+/// reproduce, or a lock already stale).
+fn rehash_lock(lock: &str, old_json: &str, new_json: &str) -> Result<String, String> {
+    let root = json::parse(lock).map_err(|(_, e)| e)?;
+    let node = root
+        .get("content-hash")
+        .filter(|n| n.as_str().is_some())
+        .ok_or("it has no `content-hash`")?;
+    let was = content_hash(old_json)?;
+    if node.as_str() != Some(was.as_str()) {
+        return Err(format!(
+            "its `content-hash` is not the one Composer computes for composer.json ({was}); the lock may be stale"
+        ));
+    }
+    let now = content_hash(new_json)?;
+    Ok(splice(
+        lock,
+        vec![(node.start, node.end, json::quote(&now))],
+    ))
+}
+
+/// Composer's `content-hash` of a `composer.json` (`Locker::getContentHash`): the MD5 of its keys
+/// that matter to the lock (`name`, `version`, `require`, `require-dev`, `conflict`, `replace`,
+/// `provide`, `minimum-stability`, `prefer-stable`, `repositories`, `extra`, and
+/// `config.platform`), sorted by key, as PHP's `json_encode` writes them without flags: `/`
+/// escaped, non-ASCII as `\uXXXX`, an empty or `0..n`-keyed object as an array.
+pub(crate) fn content_hash(composer_json: &str) -> Result<String, String> {
+    use md5::Digest as _;
+    const RELEVANT: [&str; 11] = [
+        "name",
+        "version",
+        "require",
+        "require-dev",
+        "conflict",
+        "replace",
+        "provide",
+        "minimum-stability",
+        "prefer-stable",
+        "repositories",
+        "extra",
+    ];
+    let root = json::parse(composer_json).map_err(|(_, e)| format!("composer.json: {e}"))?;
+    if !matches!(root.value, json::Value::Object(_)) {
+        return Err("composer.json is not a JSON object".into());
+    }
+    let mut keys: Vec<(&str, String)> = Vec::new();
+    for member in root.members() {
+        if RELEVANT.contains(&member.key.as_str()) {
+            let mut out = String::new();
+            php_encode(composer_json, &member.value, &mut out)?;
+            keys.retain(|(k, _)| *k != member.key);
+            keys.push((&member.key, out));
+        }
+    }
+    if let Some(platform) = root.get("config").and_then(|c| c.get("platform")) {
+        let mut out = String::from("{\"platform\":");
+        php_encode(composer_json, platform, &mut out)?;
+        out.push('}');
+        keys.push(("config", out));
+    }
+    keys.sort_by(|a, b| a.0.cmp(b.0));
+    let mut encoded = String::from("{");
+    for (i, (key, value)) in keys.iter().enumerate() {
+        if i > 0 {
+            encoded.push(',');
+        }
+        php_string(key, &mut encoded);
+        encoded.push(':');
+        encoded.push_str(value);
+    }
+    encoded.push('}');
+    if keys.is_empty() {
+        encoded = "[]".into();
+    }
+    Ok(md5::Md5::digest(encoded.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// One decoded JSON value as PHP's `json_encode` (no flags) writes the array or scalar
+/// `json_decode($text, true)` made of it.
+fn php_encode(text: &str, node: &json::Node, out: &mut String) -> Result<(), String> {
+    match &node.value {
+        json::Value::String(s) => php_string(s, out),
+        json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                php_encode(text, item, out)?;
+            }
+            out.push(']');
+        }
+        json::Value::Object(members) => {
+            // PHP turns integer-like keys into integers, and an array keyed 0..n is a list.
+            let list = members
+                .iter()
+                .enumerate()
+                .all(|(i, m)| m.key == i.to_string());
+            out.push(if list { '[' } else { '{' });
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !list {
+                    php_string(&m.key, out);
+                    out.push(':');
+                }
+                php_encode(text, &m.value, out)?;
+            }
+            out.push(if list { ']' } else { '}' });
+        }
+        json::Value::Other => {
+            let raw = text.get(node.start..node.end).unwrap_or("").trim();
+            let integer = raw.strip_prefix('-').unwrap_or(raw);
+            if matches!(raw, "true" | "false" | "null")
+                || (!integer.is_empty() && integer.bytes().all(|b| b.is_ascii_digit()))
+            {
+                out.push_str(raw);
+            } else {
+                let n: f64 = raw
+                    .parse()
+                    .map_err(|_| format!("`{raw}` is not a JSON number"))?;
+                if !n.is_finite() || n.abs() >= 1e15 {
+                    return Err(format!(
+                        "the number `{raw}` is not written here as PHP writes it"
+                    ));
+                }
+                out.push_str(&format!("{n}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A string as PHP's `json_encode` writes it without flags.
+fn php_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e && (c as u32) != 0x7f => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// The constraint after the bump: the author's operator (`^`, `~`, `>=`) on the fixed version,

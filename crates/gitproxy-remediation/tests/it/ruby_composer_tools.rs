@@ -430,6 +430,36 @@ fn psr7_advisory() -> AdvisoryDb {
 
 #[tokio::test]
 async fn composer_accepts_the_in_place_composer_lock_bump_and_writes_the_same_itself() {
+    check_psr7_bump(
+        "{\n    \"require\": {\n        \"guzzlehttp/psr7\": \"^1.8\"\n    }\n}\n",
+        &["composer.lock"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn composer_accepts_the_bump_of_a_dev_package_in_packages_dev() {
+    check_psr7_bump(
+        "{\n    \"require-dev\": {\n        \"guzzlehttp/psr7\": \"^1.8\"\n    }\n}\n",
+        &["composer.lock"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn composer_accepts_an_exact_pin_moved_in_composer_json_with_the_lock_and_its_hash() {
+    check_psr7_bump(
+        "{\n    \"require\": {\n        \"guzzlehttp/psr7\": \"1.8.3\"\n    }\n}\n",
+        &["composer.json", "composer.lock"],
+    )
+    .await;
+}
+
+/// A project whose `composer.json` is `manifest`, locked by Composer at psr7 1.8.3, fixed to
+/// 1.8.4 by the agent (changing `files`): Composer's own move from the agent's `composer.json`
+/// writes the same `composer.lock`, which `composer validate --check-lock` (the content hash
+/// included), `composer install --dry-run` and `composer update --lock` accept unchanged.
+async fn check_psr7_bump(manifest: &str, files: &[&str]) {
     let work = tempfile::tempdir().expect("tempdir");
     let root = work.path();
     let before = composer_repository(false).await;
@@ -438,11 +468,7 @@ async fn composer_accepts_the_in_place_composer_lock_bump_and_writes_the_same_it
     // The project, locked by Composer before psr7 1.8.4 was published.
     let project = root.join("project");
     std::fs::create_dir_all(&project).expect("dir");
-    write(
-        &project,
-        "composer.json",
-        "{\n    \"require\": {\n        \"guzzlehttp/psr7\": \"^1.8\"\n    }\n}\n",
-    );
+    write(&project, "composer.json", manifest);
     let update = ["update", "--no-install", "--no-audit", "--no-plugins"];
     run(
         "composer",
@@ -469,7 +495,7 @@ async fn composer_accepts_the_in_place_composer_lock_bump_and_writes_the_same_it
         .expect("psr7");
     assert_eq!((psr7.from.as_str(), psr7.to.as_str()), ("1.8.3", "1.8.4"));
     assert_eq!(psr7.lockfile, LockfileRefresh::Agent, "{:?}", psr7.notes);
-    assert_eq!(psr7.files.keys().collect::<Vec<_>>(), ["composer.lock"]);
+    assert_eq!(psr7.files.keys().collect::<Vec<_>>(), files);
     assert!(
         psr7.notes.iter().any(|n| n.contains("`content-hash`")),
         "{:?}",
@@ -477,9 +503,13 @@ async fn composer_accepts_the_in_place_composer_lock_bump_and_writes_the_same_it
     );
     let bumped = &psr7.files["composer.lock"];
 
-    // Composer's own move from the original lockfile writes the same bytes.
+    // Composer's own move from the original lockfile (and the agent's composer.json, when it
+    // changed) writes the same bytes.
     let own = root.join("own");
     copy_dir(&project, &own);
+    if let Some(json) = psr7.files.get("composer.json") {
+        write(&own, "composer.json", json);
+    }
     let args = [&update[..], &["guzzlehttp/psr7"]].concat();
     run(
         "composer",
@@ -494,7 +524,9 @@ async fn composer_accepts_the_in_place_composer_lock_bump_and_writes_the_same_it
     // every locked version required changes nothing.
     let branch = root.join("branch");
     copy_dir(&project, &branch);
-    write(&branch, "composer.lock", bumped);
+    for (file, text) in &psr7.files {
+        write(&branch, file, text);
+    }
     let env = composer_env(&root.join("h3"), &after);
     run(
         "composer",
@@ -531,4 +563,56 @@ async fn composer_accepts_the_in_place_composer_lock_bump_and_writes_the_same_it
     )
     .await;
     assert_eq!(read(&branch, "composer.lock"), *bumped);
+}
+
+#[tokio::test]
+async fn the_content_hash_of_a_composer_json_is_the_one_composer_writes() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let root = work.path();
+    let repository = composer_repository(false).await;
+    // Every key the hash reads, with what PHP's encoder escapes: slashes, non-ASCII (one
+    // outside the BMP), an empty object, a list-like object, numbers, booleans and null; and
+    // keys it ignores (description, autoload, config other than platform).
+    let manifests = [
+        "{\n    \"require\": {\n        \"guzzlehttp/psr7\": \"^1.8\"\n    }\n}\n".to_owned(),
+        format!(
+            r#"{{
+    "name": "acme/shop",
+    "description": "Caf\u00e9 \ud83d\ude00 / ignored",
+    "version": "1.0.0",
+    "require": {{"php": ">=7.4", "guzzlehttp/psr7": "~1.8"}},
+    "require-dev": {{}},
+    "conflict": {{"acme/old": "<1.0"}},
+    "replace": {{"acme/legacy": "self.version"}},
+    "provide": {{"psr/http-message-implementation": "1.0"}},
+    "minimum-stability": "dev",
+    "prefer-stable": true,
+    "repositories": [{{"type": "composer", "url": "http://{}"}}],
+    "extra": {{"branch-alias": {{"dev-main": "1.x-dev"}}, "emoji": "\ud83d\ude00 😀", "note": "naïve <tag> & \"quoted\" \\ path/to", "list": {{"0": "a", "1": "b"}}, "n": 3, "ratio": 1.5, "whole": 2.0, "none": null, "off": false, "empty": []}},
+    "autoload": {{"psr-4": {{"Acme\\": "src/"}}}},
+    "config": {{"sort-packages": true, "platform": {{"php": "8.1.0", "ext-intl": "1.0"}}}}
+}}
+"#,
+            repository.addr
+        ),
+    ];
+    for (i, manifest) in manifests.iter().enumerate() {
+        let project = root.join(format!("p{i}"));
+        std::fs::create_dir_all(&project).expect("dir");
+        write(&project, "composer.json", manifest);
+        run(
+            "composer",
+            &["update", "--no-install", "--no-audit", "--no-plugins"],
+            &project,
+            &composer_env(&root.join(format!("h{i}")), &repository),
+        )
+        .await;
+        let lock: serde_json::Value =
+            serde_json::from_str(&read(&project, "composer.lock")).expect("lock");
+        assert_eq!(
+            gitproxy_remediation::edit::composer_content_hash(manifest).expect("hash"),
+            lock["content-hash"].as_str().expect("content-hash"),
+            "{manifest}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Tests of the composer.json constraint bump and the in-place composer.lock bump.
 
 use super::bumped_constraint;
+use super::content_hash;
 
 #[test]
 fn the_authors_operator_is_kept_and_complex_constraints_become_a_caret() {
@@ -99,12 +100,20 @@ async fn psr7_fix_of(
     lock: &str,
     require: &[(&str, &str)],
 ) -> (crate::plan::Plan, crate::edit::EditSet) {
+    psr7_fix_with(PSR7_JSON, lock, require).await
+}
+
+async fn psr7_fix_with(
+    json: &str,
+    lock: &str,
+    require: &[(&str, &str)],
+) -> (crate::plan::Plan, crate::edit::EditSet) {
     use crate::edit::tests::{db, edits};
     use crate::files::Snapshot;
     use crate::registry::StaticRegistry;
     use crate::Ecosystem;
     let snapshot = Snapshot::new()
-        .with("composer.json", PSR7_JSON)
+        .with("composer.json", json)
         .with("composer.lock", lock);
     let db = db(&[(
         "GHSA-wxmh-65f7-jcvw",
@@ -199,5 +208,47 @@ async fn a_package_locked_from_another_repository_is_left_to_composer_and_the_no
     assert_eq!(
         out.files["composer.json"],
         PSR7_JSON.replace("^2.4", "^2.4.5")
+    );
+}
+
+#[tokio::test]
+async fn an_exact_pin_moves_with_the_lock_entry_and_a_new_content_hash() {
+    let pinned = PSR7_JSON.replace("^2.4", "2.4.4");
+    let links = [("php", "^7.2.5 || ^8.0"), ("psr/http-message", "^1.0")];
+    let lock = PSR7_LOCK.replace(
+        "0123456789abcdef0123456789abcdef",
+        &content_hash(&pinned).unwrap(),
+    );
+    let (plan, out) = psr7_fix_with(&pinned, &lock, &links).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(fix.tier, crate::plan::Tier::ManifestBump);
+    assert_eq!(fix.lockfile, crate::plan::LockfileRefresh::Agent);
+    assert!(
+        fix.notes.iter().any(|n| n.ends_with(
+            "so the requirement moves, and composer.lock with it (the entry and `content-hash`)"
+        )),
+        "{:?}",
+        fix.notes
+    );
+    let json = &out.files["composer.json"];
+    assert_eq!(*json, PSR7_JSON.replace("^2.4", "2.4.5"));
+    let new_hash = content_hash(json).unwrap();
+    assert_ne!(new_hash, content_hash(&pinned).unwrap());
+    assert!(out.files["composer.lock"].contains(&format!("\"content-hash\": \"{new_hash}\"")));
+    assert!(out.files["composer.lock"].contains("\"version\": \"2.4.5\""));
+    assert!(!out.needs_package_manager);
+
+    // A lock whose hash is not that of its composer.json (stale, or a layout not reproduced
+    // here): the requirement still moves and Composer relocks.
+    let (_, out) = psr7_fix_with(&pinned, PSR7_LOCK, &links).await;
+    assert_eq!(out.files["composer.json"], *json);
+    assert!(!out.files.contains_key("composer.lock"));
+    assert!(out.needs_package_manager);
+    assert!(
+        out.notes.iter().any(|n| n.contains(
+            "composer.lock was not bumped in place because its `content-hash` is not the one Composer computes for composer.json"
+        )) && out.notes.iter().any(|n| n.contains("run `composer update guzzlehttp/psr7`")),
+        "{:?}",
+        out.notes
     );
 }
