@@ -272,8 +272,9 @@ pub(super) fn refresh(
 /// `to` in place, or `None` when they can: the registry gives `to`'s runtime dependencies (a
 /// gem's for every platform variant the lockfile holds, with its SHA-256; a Composer package's
 /// links, `autoload`, `dist` and `source`) and they are exactly those the lockfile records for
-/// the current version, so no other entry has to move and `content-hash` (of `composer.json`
-/// alone) stays. The requirements on the package are the tier's business
+/// the current version, so no other entry has to move (`content-hash`, of `composer.json` alone,
+/// stays, or follows a `composer.json` constraint that moves). The requirements on the package are
+/// the tier's business
 /// ([`Tier::LockfileUpdate`] means every one of them accepts `to`).
 pub(super) async fn in_place_refusal(
     registry: &dyn Registry,
