@@ -332,6 +332,21 @@ pub(super) async fn in_place_refusal(
             )))
         }
     };
+    // A locked package that requires a version `to` is outside would have to move as well (a
+    // requirement this reading cannot parse is left to the tier's own check).
+    let target = crate::version::Version::parse(ecosystem, to).ok();
+    for dep in occurrences.iter().filter(|d| has_lockfile(d)) {
+        let excluding = dep.constraints.iter().enumerate().find(|(_, c)| {
+            let requirement = crate::version::Requirement::parse(ecosystem, c);
+            matches!((&requirement, &target), (Ok(r), Some(t)) if !r.matches(t))
+        });
+        if let Some((i, c)) = excluding {
+            return Ok(Some(format!(
+                "{} requires {name} `{c}`, which excludes {to}, so that entry would have to move as well",
+                dep.parents.get(i).map_or("another locked package", String::as_str)
+            )));
+        }
+    }
     for dep in occurrences.iter().filter(|d| has_lockfile(d)) {
         let file = dep.location.file.rsplit('/').next().unwrap_or("");
         let Some(recorded) = locked.get(&dep.location) else {

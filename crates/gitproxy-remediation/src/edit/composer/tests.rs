@@ -252,3 +252,45 @@ async fn an_exact_pin_moves_with_the_lock_entry_and_a_new_content_hash() {
         out.notes
     );
 }
+
+#[tokio::test]
+async fn a_pin_another_locked_package_also_constrains_is_left_to_composer() {
+    // acme/client requires psr7 `2.4.4` exactly: moving psr7 alone would break it.
+    let pinned = PSR7_JSON.replace("^2.4", "2.4.4");
+    let links = [("php", "^7.2.5 || ^8.0"), ("psr/http-message", "^1.0")];
+    let client = r#"        {
+            "name": "acme/client",
+            "version": "1.0.0",
+            "require": {
+                "guzzlehttp/psr7": "2.4.4"
+            },
+            "type": "library"
+        },
+        {
+            "name": "guzzlehttp/psr7","#;
+    let lock = PSR7_LOCK
+        .replace(
+            "0123456789abcdef0123456789abcdef",
+            &content_hash(&pinned).unwrap(),
+        )
+        .replacen(
+            "        {\n            \"name\": \"guzzlehttp/psr7\",",
+            client,
+            1,
+        );
+    assert!(lock.contains("acme/client"), "{lock}");
+    let (plan, out) = psr7_fix_with(&pinned, &lock, &links).await;
+    let fix = &plan.fixes[0];
+    assert_eq!(
+        fix.lockfile,
+        crate::plan::LockfileRefresh::Command("composer update guzzlehttp/psr7".into())
+    );
+    assert!(
+        fix.notes.iter().any(|n| n.contains(
+            "acme/client@1.0.0 requires guzzlehttp/psr7 `2.4.4`, which excludes 2.4.5, so that entry would have to move as well"
+        )),
+        "{:?}",
+        fix.notes
+    );
+    assert!(!out.files.contains_key("composer.lock"));
+}
