@@ -312,7 +312,7 @@ pub async fn plan(
         // Gemfile.lock and composer.lock: only an entry whose requirements all accept the
         // target and whose dependencies stay the same moves in place. A composer.json
         // requirement that moves takes composer.lock with it (the entry and `content-hash`).
-        let composer_pin = ecosystem == Ecosystem::Packagist
+        let composer_pin = matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
             && tier == Tier::ManifestBump
             && occurrences.iter().all(|d| d.direct);
         let mut refusal = None;
@@ -331,11 +331,13 @@ pub async fn plan(
         if composer_pin {
             let relocks = "so the requirement moves and the package manager relocks";
             for n in notes.iter_mut().filter(|n| n.ends_with(relocks)) {
+                let with_it = if ecosystem == Ecosystem::Packagist {
+                    "so the requirement moves, and composer.lock with it (the entry and `content-hash`)"
+                } else {
+                    "so the requirement moves, and Gemfile.lock with it (the spec lines and the `DEPENDENCIES` line)"
+                };
                 *n = match &refusal {
-                    None => n.replace(
-                        relocks,
-                        "so the requirement moves, and composer.lock with it (the entry and `content-hash`)",
-                    ),
+                    None => n.replace(relocks, with_it),
                     Some(reason) => format!("{n}, because {reason}"),
                 };
             }

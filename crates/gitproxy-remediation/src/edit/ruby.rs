@@ -2,9 +2,11 @@
 //! gem accepts the fixed version and the registry lists the same runtime dependencies for it as
 //! the lockfile records for the current one), only the gem's spec lines move, every platform
 //! variant, with its `CHECKSUMS` line (Bundler 2.5+) getting the registry's SHA-256: that is the
-//! lockfile `bundle update --conservative NAME` writes when nothing else has to move. Otherwise
-//! the requirement of a direct gem in the `Gemfile` (or `gems.rb`) is raised so that Bundler must
-//! pick the fixed version, `Gemfile.lock` is left as it was, and the pull request names
+//! lockfile `bundle update --conservative NAME` writes when nothing else has to move. When the
+//! requirement of a direct gem in the `Gemfile` (or `gems.rb`) has to move so that Bundler must
+//! pick the fixed version, the spec lines move the same way and the gem's `DEPENDENCIES` line
+//! takes the new requirement as Bundler writes it, once the old line is confirmed to be the old
+//! requirement so written. Otherwise `Gemfile.lock` is left as it was and the pull request names
 //! `bundle update --conservative NAME`.
 
 use super::{edit_error, leave_to_package_manager, manifest_to_bump, splice, Work};
@@ -25,6 +27,7 @@ pub(super) async fn edit(
         file_name(&dep.location.file),
         "Gemfile.lock" | "gems.locked"
     );
+    let mut moved = None;
     if let Some(at) = manifest_to_bump(fix, dep, is_lock) {
         let text = work.text(&at.file)?;
         let Some((g, _)) = parse_gemfile(&text)
@@ -37,7 +40,13 @@ pub(super) async fn edit(
             ));
         };
         let start = line_start(&text, at.line);
-        let args = requirement_args(&g.requirements, &fix.to)
+        let new_requirements = requirement_args(&g.requirements, &fix.to);
+        moved = Some((
+            at.file.clone(),
+            g.requirements.clone(),
+            new_requirements.clone(),
+        ));
+        let args = new_requirements
             .iter()
             .map(|r| format!("{q}{r}{q}", q = g.quote))
             .collect::<Vec<_>>()
@@ -66,8 +75,23 @@ pub(super) async fn edit(
                     ));
                 };
                 let text = work.text(&dep.location.file)?;
-                let bumped = bump_lock(&text, &fix.name, &fix.from, &fix.to, &builds)
+                let mut bumped = bump_lock(&text, &fix.name, &fix.from, &fix.to, &builds)
                     .map_err(|e| edit_error(&dep.location.file, e))?;
+                if let Some((gemfile, old, new)) = &moved {
+                    match move_dependency(&bumped, &fix.name, old, new) {
+                        Ok(with_line) => bumped = with_line,
+                        Err(reason) => {
+                            // The requirement still moves; Bundler writes the lock.
+                            work.out.note(format!(
+                                "{} was not bumped in place because {reason} (from {gemfile})",
+                                dep.location.file
+                            ));
+                            let command = format!("bundle update --conservative {}", fix.name);
+                            leave_to_package_manager(work, &dep.location.file, "Bundler", &command);
+                            return Ok(());
+                        }
+                    }
+                }
                 work.write(&dep.location.file, bumped);
             }
             LockfileRefresh::NotApplicable => {}
@@ -148,6 +172,83 @@ pub(crate) fn bump_lock(
         return Err(format!("no `{name} ({from})` spec in the lockfile"));
     }
     Ok(out)
+}
+
+/// `lock` with the `DEPENDENCIES` line of `name` moved from the `Gemfile` requirement `old` to
+/// `new`, written as Bundler writes it; refused when the line there is not `old` so written.
+fn move_dependency(
+    lock: &str,
+    name: &str,
+    old: &[String],
+    new: &[String],
+) -> Result<String, String> {
+    let mut out = String::with_capacity(lock.len() + 16);
+    let mut section = "";
+    let mut found = false;
+    for line in lock.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        if !body.starts_with(' ') && !body.is_empty() {
+            section = body;
+        }
+        let entry = body
+            .strip_prefix("  ")
+            .filter(|rest| section == "DEPENDENCIES" && !rest.starts_with(' '))
+            .and_then(|rest| rest.strip_prefix(name))
+            .filter(|tail| tail.is_empty() || tail.starts_with([' ', '!']));
+        let Some(tail) = entry else {
+            out.push_str(line);
+            continue;
+        };
+        let (requirement, bang) = match tail.strip_suffix('!') {
+            Some(t) => (t, "!"),
+            None => (tail, ""),
+        };
+        if requirement != lock_requirement(old) {
+            return Err(format!(
+                "its `DEPENDENCIES` line for {name} is `{}`, not the Gemfile's requirement as Bundler writes it (`{name}{}`); the lock may be stale",
+                body.trim(),
+                lock_requirement(old)
+            ));
+        }
+        out.push_str(&format!(
+            "  {name}{}{bang}{}",
+            lock_requirement(new),
+            &line[body.len()..]
+        ));
+        found = true;
+    }
+    if !found {
+        return Err(format!("it has no `DEPENDENCIES` line for {name}"));
+    }
+    Ok(out)
+}
+
+/// A `Gemfile` requirement as Bundler writes it after a `DEPENDENCIES` name: ` (REQ, REQ)` with
+/// a bare version read as `= VERSION`, the parts sorted and reversed (`Gem::Dependency#to_lock`),
+/// and nothing for no requirement or `>= 0`.
+fn lock_requirement(requirements: &[String]) -> String {
+    let mut parts: Vec<String> = requirements
+        .iter()
+        .map(|r| {
+            let r = r.trim();
+            let op_end = r
+                .find(|c: char| c.is_ascii_alphanumeric())
+                .unwrap_or(r.len());
+            match r[..op_end].trim() {
+                "" => format!("= {r}"),
+                op => format!("{op} {}", r[op_end..].trim()),
+            }
+        })
+        .filter(|r| r != ">= 0")
+        .collect();
+    parts.sort();
+    parts.dedup();
+    parts.reverse();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }
 
 /// Byte offset of the start of one-based `line`.

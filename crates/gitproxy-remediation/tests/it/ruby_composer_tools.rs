@@ -264,6 +264,15 @@ async fn bundler_accepts_the_in_place_bump_of_a_transitive_gem() {
     check_rack_bump("source \"https://rubygems.org\"\n\ngem \"sinatra\", \"~> 2.2\"\n").await;
 }
 
+/// rack pinned exactly in the Gemfile: the pin moves, and Gemfile.lock with it.
+#[tokio::test]
+async fn bundler_accepts_an_exact_pin_moved_in_the_gemfile_with_its_lock() {
+    check_rack_bump(
+        "source \"https://rubygems.org\"\n\ngem \"rack\", \"2.2.4\"\ngem \"sinatra\", \"~> 2.2\"\n",
+    )
+    .await;
+}
+
 /// Locks a project with `gemfile` before rack 2.2.6.2 is published, fixes rack with the agent
 /// and checks the lockfile with Bundler.
 async fn check_rack_bump(gemfile: &str) {
@@ -308,25 +317,45 @@ async fn check_rack_bump(gemfile: &str) {
         .expect("rack");
     assert_eq!((rack.from.as_str(), rack.to.as_str()), ("2.2.4", "2.2.6.2"));
     assert_eq!(rack.lockfile, LockfileRefresh::Agent, "{:?}", rack.notes);
-    assert_eq!(
-        rack.files.keys().collect::<Vec<_>>(),
-        ["Gemfile.lock"],
-        "every requirement already allows 2.2.6.2"
-    );
-    assert!(
-        rack.notes.iter().any(|n| n.contains("only its spec line")),
-        "{:?}",
-        rack.notes
-    );
+    let pinned = gemfile.contains("\"2.2.4\"");
     let bumped = &rack.files["Gemfile.lock"];
-    assert_eq!(
-        *bumped,
-        original.replace("    rack (2.2.4)\n", "    rack (2.2.6.2)\n")
-    );
+    if pinned {
+        assert_eq!(
+            rack.files.keys().collect::<Vec<_>>(),
+            ["Gemfile", "Gemfile.lock"]
+        );
+        assert!(
+            rack.notes
+                .iter()
+                .any(|n| n.contains("and Gemfile.lock with it")),
+            "{:?}",
+            rack.notes
+        );
+        assert!(bumped.contains("  rack (= 2.2.6.2)\n"), "{bumped}");
+    } else {
+        assert_eq!(
+            rack.files.keys().collect::<Vec<_>>(),
+            ["Gemfile.lock"],
+            "every requirement already allows 2.2.6.2"
+        );
+        assert!(
+            rack.notes.iter().any(|n| n.contains("only its spec line")),
+            "{:?}",
+            rack.notes
+        );
+        assert_eq!(
+            *bumped,
+            original.replace("    rack (2.2.4)\n", "    rack (2.2.6.2)\n")
+        );
+    }
 
-    // Bundler's own move from the original lockfile writes the same bytes.
+    // Bundler's own move from the original lockfile (and the agent's Gemfile, when it changed)
+    // writes the same bytes.
     let own = root.join("own");
     copy_dir(&project, &own);
+    if let Some(gemfile) = rack.files.get("Gemfile") {
+        write(&own, "Gemfile", gemfile);
+    }
     run(
         "bundle",
         &["lock", "--update", "rack", "--conservative"],
@@ -340,7 +369,9 @@ async fn check_rack_bump(gemfile: &str) {
     // the server, the gems' checksums against the compact index, and the lockfile may not change.
     let branch = root.join("branch");
     copy_dir(&project, &branch);
-    write(&branch, "Gemfile.lock", bumped);
+    for (file, text) in &rack.files {
+        write(&branch, file, text);
+    }
     let mut env = bundler_env(&root.join("h3"), &after);
     env.push(("BUNDLE_DEPLOYMENT".into(), "true".into()));
     env.push((

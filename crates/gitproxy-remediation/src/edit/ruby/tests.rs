@@ -214,43 +214,114 @@ fn a_lock_bump_keeps_every_other_byte_and_refuses_a_missing_platform() {
 }
 
 #[tokio::test]
-async fn a_requirement_that_excludes_the_fix_moves_the_gemfile_and_says_which() {
+async fn a_requirement_that_excludes_the_fix_moves_the_gemfile_and_the_lock_with_it() {
     use crate::edit::tests::{db, edits};
     use crate::files::Snapshot;
     use crate::registry::StaticRegistry;
     use crate::Ecosystem;
+    let gemfile =
+        "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13.0\", \"< 1.13.10\"\n";
+    let fixed = |lock: &str| {
+        let (lock, gemfile) = (lock.to_owned(), gemfile.to_owned());
+        async move {
+            let snapshot = Snapshot::new()
+                .with("Gemfile", gemfile.as_str())
+                .with("Gemfile.lock", lock.as_str());
+            let db = db(&[("GHSA-2qc6-mcvw-92cw", "RubyGems", "nokogiri", "1.13.10")]);
+            let registry = StaticRegistry::new()
+                .publish(Ecosystem::RubyGems, "nokogiri", "1.13.10", &[])
+                .gem_release(
+                    "nokogiri",
+                    "1.13.10",
+                    nokogiri_builds(&[("racc", "~> 1.4")]),
+                );
+            edits(&snapshot, &db, &registry).await
+        }
+    };
+    // The lock's DEPENDENCIES line is the Gemfile's requirement as Bundler writes it.
     let lock = NOKOGIRI_LOCK.replace("nokogiri (~> 1.13)", "nokogiri (~> 1.13.0, < 1.13.10)");
-    let snapshot = Snapshot::new()
-        .with(
-            "Gemfile",
-            "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13.0\", \"< 1.13.10\"\n",
-        )
-        .with("Gemfile.lock", lock.as_str());
-    let db = db(&[("GHSA-2qc6-mcvw-92cw", "RubyGems", "nokogiri", "1.13.10")]);
-    let registry = StaticRegistry::new()
-        .publish(Ecosystem::RubyGems, "nokogiri", "1.13.10", &[])
-        .gem_release(
-            "nokogiri",
-            "1.13.10",
-            nokogiri_builds(&[("racc", "~> 1.4")]),
-        );
-    let (plan, out) = edits(&snapshot, &db, &registry).await;
+    let (plan, out) = fixed(&lock).await;
     let fix = &plan.fixes[0];
     assert_eq!(fix.tier, crate::plan::Tier::ManifestBump);
-    assert_eq!(
-        fix.lockfile,
-        crate::plan::LockfileRefresh::Command("bundle update --conservative nokogiri".into())
-    );
+    assert_eq!(fix.lockfile, crate::plan::LockfileRefresh::Agent);
     assert!(
         fix.notes.iter().any(|n| n.contains(
-            "Gemfile requires nokogiri `~> 1.13.0, < 1.13.10`, which excludes the fixed version"
+            "Gemfile requires nokogiri `~> 1.13.0, < 1.13.10`, which excludes the fixed version, so the requirement moves, and Gemfile.lock with it"
         )),
         "{:?}",
         fix.notes
     );
-    assert!(!out.files.contains_key("Gemfile.lock"));
     assert_eq!(
         out.files["Gemfile"],
         "source \"https://rubygems.org\"\ngem \"nokogiri\", \"~> 1.13.0\", \">= 1.13.10\"\n"
     );
+    let moved = &out.files["Gemfile.lock"];
+    assert!(
+        moved.contains("\nDEPENDENCIES\n  nokogiri (~> 1.13.0, >= 1.13.10)\n"),
+        "{moved}"
+    );
+    assert!(
+        moved.contains("    nokogiri (1.13.10-x86_64-linux)\n"),
+        "{moved}"
+    );
+    assert!(!out.needs_package_manager);
+
+    // A DEPENDENCIES line that is not the Gemfile's requirement as Bundler writes it (not
+    // Bundler's order): the Gemfile moves, Bundler relocks.
+    let (_, out) =
+        fixed(&NOKOGIRI_LOCK.replace("nokogiri (~> 1.13)", "nokogiri (< 1.13.10, ~> 1.13.0)"))
+            .await;
+    assert!(out.files.contains_key("Gemfile"));
+    assert!(!out.files.contains_key("Gemfile.lock"));
+    assert!(out.needs_package_manager);
+    assert!(
+        out.notes.iter().any(|n| n.contains("Gemfile.lock was not bumped in place because its `DEPENDENCIES` line for nokogiri is `nokogiri (< 1.13.10, ~> 1.13.0)`, not the Gemfile's requirement as Bundler writes it (`nokogiri (~> 1.13.0, < 1.13.10)`)")),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[test]
+fn a_dependencies_line_is_written_as_bundler_writes_it() {
+    use super::lock_requirement;
+    let reqs = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        lock_requirement(&reqs(&["~> 2.2.0", ">= 2.2.6.2"])),
+        " (~> 2.2.0, >= 2.2.6.2)"
+    );
+    assert_eq!(
+        lock_requirement(&reqs(&[">= 2.2.6.2", "~> 2.2.0"])),
+        " (~> 2.2.0, >= 2.2.6.2)"
+    );
+    assert_eq!(lock_requirement(&reqs(&["2.2.4"])), " (= 2.2.4)");
+    assert_eq!(
+        lock_requirement(&reqs(&[">= 1.0", "< 3"])),
+        " (>= 1.0, < 3)"
+    );
+    assert_eq!(lock_requirement(&reqs(&[">= 0"])), "");
+    assert_eq!(lock_requirement(&[]), "");
+}
+
+#[test]
+fn a_dependencies_line_moves_only_from_the_gemfiles_requirement() {
+    use super::move_dependency;
+    let lock = "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.6.2)\n\nDEPENDENCIES\n  rack (= 2.2.4)\n  rack-test!\n  sinatra (~> 2.2)\n";
+    let old = vec!["2.2.4".to_string()];
+    let new = vec!["= 2.2.6.2".to_string()];
+    let moved = move_dependency(lock, "rack", &old, &new).unwrap();
+    assert_eq!(
+        moved,
+        lock.replace("  rack (= 2.2.4)\n", "  rack (= 2.2.6.2)\n")
+    );
+    // A git or path gem keeps its `!`.
+    let git = lock.replace("  rack (= 2.2.4)\n", "  rack (= 2.2.4)!\n");
+    let moved = move_dependency(&git, "rack", &old, &new).unwrap();
+    assert!(moved.contains("  rack (= 2.2.6.2)!\n"), "{moved}");
+    // A line that is not the Gemfile's requirement: the lock is stale, Bundler relocks.
+    let e = move_dependency(lock, "rack", &["~> 2.1".to_string()], &new).unwrap_err();
+    assert!(
+        e.contains("its `DEPENDENCIES` line for rack is `rack (= 2.2.4)`, not the Gemfile's requirement as Bundler writes it (`rack (~> 2.1)`)"),
+        "{e}"
+    );
+    assert!(move_dependency(lock, "puma", &old, &new).is_err());
 }
