@@ -137,6 +137,22 @@ pub fn composer_content_hash(composer_json: &str) -> Result<String, Error> {
     composer::content_hash(composer_json).map_err(|reason| edit_error("composer.json", reason))
 }
 
+/// Records that `lock`, which the plan meant to move with `manifest`, is left to `tool` after all
+/// because `reason`; the manifest's change stands.
+fn relock_instead(
+    work: &mut Work,
+    lock: &str,
+    manifest: &str,
+    reason: &str,
+    tool: &str,
+    command: &str,
+) {
+    work.out.note(format!(
+        "{lock} was not bumped in place because {reason} (from {manifest})"
+    ));
+    leave_to_package_manager(work, lock, tool, command);
+}
+
 /// Records that `file` is left to the package manager `tool`, which `command` runs.
 fn leave_to_package_manager(work: &mut Work, file: &str, tool: &str, command: &str) {
     work.out.needs_package_manager = true;

@@ -10,7 +10,7 @@
 //! ([`content_hash`]), once the old one is confirmed to be that of the old `composer.json`.
 //! Otherwise `composer.lock` is left as it was and the pull request names `composer update NAME`.
 
-use super::{edit_error, leave_to_package_manager, manifest_to_bump, splice, Work};
+use super::{edit_error, leave_to_package_manager, manifest_to_bump, relock_instead, splice, Work};
 use crate::analysis::{file_name, Dependency};
 use crate::files::LineIndex;
 use crate::json;
@@ -67,17 +67,9 @@ pub(super) async fn edit(
                         Ok(rehashed) => bumped = rehashed,
                         Err(reason) => {
                             // The requirement still moves; Composer writes the lock.
-                            work.out.note(format!(
-                                "{} was not bumped in place because {reason} (from {json_file})",
-                                dep.location.file
-                            ));
                             let command = format!("composer update {}", fix.name);
-                            leave_to_package_manager(
-                                work,
-                                &dep.location.file,
-                                "Composer",
-                                &command,
-                            );
+                            let lock = &dep.location.file;
+                            relock_instead(work, lock, json_file, &reason, "Composer", &command);
                             return Ok(());
                         }
                     }

@@ -9,7 +9,7 @@
 //! requirement so written. Otherwise `Gemfile.lock` is left as it was and the pull request names
 //! `bundle update --conservative NAME`.
 
-use super::{edit_error, leave_to_package_manager, manifest_to_bump, splice, Work};
+use super::{edit_error, leave_to_package_manager, manifest_to_bump, relock_instead, splice, Work};
 use crate::analysis::ruby::parse_gemfile;
 use crate::analysis::{file_name, Dependency};
 use crate::plan::{LockfileRefresh, PackageFix};
@@ -82,12 +82,9 @@ pub(super) async fn edit(
                         Ok(with_line) => bumped = with_line,
                         Err(reason) => {
                             // The requirement still moves; Bundler writes the lock.
-                            work.out.note(format!(
-                                "{} was not bumped in place because {reason} (from {gemfile})",
-                                dep.location.file
-                            ));
                             let command = format!("bundle update --conservative {}", fix.name);
-                            leave_to_package_manager(work, &dep.location.file, "Bundler", &command);
+                            let lock = &dep.location.file;
+                            relock_instead(work, lock, gemfile, &reason, "Bundler", &command);
                             return Ok(());
                         }
                     }
