@@ -163,9 +163,11 @@ impl Config {
                 .parse(&settings::MAX_ADVISORY_MEMORY, validate::advisory_memory)?
             {
                 Some(bytes) => bytes,
+                // A scan of the largest repositories measured takes about 140 MiB besides the
+                // advisory data (docs/benchmarks.md): 40 % leaves it room under the limit.
                 None => environment
                     .memory_limit
-                    .map_or(128 << 20, |limit| limit / 2),
+                    .map_or(128 << 20, |limit| limit / 5 * 2),
             },
             osv_mirror: layers.parse(&settings::OSV_MIRROR, validate::mirror_url)?,
             osv_mirror_interval: match layers

@@ -158,7 +158,7 @@ settings! {
     MAX_ADVISORY_MEMORY = "advisory memory limit", "Most memory the advisory data may take while a sync is applied (the data held plus the batch's records), in bytes or with a `Ki`, `Mi` or `Gi` suffix; a larger sync is refused with what to raise" {
         flag: Some("max-advisory-memory"), value_name: "BYTES", env: Some("GITPROXY_MAX_ADVISORY_MEMORY"),
         toml: Some("max_advisory_memory"), kind: Kind::Bytes, helm: Some("advisories.maxMemory"),
-        default: "half of the container's memory limit (cgroup `memory.max`), 128 MiB without one" }
+        default: "40 % of the container's memory limit (cgroup `memory.max`), 128 MiB without one" }
     OSV_MIRROR = "OSV mirror", "Base URL of a local mirror of osv.dev's exports (`<ECOSYSTEM>/all.zip`, `modified_id.csv`, `<ID>.json`) polled for advisory data through the egress rules; opt-in, the cloud cannot set it" {
         flag: Some("osv-mirror"), value_name: "URL", env: Some("GITPROXY_OSV_MIRROR"),
         toml: Some("osv_mirror"), helm: Some("advisories.mirror.url"), default: "none, advisory data comes from the cloud only" }

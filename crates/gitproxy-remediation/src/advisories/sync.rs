@@ -131,7 +131,7 @@ impl SyncBatch {
         Err(self.refuse(format!(
             "its records would take about {} MiB of memory on top of the {} MiB of advisory data the agent holds, \
              {} MiB in all, above the advisory memory limit of {} MiB; raise the container's memory limit (Helm \
-             `resources.limits.memory`: the limit is half of it by default) or `--max-advisory-memory` \
+             `resources.limits.memory`: the limit is 40 % of it by default) or `--max-advisory-memory` \
              (GITPROXY_MAX_ADVISORY_MEMORY, Helm `advisories.maxMemory`) to at least {} MiB",
             mib(incoming),
             mib(held),
