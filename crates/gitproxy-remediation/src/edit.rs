@@ -137,6 +137,18 @@ pub fn composer_content_hash(composer_json: &str) -> Result<String, Error> {
     composer::content_hash(composer_json).map_err(|reason| edit_error("composer.json", reason))
 }
 
+/// `Gemfile.lock` with the `DEPENDENCIES` line of `name` moved from the `Gemfile` requirement `old`
+/// to `new` as Bundler writes it (fuzzing entry).
+#[doc(hidden)]
+pub fn gemfile_lock_dependency_moved(
+    lock: &str,
+    name: &str,
+    old: &[String],
+    new: &[String],
+) -> Result<String, Error> {
+    ruby::move_dependency(lock, name, old, new).map_err(|reason| edit_error("Gemfile.lock", reason))
+}
+
 /// Records that `lock`, which the plan meant to move with `manifest`, is left to `tool` after all
 /// because `reason`; the manifest's change stands.
 fn relock_instead(

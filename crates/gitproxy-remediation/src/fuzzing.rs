@@ -154,6 +154,17 @@ pub fn fuzz_gem(data: &[u8]) {
         _ => Snapshot::new().with("Gemfile", input),
     };
     check(&snapshot);
+    // Moving a pin's DEPENDENCIES line: an answer for any lockfile, and a moved line where the
+    // lock held the old one.
+    if let Some(lock) = snapshot.text("Gemfile.lock") {
+        let (old, new) = (vec!["2.2.4".to_owned()], vec!["= 2.2.6.2".to_owned()]);
+        if let Ok(moved) = crate::edit::gemfile_lock_dependency_moved(&lock, "rack", &old, &new) {
+            assert!(
+                moved.contains("  rack (= 2.2.6.2)"),
+                "a moved lock lacks the new DEPENDENCIES line"
+            );
+        }
+    }
 }
 
 /// NuGet: the first byte picks `packages.lock.json` (next to a project and a central props
@@ -197,6 +208,12 @@ pub fn fuzz_composer(data: &[u8]) {
         _ => Snapshot::new().with("composer.json", input),
     };
     check(&snapshot);
+    // Composer's content-hash: an answer for any composer.json, the same one each time.
+    if let Some(json) = snapshot.text("composer.json") {
+        let hash = crate::edit::composer_content_hash(&json).ok();
+        assert_eq!(hash, crate::edit::composer_content_hash(&json).ok());
+        assert!(hash.is_none_or(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit())));
+    }
 }
 
 /// Gradle: the first byte picks `build.gradle`, `build.gradle.kts`, `gradle/libs.versions.toml`

@@ -173,7 +173,7 @@ pub(crate) fn bump_lock(
 
 /// `lock` with the `DEPENDENCIES` line of `name` moved from the `Gemfile` requirement `old` to
 /// `new`, written as Bundler writes it; refused when the line there is not `old` so written.
-fn move_dependency(
+pub(super) fn move_dependency(
     lock: &str,
     name: &str,
     old: &[String],
