@@ -136,6 +136,17 @@ fn informational_of(affected: &[osv::Affected]) -> Option<String> {
         .find_map(|a| a.database_specific.as_ref()?.informational.clone())
 }
 
+/// The JSON of an archive member a slot was loaded from through an index.
+fn inflate_member(archive: &[u8], label: &str, loc: &MemberLoc) -> Result<Vec<u8>, Error> {
+    archive
+        .get(loc.start..loc.start + loc.csize)
+        .ok_or_else(|| Error::Zip {
+            path: label.to_string(),
+            reason: format!("{}: outside the archive", loc.name),
+        })
+        .and_then(|data| zip::inflate(label, &loc.name, loc.method, data, loc.size))
+}
+
 impl Slot {
     /// Its share of the database's memory, as [`memory_estimate`] reckons it.
     fn estimated_bytes(&self) -> usize {
@@ -150,8 +161,8 @@ impl Slot {
     /// index; serialised when it was inserted as a record).
     fn json(&self) -> Result<Vec<u8>, Error> {
         match &self.raw {
-            Raw::None => serde_json::to_vec(&*self.record()).map_err(|e| Error::Zip {
-                path: self.id.clone(),
+            Raw::None => serde_json::to_vec(&*self.record()).map_err(|e| Error::Osv {
+                name: self.id.clone(),
                 reason: e.to_string(),
             }),
             Raw::Json(raw) => Ok(raw.to_vec()),
@@ -159,13 +170,7 @@ impl Slot {
                 archive,
                 label,
                 loc,
-            } => archive
-                .get(loc.start..loc.start + loc.csize)
-                .ok_or_else(|| Error::Zip {
-                    path: label.to_string(),
-                    reason: format!("{}: outside the archive", loc.name),
-                })
-                .and_then(|data| zip::inflate(label, &loc.name, loc.method, data, loc.size)),
+            } => inflate_member(archive, label, loc),
         }
     }
 
@@ -179,13 +184,7 @@ impl Slot {
                     label,
                     loc,
                 } => Some(
-                    archive
-                        .get(loc.start..loc.start + loc.csize)
-                        .ok_or_else(|| Error::Zip {
-                            path: label.to_string(),
-                            reason: format!("{}: outside the archive", loc.name),
-                        })
-                        .and_then(|data| zip::inflate(label, &loc.name, loc.method, data, loc.size))
+                    inflate_member(archive, label, loc)
                         .and_then(|json| Record::from_json(&self.id, &json)),
                 ),
             };

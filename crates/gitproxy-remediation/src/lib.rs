@@ -40,3 +40,14 @@ mod zip;
 pub use ecosystem::Ecosystem;
 pub use error::Error;
 pub use limits::ScanOptions;
+
+/// `bytes` as lower-case hexadecimal, the way lockfiles and stores write digests.
+pub(crate) fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}

@@ -311,13 +311,13 @@ pub async fn plan(
             .find_map(|d| analysis.relock_only.get(&d.location.file));
         // Gemfile.lock and composer.lock: only an entry whose requirements all accept the
         // target and whose dependencies stay the same moves in place. A composer.json
-        // requirement that moves takes composer.lock with it (the entry and `content-hash`).
-        let composer_pin = matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
+        // or Gemfile requirement that moves takes its lockfile with it when the entry can move.
+        let pin_moves = matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
             && tier == Tier::ManifestBump
             && occurrences.iter().all(|d| d.direct);
         let mut refusal = None;
         if matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
-            && (tier == Tier::LockfileUpdate || composer_pin)
+            && (tier == Tier::LockfileUpdate || pin_moves)
             && occurrences.iter().any(|d| lockfile::has_lockfile(d))
         {
             let locked = &analysis.locked_dependencies;
@@ -326,18 +326,17 @@ pub async fn plan(
                     .await?;
         }
         let in_place = matches!(ecosystem, Ecosystem::RubyGems | Ecosystem::Packagist)
-            && (tier == Tier::LockfileUpdate || composer_pin)
+            && (tier == Tier::LockfileUpdate || pin_moves)
             && refusal.is_none();
-        if composer_pin {
-            let relocks = "so the requirement moves and the package manager relocks";
-            for n in notes.iter_mut().filter(|n| n.ends_with(relocks)) {
+        if pin_moves {
+            for n in notes.iter_mut().filter(|n| n.ends_with(RELOCKS)) {
                 let with_it = if ecosystem == Ecosystem::Packagist {
                     "so the requirement moves, and composer.lock with it (the entry and `content-hash`)"
                 } else {
                     "so the requirement moves, and Gemfile.lock with it (the spec lines and the `DEPENDENCIES` line)"
                 };
                 *n = match &refusal {
-                    None => n.replace(relocks, with_it),
+                    None => n.replace(RELOCKS, with_it),
                     Some(reason) => format!("{n}, because {reason}"),
                 };
             }
@@ -428,6 +427,10 @@ fn guidance(f: &Finding, only_major: bool) -> String {
     }
 }
 
+/// How the note on a Gemfile or composer.json requirement that must move ends until the plan
+/// knows whether the lockfile moves with it (then the ending says so instead).
+const RELOCKS: &str = "so the requirement moves and the package manager relocks";
+
 /// The tier one occurrence needs, and a caveat for the pull request.
 fn occurrence_tier(
     dep: &Dependency,
@@ -475,7 +478,7 @@ fn occurrence_tier(
                         .as_ref()
                         .map_or(dep.location.file.as_str(), |d| d.file.as_str());
                     let note = format!(
-                        "{} requires {} `{}`, which excludes the fixed version, so the requirement moves and the package manager relocks",
+                        "{} requires {} `{}`, which excludes the fixed version, {RELOCKS}",
                         file_name(manifest),
                         dep.name,
                         dep.requirement.as_deref().unwrap_or("")

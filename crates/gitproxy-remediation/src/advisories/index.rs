@@ -115,7 +115,7 @@ struct IndexMember {
 fn fingerprint(bytes: &[u8], label: &str) -> Result<String, Error> {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(zip::central_directory(bytes, label)?);
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::lower_hex(&digest))
 }
 
 /// The index at `path` when it describes this archive.

@@ -38,7 +38,7 @@ pub struct OsvMirror<C> {
 }
 
 /// An `all.zip` applied from the mirror: its validators, checksum and the watermark it gave.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Applied {
     watermark: String,
     etag: Option<String>,
@@ -175,25 +175,28 @@ where
             .map_err(|e| self.fail(ecosystem, format!("the sync stopped: {e}")))??;
         if let Some(applied) = applied {
             let watermark = watermark.clone();
-            self.applied_now(
+            self.remember(
                 ecosystem,
-                Some(Applied {
+                Applied {
                     watermark,
                     ..applied
-                }),
+                },
             );
         }
         tracing::info!(ecosystem, watermark, kind, mirror = %redact(&self.base), "advisory data synced from the OSV mirror");
         Ok(Some(watermark))
     }
 
-    /// The `all.zip` last applied for `ecosystem`, after setting it to `now` when given.
-    fn applied_now(&self, ecosystem: &str, now: Option<Applied>) -> Option<Applied> {
-        let mut applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(now) = now {
-            applied.insert(ecosystem.to_owned(), now);
-        }
+    /// The `all.zip` last applied for `ecosystem`.
+    fn last_applied(&self, ecosystem: &str) -> Option<Applied> {
+        let applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
         applied.get(ecosystem).cloned()
+    }
+
+    /// Remembers `applied` as the `all.zip` last applied for `ecosystem`.
+    fn remember(&self, ecosystem: &str, applied: Applied) {
+        let mut all = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        all.insert(ecosystem.to_owned(), applied);
     }
 
     /// The full archive. Its watermark is left empty: it is the newest time of the records,
@@ -207,7 +210,7 @@ where
         held: Option<&str>,
     ) -> Result<Full, Error> {
         let last = self
-            .applied_now(ecosystem, None)
+            .last_applied(ecosystem)
             .filter(|last| held == Some(last.watermark.as_str()));
         let (archive, etag, last_modified) = match self
             .fetch(
@@ -228,13 +231,13 @@ where
         };
         let sha256 = sha2::Sha256::digest(&archive).to_vec();
         if let Some(last) = last.filter(|l| l.sha256 == sha256) {
-            self.applied_now(
+            self.remember(
                 ecosystem,
-                Some(Applied {
+                Applied {
                     etag,
                     last_modified,
                     ..last
-                }),
+                },
             );
             return Ok(Full::Unchanged);
         }

@@ -219,10 +219,7 @@ pub(crate) fn content_hash(composer_json: &str) -> Result<String, String> {
     if keys.is_empty() {
         encoded = "[]".into();
     }
-    Ok(md5::Md5::digest(encoded.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::lower_hex(&md5::Md5::digest(encoded.as_bytes())))
 }
 
 /// One decoded JSON value as PHP's `json_encode` (no flags) writes the array or scalar

@@ -290,7 +290,7 @@ pub fn go_hash1(files: &mut [(String, Vec<u8>)]) -> Result<String, String> {
             return Err(format!("file name `{name}` contains a newline"));
         }
         let digest = Sha256::digest(content);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::lower_hex(&digest);
         summary.update(format!("{hex}  {name}\n").as_bytes());
     }
     Ok(format!(

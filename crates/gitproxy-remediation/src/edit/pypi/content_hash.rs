@@ -55,10 +55,7 @@ pub(crate) fn content_hash(pyproject: &str, lock_version: &str) -> Result<String
             ("tool".to_string(), tool),
         ])
     };
-    Ok(Sha256::digest(json.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::lower_hex(&Sha256::digest(json.as_bytes())))
 }
 
 fn lock_version_at_least(version: &str, major: u64, minor: u64) -> bool {

@@ -318,10 +318,7 @@ pub(crate) fn pipfile_hash(pipfile: &str, canonical: bool) -> Result<String, Str
         top.push((key.to_string(), compact(item, canonical)));
     }
     let json = object(top);
-    Ok(Sha256::digest(json.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::lower_hex(&Sha256::digest(json.as_bytes())))
 }
 
 /// Compact JSON (`,` and `:` separators, keys sorted, ASCII only) of a TOML item; `names`
