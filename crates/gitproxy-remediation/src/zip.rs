@@ -190,13 +190,36 @@ pub(crate) fn zip_members<'a>(bytes: &'a [u8], label: &str) -> Result<Vec<ZipMem
 /// A zip archive of `members` (name, bytes), stored uncompressed with their CRC-32: what the
 /// hub sends as a full sync when an OSV folder holds records but no `all.zip`.
 pub(crate) fn stored_zip(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Error> {
-    let too_large = || Error::Zip {
+    let mut zip = StoredZip::default();
+    for (name, data) in members {
+        zip.add(name, data)?;
+    }
+    zip.finish()
+}
+
+/// A stored (uncompressed) zip archive written one member at a time, so its members need not be
+/// held anywhere else while it is built.
+#[derive(Default)]
+pub(crate) struct StoredZip {
+    out: Vec<u8>,
+    central: Vec<u8>,
+    count: usize,
+}
+
+fn too_large() -> Error {
+    Error::Zip {
         path: "all.zip".into(),
         reason: "over 4 GiB or 65,535 members; zip64 is not supported".into(),
-    };
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    for (name, data) in members {
+    }
+}
+
+impl StoredZip {
+    /// Appends member `name` holding `data`.
+    pub(crate) fn add(&mut self, name: &str, data: &[u8]) -> Result<(), Error> {
+        if self.count >= usize::from(u16::MAX) {
+            return Err(too_large());
+        }
+        let (out, central) = (&mut self.out, &mut self.central);
         let offset = u32::try_from(out.len()).map_err(|_| too_large())?;
         let size = u32::try_from(data.len()).map_err(|_| too_large())?;
         let name_len = u16::try_from(name.len()).map_err(|_| too_large())?;
@@ -223,19 +246,30 @@ pub(crate) fn stored_zip(members: &[(String, Vec<u8>)]) -> Result<Vec<u8>, Error
         central.extend([0u8; 10]);
         central.extend(offset.to_le_bytes());
         central.extend(name.as_bytes());
+        self.count += 1;
+        Ok(())
     }
-    let count = u16::try_from(members.len()).map_err(|_| too_large())?;
-    let cd_offset = u32::try_from(out.len()).map_err(|_| too_large())?;
-    let cd_size = u32::try_from(central.len()).map_err(|_| too_large())?;
-    out.extend(central);
-    out.extend(0x0605_4b50u32.to_le_bytes());
-    out.extend([0u8; 4]);
-    out.extend(count.to_le_bytes());
-    out.extend(count.to_le_bytes());
-    out.extend(cd_size.to_le_bytes());
-    out.extend(cd_offset.to_le_bytes());
-    out.extend(0u16.to_le_bytes());
-    Ok(out)
+
+    /// The archive: members, central directory and its end record.
+    pub(crate) fn finish(self) -> Result<Vec<u8>, Error> {
+        let StoredZip {
+            mut out,
+            central,
+            count,
+        } = self;
+        let count = u16::try_from(count).map_err(|_| too_large())?;
+        let cd_offset = u32::try_from(out.len()).map_err(|_| too_large())?;
+        let cd_size = u32::try_from(central.len()).map_err(|_| too_large())?;
+        out.extend(central);
+        out.extend(0x0605_4b50u32.to_le_bytes());
+        out.extend([0u8; 4]);
+        out.extend(count.to_le_bytes());
+        out.extend(count.to_le_bytes());
+        out.extend(cd_size.to_le_bytes());
+        out.extend(cd_offset.to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        Ok(out)
+    }
 }
 
 /// The CRC-32 (IEEE) of `data`.

@@ -322,15 +322,14 @@ pub(super) fn apply(old: &AdvisoryDb, batch: Validated) -> AdvisoryDb {
 }
 
 /// Every record of `ecosystem` in `db` as an `all.zip` of `<id>.json` members (stored, not
-/// compressed): what a full batch of the ecosystem would hold to rebuild what `db` holds of it.
+/// compressed, written one record at a time): what a full batch of the ecosystem would hold to
+/// rebuild what `db` holds of it.
 pub(super) fn ecosystem_archive(db: &AdvisoryDb, ecosystem: Ecosystem) -> Result<Vec<u8>, Error> {
-    let members = db
-        .slots
-        .iter()
-        .filter(|slot| in_ecosystem(slot, ecosystem))
-        .map(|slot| Ok((format!("{}.json", slot.id), slot.json()?)))
-        .collect::<Result<Vec<_>, Error>>()?;
-    crate::zip::stored_zip(&members)
+    let mut zip = crate::zip::StoredZip::default();
+    for slot in db.slots.iter().filter(|slot| in_ecosystem(slot, ecosystem)) {
+        zip.add(&format!("{}.json", slot.id), &slot.json()?)?;
+    }
+    zip.finish()
 }
 
 /// When a record was last current, for data age and watermarks: its `modified` time, or its

@@ -140,3 +140,30 @@ fn zip_reader_rejects_garbage() {
         "{err}"
     );
 }
+
+#[test]
+fn a_stored_zip_reads_back_and_refuses_a_member_past_what_zip_can_count() {
+    let mut zip = StoredZip::default();
+    zip.add("a.json", b"{}").unwrap();
+    zip.add("b.json", b"[1]").unwrap();
+    let bytes = zip.finish().unwrap();
+    let members = zip_members(&bytes, "all.zip").unwrap();
+    let read: Vec<(String, Vec<u8>)> = members
+        .iter()
+        .map(|m| (m.name.to_string(), m.contents("all.zip").unwrap()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("a.json".into(), b"{}".to_vec()),
+            ("b.json".into(), b"[1]".to_vec())
+        ]
+    );
+    // The 65,536th member is refused as it is added, before the archive grows further.
+    let mut zip = StoredZip::default();
+    for i in 0..u16::MAX {
+        zip.add(&i.to_string(), b"").unwrap();
+    }
+    let e = zip.add("one-more", b"").unwrap_err().to_string();
+    assert!(e.contains("65,535 members"), "{e}");
+}

@@ -58,10 +58,7 @@ struct Delta {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::lower_hex(&sha2::Sha256::digest(bytes))
 }
 
 fn file_stem(ecosystem: &str) -> String {
@@ -131,27 +128,46 @@ impl Persisted {
                     return Ok(());
                 };
                 let merged = match &files.delta {
-                    Some(r) => read_checked(dir, r)
-                        .and_then(|bytes| {
-                            serde_json::from_slice::<Delta>(&bytes)
-                                .map_err(|e| format!("{}: {e}", r.file))
-                        })
-                        .map(|mut delta| {
-                            merge(&mut delta, batch, records, withdrawn);
-                            delta
-                        }),
-                    None => {
-                        let mut delta = Delta::default();
-                        merge(&mut delta, batch, records, withdrawn);
-                        Ok(delta)
-                    }
-                };
-                let bytes =
-                    merged.and_then(|delta| serde_json::to_vec(&delta).map_err(|e| e.to_string()));
+                    Some(r) => read_checked(dir, r).and_then(|bytes| {
+                        serde_json::from_slice::<Delta>(&bytes)
+                            .map_err(|e| format!("{}: {e}", r.file))
+                    }),
+                    None => Ok(Delta::default()),
+                }
+                .and_then(|mut delta| {
+                    merge(&mut delta, batch, records, withdrawn);
+                    serde_json::to_vec(&delta).map_err(|e| e.to_string())
+                });
                 let archive_len = std::fs::metadata(dir.join(&files.archive.file))
                     .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
-                match bytes {
-                    Ok(bytes) if bytes.len() < COMPACT_AT.max(archive_len / 2) => {
+                let keep_delta =
+                    matches!(&merged, Ok(b) if b.len() < COMPACT_AT.max(archive_len / 2));
+                // Too large to keep merging, or the merged delta on disk is unreadable: the data
+                // in memory is the truth, written as a new full archive.
+                let folded = if keep_delta {
+                    None
+                } else {
+                    Some(
+                        batch
+                            .ecosystem
+                            .parse::<Ecosystem>()
+                            .map_err(|_| format!("unknown ecosystem {}", batch.ecosystem))
+                            .and_then(|eco| ecosystem_archive(db, eco).map_err(|e| e.to_string())),
+                    )
+                };
+                match (folded, merged) {
+                    (Some(Ok(archive)), merged) => {
+                        match merged {
+                            Ok(bytes) => tracing::info!(ecosystem = %batch.ecosystem, delta_bytes = bytes.len(), archive_bytes = archive.len(), "merged advisory delta folded into a new full archive"),
+                            Err(e) => tracing::warn!(ecosystem = %batch.ecosystem, error = %e, "the stored advisory delta is unreadable; the data in memory is written as a new full archive"),
+                        }
+                        *files = full_files(dir, &batch.ecosystem, &batch.watermark, &archive)?;
+                    }
+                    (folded, Ok(bytes)) => {
+                        if let Some(Err(e)) = folded {
+                            // Over zip's 65,535 members, say: the merged delta keeps growing.
+                            tracing::warn!(ecosystem = %batch.ecosystem, error = %e, "the merged advisory delta could not be folded into a full archive; it is kept, and a full sync replaces it");
+                        }
                         let sha256 = hex(&bytes);
                         let file = format!(
                             "{}-delta-{}.json",
@@ -161,26 +177,14 @@ impl Persisted {
                         write_atomic(dir, &file, &bytes)?;
                         files.delta = Some(FileRef { file, sha256 });
                     }
-                    // Too large to keep merging, or the merged delta on disk is unreadable:
-                    // the data in memory is the truth, written as a new full archive.
-                    outcome => {
-                        let archive = batch
-                            .ecosystem
-                            .parse::<Ecosystem>()
-                            .map_err(|_| Error::AdvisorySync {
-                                ecosystem: batch.ecosystem.clone(),
-                                reason: "unknown ecosystem".into(),
-                            })
-                            .and_then(|eco| ecosystem_archive(db, eco))?;
-                        match outcome {
-                            Ok(bytes) => {
-                                tracing::info!(ecosystem = %batch.ecosystem, delta_bytes = bytes.len(), archive_bytes = archive.len(), "merged advisory delta folded into a new full archive")
-                            }
-                            Err(e) => {
-                                tracing::warn!(ecosystem = %batch.ecosystem, error = %e, "the stored advisory delta is unreadable; writing the data in memory as a new full archive")
-                            }
-                        }
-                        *files = full_files(dir, &batch.ecosystem, &batch.watermark, &archive)?;
+                    (_, Err(e)) => {
+                        return Err(Error::AdvisoryStore {
+                            path: dir.display().to_string(),
+                            source: std::io::Error::other(format!(
+                                "the merged delta of {} cannot be read back ({e}) nor the data rewritten whole; send a full sync of it",
+                                batch.ecosystem
+                            )),
+                        })
                     }
                 }
             }
@@ -296,19 +300,18 @@ pub(super) fn load(dir: &Path) -> Result<Option<(Persisted, Vec<SyncBatch>)>, St
             persisted.format
         ));
     }
-    let read = |r: &FileRef| read_checked(dir, r);
     let mut batches = Vec::new();
     for (eco, files) in &persisted.ecosystems {
         batches.push(SyncBatch {
             ecosystem: eco.clone(),
             watermark: files.full_watermark.clone(),
             change: SyncChange::Full {
-                archive: read(&files.archive)?,
+                archive: read_checked(dir, &files.archive)?,
             },
         });
         if let Some(r) = &files.delta {
-            let delta: Delta =
-                serde_json::from_slice(&read(r)?).map_err(|e| format!("{}: {e}", r.file))?;
+            let delta: Delta = serde_json::from_slice(&read_checked(dir, r)?)
+                .map_err(|e| format!("{}: {e}", r.file))?;
             batches.push(SyncBatch {
                 ecosystem: eco.clone(),
                 watermark: delta.watermark.clone(),
