@@ -216,6 +216,32 @@ pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, f)| f)
 }
 
+/// The problem of a manifest whose declarations the scan cannot give a version: `items` are
+/// (line, what) pairs, the first five shown in line order, and `advice` says what to do.
+pub(crate) fn unresolved_problem(file: String, mut items: Vec<(u32, String)>, advice: &str) -> Error {
+    items.sort();
+    let first = items.first().map(|i| i.0);
+    let shown: Vec<String> = items
+        .iter()
+        .take(5)
+        .map(|(l, w)| format!("{w} on line {l}"))
+        .collect();
+    let more = match items.len().saturating_sub(5) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Error::Unresolved {
+        file,
+        line: first,
+        reason: format!(
+            "{} declaration{} {}{more}; {advice}",
+            items.len(),
+            if items.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        ),
+    }
+}
+
 pub(crate) fn parse_error(file: &str, line: Option<u32>, reason: impl Into<String>) -> Error {
     Error::Parse {
         file: file.to_string(),

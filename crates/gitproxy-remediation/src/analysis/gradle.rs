@@ -13,7 +13,7 @@ pub(crate) mod script;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::maven::Site;
-use super::{file_name, parse_error, Dependency, Location, Scope, Sink};
+use super::{file_name, parse_error, unresolved_problem, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, Snapshot};
 use crate::{Ecosystem, Error};
 
@@ -291,30 +291,12 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     for d in deps {
         out.dependency(d);
     }
-    for (file, mut items) in unresolved {
-        items.sort();
-        let first = items.first().map(|i| i.0);
-        let shown: Vec<String> = items
-            .iter()
-            .take(5)
-            .map(|(l, w)| format!("{w} on line {l}"))
-            .collect();
-        let more = items.len().saturating_sub(5);
-        let more = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        out.problem(Error::Unresolved {
+    for (file, items) in unresolved {
+        out.problem(unresolved_problem(
             file,
-            line: first,
-            reason: format!(
-                "{} declaration{} {}{more}; commit a Gradle lockfile (`./gradlew dependencies --write-locks`) so that the scan reads the versions in use",
-                items.len(),
-                if items.len() == 1 { "" } else { "s" },
-                shown.join(", ")
-            ),
-        });
+            items,
+            "commit a Gradle lockfile (`./gradlew dependencies --write-locks`) so that the scan reads the versions in use",
+        ));
     }
 }
 

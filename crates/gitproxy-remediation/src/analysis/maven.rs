@@ -1,19 +1,31 @@
 //! Maven: `pom.xml` with properties, `dependencyManagement` and a parent POM in the repository.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::{file_name, parse_error, Dependency, Location, Scope, Sink};
+use super::{file_name, parse_error, unresolved_problem, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
 use crate::xml::{self, Element};
 use crate::Ecosystem;
 
 pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
+    let mut poms = Vec::new();
     for path in snapshot.paths().filter(|p| file_name(p) == "pom.xml") {
         match read_pom(snapshot, path, 0) {
-            Ok(pom) => report(&pom, out),
+            Ok(pom) => poms.push(pom),
             Err(e) => out.problem(e),
         }
     }
+    // The repository's own modules: a dependency on one of them needs no version to be safe.
+    let modules: HashSet<&str> = poms.iter().filter_map(|p| p.coordinates.as_deref()).collect();
+    for pom in &poms {
+        report(pom, &modules, out);
+    }
+}
+
+/// The version of a dependency when the scan can match it: not a range and no property left
+/// undefined.
+fn exact(version: Option<&String>) -> Option<&String> {
+    version.filter(|v| !v.starts_with(['[', '(']) && !v.contains("${") && !v.is_empty())
 }
 
 /// Where a value literally lives: the file and the byte span of the text to replace.
@@ -40,6 +52,8 @@ pub(crate) struct PomDependency {
 #[derive(Debug)]
 pub(crate) struct Pom {
     pub(crate) path: String,
+    /// `groupId:artifactId` of the module itself (the group inherited from the parent).
+    pub(crate) coordinates: Option<String>,
     pub(crate) dependencies: Vec<PomDependency>,
     pub(crate) management: HashMap<String, PomDependency>,
     pub(crate) properties: HashMap<String, (String, Option<Site>)>,
@@ -49,13 +63,18 @@ pub(crate) struct Pom {
     pub(crate) management_deps_end: Option<usize>,
 }
 
-fn report(pom: &Pom, out: &mut dyn Sink) {
+fn report(pom: &Pom, modules: &HashSet<&str>, out: &mut dyn Sink) {
+    let mut unresolved = Vec::new();
     for d in &pom.dependencies {
         let dev = matches!(d.scope.as_deref(), Some("test"));
-        let exact = d
-            .version
-            .as_ref()
-            .filter(|v| !v.starts_with(['[', '(']) && !v.contains("${"));
+        let exact = exact(d.version.as_ref());
+        if exact.is_none() && !modules.contains(d.name.as_str()) {
+            let why = match &d.version {
+                Some(v) => format!("{} `{v}`", d.name),
+                None => format!("{} (no version)", d.name),
+            };
+            unresolved.push((d.line, why));
+        }
         out.dependency(Dependency {
             ecosystem: Ecosystem::Maven,
             name: d.name.clone(),
@@ -71,6 +90,13 @@ fn report(pom: &Pom, out: &mut dyn Sink) {
             declared_in: Some(Location::new(&pom.path, d.line)),
             constraints: Vec::new(),
         });
+    }
+    if !unresolved.is_empty() {
+        out.problem(unresolved_problem(
+            pom.path.clone(),
+            unresolved,
+            "their versions come from outside the repository (a parent POM or imported BOM that is not in it, a property it does not define) or are ranges: give each an exact version in the repository's POMs (a `<version>`, a property or a `dependencyManagement` entry of a POM in it) so that the scan can match it",
+        ));
     }
 }
 
@@ -201,8 +227,13 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
         .child("dependencyManagement")
         .or_else(|| root.child("dependencies"))
         .map_or(root.content_end, |el| el.start);
+    let coordinates = match (properties.get("project.groupId"), root.child_text("artifactId")) {
+        (Some((group, _)), Some(artifact)) => Some(format!("{group}:{artifact}")),
+        _ => None,
+    };
     Ok(Pom {
         path: path.to_string(),
+        coordinates,
         dependencies,
         management,
         properties,

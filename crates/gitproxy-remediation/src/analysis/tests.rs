@@ -553,7 +553,14 @@ fn maven_properties_management_and_parent() {
         .with("pom.xml", PARENT_POM)
         .with("svc/pom.xml", CHILD_POM);
     let a = analyze(&snap);
-    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    assert_eq!(
+        a.problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["cannot tell the version of every dependency svc/pom.xml declares (line 26): 1 declaration com.example:sibling `[1.0,2.0)` on line 26; their versions come from outside the repository (a parent POM or imported BOM that is not in it, a property it does not define) or are ranges: give each an exact version in the repository's POMs (a `<version>`, a property or a `dependencyManagement` entry of a POM in it) so that the scan can match it"],
+        "a range is never counted as clean"
+    );
     let svc: Vec<&Dependency> = a
         .dependencies
         .iter()
@@ -590,6 +597,60 @@ fn maven_properties_management_and_parent() {
         .unwrap();
     assert_eq!(sibling.version, None);
     assert_eq!(sibling.requirement.as_deref(), Some("[1.0,2.0)"));
+}
+
+/// A Spring Boot module: the parent is not in the repository, so the starters' versions are not
+/// known; a property the repository does not define neither. The repository's own module needs
+/// no version of its own.
+#[test]
+fn maven_versions_from_outside_the_repository_are_a_problem_not_clean() {
+    let app = r#"<project>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>2.6.1</version>
+  </parent>
+  <groupId>com.example</groupId>
+  <artifactId>app</artifactId>
+  <version>1.0.0</version>
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-web</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>org.yaml</groupId>
+      <artifactId>snakeyaml</artifactId>
+      <version>${snakeyaml.version}</version>
+    </dependency>
+    <dependency>
+      <groupId>com.example</groupId>
+      <artifactId>core</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>commons-io</groupId>
+      <artifactId>commons-io</artifactId>
+      <version>2.7</version>
+    </dependency>
+  </dependencies>
+</project>
+"#;
+    let core = "<project>\n  <groupId>com.example</groupId>\n  <artifactId>core</artifactId>\n  <version>1.0.0</version>\n</project>\n";
+    let snap = Snapshot::new()
+        .with("app/pom.xml", app)
+        .with("core/pom.xml", core);
+    let a = analyze(&snap);
+    assert_eq!(a.problems.len(), 1, "{:?}", a.problems);
+    let text = a.problems[0].to_string();
+    assert!(
+        text.starts_with("cannot tell the version of every dependency app/pom.xml declares (line 11): 2 declarations org.springframework.boot:spring-boot-starter-web (no version) on line 11, org.yaml:snakeyaml `${snakeyaml.version}` on line 15; their versions come from outside the repository"),
+        "{text}"
+    );
+    assert!(!text.contains("core"), "the repository's own module: {text}");
+    // Every declaration is still listed; the exact one is matched as before.
+    assert_eq!(a.dependencies.len(), 4);
+    let io = a.dependencies.iter().find(|d| d.name == "commons-io:commons-io").unwrap();
+    assert_eq!(io.version.as_deref(), Some("2.7"));
 }
 
 #[test]
