@@ -218,7 +218,11 @@ pub(crate) fn file_name(path: &str) -> &str {
 
 /// The problem of a manifest whose declarations the scan cannot give a version: `items` are
 /// (line, what) pairs, the first five shown in line order, and `advice` says what to do.
-pub(crate) fn unresolved_problem(file: String, mut items: Vec<(u32, String)>, advice: &str) -> Error {
+pub(crate) fn unresolved_problem(
+    file: String,
+    mut items: Vec<(u32, String)>,
+    advice: &str,
+) -> Error {
     items.sort();
     let first = items.first().map(|i| i.0);
     let shown: Vec<String> = items

@@ -18,6 +18,7 @@
 
 mod lockfile;
 pub(crate) mod pnpm;
+mod shared;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +80,10 @@ pub struct PackageFix {
     pub notes: Vec<String>,
     /// Who refreshes the lockfile: the agent, or the user with the named command.
     pub lockfile: LockfileRefresh,
+    /// True when the version is written into the module's own declaration rather than into the
+    /// property, catalog version or variable it shares with modules that do not publish `to`
+    /// (Maven and Gradle).
+    pub own_version: bool,
 }
 
 /// A vulnerable package with no published version that fixes every advisory.
@@ -147,6 +152,7 @@ impl Plan {
             }
             merged.from = format!("{}, {}", merged.from, fix.from);
             merged.breaking |= fix.breaking;
+            merged.own_version |= fix.own_version;
             for v in &fix.fixed_versions {
                 if !merged.fixed_versions.contains(v) {
                     merged.fixed_versions.push(v.clone());
@@ -379,6 +385,9 @@ pub async fn plan(
             }
         }
         let lockfile = lockfile::refresh(ecosystem, &name, &to, tier, &occurrences, writable);
+        let own_version = ecosystem == Ecosystem::Maven
+            && shared::own_version(analysis, &occurrences, &name, &to, registry, &mut notes)
+                .await?;
         let breaking = current.is_breaking_to(&target);
         if breaking {
             notes.push(format!(
@@ -401,6 +410,7 @@ pub async fn plan(
             advisories,
             notes,
             lockfile,
+            own_version,
         });
     }
     Ok(out)

@@ -16,7 +16,10 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         }
     }
     // The repository's own modules: a dependency on one of them needs no version to be safe.
-    let modules: HashSet<&str> = poms.iter().filter_map(|p| p.coordinates.as_deref()).collect();
+    let modules: HashSet<&str> = poms
+        .iter()
+        .filter_map(|p| p.coordinates.as_deref())
+        .collect();
     for pom in &poms {
         report(pom, &modules, out);
     }
@@ -45,6 +48,9 @@ pub(crate) struct PomDependency {
     pub(crate) line: u32,
     /// Where the version text that applies is written (the `<version>` element or the property).
     pub(crate) version_site: Option<Site>,
+    /// The text of the `<version>` element that gives the version (its own or its
+    /// `dependencyManagement` entry's), where a version of its own replaces a shared property.
+    pub(crate) version_element: Option<Site>,
     pub(crate) managed: bool,
 }
 
@@ -177,12 +183,16 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
     let read_dep = |el: &Element, managed: bool| -> Option<PomDependency> {
         let group = interpolate(el.child_text("groupId")?).0;
         let artifact = interpolate(el.child_text("artifactId")?).0;
-        let (version, version_site) = match el.child("version") {
+        let (version, version_site, version_element) = match el.child("version") {
             Some(v) => {
                 let (value, origin) = interpolate(&v.text);
-                (Some(value), Some(origin.unwrap_or_else(|| site(v))))
+                (
+                    Some(value),
+                    Some(origin.unwrap_or_else(|| site(v))),
+                    Some(site(v)),
+                )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         Some(PomDependency {
             name: format!("{group}:{artifact}"),
@@ -190,6 +200,7 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
             scope: el.child_text("scope").map(String::from),
             line: lines.line(el.start),
             version_site,
+            version_element,
             managed,
         })
     };
@@ -214,6 +225,7 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
                 if let Some(m) = management.get(&d.name) {
                     d.version.clone_from(&m.version);
                     d.version_site.clone_from(&m.version_site);
+                    d.version_element.clone_from(&m.version_element);
                     d.managed = true;
                 }
             }
@@ -227,7 +239,10 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
         .child("dependencyManagement")
         .or_else(|| root.child("dependencies"))
         .map_or(root.content_end, |el| el.start);
-    let coordinates = match (properties.get("project.groupId"), root.child_text("artifactId")) {
+    let coordinates = match (
+        properties.get("project.groupId"),
+        root.child_text("artifactId"),
+    ) {
         (Some((group, _)), Some(artifact)) => Some(format!("{group}:{artifact}")),
         _ => None,
     };

@@ -646,10 +646,17 @@ fn maven_versions_from_outside_the_repository_are_a_problem_not_clean() {
         text.starts_with("cannot tell the version of every dependency app/pom.xml declares (line 11): 2 declarations org.springframework.boot:spring-boot-starter-web (no version) on line 11, org.yaml:snakeyaml `${snakeyaml.version}` on line 15; their versions come from outside the repository"),
         "{text}"
     );
-    assert!(!text.contains("core"), "the repository's own module: {text}");
+    assert!(
+        !text.contains("core"),
+        "the repository's own module: {text}"
+    );
     // Every declaration is still listed; the exact one is matched as before.
     assert_eq!(a.dependencies.len(), 4);
-    let io = a.dependencies.iter().find(|d| d.name == "commons-io:commons-io").unwrap();
+    let io = a
+        .dependencies
+        .iter()
+        .find(|d| d.name == "commons-io:commons-io")
+        .unwrap();
     assert_eq!(io.version.as_deref(), Some("2.7"));
 }
 

@@ -3,7 +3,8 @@
 //! `because(...)` in the project's build script for a module the build does not declare (or
 //! declares without a version of its own); and the lockfile line, when the plan lets the agent
 //! refresh the lockfile. A fix outside a rich version's `strictly` range is not written: the
-//! range is the author's to move.
+//! range is the author's to move. A version shared with modules that do not publish the fix is
+//! left as it is and the module gets a constraint of its own.
 
 use super::{edit_error, splice, Work};
 use crate::analysis::gradle::{self, is_exact, lockfile, script};
@@ -62,6 +63,23 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
                 .filter(|d| d.name != dep.name && d.site.as_ref() == Some(&site))
                 .map(|d| d.name.as_str())
                 .collect();
+            if fix.own_version && !others.is_empty() {
+                // The shared version stays: the plan found modules it sets that do not publish
+                // the fix. A constraint of the declaring script raises this module alone
+                // (Gradle takes the highest of a declaration and a constraint).
+                let at = declared.map_or(&dep.location, |d| &d.location).clone();
+                if !gradle::is_build_script(&at.file) {
+                    return own_catalog_version(work, fix, &dep.name, &at);
+                }
+                let configuration = if dep.scope == crate::analysis::Scope::Dev {
+                    "testImplementation"
+                } else {
+                    "implementation"
+                };
+                let script = at.file.clone();
+                add_constraint(work, &script, configuration, fix, &dep.name)?;
+                return Ok(());
+            }
             if !others.is_empty() {
                 let others: Vec<&str> = others.into_iter().collect();
                 work.out.note(format!(
@@ -140,6 +158,51 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         );
         work.write(path, edited);
     }
+    Ok(())
+}
+
+/// Gives a catalog library a version of its own in its entry: `version.ref = "jackson"` becomes
+/// `version = "2.13.2.1"` on the same line, so that the other libraries keep the shared one.
+fn own_catalog_version(
+    work: &mut Work,
+    fix: &PackageFix,
+    name: &str,
+    at: &crate::analysis::Location,
+) -> Result<(), Error> {
+    let text = work.text(&at.file)?;
+    let reference = gradle::catalog::read(&at.file, &text)?
+        .into_iter()
+        .find(|e| e.name == name && e.line == at.line)
+        .and_then(|e| e.reference);
+    // The key before the quoted reference: `version.ref =`, with any spacing.
+    let key_start = reference.as_ref().and_then(|r| {
+        let quote = r.span.0.checked_sub(1)?;
+        let line_start = text[..quote].rfind('\n').map_or(0, |i| i + 1);
+        let start = line_start + text[line_start..quote].rfind("version")?;
+        let key: String = text[start..quote]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        (key == "version.ref=").then_some(start)
+    });
+    let (Some(reference), Some(key_start)) = (reference, key_start) else {
+        return Err(edit_error(
+            &at.file,
+            format!(
+                "`{name}` on line {} takes a version shared with libraries that do not publish {}; give it `version = \"{}\"` of its own",
+                at.line, fix.to, fix.to
+            ),
+        ));
+    };
+    let edited = splice(
+        &text,
+        vec![(
+            key_start,
+            reference.span.1 + 1,
+            format!("version = \"{}\"", fix.to),
+        )],
+    );
+    work.write(&at.file, edited);
     Ok(())
 }
 

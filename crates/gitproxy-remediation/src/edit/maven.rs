@@ -1,5 +1,6 @@
-//! Maven edits: the `<version>` element or property that applies, or a `dependencyManagement`
-//! pin when the version comes from outside the repository.
+//! Maven edits: the `<version>` element or property that applies (the element when the property
+//! also sets modules that do not publish the fix), or a `dependencyManagement` pin when the
+//! version comes from outside the repository.
 
 use super::{edit_error, splice, Work};
 use crate::analysis::maven::read_pom;
@@ -23,7 +24,13 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             format!("no `{}` dependency on line {}", dep.name, declared.line),
         ));
     };
-    match &d.version_site {
+    // A property shared with modules that do not publish the fix stays; the dependency's own
+    // `<version>` element (or its dependencyManagement entry's) gets the version instead.
+    let own = d
+        .version_element
+        .as_ref()
+        .filter(|_| fix.own_version && d.version_element != d.version_site);
+    match own.or(d.version_site.as_ref()) {
         Some(site) => {
             let text = work.text(&site.file)?;
             let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);

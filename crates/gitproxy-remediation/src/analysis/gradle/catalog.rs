@@ -21,6 +21,8 @@ pub(crate) struct Entry {
     pub(crate) version: Option<String>,
     /// Where that text is written (the entry, or its `[versions]` line).
     pub(crate) site: Option<Site>,
+    /// The contents of the `version.ref` string, when the version comes from `[versions]`.
+    pub(crate) reference: Option<Site>,
     /// The `strictly` range of a rich version, when one bounds a `require` or `prefer` version
     /// that is the one read (`[1.7, 1.8[`): moving that version outside it breaks resolution.
     pub(crate) strictly: Option<String>,
@@ -88,6 +90,7 @@ pub(crate) fn read(path: &str, text: &str) -> Result<Vec<Entry>, Error> {
 struct Version {
     text: Option<String>,
     site: Option<Site>,
+    reference: Option<Site>,
     strictly: Option<String>,
 }
 
@@ -122,15 +125,16 @@ impl Reader<'_> {
     /// The version of a library or plugin entry: a `ref` into `[versions]` (followed once: an entry there
     /// is a value, never another reference), a string, or a rich version table.
     fn version(&self, item: &Item) -> Version {
-        if let Some(r) = item
-            .as_table_like()
-            .and_then(|t| t.get("ref"))
-            .and_then(Item::as_str)
-        {
-            return match self.versions.and_then(|v| v.get(r)) {
-                Some(item) => self.version_value(item),
-                None => Version::default(),
-            };
+        if let Some(reference) = item.as_table_like().and_then(|t| t.get("ref")) {
+            if let Some(r) = reference.as_str() {
+                return match self.versions.and_then(|v| v.get(r)) {
+                    Some(item) => Version {
+                        reference: self.content(reference),
+                        ..self.version_value(item)
+                    },
+                    None => Version::default(),
+                };
+            }
         }
         self.version_value(item)
     }
@@ -142,6 +146,7 @@ impl Reader<'_> {
             return Version {
                 text: Some(s.to_string()),
                 site: self.content(item),
+                reference: None,
                 strictly: None,
             };
         }
@@ -169,6 +174,7 @@ impl Reader<'_> {
         Version {
             text: chosen.as_str().map(String::from),
             site: self.content(chosen),
+            reference: None,
             strictly,
         }
     }
@@ -186,6 +192,7 @@ impl Reader<'_> {
                 name,
                 version,
                 site,
+                reference: None,
                 strictly: None,
                 line,
                 plugin: false,
@@ -211,6 +218,7 @@ impl Reader<'_> {
             name,
             version: version.text,
             site: version.site,
+            reference: version.reference,
             strictly: version.strictly,
             line,
             plugin: false,
@@ -231,6 +239,7 @@ impl Reader<'_> {
                 name: marker(id),
                 version: version.map(String::from),
                 site: version.and(site),
+                reference: None,
                 strictly: None,
                 line,
                 plugin: true,
@@ -246,6 +255,7 @@ impl Reader<'_> {
             name: marker(id),
             version: version.text,
             site: version.site,
+            reference: version.reference,
             strictly: version.strictly,
             line,
             plugin: true,

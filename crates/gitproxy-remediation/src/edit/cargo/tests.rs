@@ -87,6 +87,7 @@ async fn cargo_inherited_bump_edits_the_workspace_root() {
         locations: Vec::new(),
         notes: Vec::new(),
         lockfile: crate::plan::LockfileRefresh::Agent,
+        own_version: false,
     };
     let set = apply_fix(&fix, &analysis, &snapshot, &StaticRegistry::new())
         .await

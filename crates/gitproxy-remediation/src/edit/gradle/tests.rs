@@ -9,6 +9,7 @@ use crate::registry::StaticRegistry;
 use crate::Ecosystem;
 
 const DATABIND: &str = "com.fasterxml.jackson.core:jackson-databind";
+const CORE: &str = "com.fasterxml.jackson.core:jackson-core";
 const TEXT: &str = "org.apache.commons:commons-text";
 const SNAKEYAML: &str = "org.yaml:snakeyaml";
 const SLF4J: &str = "org.slf4j:slf4j-api";
@@ -32,30 +33,84 @@ fn advisories() -> crate::advisories::AdvisoryDb {
     ])
 }
 
+const SHARED_CATALOG: &str = "[versions]\njackson = \"2.13.1\" # JSON\n\n[libraries]\njackson-databind = { module = \"com.fasterxml.jackson.core:jackson-databind\", version.ref = \"jackson\" }\njackson-core = { module = \"com.fasterxml.jackson.core:jackson-core\", version.ref = \"jackson\" }\ncommons-text = { group = \"org.apache.commons\", name = \"commons-text\", version = \"1.9\" }\n";
+const CATALOG_USER: &str = "dependencies {\n    implementation(libs.jackson.databind)\n    implementation(libs.commons.text)\n}\n";
+
+/// jackson-databind 2.13.2.1 is a patch release of databind alone: the shared `jackson` version
+/// stays (jackson-core has no 2.13.2.1) and databind gets a version of its own in its entry.
 #[tokio::test]
-async fn a_catalog_version_is_raised_where_it_is_written() {
-    let catalog = "[versions]\njackson = \"2.13.1\" # JSON\n\n[libraries]\njackson-databind = { module = \"com.fasterxml.jackson.core:jackson-databind\", version.ref = \"jackson\" }\njackson-core = { module = \"com.fasterxml.jackson.core:jackson-core\", version.ref = \"jackson\" }\ncommons-text = { group = \"org.apache.commons\", name = \"commons-text\", version = \"1.9\" }\n";
-    let script = "dependencies {\n    implementation(libs.jackson.databind)\n    implementation(libs.commons.text)\n}\n";
+async fn a_catalog_version_shared_with_a_module_without_the_fix_stays_and_the_library_gets_its_own()
+{
     let snapshot = Snapshot::new()
-        .with("gradle/libs.versions.toml", catalog)
-        .with("build.gradle.kts", script);
-    let (plan, set) = edits(&snapshot, &advisories(), &registry()).await;
+        .with("gradle/libs.versions.toml", SHARED_CATALOG)
+        .with("build.gradle.kts", CATALOG_USER);
+    let registry = registry()
+        .publish(Ecosystem::Maven, CORE, "2.13.1", &[])
+        .publish(Ecosystem::Maven, CORE, "2.13.2", &[]);
+    let (plan, set) = edits(&snapshot, &advisories(), &registry).await;
     assert_eq!(plan.fixes.len(), 2);
     assert!(plan
         .fixes
         .iter()
         .all(|f| f.tier == Tier::ManifestBump && f.lockfile == LockfileRefresh::NotApplicable));
+    let databind = plan.fixes.iter().find(|f| f.name == DATABIND).unwrap();
+    assert!(databind.own_version);
+    assert!(
+        databind.notes.contains(&"com.fasterxml.jackson.core:jackson-databind gets 2.13.2.1 in its own declaration rather than at gradle/libs.versions.toml:2, which also sets com.fasterxml.jackson.core:jackson-core: the registry publishes no 2.13.2.1 of com.fasterxml.jackson.core:jackson-core, so moving it would break the build; the others keep their version".to_string()),
+        "{:?}",
+        databind.notes
+    );
     assert_eq!(
         set.files["gradle/libs.versions.toml"],
-        catalog
-            .replace("\"2.13.1\"", "\"2.13.2.1\"")
+        SHARED_CATALOG
+            .replace(
+                "jackson-databind\", version.ref = \"jackson\"",
+                "jackson-databind\", version = \"2.13.2.1\""
+            )
             .replace("\"1.9\"", "\"1.10.0\"")
     );
     assert_eq!(set.files.len(), 1, "the script is unchanged");
+}
+
+/// When every module the shared version sets publishes the fix, the shared version moves.
+#[tokio::test]
+async fn a_catalog_version_moves_when_every_module_it_sets_publishes_the_fix() {
+    let snapshot = Snapshot::new()
+        .with("gradle/libs.versions.toml", SHARED_CATALOG)
+        .with("build.gradle.kts", CATALOG_USER);
+    let registry = registry().publish(Ecosystem::Maven, CORE, "2.13.2.1", &[]);
+    let (plan, set) = edits(&snapshot, &advisories(), &registry).await;
+    let databind = plan.fixes.iter().find(|f| f.name == DATABIND).unwrap();
+    assert!(!databind.own_version);
+    assert!(
+        databind.notes.contains(&"the version written at gradle/libs.versions.toml:2 also sets com.fasterxml.jackson.core:jackson-core, which moves to 2.13.2.1 with com.fasterxml.jackson.core:jackson-databind (the registry publishes 2.13.2.1 of each)".to_string()),
+        "{:?}",
+        databind.notes
+    );
+    assert_eq!(
+        set.files["gradle/libs.versions.toml"],
+        SHARED_CATALOG
+            .replace("\"2.13.1\"", "\"2.13.2.1\"")
+            .replace("\"1.9\"", "\"1.10.0\"")
+    );
     assert!(
         set.notes.contains(&"gradle/libs.versions.toml:2 also sets the version of com.fasterxml.jackson.core:jackson-core, which moves to 2.13.2.1 with it".to_string()),
         "{:?}",
         set.notes
+    );
+}
+
+/// A script variable shared with a module without the fix stays; a constraint raises the
+/// vulnerable module alone (Gradle takes the highest of a declaration and a constraint).
+#[tokio::test]
+async fn a_shared_script_variable_stays_and_a_constraint_raises_the_module() {
+    let script = "def jacksonVersion = '2.13.1'\n\ndependencies {\n    implementation \"com.fasterxml.jackson.core:jackson-databind:$jacksonVersion\"\n    implementation \"com.fasterxml.jackson.core:jackson-core:$jacksonVersion\"\n}\n";
+    let snapshot = Snapshot::new().with("build.gradle", script);
+    let (plan, set) = edits(&snapshot, &advisories(), &registry()).await;
+    assert!(plan.fixes[0].own_version);
+    assert_eq!(
+        set.files["build.gradle"],
+        "def jacksonVersion = '2.13.1'\n\ndependencies {\n    implementation \"com.fasterxml.jackson.core:jackson-databind:$jacksonVersion\"\n    implementation \"com.fasterxml.jackson.core:jackson-core:$jacksonVersion\"\n    constraints {\n        implementation('com.fasterxml.jackson.core:jackson-databind:2.13.2.1') {\n            because 'GHSA-57j2-w4cx-62h2'\n        }\n    }\n}\n"
     );
 }
 

@@ -76,10 +76,76 @@ async fn maven_property_managed_and_bom_pins() {
         locations: Vec::new(),
         notes: Vec::new(),
         lockfile: crate::plan::LockfileRefresh::Agent,
+        own_version: false,
     };
     super::edit(&mut work, &fix, &analysis.dependencies[0]).unwrap();
     assert_eq!(
         work.out.files["pom.xml"],
         lone.replace(">2.14.1<", ">2.17.1<")
+    );
+}
+
+const SHARED_PARENT: &str = "<project>\n  <groupId>com.example</groupId>\n  <artifactId>parent</artifactId>\n  <version>1</version>\n  <properties>\n    <jackson.version>2.13.1</jackson.version>\n  </properties>\n  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>com.fasterxml.jackson.core</groupId>\n        <artifactId>jackson-databind</artifactId>\n        <version>${jackson.version}</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n</project>\n";
+const SHARED_CHILD: &str = "<project>\n  <parent><groupId>com.example</groupId><artifactId>parent</artifactId><version>1</version></parent>\n  <artifactId>svc</artifactId>\n  <dependencies>\n    <dependency>\n      <groupId>com.fasterxml.jackson.core</groupId>\n      <artifactId>jackson-databind</artifactId>\n    </dependency>\n    <dependency>\n      <groupId>com.fasterxml.jackson.core</groupId>\n      <artifactId>jackson-core</artifactId>\n      <version>${jackson.version}</version>\n    </dependency>\n  </dependencies>\n</project>\n";
+
+fn jackson(core_has_the_fix: bool) -> StaticRegistry {
+    let reg = StaticRegistry::new()
+        .publish(
+            Ecosystem::Maven,
+            "com.fasterxml.jackson.core:jackson-databind",
+            "2.13.2.1",
+            &[],
+        )
+        .publish(
+            Ecosystem::Maven,
+            "com.fasterxml.jackson.core:jackson-core",
+            "2.13.2",
+            &[],
+        );
+    if core_has_the_fix {
+        reg.publish(
+            Ecosystem::Maven,
+            "com.fasterxml.jackson.core:jackson-core",
+            "2.13.2.1",
+            &[],
+        )
+    } else {
+        reg
+    }
+}
+
+/// `jackson.version` also sets jackson-core, which has no 2.13.2.1 (a databind-only patch): the
+/// property stays and the managed `<version>` of jackson-databind gets the fix.
+#[tokio::test]
+async fn a_property_shared_with_a_module_without_the_fix_stays_and_the_element_moves() {
+    let snapshot = Snapshot::new()
+        .with("pom.xml", SHARED_PARENT)
+        .with("svc/pom.xml", SHARED_CHILD);
+    let db = db(&[(
+        "GHSA-57j2-w4cx-62h2",
+        "Maven",
+        "com.fasterxml.jackson.core:jackson-databind",
+        "2.13.2.1",
+    )]);
+    let (plan, set) = edits(&snapshot, &db, &jackson(false)).await;
+    assert!(plan.fixes[0].own_version, "{:?}", plan.fixes[0].notes);
+    assert_eq!(
+        set.files["pom.xml"],
+        SHARED_PARENT.replace(
+            "<version>${jackson.version}</version>",
+            "<version>2.13.2.1</version>"
+        )
+    );
+    assert!(
+        SHARED_PARENT.contains("<jackson.version>2.13.1<")
+            && !set.files.contains_key("svc/pom.xml")
+    );
+
+    // When jackson-core publishes 2.13.2.1 too, the property moves.
+    let (plan, set) = edits(&snapshot, &db, &jackson(true)).await;
+    assert!(!plan.fixes[0].own_version);
+    assert_eq!(
+        set.files["pom.xml"],
+        SHARED_PARENT.replace(">2.13.1<", ">2.13.2.1<")
     );
 }
