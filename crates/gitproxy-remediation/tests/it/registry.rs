@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -40,10 +41,28 @@ impl StandIn {
     pub(crate) async fn start_with(
         routes: impl FnOnce(SocketAddr) -> BTreeMap<String, Vec<u8>>,
     ) -> StandIn {
+        StandIn::serve(routes, None).await
+    }
+
+    /// A stand-in that answers a path under `prefix` it has no route for with the file of that
+    /// path under `root` (a Maven repository directory, say); `..` is never followed.
+    pub(crate) async fn start_with_files(
+        routes: BTreeMap<String, Vec<u8>>,
+        prefix: &str,
+        root: PathBuf,
+    ) -> StandIn {
+        StandIn::serve(|_| routes, Some((prefix.to_string(), root))).await
+    }
+
+    async fn serve(
+        routes: impl FnOnce(SocketAddr) -> BTreeMap<String, Vec<u8>>,
+        files: Option<(String, PathBuf)>,
+    ) -> StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
         let routes = Arc::new(routes(addr));
+        let files = Arc::new(files);
         let counter = Arc::clone(&hits);
         let task = tokio::spawn(async move {
             loop {
@@ -52,10 +71,19 @@ impl StandIn {
                 };
                 let routes = Arc::clone(&routes);
                 let counter = Arc::clone(&counter);
+                let files = Arc::clone(&files);
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                         counter.fetch_add(1, Ordering::SeqCst);
-                        let found = routes.get(req.uri().path()).cloned();
+                        let path = req.uri().path();
+                        let found = routes.get(path).cloned().or_else(|| {
+                            let (prefix, root) = files.as_ref().as_ref()?;
+                            let rel = path.strip_prefix(prefix.as_str())?;
+                            if rel.split('/').any(|part| part == "..") {
+                                return None;
+                            }
+                            std::fs::read(root.join(rel)).ok()
+                        });
                         async move {
                             let response = match found {
                                 Some(body) => hyper::Response::new(Full::new(Bytes::from(body))),
