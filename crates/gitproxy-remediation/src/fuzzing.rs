@@ -12,12 +12,31 @@
 use crate::analysis::{analyze, Analysis};
 use crate::files::Snapshot;
 
-/// `pom.xml`, with the input also as its parent POM one directory up.
+/// `pom.xml`, with the input also as its parent POM one directory up. Every version site and
+/// `<version>` element an edit would write to must lie inside its file.
 pub fn fuzz_pom(data: &[u8]) {
     let snapshot = Snapshot::new()
         .with("pom.xml", data)
         .with("svc/pom.xml", data);
     check(&snapshot);
+    if let Ok(pom) = crate::analysis::maven::read_pom(&snapshot, "svc/pom.xml", 0) {
+        for d in &pom.dependencies {
+            for site in [&d.version_site, &d.version_element].into_iter().flatten() {
+                in_file(&snapshot, site);
+            }
+        }
+    }
+}
+
+/// Fails unless `site` is a span of its file's text.
+fn in_file(snapshot: &Snapshot, site: &crate::analysis::maven::Site) {
+    let text = snapshot.text(&site.file).expect("a site's file is text");
+    assert!(
+        site.span.0 <= site.span.1 && text.get(site.span.0..site.span.1).is_some(),
+        "{}:{:?} is not a span of its file",
+        site.file,
+        site.span
+    );
 }
 
 /// npm: the first byte picks `package-lock.json`, `npm-shrinkwrap.json` or `package.json`; the
@@ -245,13 +264,17 @@ pub fn fuzz_gradle(data: &[u8]) {
     check(&snapshot);
     let build = crate::analysis::gradle::read(&snapshot);
     for site in build.declared.iter().filter_map(|d| d.site.as_ref()) {
-        let text = snapshot.text(&site.file).expect("a site's file is text");
-        assert!(
-            site.span.0 <= site.span.1 && text.get(site.span.0..site.span.1).is_some(),
-            "{}:{:?} is not a span of its file",
-            site.file,
-            site.span
-        );
+        in_file(&snapshot, site);
+    }
+    // A `version.ref` a library may be given its own version in place of.
+    let path = "gradle/libs.versions.toml";
+    if let Some(Ok(entries)) = snapshot
+        .text(path)
+        .map(|t| crate::analysis::gradle::catalog::read(path, &t))
+    {
+        for site in entries.iter().filter_map(|e| e.reference.as_ref()) {
+            in_file(&snapshot, site);
+        }
     }
 }
 
