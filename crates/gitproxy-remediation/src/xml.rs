@@ -189,14 +189,16 @@ fn attributes(text: &str, start: usize, end: usize) -> Result<Vec<Attribute>, (u
         while i < end && bytes[i].is_ascii_whitespace() {
             i += 1;
         }
-        if bytes.get(i) != Some(&b'=') {
+        // Only the tag's own bytes count: the text after `end` belongs to the next node.
+        let tag = &bytes[..end];
+        if tag.get(i) != Some(&b'=') {
             return Err((i, format!("attribute `{name}` has no value")));
         }
         i += 1;
         while i < end && bytes[i].is_ascii_whitespace() {
             i += 1;
         }
-        let quote = match bytes.get(i) {
+        let quote = match tag.get(i) {
             Some(q @ (b'"' | b'\'')) => *q,
             _ => return Err((i, format!("the value of attribute `{name}` is not quoted"))),
         };

@@ -51,3 +51,11 @@ fn attributes_keep_their_value_spans() {
     assert!(parse("<a b=c></a>").is_err());
     assert!(parse("<a b=\"c></a>").is_err());
 }
+
+/// Found by the `pom` fuzz target: a `=` just after a start tag's `>` was taken for the value of
+/// an attribute of that tag, and reading the value sliced past the tag's end.
+#[test]
+fn an_attribute_without_a_value_before_the_tag_end_is_an_error() {
+    let err = parse("<p;${ect<?xml verqion=\"1.0\" encoding>=\"UT<<aF-").unwrap_err();
+    assert_eq!(err.1, "attribute `encoding>` has no value");
+}
