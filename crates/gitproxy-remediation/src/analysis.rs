@@ -6,7 +6,7 @@ pub(crate) mod cargo;
 pub(crate) mod composer;
 pub(crate) mod go;
 pub(crate) mod gradle;
-pub(crate) mod maven;
+pub mod maven;
 pub(crate) mod npm;
 pub(crate) mod nuget;
 pub(crate) mod pnpm;

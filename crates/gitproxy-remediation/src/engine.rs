@@ -218,7 +218,15 @@ impl Engine {
 
     /// Scans one repository's default branch.
     pub async fn scan_repo(&self, repo: &str) -> Result<RepoScan, Error> {
-        scan_repo(&self.host, &self.db, &self.project, repo, &self.scan).await
+        scan_repo(
+            &self.host,
+            &self.db,
+            &self.registry,
+            &self.project,
+            repo,
+            &self.scan,
+        )
+        .await
     }
 
     /// Slugs of the project's repositories.

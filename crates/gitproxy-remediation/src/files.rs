@@ -174,9 +174,28 @@ pub struct Snapshot {
     files: BTreeMap<String, Contents>,
     /// Files left out for their size: path -> (size, the limit it exceeds).
     oversized: BTreeMap<String, (Option<u64>, u64)>,
+    /// Files from outside the repository that the analysis may read, by key: Maven parent POMs
+    /// and imported BOMs fetched from the registry, keyed `group:artifact:version`.
+    external: BTreeMap<String, String>,
 }
 
 impl Snapshot {
+    /// Adds a file from outside the repository (see [`Snapshot::external`]).
+    pub fn insert_external(&mut self, key: impl Into<String>, text: impl Into<String>) {
+        self.external.insert(key.into(), text.into());
+    }
+
+    /// A file from outside the repository, by key: never one of [`Snapshot::paths`], never
+    /// edited.
+    pub fn external(&self, key: &str) -> Option<&str> {
+        self.external.get(key).map(String::as_str)
+    }
+
+    /// How many files from outside the repository the snapshot holds.
+    pub fn external_count(&self) -> usize {
+        self.external.len()
+    }
+
     /// An empty snapshot.
     pub fn new() -> Snapshot {
         Snapshot::default()

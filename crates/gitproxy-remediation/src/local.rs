@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::advisories::AdvisoryDb;
+use crate::analysis::maven::fetch_maven_parents;
 use crate::analysis::{analyze, Unsupported};
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
@@ -63,7 +64,8 @@ pub async fn fix_dir(
     branch_prefix: &str,
     scan: &ScanOptions,
 ) -> Result<LocalPlan, Error> {
-    let snapshot = Snapshot::from_dir_with(dir, scan)?;
+    let mut snapshot = Snapshot::from_dir_with(dir, scan)?;
+    fetch_maven_parents(&mut snapshot, registry).await;
     let analysis = analyze(&snapshot);
     let findings = db.scan(&analysis);
     let planned = plan(&analysis, &findings, db, registry, options).await?;

@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
+use crate::analysis::maven::fetch_maven_parents;
 use crate::analysis::{analyze, Unsupported};
 use crate::ci::BuildLogs;
 use crate::edit::apply_fix;
@@ -550,7 +551,8 @@ impl<'a> Remediator<'a> {
             repo,
             commit: &head.commit,
         };
-        let snapshot = Snapshot::from_repo_with(&source, &self.scan_options).await?;
+        let mut snapshot = Snapshot::from_repo_with(&source, &self.scan_options).await?;
+        fetch_maven_parents(&mut snapshot, self.registry).await;
         let analysis = analyze(&snapshot);
         let findings = self.db.scan(&analysis);
         let plan = plan(&analysis, &findings, self.db, self.registry, &self.options).await?;

@@ -7,9 +7,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
+use crate::analysis::maven::fetch_maven_parents;
 use crate::analysis::{analyze_into, Unsupported};
 use crate::files::Snapshot;
 use crate::host::{BitbucketHost, RepoAt};
+use crate::registry::Registry;
 use crate::{Error, ScanOptions};
 
 /// One vulnerable dependency.
@@ -127,9 +129,11 @@ pub fn scan_snapshot(name: &str, snapshot: &Snapshot, db: &AdvisoryDb) -> RepoSc
 }
 
 /// Scans one repository's default branch; an empty repository is a scan with one problem.
+/// Parent POMs and BOMs from outside the repository come from `registry`.
 pub async fn scan_repo(
     host: &dyn BitbucketHost,
     db: &AdvisoryDb,
+    registry: &dyn Registry,
     project: &str,
     repo: &str,
     options: &ScanOptions,
@@ -141,7 +145,7 @@ pub async fn scan_repo(
             ..RepoScan::default()
         });
     };
-    let snapshot = Snapshot::from_repo_with(
+    let mut snapshot = Snapshot::from_repo_with(
         &RepoAt {
             host,
             project,
@@ -151,6 +155,7 @@ pub async fn scan_repo(
         options,
     )
     .await?;
+    fetch_maven_parents(&mut snapshot, registry).await;
     let mut scan = scan_snapshot(repo, &snapshot, db);
     scan.branch = Some(head.branch);
     scan.commit = Some(head.commit);

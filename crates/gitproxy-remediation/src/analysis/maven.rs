@@ -1,6 +1,11 @@
-//! Maven: `pom.xml` with properties, `dependencyManagement` and a parent POM in the repository.
+//! Maven: `pom.xml` with properties, `dependencyManagement`, parent POMs and imported BOMs (in
+//! the repository, or fetched from the registry by [`fetch_maven_parents`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+mod remote;
+
+pub use remote::{fetch_maven_parents, Fetched, MAX_FETCHED};
 
 use super::{file_name, parse_error, unresolved_problem, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
@@ -67,6 +72,9 @@ pub(crate) struct Pom {
     /// or before `</project>`), and the offset of an existing managed `<dependencies>` end tag.
     pub(crate) insert_management_at: usize,
     pub(crate) management_deps_end: Option<usize>,
+    /// Parent POMs and imported BOMs (`group:artifact:version`) neither the repository nor the
+    /// fetched POMs hold, so that versions they would give are unknown.
+    pub(crate) missing: BTreeSet<String>,
 }
 
 fn report(pom: &Pom, modules: &HashSet<&str>, out: &mut dyn Sink) {
@@ -98,18 +106,97 @@ fn report(pom: &Pom, modules: &HashSet<&str>, out: &mut dyn Sink) {
         });
     }
     if !unresolved.is_empty() {
-        out.problem(unresolved_problem(
-            pom.path.clone(),
-            unresolved,
-            "their versions come from outside the repository (a parent POM or imported BOM that is not in it, a property it does not define) or are ranges: give each an exact version in the repository's POMs (a `<version>`, a property or a `dependencyManagement` entry of a POM in it) so that the scan can match it",
-        ));
+        let advice = if pom.missing.is_empty() {
+            "their versions come from outside the repository (a parent POM or imported BOM that is not in it, a property it does not define) or are ranges: give each an exact version in the repository's POMs (a `<version>`, a property or a `dependencyManagement` entry of a POM in it) so that the scan can match it".to_owned()
+        } else {
+            let missing: Vec<&str> = pom.missing.iter().map(String::as_str).collect();
+            format!(
+                "the parent POM or imported BOM {} that would give their versions is neither in the repository nor served by the Maven registry: add a Maven entry that serves it to the agent's registries (`GITPROXY_REGISTRIES`, Helm `registries.maven`), or give each an exact version in the repository's POMs",
+                missing.join(", ")
+            )
+        };
+        out.problem(unresolved_problem(pom.path.clone(), unresolved, &advice));
     }
 }
 
 pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<Pom, crate::Error> {
-    let text = snapshot
-        .text(path)
-        .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
+    read_model(snapshot, Source::Repo(path), depth)
+}
+
+/// Where a POM comes from: a file of the repository, or a POM fetched from the registry (held
+/// in the snapshot's external files under `group:artifact:version`), whose text is never edited.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Repo(&'a str),
+    Remote(&'a str),
+}
+
+/// How deep parents and imported BOMs are followed.
+const MAX_DEPTH: usize = 8;
+
+/// Replaces `${...}` with the properties' values (eight rounds at most); the site is that of
+/// the property when the whole text is one reference.
+fn interpolate(
+    properties: &HashMap<String, (String, Option<Site>)>,
+    s: &str,
+) -> (String, Option<Site>) {
+    let mut value = s.to_string();
+    let mut origin = None;
+    for _ in 0..8 {
+        let Some(start) = value.find("${") else {
+            break;
+        };
+        let Some(len) = value[start..].find('}') else {
+            break;
+        };
+        let key = value[start + 2..start + len].to_string();
+        let Some((v, s)) = properties.get(&key) else {
+            break;
+        };
+        if origin.is_none() && start == 0 && len + 1 == value.len() {
+            origin.clone_from(s);
+        }
+        value.replace_range(start..start + len + 1, v);
+    }
+    (value, origin)
+}
+
+/// `group:artifact:version` of a parent or BOM reference, when all three are literal or their
+/// properties are known.
+fn coordinates_of(
+    el: &Element,
+    properties: &HashMap<String, (String, Option<Site>)>,
+) -> Option<String> {
+    let part = |name: &str| {
+        let (value, _) = interpolate(properties, el.child_text(name)?.trim());
+        (!value.is_empty() && !value.contains("${")).then_some(value)
+    };
+    Some(format!(
+        "{}:{}:{}",
+        part("groupId")?,
+        part("artifactId")?,
+        part("version")?
+    ))
+}
+
+fn read_model(snapshot: &Snapshot, source: Source<'_>, depth: usize) -> Result<Pom, crate::Error> {
+    let (path, text) = match source {
+        Source::Repo(path) => (
+            path,
+            snapshot
+                .text(path)
+                .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?,
+        ),
+        Source::Remote(key) => (
+            key,
+            std::borrow::Cow::Borrowed(
+                snapshot
+                    .external(key)
+                    .ok_or_else(|| parse_error(key, None, "not fetched"))?,
+            ),
+        ),
+    };
+    let remote = matches!(source, Source::Remote(_));
     let text: &str = &text;
     let lines = LineIndex::new(text);
     let root =
@@ -117,12 +204,16 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
     if root.name != "project" {
         return Err(parse_error(path, Some(1), "root element is not <project>"));
     }
-    let site = |el: &Element| Site {
-        file: path.to_string(),
-        span: el.text_span,
-        line: lines.line(el.text_span.0),
+    // A POM from outside the repository gives values, never places to edit.
+    let site = |el: &Element| {
+        (!remote).then(|| Site {
+            file: path.to_string(),
+            span: el.text_span,
+            line: lines.line(el.text_span.0),
+        })
     };
-    // Inherit from a parent POM present in the snapshot.
+    let mut missing = BTreeSet::new();
+    // Inherit from the parent: in the repository, else fetched from the registry.
     let mut properties: HashMap<String, (String, Option<Site>)> = HashMap::new();
     let mut management: HashMap<String, PomDependency> = HashMap::new();
     if let Some(parent) = root.child("parent") {
@@ -131,87 +222,106 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
         if !parent_path.ends_with(".xml") {
             parent_path = join(&parent_path, "pom.xml");
         }
-        if depth < 8 && parent_path != path && snapshot.contains(&parent_path) {
-            if let Ok(p) = read_pom(snapshot, &parent_path, depth + 1) {
-                properties = p.properties;
-                management = p.management;
+        let in_repo = !remote && !rel.is_empty() && parent_path != path;
+        let parent_source = if in_repo && snapshot.contains(&parent_path) {
+            Some(Source::Repo(&parent_path))
+        } else {
+            None
+        };
+        let key = coordinates_of(parent, &HashMap::new());
+        let parent_pom = match (parent_source, &key) {
+            (Some(source), _) if depth < MAX_DEPTH => read_model(snapshot, source, depth + 1).ok(),
+            (None, Some(key)) if depth < MAX_DEPTH && snapshot.external(key).is_some() => {
+                read_model(snapshot, Source::Remote(key), depth + 1).ok()
             }
+            (None, Some(key)) => {
+                missing.insert(key.clone());
+                None
+            }
+            _ => None,
+        };
+        if let Some(p) = parent_pom {
+            properties = p.properties;
+            management = p.management;
+            missing.extend(p.missing);
         }
         for key in ["version", "groupId"] {
             if let Some(el) = parent.child(key) {
-                properties.insert(
-                    format!("project.parent.{key}"),
-                    (el.text.clone(), Some(site(el))),
-                );
+                properties.insert(format!("project.parent.{key}"), (el.text.clone(), site(el)));
                 properties
                     .entry(format!("project.{key}"))
-                    .or_insert((el.text.clone(), Some(site(el))));
+                    .or_insert((el.text.clone(), site(el)));
             }
         }
     }
     for key in ["version", "groupId", "artifactId"] {
         if let Some(el) = root.child(key) {
-            properties.insert(format!("project.{key}"), (el.text.clone(), Some(site(el))));
+            properties.insert(format!("project.{key}"), (el.text.clone(), site(el)));
         }
     }
     if let Some(props) = root.child("properties") {
         for p in &props.children {
-            properties.insert(p.name.clone(), (p.text.clone(), Some(site(p))));
+            properties.insert(p.name.clone(), (p.text.clone(), site(p)));
         }
     }
-    let interpolate = |s: &str| -> (String, Option<Site>) {
-        let mut value = s.to_string();
-        let mut origin = None;
-        for _ in 0..8 {
-            let Some(start) = value.find("${") else {
-                break;
-            };
-            let Some(len) = value[start..].find('}') else {
-                break;
-            };
-            let key = value[start + 2..start + len].to_string();
-            let Some((v, s)) = properties.get(&key) else {
-                break;
-            };
-            if origin.is_none() && start == 0 && len + 1 == value.len() {
-                origin.clone_from(s);
-            }
-            value.replace_range(start..start + len + 1, v);
-        }
-        (value, origin)
-    };
+    // A dependency as written: its version stays raw (`${x}`) until the POM that uses it
+    // interpolates it with its own properties, as Maven does after inheritance.
     let read_dep = |el: &Element, managed: bool| -> Option<PomDependency> {
-        let group = interpolate(el.child_text("groupId")?).0;
-        let artifact = interpolate(el.child_text("artifactId")?).0;
-        let (version, version_site, version_element) = match el.child("version") {
-            Some(v) => {
-                let (value, origin) = interpolate(&v.text);
-                (
-                    Some(value),
-                    Some(origin.unwrap_or_else(|| site(v))),
-                    Some(site(v)),
-                )
-            }
-            None => (None, None, None),
-        };
+        let group = interpolate(&properties, el.child_text("groupId")?).0;
+        let artifact = interpolate(&properties, el.child_text("artifactId")?).0;
+        let version_el = el.child("version");
         Some(PomDependency {
             name: format!("{group}:{artifact}"),
-            version,
+            version: version_el.map(|v| v.text.clone()),
             scope: el.child_text("scope").map(String::from),
             line: lines.line(el.start),
-            version_site,
-            version_element,
+            version_site: None,
+            version_element: version_el.and_then(site),
             managed,
         })
     };
     let mut management_deps_end = None;
+    let mut imports = Vec::new();
     if let Some(deps) = root.path(&["dependencyManagement", "dependencies"]) {
         management_deps_end = Some(deps.content_end);
         for el in deps.children_named("dependency") {
-            if let Some(d) = read_dep(el, true) {
-                if d.scope.as_deref() != Some("import") {
-                    management.insert(d.name.clone(), d);
-                }
+            if el.child_text("scope") == Some("import") {
+                imports.push(el);
+            } else if let Some(d) = read_dep(el, true) {
+                management.insert(d.name.clone(), d);
+            }
+        }
+    }
+    // Imported BOMs add what is not managed yet, with versions as the BOM itself gives them.
+    for el in imports {
+        let Some(key) = coordinates_of(el, &properties) else {
+            continue;
+        };
+        if depth >= MAX_DEPTH {
+            continue;
+        }
+        if snapshot.external(&key).is_none() {
+            missing.insert(key);
+            continue;
+        }
+        let Ok(bom) = read_model(snapshot, Source::Remote(&key), depth + 1) else {
+            continue;
+        };
+        missing.extend(bom.missing.iter().cloned());
+        for (name, m) in &bom.management {
+            if !management.contains_key(name) {
+                let version = m
+                    .version
+                    .as_ref()
+                    .map(|v| interpolate(&bom.properties, v).0);
+                management.insert(
+                    name.clone(),
+                    PomDependency {
+                        version,
+                        version_element: None,
+                        ..m.clone()
+                    },
+                );
             }
         }
     }
@@ -221,16 +331,23 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
             let Some(mut d) = read_dep(el, false) else {
                 continue;
             };
+            let managed = management.get(&d.name);
             if d.version.is_none() {
-                if let Some(m) = management.get(&d.name) {
+                if let Some(m) = managed {
                     d.version.clone_from(&m.version);
-                    d.version_site.clone_from(&m.version_site);
                     d.version_element.clone_from(&m.version_element);
                     d.managed = true;
                 }
             }
+            if let Some(raw) = d.version.take() {
+                let (value, origin) = interpolate(&properties, &raw);
+                d.version = Some(value);
+                // The property that gives the whole version, else the element that writes it
+                // (none when both are outside the repository).
+                d.version_site = origin.or_else(|| d.version_element.clone());
+            }
             if d.scope.is_none() {
-                d.scope = management.get(&d.name).and_then(|m| m.scope.clone());
+                d.scope = managed.and_then(|m| m.scope.clone());
             }
             dependencies.push(d);
         }
@@ -254,5 +371,6 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
         properties,
         insert_management_at,
         management_deps_end,
+        missing,
     })
 }

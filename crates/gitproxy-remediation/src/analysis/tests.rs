@@ -643,7 +643,7 @@ fn maven_versions_from_outside_the_repository_are_a_problem_not_clean() {
     assert_eq!(a.problems.len(), 1, "{:?}", a.problems);
     let text = a.problems[0].to_string();
     assert!(
-        text.starts_with("cannot tell the version of every dependency app/pom.xml declares (line 11): 2 declarations org.springframework.boot:spring-boot-starter-web (no version) on line 11, org.yaml:snakeyaml `${snakeyaml.version}` on line 15; their versions come from outside the repository"),
+        text.starts_with("cannot tell the version of every dependency app/pom.xml declares (line 11): 2 declarations org.springframework.boot:spring-boot-starter-web (no version) on line 11, org.yaml:snakeyaml `${snakeyaml.version}` on line 15; the parent POM or imported BOM org.springframework.boot:spring-boot-starter-parent:2.6.1 that would give their versions is neither in the repository nor served by the Maven registry: add a Maven entry that serves it to the agent's registries (`GITPROXY_REGISTRIES`, Helm `registries.maven`), or give each an exact version in the repository's POMs"),
         "{text}"
     );
     assert!(
@@ -658,6 +658,104 @@ fn maven_versions_from_outside_the_repository_are_a_problem_not_clean() {
         .find(|d| d.name == "commons-io:commons-io")
         .unwrap();
     assert_eq!(io.version.as_deref(), Some("2.7"));
+}
+
+/// A company parent POM from the registry, whose own parent manages versions with properties and
+/// imports a BOM: the starters' versions are read from them, a property of the repository's
+/// POM overrides the parent's (as Maven interpolates after inheritance), and a version a fetched
+/// POM gives has no site in the repository.
+#[test]
+fn maven_versions_from_fetched_parents_and_boms() {
+    let app = r#"<project>
+  <parent>
+    <groupId>com.example.platform</groupId>
+    <artifactId>platform-parent</artifactId>
+    <version>3.1.0</version>
+    <relativePath/>
+  </parent>
+  <artifactId>app</artifactId>
+  <properties>
+    <snakeyaml.version>1.33</snakeyaml.version>
+  </properties>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.commons</groupId>
+      <artifactId>commons-text</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>org.yaml</groupId>
+      <artifactId>snakeyaml</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>com.fasterxml.jackson.core</groupId>
+      <artifactId>jackson-databind</artifactId>
+    </dependency>
+  </dependencies>
+</project>
+"#;
+    let parent = "<project><parent><groupId>com.example.platform</groupId><artifactId>platform-dependencies</artifactId><version>3.1.0</version></parent><artifactId>platform-parent</artifactId></project>";
+    let dependencies = r#"<project>
+  <groupId>com.example.platform</groupId>
+  <artifactId>platform-dependencies</artifactId>
+  <version>3.1.0</version>
+  <properties>
+    <commons-text.version>1.9</commons-text.version>
+    <snakeyaml.version>1.30</snakeyaml.version>
+    <jackson-bom.version>2.13.1</jackson-bom.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency><groupId>org.apache.commons</groupId><artifactId>commons-text</artifactId><version>${commons-text.version}</version></dependency>
+      <dependency><groupId>org.yaml</groupId><artifactId>snakeyaml</artifactId><version>${snakeyaml.version}</version></dependency>
+      <dependency><groupId>com.fasterxml.jackson</groupId><artifactId>jackson-bom</artifactId><version>${jackson-bom.version}</version><type>pom</type><scope>import</scope></dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>"#;
+    let bom = "<project><groupId>com.fasterxml.jackson</groupId><artifactId>jackson-bom</artifactId><version>2.13.1</version><properties><jackson.version>2.13.1</jackson.version></properties><dependencyManagement><dependencies><dependency><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-databind</artifactId><version>${jackson.version}</version></dependency></dependencies></dependencyManagement></project>";
+    let mut snap = Snapshot::new().with("pom.xml", app);
+    let a = analyze(&snap);
+    assert!(
+        a.problems[0]
+            .to_string()
+            .contains("com.example.platform:platform-parent:3.1.0"),
+        "{:?}",
+        a.problems
+    );
+    snap.insert_external("com.example.platform:platform-parent:3.1.0", parent);
+    let a = analyze(&snap);
+    assert!(
+        a.problems[0]
+            .to_string()
+            .contains("com.example.platform:platform-dependencies:3.1.0"),
+        "the grandparent is wanted next: {:?}",
+        a.problems
+    );
+    snap.insert_external(
+        "com.example.platform:platform-dependencies:3.1.0",
+        dependencies,
+    );
+    snap.insert_external("com.fasterxml.jackson:jackson-bom:2.13.1", bom);
+    let a = analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let version = |name: &str| {
+        let d = a.dependencies.iter().find(|d| d.name == name).unwrap();
+        (d.version.clone().unwrap(), d.location.clone())
+    };
+    assert_eq!(
+        version("org.apache.commons:commons-text"),
+        ("1.9".into(), Location::new("pom.xml", 13)),
+        "from the fetched grandparent: no site in the repository, so the declaration's line"
+    );
+    assert_eq!(
+        version("org.yaml:snakeyaml"),
+        ("1.33".into(), Location::new("pom.xml", 10)),
+        "the repository's property overrides the parent's"
+    );
+    assert_eq!(
+        version("com.fasterxml.jackson.core:jackson-databind").0,
+        "2.13.1",
+        "from the BOM the grandparent imports"
+    );
 }
 
 #[test]
@@ -691,4 +789,45 @@ fn poetry_constraints_convert_to_pep_440() {
         );
     }
     assert_eq!(pypi::poetry_to_pep440("^1 || ^2"), None);
+}
+
+/// Fetching follows the chain round by round (parent, its parent, the BOM it imports) and
+/// reports a POM the registry does not publish; the analysis then names it.
+#[tokio::test]
+async fn maven_parents_are_fetched_round_by_round_and_a_missing_one_is_named() {
+    use crate::analysis::maven::{fetch_maven_parents, Fetched};
+    use crate::registry::StaticRegistry;
+    let app = "<project><parent><groupId>g</groupId><artifactId>parent</artifactId><version>1</version><relativePath/></parent><artifactId>app</artifactId><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId></dependency><dependency><groupId>x</groupId><artifactId>z</artifactId></dependency></dependencies></project>";
+    let registry = StaticRegistry::new()
+        .maven_pom("g:parent", "1", "<project><parent><groupId>g</groupId><artifactId>base</artifactId><version>1</version></parent><artifactId>parent</artifactId><dependencyManagement><dependencies><dependency><groupId>g</groupId><artifactId>bom</artifactId><version>2</version><type>pom</type><scope>import</scope></dependency><dependency><groupId>g</groupId><artifactId>gone</artifactId><version>9</version><type>pom</type><scope>import</scope></dependency></dependencies></dependencyManagement></project>")
+        .maven_pom("g:base", "1", "<project><groupId>g</groupId><artifactId>base</artifactId><version>1</version><dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>1.0</version></dependency></dependencies></dependencyManagement></project>")
+        .maven_pom("g:bom", "2", "<project><groupId>g</groupId><artifactId>bom</artifactId><version>2</version><dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>0.1</version></dependency><dependency><groupId>x</groupId><artifactId>z</artifactId><version>3.0</version></dependency></dependencies></dependencyManagement></project>");
+    let mut snap = Snapshot::new().with("pom.xml", app);
+    let fetched = fetch_maven_parents(&mut snap, &registry).await;
+    assert_eq!(
+        fetched,
+        Fetched {
+            added: 3,
+            failed: vec![(
+                "g:gone:9".into(),
+                "the Maven registry does not publish it".into()
+            )],
+        }
+    );
+    assert_eq!(snap.external_count(), 3);
+    let a = analyze(&snap);
+    let version = |name: &str| {
+        a.dependencies
+            .iter()
+            .find(|d| d.name == name)
+            .and_then(|d| d.version.clone())
+    };
+    assert_eq!(
+        version("x:y").as_deref(),
+        Some("1.0"),
+        "inherited beats imported"
+    );
+    assert_eq!(version("x:z").as_deref(), Some("3.0"), "from the BOM");
+    // Every declared version is known, so no problem, although one BOM is missing.
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
 }

@@ -44,7 +44,8 @@ async fn files_over_the_scan_limit_are_problems_whatever_the_clients_response_li
     let mut options = ScanOptions::default();
     options.max_file_bytes = 64 * 1024;
 
-    let scan = scan_repo(&host, &db, "SEC", "big", &options)
+    let registry = gitproxy_remediation::registry::StaticRegistry::new();
+    let scan = scan_repo(&host, &db, &registry, "SEC", "big", &options)
         .await
         .expect("an oversized file does not fail the scan");
 

@@ -120,8 +120,107 @@ fn routes() -> BTreeMap<String, Vec<u8>> {
             jar(),
         );
     }
+    // A company parent POM whose own parent manages versions with properties and imports
+    // Jackson's BOM, as Spring Boot's parent does; commons-text 1.9 for the tree before the fix
+    // (its POM names the commons-lang3 the stand-in has, 3.12.0; the published one names 3.11).
+    let platform = "/maven2/com/example/platform";
+    r.insert(
+        format!("{platform}/platform-parent/3.1.0/platform-parent-3.1.0.pom"),
+        PLATFORM_PARENT.as_bytes().to_vec(),
+    );
+    r.insert(
+        format!("{platform}/platform-dependencies/3.1.0/platform-dependencies-3.1.0.pom"),
+        PLATFORM_DEPENDENCIES.as_bytes().to_vec(),
+    );
+    r.insert(
+        "/maven2/com/fasterxml/jackson/jackson-bom/2.13.1/jackson-bom-2.13.1.pom".into(),
+        JACKSON_BOM.as_bytes().to_vec(),
+    );
+    r.insert(
+        "/maven2/org/apache/commons/commons-text/1.9/commons-text-1.9.pom".into(),
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.apache.commons</groupId>\n  <artifactId>commons-text</artifactId>\n  <version>1.9</version>\n  <dependencies>\n    <dependency>\n      <groupId>org.apache.commons</groupId>\n      <artifactId>commons-lang3</artifactId>\n      <version>3.12.0</version>\n    </dependency>\n  </dependencies>\n</project>\n".to_vec(),
+    );
+    r.insert(
+        "/maven2/org/apache/commons/commons-text/1.9/commons-text-1.9.jar".into(),
+        jar(),
+    );
     r
 }
+
+const PLATFORM_PARENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>com.example.platform</groupId>
+    <artifactId>platform-dependencies</artifactId>
+    <version>3.1.0</version>
+  </parent>
+  <artifactId>platform-parent</artifactId>
+  <packaging>pom</packaging>
+</project>
+"#;
+
+const PLATFORM_DEPENDENCIES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example.platform</groupId>
+  <artifactId>platform-dependencies</artifactId>
+  <version>3.1.0</version>
+  <packaging>pom</packaging>
+  <properties>
+    <commons-text.version>1.9</commons-text.version>
+    <jackson-bom.version>2.13.1</jackson-bom.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>org.apache.commons</groupId>
+        <artifactId>commons-text</artifactId>
+        <version>${commons-text.version}</version>
+      </dependency>
+      <dependency>
+        <groupId>com.fasterxml.jackson</groupId>
+        <artifactId>jackson-bom</artifactId>
+        <version>${jackson-bom.version}</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+"#;
+
+const JACKSON_BOM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.fasterxml.jackson</groupId>
+  <artifactId>jackson-bom</artifactId>
+  <version>2.13.1</version>
+  <packaging>pom</packaging>
+  <properties>
+    <jackson.version>2.13.1</jackson.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>com.fasterxml.jackson.core</groupId>
+        <artifactId>jackson-annotations</artifactId>
+        <version>${jackson.version}</version>
+      </dependency>
+      <dependency>
+        <groupId>com.fasterxml.jackson.core</groupId>
+        <artifactId>jackson-core</artifactId>
+        <version>${jackson.version}</version>
+      </dependency>
+      <dependency>
+        <groupId>com.fasterxml.jackson.core</groupId>
+        <artifactId>jackson-databind</artifactId>
+        <version>${jackson.version}</version>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+"#;
 
 /// A Maven repository stand-in: the routes above, then Debian's repository.
 async fn repository() -> StandIn {
@@ -417,5 +516,86 @@ async fn maven_resolves_a_module_given_its_own_version_where_the_property_is_sha
         "com.fasterxml.jackson.core:jackson-core:jar:2.13.1:compile",
     ] {
         assert!(tree.contains(line), "{line}: {tree}");
+    }
+}
+
+const PLATFORM_APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>com.example.platform</groupId>
+    <artifactId>platform-parent</artifactId>
+    <version>3.1.0</version>
+    <relativePath/>
+  </parent>
+  <groupId>com.example</groupId>
+  <artifactId>billing</artifactId>
+  <version>1.0.0</version>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.commons</groupId>
+      <artifactId>commons-text</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>com.fasterxml.jackson.core</groupId>
+      <artifactId>jackson-databind</artifactId>
+    </dependency>
+  </dependencies>
+</project>
+"#;
+
+/// Versions managed outside the repository, by a parent POM from the registry, its own parent
+/// and a BOM that one imports: the agent fetches them and reads the versions Maven resolves
+/// (Maven's own resolution of the unchanged project is the oracle), and each fix pins the
+/// version in a `dependencyManagement` block of the project's POM, which Maven honours over
+/// the parent's and the BOM's.
+#[tokio::test]
+async fn maven_resolves_pins_of_versions_a_fetched_parent_and_bom_manage() {
+    let repo = repository().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    write_all(work.path(), &[("pom.xml", PLATFORM_APP)]);
+    let before = resolved(work.path(), &repo, ".").await;
+    for line in [
+        "org.apache.commons:commons-text:jar:1.9:compile",
+        "com.fasterxml.jackson.core:jackson-databind:jar:2.13.1:compile",
+    ] {
+        assert!(before.contains(line), "{line}: {before}");
+    }
+    let planned = plan(work.path(), &repo).await;
+    assert!(planned.problems.is_empty(), "{:?}", planned.problems);
+    let from: BTreeMap<&str, &str> = planned
+        .fixes
+        .iter()
+        .map(|f| (f.package.as_str(), f.from.as_str()))
+        .collect();
+    assert_eq!(
+        from,
+        BTreeMap::from([(DATABIND, "2.13.1"), (TEXT, "1.9")]),
+        "the versions the scan read are the ones Maven resolved"
+    );
+    for (package, to, also) in [
+        (TEXT, "1.10.0", "org.apache.commons:commons-lang3:jar"),
+        (
+            DATABIND,
+            "2.13.2.1",
+            // The imported BOM manages jackson-core for the whole tree.
+            "com.fasterxml.jackson.core:jackson-core:jar:2.13.1:compile",
+        ),
+    ] {
+        let fixed = tempfile::tempdir().expect("tempdir");
+        write_all(fixed.path(), &[("pom.xml", PLATFORM_APP)]);
+        let files = apply(fixed.path(), &planned, package);
+        let (group, artifact) = package.split_once(':').unwrap();
+        assert_eq!(
+            files["pom.xml"],
+            PLATFORM_APP.replace(
+                "  <dependencies>\n",
+                &format!("  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>{group}</groupId>\n        <artifactId>{artifact}</artifactId>\n        <version>{to}</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n  <dependencies>\n")
+            )
+        );
+        let after = resolved(fixed.path(), &repo, ".").await;
+        let line = format!("{package}:jar:{to}:compile");
+        assert!(after.contains(&line), "{line}: {after}");
+        assert!(after.contains(also), "{also}: {after}");
     }
 }
