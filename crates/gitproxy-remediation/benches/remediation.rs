@@ -47,6 +47,13 @@ fn main() -> ExitCode {
         generated_lockfiles(&mut db);
         return ExitCode::SUCCESS;
     }
+    if args.iter().any(|a| a == "--maven-only") {
+        if let Err(e) = maven_parents() {
+            eprintln!("bench remediation: {e}");
+            return ExitCode::FAILURE;
+        }
+        return ExitCode::SUCCESS;
+    }
     match run(rss_only) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -234,6 +241,7 @@ fn run(rss_only: bool) -> Result<bool, String> {
     db.load_dir(&osv).map_err(|e| e.to_string())?;
 
     generated_lockfiles(&mut db);
+    maven_parents()?;
 
     // 4. The large Cargo.lock against the combined database.
     let snapshot = Snapshot::new().with("Cargo.lock", cargo_lock.as_bytes().to_vec());
@@ -460,6 +468,87 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
             verdict(med < Duration::from_millis(50))
         );
     }
+}
+
+/// Figure 3c, Maven parents from the registry: 100 modules under a root POM whose parent is a
+/// company parent from the registry, itself under a dependencies POM that imports 40 BOMs of 50
+/// managed modules each, every BOM with a parent of its own (82 POMs to fetch, Spring Boot's
+/// scale). Fetching runs against an in-memory registry (the round trips are the registry's);
+/// then parse + match of the 100 modules with the fetched POMs.
+fn maven_parents() -> Result<(), String> {
+    use gitproxy_remediation::analysis::maven::fetch_maven_parents;
+    use gitproxy_remediation::registry::StaticRegistry;
+    let pom =
+        |body: &str| format!("<project>\n  <modelVersion>4.0.0</modelVersion>\n{body}</project>\n");
+    let mut registry = StaticRegistry::new()
+        .maven_pom("com.example:platform-parent", "1", &pom("  <parent><groupId>com.example</groupId><artifactId>platform-dependencies</artifactId><version>1</version></parent>\n  <artifactId>platform-parent</artifactId>\n"));
+    let mut imports = String::new();
+    for b in 0..40 {
+        let _ = writeln!(
+            imports,
+            "      <dependency><groupId>org.bom{b}</groupId><artifactId>bom</artifactId><version>${{bom{b}.version}}</version><type>pom</type><scope>import</scope></dependency>"
+        );
+        let mut managed = String::new();
+        for m in 0..50 {
+            let _ = writeln!(
+                managed,
+                "      <dependency><groupId>org.bom{b}</groupId><artifactId>m{m}</artifactId><version>${{v}}</version></dependency>"
+            );
+        }
+        registry = registry
+            .maven_pom(&format!("org.bom{b}:bom"), "2.0", &pom(&format!("  <parent><groupId>org.bom{b}</groupId><artifactId>parent</artifactId><version>2.0</version></parent>\n  <artifactId>bom</artifactId>\n  <properties><v>2.0.{b}</v></properties>\n  <dependencyManagement>\n    <dependencies>\n{managed}    </dependencies>\n  </dependencyManagement>\n")))
+            .maven_pom(&format!("org.bom{b}:parent"), "2.0", &pom(&format!("  <groupId>org.bom{b}</groupId>\n  <artifactId>parent</artifactId>\n  <version>2.0</version>\n")));
+    }
+    let properties: String = (0..40)
+        .map(|b| format!("<bom{b}.version>2.0</bom{b}.version>"))
+        .collect();
+    registry = registry.maven_pom("com.example:platform-dependencies", "1", &pom(&format!("  <groupId>com.example</groupId>\n  <artifactId>platform-dependencies</artifactId>\n  <version>1</version>\n  <properties>{properties}</properties>\n  <dependencyManagement>\n    <dependencies>\n{imports}    </dependencies>\n  </dependencyManagement>\n")));
+    let mut snapshot = Snapshot::new().with("pom.xml", pom("  <parent><groupId>com.example</groupId><artifactId>platform-parent</artifactId><version>1</version><relativePath/></parent>\n  <groupId>com.example</groupId>\n  <artifactId>root</artifactId>\n  <version>1</version>\n  <packaging>pom</packaging>\n"));
+    for i in 0..100 {
+        let deps: String = (0..20)
+            .map(|d| format!("    <dependency><groupId>org.bom{}</groupId><artifactId>m{}</artifactId></dependency>\n", (i + d) % 40, d))
+            .collect();
+        snapshot.insert(
+            format!("module{i}/pom.xml"),
+            pom(&format!("  <parent><groupId>com.example</groupId><artifactId>root</artifactId><version>1</version></parent>\n  <artifactId>module{i}</artifactId>\n  <dependencies>\n{deps}  </dependencies>\n")),
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let (fetch_med, fetch_min, fetched) = time(|| {
+        let mut s = snapshot.clone();
+        let fetched = runtime.block_on(fetch_maven_parents(&mut s, &registry));
+        (fetched, s)
+    });
+    let (fetched, with_parents) = fetched;
+    let db = AdvisoryDb::new();
+    let (med, min, n) = time(|| {
+        let analysis = analyze(&with_parents);
+        (
+            analysis.dependencies.len(),
+            analysis.problems.len(),
+            db.scan(&analysis).len(),
+        )
+    });
+    println!(
+        "- Maven: 100 modules under a parent from the registry that imports 40 BOMs: fetching {} POMs in rounds (in-memory registry) {} ({}), {} still missing; parse + match with them {} ({}), {} dependencies, {} problems; target < 500 ms: {}",
+        fetched.added,
+        ms(fetch_med),
+        ms(fetch_min),
+        fetched.failed.len(),
+        ms(med),
+        ms(min),
+        n.0,
+        n.1,
+        verdict(med < Duration::from_millis(500))
+    );
+    if fetched.added != 82 || !fetched.failed.is_empty() || n.0 != 2_000 || n.1 != 0 {
+        return Err(format!(
+            "the Maven parents figure read wrongly: {fetched:?}, {n:?}"
+        ));
+    }
+    Ok(())
 }
 
 /// The packages of [`npm_lockfile`] as a classic yarn.lock (two patterns per entry, one

@@ -1,7 +1,9 @@
 //! Maven: `pom.xml` with properties, `dependencyManagement`, parent POMs and imported BOMs (in
 //! the repository, or fetched from the registry by [`fetch_maven_parents`]).
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 mod remote;
 
@@ -14,8 +16,9 @@ use crate::Ecosystem;
 
 pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut poms = Vec::new();
+    let cache = Cache::default();
     for path in snapshot.paths().filter(|p| file_name(p) == "pom.xml") {
-        match read_pom(snapshot, path, 0) {
+        match read_model(snapshot, Source::Repo(path), 0, &cache) {
             Ok(pom) => poms.push(pom),
             Err(e) => out.problem(e),
         }
@@ -120,7 +123,24 @@ fn report(pom: &Pom, modules: &HashSet<&str>, out: &mut dyn Sink) {
 }
 
 pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<Pom, crate::Error> {
-    read_model(snapshot, Source::Repo(path), depth)
+    read_model(snapshot, Source::Repo(path), depth, &Cache::default())
+}
+
+/// POMs from outside the repository, each read once per analysis: a parent and the BOMs it
+/// imports are shared by every module (Spring Boot's are about 60 POMs).
+#[derive(Default)]
+pub(crate) struct Cache(RefCell<HashMap<String, Option<Rc<Pom>>>>);
+
+/// The fetched POM `key`, read (or taken from `cache`); `None` when it does not parse.
+fn remote_model(snapshot: &Snapshot, key: &str, depth: usize, cache: &Cache) -> Option<Rc<Pom>> {
+    if let Some(hit) = cache.0.borrow().get(key) {
+        return hit.clone();
+    }
+    let pom = read_model(snapshot, Source::Remote(key), depth, cache)
+        .ok()
+        .map(Rc::new);
+    cache.0.borrow_mut().insert(key.to_owned(), pom.clone());
+    pom
 }
 
 /// Where a POM comes from: a file of the repository, or a POM fetched from the registry (held
@@ -179,7 +199,12 @@ fn coordinates_of(
     ))
 }
 
-fn read_model(snapshot: &Snapshot, source: Source<'_>, depth: usize) -> Result<Pom, crate::Error> {
+fn read_model(
+    snapshot: &Snapshot,
+    source: Source<'_>,
+    depth: usize,
+    cache: &Cache,
+) -> Result<Pom, crate::Error> {
     let (path, text) = match source {
         Source::Repo(path) => (
             path,
@@ -229,10 +254,20 @@ fn read_model(snapshot: &Snapshot, source: Source<'_>, depth: usize) -> Result<P
             None
         };
         let key = coordinates_of(parent, &HashMap::new());
-        let parent_pom = match (parent_source, &key) {
-            (Some(source), _) if depth < MAX_DEPTH => read_model(snapshot, source, depth + 1).ok(),
+        let inherited = match (parent_source, &key) {
+            (Some(source), _) if depth < MAX_DEPTH => {
+                read_model(snapshot, source, depth + 1, cache)
+                    .ok()
+                    .map(|p| (p.properties, p.management, p.missing))
+            }
             (None, Some(key)) if depth < MAX_DEPTH && snapshot.external(key).is_some() => {
-                read_model(snapshot, Source::Remote(key), depth + 1).ok()
+                remote_model(snapshot, key, depth + 1, cache).map(|p| {
+                    (
+                        p.properties.clone(),
+                        p.management.clone(),
+                        p.missing.clone(),
+                    )
+                })
             }
             (None, Some(key)) => {
                 missing.insert(key.clone());
@@ -240,10 +275,10 @@ fn read_model(snapshot: &Snapshot, source: Source<'_>, depth: usize) -> Result<P
             }
             _ => None,
         };
-        if let Some(p) = parent_pom {
-            properties = p.properties;
-            management = p.management;
-            missing.extend(p.missing);
+        if let Some((p, m, missed)) = inherited {
+            properties = p;
+            management = m;
+            missing.extend(missed);
         }
         for key in ["version", "groupId"] {
             if let Some(el) = parent.child(key) {
@@ -304,7 +339,7 @@ fn read_model(snapshot: &Snapshot, source: Source<'_>, depth: usize) -> Result<P
             missing.insert(key);
             continue;
         }
-        let Ok(bom) = read_model(snapshot, Source::Remote(&key), depth + 1) else {
+        let Some(bom) = remote_model(snapshot, &key, depth + 1, cache) else {
             continue;
         };
         missing.extend(bom.missing.iter().cloned());

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{read_pom, MAX_DEPTH};
+use super::{read_model, Cache, Source, MAX_DEPTH};
 use crate::analysis::file_name;
 use crate::files::Snapshot;
 use crate::registry::Registry;
@@ -25,10 +25,11 @@ pub struct Fetched {
 
 /// The parent POMs and BOMs the repository's `pom.xml` files need and the snapshot lacks.
 fn wanted(snapshot: &Snapshot) -> BTreeSet<String> {
+    let cache = Cache::default();
     snapshot
         .paths()
         .filter(|p| file_name(p) == "pom.xml")
-        .filter_map(|p| read_pom(snapshot, p, 0).ok())
+        .filter_map(|p| read_model(snapshot, Source::Repo(p), 0, &cache).ok())
         .flat_map(|pom| pom.missing)
         .collect()
 }
