@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 
 use gitproxy_remediation::engine::{self, Step};
 use gitproxy_remediation::render;
-use gitproxy_remediation::scan::scan_dir;
 use gitproxy_remediation::service::{OpRecord, Outcome};
 use serde::Serialize;
 
@@ -58,7 +57,10 @@ pub(crate) async fn scan(
     let store = required_advisories(config)?;
     let db = store.snapshot();
     let mut scans = match path {
-        Some(path) => vec![scan_dir(path, &db, &config.scan)?],
+        Some(path) => {
+            let options = options(config, None);
+            vec![engine::scan_dir(path, egress_connector(config)?, db, &options).await?]
+        }
         None => {
             let conn = config.connection()?;
             let progress = Progress::new();

@@ -163,6 +163,25 @@ pub async fn fix_dir(
     .await
 }
 
+/// Scans the local checkout `dir` as [`crate::scan::scan_dir`] does, with the parent POMs and
+/// BOMs from outside it fetched from the registries of `options` over `connector`; no Bitbucket
+/// is needed.
+pub async fn scan_dir(
+    dir: &std::path::Path,
+    connector: EgressConnector,
+    db: Arc<AdvisoryDb>,
+    options: &EngineOptions,
+) -> Result<RepoScan, Error> {
+    let registry = selected_registry(connector, &db, options);
+    let mut snapshot = crate::files::Snapshot::from_dir_with(dir, &options.scan)?;
+    crate::analysis::maven::fetch_maven_parents(&mut snapshot, &registry).await;
+    Ok(crate::scan::scan_snapshot(
+        &dir.display().to_string(),
+        &snapshot,
+        &db,
+    ))
+}
+
 impl Engine {
     /// Builds the engine for `conn` over `connector`; the connection's server must be the one
     /// the policy allows.

@@ -466,3 +466,79 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
     let scans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(scans[0]["coverage"], "complete", "{scans:#}");
 }
+
+/// `gitproxy scan --path` of a Maven module whose parent is not in the checkout: without a
+/// Maven registry the dependency is an unresolved problem naming the parent; with one (reached
+/// through the agent's egress, TLS with the custom CA) the parent is fetched and the managed
+/// version it gives is matched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_path_reads_versions_a_parent_pom_from_the_registry_manages() {
+    let env = Env::start().await;
+    let maven = env.osv_dir().join("Maven");
+    std::fs::create_dir_all(&maven).expect("osv dir");
+    std::fs::write(
+        maven.join("GHSA-599f-7c49-w659.json"),
+        r#"{"id": "GHSA-599f-7c49-w659", "summary": "Arbitrary code execution in Apache Commons Text", "modified": "2024-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "Maven", "name": "org.apache.commons:commons-text"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.5"}, {"fixed": "1.10.0"}]}]}]}"#,
+    )
+    .expect("osv record");
+    let dir = env.dir.path().join("maven-app");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("pom.xml"),
+        "<project>\n  <modelVersion>4.0.0</modelVersion>\n  <parent>\n    <groupId>com.example.platform</groupId>\n    <artifactId>platform-parent</artifactId>\n    <version>3.1.0</version>\n    <relativePath/>\n  </parent>\n  <artifactId>app</artifactId>\n  <dependencies>\n    <dependency>\n      <groupId>org.apache.commons</groupId>\n      <artifactId>commons-text</artifactId>\n    </dependency>\n  </dependencies>\n</project>\n",
+    )
+    .expect("pom");
+    let scan = |registries: Option<String>| {
+        let mut cmd = env.command(BOT_TOKEN);
+        cmd.env_remove("GITPROXY_BITBUCKET_URL")
+            .args(["scan", "--json", "--path"])
+            .arg(&dir);
+        if let Some(r) = registries {
+            cmd.env("GITPROXY_REGISTRIES", r);
+        }
+        cmd
+    };
+    let out = output(scan(None)).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let scans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(scans[0]["findings"].as_array().map(Vec::len), Some(0));
+    let problem = scans[0]["problems"][0].as_str().unwrap_or_default();
+    assert!(
+        problem.contains("org.apache.commons:commons-text (no version) on line 11")
+            && problem.contains("com.example.platform:platform-parent:3.1.0")
+            && problem.contains("GITPROXY_REGISTRIES"),
+        "{scans:#}"
+    );
+
+    let registry = RegistryStandIn::start(
+        env.server_tls(),
+        "127.0.0.1",
+        BTreeMap::from([(
+            "/maven2/com/example/platform/platform-parent/3.1.0/platform-parent-3.1.0.pom"
+                .to_owned(),
+            b"<project>\n  <groupId>com.example.platform</groupId>\n  <artifactId>platform-parent</artifactId>\n  <version>3.1.0</version>\n  <properties>\n    <commons-text.version>1.9</commons-text.version>\n  </properties>\n  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>org.apache.commons</groupId>\n        <artifactId>commons-text</artifactId>\n        <version>${commons-text.version}</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n</project>\n"
+                .to_vec(),
+        )]),
+    )
+    .await
+    .expect("registry starts");
+    let out = output(scan(Some(format!("Maven={}maven2/", registry.url())))).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let scans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        scans[0]["problems"].as_array().map(Vec::len),
+        Some(0),
+        "{scans:#}"
+    );
+    let findings = scans[0]["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{scans:#}");
+    assert_eq!(findings[0]["package"], "org.apache.commons:commons-text");
+    assert_eq!(findings[0]["version"], "1.9");
+    assert_eq!(findings[0]["id"], "GHSA-599f-7c49-w659");
+    assert_eq!(
+        registry.asked(),
+        vec!["/maven2/com/example/platform/platform-parent/3.1.0/platform-parent-3.1.0.pom"]
+    );
+}
