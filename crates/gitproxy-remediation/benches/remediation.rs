@@ -476,7 +476,7 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
 /// scale). Fetching runs against an in-memory registry (the round trips are the registry's);
 /// then parse + match of the 100 modules with the fetched POMs.
 fn maven_parents() -> Result<(), String> {
-    use gitproxy_remediation::analysis::maven::fetch_maven_parents;
+    use gitproxy_remediation::analysis::maven::fetch_maven_poms;
     use gitproxy_remediation::registry::StaticRegistry;
     let pom =
         |body: &str| format!("<project>\n  <modelVersion>4.0.0</modelVersion>\n{body}</project>\n");
@@ -518,7 +518,7 @@ fn maven_parents() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let (fetch_med, fetch_min, fetched) = time(|| {
         let mut s = snapshot.clone();
-        let fetched = runtime.block_on(fetch_maven_parents(&mut s, &registry));
+        let fetched = runtime.block_on(fetch_maven_poms(&mut s, &registry));
         (fetched, s)
     });
     let (fetched, with_parents) = fetched;

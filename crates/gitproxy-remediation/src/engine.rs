@@ -174,7 +174,7 @@ pub async fn scan_dir(
 ) -> Result<RepoScan, Error> {
     let registry = selected_registry(connector, &db, options);
     let mut snapshot = crate::files::Snapshot::from_dir_with(dir, &options.scan)?;
-    crate::analysis::maven::fetch_maven_parents(&mut snapshot, &registry).await;
+    crate::analysis::maven::fetch_maven_poms(&mut snapshot, &registry).await;
     Ok(crate::scan::scan_snapshot(
         &dir.display().to_string(),
         &snapshot,

@@ -177,6 +177,8 @@ pub struct Snapshot {
     /// Files from outside the repository that the analysis may read, by key: Maven parent POMs
     /// and imported BOMs fetched from the registry, keyed `group:artifact:version`.
     external: BTreeMap<String, String>,
+    /// External files that were asked for and could not be had, by key, with why.
+    external_failed: BTreeMap<String, String>,
 }
 
 impl Snapshot {
@@ -189,6 +191,16 @@ impl Snapshot {
     /// edited.
     pub fn external(&self, key: &str) -> Option<&str> {
         self.external.get(key).map(String::as_str)
+    }
+
+    /// Records that the external file `key` was asked for and could not be had, and why.
+    pub fn insert_external_failure(&mut self, key: impl Into<String>, why: impl Into<String>) {
+        self.external_failed.insert(key.into(), why.into());
+    }
+
+    /// Why the external file `key` could not be had, when it was asked for and was not.
+    pub fn external_failure(&self, key: &str) -> Option<&str> {
+        self.external_failed.get(key).map(String::as_str)
     }
 
     /// How many files from outside the repository the snapshot holds.

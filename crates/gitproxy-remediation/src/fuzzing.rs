@@ -12,13 +12,24 @@
 use crate::analysis::{analyze, Analysis};
 use crate::files::Snapshot;
 
-/// `pom.xml`, with the input also as its parent POM one directory up. Every version site and
-/// `<version>` element an edit would write to must lie inside its file.
+/// `pom.xml`, with the input also as its parent POM one directory up, and as a POM fetched from
+/// the registry that is a module's parent, imported BOM and dependency at once. Every version
+/// site and `<version>` element an edit would write to must lie inside its file.
 pub fn fuzz_pom(data: &[u8]) {
     let snapshot = Snapshot::new()
         .with("pom.xml", data)
         .with("svc/pom.xml", data);
     check(&snapshot);
+    // The input as a POM fetched from the registry: a parent, an imported BOM and a dependency
+    // of a module, whose own dependencies and parent may name it again.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let mut fetched = Snapshot::new().with(
+            "app/pom.xml",
+            "<project><parent><groupId>f</groupId><artifactId>f</artifactId><version>1</version><relativePath/></parent><artifactId>app</artifactId><dependencyManagement><dependencies><dependency><groupId>f</groupId><artifactId>f</artifactId><version>1</version><type>pom</type><scope>import</scope></dependency></dependencies></dependencyManagement><dependencies><dependency><groupId>f</groupId><artifactId>f</artifactId><version>1</version></dependency></dependencies></project>",
+        );
+        fetched.insert_external("f:f:1", text);
+        check(&fetched);
+    }
     if let Ok(pom) = crate::analysis::maven::read_pom(&snapshot, "svc/pom.xml", 0) {
         for d in &pom.dependencies {
             for site in [&d.version_site, &d.version_element].into_iter().flatten() {

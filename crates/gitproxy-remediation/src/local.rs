@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::maven::fetch_maven_parents;
+use crate::analysis::maven::fetch_maven_poms;
 use crate::analysis::{analyze, Unsupported};
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
@@ -65,7 +65,7 @@ pub async fn fix_dir(
     scan: &ScanOptions,
 ) -> Result<LocalPlan, Error> {
     let mut snapshot = Snapshot::from_dir_with(dir, scan)?;
-    fetch_maven_parents(&mut snapshot, registry).await;
+    fetch_maven_poms(&mut snapshot, registry).await;
     let analysis = analyze(&snapshot);
     let findings = db.scan(&analysis);
     let planned = plan(&analysis, &findings, db, registry, options).await?;

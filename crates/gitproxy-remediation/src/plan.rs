@@ -453,6 +453,16 @@ fn occurrence_tier(
     match dep.ecosystem {
         // The manifest pins the exact version: it is the file to change.
         Ecosystem::Go => (Tier::ManifestBump, None),
+        // A module only the dependency tree of a POM brings gets a dependencyManagement entry.
+        Ecosystem::Maven if !dep.direct && file == "pom.xml" => (
+            Tier::Override,
+            Some(format!(
+                "{} is not declared by {}, only brought by {}: a `dependencyManagement` entry there sets its version for the whole dependency tree",
+                dep.name,
+                dep.location.file,
+                dep.parents.join(", ")
+            )),
+        ),
         // A module only a Gradle lockfile records is raised with a dependency constraint.
         Ecosystem::Maven if !dep.direct => (
             Tier::Override,

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::maven::fetch_maven_parents;
+use crate::analysis::maven::fetch_maven_poms;
 use crate::analysis::{analyze, Unsupported};
 use crate::ci::BuildLogs;
 use crate::edit::apply_fix;
@@ -552,7 +552,7 @@ impl<'a> Remediator<'a> {
             commit: &head.commit,
         };
         let mut snapshot = Snapshot::from_repo_with(&source, &self.scan_options).await?;
-        fetch_maven_parents(&mut snapshot, self.registry).await;
+        fetch_maven_poms(&mut snapshot, self.registry).await;
         let analysis = analyze(&snapshot);
         let findings = self.db.scan(&analysis);
         let plan = plan(&analysis, &findings, self.db, self.registry, &self.options).await?;

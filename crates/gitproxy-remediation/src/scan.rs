@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::advisories::AdvisoryDb;
-use crate::analysis::maven::fetch_maven_parents;
+use crate::analysis::maven::fetch_maven_poms;
 use crate::analysis::{analyze_into, Unsupported};
 use crate::files::Snapshot;
 use crate::host::{BitbucketHost, RepoAt};
@@ -155,7 +155,7 @@ pub async fn scan_repo(
         options,
     )
     .await?;
-    fetch_maven_parents(&mut snapshot, registry).await;
+    fetch_maven_poms(&mut snapshot, registry).await;
     let mut scan = scan_snapshot(repo, &snapshot, db);
     scan.branch = Some(head.branch);
     scan.commit = Some(head.commit);

@@ -469,8 +469,8 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
 
 /// `gitproxy scan --path` of a Maven module whose parent is not in the checkout: without a
 /// Maven registry the dependency is an unresolved problem naming the parent; with one (reached
-/// through the agent's egress, TLS with the custom CA) the parent is fetched and the managed
-/// version it gives is matched.
+/// through the agent's egress, TLS with the custom CA) the parent is fetched, the managed
+/// version it gives is matched, and the dependency's own POM is read for what it brings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_path_reads_versions_a_parent_pom_from_the_registry_manages() {
     let env = Env::start().await;
@@ -516,6 +516,9 @@ async fn scan_path_reads_versions_a_parent_pom_from_the_registry_manages() {
         env.server_tls(),
         "127.0.0.1",
         BTreeMap::from([(
+            "/maven2/org/apache/commons/commons-text/1.9/commons-text-1.9.pom".to_owned(),
+            b"<project>\n  <groupId>org.apache.commons</groupId>\n  <artifactId>commons-text</artifactId>\n  <version>1.9</version>\n</project>\n".to_vec(),
+        ), (
             "/maven2/com/example/platform/platform-parent/3.1.0/platform-parent-3.1.0.pom"
                 .to_owned(),
             b"<project>\n  <groupId>com.example.platform</groupId>\n  <artifactId>platform-parent</artifactId>\n  <version>3.1.0</version>\n  <properties>\n    <commons-text.version>1.9</commons-text.version>\n  </properties>\n  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>org.apache.commons</groupId>\n        <artifactId>commons-text</artifactId>\n        <version>${commons-text.version}</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n</project>\n"
@@ -539,6 +542,10 @@ async fn scan_path_reads_versions_a_parent_pom_from_the_registry_manages() {
     assert_eq!(findings[0]["id"], "GHSA-599f-7c49-w659");
     assert_eq!(
         registry.asked(),
-        vec!["/maven2/com/example/platform/platform-parent/3.1.0/platform-parent-3.1.0.pom"]
+        vec![
+            "/maven2/com/example/platform/platform-parent/3.1.0/platform-parent-3.1.0.pom",
+            "/maven2/org/apache/commons/commons-text/1.9/commons-text-1.9.pom"
+        ],
+        "the parent, then the POM of the dependency whose version it gives"
     );
 }

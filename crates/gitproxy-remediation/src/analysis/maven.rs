@@ -1,13 +1,14 @@
 //! Maven: `pom.xml` with properties, `dependencyManagement`, parent POMs and imported BOMs (in
-//! the repository, or fetched from the registry by [`fetch_maven_parents`]).
+//! the repository, or fetched from the registry by [`fetch_maven_poms`]).
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 mod remote;
+mod resolve;
 
-pub use remote::{fetch_maven_parents, Fetched, MAX_FETCHED};
+pub use remote::{fetch_maven_poms, Fetched, MAX_FETCHED};
 
 use super::{file_name, parse_error, unresolved_problem, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
@@ -30,6 +31,60 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         .collect();
     for pom in &poms {
         report(pom, &modules, out);
+        report_tree(
+            pom,
+            &resolve::tree(snapshot, pom, &modules, &cache),
+            snapshot,
+            out,
+        );
+    }
+}
+
+/// The modules the tree of `pom` brings, as transitive dependencies located at the declaration
+/// that brings each; and, when the registry was asked and part of the tree stays unknown (a POM
+/// it does not give, a version it does not tell), one `unresolved` problem saying which.
+fn report_tree(pom: &Pom, tree: &resolve::Tree, snapshot: &Snapshot, out: &mut dyn Sink) {
+    for node in &tree.nodes {
+        let line = pom.dependencies.get(node.via).map_or(1, |d| d.line);
+        out.dependency(Dependency {
+            ecosystem: Ecosystem::Maven,
+            name: node.name.clone(),
+            version: Some(node.version.clone()),
+            requirement: Some(node.version.clone()),
+            direct: false,
+            parents: vec![node.parent.clone()],
+            scope: if node.scope == "test" {
+                Scope::Dev
+            } else {
+                Scope::Runtime
+            },
+            location: Location::new(&pom.path, line),
+            declared_in: None,
+            constraints: Vec::new(),
+        });
+    }
+    // Only what was asked for and not had: without a registry the tree is not read at all.
+    let mut unknown: Vec<(u32, String)> = tree
+        .missing
+        .iter()
+        .filter_map(|key| {
+            let why = snapshot.external_failure(key)?;
+            Some((0, format!("the POM of {key} ({why})")))
+        })
+        .collect();
+    unknown.extend(tree.unknown_versions.iter().map(|v| (0, v.clone())));
+    if !unknown.is_empty() {
+        let items = unknown.len();
+        let shown: Vec<String> = unknown.into_iter().take(5).map(|(_, w)| w).collect();
+        out.problem(crate::Error::Unresolved {
+            file: pom.path.clone(),
+            line: None,
+            reason: format!(
+                "part of its dependency tree is unknown: {}{}; a vulnerable module there would not be found, so make the Maven registry (`GITPROXY_REGISTRIES`, Helm `registries.maven`) one that serves every POM of the build, or declare the modules with exact versions",
+                shown.join(", "),
+                if items > 5 { format!(" and {} more", items - 5) } else { String::new() }
+            ),
+        });
     }
 }
 
@@ -60,6 +115,11 @@ pub(crate) struct PomDependency {
     /// `dependencyManagement` entry's), where a version of its own replaces a shared property.
     pub(crate) version_element: Option<Site>,
     pub(crate) managed: bool,
+    /// `<optional>true</optional>`: not brought to those who depend on the declaring module.
+    pub(crate) optional: bool,
+    /// `<exclusions>`: `(groupId, artifactId)`, either may be `*`; they apply to everything the
+    /// dependency brings.
+    pub(crate) exclusions: Vec<(String, String)>,
 }
 
 /// A POM with its effective properties and dependency management (own and inherited).
@@ -156,7 +216,7 @@ const MAX_DEPTH: usize = 8;
 
 /// Replaces `${...}` with the properties' values (eight rounds at most); the site is that of
 /// the property when the whole text is one reference.
-fn interpolate(
+pub(crate) fn interpolate(
     properties: &HashMap<String, (String, Option<Site>)>,
     s: &str,
 ) -> (String, Option<Site>) {
@@ -305,6 +365,18 @@ fn read_model(
         let group = interpolate(&properties, el.child_text("groupId")?).0;
         let artifact = interpolate(&properties, el.child_text("artifactId")?).0;
         let version_el = el.child("version");
+        let exclusions = el
+            .child("exclusions")
+            .map(|x| {
+                x.children_named("exclusion")
+                    .filter_map(|e| {
+                        let g = interpolate(&properties, e.child_text("groupId")?).0;
+                        let a = interpolate(&properties, e.child_text("artifactId")?).0;
+                        Some((g, a))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Some(PomDependency {
             name: format!("{group}:{artifact}"),
             version: version_el.map(|v| v.text.clone()),
@@ -313,6 +385,10 @@ fn read_model(
             version_site: None,
             version_element: version_el.and_then(site),
             managed,
+            optional: el
+                .child_text("optional")
+                .is_some_and(|o| o.trim() == "true"),
+            exclusions,
         })
     };
     let mut management_deps_end = None;
@@ -409,3 +485,6 @@ fn read_model(
         missing,
     })
 }
+
+#[cfg(test)]
+mod tests;

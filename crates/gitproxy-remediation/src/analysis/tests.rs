@@ -795,7 +795,7 @@ fn poetry_constraints_convert_to_pep_440() {
 /// reports a POM the registry does not publish; the analysis then names it.
 #[tokio::test]
 async fn maven_parents_are_fetched_round_by_round_and_a_missing_one_is_named() {
-    use crate::analysis::maven::{fetch_maven_parents, Fetched};
+    use crate::analysis::maven::{fetch_maven_poms, Fetched};
     use crate::registry::StaticRegistry;
     let app = "<project><parent><groupId>g</groupId><artifactId>parent</artifactId><version>1</version><relativePath/></parent><artifactId>app</artifactId><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId></dependency><dependency><groupId>x</groupId><artifactId>z</artifactId></dependency></dependencies></project>";
     let registry = StaticRegistry::new()
@@ -803,16 +803,19 @@ async fn maven_parents_are_fetched_round_by_round_and_a_missing_one_is_named() {
         .maven_pom("g:base", "1", "<project><groupId>g</groupId><artifactId>base</artifactId><version>1</version><dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>1.0</version></dependency></dependencies></dependencyManagement></project>")
         .maven_pom("g:bom", "2", "<project><groupId>g</groupId><artifactId>bom</artifactId><version>2</version><dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>0.1</version></dependency><dependency><groupId>x</groupId><artifactId>z</artifactId><version>3.0</version></dependency></dependencies></dependencyManagement></project>");
     let mut snap = Snapshot::new().with("pom.xml", app);
-    let fetched = fetch_maven_parents(&mut snap, &registry).await;
+    let fetched = fetch_maven_poms(&mut snap, &registry).await;
+    let absent = "the Maven registry does not publish it";
     assert_eq!(
         fetched,
         Fetched {
             added: 3,
-            failed: vec![(
-                "g:gone:9".into(),
-                "the Maven registry does not publish it".into()
-            )],
-        }
+            failed: vec![
+                ("g:gone:9".into(), absent.into()),
+                ("x:y:1.0".into(), absent.into()),
+                ("x:z:3.0".into(), absent.into()),
+            ],
+        },
+        "the parents and BOMs first, then the POMs of the dependencies they give versions to"
     );
     assert_eq!(snap.external_count(), 3);
     let a = analyze(&snap);
@@ -828,6 +831,9 @@ async fn maven_parents_are_fetched_round_by_round_and_a_missing_one_is_named() {
         "inherited beats imported"
     );
     assert_eq!(version("x:z").as_deref(), Some("3.0"), "from the BOM");
-    // Every declared version is known, so no problem, although one BOM is missing.
-    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    // Every declared version is known; what the two modules bring is not.
+    assert_eq!(
+        a.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["cannot tell the version of every dependency pom.xml declares: part of its dependency tree is unknown: the POM of x:y:1.0 (the Maven registry does not publish it), the POM of x:z:3.0 (the Maven registry does not publish it); a vulnerable module there would not be found, so make the Maven registry (`GITPROXY_REGISTRIES`, Helm `registries.maven`) one that serves every POM of the build, or declare the modules with exact versions"]
+    );
 }

@@ -1,14 +1,30 @@
 //! Maven edits: the `<version>` element or property that applies (the element when the property
 //! also sets modules that do not publish the fix), or a `dependencyManagement` pin when the
-//! version comes from outside the repository.
+//! version comes from outside the repository or the module is one the dependency tree brings.
 
 use super::{edit_error, splice, Work};
-use crate::analysis::maven::read_pom;
+use crate::analysis::maven::{interpolate, read_pom, Pom};
 use crate::analysis::Dependency;
 use crate::plan::PackageFix;
 use crate::Error;
 
 pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Result<(), Error> {
+    if !dep.direct {
+        // A module the dependency tree brings: the POM's management sets it for the whole tree,
+        // where the repository already writes an entry for it, else in a new one.
+        let pom = read_pom(&work.snapshot, &dep.location.file, 0)?;
+        let managed = pom.management.get(&dep.name).and_then(|m| {
+            let (_, origin) = interpolate(&pom.properties, m.version.as_deref()?);
+            origin.or_else(|| m.version_element.clone())
+        });
+        if let Some(site) = managed {
+            let text = work.text(&site.file)?;
+            let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);
+            work.write(&site.file, edited);
+            return Ok(());
+        }
+        return pin(work, &pom, &dep.name, &fix.to);
+    }
     let declared = dep
         .declared_in
         .clone()
@@ -35,33 +51,38 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             let text = work.text(&site.file)?;
             let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);
             work.write(&site.file, edited);
+            Ok(())
+        }
+        // The version comes from outside the repository (a parent POM or BOM from the
+        // registry): pin it with dependencyManagement.
+        None => pin(work, &pom, &dep.name, &fix.to),
+    }
+}
+
+/// Adds a `dependencyManagement` entry setting `name` to `to` in `pom` (creating the block
+/// before `<dependencies>` when there is none), which Maven applies over inherited and imported
+/// management and to every module of the tree.
+fn pin(work: &mut Work, pom: &Pom, name: &str, to: &str) -> Result<(), Error> {
+    let text = work.text(&pom.path)?;
+    let (group, artifact) = name.split_once(':').unwrap_or((name, ""));
+    let entry = format!(
+        "      <dependency>\n        <groupId>{group}</groupId>\n        <artifactId>{artifact}</artifactId>\n        <version>{to}</version>\n      </dependency>\n"
+    );
+    let edited = match pom.management_deps_end {
+        Some(at) => {
+            let line_start = text[..at].rfind('\n').map_or(at, |i| i + 1);
+            splice(&text, vec![(line_start, line_start, entry)])
         }
         None => {
-            // The version comes from outside the repository (an imported BOM or a parent POM
-            // that is not here): pin it with dependencyManagement.
-            let text = work.text(&pom.path)?;
-            let (group, artifact) = dep.name.split_once(':').unwrap_or((&dep.name, ""));
-            let entry = format!(
-                "      <dependency>\n        <groupId>{group}</groupId>\n        <artifactId>{artifact}</artifactId>\n        <version>{}</version>\n      </dependency>\n",
-                fix.to
+            let at = pom.insert_management_at;
+            let line_start = text[..at].rfind('\n').map_or(at, |i| i + 1);
+            let block = format!(
+                "  <dependencyManagement>\n    <dependencies>\n{entry}    </dependencies>\n  </dependencyManagement>\n"
             );
-            let edited = match pom.management_deps_end {
-                Some(at) => {
-                    let line_start = text[..at].rfind('\n').map_or(at, |i| i + 1);
-                    splice(&text, vec![(line_start, line_start, entry)])
-                }
-                None => {
-                    let at = pom.insert_management_at;
-                    let line_start = text[..at].rfind('\n').map_or(at, |i| i + 1);
-                    let block = format!(
-                        "  <dependencyManagement>\n    <dependencies>\n{entry}    </dependencies>\n  </dependencyManagement>\n"
-                    );
-                    splice(&text, vec![(line_start, line_start, block)])
-                }
-            };
-            work.write(&pom.path, edited);
+            splice(&text, vec![(line_start, line_start, block)])
         }
-    }
+    };
+    work.write(&pom.path, edited);
     Ok(())
 }
 

@@ -20,11 +20,17 @@ pub(super) async fn own_version(
     registry: &dyn Registry,
     notes: &mut Vec<String>,
 ) -> Result<bool, Error> {
-    let sites: BTreeSet<&Location> = occurrences.iter().map(|d| &d.location).collect();
+    // Only declarations share a version site; a module the tree brings is located at the
+    // declaration that brings it.
+    let sites: BTreeSet<&Location> = occurrences
+        .iter()
+        .filter(|d| d.direct)
+        .map(|d| &d.location)
+        .collect();
     let others: BTreeSet<&str> = analysis
         .dependencies
         .iter()
-        .filter(|d| d.ecosystem == Ecosystem::Maven && d.name != name)
+        .filter(|d| d.ecosystem == Ecosystem::Maven && d.direct && d.name != name)
         .filter(|d| sites.contains(&d.location))
         .map(|d| d.name.as_str())
         .collect();

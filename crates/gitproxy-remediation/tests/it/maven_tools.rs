@@ -14,9 +14,12 @@
 //! of databind alone: there is no jackson-core 2.13.2.1, which is what the shared-property case
 //! is about.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use gitproxy_remediation::analysis::maven::fetch_maven_poms;
+use gitproxy_remediation::analysis::{analyze, Scope};
+use gitproxy_remediation::files::Snapshot;
 use gitproxy_remediation::local::{fix_dir, LocalPlan};
 use gitproxy_remediation::plan::PlanOptions;
 use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry, RegistryUrls};
@@ -278,6 +281,17 @@ fn apply(dir: &Path, plan: &LocalPlan, package: &str) -> BTreeMap<String, String
 /// of it, so a version that does not exist fails the build. Returns whether Maven succeeded,
 /// and its output.
 async fn resolve(dir: &Path, repo: &StandIn) -> (bool, String) {
+    maven(dir, repo, "resolve", "resolved.txt").await
+}
+
+/// `mvn dependency:list` (with the scope of each module) into `list.txt`.
+async fn list(dir: &Path, repo: &StandIn) -> (bool, String) {
+    maven(dir, repo, "list", "list.txt").await
+}
+
+/// Runs the maven-dependency-plugin's `goal` in `dir` against the stand-in with a local
+/// repository of its own, writing `output`; returns whether Maven succeeded, and its output.
+async fn maven(dir: &Path, repo: &StandIn, goal: &str, output: &str) -> (bool, String) {
     let home = tempfile::tempdir().expect("tempdir");
     let settings = home.path().join("settings.xml");
     std::fs::write(
@@ -295,10 +309,10 @@ async fn resolve(dir: &Path, repo: &StandIn) -> (bool, String) {
             "-Dmaven.repo.local={}",
             home.path().join("m2").display()
         ))
-        .args([
-            "org.apache.maven.plugins:maven-dependency-plugin:3.5.0:resolve",
-            "-DoutputFile=resolved.txt",
-        ])
+        .arg(format!(
+            "org.apache.maven.plugins:maven-dependency-plugin:3.5.0:{goal}"
+        ))
+        .arg(format!("-DoutputFile={output}"))
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -598,4 +612,206 @@ async fn maven_resolves_pins_of_versions_a_fetched_parent_and_bom_manage() {
         assert!(after.contains(&line), "{line}: {after}");
         assert!(after.contains(also), "{also}: {after}");
     }
+}
+
+/// A POM of the tree test: `org.tree:NAME:VERSION` with an optional parent and dependencies
+/// written as they appear inside `<dependencies>`.
+fn tree_pom(name: &str, version: &str, parent: &str, deps: &str) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n{parent}  <groupId>org.tree</groupId>\n  <artifactId>{name}</artifactId>\n  <version>{version}</version>\n  <dependencies>\n{deps}  </dependencies>\n</project>\n"
+    )
+    .into_bytes()
+}
+
+fn tree_dep(name: &str, version: &str, extra: &str) -> String {
+    let version = if version.is_empty() {
+        String::new()
+    } else {
+        format!("<version>{version}</version>")
+    };
+    format!("    <dependency><groupId>org.tree</groupId><artifactId>{name}</artifactId>{version}{extra}</dependency>\n")
+}
+
+/// The modules of the tree test, each with a POM and a jar: nearest wins (`common` 1.0 at
+/// depth 2, declared first, over 2.0 at the same depth and 3.0 deeper), an exclusion, an
+/// optional and a provided dependency of a dependency (not brought), a version a dependency's
+/// parent manages, test and runtime scopes, the project's management of a transitive module,
+/// and commons-text 1.9 three levels down.
+fn tree_routes() -> BTreeMap<String, Vec<u8>> {
+    let mut r = routes();
+    let parent = "  <parent><groupId>org.tree</groupId><artifactId>tree-parent</artifactId><version>1</version></parent>\n";
+    let text = "    <dependency><groupId>org.apache.commons</groupId><artifactId>commons-text</artifactId><version>1.9</version></dependency>\n";
+    let modules: Vec<(&str, &str, &str, String)> = vec![
+        (
+            "lib-a",
+            "1.0",
+            parent,
+            [
+                tree_dep("common", "1.0", ""),
+                tree_dep("opt", "1.0", "<optional>true</optional>"),
+                tree_dep("prov", "1.0", "<scope>provided</scope>"),
+                tree_dep("lib-deep", "", ""),
+            ]
+            .concat(),
+        ),
+        (
+            "lib-b",
+            "1.0",
+            "",
+            [
+                tree_dep("common", "2.0", ""),
+                tree_dep("excluded", "1.0", ""),
+                tree_dep("lib-c", "1.0", ""),
+            ]
+            .concat(),
+        ),
+        (
+            "lib-c",
+            "1.0",
+            "",
+            [tree_dep("common", "3.0", ""), tree_dep("leaf", "1.0", "")].concat(),
+        ),
+        ("lib-deep", "1.0", "", text.to_owned()),
+        ("lib-t", "1.0", "", tree_dep("tdep", "1.0", "")),
+        ("lib-r", "1.0", "", tree_dep("rdep", "1.0", "")),
+        ("common", "1.0", "", String::new()),
+        ("common", "2.0", "", String::new()),
+        ("common", "3.0", "", String::new()),
+        ("opt", "1.0", "", String::new()),
+        ("prov", "1.0", "", String::new()),
+        ("excluded", "1.0", "", String::new()),
+        ("leaf", "1.0", "", String::new()),
+        ("tdep", "1.0", "", String::new()),
+        ("rdep", "1.0", "", String::new()),
+        ("rdep", "1.1", "", String::new()),
+    ];
+    for (name, version, parent, deps) in modules {
+        let base = format!("/maven2/org/tree/{name}/{version}/{name}-{version}");
+        r.insert(
+            format!("{base}.pom"),
+            tree_pom(name, version, parent, &deps),
+        );
+        r.insert(format!("{base}.jar"), jar());
+    }
+    r.insert(
+        "/maven2/org/tree/tree-parent/1/tree-parent-1.pom".into(),
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.tree</groupId>\n  <artifactId>tree-parent</artifactId>\n  <version>1</version>\n  <packaging>pom</packaging>\n  <properties><deep.version>1.0</deep.version></properties>\n  <dependencyManagement>\n    <dependencies>\n      <dependency><groupId>org.tree</groupId><artifactId>lib-deep</artifactId><version>${deep.version}</version></dependency>\n    </dependencies>\n  </dependencyManagement>\n</project>\n".to_vec(),
+    );
+    r
+}
+
+const TREE_APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId>
+  <artifactId>ledger</artifactId>
+  <version>1.0.0</version>
+  <dependencyManagement>
+    <dependencies>
+      <dependency><groupId>org.tree</groupId><artifactId>rdep</artifactId><version>1.1</version></dependency>
+    </dependencies>
+  </dependencyManagement>
+  <dependencies>
+    <dependency><groupId>org.tree</groupId><artifactId>lib-a</artifactId><version>1.0</version></dependency>
+    <dependency>
+      <groupId>org.tree</groupId>
+      <artifactId>lib-b</artifactId>
+      <version>1.0</version>
+      <exclusions><exclusion><groupId>org.tree</groupId><artifactId>excluded</artifactId></exclusion></exclusions>
+    </dependency>
+    <dependency><groupId>org.tree</groupId><artifactId>lib-t</artifactId><version>1.0</version><scope>test</scope></dependency>
+    <dependency><groupId>org.tree</groupId><artifactId>lib-r</artifactId><version>1.0</version><scope>runtime</scope></dependency>
+  </dependencies>
+</project>
+"#;
+
+/// `(module, version, test scope)` of every line of a `dependency:list` output file.
+fn maven_list(text: &str) -> BTreeSet<(String, String, bool)> {
+    text.lines()
+        .filter_map(|l| {
+            let coordinate = l.split_whitespace().next()?;
+            let parts: Vec<&str> = coordinate.split(':').collect();
+            // group:artifact:type[:classifier]:version:scope
+            (parts.len() >= 5).then(|| {
+                let n = parts.len();
+                (
+                    format!("{}:{}", parts[0], parts[1]),
+                    parts[n - 2].to_owned(),
+                    parts[n - 1] == "test",
+                )
+            })
+        })
+        .collect()
+}
+
+/// The oracle for the dependency tree: Maven's own `dependency:list` of the project and the
+/// agent's analysis (the declared modules and the ones their trees bring, with dev for `test`)
+/// are the same set; then the agent's fix of commons-text, three levels down, is a
+/// `dependencyManagement` entry that Maven resolves to 1.10.0.
+#[tokio::test]
+async fn the_dependency_tree_the_agent_reads_is_the_one_maven_resolves() {
+    let repo =
+        StandIn::start_with_files(tree_routes(), "/maven2/", PathBuf::from(DEBIAN_REPO)).await;
+    let work = tempfile::tempdir().expect("tempdir");
+    write_all(work.path(), &[("pom.xml", TREE_APP)]);
+    let (ok, output) = list(work.path(), &repo).await;
+    assert!(ok, "Maven refused the project:\n{output}");
+    let maven = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
+    let entry = |name: &str, version: &str, test: bool| (name.to_owned(), version.to_owned(), test);
+    for expected in [
+        entry("org.tree:common", "1.0", false),
+        entry("org.tree:lib-deep", "1.0", false),
+        entry("org.tree:leaf", "1.0", false),
+        entry("org.tree:tdep", "1.0", true),
+        entry("org.tree:rdep", "1.1", false),
+        entry(TEXT, "1.9", false),
+        entry("org.apache.commons:commons-lang3", "3.12.0", false),
+    ] {
+        assert!(maven.contains(&expected), "{expected:?} in {maven:?}");
+    }
+    assert_eq!(maven.len(), 12, "{maven:?}");
+    for absent in ["org.tree:opt", "org.tree:prov", "org.tree:excluded"] {
+        assert!(
+            !maven.iter().any(|(n, _, _)| n == absent),
+            "{absent}: {maven:?}"
+        );
+    }
+
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::Maven, &format!("http://{}/maven2/", repo.addr))
+        .expect("url");
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
+    let mut snapshot = Snapshot::new().with("pom.xml", TREE_APP);
+    let fetched = fetch_maven_poms(&mut snapshot, &registry).await;
+    assert!(fetched.failed.is_empty(), "{fetched:?}");
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    let agent: BTreeSet<(String, String, bool)> = analysis
+        .dependencies
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone(),
+                d.version.clone().unwrap_or_default(),
+                d.scope == Scope::Dev,
+            )
+        })
+        .collect();
+    assert_eq!(agent, maven, "the agent's tree against Maven's");
+
+    let planned = plan(work.path(), &repo).await;
+    let files = apply(work.path(), &planned, TEXT);
+    assert!(
+        files["pom.xml"].contains("      <dependency>\n        <groupId>org.apache.commons</groupId>\n        <artifactId>commons-text</artifactId>\n        <version>1.10.0</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>"),
+        "{}",
+        files["pom.xml"]
+    );
+    let (ok, output) = list(work.path(), &repo).await;
+    assert!(ok, "Maven refused the fix:\n{output}");
+    let after = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
+    assert!(
+        after.contains(&(TEXT.to_owned(), "1.10.0".to_owned(), false))
+            && !after.iter().any(|(n, v, _)| n == TEXT && v == "1.9"),
+        "{after:?}"
+    );
 }

@@ -248,6 +248,19 @@ pub(crate) fn routes() -> BTreeMap<String, Vec<u8>> {
         "/goproxy/github.com/!burnt!sushi/toml/@v/list".to_string(),
         b"v1.3.2\n".to_vec(),
     );
+    // log4j-core's POM with its one non-optional dependency (the published one also inherits
+    // from `org.apache.logging.log4j:log4j` and lists optional and test modules); log4j-api's
+    // has none.
+    for v in ["2.14.1", "2.17.1"] {
+        r.insert(
+            format!("/maven2/org/apache/logging/log4j/log4j-core/{v}/log4j-core-{v}.pom"),
+            format!("<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.apache.logging.log4j</groupId>\n  <artifactId>log4j-core</artifactId>\n  <version>{v}</version>\n  <dependencies>\n    <dependency>\n      <groupId>org.apache.logging.log4j</groupId>\n      <artifactId>log4j-api</artifactId>\n      <version>{v}</version>\n    </dependency>\n    <dependency>\n      <groupId>com.fasterxml.jackson.core</groupId>\n      <artifactId>jackson-databind</artifactId>\n      <version>2.12.4</version>\n      <optional>true</optional>\n    </dependency>\n  </dependencies>\n</project>\n").into_bytes(),
+        );
+        r.insert(
+            format!("/maven2/org/apache/logging/log4j/log4j-api/{v}/log4j-api-{v}.pom"),
+            format!("<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.apache.logging.log4j</groupId>\n  <artifactId>log4j-api</artifactId>\n  <version>{v}</version>\n</project>\n").into_bytes(),
+        );
+    }
     r.insert(
         "/maven2/org/apache/logging/log4j/log4j-core/maven-metadata.xml".to_string(),
         br#"<?xml version="1.0" encoding="UTF-8"?>

@@ -2,16 +2,21 @@
 //! parent POM, `<scope>import</scope>` BOMs), fetched from the Maven registry into the
 //! snapshot's external files so that the analysis reads the versions they manage.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
-use super::{read_model, Cache, Source, MAX_DEPTH};
+use super::resolve::tree;
+use super::{read_model, Cache, Source};
 use crate::analysis::file_name;
 use crate::files::Snapshot;
 use crate::registry::Registry;
 
 /// At most this many POMs are fetched for one snapshot (Spring Boot's parent with the BOMs it
-/// imports and their parents is about 60).
-pub const MAX_FETCHED: usize = 256;
+/// imports and their parents is about 60; a web application's dependency tree a few hundred).
+pub const MAX_FETCHED: usize = 1024;
+
+/// Each round fetches what the POMs fetched so far name: one level of the dependency tree, or
+/// one more parent.
+const ROUNDS: usize = 64;
 
 /// What fetching found: how many POMs were added, and the ones the registry could not give
 /// (not published there, or the request failed), with why.
@@ -23,25 +28,36 @@ pub struct Fetched {
     pub failed: Vec<(String, String)>,
 }
 
-/// The parent POMs and BOMs the repository's `pom.xml` files need and the snapshot lacks.
+/// The parent POMs, BOMs and POMs of dependencies the repository's `pom.xml` files need and
+/// the snapshot lacks.
 fn wanted(snapshot: &Snapshot) -> BTreeSet<String> {
     let cache = Cache::default();
-    snapshot
+    let poms: Vec<_> = snapshot
         .paths()
         .filter(|p| file_name(p) == "pom.xml")
         .filter_map(|p| read_model(snapshot, Source::Repo(p), 0, &cache).ok())
-        .flat_map(|pom| pom.missing)
-        .collect()
+        .collect();
+    let modules: HashSet<&str> = poms
+        .iter()
+        .filter_map(|p| p.coordinates.as_deref())
+        .collect();
+    let mut out = BTreeSet::new();
+    for pom in &poms {
+        out.extend(pom.missing.iter().cloned());
+        out.extend(tree(snapshot, pom, &modules, &cache).missing);
+    }
+    out
 }
 
-/// Fetches, round by round, every parent POM and imported BOM the repository's POMs need (and
-/// those the fetched ones need in turn, up to the analysis's depth), at most [`MAX_FETCHED`].
-/// A POM the registry does not give stays missing: the dependencies whose versions it would give
-/// are reported as unresolved, never clean.
-pub async fn fetch_maven_parents(snapshot: &mut Snapshot, registry: &dyn Registry) -> Fetched {
+/// Fetches, round by round, every parent POM and imported BOM the repository's POMs need, the
+/// POMs of the modules their dependency trees bring, and those the fetched ones need in turn
+/// (at most [`MAX_FETCHED`], in [`ROUNDS`] rounds). A POM the registry does not give stays
+/// missing and is recorded with why: the dependencies whose versions it would give, or the part
+/// of the tree it would bring, are reported as unresolved, never clean.
+pub async fn fetch_maven_poms(snapshot: &mut Snapshot, registry: &dyn Registry) -> Fetched {
     let mut out = Fetched::default();
     let mut tried = BTreeSet::new();
-    for _ in 0..=2 * MAX_DEPTH {
+    for _ in 0..ROUNDS {
         let round: Vec<String> = wanted(snapshot)
             .into_iter()
             .filter(|k| !tried.contains(k))
@@ -51,8 +67,9 @@ pub async fn fetch_maven_parents(snapshot: &mut Snapshot, registry: &dyn Registr
         }
         for key in round {
             if tried.len() >= MAX_FETCHED {
-                out.failed
-                    .push((key, format!("more than {MAX_FETCHED} POMs to fetch")));
+                let why = format!("more than {MAX_FETCHED} POMs to fetch for one repository");
+                snapshot.insert_external_failure(key.clone(), why.clone());
+                out.failed.push((key, why));
                 continue;
             }
             tried.insert(key.clone());
@@ -64,10 +81,15 @@ pub async fn fetch_maven_parents(snapshot: &mut Snapshot, registry: &dyn Registr
                     snapshot.insert_external(key, text);
                     out.added += 1;
                 }
-                Ok(None) => out
-                    .failed
-                    .push((key, "the Maven registry does not publish it".into())),
-                Err(e) => out.failed.push((key, e.to_string())),
+                Ok(None) => {
+                    let why = "the Maven registry does not publish it";
+                    snapshot.insert_external_failure(key.clone(), why);
+                    out.failed.push((key, why.into()));
+                }
+                Err(e) => {
+                    snapshot.insert_external_failure(key.clone(), e.to_string());
+                    out.failed.push((key, e.to_string()));
+                }
             }
         }
     }

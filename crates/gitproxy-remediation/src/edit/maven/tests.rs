@@ -149,3 +149,44 @@ async fn a_property_shared_with_a_module_without_the_fix_stays_and_the_element_m
         SHARED_PARENT.replace(">2.13.1<", ">2.13.2.1<")
     );
 }
+
+/// A module the dependency tree brings is pinned in the POM's `dependencyManagement`: a new
+/// entry, or the repository's own entry for it (its property) when there is one.
+#[tokio::test]
+async fn a_module_the_tree_brings_is_pinned_in_the_poms_management() {
+    let app = |management: &str| {
+        format!("<project>\n  <groupId>com.example</groupId>\n  <artifactId>app</artifactId>\n  <version>1</version>\n  <properties>\n    <text.version>1.9</text.version>\n  </properties>\n{management}  <dependencies>\n    <dependency>\n      <groupId>org.example</groupId>\n      <artifactId>templates</artifactId>\n      <version>1.0</version>\n    </dependency>\n  </dependencies>\n</project>\n")
+    };
+    let managed = "  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>org.apache.commons</groupId>\n        <artifactId>commons-text</artifactId>\n        <version>${text.version}</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n";
+    let templates = "<project><groupId>org.example</groupId><artifactId>templates</artifactId><version>1.0</version><dependencies><dependency><groupId>org.apache.commons</groupId><artifactId>commons-text</artifactId><version>1.9</version></dependency></dependencies></project>";
+    let db = db(&[(
+        "GHSA-599f-7c49-w659",
+        "Maven",
+        "org.apache.commons:commons-text",
+        "1.10.0",
+    )]);
+    let reg = StaticRegistry::new().publish(
+        Ecosystem::Maven,
+        "org.apache.commons:commons-text",
+        "1.10.0",
+        &[],
+    );
+    for (before, after) in [
+        (
+            app(""),
+            app("  <dependencyManagement>\n    <dependencies>\n      <dependency>\n        <groupId>org.apache.commons</groupId>\n        <artifactId>commons-text</artifactId>\n        <version>1.10.0</version>\n      </dependency>\n    </dependencies>\n  </dependencyManagement>\n"),
+        ),
+        (app(managed), app(managed).replace(">1.9<", ">1.10.0<")),
+    ] {
+        let mut snapshot = Snapshot::new().with("pom.xml", before.as_str());
+        snapshot.insert_external("org.example:templates:1.0", templates);
+        let (plan, set) = edits(&snapshot, &db, &reg).await;
+        assert_eq!(plan.fixes[0].tier, Tier::Override, "{:?}", plan.fixes);
+        assert!(
+            plan.fixes[0].notes[0].starts_with("org.apache.commons:commons-text is not declared by pom.xml, only brought by org.example:templates@1.0"),
+            "{:?}",
+            plan.fixes[0].notes
+        );
+        assert_eq!(set.files["pom.xml"], after);
+    }
+}

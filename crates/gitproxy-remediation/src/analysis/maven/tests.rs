@@ -1,0 +1,66 @@
+//! Tests for the Maven dependency tree: scope mediation, exclusions and nearest-wins.
+
+use std::collections::HashSet;
+
+use super::resolve::{mediate, tree};
+use super::{read_pom, Cache};
+use crate::files::Snapshot;
+
+#[test]
+fn scopes_combine_as_maven_tables_them() {
+    assert_eq!(mediate("compile", "compile").as_deref(), Some("compile"));
+    assert_eq!(mediate("compile", "runtime").as_deref(), Some("runtime"));
+    assert_eq!(mediate("runtime", "compile").as_deref(), Some("runtime"));
+    assert_eq!(mediate("test", "compile").as_deref(), Some("test"));
+    assert_eq!(mediate("test", "runtime").as_deref(), Some("test"));
+    assert_eq!(mediate("provided", "compile").as_deref(), Some("provided"));
+    for dep in ["test", "provided", "system"] {
+        assert_eq!(mediate("compile", dep), None, "{dep} is not transitive");
+    }
+}
+
+fn pom(name: &str, deps: &[(&str, &str, &str)]) -> String {
+    let deps: String = deps
+        .iter()
+        .map(|(n, v, extra)| format!("<dependency><groupId>g</groupId><artifactId>{n}</artifactId><version>{v}</version>{extra}</dependency>"))
+        .collect();
+    format!("<project><groupId>g</groupId><artifactId>{name}</artifactId><version>1</version><dependencies>{deps}</dependencies></project>")
+}
+
+/// The nearest version wins and a wildcard exclusion cuts a subtree; a POM that was never
+/// fetched leaves its part of the tree missing; a cycle ends.
+#[test]
+fn the_tree_is_walked_breadth_first_with_exclusions_and_cycles() {
+    let app = pom(
+        "app",
+        &[
+            ("a", "1", ""),
+            ("b", "1", "<exclusions><exclusion><groupId>*</groupId><artifactId>x</artifactId></exclusion></exclusions>"),
+            ("gone", "1", ""),
+        ],
+    );
+    let mut snap = Snapshot::new().with("pom.xml", app);
+    snap.insert_external("g:a:1", pom("a", &[("c", "2", ""), ("a", "1", "")]));
+    snap.insert_external("g:b:1", pom("b", &[("d", "1", ""), ("x", "1", "")]));
+    snap.insert_external("g:c:2", pom("c", &[("app", "1", "")]));
+    snap.insert_external("g:d:1", pom("d", &[("c", "1", ""), ("e", "1", "")]));
+    snap.insert_external("g:e:1", pom("e", &[]));
+    let root = read_pom(&snap, "pom.xml", 0).unwrap();
+    let out = tree(&snap, &root, &HashSet::new(), &Cache::default());
+    let nodes: Vec<(String, String, String)> = out
+        .nodes
+        .iter()
+        .map(|n| (n.name.clone(), n.version.clone(), n.parent.clone()))
+        .collect();
+    let node = |n: &str, v: &str, p: &str| (n.to_owned(), v.to_owned(), p.to_owned());
+    assert_eq!(
+        nodes,
+        [
+            node("g:c", "2", "g:a@1"),
+            node("g:d", "1", "g:b@1"),
+            node("g:e", "1", "g:d@1"),
+        ],
+        "c 2 (depth 2) beats c 1 (depth 3); x is excluded below b; app itself is not brought back"
+    );
+    assert_eq!(out.missing.iter().collect::<Vec<_>>(), ["g:gone:1"]);
+}
