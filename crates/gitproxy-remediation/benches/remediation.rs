@@ -473,8 +473,9 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
 /// Figure 3c, Maven parents from the registry: 100 modules under a root POM whose parent is a
 /// company parent from the registry, itself under a dependencies POM that imports 40 BOMs of 50
 /// managed modules each, every BOM with a parent of its own (82 POMs to fetch, Spring Boot's
-/// scale). Fetching runs against an in-memory registry (the round trips are the registry's);
-/// then parse + match of the 100 modules with the fetched POMs.
+/// scale), and the POMs of the 400 modules the 100 modules declare and of the 400 they bring.
+/// Fetching runs against an in-memory registry (the round trips are the registry's); then
+/// parse, dependency tree and match of the 100 modules with the fetched POMs.
 fn maven_parents() -> Result<(), String> {
     use gitproxy_remediation::analysis::maven::fetch_maven_poms;
     use gitproxy_remediation::registry::StaticRegistry;
@@ -495,6 +496,13 @@ fn maven_parents() -> Result<(), String> {
                 "      <dependency><groupId>org.bom{b}</groupId><artifactId>m{m}</artifactId><version>${{v}}</version></dependency>"
             );
         }
+        // Each managed module's own POM, with one dependency of its own (the next module).
+        for m in 0..10 {
+            let next = format!("<dependencies><dependency><groupId>org.bom{b}</groupId><artifactId>leaf{m}</artifactId><version>1.0</version></dependency></dependencies>");
+            registry = registry
+                .maven_pom(&format!("org.bom{b}:m{m}"), &format!("2.0.{b}"), &pom(&format!("  <groupId>org.bom{b}</groupId>\n  <artifactId>m{m}</artifactId>\n  <version>2.0.{b}</version>\n  {next}\n")))
+                .maven_pom(&format!("org.bom{b}:leaf{m}"), "1.0", &pom(&format!("  <groupId>org.bom{b}</groupId>\n  <artifactId>leaf{m}</artifactId>\n  <version>1.0</version>\n")));
+        }
         registry = registry
             .maven_pom(&format!("org.bom{b}:bom"), "2.0", &pom(&format!("  <parent><groupId>org.bom{b}</groupId><artifactId>parent</artifactId><version>2.0</version></parent>\n  <artifactId>bom</artifactId>\n  <properties><v>2.0.{b}</v></properties>\n  <dependencyManagement>\n    <dependencies>\n{managed}    </dependencies>\n  </dependencyManagement>\n")))
             .maven_pom(&format!("org.bom{b}:parent"), "2.0", &pom(&format!("  <groupId>org.bom{b}</groupId>\n  <artifactId>parent</artifactId>\n  <version>2.0</version>\n")));
@@ -505,7 +513,7 @@ fn maven_parents() -> Result<(), String> {
     registry = registry.maven_pom("com.example:platform-dependencies", "1", &pom(&format!("  <groupId>com.example</groupId>\n  <artifactId>platform-dependencies</artifactId>\n  <version>1</version>\n  <properties>{properties}</properties>\n  <dependencyManagement>\n    <dependencies>\n{imports}    </dependencies>\n  </dependencyManagement>\n")));
     let mut snapshot = Snapshot::new().with("pom.xml", pom("  <parent><groupId>com.example</groupId><artifactId>platform-parent</artifactId><version>1</version><relativePath/></parent>\n  <groupId>com.example</groupId>\n  <artifactId>root</artifactId>\n  <version>1</version>\n  <packaging>pom</packaging>\n"));
     for i in 0..100 {
-        let deps: String = (0..20)
+        let deps: String = (0..10)
             .map(|d| format!("    <dependency><groupId>org.bom{}</groupId><artifactId>m{}</artifactId></dependency>\n", (i + d) % 40, d))
             .collect();
         snapshot.insert(
@@ -532,7 +540,7 @@ fn maven_parents() -> Result<(), String> {
         )
     });
     println!(
-        "- Maven: 100 modules under a parent from the registry that imports 40 BOMs: fetching {} POMs in rounds (in-memory registry) {} ({}), {} still missing; parse + match with them {} ({}), {} dependencies, {} problems; target < 500 ms: {}",
+        "- Maven: 100 modules under a parent from the registry that imports 40 BOMs, each module declaring 10 managed modules that bring one more each: fetching {} POMs in rounds (in-memory registry) {} ({}), {} still missing; parse + tree + match with them {} ({}), {} dependencies, {} problems; target < 500 ms: {}",
         fetched.added,
         ms(fetch_med),
         ms(fetch_min),
@@ -543,7 +551,7 @@ fn maven_parents() -> Result<(), String> {
         n.1,
         verdict(med < Duration::from_millis(500))
     );
-    if fetched.added != 82 || !fetched.failed.is_empty() || n.0 != 2_000 || n.1 != 0 {
+    if fetched.added != 82 + 800 || !fetched.failed.is_empty() || n.0 != 2_000 || n.1 != 0 {
         return Err(format!(
             "the Maven parents figure read wrongly: {fetched:?}, {n:?}"
         ));
