@@ -802,6 +802,21 @@ async fn maven_parents_are_fetched_round_by_round_and_a_missing_one_is_named() {
         .maven_pom("g:parent", "1", "<project><parent><groupId>g</groupId><artifactId>base</artifactId><version>1</version></parent><artifactId>parent</artifactId><dependencyManagement><dependencies><dependency><groupId>g</groupId><artifactId>bom</artifactId><version>2</version><type>pom</type><scope>import</scope></dependency><dependency><groupId>g</groupId><artifactId>gone</artifactId><version>9</version><type>pom</type><scope>import</scope></dependency></dependencies></dependencyManagement></project>")
         .maven_pom("g:base", "1", "<project><groupId>g</groupId><artifactId>base</artifactId><version>1</version><dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>1.0</version></dependency></dependencies></dependencyManagement></project>")
         .maven_pom("g:bom", "2", "<project><groupId>g</groupId><artifactId>bom</artifactId><version>2</version><dependencyManagement><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId><version>0.1</version></dependency><dependency><groupId>x</groupId><artifactId>z</artifactId><version>3.0</version></dependency></dependencies></dependencyManagement></project>");
+    // A POM over the size limit is not kept, and says so.
+    let registry = registry.maven_pom(
+        "x:huge",
+        "huge",
+        &"x".repeat(crate::analysis::maven::MAX_POM_BYTES + 1),
+    );
+    let mut huge = Snapshot::new().with("pom.xml", "<project><parent><groupId>x</groupId><artifactId>huge</artifactId><version>huge</version><relativePath/></parent><artifactId>a</artifactId></project>");
+    let fetched = fetch_maven_poms(&mut huge, &registry).await;
+    assert_eq!(fetched.added, 0);
+    assert_eq!(
+        fetched.failed[0].1,
+        "its 1048577 bytes exceed the limit of 1048576 bytes for one POM"
+    );
+    assert_eq!(huge.external_count(), 0);
+
     let mut snap = Snapshot::new().with("pom.xml", app);
     let fetched = fetch_maven_poms(&mut snap, &registry).await;
     let absent = "the Maven registry does not publish it";

@@ -14,6 +14,13 @@ use crate::registry::Registry;
 /// imports and their parents is about 60; a web application's dependency tree a few hundred).
 pub const MAX_FETCHED: usize = 1024;
 
+/// A fetched POM larger than this is not kept (the largest published ones, Spring Boot's
+/// dependencies POM among them, are a few hundred KiB).
+pub const MAX_POM_BYTES: usize = 1024 * 1024;
+
+/// The POMs kept for one repository take at most this much memory in all.
+pub const MAX_FETCHED_BYTES: usize = 32 * 1024 * 1024;
+
 /// Each round fetches what the POMs fetched so far name: one level of the dependency tree, or
 /// one more parent.
 const ROUNDS: usize = 64;
@@ -57,6 +64,7 @@ fn wanted(snapshot: &Snapshot) -> BTreeSet<String> {
 pub async fn fetch_maven_poms(snapshot: &mut Snapshot, registry: &dyn Registry) -> Fetched {
     let mut out = Fetched::default();
     let mut tried = BTreeSet::new();
+    let mut kept = 0usize;
     for _ in 0..ROUNDS {
         let round: Vec<String> = wanted(snapshot)
             .into_iter()
@@ -78,6 +86,24 @@ pub async fn fetch_maven_poms(snapshot: &mut Snapshot, registry: &dyn Registry) 
             };
             match registry.maven_pom(name, version).await {
                 Ok(Some(text)) => {
+                    let why = if text.len() > MAX_POM_BYTES {
+                        Some(format!(
+                            "its {} bytes exceed the limit of {MAX_POM_BYTES} bytes for one POM",
+                            text.len()
+                        ))
+                    } else if kept + text.len() > MAX_FETCHED_BYTES {
+                        Some(format!(
+                            "the POMs fetched for this repository would exceed {MAX_FETCHED_BYTES} bytes"
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(why) = why {
+                        snapshot.insert_external_failure(key.clone(), why.clone());
+                        out.failed.push((key, why));
+                        continue;
+                    }
+                    kept += text.len();
                     snapshot.insert_external(key, text);
                     out.added += 1;
                 }
