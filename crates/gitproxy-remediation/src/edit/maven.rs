@@ -3,7 +3,7 @@
 //! version comes from outside the repository or the module is one the dependency tree brings.
 
 use super::{edit_error, splice, Work};
-use crate::analysis::maven::{interpolate, read_pom, Pom};
+use crate::analysis::maven::{interpolate, read_pom, Pom, Site};
 use crate::analysis::Dependency;
 use crate::plan::PackageFix;
 use crate::Error;
@@ -17,13 +17,10 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             let (_, origin) = interpolate(&pom.properties, m.version.as_deref()?);
             origin.or_else(|| m.version_element.clone())
         });
-        if let Some(site) = managed {
-            let text = work.text(&site.file)?;
-            let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);
-            work.write(&site.file, edited);
-            return Ok(());
-        }
-        return pin(work, &pom, &dep.name, &fix.to);
+        return match managed {
+            Some(site) => replace(work, &site, &fix.to),
+            None => pin(work, &pom, &dep.name, &fix.to),
+        };
     }
     let declared = dep
         .declared_in
@@ -47,16 +44,19 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         .as_ref()
         .filter(|_| fix.own_version && d.version_element != d.version_site);
     match own.or(d.version_site.as_ref()) {
-        Some(site) => {
-            let text = work.text(&site.file)?;
-            let edited = splice(&text, vec![(site.span.0, site.span.1, fix.to.clone())]);
-            work.write(&site.file, edited);
-            Ok(())
-        }
+        Some(site) => replace(work, site, &fix.to),
         // The version comes from outside the repository (a parent POM or BOM from the
         // registry): pin it with dependencyManagement.
         None => pin(work, &pom, &dep.name, &fix.to),
     }
+}
+
+/// Writes `to` where `site` is.
+fn replace(work: &mut Work, site: &Site, to: &str) -> Result<(), Error> {
+    let text = work.text(&site.file)?;
+    let edited = splice(&text, vec![(site.span.0, site.span.1, to.to_owned())]);
+    work.write(&site.file, edited);
+    Ok(())
 }
 
 /// Adds a `dependencyManagement` entry setting `name` to `to` in `pom` (creating the block
