@@ -185,7 +185,10 @@ fn attributes(text: &str, start: usize, end: usize) -> Result<Vec<Attribute>, (u
         while i < end && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
             i += 1;
         }
-        let name = &text[name_start..i];
+        // The tag's end as the reader reports it may fall inside a character of malformed text.
+        let Some(name) = text.get(name_start..i) else {
+            return Err((name_start, "a tag ends inside a character".to_owned()));
+        };
         while i < end && bytes[i].is_ascii_whitespace() {
             i += 1;
         }

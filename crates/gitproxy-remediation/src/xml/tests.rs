@@ -59,3 +59,16 @@ fn an_attribute_without_a_value_before_the_tag_end_is_an_error() {
     let err = parse("<p;${ect<?xml verqion=\"1.0\" encoding>=\"UT<<aF-").unwrap_err();
     assert_eq!(err.1, "attribute `encoding>` has no value");
 }
+
+/// Found by the `pom` fuzz target: a start tag whose end, as the reader reports it, falls inside
+/// a byte order mark in the middle of the text cut the attribute name inside that character.
+#[test]
+fn a_tag_ending_inside_a_character_is_an_error() {
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/corpus/pom/regression-tag-end-inside-a-character"
+    ))
+    .unwrap();
+    let text = String::from_utf8_lossy(&input);
+    assert!(parse(&text).is_err());
+}
