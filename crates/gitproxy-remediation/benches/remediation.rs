@@ -477,7 +477,7 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
 /// Fetching runs against an in-memory registry (the round trips are the registry's); then
 /// parse, dependency tree and match of the 100 modules with the fetched POMs.
 fn maven_parents() -> Result<(), String> {
-    use gitproxy_remediation::analysis::maven::fetch_maven_poms;
+    use gitproxy_remediation::analysis::maven::{fetch_maven_poms, fetch_maven_poms_in_flight};
     use gitproxy_remediation::registry::StaticRegistry;
     let pom =
         |body: &str| format!("<project>\n  <modelVersion>4.0.0</modelVersion>\n{body}</project>\n");
@@ -522,6 +522,7 @@ fn maven_parents() -> Result<(), String> {
         );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .map_err(|e| e.to_string())?;
     let (fetch_med, fetch_min, fetched) = time(|| {
@@ -529,6 +530,24 @@ fn maven_parents() -> Result<(), String> {
         let fetched = runtime.block_on(fetch_maven_poms(&mut s, &registry));
         (fetched, s)
     });
+    // The same with each POM taking 2 ms to arrive, as from a registry on the network: one
+    // request at a time against the default number in flight, side by side.
+    let slow = Slow(&registry);
+    let fetch_with = |in_flight: usize| {
+        let start = Instant::now();
+        let mut s = snapshot.clone();
+        let f = runtime.block_on(fetch_maven_poms_in_flight(&mut s, &slow, in_flight));
+        (start.elapsed(), f.added)
+    };
+    let (one, one_added) = fetch_with(1);
+    let (many, many_added) = fetch_with(gitproxy_remediation::analysis::maven::IN_FLIGHT);
+    println!(
+        "- Maven: fetching the same {one_added}/{many_added} POMs with 2 ms per request: one at a time {}, {} in flight {}: {:.1}x",
+        ms(one),
+        gitproxy_remediation::analysis::maven::IN_FLIGHT,
+        ms(many),
+        one.as_secs_f64() / many.as_secs_f64()
+    );
     let (fetched, with_parents) = fetched;
     let db = AdvisoryDb::new();
     let (med, min, n) = time(|| {
@@ -557,6 +576,39 @@ fn maven_parents() -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A registry whose POMs take 2 ms each to arrive.
+struct Slow<'a>(&'a gitproxy_remediation::registry::StaticRegistry);
+
+#[async_trait::async_trait]
+impl gitproxy_remediation::registry::Registry for Slow<'_> {
+    async fn versions(
+        &self,
+        ecosystem: gitproxy_remediation::Ecosystem,
+        name: &str,
+    ) -> Result<Vec<gitproxy_remediation::registry::RegistryVersion>, gitproxy_remediation::Error>
+    {
+        self.0.versions(ecosystem, name).await
+    }
+
+    async fn digests(
+        &self,
+        ecosystem: gitproxy_remediation::Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Result<Vec<gitproxy_remediation::registry::Digest>, gitproxy_remediation::Error> {
+        self.0.digests(ecosystem, name, version).await
+    }
+
+    async fn maven_pom(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<String>, gitproxy_remediation::Error> {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.0.maven_pom(name, version).await
+    }
 }
 
 /// The packages of [`npm_lockfile`] as a classic yarn.lock (two patterns per entry, one

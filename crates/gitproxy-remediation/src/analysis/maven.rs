@@ -8,7 +8,10 @@ use std::rc::Rc;
 mod remote;
 mod resolve;
 
-pub use remote::{fetch_maven_poms, Fetched, MAX_FETCHED, MAX_FETCHED_BYTES, MAX_POM_BYTES};
+pub use remote::{
+    fetch_maven_poms, fetch_maven_poms_in_flight, Fetched, IN_FLIGHT, MAX_FETCHED,
+    MAX_FETCHED_BYTES, MAX_POM_BYTES,
+};
 
 use super::{file_name, parse_error, unresolved_problem, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};

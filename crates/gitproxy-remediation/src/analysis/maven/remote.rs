@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use futures_util::stream::{self, StreamExt as _};
+
 use super::resolve::tree;
 use super::{read_model, Cache, Source};
 use crate::analysis::file_name;
@@ -20,6 +22,10 @@ pub const MAX_POM_BYTES: usize = 1024 * 1024;
 
 /// The POMs kept for one repository take at most this much memory in all.
 pub const MAX_FETCHED_BYTES: usize = 32 * 1024 * 1024;
+
+/// How many POM requests of a round are in flight at once (a registry behind a corporate
+/// proxy answers in tens of milliseconds; a tree is hundreds of POMs).
+pub const IN_FLIGHT: usize = 8;
 
 /// Each round fetches what the POMs fetched so far name: one level of the dependency tree, or
 /// one more parent.
@@ -62,6 +68,15 @@ fn wanted(snapshot: &Snapshot) -> BTreeSet<String> {
 /// missing and is recorded with why: the dependencies whose versions it would give, or the part
 /// of the tree it would bring, are reported as unresolved, never clean.
 pub async fn fetch_maven_poms(snapshot: &mut Snapshot, registry: &dyn Registry) -> Fetched {
+    fetch_maven_poms_in_flight(snapshot, registry, IN_FLIGHT).await
+}
+
+/// [`fetch_maven_poms`] with `in_flight` requests of a round at once (at least one).
+pub async fn fetch_maven_poms_in_flight(
+    snapshot: &mut Snapshot,
+    registry: &dyn Registry,
+    in_flight: usize,
+) -> Fetched {
     let mut out = Fetched::default();
     let mut tried = BTreeSet::new();
     let mut kept = 0usize;
@@ -73,6 +88,8 @@ pub async fn fetch_maven_poms(snapshot: &mut Snapshot, registry: &dyn Registry) 
         if round.is_empty() {
             break;
         }
+        // The round's budget, then its requests, several in flight at once.
+        let mut batch = Vec::new();
         for key in round {
             if tried.len() >= MAX_FETCHED {
                 let why = format!("more than {MAX_FETCHED} POMs to fetch for one repository");
@@ -81,10 +98,21 @@ pub async fn fetch_maven_poms(snapshot: &mut Snapshot, registry: &dyn Registry) 
                 continue;
             }
             tried.insert(key.clone());
-            let Some((name, version)) = key.rsplit_once(':') else {
-                continue;
-            };
-            match registry.maven_pom(name, version).await {
+            batch.push(key);
+        }
+        let answers: Vec<(String, Result<Option<String>, crate::Error>)> =
+            stream::iter(batch.into_iter().map(|key| async move {
+                let answer = match key.rsplit_once(':') {
+                    Some((name, version)) => registry.maven_pom(name, version).await,
+                    None => Ok(None),
+                };
+                (key, answer)
+            }))
+            .buffered(in_flight.max(1))
+            .collect()
+            .await;
+        for (key, answer) in answers {
+            match answer {
                 Ok(Some(text)) => {
                     let why = if text.len() > MAX_POM_BYTES {
                         Some(format!(
