@@ -123,6 +123,9 @@ pub(crate) struct PomDependency {
     /// `<exclusions>`: `(groupId, artifactId)`, either may be `*`; they apply to everything the
     /// dependency brings.
     pub(crate) exclusions: Vec<(String, String)>,
+    /// Declared by a parent POM from outside the repository and inherited (located at the
+    /// `<parent>` element): a fix declares it again in the module with the new version.
+    pub(crate) from_parent: bool,
 }
 
 /// A POM with its effective properties and dependency management (own and inherited).
@@ -138,6 +141,10 @@ pub(crate) struct Pom {
     /// or before `</project>`), and the offset of an existing managed `<dependencies>` end tag.
     pub(crate) insert_management_at: usize,
     pub(crate) management_deps_end: Option<usize>,
+    /// Where the `<dependencies>` content ends, when the POM has the block; and where the
+    /// `<project>` content ends.
+    pub(crate) dependencies_end: Option<usize>,
+    pub(crate) content_end: usize,
     /// Parent POMs and imported BOMs (`group:artifact:version`) neither the repository nor the
     /// fetched POMs hold, so that versions they would give are unknown.
     pub(crate) missing: BTreeSet<String>,
@@ -301,6 +308,7 @@ fn read_model(
         })
     };
     let mut missing = BTreeSet::new();
+    let mut inherited_deps: Vec<PomDependency> = Vec::new();
     // Inherit from the parent: in the repository, else fetched from the registry.
     let mut properties: HashMap<String, (String, Option<Site>)> = HashMap::new();
     let mut management: HashMap<String, PomDependency> = HashMap::new();
@@ -321,7 +329,15 @@ fn read_model(
             (Some(source), _) if depth < MAX_DEPTH => {
                 read_model(snapshot, source, depth + 1, cache)
                     .ok()
-                    .map(|p| (p.properties, p.management, p.missing))
+                    .map(|p| {
+                        // Only what the repository's parent itself inherited from outside.
+                        let deps = p
+                            .dependencies
+                            .into_iter()
+                            .filter(|d| d.from_parent)
+                            .collect();
+                        (p.properties, p.management, p.missing, deps)
+                    })
             }
             (None, Some(key)) if depth < MAX_DEPTH && snapshot.external(key).is_some() => {
                 remote_model(snapshot, key, depth + 1, cache).map(|p| {
@@ -329,6 +345,7 @@ fn read_model(
                         p.properties.clone(),
                         p.management.clone(),
                         p.missing.clone(),
+                        p.dependencies.clone(),
                     )
                 })
             }
@@ -338,10 +355,21 @@ fn read_model(
             }
             _ => None,
         };
-        if let Some((p, m, missed)) = inherited {
+        if let Some((p, m, missed, deps)) = inherited {
             properties = p;
             management = m;
             missing.extend(missed);
+            let line = lines.line(parent.start);
+            inherited_deps = deps
+                .into_iter()
+                .map(|d| PomDependency {
+                    line,
+                    version_site: None,
+                    version_element: None,
+                    from_parent: true,
+                    ..d
+                })
+                .collect();
         }
         for key in ["version", "groupId"] {
             if let Some(el) = parent.child(key) {
@@ -392,6 +420,7 @@ fn read_model(
                 .child_text("optional")
                 .is_some_and(|o| o.trim() == "true"),
             exclusions,
+            from_parent: false,
         })
     };
     let mut management_deps_end = None;
@@ -466,6 +495,13 @@ fn read_model(
             dependencies.push(d);
         }
     }
+    // A parent's dependencies are the module's too, unless it declares the module itself.
+    for d in inherited_deps {
+        if !dependencies.iter().any(|own| own.name == d.name) {
+            dependencies.push(d);
+        }
+    }
+    let dependencies_end = root.child("dependencies").map(|el| el.content_end);
     let insert_management_at = root
         .child("dependencyManagement")
         .or_else(|| root.child("dependencies"))
@@ -485,6 +521,8 @@ fn read_model(
         properties,
         insert_management_at,
         management_deps_end,
+        dependencies_end,
+        content_end: root.content_end,
         missing,
     })
 }

@@ -3,7 +3,7 @@
 //! version comes from outside the repository or the module is one the dependency tree brings.
 
 use super::{edit_error, splice, Work};
-use crate::analysis::maven::{interpolate, read_pom, Pom, Site};
+use crate::analysis::maven::{interpolate, read_pom, Pom, PomDependency, Site};
 use crate::analysis::Dependency;
 use crate::plan::PackageFix;
 use crate::Error;
@@ -37,6 +37,11 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
             format!("no `{}` dependency on line {}", dep.name, declared.line),
         ));
     };
+    if d.from_parent {
+        // Inherited from a parent outside the repository: declared again here, which Maven
+        // takes over the parent's declaration.
+        return redeclare(work, &pom, d, &fix.to);
+    }
     // A property shared with modules that do not publish the fix stays; the dependency's own
     // `<version>` element (or its dependencyManagement entry's) gets the version instead.
     let own = d
@@ -49,6 +54,39 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         // registry): pin it with dependencyManagement.
         None => pin(work, &pom, &dep.name, &fix.to),
     }
+}
+
+/// Declares `d` in `pom`'s own `<dependencies>` at `to` (with its scope when not `compile`),
+/// creating the block before `</project>` when there is none.
+fn redeclare(work: &mut Work, pom: &Pom, d: &PomDependency, to: &str) -> Result<(), Error> {
+    let text = work.text(&pom.path)?;
+    let (group, artifact) = d.name.split_once(':').unwrap_or((&d.name, ""));
+    let scope = d
+        .scope
+        .as_deref()
+        .filter(|s| *s != "compile")
+        .map(|s| format!("      <scope>{s}</scope>\n"))
+        .unwrap_or_default();
+    let entry = format!(
+        "    <dependency>\n      <groupId>{group}</groupId>\n      <artifactId>{artifact}</artifactId>\n      <version>{to}</version>\n{scope}    </dependency>\n"
+    );
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(at, |i| i + 1);
+    let edited = match pom.dependencies_end {
+        Some(at) => splice(&text, vec![(line_start(at), line_start(at), entry)]),
+        None => {
+            let at = line_start(pom.content_end);
+            splice(
+                &text,
+                vec![(
+                    at,
+                    at,
+                    format!("  <dependencies>\n{entry}  </dependencies>\n"),
+                )],
+            )
+        }
+    };
+    work.write(&pom.path, edited);
+    Ok(())
 }
 
 /// Writes `to` where `site` is.

@@ -20,11 +20,12 @@ pub(super) async fn own_version(
     registry: &dyn Registry,
     notes: &mut Vec<String>,
 ) -> Result<bool, Error> {
-    // Only declarations share a version site; a module the tree brings is located at the
-    // declaration that brings it.
+    // Only a version written apart from the declaration (a property, a catalog entry, a
+    // variable) is shared; a module the tree brings, or one inherited from a parent outside the
+    // repository, is located at the declaration that brings it.
     let sites: BTreeSet<&Location> = occurrences
         .iter()
-        .filter(|d| d.direct)
+        .filter(|d| d.direct && d.declared_in.as_ref() != Some(&d.location))
         .map(|d| &d.location)
         .collect();
     let others: BTreeSet<&str> = analysis

@@ -815,3 +815,83 @@ async fn the_dependency_tree_the_agent_reads_is_the_one_maven_resolves() {
         "{after:?}"
     );
 }
+
+const CORP_APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.tree</groupId>
+    <artifactId>corp-parent</artifactId>
+    <version>1</version>
+    <relativePath/>
+  </parent>
+  <artifactId>payments</artifactId>
+  <dependencies>
+    <dependency>
+      <groupId>org.tree</groupId>
+      <artifactId>leaf</artifactId>
+      <version>1.0</version>
+    </dependency>
+  </dependencies>
+</project>
+"#;
+
+/// A company parent from the registry that declares a dependency for every module: Maven's list
+/// and the agent's analysis agree that the module has it (commons-text 1.9, with what it
+/// brings), and the agent's fix declares it again in the module, which Maven takes over the
+/// parent's declaration.
+#[tokio::test]
+async fn a_dependency_a_fetched_parent_declares_is_found_and_declared_again_by_the_fix() {
+    let mut routes = tree_routes();
+    routes.insert(
+        "/maven2/org/tree/corp-parent/1/corp-parent-1.pom".into(),
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.tree</groupId>\n  <artifactId>corp-parent</artifactId>\n  <version>1</version>\n  <packaging>pom</packaging>\n  <dependencies>\n    <dependency><groupId>org.apache.commons</groupId><artifactId>commons-text</artifactId><version>1.9</version></dependency>\n  </dependencies>\n</project>\n".to_vec(),
+    );
+    let repo = StandIn::start_with_files(routes, "/maven2/", PathBuf::from(DEBIAN_REPO)).await;
+    let work = tempfile::tempdir().expect("tempdir");
+    write_all(work.path(), &[("pom.xml", CORP_APP)]);
+    let (ok, output) = list(work.path(), &repo).await;
+    assert!(ok, "Maven refused the project:\n{output}");
+    let maven = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
+
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::Maven, &format!("http://{}/maven2/", repo.addr))
+        .expect("url");
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
+    let mut snapshot = Snapshot::new().with("pom.xml", CORP_APP);
+    let fetched = fetch_maven_poms(&mut snapshot, &registry).await;
+    assert!(fetched.failed.is_empty(), "{fetched:?}");
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    let agent: BTreeSet<(String, String, bool)> = analysis
+        .dependencies
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone(),
+                d.version.clone().unwrap_or_default(),
+                d.scope == Scope::Dev,
+            )
+        })
+        .collect();
+    assert_eq!(agent, maven, "the agent's dependencies against Maven's");
+    assert!(maven.contains(&(TEXT.to_owned(), "1.9".to_owned(), false)));
+
+    let planned = plan(work.path(), &repo).await;
+    let files = apply(work.path(), &planned, TEXT);
+    assert_eq!(
+        files["pom.xml"],
+        CORP_APP.replace(
+            "  </dependencies>\n",
+            "    <dependency>\n      <groupId>org.apache.commons</groupId>\n      <artifactId>commons-text</artifactId>\n      <version>1.10.0</version>\n    </dependency>\n  </dependencies>\n"
+        )
+    );
+    let (ok, output) = list(work.path(), &repo).await;
+    assert!(ok, "Maven refused the fix:\n{output}");
+    let after = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
+    assert!(
+        after.contains(&(TEXT.to_owned(), "1.10.0".to_owned(), false))
+            && !after.iter().any(|(n, v, _)| n == TEXT && v == "1.9"),
+        "{after:?}"
+    );
+}
