@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -175,8 +176,9 @@ pub struct Snapshot {
     /// Files left out for their size: path -> (size, the limit it exceeds).
     oversized: BTreeMap<String, (Option<u64>, u64)>,
     /// Files from outside the repository that the analysis may read, by key: Maven parent POMs
-    /// and imported BOMs fetched from the registry, keyed `group:artifact:version`.
-    external: BTreeMap<String, String>,
+    /// and imported BOMs fetched from the registry, keyed `group:artifact:version`. Shared
+    /// between clones (each fix edits a clone of the snapshot; these are never edited).
+    external: Arc<BTreeMap<String, String>>,
     /// External files that were asked for and could not be had, by key, with why.
     external_failed: BTreeMap<String, String>,
 }
@@ -184,7 +186,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// Adds a file from outside the repository (see [`Snapshot::external`]).
     pub fn insert_external(&mut self, key: impl Into<String>, text: impl Into<String>) {
-        self.external.insert(key.into(), text.into());
+        Arc::make_mut(&mut self.external).insert(key.into(), text.into());
     }
 
     /// A file from outside the repository, by key: never one of [`Snapshot::paths`], never

@@ -89,3 +89,19 @@ async fn large_files_are_kept_deflated_and_read_back_unchanged() {
     let snap = Snapshot::new().with("go.sum", noise.clone());
     assert_eq!(snap.get("go.sum").unwrap(), noise.as_slice());
 }
+
+/// External files are shared by clones until one of them adds another (copy on write): what a
+/// clone adds is its own.
+#[test]
+fn external_files_are_shared_by_clones_and_copied_on_write() {
+    let mut snapshot = Snapshot::new().with("pom.xml", "<project/>");
+    snapshot.insert_external("g:a:1", "<project/>");
+    let mut clone = snapshot.clone();
+    assert_eq!(clone.external("g:a:1"), Some("<project/>"));
+    clone.insert_external("g:b:1", "<project/>");
+    clone.insert_external_failure("g:c:1", "not published");
+    assert_eq!((snapshot.external_count(), clone.external_count()), (1, 2));
+    assert_eq!(snapshot.external("g:b:1"), None);
+    assert_eq!(snapshot.external_failure("g:c:1"), None);
+    assert_eq!(clone.external_failure("g:c:1"), Some("not published"));
+}
