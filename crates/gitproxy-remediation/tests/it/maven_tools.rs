@@ -635,7 +635,7 @@ fn tree_dep(name: &str, version: &str, extra: &str) -> String {
 /// The modules of the tree test, each with a POM and a jar: nearest wins (`common` 1.0 at
 /// depth 2, declared first, over 2.0 at the same depth and 3.0 deeper), an exclusion, an
 /// optional and a provided dependency of a dependency (not brought), a version a dependency's
-/// parent manages, test and runtime scopes, the project's management of a transitive module,
+/// parent manages, a version range (`[1.0,2.0)` over 1.0, 1.5 and 2.0), test and runtime scopes, the project's management of a transitive module,
 /// and commons-text 1.9 three levels down.
 fn tree_routes() -> BTreeMap<String, Vec<u8>> {
     let mut r = routes();
@@ -669,7 +669,12 @@ fn tree_routes() -> BTreeMap<String, Vec<u8>> {
             "lib-c",
             "1.0",
             "",
-            [tree_dep("common", "3.0", ""), tree_dep("leaf", "1.0", "")].concat(),
+            // A range: Maven takes the highest published version inside it, 1.5.
+            [
+                tree_dep("common", "3.0", ""),
+                tree_dep("leaf", "[1.0,2.0)", ""),
+            ]
+            .concat(),
         ),
         ("lib-deep", "1.0", "", text.to_owned()),
         ("lib-t", "1.0", "", tree_dep("tdep", "1.0", "")),
@@ -681,6 +686,8 @@ fn tree_routes() -> BTreeMap<String, Vec<u8>> {
         ("prov", "1.0", "", String::new()),
         ("excluded", "1.0", "", String::new()),
         ("leaf", "1.0", "", String::new()),
+        ("leaf", "1.5", "", String::new()),
+        ("leaf", "2.0", "", String::new()),
         ("tdep", "1.0", "", String::new()),
         ("rdep", "1.0", "", String::new()),
         ("rdep", "1.1", "", String::new()),
@@ -693,6 +700,10 @@ fn tree_routes() -> BTreeMap<String, Vec<u8>> {
         );
         r.insert(format!("{base}.jar"), jar());
     }
+    r.insert(
+        "/maven2/org/tree/leaf/maven-metadata.xml".into(),
+        metadata("org.tree", "leaf", &["1.0", "1.5", "2.0"]),
+    );
     r.insert(
         "/maven2/org/tree/tree-parent/1/tree-parent-1.pom".into(),
         b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>org.tree</groupId>\n  <artifactId>tree-parent</artifactId>\n  <version>1</version>\n  <packaging>pom</packaging>\n  <properties><deep.version>1.0</deep.version></properties>\n  <dependencyManagement>\n    <dependencies>\n      <dependency><groupId>org.tree</groupId><artifactId>lib-deep</artifactId><version>${deep.version}</version></dependency>\n    </dependencies>\n  </dependencyManagement>\n</project>\n".to_vec(),
@@ -761,7 +772,7 @@ async fn the_dependency_tree_the_agent_reads_is_the_one_maven_resolves() {
     for expected in [
         entry("org.tree:common", "1.0", false),
         entry("org.tree:lib-deep", "1.0", false),
-        entry("org.tree:leaf", "1.0", false),
+        entry("org.tree:leaf", "1.5", false),
         entry("org.tree:tdep", "1.0", true),
         entry("org.tree:rdep", "1.1", false),
         entry(TEXT, "1.9", false),

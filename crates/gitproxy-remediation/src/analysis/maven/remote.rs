@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use futures_util::stream::{self, StreamExt as _};
 
-use super::resolve::tree;
+use super::resolve::{tree, versions_key};
 use super::{read_model, Cache, Source};
 use crate::analysis::file_name;
 use crate::files::Snapshot;
@@ -57,7 +57,9 @@ fn wanted(snapshot: &Snapshot) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for pom in &poms {
         out.extend(pom.missing.iter().cloned());
-        out.extend(tree(snapshot, pom, &modules, &cache).missing);
+        let t = tree(snapshot, pom, &modules, &cache);
+        out.extend(t.missing);
+        out.extend(t.ranges.iter().map(|name| versions_key(name)));
     }
     out
 }
@@ -102,9 +104,20 @@ pub async fn fetch_maven_poms_in_flight(
         }
         let answers: Vec<(String, Result<Option<String>, crate::Error>)> =
             stream::iter(batch.into_iter().map(|key| async move {
-                let answer = match key.rsplit_once(':') {
-                    Some((name, version)) => registry.maven_pom(name, version).await,
-                    None => Ok(None),
+                let answer = if let Some(name) = key.strip_prefix("versions:") {
+                    // A range's module: its published versions, one per line.
+                    registry
+                        .versions(crate::Ecosystem::Maven, name)
+                        .await
+                        .map(|vs| {
+                            let list: Vec<String> = vs.into_iter().map(|v| v.version).collect();
+                            (!list.is_empty()).then(|| list.join("\n"))
+                        })
+                } else {
+                    match key.rsplit_once(':') {
+                        Some((name, version)) => registry.maven_pom(name, version).await,
+                        None => Ok(None),
+                    }
                 };
                 (key, answer)
             }))

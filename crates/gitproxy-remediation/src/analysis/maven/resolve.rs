@@ -3,13 +3,15 @@
 //! (the first declared at equal depth), the module's `dependencyManagement` sets the version of
 //! every module in the tree, `test` and `provided` dependencies and `optional` ones of other
 //! modules are not brought along, `<exclusions>` cut a dependency's subtree, and scopes combine
-//! by Maven's table (a `test` dependency's tree is `test`, a `runtime` one's `runtime`).
+//! by Maven's table (a `test` dependency's tree is `test`, a `runtime` one's `runtime`), and a
+//! version range takes the highest published version inside it.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use super::{exact, interpolate, remote_model, Cache, Pom};
 use crate::files::Snapshot;
+use crate::version::maven::{Version, VersionRange};
 
 /// How deep the tree is followed, and how many modules it may hold.
 const MAX_TREE_DEPTH: usize = 32;
@@ -36,6 +38,29 @@ pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
     pub(crate) missing: BTreeSet<String>,
     pub(crate) unknown_versions: BTreeSet<String>,
+    /// Modules a range names whose published versions are not fetched yet.
+    pub(crate) ranges: BTreeSet<String>,
+}
+
+/// The external key of a module's published versions (one per line), which a version range in
+/// the tree is resolved against.
+pub(crate) fn versions_key(name: &str) -> String {
+    format!("versions:{name}")
+}
+
+/// The version Maven takes for `range`: the highest published one inside it (no snapshots);
+/// `None` when the versions are not fetched or none fits.
+fn in_range(snapshot: &Snapshot, name: &str, range: &str) -> Option<String> {
+    let range = VersionRange::parse(range).ok()?;
+    snapshot
+        .external(&versions_key(name))?
+        .lines()
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && !v.ends_with("-SNAPSHOT"))
+        .map(|v| (Version::parse(v), v))
+        .filter(|(parsed, _)| range.contains(parsed))
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, v)| v.to_owned())
 }
 
 /// The scope a dependency of scope `dep` gets inside the tree of one of scope `parent`; `None`
@@ -127,7 +152,18 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
             let version = managed
                 .get(dd.name.as_str())
                 .cloned()
-                .or_else(|| exact(dd.version.as_ref()).cloned());
+                .or_else(|| dd.version.clone());
+            // A range takes the highest published version inside it, as Maven does.
+            let version = match version {
+                Some(v) if v.starts_with(['[', '(']) => {
+                    let found = in_range(snapshot, &dd.name, &v);
+                    if found.is_none() {
+                        out.ranges.insert(dd.name.clone());
+                    }
+                    found
+                }
+                v => v,
+            };
             let Some(version) = version.filter(|v| exact(Some(v)).is_some()) else {
                 out.unknown_versions.insert(format!(
                     "{} `{}`",

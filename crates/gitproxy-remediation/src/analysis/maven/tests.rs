@@ -64,3 +64,27 @@ fn the_tree_is_walked_breadth_first_with_exclusions_and_cycles() {
     );
     assert_eq!(out.missing.iter().collect::<Vec<_>>(), ["g:gone:1"]);
 }
+
+/// A range in the tree takes the highest published version inside it once the versions are
+/// fetched (no snapshots); before, the module is asked for and its version is unknown.
+#[test]
+fn a_range_in_the_tree_takes_the_highest_published_version_inside_it() {
+    let app = pom("app", &[("a", "1", "")]);
+    let mut snap = Snapshot::new().with("pom.xml", app);
+    snap.insert_external("g:a:1", pom("a", &[("r", "[1.0,2.0)", "")]));
+    let root = read_pom(&snap, "pom.xml", 0).unwrap();
+    let before = tree(&snap, &root, &HashSet::new(), &Cache::default());
+    assert!(before.nodes.is_empty());
+    assert_eq!(before.ranges.iter().collect::<Vec<_>>(), ["g:r"]);
+    assert_eq!(
+        before.unknown_versions.iter().collect::<Vec<_>>(),
+        ["g:r `[1.0,2.0)`"]
+    );
+    snap.insert_external(
+        super::resolve::versions_key("g:r"),
+        "0.9\n1.0\n1.5\n1.9-SNAPSHOT\n2.0",
+    );
+    let after = tree(&snap, &root, &HashSet::new(), &Cache::default());
+    assert_eq!(after.nodes[0].version, "1.5");
+    assert!(after.ranges.is_empty() && after.unknown_versions.is_empty());
+}
