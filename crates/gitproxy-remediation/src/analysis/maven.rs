@@ -1,7 +1,7 @@
 //! Maven: `pom.xml` with properties, `dependencyManagement`, parent POMs and imported BOMs (in
 //! the repository, or fetched from the registry by [`fetch_maven_poms`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
@@ -64,6 +64,15 @@ fn report_tree(pom: &Pom, tree: &resolve::Tree, snapshot: &Snapshot, out: &mut d
             location: Location::new(&pom.path, line),
             declared_in: None,
             constraints: Vec::new(),
+        });
+    }
+    if let Some(limit) = &tree.cut {
+        out.problem(crate::Error::Unresolved {
+            file: pom.path.clone(),
+            line: None,
+            reason: format!(
+                "its dependency tree was read only in part: {limit}; a vulnerable module beyond that would not be found, so split the build or declare the modules that matter with exact versions"
+            ),
         });
     }
     // Only what was asked for and not had: without a registry the tree is not read at all.
@@ -198,8 +207,10 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
 
 /// POMs from outside the repository, each read once per analysis: a parent and the BOMs it
 /// imports are shared by every module (Spring Boot's are about 60 POMs).
+/// It also counts the modules every tree of the analysis has brought, against
+/// [`resolve::MAX_ANALYSIS_NODES`].
 #[derive(Default)]
-pub(crate) struct Cache(RefCell<HashMap<String, Option<Rc<Pom>>>>);
+pub(crate) struct Cache(RefCell<HashMap<String, Option<Rc<Pom>>>>, Cell<usize>);
 
 /// The fetched POM `key`, read (or taken from `cache`); `None` when it does not parse.
 fn remote_model(snapshot: &Snapshot, key: &str, depth: usize, cache: &Cache) -> Option<Rc<Pom>> {

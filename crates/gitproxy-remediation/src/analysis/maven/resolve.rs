@@ -13,9 +13,11 @@ use super::{exact, interpolate, remote_model, Cache, Pom};
 use crate::files::Snapshot;
 use crate::version::maven::{Version, VersionRange};
 
-/// How deep the tree is followed, and how many modules it may hold.
+/// How deep the tree is followed, how many modules it may hold, and how many all the trees of
+/// one analysis may hold (a build of many modules over large trees must not stall the scan).
 const MAX_TREE_DEPTH: usize = 32;
 const MAX_NODES: usize = 10_000;
+pub(crate) const MAX_ANALYSIS_NODES: usize = 200_000;
 
 /// A module the tree brings that the POM does not declare itself.
 #[derive(Debug)]
@@ -40,6 +42,8 @@ pub(crate) struct Tree {
     pub(crate) unknown_versions: BTreeSet<String>,
     /// Modules a range names whose published versions are not fetched yet.
     pub(crate) ranges: BTreeSet<String>,
+    /// The limit the walk stopped at, when it stopped before the end of the tree.
+    pub(crate) cut: Option<String>,
 }
 
 /// The external key of a module's published versions (one per line), which a version range in
@@ -126,7 +130,19 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
         })
         .collect();
     while let Some(open) = queue.pop_front() {
-        if open.depth > MAX_TREE_DEPTH || out.nodes.len() >= MAX_NODES {
+        let cut = if open.depth > MAX_TREE_DEPTH {
+            Some(format!("deeper than {MAX_TREE_DEPTH} levels"))
+        } else if out.nodes.len() >= MAX_NODES {
+            Some(format!("more than {MAX_NODES} modules"))
+        } else if cache.1.get() >= MAX_ANALYSIS_NODES {
+            Some(format!(
+                "the trees of the repository's POMs hold more than {MAX_ANALYSIS_NODES} modules in all"
+            ))
+        } else {
+            None
+        };
+        if cut.is_some() {
+            out.cut = cut;
             break;
         }
         let key = format!("{}:{}", open.name, open.version);
@@ -173,6 +189,7 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
                 continue;
             };
             seen.insert(dd.name.clone());
+            cache.1.set(cache.1.get() + 1);
             out.nodes.push(Node {
                 name: dd.name.clone(),
                 version: version.clone(),

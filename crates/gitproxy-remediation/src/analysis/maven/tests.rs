@@ -88,3 +88,27 @@ fn a_range_in_the_tree_takes_the_highest_published_version_inside_it() {
     assert_eq!(after.nodes[0].version, "1.5");
     assert!(after.ranges.is_empty() && after.unknown_versions.is_empty());
 }
+
+/// A tree deeper than the walk follows is reported as read in part, never as complete.
+#[test]
+fn a_tree_cut_at_a_limit_says_so() {
+    let mut snap = Snapshot::new().with("pom.xml", pom("app", &[("d0", "1", "")]));
+    for i in 0..40 {
+        let next = format!("d{}", i + 1);
+        snap.insert_external(
+            format!("g:d{i}:1"),
+            pom(&format!("d{i}"), &[(&next, "1", "")]),
+        );
+    }
+    let root = read_pom(&snap, "pom.xml", 0).unwrap();
+    let out = tree(&snap, &root, &HashSet::new(), &Cache::default());
+    assert_eq!(out.cut.as_deref(), Some("deeper than 32 levels"));
+    let a = crate::analysis::analyze(&snap);
+    assert!(
+        a.problems.iter().any(|p| p
+            .to_string()
+            .contains("its dependency tree was read only in part: deeper than 32 levels")),
+        "{:?}",
+        a.problems
+    );
+}
