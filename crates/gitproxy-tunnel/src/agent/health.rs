@@ -33,34 +33,66 @@ pub struct HealthTracker {
     last_error: Option<String>,
 }
 
+/// What changed in one state, logged by [`Transitions::log`].
+#[derive(Debug, Default)]
+struct Transitions {
+    connected: Option<usize>,
+    disconnected: bool,
+    error: Option<String>,
+}
+
+impl Transitions {
+    fn log(self) {
+        if let Some(connected) = self.connected {
+            tracing::info!(connected, "tunnel connected");
+        }
+        if self.disconnected {
+            tracing::warn!("tunnel disconnected; reconnecting");
+        }
+        if let Some(error) = self.error.as_deref() {
+            tracing::warn!(error, "tunnel connection problem");
+        }
+    }
+}
+
 impl HealthTracker {
     /// Takes in one state, logs what changed, and returns the health.
     pub fn observe(&mut self, state: &AgentState) -> Health {
+        let (health, transitions) = self.step(state);
+        transitions.log();
+        health
+    }
+
+    /// The health of one state and what changed, not logged yet.
+    fn step(&mut self, state: &AgentState) -> (Health, Transitions) {
         let connected = state.connected();
+        let mut transitions = Transitions::default();
         if connected > 0 && !self.was_connected {
-            tracing::info!(connected, "tunnel connected");
+            transitions.connected = Some(connected);
         } else if connected == 0 && self.was_connected {
-            tracing::warn!("tunnel disconnected; reconnecting");
+            transitions.disconnected = true;
         }
         self.was_connected = connected > 0;
         let error = state.last_error().map(str::to_owned);
         if error.is_some() && error != self.last_error {
-            let error = error.as_deref().unwrap_or_default();
-            tracing::warn!(error, "tunnel connection problem");
+            transitions.error.clone_from(&error);
         }
         self.last_error = error;
-        Health {
+        let health = Health {
             connected: connected as u64,
             connections: state.connections.len() as u64,
             reconnects: self.reconnects.observe(state),
-        }
+        };
+        (health, transitions)
     }
 }
 
 impl Agent {
     /// Calls `on_health` with the health of every state the agent publishes (the current one
-    /// first), logging transitions as [`HealthTracker`] does, until the agent is gone or the
-    /// returned task is aborted. Must be called inside a tokio runtime.
+    /// first), logging transitions as [`HealthTracker`] does once `on_health` has taken the
+    /// health (so that when `tunnel connected` is logged, a readiness probe fed by `on_health`
+    /// already says ready), until the agent is gone or the returned task is aborted. Must be
+    /// called inside a tokio runtime.
     pub fn watch_health(
         &self,
         mut on_health: impl FnMut(Health) + Send + 'static,
@@ -70,7 +102,9 @@ impl Agent {
             let mut tracker = HealthTracker::default();
             loop {
                 let snapshot = state.borrow_and_update().clone();
-                on_health(tracker.observe(&snapshot));
+                let (health, transitions) = tracker.step(&snapshot);
+                on_health(health);
+                transitions.log();
                 if state.changed().await.is_err() {
                     return;
                 }
