@@ -33,7 +33,7 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
         .filter_map(|p| p.coordinates.as_deref())
         .collect();
     for pom in &poms {
-        report(pom, &modules, out);
+        report(pom, &modules, snapshot, out);
         report_tree(
             pom,
             &resolve::tree(snapshot, pom, &modules, &cache),
@@ -159,7 +159,7 @@ pub(crate) struct Pom {
     pub(crate) missing: BTreeSet<String>,
 }
 
-fn report(pom: &Pom, modules: &HashSet<&str>, out: &mut dyn Sink) {
+fn report(pom: &Pom, modules: &HashSet<&str>, snapshot: &Snapshot, out: &mut dyn Sink) {
     let mut unresolved = Vec::new();
     for d in &pom.dependencies {
         let dev = matches!(d.scope.as_deref(), Some("test"));
@@ -191,7 +191,15 @@ fn report(pom: &Pom, modules: &HashSet<&str>, out: &mut dyn Sink) {
         let advice = if pom.missing.is_empty() {
             "their versions come from outside the repository (a parent POM or imported BOM that is not in it, a property it does not define) or are ranges: give each an exact version in the repository's POMs (a `<version>`, a property or a `dependencyManagement` entry of a POM in it) so that the scan can match it".to_owned()
         } else {
-            let missing: Vec<&str> = pom.missing.iter().map(String::as_str).collect();
+            // With why each could not be had, when the registry was asked.
+            let missing: Vec<String> = pom
+                .missing
+                .iter()
+                .map(|key| match snapshot.external_failure(key) {
+                    Some(why) => format!("{key} ({why})"),
+                    None => key.clone(),
+                })
+                .collect();
             format!(
                 "the parent POM or imported BOM {} that would give their versions is neither in the repository nor served by the Maven registry: add a Maven entry that serves it to the agent's registries (`GITPROXY_REGISTRIES`, Helm `registries.maven`), or give each an exact version in the repository's POMs",
                 missing.join(", ")
@@ -210,17 +218,20 @@ pub(crate) fn read_pom(snapshot: &Snapshot, path: &str, depth: usize) -> Result<
 /// It also counts the modules every tree of the analysis has brought, against
 /// [`resolve::MAX_ANALYSIS_NODES`].
 #[derive(Default)]
-pub(crate) struct Cache(RefCell<HashMap<String, Option<Rc<Pom>>>>, Cell<usize>);
+pub(crate) struct Cache {
+    poms: RefCell<HashMap<String, Option<Rc<Pom>>>>,
+    nodes: Cell<usize>,
+}
 
 /// The fetched POM `key`, read (or taken from `cache`); `None` when it does not parse.
 fn remote_model(snapshot: &Snapshot, key: &str, depth: usize, cache: &Cache) -> Option<Rc<Pom>> {
-    if let Some(hit) = cache.0.borrow().get(key) {
+    if let Some(hit) = cache.poms.borrow().get(key) {
         return hit.clone();
     }
     let pom = read_model(snapshot, Source::Remote(key), depth, cache)
         .ok()
         .map(Rc::new);
-    cache.0.borrow_mut().insert(key.to_owned(), pom.clone());
+    cache.poms.borrow_mut().insert(key.to_owned(), pom.clone());
     pom
 }
 
@@ -260,6 +271,17 @@ pub(crate) fn interpolate(
         value.replace_range(start..start + len + 1, v);
     }
     (value, origin)
+}
+
+/// The value of a raw version text and where to write a new one: the property that gives the
+/// whole version, else the `<version>` element (none when both are outside the repository).
+pub(crate) fn version_site(
+    properties: &HashMap<String, (String, Option<Site>)>,
+    raw: &str,
+    element: Option<&Site>,
+) -> (String, Option<Site>) {
+    let (value, origin) = interpolate(properties, raw);
+    (value, origin.or_else(|| element.cloned()))
 }
 
 /// `group:artifact:version` of a parent or BOM reference, when all three are literal or their
@@ -360,7 +382,8 @@ fn read_model(
                     )
                 })
             }
-            (None, Some(key)) => {
+            // Not fetched (at the depth limit it is, but not followed).
+            (None, Some(key)) if snapshot.external(key).is_none() => {
                 missing.insert(key.clone());
                 None
             }
@@ -494,11 +517,9 @@ fn read_model(
                 }
             }
             if let Some(raw) = d.version.take() {
-                let (value, origin) = interpolate(&properties, &raw);
+                let (value, site) = version_site(&properties, &raw, d.version_element.as_ref());
                 d.version = Some(value);
-                // The property that gives the whole version, else the element that writes it
-                // (none when both are outside the repository).
-                d.version_site = origin.or_else(|| d.version_element.clone());
+                d.version_site = site;
             }
             if d.scope.is_none() {
                 d.scope = managed.and_then(|m| m.scope.clone());

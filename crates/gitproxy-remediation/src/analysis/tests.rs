@@ -852,3 +852,34 @@ async fn maven_parents_are_fetched_round_by_round_and_a_missing_one_is_named() {
         ["cannot tell the version of every dependency pom.xml declares: part of its dependency tree is unknown: the POM of x:y:1.0 (the Maven registry does not publish it), the POM of x:z:3.0 (the Maven registry does not publish it); a vulnerable module there would not be found, so make the Maven registry (`GITPROXY_REGISTRIES`, Helm `registries.maven`) one that serves every POM of the build, or declare the modules with exact versions"]
     );
 }
+
+/// A parent the registry serves as something Maven cannot read is not kept, and the problem of
+/// the module names it with why; a `system` dependency's POM is never asked for.
+#[tokio::test]
+async fn a_fetched_parent_that_is_not_xml_is_named_with_why() {
+    use crate::analysis::maven::fetch_maven_poms;
+    use crate::registry::StaticRegistry;
+    let app = "<project><parent><groupId>g</groupId><artifactId>bad</artifactId><version>1</version><relativePath/></parent><artifactId>app</artifactId><dependencies><dependency><groupId>x</groupId><artifactId>y</artifactId></dependency><dependency><groupId>x</groupId><artifactId>tools</artifactId><version>1.0</version><scope>system</scope><systemPath>/opt/tools.jar</systemPath></dependency></dependencies></project>";
+    let registry = StaticRegistry::new().maven_pom("g:bad", "1", "<html>not found");
+    let mut snap = Snapshot::new().with("pom.xml", app);
+    let fetched = fetch_maven_poms(&mut snap, &registry).await;
+    assert_eq!(fetched.added, 0);
+    assert_eq!(
+        fetched.failed.len(),
+        1,
+        "only the parent is asked for: {fetched:?}"
+    );
+    assert!(
+        fetched.failed[0]
+            .1
+            .starts_with("the registry's POM is not XML Maven reads"),
+        "{fetched:?}"
+    );
+    let a = analyze(&snap);
+    let text = a.problems[0].to_string();
+    assert!(
+        text.contains("x:y (no version) on line 1")
+            && text.contains("g:bad:1 (the registry's POM is not XML Maven reads"),
+        "{text}"
+    );
+}

@@ -3,7 +3,7 @@
 //! version comes from outside the repository or the module is one the dependency tree brings.
 
 use super::{edit_error, splice, Work};
-use crate::analysis::maven::{interpolate, read_pom, Pom, PomDependency, Site};
+use crate::analysis::maven::{read_pom, version_site, Pom, PomDependency, Site};
 use crate::analysis::Dependency;
 use crate::plan::PackageFix;
 use crate::Error;
@@ -14,8 +14,12 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         // where the repository already writes an entry for it, else in a new one.
         let pom = read_pom(&work.snapshot, &dep.location.file, 0)?;
         let managed = pom.management.get(&dep.name).and_then(|m| {
-            let (_, origin) = interpolate(&pom.properties, m.version.as_deref()?);
-            origin.or_else(|| m.version_element.clone())
+            version_site(
+                &pom.properties,
+                m.version.as_deref()?,
+                m.version_element.as_ref(),
+            )
+            .1
         });
         return match managed {
             Some(site) => replace(work, &site, &fix.to),
@@ -70,11 +74,13 @@ fn redeclare(work: &mut Work, pom: &Pom, d: &PomDependency, to: &str) -> Result<
     let entry = format!(
         "    <dependency>\n      <groupId>{group}</groupId>\n      <artifactId>{artifact}</artifactId>\n      <version>{to}</version>\n{scope}    </dependency>\n"
     );
-    let line_start = |at: usize| text[..at].rfind('\n').map_or(at, |i| i + 1);
     let edited = match pom.dependencies_end {
-        Some(at) => splice(&text, vec![(line_start(at), line_start(at), entry)]),
+        Some(at) => splice(
+            &text,
+            vec![(line_start(&text, at), line_start(&text, at), entry)],
+        ),
         None => {
-            let at = line_start(pom.content_end);
+            let at = line_start(&text, pom.content_end);
             splice(
                 &text,
                 vec![(
@@ -87,6 +93,11 @@ fn redeclare(work: &mut Work, pom: &Pom, d: &PomDependency, to: &str) -> Result<
     };
     work.write(&pom.path, edited);
     Ok(())
+}
+
+/// The start of the line `at` is on: an element inserted there stands on lines of its own.
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(at, |i| i + 1)
 }
 
 /// Writes `to` where `site` is.
@@ -106,20 +117,17 @@ fn pin(work: &mut Work, pom: &Pom, name: &str, to: &str) -> Result<(), Error> {
     let entry = format!(
         "      <dependency>\n        <groupId>{group}</groupId>\n        <artifactId>{artifact}</artifactId>\n        <version>{to}</version>\n      </dependency>\n"
     );
-    let edited = match pom.management_deps_end {
-        Some(at) => {
-            let line_start = text[..at].rfind('\n').map_or(at, |i| i + 1);
-            splice(&text, vec![(line_start, line_start, entry)])
-        }
-        None => {
-            let at = pom.insert_management_at;
-            let line_start = text[..at].rfind('\n').map_or(at, |i| i + 1);
-            let block = format!(
+    let (at, inserted) = match pom.management_deps_end {
+        Some(at) => (at, entry),
+        None => (
+            pom.insert_management_at,
+            format!(
                 "  <dependencyManagement>\n    <dependencies>\n{entry}    </dependencies>\n  </dependencyManagement>\n"
-            );
-            splice(&text, vec![(line_start, line_start, block)])
-        }
+            ),
+        ),
     };
+    let at = line_start(&text, at);
+    let edited = splice(&text, vec![(at, at, inserted)]);
     work.write(&pom.path, edited);
     Ok(())
 }

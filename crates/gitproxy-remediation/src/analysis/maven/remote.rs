@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use futures_util::stream::{self, StreamExt as _};
 
-use super::resolve::{tree, versions_key};
+use super::resolve::{tree, versions_key, VERSIONS};
 use super::{read_model, Cache, Source};
 use crate::analysis::file_name;
 use crate::files::Snapshot;
@@ -104,7 +104,7 @@ pub async fn fetch_maven_poms_in_flight(
         }
         let answers: Vec<(String, Result<Option<String>, crate::Error>)> =
             stream::iter(batch.into_iter().map(|key| async move {
-                let answer = if let Some(name) = key.strip_prefix("versions:") {
+                let answer = if let Some(name) = key.strip_prefix(VERSIONS) {
                     // A range's module: its published versions, one per line.
                     registry
                         .versions(crate::Ecosystem::Maven, name)
@@ -125,7 +125,7 @@ pub async fn fetch_maven_poms_in_flight(
             .collect()
             .await;
         for (key, answer) in answers {
-            match answer {
+            let why = match answer {
                 Ok(Some(text)) => {
                     let why = if text.len() > MAX_POM_BYTES {
                         Some(format!(
@@ -136,27 +136,29 @@ pub async fn fetch_maven_poms_in_flight(
                         Some(format!(
                             "the POMs fetched for this repository would exceed {MAX_FETCHED_BYTES} bytes"
                         ))
-                    } else {
+                    } else if key.starts_with(VERSIONS) {
                         None
+                    } else {
+                        // A POM that does not parse is said so here, not taken for a module
+                        // without dependencies.
+                        crate::xml::parse(&text)
+                            .err()
+                            .map(|(_, e)| format!("the registry's POM is not XML Maven reads: {e}"))
                     };
-                    if let Some(why) = why {
-                        snapshot.insert_external_failure(key.clone(), why.clone());
-                        out.failed.push((key, why));
+                    if why.is_none() {
+                        kept += text.len();
+                        snapshot.insert_external(key, text);
+                        out.added += 1;
                         continue;
                     }
-                    kept += text.len();
-                    snapshot.insert_external(key, text);
-                    out.added += 1;
+                    why
                 }
-                Ok(None) => {
-                    let why = "the Maven registry does not publish it";
-                    snapshot.insert_external_failure(key.clone(), why);
-                    out.failed.push((key, why.into()));
-                }
-                Err(e) => {
-                    snapshot.insert_external_failure(key.clone(), e.to_string());
-                    out.failed.push((key, e.to_string()));
-                }
+                Ok(None) => Some("the Maven registry does not publish it".to_owned()),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = why {
+                snapshot.insert_external_failure(key.clone(), why.clone());
+                out.failed.push((key, why));
             }
         }
     }

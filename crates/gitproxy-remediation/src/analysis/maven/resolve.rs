@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use super::{exact, interpolate, remote_model, Cache, Pom};
+use crate::analysis::label;
 use crate::files::Snapshot;
 use crate::version::maven::{Version, VersionRange};
 
@@ -49,8 +50,11 @@ pub(crate) struct Tree {
 /// The external key of a module's published versions (one per line), which a version range in
 /// the tree is resolved against.
 pub(crate) fn versions_key(name: &str) -> String {
-    format!("versions:{name}")
+    format!("{VERSIONS}{name}")
 }
+
+/// The prefix of [`versions_key`].
+pub(crate) const VERSIONS: &str = "versions:";
 
 /// The version Maven takes for `range`: the highest published one inside it (no snapshots);
 /// `None` when the versions are not fetched or none fits.
@@ -108,7 +112,8 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
         let Some(version) = exact(d.version.as_ref()) else {
             continue;
         };
-        if modules.contains(d.name.as_str()) {
+        // A `system` dependency is a file on the machine: Maven reads no POM for it.
+        if modules.contains(d.name.as_str()) || d.scope.as_deref() == Some("system") {
             continue;
         }
         queue.push_back(Open {
@@ -134,7 +139,7 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
             Some(format!("deeper than {MAX_TREE_DEPTH} levels"))
         } else if out.nodes.len() >= MAX_NODES {
             Some(format!("more than {MAX_NODES} modules"))
-        } else if cache.1.get() >= MAX_ANALYSIS_NODES {
+        } else if cache.nodes.get() >= MAX_ANALYSIS_NODES {
             Some(format!(
                 "the trees of the repository's POMs hold more than {MAX_ANALYSIS_NODES} modules in all"
             ))
@@ -189,23 +194,29 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
                 continue;
             };
             seen.insert(dd.name.clone());
-            cache.1.set(cache.1.get() + 1);
+            cache.nodes.set(cache.nodes.get() + 1);
             out.nodes.push(Node {
                 name: dd.name.clone(),
                 version: version.clone(),
                 scope: scope.clone(),
-                parent: format!("{}@{}", open.name, open.version),
+                parent: label(&open.name, &open.version),
                 via: open.via,
             });
-            let mut exclusions = (*open.exclusions).clone();
-            exclusions.extend(dd.exclusions.iter().cloned());
+            // The exclusions of the path so far, shared unless this dependency adds its own.
+            let exclusions = if dd.exclusions.is_empty() {
+                Rc::clone(&open.exclusions)
+            } else {
+                let mut more = (*open.exclusions).clone();
+                more.extend(dd.exclusions.iter().cloned());
+                Rc::new(more)
+            };
             queue.push_back(Open {
                 name: dd.name.clone(),
                 version,
                 scope,
                 via: open.via,
                 depth: open.depth + 1,
-                exclusions: Rc::new(exclusions),
+                exclusions,
             });
         }
     }
