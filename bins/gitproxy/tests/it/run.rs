@@ -150,7 +150,9 @@ async fn run_serves_the_catalogue_through_the_tunnel() {
     assert_eq!(status, 503, "not ready before the tunnel is up: {body}");
 
     let hub = hub(&env, cloud).await;
-    agent.wait_line("tunnel connected").await;
+    // The health line, logged once readiness is set; not the connection's own
+    // `tunnel connected (websocket, http/2)`, which comes first.
+    agent.wait_line("\"message\":\"tunnel connected\",").await;
     hub.wait_ready(TENANT, 1, WAIT)
         .await
         .expect("agent connects");

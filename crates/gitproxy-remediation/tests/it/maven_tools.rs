@@ -755,6 +755,31 @@ fn maven_list(text: &str) -> BTreeSet<(String, String, bool)> {
         .collect()
 }
 
+/// `(module, version, dev)` of every dependency the agent finds in a project of `pom` alone,
+/// with the POMs it needs fetched from the stand-in (all of them, with no problem left).
+async fn agent_list(repo: &StandIn, pom: &str) -> BTreeSet<(String, String, bool)> {
+    let urls = RegistryUrls::none()
+        .with(Ecosystem::Maven, &format!("http://{}/maven2/", repo.addr))
+        .expect("url");
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
+    let mut snapshot = Snapshot::new().with("pom.xml", pom);
+    let fetched = fetch_maven_poms(&mut snapshot, &registry).await;
+    assert!(fetched.failed.is_empty(), "{fetched:?}");
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    analysis
+        .dependencies
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone(),
+                d.version.clone().unwrap_or_default(),
+                d.scope == Scope::Dev,
+            )
+        })
+        .collect()
+}
+
 /// The oracle for the dependency tree: Maven's own `dependency:list` of the project and the
 /// agent's analysis (the declared modules and the ones their trees bring, with dev for `test`)
 /// are the same set; then the agent's fix of commons-text, three levels down, is a
@@ -788,26 +813,7 @@ async fn the_dependency_tree_the_agent_reads_is_the_one_maven_resolves() {
         );
     }
 
-    let urls = RegistryUrls::none()
-        .with(Ecosystem::Maven, &format!("http://{}/maven2/", repo.addr))
-        .expect("url");
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
-    let mut snapshot = Snapshot::new().with("pom.xml", TREE_APP);
-    let fetched = fetch_maven_poms(&mut snapshot, &registry).await;
-    assert!(fetched.failed.is_empty(), "{fetched:?}");
-    let analysis = analyze(&snapshot);
-    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
-    let agent: BTreeSet<(String, String, bool)> = analysis
-        .dependencies
-        .iter()
-        .map(|d| {
-            (
-                d.name.clone(),
-                d.version.clone().unwrap_or_default(),
-                d.scope == Scope::Dev,
-            )
-        })
-        .collect();
+    let agent = agent_list(&repo, TREE_APP).await;
     assert_eq!(agent, maven, "the agent's tree against Maven's");
 
     let planned = plan(work.path(), &repo).await;
@@ -865,26 +871,7 @@ async fn a_dependency_a_fetched_parent_declares_is_found_and_declared_again_by_t
     assert!(ok, "Maven refused the project:\n{output}");
     let maven = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
 
-    let urls = RegistryUrls::none()
-        .with(Ecosystem::Maven, &format!("http://{}/maven2/", repo.addr))
-        .expect("url");
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), urls));
-    let mut snapshot = Snapshot::new().with("pom.xml", CORP_APP);
-    let fetched = fetch_maven_poms(&mut snapshot, &registry).await;
-    assert!(fetched.failed.is_empty(), "{fetched:?}");
-    let analysis = analyze(&snapshot);
-    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
-    let agent: BTreeSet<(String, String, bool)> = analysis
-        .dependencies
-        .iter()
-        .map(|d| {
-            (
-                d.name.clone(),
-                d.version.clone().unwrap_or_default(),
-                d.scope == Scope::Dev,
-            )
-        })
-        .collect();
+    let agent = agent_list(&repo, CORP_APP).await;
     assert_eq!(agent, maven, "the agent's dependencies against Maven's");
     assert!(maven.contains(&(TEXT.to_owned(), "1.9".to_owned(), false)));
 
