@@ -448,29 +448,48 @@ pub(crate) fn ensure_snyk_broker(dir: &Path) -> Result<()> {
 }
 
 /// The Python tools the remediation tests run, each from PyPI into its own venv under
-/// `target/tools`: (package, version, venv, what `--version` prints when it is that version).
-/// Poetry checks `poetry.lock` fixes (`poetry check --lock`, `poetry install --dry-run`),
-/// pipenv `Pipfile.lock` fixes (`pipenv verify`), uv `uv.lock` fixes (`uv lock --locked`).
-const PYTHON_TOOLS: [(&str, &str, &str, &str); 3] = [
-    ("poetry", "1.8.5", "poetry-venv", "version 1.8.5)"),
-    ("pipenv", "2026.10.3", "pipenv-venv", "version 2026.10.3"),
-    ("uv", "0.13.9", "uv-venv", "uv 0.13.9"),
+/// `target/tools`: (package, version, venv, what `--version` prints when it is that version,
+/// pins installed beside it). Poetry checks `poetry.lock` fixes (`poetry check --lock`, `poetry
+/// install --dry-run`), pipenv `Pipfile.lock` fixes (`pipenv verify`), uv `uv.lock` fixes (`uv
+/// lock --locked`), PDM `pdm.lock` fixes (`pdm lock --check`; PDM 2.29.4 asks for `hishel>=1.4`
+/// but breaks on hishel 2, so the last release it works with is pinned).
+type PythonTool = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+const PYTHON_TOOLS: [PythonTool; 4] = [
+    ("poetry", "1.8.5", "poetry-venv", "version 1.8.5)", &[]),
+    (
+        "pipenv",
+        "2026.10.3",
+        "pipenv-venv",
+        "version 2026.10.3",
+        &[],
+    ),
+    ("uv", "0.13.9", "uv-venv", "uv 0.13.9", &[]),
+    (
+        "pdm",
+        "2.29.4",
+        "pdm-venv",
+        "version 2.29.4",
+        &["hishel[httpx2]==1.4.0"],
+    ),
 ];
 
 /// Installs every tool of [`PYTHON_TOOLS`] into `root/target/tools/<venv>` unless it is there.
 pub(crate) fn ensure_python_tools(root: &Path) -> Result<()> {
-    for (package, version, venv, banner) in PYTHON_TOOLS {
-        ensure_python_tool(root, package, version, venv, banner)?;
+    for tool in PYTHON_TOOLS {
+        ensure_python_tool(root, tool)?;
     }
     Ok(())
 }
 
 fn ensure_python_tool(
     root: &Path,
-    package: &str,
-    version: &str,
-    venv: &str,
-    banner: &str,
+    (package, version, venv, banner, pins): PythonTool,
 ) -> Result<()> {
     let venv = root.join("target/tools").join(venv);
     let installed = Command::new(venv.join("bin").join(package))
@@ -506,6 +525,7 @@ fn ensure_python_tool(
             "--quiet",
         ])
         .arg(format!("{package}=={version}"))
+        .args(pins)
         .status()
         .with_context(|| format!("could not run pip in the {package} venv"))?;
     if !status.success() {

@@ -15,6 +15,8 @@ mod nuget;
 mod pnpm;
 mod pypi;
 mod ruby;
+
+pub(crate) use pypi::pdm_content_hash;
 mod yarn;
 
 use std::collections::BTreeMap;
@@ -39,6 +41,9 @@ pub struct EditSet {
     /// The version the package ends at when it differs from the plan's target (the version the
     /// moved dependent requires).
     pub to: Option<String>,
+    /// The command that brings the lockfile up to date when the edit left it to the package
+    /// manager although the plan expected the agent to write it (the notes say why).
+    pub relock: Option<String>,
 }
 
 impl EditSet {
@@ -50,6 +55,11 @@ impl EditSet {
         }
         if let Some(to) = &self.to {
             out.to.clone_from(to);
+        }
+        if let Some(command) = &self.relock {
+            // The plan's promise that the lockfile is updated in place no longer holds.
+            out.lockfile = LockfileRefresh::LeftByEdit(command.clone());
+            out.notes.retain(|n| !n.contains(" is updated in place"));
         }
         out
     }
@@ -233,6 +243,12 @@ async fn apply_one(
             Ecosystem::RubyGems => ruby::edit(work, fix, dep, registry).await?,
             Ecosystem::Packagist => composer::edit(work, fix, dep, registry).await?,
         }
+    }
+    if work.out.relock.is_some() {
+        // The plan's promise that the lockfile is updated in place no longer holds.
+        work.out
+            .notes
+            .retain(|n| !n.contains(" is updated in place"));
     }
     Ok(())
 }

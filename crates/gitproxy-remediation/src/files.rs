@@ -83,6 +83,7 @@ pub fn is_manifest_path(path: &str) -> bool {
             | "Pipfile"
             | "Pipfile.lock"
             | "uv.lock"
+            | "pdm.lock"
             | "pyproject.toml"
             | "Cargo.toml"
             | "Cargo.lock"

@@ -147,8 +147,9 @@ pub fn fuzz_requirements(data: &[u8]) {
     check(&snapshot);
 }
 
-/// Pipenv and uv: the first byte picks `Pipfile.lock` (next to a `Pipfile`), `Pipfile` (next to
-/// a `Pipfile.lock`) or `uv.lock` (next to a `pyproject.toml`); the rest is the file.
+/// Pipenv, uv and PDM: the first byte picks `Pipfile.lock` (next to a `Pipfile`), `Pipfile`
+/// (next to a `Pipfile.lock`), `uv.lock` or `pdm.lock` (next to a `pyproject.toml`), or the
+/// `pyproject.toml` next to a `pdm.lock`; the rest is the file.
 pub fn fuzz_python_locks(data: &[u8]) {
     let Some((&selector, input)) = data.split_first() else {
         return;
@@ -156,16 +157,27 @@ pub fn fuzz_python_locks(data: &[u8]) {
     let pipfile = "[packages]\nrequests = \"==2.25.1\"\n\n[dev-packages]\npytest = \"*\"\n";
     let pipfile_lock = r#"{"_meta": {}, "default": {"requests": {"version": "==2.25.1"}}}"#;
     let pyproject = "[project]\nname = \"x\"\ndependencies = [\"requests>=2\"]\n";
-    let snapshot = match selector % 3 {
+    let pdm_lock = "[metadata]\nlock_version = \"4.5.1\"\nstrategy = [\"inherit_metadata\"]\n\n[[package]]\nname = \"requests\"\nversion = \"2.25.1\"\ngroups = [\"default\"]\ndependencies = [\"idna<3\"]\n\n[[package]]\nname = \"idna\"\nversion = \"2.10\"\ngroups = [\"default\"]\n";
+    let snapshot = match selector % 5 {
         0 => Snapshot::new()
             .with("Pipfile.lock", input)
             .with("Pipfile", pipfile),
         1 => Snapshot::new()
             .with("Pipfile", input)
             .with("Pipfile.lock", pipfile_lock),
-        _ => Snapshot::new()
+        2 => Snapshot::new()
             .with("uv.lock", input)
             .with("pyproject.toml", pyproject),
+        3 => Snapshot::new()
+            .with("pdm.lock", input)
+            .with("pyproject.toml", pyproject),
+        _ => {
+            // The content hash PDM would write for this manifest must not fail unreadably either.
+            let _ = crate::edit::pdm_content_hash(&String::from_utf8_lossy(input));
+            Snapshot::new()
+                .with("pyproject.toml", input)
+                .with("pdm.lock", pdm_lock)
+        }
     };
     check(&snapshot);
 }

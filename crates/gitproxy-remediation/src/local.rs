@@ -89,6 +89,8 @@ pub async fn fix_dir(
                 continue;
             }
         };
+        // The fix as the edits took it: who refreshes the lockfile, when an edit left it.
+        let fix = edits.as_applied(&fix);
         let mut notes: Vec<String> = Vec::new();
         for note in fix.notes.iter().chain(&edits.notes) {
             if !notes.contains(note) {

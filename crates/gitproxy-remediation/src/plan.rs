@@ -581,6 +581,7 @@ fn in_lockfile(dep: &Dependency) -> bool {
             | "poetry.lock"
             | "Pipfile.lock"
             | "uv.lock"
+            | "pdm.lock"
             | "Gemfile.lock"
             | "gems.locked"
             | "composer.lock"
@@ -643,6 +644,9 @@ fn lock_note(dep: &Dependency) -> Option<String> {
         ),
         Ecosystem::PyPI if dep.location.file.ends_with("uv.lock") => Some(
             "uv.lock is updated in place with the new version's files from PyPI, as `uv lock --upgrade-package` would".into(),
+        ),
+        Ecosystem::PyPI if dep.location.file.ends_with("pdm.lock") => Some(
+            "pdm.lock is updated in place with the new version's files and dependencies from PyPI, as `pdm update` would".into(),
         ),
         Ecosystem::PyPI => Some(
             "poetry.lock is updated in place; if the new version changed its own dependencies, run `poetry lock --no-update` to refresh them".into(),

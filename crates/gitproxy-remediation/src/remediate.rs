@@ -497,6 +497,12 @@ impl<'a> Remediator<'a> {
             };
             let mut notes = match edits {
                 Ok(edits) if edits.files.is_empty() => vec![nothing_to_commit(fix, &edits.notes)],
+                // The edit left the lockfile to the package manager: its note says why and what
+                // to run.
+                Ok(edits) if edits.relock.is_some() => (edits.notes.iter())
+                    .filter(|n| n.contains("was not updated"))
+                    .cloned()
+                    .collect(),
                 Ok(_) => fix.lockfile.describe(fix.ecosystem).into_iter().collect(),
                 Err(e) => vec![format!("{} {} -> {}: {e}", fix.name, fix.from, fix.to)],
             };

@@ -1,4 +1,4 @@
-//! Fuzz target: Pipfile.lock, Pipfile and uv.lock (first byte picks the file), through the whole analysis.
+//! Fuzz target: Pipfile.lock, Pipfile, uv.lock, pdm.lock and PDM's pyproject.toml (first byte picks the file), through the whole analysis.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

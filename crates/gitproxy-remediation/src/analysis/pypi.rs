@@ -1,6 +1,7 @@
 //! PyPI: `requirements*.txt` (with `-r` includes, pins, ranges, extras, markers, hashes and
 //! pip-compile `# via` annotations), `poetry.lock` (with `pyproject.toml` for direct ones),
-//! `Pipfile.lock` (with its `Pipfile`, see `pypi/pipenv.rs`) and `uv.lock` (`pypi/uv.rs`).
+//! `Pipfile.lock` (with its `Pipfile`, see `pypi/pipenv.rs`), `uv.lock` (`pypi/uv.rs`) and
+//! `pdm.lock` (`pypi/pdm.rs`).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -11,6 +12,7 @@ use crate::files::{dir_of, is_requirements_name, join, LineIndex, Snapshot};
 use crate::version::pep440::SpecifierSet;
 use crate::Ecosystem;
 
+pub(crate) mod pdm;
 pub(crate) mod pipenv;
 pub(crate) mod uv;
 
@@ -68,6 +70,9 @@ pub(super) fn analyze(snapshot: &Snapshot, out: &mut dyn Sink) {
     }
     for path in snapshot.paths().filter(|p| file_name(p) == "uv.lock") {
         uv::analyze(snapshot, path, out);
+    }
+    for path in snapshot.paths().filter(|p| file_name(p) == "pdm.lock") {
+        pdm::analyze(snapshot, path, out);
     }
 }
 

@@ -19,7 +19,6 @@ pub const FORMATS: &[(&str, &str, &str)] = &[
     ("*.versions.toml", "Gradle version catalog", "Maven"),
     ("build.sbt", "sbt build definition", "Maven"),
     ("Pipfile", "Pipenv manifest", "PyPI"),
-    ("pdm.lock", "PDM lockfile", "PyPI"),
     ("mix.lock", "Mix lockfile", "Hex"),
     ("pubspec.lock", "Dart/Flutter pub lockfile", "Pub"),
     ("Package.resolved", "Swift Package Manager lockfile", "SwiftURL"),

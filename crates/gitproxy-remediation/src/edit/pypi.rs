@@ -1,6 +1,6 @@
 //! PyPI edits: `requirements.txt` pins (hash options rebuilt), `poetry.lock` entries and their file
 //! hashes, and Poetry constraints in `pyproject.toml`; `Pipfile.lock` (`pypi/pipenv.rs`) and
-//! `uv.lock` (`pypi/uv.rs`) with their manifests.
+//! `uv.lock` (`pypi/uv.rs`) and `pdm.lock` (`pypi/pdm.rs`) with their manifests.
 
 use super::{bumped_requirement, edit_error, Work};
 use crate::analysis::Dependency;
@@ -11,11 +11,14 @@ use crate::{Ecosystem, Error};
 mod climb;
 mod content_hash;
 mod lock;
+mod pdm;
 mod pipenv;
 mod requires;
 mod specifier;
 mod update;
 mod uv;
+
+pub(crate) use content_hash::pdm_content_hash;
 
 pub(super) async fn edit(
     work: &mut Work,
@@ -30,6 +33,9 @@ pub(super) async fn edit(
     }
     if path.ends_with("uv.lock") {
         return uv::edit(work, fix, dep, registry).await;
+    }
+    if path.ends_with("pdm.lock") {
+        return pdm::edit(work, fix, dep, registry).await;
     }
     let text = work.text(&path)?;
     let from = dep.version.as_deref().unwrap_or("");

@@ -64,7 +64,7 @@ pub(super) async fn edit(
     }
     if is_lock {
         match &fix.lockfile {
-            LockfileRefresh::Command(command) => {
+            LockfileRefresh::Command(command) | LockfileRefresh::LeftByEdit(command) => {
                 leave_to_package_manager(work, &dep.location.file, "Bundler", command);
             }
             LockfileRefresh::Agent => {

@@ -19,13 +19,18 @@ pub enum LockfileRefresh {
     Agent,
     /// The agent leaves the lockfile as it is; this command refreshes it.
     Command(String),
+    /// The plan expected the agent to write the lockfile, but the edit found something only the
+    /// package manager can resolve (its note says what); this command refreshes it. Serialized
+    /// as [`LockfileRefresh::Command`].
+    #[serde(rename = "command")]
+    LeftByEdit(String),
 }
 
 impl LockfileRefresh {
     /// The command the user runs, when the agent leaves the lockfile alone.
     pub fn command(&self) -> Option<&str> {
         match self {
-            LockfileRefresh::Command(c) => Some(c),
+            LockfileRefresh::Command(c) | LockfileRefresh::LeftByEdit(c) => Some(c),
             _ => None,
         }
     }
@@ -39,6 +44,9 @@ impl LockfileRefresh {
             )),
             LockfileRefresh::Command(c) => Some(format!(
                 "the agent leaves the lockfile as it is (no {ecosystem} registry gave what a correct edit needs): run `{c}` on the pull request's branch"
+            )),
+            LockfileRefresh::LeftByEdit(c) => Some(format!(
+                "the agent leaves the lockfile as it is (the note below says what only the package manager can resolve): run `{c}` on the pull request's branch"
             )),
         }
     }
@@ -58,6 +66,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
             | "poetry.lock"
             | "Pipfile.lock"
             | "uv.lock"
+            | "pdm.lock"
             | "go.mod"
             | "Gemfile.lock"
             | "gems.locked"
@@ -66,9 +75,12 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
         || crate::analysis::gradle::lockfile::is_lockfile(&dep.location.file)
 }
 
-/// Whether a file name is a Python lockfile (Poetry, Pipenv or uv).
+/// Whether a file name is a Python lockfile (Poetry, Pipenv, uv or PDM).
 pub(crate) fn is_python_lock(file: &str) -> bool {
-    matches!(file, "poetry.lock" | "Pipfile.lock" | "uv.lock")
+    matches!(
+        file,
+        "poetry.lock" | "Pipfile.lock" | "uv.lock" | "pdm.lock"
+    )
 }
 
 /// Whether the registry gives what a correct lockfile edit of `name` at `to` needs: the new
@@ -201,6 +213,10 @@ fn command(
         Ecosystem::PyPI if file == "Pipfile.lock" => "pipenv lock".into(),
         Ecosystem::PyPI if file == "uv.lock" && manifest_changes => "uv lock".into(),
         Ecosystem::PyPI if file == "uv.lock" => format!("uv lock --upgrade-package {name}=={to}"),
+        Ecosystem::PyPI if file == "pdm.lock" && manifest_changes => {
+            "pdm lock --update-reuse".into()
+        }
+        Ecosystem::PyPI if file == "pdm.lock" => format!("pdm update --no-sync {name}"),
         Ecosystem::PyPI if manifest_changes => "poetry lock --no-update".into(),
         Ecosystem::PyPI => format!("poetry update --lock {name}"),
         Ecosystem::Go => "go mod tidy".into(),

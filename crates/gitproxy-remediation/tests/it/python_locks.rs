@@ -1,8 +1,9 @@
-//! Pipenv and uv fixes checked against what the real tools write and accept, offline: the fixture
-//! projects (`tests/fixtures/pypi/pipenv-sync`, `uv-sync`, locked by pipenv 2026.10.3 and uv
-//! 0.13.9 against pypi.org) are fixed with real PyPI JSON served by the loopback stand-in. Every
-//! fix branch must pass `pipenv verify` (the Pipfile hash) or `uv lock --locked --offline` (the
-//! lock is what uv would write for the project), match byte for byte the lock the tool itself
+//! Pipenv, uv and PDM fixes checked against what the real tools write and accept, offline: the
+//! fixture projects (`tests/fixtures/pypi/pipenv-sync`, `uv-sync`, `pdm-sync`, locked by pipenv
+//! 2026.10.3, uv 0.13.9 and PDM 2.29.4 against pypi.org) are fixed with real PyPI JSON served by
+//! the loopback stand-in. Every fix branch must pass `pipenv verify` (the Pipfile hash), `uv lock
+//! --locked --offline` (the lock is what uv would write for the project) or `pdm lock --check`
+//! (the lock's content hash is the project's), match byte for byte the lock the tool itself
 //! wrote for the same move where the agent updates the lock, and leave the fixed package without
 //! an advisory on a re-scan.
 
@@ -50,6 +51,10 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> (bool, String) {
         .env("UV_NO_CONFIG", "1")
         .env("PIPENV_YES", "1")
         .env("PIPENV_NOSPIN", "1")
+        // PDM: no update check, no saved interpreter, and an index nobody answers on.
+        .env("PDM_CHECK_UPDATE", "false")
+        .env("PDM_IGNORE_SAVED_PYTHON", "1")
+        .env("PDM_PYPI_URL", "http://127.0.0.1:9/simple")
         .output()
         .unwrap();
     let text = format!(
@@ -104,6 +109,12 @@ fn pipenv_project() -> Snapshot {
     Snapshot::new()
         .with("Pipfile", fixture("pipenv-sync", "Pipfile"))
         .with("Pipfile.lock", fixture("pipenv-sync", "Pipfile.lock"))
+}
+
+fn pdm_project() -> Snapshot {
+    Snapshot::new()
+        .with("pyproject.toml", fixture("pdm-sync", "pyproject.toml"))
+        .with("pdm.lock", fixture("pdm-sync", "pdm.lock"))
 }
 
 fn uv_project() -> Snapshot {
@@ -300,6 +311,164 @@ async fn uv_fix_branches_pass_uv_lock_locked_and_match_uv() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn pdm_fix_branches_pass_pdm_lock_check_and_match_pdm() {
+    let pdm = tool("pdm-venv", "pdm");
+    let db = crate::load("PyPI");
+    let stand_in = StandIn::start(crate::poetry::pypi_routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let snapshot = pdm_project();
+    let analysis = analyze(&snapshot);
+    // What the scan reads: requests is the project's, idna its dev group's too, the rest brought.
+    let found: BTreeMap<String, (String, bool, String)> = analysis
+        .dependencies
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone(),
+                (
+                    d.version.clone().unwrap_or_default(),
+                    d.direct,
+                    format!("{:?}", d.scope),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 5, "{found:?}");
+    assert_eq!(found["requests"], ("2.25.1".into(), true, "Runtime".into()));
+    assert_eq!(found["idna"], ("2.10".into(), true, "Runtime".into()));
+    assert_eq!(found["urllib3"], ("1.26.4".into(), false, "Runtime".into()));
+    let before = ids(&db, &snapshot);
+    assert!(
+        before.iter().any(|i| i.starts_with("urllib3 "))
+            && before.iter().any(|i| i.starts_with("requests ")),
+        "{before:?}"
+    );
+    // The check has teeth: a manifest moved without the lock is refused.
+    let stale = Snapshot::new()
+        .with(
+            "pyproject.toml",
+            fixture("pdm-sync", "pyproject.toml").replace("requests==2.25.1", "requests==2.31.0"),
+        )
+        .with("pdm.lock", fixture("pdm-sync", "pdm.lock"));
+    let (_, dir) = checkout(&stale, &EditSet::default(), &["pyproject.toml", "pdm.lock"]);
+    let (ok, out) = run(&pdm, &["lock", "--check"], dir.path());
+    assert!(!ok, "pdm lock --check accepted a stale lock:\n{out}");
+    let plan = plan_for(&snapshot, &registry).await;
+    let moves: BTreeMap<&str, &str> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.as_str(), f.to.as_str()))
+        .collect();
+    assert_eq!(moves.get("urllib3"), Some(&"1.26.18"), "{moves:?}");
+    assert_eq!(moves.get("certifi"), Some(&"2023.7.22"), "{moves:?}");
+    assert_eq!(moves.get("requests"), Some(&"2.31.0"), "{moves:?}");
+    for fix in &plan.fixes {
+        let label = format!("{} -> {}", fix.name, fix.to);
+        let set = apply_fix(fix, &analysis, &snapshot, &registry)
+            .await
+            .unwrap();
+        if !["urllib3", "certifi", "requests"].contains(&fix.name.as_str()) {
+            continue;
+        }
+        assert!(!set.needs_package_manager, "{label}: {:?}", set.notes);
+        let (fixed, dir) = checkout(&snapshot, &set, &["pyproject.toml", "pdm.lock"]);
+        let (ok, out) = run(&pdm, &["lock", "--check"], dir.path());
+        assert!(
+            ok,
+            "{label}: pdm lock --check failed:\n{out}\n{:?}",
+            set.notes
+        );
+        assert_eq!(
+            fixed.text("pdm.lock").unwrap(),
+            fixture("pdm-sync", &format!("pdm.lock.{}-{}", fix.name, fix.to)),
+            "{label}"
+        );
+        let after = ids(&db, &fixed);
+        assert!(
+            !after
+                .iter()
+                .any(|i| i.starts_with(&format!("{} ", fix.name))),
+            "{label}: {after:?}"
+        );
+        for id in &after {
+            assert!(before.contains(id), "{label} introduced {id}");
+        }
+        if fix.name == "requests" {
+            assert_eq!(
+                fixed.text("pyproject.toml").unwrap(),
+                fixture("pdm-sync", "pyproject.toml")
+                    .replace("requests==2.25.1", "requests==2.31.0")
+            );
+            assert!(
+                set.notes.iter().any(|n| n.contains(
+                    "pdm.lock also adds charset-normalizer 3.5.3, drops chardet for the dependencies of requests 2.31.0"
+                )),
+                "{label}: {:?}",
+                set.notes
+            );
+        }
+    }
+}
+
+/// A PDM project with an extra (`requests[socks]`, locked as a second entry), platform markers
+/// and a development group: the pin moves with both requests entries, urllib3 moves alone, and
+/// every other entry (markers and groups included) stays as PDM wrote it.
+#[tokio::test(flavor = "multi_thread")]
+async fn pdm_entries_with_extras_markers_and_groups_move_as_pdm_moves_them() {
+    let pdm = tool("pdm-venv", "pdm");
+    let stand_in = StandIn::start(crate::poetry::pypi_routes()).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", fixture("pdm-extras", "pyproject.toml"))
+        .with("pdm.lock", fixture("pdm-extras", "pdm.lock"));
+    let analysis = analyze(&snapshot);
+    // Fifteen packages (requests once for both its entries); pytest's are the dev group's.
+    assert_eq!(analysis.dependencies.len(), 15);
+    for (name, dev) in [
+        ("pytest", true),
+        ("colorama", false),
+        ("pysocks", false),
+        ("tomli", true),
+    ] {
+        let d = analysis
+            .dependencies
+            .iter()
+            .find(|d| d.name == name)
+            .unwrap();
+        assert_eq!(format!("{:?}", d.scope) == "Dev", dev, "{name}");
+    }
+    let plan = plan_for(&snapshot, &registry).await;
+    let moves: Vec<(&str, &str)> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.as_str(), f.to.as_str()))
+        .collect();
+    assert_eq!(moves, [("requests", "2.31.0"), ("urllib3", "1.26.18")]);
+    for fix in &plan.fixes {
+        let label = format!("{} -> {}", fix.name, fix.to);
+        let set = apply_fix(fix, &analysis, &snapshot, &registry)
+            .await
+            .unwrap();
+        assert!(!set.needs_package_manager, "{label}: {:?}", set.notes);
+        let (fixed, dir) = checkout(&snapshot, &set, &["pyproject.toml", "pdm.lock"]);
+        let suffix = format!("{}-{}", fix.name, fix.to);
+        assert_eq!(
+            fixed.text("pdm.lock").unwrap(),
+            fixture("pdm-extras", &format!("pdm.lock.{suffix}")),
+            "{label}"
+        );
+        if fix.name == "requests" {
+            assert_eq!(
+                fixed.text("pyproject.toml").unwrap(),
+                fixture("pdm-extras", &format!("pyproject.toml.{suffix}"))
+            );
+        }
+        let (ok, out) = run(&pdm, &["lock", "--check"], dir.path());
+        assert!(ok, "{label}: pdm lock --check failed:\n{out}");
+    }
+}
+
 /// A pyproject.toml pin on the vulnerable version: the pin moves, and the project's metadata in
 /// uv.lock and the package entry with it, as `uv lock` writes them.
 #[tokio::test(flavor = "multi_thread")]
@@ -354,6 +523,13 @@ async fn without_a_registry_the_manifest_moves_and_the_relock_command_is_named()
             "pyproject.toml",
             "uv lock",
             "uv lock --upgrade-package urllib3==",
+        ),
+        (
+            pdm_project(),
+            "pdm.lock",
+            "pyproject.toml",
+            "pdm lock --update-reuse",
+            "pdm update --no-sync urllib3",
         ),
     ] {
         let analysis = analyze(&snapshot);

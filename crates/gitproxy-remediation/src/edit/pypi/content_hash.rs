@@ -1,6 +1,6 @@
-//! Poetry's `[metadata] content-hash`: SHA-256 over the JSON (keys sorted, Python's default
-//! separators, ASCII only) of the pyproject sections that decide the lock, as Poetry 1.x
-//! (`[tool.poetry]` keys) and 2.x (also `[project]`) compute it.
+//! Lock content hashes: SHA-256 over the JSON (keys sorted, Python's default separators, ASCII
+//! only) of the pyproject sections that decide the lock, as Poetry 1.x (`[tool.poetry]` keys) and
+//! 2.x (also `[project]`) compute `content-hash`, and as PDM 2 computes `content_hash`.
 
 use sha2::{Digest as _, Sha256};
 use toml_edit::{Item, Value};
@@ -55,6 +55,73 @@ pub(crate) fn content_hash(pyproject: &str, lock_version: &str) -> Result<String
             ("tool".to_string(), tool),
         ])
     };
+    Ok(crate::lower_hex(&Sha256::digest(json.as_bytes())))
+}
+
+/// PDM 2's `content_hash` of a single project's `pyproject` (without the `sha256:` prefix): its
+/// sources, `[project]` dependencies, optional dependencies and `requires-python`, the
+/// development groups (`[dependency-groups]`, then `[tool.pdm.dev-dependencies]`, by normalized
+/// name) and `[tool.pdm.resolution]`.
+pub(crate) fn pdm_content_hash(pyproject: &str) -> Result<String, String> {
+    let doc: toml_edit::DocumentMut = pyproject
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.message().trim().to_string())?;
+    let project = doc.get("project");
+    let pdm = doc.get("tool").and_then(|t| t.get("pdm"));
+    let or = |item: Option<&Item>, empty: &str| item.map_or(empty.to_string(), json_item);
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let tables = [
+        doc.get("dependency-groups"),
+        pdm.and_then(|p| p.get("dev-dependencies")),
+    ];
+    for (i, table) in tables.iter().enumerate() {
+        let Some(table) = table.and_then(Item::as_table_like) else {
+            continue;
+        };
+        for (group, deps) in table.iter() {
+            let group = crate::Ecosystem::PyPI.normalize_name(group);
+            let items: Vec<String> = deps
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(json_value)
+                .collect();
+            match groups.iter_mut().find(|(g, _)| *g == group) {
+                Some(_) if i == 0 => return Err(format!("the group {group} is duplicated")),
+                Some((_, list)) => list.extend(items),
+                None => groups.push((group, items)),
+            }
+        }
+    }
+    let dev = json_object(
+        groups
+            .into_iter()
+            .map(|(g, items)| (g, format!("[{}]", items.join(", "))))
+            .collect(),
+    );
+    let json = json_object(vec![
+        (
+            "sources".into(),
+            or(pdm.and_then(|p| p.get("source")), "[]"),
+        ),
+        (
+            "dependencies".into(),
+            or(project.and_then(|p| p.get("dependencies")), "[]"),
+        ),
+        ("dev-dependencies".into(), dev),
+        (
+            "optional-dependencies".into(),
+            or(project.and_then(|p| p.get("optional-dependencies")), "{}"),
+        ),
+        (
+            "requires-python".into(),
+            or(project.and_then(|p| p.get("requires-python")), "\"\""),
+        ),
+        (
+            "resolution".into(),
+            or(pdm.and_then(|p| p.get("resolution")), "{}"),
+        ),
+    ]);
     Ok(crate::lower_hex(&Sha256::digest(json.as_bytes())))
 }
 

@@ -164,6 +164,7 @@ pub(crate) async fn misfit(
 /// Leaves the lock to the package manager: the note names why and the command.
 pub(crate) fn relock_note(work: &mut Work, path: &str, why: &str, command: &str) {
     work.out.needs_package_manager = true;
+    work.out.relock = Some(command.to_string());
     work.out
         .note(format!("{path} was not updated: {why}; run `{command}`"));
 }

@@ -32,7 +32,7 @@ pub(super) async fn edit(
     let mut new_spec = None;
     if fix.tier == Tier::ManifestBump && dep.direct {
         if let Some(declared) = &dep.declared_in {
-            new_spec = pyproject_bump(work, &declared.file, &dep.name, &fix.to)?;
+            new_spec = pyproject_bump(work, &declared.file, &dep.name, &fix.to, "uv lock")?;
         }
     }
     let command = match (fix.lockfile.command(), &new_spec) {
@@ -400,12 +400,14 @@ fn with_metadata_specifier(block: &str, name: &str, spec: &str) -> String {
 }
 
 /// Raises the PEP 508 requirement of `name` in `[project]` dependencies, optional dependencies
-/// and dependency groups to admit `to`; the new specifier, or `None` with a note.
-fn pyproject_bump(
+/// and dependency groups (and PDM's `[tool.pdm.dev-dependencies]`) to admit `to`; the new
+/// specifier, or `None` with a note naming `relock`, the tool's command.
+pub(super) fn pyproject_bump(
     work: &mut Work,
     path: &str,
     name: &str,
     to: &str,
+    relock: &str,
 ) -> Result<Option<String>, Error> {
     let text = work.text(path)?;
     let mut doc: DocumentMut = text
@@ -474,10 +476,22 @@ fn pyproject_bump(
             }
         }
     }
+    if let Some(t) = doc
+        .get_mut("tool")
+        .and_then(|t| t.get_mut("pdm"))
+        .and_then(|p| p.get_mut("dev-dependencies"))
+        .and_then(|d| d.as_table_like_mut())
+    {
+        for (_, item) in t.iter_mut() {
+            if let Some(a) = item.as_array_mut() {
+                bump(a);
+            }
+        }
+    }
     if new_spec.is_none() {
         work.out.needs_package_manager = true;
         work.out.note(format!(
-            "{path}: the requirement of {name} is not a PEP 508 string the agent can raise; allow {to} by hand and run `uv lock`"
+            "{path}: the requirement of {name} is not a PEP 508 string the agent can raise; allow {to} by hand and run `{relock}`"
         ));
         return Ok(None);
     }
