@@ -2,7 +2,7 @@
 //! would open for a local checkout (`gitproxy fix --path`), applies each to its own copy and runs
 //! the ecosystem's own consistency check on it against the real registries (`cargo metadata
 //! --locked`, `npm ci --dry-run`, `pnpm install --frozen-lockfile --lockfile-only`, `poetry check
-//! --lock`, `pipenv verify`, `uv lock --locked`, `go mod verify`) — after the command the pull
+//! --lock`, `pipenv verify`, `uv lock --locked`, `pdm lock --check`, `go mod verify`) — after the command the pull
 //! request names when it leaves the lockfile to one — then re-scans the copy: the fixed
 //! advisories must be gone and none may appear.
 
@@ -80,9 +80,23 @@ pub(crate) fn checks_for(files: &[&str]) -> Vec<Check> {
                     "--ignore-scripts",
                 ],
             ),
+            // A uv or PDM project's pyproject.toml is checked by its own tool below.
+            "pyproject.toml"
+                if ["uv.lock", "pdm.lock"].iter().any(|lock| {
+                    let sibling = if dir.is_empty() {
+                        (*lock).to_string()
+                    } else {
+                        format!("{dir}/{lock}")
+                    };
+                    files.contains(&sibling.as_str())
+                }) =>
+            {
+                continue
+            }
             "poetry.lock" | "pyproject.toml" => ("poetry", vec!["check", "--lock"]),
             "Pipfile.lock" | "Pipfile" => ("pipenv", vec!["verify"]),
             "uv.lock" => ("uv", vec!["lock", "--locked"]),
+            "pdm.lock" => ("pdm", vec!["lock", "--check"]),
             "go.sum" | "go.mod" => ("go", vec!["mod", "verify"]),
             _ => continue,
         };
@@ -188,7 +202,22 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
                 ));
             }
         }
-        for check in checks_for(&paths) {
+        // A pyproject.toml is checked by the tool whose lockfile sits beside it, changed or not
+        // (a pull request that leaves the lock to a command changes only the manifest).
+        let mut checked: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        for path in &paths {
+            let dir = path.strip_suffix("pyproject.toml");
+            for lock in ["uv.lock", "pdm.lock"] {
+                let sibling = dir.map(|d| format!("{d}{lock}"));
+                if let Some(sibling) = sibling.filter(|s| copy.join(s).exists()) {
+                    if !checked.contains(&sibling) {
+                        checked.push(sibling);
+                    }
+                }
+            }
+        }
+        let checked: Vec<&str> = checked.iter().map(String::as_str).collect();
+        for check in checks_for(&checked) {
             let status = Command::new(check.program)
                 .args(&check.args)
                 .current_dir(copy.join(&check.dir))

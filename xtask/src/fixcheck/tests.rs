@@ -35,6 +35,29 @@ fn each_lockfile_gets_its_ecosystems_check_once_per_directory() {
 }
 
 #[test]
+fn a_uv_or_pdm_projects_pyproject_is_checked_by_its_own_tool_not_poetry() {
+    let checks = checks_for(&[
+        "pyproject.toml",
+        "pdm.lock",
+        "svc/pyproject.toml",
+        "svc/uv.lock",
+        "legacy/pyproject.toml",
+    ]);
+    let got: Vec<(&str, String, String)> = checks
+        .iter()
+        .map(|c| (c.program, c.args.join(" "), c.dir.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("pdm", "lock --check".into(), String::new()),
+            ("uv", "lock --locked".into(), "svc".into()),
+            ("poetry", "check --lock".into(), "legacy".into()),
+        ]
+    );
+}
+
+#[test]
 fn the_command_line_takes_registries_osv_and_one_checkout() {
     let args = |v: &[&str]| Args::parse(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     assert_eq!(
