@@ -163,7 +163,14 @@ fn report(pom: &Pom, modules: &HashSet<&str>, snapshot: &Snapshot, out: &mut dyn
     let mut unresolved = Vec::new();
     for d in &pom.dependencies {
         let dev = matches!(d.scope.as_deref(), Some("test"));
-        let exact = exact(d.version.as_ref());
+        // A range written here is matched at the version Maven takes for it, once the module's
+        // published versions are known (fetched with the tree).
+        let ranged = d
+            .version
+            .as_deref()
+            .filter(|v| v.starts_with(['[', '(']) && !v.contains("${"))
+            .and_then(|range| resolve::in_range(snapshot, &d.name, range));
+        let exact = exact(d.version.as_ref()).cloned().or(ranged);
         if exact.is_none() && !modules.contains(d.name.as_str()) {
             let why = match &d.version {
                 Some(v) => format!("{} `{v}`", d.name),
@@ -174,7 +181,7 @@ fn report(pom: &Pom, modules: &HashSet<&str>, snapshot: &Snapshot, out: &mut dyn
         out.dependency(Dependency {
             ecosystem: Ecosystem::Maven,
             name: d.name.clone(),
-            version: exact.cloned(),
+            version: exact,
             requirement: d.version.clone(),
             direct: true,
             parents: Vec::new(),

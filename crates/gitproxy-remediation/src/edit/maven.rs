@@ -52,6 +52,15 @@ pub(super) fn edit(work: &mut Work, fix: &PackageFix, dep: &Dependency) -> Resul
         .version_element
         .as_ref()
         .filter(|_| fix.own_version && d.version_element != d.version_site);
+    if let Some(range) = (dep.requirement.as_deref()).filter(|r| r.starts_with(['[', '('])) {
+        work.out.note(format!(
+            "{}: the range `{range}` of {} becomes {}: Maven takes the highest published version inside the range, {}, which is affected",
+            declared.file,
+            dep.name,
+            fix.to,
+            dep.version.as_deref().unwrap_or("?")
+        ));
+    }
     match own.or(d.version_site.as_ref()) {
         Some(site) => replace(work, site, &fix.to),
         // The version comes from outside the repository (a parent POM or BOM from the

@@ -893,3 +893,55 @@ async fn a_dependency_a_fetched_parent_declares_is_found_and_declared_again_by_t
         "{after:?}"
     );
 }
+
+const RANGE_APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.tree</groupId>
+  <artifactId>reports</artifactId>
+  <version>1.0</version>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.commons</groupId>
+      <artifactId>commons-text</artifactId>
+      <version>[1.8,1.10.0)</version>
+    </dependency>
+  </dependencies>
+</project>
+"#;
+
+/// A range the repository's own POM writes: Maven takes the highest published version inside
+/// it (commons-text 1.9 of 1.0 ... 1.10.0), and so does the agent, which finds the advisory and
+/// replaces the range with the fixed version, which Maven then resolves.
+#[tokio::test]
+async fn a_range_the_pom_writes_is_read_at_the_version_maven_takes_and_fixed() {
+    let repo =
+        StandIn::start_with_files(tree_routes(), "/maven2/", PathBuf::from(DEBIAN_REPO)).await;
+    let work = tempfile::tempdir().expect("tempdir");
+    write_all(work.path(), &[("pom.xml", RANGE_APP)]);
+    let (ok, output) = list(work.path(), &repo).await;
+    assert!(ok, "Maven refused the project:\n{output}");
+    let maven = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
+    assert!(
+        maven.contains(&(TEXT.to_owned(), "1.9".to_owned(), false)),
+        "{maven:?}"
+    );
+
+    let agent = agent_list(&repo, RANGE_APP).await;
+    assert_eq!(agent, maven, "the agent's dependencies against Maven's");
+
+    let planned = plan(work.path(), &repo).await;
+    let files = apply(work.path(), &planned, TEXT);
+    assert_eq!(
+        files["pom.xml"],
+        RANGE_APP.replace("[1.8,1.10.0)", "1.10.0")
+    );
+    let (ok, output) = list(work.path(), &repo).await;
+    assert!(ok, "Maven refused the fix:\n{output}");
+    let after = maven_list(&std::fs::read_to_string(work.path().join("list.txt")).unwrap());
+    assert!(
+        after.contains(&(TEXT.to_owned(), "1.10.0".to_owned(), false))
+            && !after.iter().any(|(n, v, _)| n == TEXT && v == "1.9"),
+        "{after:?}"
+    );
+}

@@ -58,7 +58,7 @@ pub(crate) const VERSIONS: &str = "versions:";
 
 /// The version Maven takes for `range`: the highest published one inside it (no snapshots);
 /// `None` when the versions are not fetched or none fits.
-fn in_range(snapshot: &Snapshot, name: &str, range: &str) -> Option<String> {
+pub(crate) fn in_range(snapshot: &Snapshot, name: &str, range: &str) -> Option<String> {
     let range = VersionRange::parse(range).ok()?;
     snapshot
         .external(&versions_key(name))?
@@ -109,7 +109,23 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
     seen.extend(pom.coordinates.clone());
     let mut queue = VecDeque::new();
     for (via, d) in pom.dependencies.iter().enumerate() {
-        let Some(version) = exact(d.version.as_ref()) else {
+        // A range the module writes itself takes the highest published version inside it, as
+        // in the tree; its published versions are fetched first.
+        let ranged = d
+            .version
+            .as_deref()
+            .filter(|v| v.starts_with(['[', '(']) && !v.contains("${"));
+        let version = match ranged {
+            Some(range) if !modules.contains(d.name.as_str()) => {
+                let found = in_range(snapshot, &d.name, range);
+                if found.is_none() {
+                    out.ranges.insert(d.name.clone());
+                }
+                found
+            }
+            _ => exact(d.version.as_ref()).cloned(),
+        };
+        let Some(version) = version else {
             continue;
         };
         // A `system` dependency is a file on the machine: Maven reads no POM for it.
@@ -118,7 +134,7 @@ pub(crate) fn tree(snapshot: &Snapshot, pom: &Pom, modules: &HashSet<&str>, cach
         }
         queue.push_back(Open {
             name: d.name.clone(),
-            version: version.clone(),
+            version,
             scope: d.scope.clone().unwrap_or_else(|| "compile".to_owned()),
             via,
             depth: 1,

@@ -89,6 +89,44 @@ fn a_range_in_the_tree_takes_the_highest_published_version_inside_it() {
     assert!(after.ranges.is_empty() && after.unknown_versions.is_empty());
 }
 
+/// A range the repository's own POM writes is matched at the version Maven takes for it once
+/// the module's published versions are fetched, and its tree is walked; before that it is an
+/// `unresolved` problem, never clean.
+#[test]
+fn a_range_the_repository_writes_is_matched_at_the_version_maven_takes() {
+    let mut snap = Snapshot::new().with("pom.xml", pom("app", &[("r", "[1.0,2.0)", "")]));
+    let root = read_pom(&snap, "pom.xml", 0).unwrap();
+    let before = tree(&snap, &root, &HashSet::new(), &Cache::default());
+    assert_eq!(before.ranges.iter().collect::<Vec<_>>(), ["g:r"]);
+    let a = crate::analysis::analyze(&snap);
+    let r = a.dependencies.iter().find(|d| d.name == "g:r").unwrap();
+    assert_eq!(
+        (r.version.as_deref(), r.requirement.as_deref()),
+        (None, Some("[1.0,2.0)"))
+    );
+    assert!(
+        a.problems
+            .iter()
+            .any(|p| p.to_string().contains("g:r `[1.0,2.0)`")),
+        "{:?}",
+        a.problems
+    );
+    snap.insert_external(
+        super::resolve::versions_key("g:r"),
+        "0.9\n1.0\n1.5\n1.9-SNAPSHOT\n2.0",
+    );
+    snap.insert_external("g:r:1.5", pom("r", &[("leaf", "3", "")]));
+    let a = crate::analysis::analyze(&snap);
+    assert!(a.problems.is_empty(), "{:?}", a.problems);
+    let r = a.dependencies.iter().find(|d| d.name == "g:r").unwrap();
+    assert_eq!((r.version.as_deref(), r.direct), (Some("1.5"), true));
+    let leaf = a.dependencies.iter().find(|d| d.name == "g:leaf").unwrap();
+    assert_eq!(
+        (leaf.version.as_deref(), leaf.parents.as_slice()),
+        (Some("3"), &["g:r@1.5".to_string()][..])
+    );
+}
+
 /// A tree deeper than the walk follows is reported as read in part, never as complete.
 #[test]
 fn a_tree_cut_at_a_limit_says_so() {
