@@ -1,6 +1,6 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
 //! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
-//! requirements, Pipenv's and uv's lockfiles, NuGet's files, Bundler's `Gemfile.lock` and
+//! requirements, Pipenv's, uv's and PDM's lockfiles (PDM's also through a planned fix), NuGet's files, Bundler's `Gemfile.lock` and
 //! `Gemfile`, Composer's `composer.lock` and `composer.json`, and Gradle's build scripts, version
 //! catalogs and lockfiles (Berry's `yarn.lock` subset is read line by line, not with the YAML
 //! reader); and advisory sync batches as the cloud or a local OSV mirror sends them.
@@ -299,6 +299,116 @@ pub fn fuzz_gradle(data: &[u8]) {
             in_file(&snapshot, site);
         }
     }
+}
+
+/// A PDM fix on a hostile `pdm.lock`: the input is the lock next to a project that requires `a`;
+/// an advisory on `b` (fixed in 1.5, which a registry in memory describes with its files and a
+/// requirement on `c`) is planned and applied. The edit must not panic, and a lock it writes
+/// must still parse and lock `b` at 1.5.
+pub fn fuzz_pdm_fix(data: &[u8]) {
+    pdm_fixed_locks(data);
+}
+
+/// The `pdm.lock` texts the fixes of [`fuzz_pdm_fix`] write.
+fn pdm_fixed_locks(data: &[u8]) -> Vec<String> {
+    use crate::advisories::AdvisoryDb;
+    use crate::osv::Record;
+    use crate::plan::{plan, PlanOptions};
+    use crate::registry::{PypiDist, PypiRelease, StaticRegistry};
+    use crate::Ecosystem;
+    let lock = String::from_utf8_lossy(data);
+    let pyproject = "[project]\nname = \"x\"\nversion = \"0\"\nrequires-python = \">=3.8\"\ndependencies = [\"a\"]\n";
+    let snapshot = Snapshot::new()
+        .with("pyproject.toml", pyproject)
+        .with("pdm.lock", lock.as_bytes());
+    let analysis = check(&snapshot);
+    let mut db = AdvisoryDb::new();
+    let record = br#"{"id": "P-1", "affected": [{"package": {"ecosystem": "PyPI", "name": "b"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.5"}]}]}]}"#;
+    match Record::from_json("fuzz", record) {
+        Ok(r) => {
+            db.insert(r);
+        }
+        Err(e) => panic!("the fuzz advisory is refused: {e}"),
+    }
+    let file = |name: &str, sha: &str| PypiDist {
+        filename: name.into(),
+        url: format!("https://files.example.invalid/{name}"),
+        sha256: sha.into(),
+        size: None,
+        upload_time: None,
+    };
+    let release = |requires: &[&str]| PypiRelease {
+        requires_dist: requires.iter().map(|r| r.to_string()).collect(),
+        requires_python: Some(">=3.7".into()),
+        summary: "B.".into(),
+    };
+    let registry = StaticRegistry::new()
+        .publish(
+            Ecosystem::PyPI,
+            "b",
+            "1.5",
+            &[(Some("b-1.5.tar.gz"), "sha256:b5")],
+        )
+        .publish(
+            Ecosystem::PyPI,
+            "c",
+            "2.0",
+            &[(Some("c-2.0.tar.gz"), "sha256:c2")],
+        )
+        .pypi_release("b", "1.5", release(&["c>=2", "d; extra == \"x\""]))
+        .pypi_files(
+            "b",
+            "1.5",
+            vec![
+                file("b-1.5.tar.gz", "b5"),
+                file("b-1.5-cp37-abi3-win32.whl", "b6"),
+            ],
+        )
+        .pypi_release("c", "2.0", release(&[]))
+        .pypi_files("c", "2.0", vec![file("c-2.0.tar.gz", "c2")]);
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt,
+        Err(e) => panic!("no runtime: {e}"),
+    };
+    runtime.block_on(async {
+        let mut written = Vec::new();
+        let findings = db.scan(&analysis);
+        let Ok(planned) = plan(
+            &analysis,
+            &findings,
+            &db,
+            &registry,
+            &PlanOptions::recommended(),
+        )
+        .await
+        else {
+            return written;
+        };
+        for fix in &planned.fixes {
+            let Ok(set) = crate::edit::apply_fix(fix, &analysis, &snapshot, &registry).await else {
+                continue;
+            };
+            if let Some(text) = set.files.get("pdm.lock") {
+                if let Err(e) = toml_edit::ImDocument::parse(text.as_str()) {
+                    panic!("the fixed pdm.lock does not parse: {e}\n{text}");
+                }
+                let fixed = Snapshot::new()
+                    .with("pyproject.toml", pyproject)
+                    .with("pdm.lock", text.as_str());
+                let again = analyze(&fixed);
+                let b: Vec<_> = (again.dependencies.iter())
+                    .filter(|d| d.name == "b")
+                    .map(|d| d.version.clone())
+                    .collect();
+                assert!(
+                    b.iter().all(|v| v.as_deref() == Some("1.5")),
+                    "b after the fix: {b:?}\n{text}"
+                );
+                written.push(text.clone());
+            }
+        }
+        written
+    })
 }
 
 /// Analyses `snapshot` and checks what any analysis promises.

@@ -3,7 +3,7 @@
 
 use super::{
     fuzz_advisory_sync, fuzz_composer, fuzz_gem, fuzz_go, fuzz_gradle, fuzz_npm, fuzz_nuget,
-    fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
+    fuzz_pdm_fix, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
 };
 
 /// A fuzz entry function.
@@ -26,7 +26,7 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 13] = [
+    let targets: [(&str, Entry, usize); 14] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("pnpm", fuzz_pnpm, 3),
@@ -34,7 +34,8 @@ fn every_seed_corpus_runs_clean() {
         ("toml", fuzz_toml, 6),
         ("go", fuzz_go, 3),
         ("requirements", fuzz_requirements, 2),
-        ("python_locks", fuzz_python_locks, 4),
+        ("python_locks", fuzz_python_locks, 8),
+        ("pdm_fix", fuzz_pdm_fix, 2),
         ("nuget", fuzz_nuget, 4),
         ("gem", fuzz_gem, 3),
         ("composer", fuzz_composer, 3),
@@ -47,6 +48,23 @@ fn every_seed_corpus_runs_clean() {
             n >= at_least,
             "corpus/{target} has {n} seeds, expected {at_least}"
         );
+    }
+}
+
+#[test]
+fn the_pdm_fix_seeds_reach_the_edit() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/pdm_fix");
+    for seed in ["a-b", "a-b-extras-graph"] {
+        let locks = super::pdm_fixed_locks(&std::fs::read(dir.join(seed)).unwrap());
+        assert_eq!(locks.len(), 1, "{seed}");
+        // b 1.5 needs c (joins at 2.0), no longer e (leaves); its extras entry moves too.
+        assert!(
+            locks[0].contains("name = \"c\"\nversion = \"2.0\""),
+            "{}",
+            locks[0]
+        );
+        assert!(!locks[0].contains("name = \"e\""), "{}", locks[0]);
+        assert!(!locks[0].contains("\"1.0\"\nextras"), "{}", locks[0]);
     }
 }
 

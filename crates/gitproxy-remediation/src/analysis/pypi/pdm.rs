@@ -237,16 +237,22 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<(
             }
         }
     }
+    // Whether any entry of a name and version (the package's and its extras') is in a runtime
+    // group, in one pass: a lock may hold many thousands of entries.
+    let mut runtime_of: HashMap<(&str, &str), bool> = HashMap::new();
+    for q in &pkgs {
+        let runtime = q.groups.iter().any(|g| declared.runtime_groups.contains(g));
+        *runtime_of.entry((&q.name, &q.version)).or_default() |= runtime;
+    }
     let mut seen = BTreeSet::new();
     for p in pkgs.iter().filter(|p| !p.local && !p.version.is_empty()) {
         if !seen.insert((p.name.clone(), p.version.clone())) {
             continue; // the extras entry of a package already listed
         }
-        let runtime = pkgs
-            .iter()
-            .filter(|q| q.name == p.name && q.version == p.version)
-            .flat_map(|q| q.groups.iter())
-            .any(|g| declared.runtime_groups.contains(g));
+        let runtime = runtime_of
+            .get(&(p.name.as_str(), p.version.as_str()))
+            .copied()
+            .unwrap_or(false);
         let own = declared.requirements.get(&p.name);
         let mut found_constraints = constraints.get(&p.name).cloned().unwrap_or_default();
         found_constraints.dedup();

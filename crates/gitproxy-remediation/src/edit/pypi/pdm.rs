@@ -224,6 +224,17 @@ async fn moved_lock(
             "an entry holds `{bad}`, which this agent does not write"
         )));
     }
+    // After the first entry PDM writes nothing but `[[package]]` tables.
+    if let Some(table) = blocks[1..]
+        .iter()
+        .flat_map(|b| b.lines().skip(1))
+        .find(|l| l.trim_start().starts_with('['))
+    {
+        return Ok(Err(format!(
+            "it holds a table `{}` among its entries, which this agent does not write",
+            table.trim()
+        )));
+    }
     let base_deps: Vec<Requires> = reqs
         .iter()
         .filter(|r| r.in_extras.is_empty())
@@ -283,7 +294,15 @@ async fn moved_lock(
         reqs: &reqs,
         files: &files,
     };
-    Ok(Ok((assemble(&kept, &new, &added, groups.as_ref()), notes)))
+    let lock = assemble(&kept, &new, &added, groups.as_ref());
+    // What is written must read back as TOML, never a broken lock.
+    if let Err(e) = ImDocument::parse(lock.as_str()) {
+        return Ok(Err(format!(
+            "the rewritten lock would not be valid TOML ({})",
+            e.message().trim()
+        )));
+    }
+    Ok(Ok((lock, notes)))
 }
 
 /// The package's new release, as the entries need it.

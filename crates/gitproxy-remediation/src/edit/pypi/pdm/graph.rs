@@ -5,7 +5,7 @@
 //! `inherit_metadata`). Anything that needs the resolver further (markers, extras, a new
 //! package's own new dependencies) is refused with the reason.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::super::lock::{admits_python, lowest_python};
 use super::super::requires::Requires;
@@ -157,23 +157,28 @@ pub(super) async fn reconcile(
 
 /// Each package's groups: the project's groups whose requirements reach it through the graph.
 fn groups_of(nodes: &[Node], project: &Declared) -> BTreeMap<String, BTreeSet<String>> {
+    // The entries of each name, so that a requirement is resolved without a scan of the lock.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        by_name.entry(n.name.as_str()).or_default().push(i);
+    }
+    let reach = |r: &Requires, queue: &mut VecDeque<usize>| {
+        let key = r.key();
+        let extras: Vec<String> = r
+            .extras
+            .iter()
+            .map(|e| Ecosystem::PyPI.normalize_name(e))
+            .collect();
+        for &i in by_name.get(key.as_str()).into_iter().flatten() {
+            if nodes[i].extras.iter().all(|e| extras.contains(e)) {
+                queue.push_back(i);
+            }
+        }
+    };
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (group, lines) in &project.groups {
         let mut seen = vec![false; nodes.len()];
         let mut queue: VecDeque<usize> = VecDeque::new();
-        let reach = |r: &Requires, queue: &mut VecDeque<usize>| {
-            let key = r.key();
-            let extras: Vec<String> = r
-                .extras
-                .iter()
-                .map(|e| Ecosystem::PyPI.normalize_name(e))
-                .collect();
-            for (i, n) in nodes.iter().enumerate() {
-                if n.name == key && n.extras.iter().all(|e| extras.contains(e)) {
-                    queue.push_back(i);
-                }
-            }
-        };
         for r in lines.iter().filter_map(|l| Requires::parse(l)) {
             reach(&r, &mut queue);
         }

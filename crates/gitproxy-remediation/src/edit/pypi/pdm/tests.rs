@@ -243,6 +243,23 @@ async fn what_pdm_must_resolve_is_left_to_it_with_the_reason() {
 }
 
 #[tokio::test]
+async fn a_table_pdm_does_not_write_among_the_entries_leaves_the_lock_to_pdm() {
+    // Found by `cargo fuzz run pdm_fix`: `[[packaqe]]` after b's entry was read as part of it,
+    // and b's rewritten entry carried both tables' `groups`, a lock TOML refuses.
+    let lock = LOCK.to_string()
+        + "\n[[packaqe]]\nname = \"b\"\nversion = \"1.0\"\ngroups = [\"default\"]\n";
+    let set = fix_b(&lock, release(&[], None)).await;
+    assert!(!set.files.contains_key("pdm.lock"), "{:?}", set.files);
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("it holds a table `[[packaqe]]` among its entries")),
+        "{:?}",
+        set.notes
+    );
+}
+
+#[tokio::test]
 async fn a_package_nothing_needs_any_more_leaves_and_groups_follow() {
     // b 1.5 no longer needs c; c leaves the lock.
     let lock = LOCK
@@ -298,4 +315,41 @@ fn wheels_for_pythons_the_target_excludes_are_not_recorded() {
     // A hostile mirror's file names are not trusted to be ASCII.
     assert!(!recorded("m-1.0-cpé9-none-any.whl", Some(">=3.8")));
     assert!(!recorded("m-1.0-é-none-any.whl", Some(">=3.8")));
+}
+
+#[tokio::test]
+async fn a_lock_of_twenty_thousand_entries_is_fixed_through_the_graph() {
+    // a -> p0 -> p1 -> ... -> p19999 -> b: the fix of b changes the graph (b 1.5 needs p0, a
+    // cycle), so every entry's groups are recomputed; entries are indexed by name, not scanned
+    // per edge.
+    let mut lock = LOCK.replace("\"b<2\"", "\"p0\"");
+    lock = lock.replace(
+        "[[package]]\nname = \"b\"",
+        &{
+            let mut chain = String::new();
+            for i in 0..20_000 {
+                let next = if i == 19_999 {
+                    "b<2".to_string()
+                } else {
+                    format!("p{}", i + 1)
+                };
+                chain.push_str(&format!(
+                    "[[package]]\nname = \"p{i}\"\nversion = \"1.0\"\nsummary = \"P.\"\ngroups = [\"default\"]\ndependencies = [\n    \"{next}\",\n]\nfiles = [\n    {{file = \"p{i}-1.0.tar.gz\", hash = \"sha256:00\"}},\n]\n\n"
+                ));
+            }
+            chain.push_str("[[package]]\nname = \"b\"");
+            chain
+        },
+    );
+    let started = std::time::Instant::now();
+    let set = fix_b(&lock, release(&["c>=2"], None)).await;
+    let took = started.elapsed();
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("no published version of c")),
+        "{:?}",
+        set.notes
+    );
+    eprintln!("20,000 entries: analysis, plan and fix in {took:?}");
 }
