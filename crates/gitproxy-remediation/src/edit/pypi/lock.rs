@@ -476,6 +476,54 @@ pub(super) async fn highest(
     Ok(None)
 }
 
+/// A dependency a moved release adds to a lock: the highest published version its requirement
+/// allows whose `Requires-Python` admits `python` (as uv and PDM pick it), with that release's
+/// metadata and files; or why the registry cannot give it.
+pub(super) async fn joining(
+    registry: &dyn Registry,
+    r: &super::requires::Requires,
+    python: Option<&str>,
+) -> Result<Result<(String, PypiRelease, Vec<crate::registry::PypiDist>), String>, Error> {
+    let constraint = vec![r.constraint().to_string()];
+    let Some(version) = highest(registry, &r.name, &constraint, python).await? else {
+        return Ok(Err(format!(
+            "no published version of {} satisfies {}",
+            r.name,
+            r.constraint()
+        )));
+    };
+    let (Some(own), Some(files)) = (
+        registry.pypi_release(&r.name, &version).await?,
+        registry.pypi_files(&r.name, &version).await?,
+    ) else {
+        return Ok(Err(format!(
+            "the registry gave no files or dependencies for {} {version}",
+            r.name
+        )));
+    };
+    if !admits_python(&own, python) {
+        return Ok(Err(format!(
+            "{} {version} excludes the lock's Python",
+            r.name
+        )));
+    }
+    Ok(Ok((version, own, files)))
+}
+
+/// The lock split at its `[[package]]` lines: the header, then one chunk per package.
+pub(super) fn split_blocks(text: &str) -> Vec<String> {
+    let mut blocks = vec![String::new()];
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "[[package]]" {
+            blocks.push(String::new());
+        }
+        if let Some(last) = blocks.last_mut() {
+            last.push_str(line);
+        }
+    }
+    blocks
+}
+
 /// Whether an environment marker can hold on `python`: only `python_version` and
 /// `python_full_version` clauses joined by `and` are evaluated; any other marker may hold.
 pub(super) fn marker_admits(marker: &str, python: &str) -> bool {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml_edit::{ImDocument, Item};
 
 use super::content_hash::pdm_content_hash;
-use super::lock::{admits_python, highest, lowest_python, marker_admits};
+use super::lock::{admits_python, lowest_python, marker_admits, split_blocks};
 use super::requires::{toml_string, Requires};
 use super::specifier::{admits, relock_note};
 use super::uv::pyproject_bump;
@@ -512,20 +512,6 @@ fn with_groups(block: &str, groups: &BTreeSet<String>) -> String {
         .collect()
 }
 
-/// The lock split at its `[[package]]` lines: the header, then one chunk per package.
-fn split_blocks(text: &str) -> Vec<String> {
-    let mut blocks = vec![String::new()];
-    for line in text.split_inclusive('\n') {
-        if line.trim_end() == "[[package]]" {
-            blocks.push(String::new());
-        }
-        if let Some(last) = blocks.last_mut() {
-            last.push_str(line);
-        }
-    }
-    blocks
-}
-
 /// The first top-level key of a block that a registry entry of PDM's does not have.
 fn unknown_key(block: &str) -> Option<String> {
     block.lines().skip(1).find_map(|l| {
@@ -569,15 +555,6 @@ fn block_list(block: &str, key: &str) -> Vec<String> {
 /// Whether the lock's package entries name `name` (canonical).
 pub(super) fn holds(pkgs: &[Package], name: &str) -> bool {
     pkgs.iter().any(|p| p.name == name)
-}
-
-/// The highest version of a new dependency the lock can take (see `graph.rs`).
-pub(super) async fn pick(
-    registry: &dyn Registry,
-    r: &Requires,
-    python: Option<&str>,
-) -> Result<Option<String>, Error> {
-    highest(registry, &r.name, &[r.constraint().to_string()], python).await
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use toml_edit::{DocumentMut, ImDocument, Value};
 
-use super::lock::{admits_python, lowest_python};
+use super::lock::{admits_python, lowest_python, split_blocks};
 use super::requires::toml_string;
 use super::specifier::{admits, bump_specifier, misfit, relock_note, required_names, Context};
 use crate::analysis::pypi::uv::packages;
@@ -199,20 +199,6 @@ fn with_package_changes(blocks: &[String], changes: &reconcile::Changes) -> Stri
     }
     let body: Vec<String> = named.into_iter().map(|(_, b)| b).collect();
     format!("{}\n\n{}\n", blocks[0].trim_end(), body.join("\n\n"))
-}
-
-/// The lock split at its `[[package]]` lines: the header, then one chunk per package.
-fn split_blocks(text: &str) -> Vec<String> {
-    let mut blocks = vec![String::new()];
-    for line in text.split_inclusive('\n') {
-        if line.trim_end() == "[[package]]" {
-            blocks.push(String::new());
-        }
-        if let Some(last) = blocks.last_mut() {
-            last.push_str(line);
-        }
-    }
-    blocks
 }
 
 /// The value of a top-level `key = "..."` line of a block.

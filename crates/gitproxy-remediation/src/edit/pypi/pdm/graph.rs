@@ -7,10 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use super::super::lock::{admits_python, lowest_python};
+use super::super::lock::{joining, lowest_python};
 use super::super::requires::Requires;
 use super::super::specifier::admits;
-use super::{entry, holds, pdm_line, pick};
+use super::{entry, holds, pdm_line};
 use crate::analysis::pypi::pdm::{Declared, Package};
 use crate::registry::Registry;
 use crate::{Ecosystem, Error};
@@ -89,28 +89,10 @@ pub(super) async fn reconcile(
             )));
         }
         let name = r.key();
-        let Some(version) = pick(registry, r, python).await? else {
-            return Ok(Err(format!(
-                "no published version of {} satisfies {}",
-                r.name,
-                r.constraint()
-            )));
+        let (version, own, mut files) = match joining(registry, r, python).await? {
+            Ok(found) => found,
+            Err(why) => return Ok(Err(why)),
         };
-        let (Some(own), Some(mut files)) = (
-            registry.pypi_release(&r.name, &version).await?,
-            registry.pypi_files(&r.name, &version).await?,
-        ) else {
-            return Ok(Err(format!(
-                "the registry gave no files or dependencies for {} {version}",
-                r.name
-            )));
-        };
-        if !admits_python(&own, python) {
-            return Ok(Err(format!(
-                "{} {version} excludes the lock's Python",
-                r.name
-            )));
-        }
         let own_deps: Vec<Requires> = own
             .requires_dist
             .iter()

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::super::lock::{admits_python, highest};
+use super::super::lock::joining;
 use super::super::requires::Requires;
 use super::super::specifier::required_names;
 use super::files_text;
@@ -59,29 +59,10 @@ pub(super) async fn reconcile(
         if pkgs.iter().any(|p| p.name == dep) {
             continue;
         }
-        let constraint = vec![r.constraint().to_string()];
-        let Some(version) = highest(registry, &r.name, &constraint, python).await? else {
-            return Ok(Err(format!(
-                "no published version of {} satisfies {}",
-                r.name,
-                r.constraint()
-            )));
+        let (version, own, mut files) = match joining(registry, r, python).await? {
+            Ok(found) => found,
+            Err(why) => return Ok(Err(why)),
         };
-        let (Some(own), Some(mut files)) = (
-            registry.pypi_release(&r.name, &version).await?,
-            registry.pypi_files(&r.name, &version).await?,
-        ) else {
-            return Ok(Err(format!(
-                "the registry gave no files or dependencies for {} {version}",
-                r.name
-            )));
-        };
-        if !admits_python(&own, python) {
-            return Ok(Err(format!(
-                "{} {version} excludes the lock's Python",
-                r.name
-            )));
-        }
         if let Some(missing) = required_names(&own, python)
             .into_iter()
             .find(|d| !pkgs.iter().any(|p| p.name == *d))
