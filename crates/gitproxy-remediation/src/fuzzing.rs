@@ -168,9 +168,19 @@ pub fn fuzz_python_locks(data: &[u8]) {
         2 => Snapshot::new()
             .with("uv.lock", input)
             .with("pyproject.toml", pyproject),
-        3 => Snapshot::new()
-            .with("pdm.lock", input)
-            .with("pyproject.toml", pyproject),
+        3 => {
+            // The layout reader and the TOML parse must agree on whatever the first reads.
+            let text = String::from_utf8_lossy(input);
+            if let Some(fast) = crate::analysis::pypi::pdm::fast::read(&text) {
+                match crate::analysis::pypi::pdm::read_toml("pdm.lock", &text) {
+                    Ok(full) => assert_eq!(fast, full, "the two pdm.lock readers disagree"),
+                    Err(e) => panic!("the layout reader took a lock TOML refuses: {e}"),
+                }
+            }
+            Snapshot::new()
+                .with("pdm.lock", input)
+                .with("pyproject.toml", pyproject)
+        }
         _ => {
             // The content hash PDM would write for this manifest must not fail unreadably either.
             let _ = crate::edit::pdm_content_hash(&String::from_utf8_lossy(input));

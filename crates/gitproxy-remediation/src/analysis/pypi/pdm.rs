@@ -12,8 +12,12 @@ use super::super::{label, parse_error, Dependency, Location, Scope, Sink};
 use crate::files::{dir_of, join, LineIndex, Snapshot};
 use crate::Ecosystem;
 
+pub(crate) mod fast;
+#[cfg(test)]
+mod tests;
+
 /// One `[[package]]` entry of `pdm.lock`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Package {
     /// Canonical name.
     pub(crate) name: String,
@@ -188,6 +192,22 @@ pub(crate) fn declared_in(text: &str, path: &str) -> Declared {
     out
 }
 
+/// The lock's `lock_version` and packages by a full TOML parse.
+pub(crate) fn read_toml(path: &str, text: &str) -> Result<(String, Vec<Package>), crate::Error> {
+    let lines = LineIndex::new(text);
+    let doc = ImDocument::parse(text).map_err(|e| {
+        let line = e.span().map(|s| lines.line(s.start));
+        parse_error(path, line, e.message().trim().to_string())
+    })?;
+    let lock_version = doc
+        .get("metadata")
+        .and_then(|m| m.get("lock_version"))
+        .and_then(Item::as_str)
+        .unwrap_or("")
+        .to_string();
+    Ok((lock_version, packages(&doc, &lines)))
+}
+
 pub(crate) fn analyze(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) {
     if let Err(e) = analyze_lock(snapshot, path, out) {
         out.problem(e);
@@ -199,16 +219,11 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<(
         .text(path)
         .ok_or_else(|| parse_error(path, None, "not valid UTF-8"))?;
     let text: &str = &text;
-    let lines = LineIndex::new(text);
-    let doc = ImDocument::parse(text).map_err(|e| {
-        let line = e.span().map(|s| lines.line(s.start));
-        parse_error(path, line, e.message().trim().to_string())
-    })?;
-    let lock_version = doc
-        .get("metadata")
-        .and_then(|m| m.get("lock_version"))
-        .and_then(Item::as_str)
-        .unwrap_or("");
+    // PDM writes one layout; read it directly, and anything else with a full TOML parse.
+    let (lock_version, pkgs) = match fast::read(text) {
+        Some(read) => read,
+        None => read_toml(path, text)?,
+    };
     if !lock_version.starts_with("4.") {
         return Err(parse_error(
             path,
@@ -218,7 +233,6 @@ fn analyze_lock(snapshot: &Snapshot, path: &str, out: &mut dyn Sink) -> Result<(
             ),
         ));
     }
-    let pkgs = packages(&doc, &lines);
     let declared = declared(snapshot, &join(dir_of(path), "pyproject.toml"));
     // Parents: every package whose dependencies name it (an extras entry is its package).
     let mut parents: HashMap<String, BTreeSet<String>> = HashMap::new();

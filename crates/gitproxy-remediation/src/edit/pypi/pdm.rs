@@ -15,10 +15,10 @@ use super::lock::{admits_python, lowest_python, marker_admits, split_blocks};
 use super::requires::{toml_string, Requires};
 use super::specifier::{admits, relock_note};
 use super::uv::pyproject_bump;
-use crate::analysis::pypi::pdm::{declared_in, packages, Package};
+use crate::analysis::pypi::pdm::{declared_in, fast, Package};
 use crate::analysis::Dependency;
 use crate::edit::{edit_error, Work};
-use crate::files::{dir_of, join, LineIndex};
+use crate::files::{dir_of, join};
 use crate::plan::{PackageFix, Tier};
 use crate::registry::{PypiDist, PypiRelease, Registry};
 use crate::{Ecosystem, Error};
@@ -118,7 +118,14 @@ async fn moved_lock(
 ) -> Result<Result<(String, Vec<String>), String>, Error> {
     let path = &dep.location.file;
     let key = dep.name.as_str();
-    let lines = LineIndex::new(text);
+    // The edit rewrites entries as text: only a lock in the layout PDM writes is safe to edit
+    // that way (a hand-edited `name=  "b"` would hide an entry from it).
+    let Some((_, pkgs)) = fast::read(text) else {
+        return Ok(Err(
+            "it is not in the layout PDM writes (edited by hand?), which only PDM rewrites safely"
+                .into(),
+        ));
+    };
     let doc = ImDocument::parse(text).map_err(|e| edit_error(path, e.message().trim()))?;
     let meta = doc.get("metadata");
     let strategy: Vec<&str> = meta
@@ -148,7 +155,6 @@ async fn moved_lock(
         .and_then(Item::as_str);
     let python = target_python.and_then(lowest_python);
     let python = python.as_deref();
-    let pkgs = packages(&doc, &lines);
     if pkgs.iter().any(|p| p.name == key && p.version != from) {
         return Ok(Err(format!("it holds several versions of {key}")));
     }
@@ -222,17 +228,6 @@ async fn moved_lock(
     if let Some(bad) = blocks[1..].iter().find_map(|b| unknown_key(b)) {
         return Ok(Err(format!(
             "an entry holds `{bad}`, which this agent does not write"
-        )));
-    }
-    // After the first entry PDM writes nothing but `[[package]]` tables.
-    if let Some(table) = blocks[1..]
-        .iter()
-        .flat_map(|b| b.lines().skip(1))
-        .find(|l| l.trim_start().starts_with('['))
-    {
-        return Ok(Err(format!(
-            "it holds a table `{}` among its entries, which this agent does not write",
-            table.trim()
         )));
     }
     let base_deps: Vec<Requires> = reqs
