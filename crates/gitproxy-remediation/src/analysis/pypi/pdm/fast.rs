@@ -40,6 +40,17 @@ enum Section {
 
 /// The lock's `lock_version` and its packages, or `None` when a line is not one PDM writes.
 pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
+    // TOML allows no control character but tab and line ends, and no carriage return outside
+    // `\r\n`, anywhere (comments included).
+    let bytes = text.as_bytes();
+    let refused = bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\t' | b'\n' => false,
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        _ => b < 0x20 || b == 0x7f,
+    });
+    if refused {
+        return None;
+    }
     let mut packages: Vec<Package> = Vec::new();
     let mut keys: BTreeSet<&str> = BTreeSet::new();
     let mut section = Section::Top;
@@ -47,7 +58,8 @@ pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
     // Inside a multi-line array: `dependencies` (kept) or `files` (skipped).
     let mut in_array: Option<&str> = None;
     for (idx, raw) in text.lines().enumerate() {
-        let line = raw.trim_end();
+        // `lines` takes the `\n` or `\r\n`; TOML's whitespace is spaces and tabs.
+        let line = raw.trim_end_matches([' ', '\t']);
         if let Some(key) = in_array {
             if line == "]" {
                 in_array = None;
