@@ -211,11 +211,13 @@ fn one_line_table(value: &str) -> bool {
     let Some(inner) = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')) else {
         return false;
     };
+    let mut keys = BTreeSet::new();
     inner.split(", ").all(|pair| {
         pair.split_once(" = ").is_some_and(|(k, v)| {
             !k.is_empty()
                 && k.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && keys.insert(k)
                 && string(v).is_some()
         })
     })
