@@ -117,7 +117,11 @@ pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
         match section {
             Section::Top => return None,
             Section::Metadata | Section::Targets => {
-                if !scalar(value) || !keys.insert(key) {
+                // `targets` is the `[[metadata.targets]]` array: a key of that name conflicts.
+                if !scalar(value)
+                    || !keys.insert(key)
+                    || (section == Section::Metadata && key == "targets")
+                {
                     return None;
                 }
                 if section == Section::Metadata && key == "lock_version" {

@@ -73,6 +73,11 @@ fn anything_else_goes_to_the_toml_parse() {
         "\r".to_string(),
         lock.replace("# It is not", "# It is\u{1} not"),
         lock.replace("version = \"2.10\"", "version = \"2.10\"\u{3000}"),
+        // A `targets` key beside the `[[metadata.targets]]` array.
+        lock.replace(
+            "lock_version = \"4.5.1\"",
+            "lock_version = \"4.5.1\"\ntargets = \"x\"",
+        ),
         // Found by the same target: a key given twice in a file's inline table.
         lock.replace(
             "{file = \"idna-2.10.tar.gz\", hash",
