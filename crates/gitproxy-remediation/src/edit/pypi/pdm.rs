@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml_edit::{ImDocument, Item};
 
 use super::content_hash::pdm_content_hash;
-use super::lock::{admits_python, lowest_python, marker_admits, split_blocks};
+use super::lock::{admits_python, lowest_python, split_blocks};
 use super::requires::{toml_string, Requires};
 use super::specifier::{admits, relock_note};
 use super::uv::pyproject_bump;
@@ -206,7 +206,7 @@ async fn moved_lock(
             }
         }
     }
-    let reqs = match requirements(&release, python) {
+    let reqs = match requirements(&release) {
         Ok(r) => r,
         Err(why) => return Ok(Err(why)),
     };
@@ -310,8 +310,9 @@ struct Moved<'a> {
 }
 
 /// The release's requirements PDM records (outside extras unless an extras entry asks), with
-/// markers it can keep; an error when one carries a marker this agent cannot reproduce.
-fn requirements(release: &PypiRelease, python: Option<&str>) -> Result<Vec<Requires>, String> {
+/// their markers: PDM lists a requirement whose marker no Python of the target meets too (it
+/// just locks nothing for it); an error when a marker is not one this agent prints as PDM does.
+fn requirements(release: &PypiRelease) -> Result<Vec<Requires>, String> {
     let mut out = Vec::new();
     for r in release
         .requires_dist
@@ -319,7 +320,7 @@ fn requirements(release: &PypiRelease, python: Option<&str>) -> Result<Vec<Requi
         .filter_map(|r| Requires::parse(r))
     {
         if let Some(m) = &r.marker {
-            if python.is_some_and(|p| !marker_admits(m, p)) || normal_marker(m).is_none() {
+            if normal_marker(m).is_none() {
                 return Err(format!(
                     "the requirement `{}; {m}` carries a marker PDM evaluates itself",
                     r.name

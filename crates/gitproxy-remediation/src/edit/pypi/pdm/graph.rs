@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use super::super::lock::{joining, lowest_python};
+use super::super::lock::{joining, lowest_python, marker_admits};
 use super::super::requires::Requires;
 use super::super::specifier::admits;
 use super::{entry, holds, pdm_line};
@@ -82,6 +82,15 @@ pub(super) async fn reconcile(
         })
         .collect();
     for r in new_deps.iter().filter(|r| !holds(pkgs, &r.key())) {
+        // A requirement only older Pythons need (`python_version < "3.8"` in a `>=3.8` lock)
+        // is listed and brings nothing, as PDM locks it.
+        let needed = match (&r.marker, python) {
+            (Some(m), Some(p)) => marker_admits(m, p),
+            _ => true,
+        };
+        if !needed {
+            continue;
+        }
         if r.marker.is_some() || !r.extras.is_empty() {
             return Ok(Err(format!(
                 "the new requirement `{}` carries a marker or extras PDM resolves itself",

@@ -265,6 +265,26 @@ async fn a_lock_not_in_the_layout_pdm_writes_is_left_to_pdm() {
 }
 
 #[tokio::test]
+async fn a_requirement_only_older_pythons_need_is_listed_and_brings_nothing() {
+    // As PDM 2.29.4 locks click 8.1.7 for `>=3.8`: `importlib-metadata; python_version < "3.8"`
+    // stays in `dependencies`, and no importlib-metadata entry is added.
+    let set = fix_b(
+        LOCK,
+        release(&["importlib-metadata ; python_version < '3.8'"], None),
+    )
+    .await;
+    assert!(!set.needs_package_manager, "{:?}", set.notes);
+    let lock = &set.files["pdm.lock"];
+    assert!(
+        lock.contains(
+            "dependencies = [\n    \"importlib-metadata; python_version < \\\"3.8\\\"\",\n]\n"
+        ),
+        "{lock}"
+    );
+    assert!(!lock.contains("name = \"importlib-metadata\""), "{lock}");
+}
+
+#[tokio::test]
 async fn a_package_nothing_needs_any_more_leaves_and_groups_follow() {
     // b 1.5 no longer needs c; c leaves the lock.
     let lock = LOCK
