@@ -149,6 +149,15 @@ async fn moved_lock(
             "it is locked for several targets, which only PDM's resolver can move together".into(),
         ));
     }
+    // The files PDM records depend on the target; only a Python range is evaluated here.
+    if let Some(key) = targets
+        .and_then(|t| t.get(0))
+        .and_then(|t| t.iter().map(|(k, _)| k).find(|k| *k != "requires_python"))
+    {
+        return Ok(Err(format!(
+            "its target names a `{key}`, whose wheels only PDM's tag evaluation picks"
+        )));
+    }
     let target_python = targets
         .and_then(|t| t.get(0))
         .and_then(|t| t.get("requires_python"))

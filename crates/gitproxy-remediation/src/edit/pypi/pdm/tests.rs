@@ -240,6 +240,20 @@ async fn what_pdm_must_resolve_is_left_to_it_with_the_reason() {
         "{:?}",
         set.notes
     );
+    // A target for one platform (`pdm lock --platform`): PDM keeps only its wheels.
+    let linux = LOCK.replace(
+        "requires_python = \">=3.8\"\n\n[[package]]",
+        "requires_python = \">=3.8\"\nplatform = \"manylinux_2_17_x86_64\"\n\n[[package]]",
+    );
+    assert!(linux != LOCK);
+    let set = fix_b(&linux, release(&[], None)).await;
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("its target names a `platform`")),
+        "{:?}",
+        set.notes
+    );
 }
 
 #[tokio::test]
