@@ -57,9 +57,8 @@ impl EditSet {
             out.to.clone_from(to);
         }
         if let Some(command) = &self.relock {
-            // The plan's promise that the lockfile is updated in place no longer holds.
             out.lockfile = LockfileRefresh::LeftByEdit(command.clone());
-            out.notes.retain(|n| !n.contains(" is updated in place"));
+            out.notes.retain(|n| !promises_in_place(n));
         }
         out
     }
@@ -210,6 +209,12 @@ fn bumped_requirement(old: &str, to: &str) -> String {
     to.to_string()
 }
 
+/// Whether a plan note promises the lockfile update in place (`plan::lock_note`): it no longer
+/// holds once an edit leaves the lockfile to the package manager.
+fn promises_in_place(note: &str) -> bool {
+    note.contains(" is updated in place")
+}
+
 async fn apply_one(
     work: &mut Work,
     fix: &PackageFix,
@@ -245,10 +250,7 @@ async fn apply_one(
         }
     }
     if work.out.relock.is_some() {
-        // The plan's promise that the lockfile is updated in place no longer holds.
-        work.out
-            .notes
-            .retain(|n| !n.contains(" is updated in place"));
+        work.out.notes.retain(|n| !promises_in_place(n));
     }
     Ok(())
 }

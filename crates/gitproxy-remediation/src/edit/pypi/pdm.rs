@@ -8,8 +8,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use toml_edit::{ImDocument, Item};
-
 use super::content_hash::pdm_content_hash;
 use super::lock::{admits_python, lowest_python, split_blocks};
 use super::requires::{toml_string, Requires};
@@ -17,7 +15,7 @@ use super::specifier::{admits, relock_note};
 use super::uv::pyproject_bump;
 use crate::analysis::pypi::pdm::{declared_in, fast, Package};
 use crate::analysis::Dependency;
-use crate::edit::{edit_error, Work};
+use crate::edit::Work;
 use crate::files::{dir_of, join};
 use crate::plan::{PackageFix, Tier};
 use crate::registry::{PypiDist, PypiRelease, Registry};
@@ -25,19 +23,6 @@ use crate::{Ecosystem, Error};
 
 mod graph;
 mod wheels;
-
-/// The keys PDM writes in a registry package's entry, in its order.
-const KEYS: [&str; 9] = [
-    "name",
-    "version",
-    "extras",
-    "requires_python",
-    "summary",
-    "groups",
-    "marker",
-    "dependencies",
-    "files",
-];
 
 pub(super) async fn edit(
     work: &mut Work,
@@ -119,53 +104,46 @@ async fn moved_lock(
     let path = &dep.location.file;
     let key = dep.name.as_str();
     // The edit rewrites entries as text: only a lock in the layout PDM writes is safe to edit
-    // that way (a hand-edited `name=  "b"` would hide an entry from it).
-    let Some((_, pkgs)) = fast::read(text) else {
+    // that way (a hand-edited `name=  "b"` would hide an entry from it). The layout reader
+    // also gives the metadata, so the lock is not parsed a second time.
+    let Some((meta, pkgs)) = fast::read_lock(text) else {
         return Ok(Err(
             "it is not in the layout PDM writes (edited by hand?), which only PDM rewrites safely"
                 .into(),
         ));
     };
-    let doc = ImDocument::parse(text).map_err(|e| edit_error(path, e.message().trim()))?;
-    let meta = doc.get("metadata");
-    let strategy: Vec<&str> = meta
-        .and_then(|m| m.get("strategy"))
-        .and_then(Item::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str())
-        .collect();
-    if strategy.contains(&"static_urls") || !strategy.contains(&"inherit_metadata") {
+    let strategy = &meta.strategy;
+    if strategy.iter().any(|s| s == "static_urls")
+        || !strategy.iter().any(|s| s == "inherit_metadata")
+    {
         return Ok(Err(format!(
             "its strategy {strategy:?} is not the default one (`inherit_metadata`, file names without URLs) this agent writes"
         )));
     }
-    let targets = meta
-        .and_then(|m| m.get("targets"))
-        .and_then(Item::as_array_of_tables);
-    let target_count = targets.map_or(0, |t| t.len());
-    if target_count > 1 {
+    if meta.targets.len() > 1 {
         return Ok(Err(
             "it is locked for several targets, which only PDM's resolver can move together".into(),
         ));
     }
     // The files PDM records depend on the target; only a Python range is evaluated here.
-    if let Some(key) = targets
-        .and_then(|t| t.get(0))
-        .and_then(|t| t.iter().map(|(k, _)| k).find(|k| *k != "requires_python"))
-    {
+    let target = meta.targets.first();
+    if let Some(key) = target.and_then(|(keys, _)| keys.iter().find(|k| *k != "requires_python")) {
         return Ok(Err(format!(
             "its target names a `{key}`, whose wheels only PDM's tag evaluation picks"
         )));
     }
-    let target_python = targets
-        .and_then(|t| t.get(0))
-        .and_then(|t| t.get("requires_python"))
-        .and_then(Item::as_str);
+    let target_python = target.and_then(|(_, python)| python.as_deref());
     let python = target_python.and_then(lowest_python);
     let python = python.as_deref();
     if pkgs.iter().any(|p| p.name == key && p.version != from) {
         return Ok(Err(format!("it holds several versions of {key}")));
+    }
+    // The moved entries are rendered from what a registry entry has; a git, path or URL entry of
+    // the same name has more.
+    if pkgs.iter().any(|p| p.name == key && p.local) {
+        return Ok(Err(format!(
+            "it locks {key} from a git repository, path or URL"
+        )));
     }
     let Some(release) = registry.pypi_release(&fix.name, &fix.to).await? else {
         return Ok(Err(format!(
@@ -234,11 +212,6 @@ async fn moved_lock(
         }
     }
     let blocks = split_blocks(text);
-    if let Some(bad) = blocks[1..].iter().find_map(|b| unknown_key(b)) {
-        return Ok(Err(format!(
-            "an entry holds `{bad}`, which this agent does not write"
-        )));
-    }
     let base_deps: Vec<Requires> = reqs
         .iter()
         .filter(|r| r.in_extras.is_empty())
@@ -299,12 +272,19 @@ async fn moved_lock(
         files: &files,
     };
     let lock = assemble(&kept, &new, &added, groups.as_ref());
-    // What is written must read back as TOML, never a broken lock.
-    if let Err(e) = ImDocument::parse(lock.as_str()) {
-        return Ok(Err(format!(
-            "the rewritten lock would not be valid TOML ({})",
-            e.message().trim()
-        )));
+    // What is written must read back in PDM's layout (which TOML reads the same, see the
+    // python_locks fuzz target) with every entry of the package at the new version: never a
+    // broken lock.
+    let read_back = fast::read(&lock).map(|(_, p)| p);
+    let moved = read_back.as_ref().is_some_and(|p| {
+        p.iter()
+            .filter(|p| p.name == key)
+            .all(|p| p.version == fix.to)
+    });
+    if !moved {
+        return Ok(Err(
+            "the rewritten lock would not read back as PDM's layout with the package moved".into(),
+        ));
     }
     Ok(Ok((lock, notes)))
 }
@@ -515,15 +495,6 @@ fn with_groups(block: &str, groups: &BTreeSet<String>) -> String {
             }
         })
         .collect()
-}
-
-/// The first top-level key of a block that a registry entry of PDM's does not have.
-fn unknown_key(block: &str) -> Option<String> {
-    block.lines().skip(1).find_map(|l| {
-        let key = l.split_once(" = ")?.0;
-        let top = !l.starts_with(' ') && !l.starts_with(']') && !key.is_empty();
-        (top && !KEYS.contains(&key)).then(|| key.to_string())
-    })
 }
 
 fn block_field(block: &str, key: &str) -> String {

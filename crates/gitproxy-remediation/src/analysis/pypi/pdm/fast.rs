@@ -38,8 +38,23 @@ enum Section {
     Package,
 }
 
+/// What `[metadata]` says that an edit needs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Metadata {
+    pub(crate) lock_version: String,
+    /// `strategy`, when it is a list of strings.
+    pub(crate) strategy: Vec<String>,
+    /// Each `[[metadata.targets]]` table: its keys, and its `requires_python` when a string.
+    pub(crate) targets: Vec<(Vec<String>, Option<String>)>,
+}
+
 /// The lock's `lock_version` and its packages, or `None` when a line is not one PDM writes.
 pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
+    read_lock(text).map(|(meta, packages)| (meta.lock_version, packages))
+}
+
+/// [`read`] with the rest of the metadata an edit needs.
+pub(crate) fn read_lock(text: &str) -> Option<(Metadata, Vec<Package>)> {
     // TOML allows no control character but tab and line ends, and no carriage return outside
     // `\r\n`, anywhere (comments included).
     let bytes = text.as_bytes();
@@ -54,7 +69,7 @@ pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
     let mut packages: Vec<Package> = Vec::new();
     let mut keys: BTreeSet<&str> = BTreeSet::new();
     let mut section = Section::Top;
-    let mut lock_version = None;
+    let mut meta = Metadata::default();
     // Inside a multi-line array: `dependencies` (kept) or `files` (skipped).
     let mut in_array: Option<&str> = None;
     for (idx, raw) in text.lines().enumerate() {
@@ -86,6 +101,7 @@ pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
             "[[metadata.targets]]" if section != Section::Package => {
                 section = Section::Targets;
                 keys.clear();
+                meta.targets.push((Vec::new(), None));
                 continue;
             }
             "[[package]]" => {
@@ -124,8 +140,19 @@ pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
                 {
                     return None;
                 }
-                if section == Section::Metadata && key == "lock_version" {
-                    lock_version = Some(string(value)?);
+                match (&section, key) {
+                    (Section::Metadata, "lock_version") => meta.lock_version = string(value)?,
+                    (Section::Metadata, "strategy") => {
+                        meta.strategy = strings(value).unwrap_or_default()
+                    }
+                    (Section::Targets, _) => {
+                        let target = meta.targets.last_mut()?;
+                        target.0.push(key.to_string());
+                        if key == "requires_python" {
+                            target.1 = string(value);
+                        }
+                    }
+                    _ => {}
                 }
                 continue;
             }
@@ -160,7 +187,7 @@ pub(crate) fn read(text: &str) -> Option<(String, Vec<Package>)> {
         return None;
     }
     finish(packages.last())?;
-    Some((lock_version.unwrap_or_default(), packages))
+    Some((meta, packages))
 }
 
 /// Every entry names its package.

@@ -240,6 +240,17 @@ async fn what_pdm_must_resolve_is_left_to_it_with_the_reason() {
         "{:?}",
         set.notes
     );
+    // An entry of the package from a git repository beside the registry one.
+    let git = LOCK.to_string()
+        + "\n[[package]]\nname = \"b\"\nversion = \"1.0\"\nextras = [\"x\"]\ngit = \"https://git.example.invalid/b.git\"\nrevision = \"abc\"\nsummary = \"B.\"\ngroups = [\"default\"]\n";
+    let set = fix_b(&git, release(&[], None)).await;
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("it locks b from a git repository, path or URL")),
+        "{:?}",
+        set.notes
+    );
     // A target for one platform (`pdm lock --platform`): PDM keeps only its wheels.
     let linux = LOCK.replace(
         "requires_python = \">=3.8\"\n\n[[package]]",
