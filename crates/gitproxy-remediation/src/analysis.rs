@@ -2,6 +2,7 @@
 //! with its version, direct or transitive (and through which parents), dev or runtime, and the
 //! file and line that declares it.
 
+pub(crate) mod bun;
 pub(crate) mod cargo;
 pub(crate) mod composer;
 pub(crate) mod go;
@@ -193,6 +194,7 @@ pub fn analyze_into(snapshot: &Snapshot, sink: &mut dyn Sink) {
         });
     }
     let mut covered = pnpm::analyze(snapshot, sink);
+    covered.extend(bun::analyze(snapshot, sink));
     covered.extend(yarn::analyze(snapshot, sink));
     npm::analyze(snapshot, sink, covered);
     pypi::analyze(snapshot, sink);

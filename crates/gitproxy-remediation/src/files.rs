@@ -79,6 +79,7 @@ pub fn is_manifest_path(path: &str) -> bool {
             | "npm-shrinkwrap.json"
             | "pnpm-lock.yaml"
             | "yarn.lock"
+            | "bun.lock"
             | "poetry.lock"
             | "Pipfile"
             | "Pipfile.lock"

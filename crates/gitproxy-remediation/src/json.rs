@@ -64,10 +64,21 @@ impl Node {
 
 /// Parses `text`; the error names the byte offset of the problem.
 pub(crate) fn parse(text: &str) -> Result<Node, (usize, String)> {
+    parse_with(text, false)
+}
+
+/// Parses `text` allowing a comma after the last member of an object or array, as Bun writes
+/// `bun.lock`.
+pub(crate) fn parse_trailing_commas(text: &str) -> Result<Node, (usize, String)> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, trailing_commas: bool) -> Result<Node, (usize, String)> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         i: 0,
+        trailing_commas,
     };
     p.ws();
     let node = p.value(0)?;
@@ -82,6 +93,7 @@ struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
+    trailing_commas: bool,
 }
 
 impl Parser<'_> {
@@ -110,6 +122,13 @@ impl Parser<'_> {
                 } else {
                     loop {
                         self.ws();
+                        if self.trailing_commas
+                            && self.s.get(self.i) == Some(&b'}')
+                            && !members.is_empty()
+                        {
+                            self.i += 1;
+                            break;
+                        }
                         let key_start = self.i;
                         let key = self.string()?;
                         self.ws();
@@ -146,6 +165,13 @@ impl Parser<'_> {
                 } else {
                     loop {
                         self.ws();
+                        if self.trailing_commas
+                            && self.s.get(self.i) == Some(&b']')
+                            && !items.is_empty()
+                        {
+                            self.i += 1;
+                            break;
+                        }
                         items.push(self.value(depth + 1)?);
                         self.ws();
                         match self.s.get(self.i) {

@@ -426,10 +426,10 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
     let env = Env::start().await;
     let path = checkout(env.dir.path());
     std::fs::write(
-        path.join("bun.lock"),
+        path.join("bun.lockb"),
         "{\n  \"lockfileVersion\": 1,\n  \"packages\": {\n    \"lodash\": [\"lodash@4.17.20\", \"\", {}, \"sha512-x\"]\n  }\n}\n",
     )
-    .expect("bun.lock");
+    .expect("bun.lockb");
     let mut cmd = env.command(BOT_TOKEN);
     cmd.env_remove("GITPROXY_BITBUCKET_URL")
         .args(["scan", "--json", "--path"])
@@ -440,8 +440,8 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
     assert_eq!(scans[0]["coverage"], "partly-unsupported", "{scans:#}");
     let unsupported = scans[0]["unsupported"].as_array().expect("unsupported");
     assert_eq!(unsupported.len(), 1, "{scans:#}");
-    assert_eq!(unsupported[0]["file"], "bun.lock");
-    assert_eq!(unsupported[0]["format"], "Bun lockfile");
+    assert_eq!(unsupported[0]["file"], "bun.lockb");
+    assert_eq!(unsupported[0]["format"], "Bun binary lockfile");
     assert_eq!(unsupported[0]["ecosystem"], "npm");
 
     let mut cmd = env.command(BOT_TOKEN);
@@ -450,7 +450,7 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
     assert_eq!(out.status.code(), Some(3));
     let table = text(&out.stdout);
     assert!(
-        table.contains("unsupported: bun.lock (Bun lockfile, npm): not checked"),
+        table.contains("unsupported: bun.lockb (Bun binary lockfile, npm): not checked"),
         "{table}"
     );
     assert!(
@@ -458,7 +458,7 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
         "{table}"
     );
 
-    std::fs::remove_file(path.join("bun.lock")).expect("remove");
+    std::fs::remove_file(path.join("bun.lockb")).expect("remove");
     let mut cmd = env.command(BOT_TOKEN);
     cmd.args(["scan", "--json", "--path"]).arg(&path);
     let out = output(cmd).await;

@@ -12,7 +12,6 @@ use crate::files::{dir_of, join, Snapshot};
 /// per format. A pattern is an exact file name or `*` followed by a suffix (`*.csproj`).
 #[rustfmt::skip] // one line per format, so that a helper adding support deletes exactly one
 pub const FORMATS: &[(&str, &str, &str)] = &[
-    ("bun.lock", "Bun lockfile", "npm"),
     ("bun.lockb", "Bun binary lockfile", "npm"),
     ("*.gradle", "Gradle build script", "Maven"),
     ("*.gradle.kts", "Gradle Kotlin build script", "Maven"),

@@ -241,7 +241,7 @@ fn analyze_lock(
 }
 
 /// The entries reached from `roots` through `children` (per entry, the entries it requires).
-fn reach(roots: &[usize], children: &[Vec<usize>]) -> Vec<bool> {
+pub(crate) fn reach(roots: &[usize], children: &[Vec<usize>]) -> Vec<bool> {
     let mut seen = vec![false; children.len()];
     let mut queue: VecDeque<usize> = VecDeque::new();
     for &r in roots {

@@ -43,7 +43,7 @@ fn a_snapshot_with_a_bun_lock_is_partly_unsupported_not_clean() {
             r#"{"dependencies": {"left-pad": "^1.3.0"}}"#,
         )
         .with(
-            "bun.lock",
+            "bun.lockb",
             "{\"lockfileVersion\": 1, \"packages\": {\"left-pad\": [\"left-pad@1.3.0\"]}}",
         );
     let scan = super::scan_snapshot("web", &snapshot, &AdvisoryDb::new());
@@ -52,10 +52,10 @@ fn a_snapshot_with_a_bun_lock_is_partly_unsupported_not_clean() {
     assert!(scan.is_partly_unsupported());
     assert_eq!(scan.coverage, super::Coverage::PartlyUnsupported);
     assert_eq!(scan.unsupported.len(), 1);
-    assert_eq!(scan.unsupported[0].file, "bun.lock");
+    assert_eq!(scan.unsupported[0].file, "bun.lockb");
     let json = serde_json::to_value(&scan).expect("json");
     assert_eq!(json["coverage"], "partly-unsupported");
-    assert_eq!(json["unsupported"][0]["format"], "Bun lockfile");
+    assert_eq!(json["unsupported"][0]["format"], "Bun binary lockfile");
     assert_eq!(json["unsupported"][0]["ecosystem"], "npm");
 
     let clean = super::scan_snapshot(

@@ -254,7 +254,7 @@ async fn a_package_moved_into_an_unsupported_lockfile_is_not_taken_as_fixed() {
         .unwrap()
         .opened[0];
 
-    // Alice moves the project to Bun: lodash 4.17.20 is now only in bun.lock, which the engine
+    // Alice moves the project to Bun: lodash 4.17.20 is now only in bun.lockb, which the engine
     // does not read, so nothing supported says lodash is vulnerable any more.
     let alice = client(&sim, ALICE);
     alice_commits_to_main(
@@ -266,16 +266,16 @@ async fn a_package_moved_into_an_unsupported_lockfile_is_not_taken_as_fixed() {
                 "{\n  \"name\": \"web\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"name\": \"web\"\n    }\n  }\n}\n".to_string(),
             ),
             (
-                "bun.lock",
+                "bun.lockb",
                 "{\n  \"lockfileVersion\": 1,\n  \"packages\": {\n    \"lodash\": [\"lodash@4.17.20\", \"\", {}, \"sha512-x\"]\n  }\n}\n".to_string(),
             ),
         ],
-        "Move to Bun",
+        "Move to Bun (binary lockfile)",
     )
     .await;
     let outcome = remediator.remediate_repo("SEC", "web").await.unwrap();
     assert_eq!(outcome.unsupported.len(), 1, "{outcome:?}");
-    assert_eq!(outcome.unsupported[0].file, "bun.lock");
+    assert_eq!(outcome.unsupported[0].file, "bun.lockb");
     assert!(outcome.closed.is_empty(), "{outcome:?}");
     assert_eq!(pr_state(&host, id).await, PrState::Open);
     sim.shutdown().await;
@@ -288,7 +288,7 @@ async fn the_status_report_lists_as_not_checked_exactly_what_the_scan_does_not_r
     let (db, registry) = (lodash_fixed_in("4.17.21"), registry());
     let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
     // A settings script with plugin management only and a Pipfile beside its lock are read (or
-    // need no reading); a Bun lockfile and a settings script declaring a catalog are not.
+    // need no reading); a Bun binary lockfile and a settings script declaring a catalog are not.
     let alice = client(&sim, ALICE);
     alice_commits_to_main(
         &alice,
@@ -308,7 +308,7 @@ async fn the_status_report_lists_as_not_checked_exactly_what_the_scan_does_not_r
                 "py/Pipfile.lock",
                 "{\"_meta\": {}, \"default\": {}, \"develop\": {}}\n".to_string(),
             ),
-            ("bun.lock", "{\n  \"lockfileVersion\": 1\n}\n".to_string()),
+            ("bun.lockb", "{\n  \"lockfileVersion\": 1\n}\n".to_string()),
         ],
         "Add more build files",
     )
@@ -321,7 +321,7 @@ async fn the_status_report_lists_as_not_checked_exactly_what_the_scan_does_not_r
         .collect();
     assert_eq!(
         listed,
-        ["bun.lock", "tools/settings.gradle.kts"],
+        ["bun.lockb", "tools/settings.gradle.kts"],
         "{status:?}"
     );
     let scan = remediator.remediate_repo("SEC", "web").await.unwrap();

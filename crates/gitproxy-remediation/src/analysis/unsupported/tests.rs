@@ -58,14 +58,14 @@ fn globs_match_suffixes_and_names_match_exactly() {
     assert_eq!(recognise(".gradle"), None);
     assert_eq!(recognise("mix.lock.bak"), None);
     assert_eq!(recognise("my-mix.lock"), None);
-    let u = classify("web/bun.lock").expect("bun.lock");
+    let u = classify("web/bun.lockb").expect("bun.lockb");
     assert_eq!(
         (u.file.as_str(), u.format.as_str(), u.ecosystem.as_str()),
-        ("web/bun.lock", "Bun lockfile", "npm")
+        ("web/bun.lockb", "Bun binary lockfile", "npm")
     );
     assert_eq!(
         u.to_string(),
-        "web/bun.lock: Bun lockfile (npm) is not supported yet; its dependencies were not checked"
+        "web/bun.lockb: Bun binary lockfile (npm) is not supported yet; its dependencies were not checked"
     );
     // The Gradle reader takes build scripts, catalogs under gradle/ and lockfiles; other scripts
     // and catalogs match the table.
@@ -79,7 +79,7 @@ fn globs_match_suffixes_and_names_match_exactly() {
 #[test]
 fn an_analysis_lists_each_unsupported_file_and_still_reads_the_rest() {
     let snapshot = Snapshot::new()
-        .with("bun.lock", "{\"lockfileVersion\": 1}")
+        .with("bun.lockb", "{\"lockfileVersion\": 1}")
         .with("package.json", r#"{"dependencies": {"lodash": "4.17.20"}}"#)
         .with("src/app/mix.lock", "%{}")
         .with("README.md", "# not a manifest");
@@ -89,7 +89,7 @@ fn an_analysis_lists_each_unsupported_file_and_still_reads_the_rest() {
         .iter()
         .map(|u| u.file.as_str())
         .collect();
-    assert_eq!(files, ["bun.lock", "src/app/mix.lock"]);
+    assert_eq!(files, ["bun.lockb", "src/app/mix.lock"]);
     assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
     assert!(analysis.find("lodash", "4.17.20").is_some());
 }
