@@ -85,6 +85,7 @@ fn test(root: &Path) -> Result<()> {
     tools::ensure_python_tools(root)?;
     tools::ensure_pnpm(root)?;
     tools::ensure_yarn(root)?;
+    tools::ensure_bun(root)?;
     step(
         root,
         "cargo fmt --check",

@@ -12,6 +12,7 @@
 //! - Poetry, pipenv and uv (from PyPI, each in its own venv under `target/tools`) for the
 //!   remediation crate's Python lockfile checks;
 //! - yarn 1 (from npm, under `target/tools/yarn`) for the remediation crate's yarn.lock checks;
+//! - Bun (the official build from npm, under `target/tools/bun`) for the bun.lock checks;
 //! - cargo-audit (from crates.io) for `bench remediation`;
 //! - Snyk Broker with its own Node (from npm, under `target/bench-peers`) for `bench tunnel --with-peers`.
 
@@ -573,6 +574,46 @@ pub(crate) fn ensure_pnpm(root: &Path) -> Result<()> {
         .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
     if !status.success() {
         bail!("`npm install` of pnpm failed ({status}); check that the npm registry is reachable");
+    }
+    Ok(())
+}
+
+/// The Bun the remediation tests check bun.lock fixes with (lockfileVersion 2): the official
+/// Linux x64 build, which npm ships as `@oven/bun-linux-x64`, installed under `target/tools/bun`.
+const BUN_VERSION: &str = "1.4.5";
+
+/// Installs Bun [`BUN_VERSION`] from npm into `root/target/tools/bun` unless it is there.
+pub(crate) fn ensure_bun(root: &Path) -> Result<()> {
+    let dir = root.join("target/tools/bun");
+    let bun = dir.join("node_modules/@oven/bun-linux-x64/bin/bun");
+    let version = Command::new(&bun)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if version.as_deref() == Some(BUN_VERSION) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    std::fs::write(
+        dir.join("package.json"),
+        format!(
+            "{{ \"private\": true, \"dependencies\": {{ \"@oven/bun-linux-x64\": \"{BUN_VERSION}\" }} }}\n"
+        ),
+    )
+    .context("could not write the npm manifest for Bun")?;
+    eprintln!(
+        "xtask: installing Bun {BUN_VERSION} from npm into {}",
+        dir.display()
+    );
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(&dir)
+        .status()
+        .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
+    if !status.success() {
+        bail!("`npm install` of Bun failed ({status}); check that the npm registry is reachable");
     }
     Ok(())
 }

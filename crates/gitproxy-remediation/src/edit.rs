@@ -17,6 +17,7 @@ mod pypi;
 mod ruby;
 
 pub(crate) use pypi::pdm_content_hash;
+mod bun;
 mod yarn;
 
 use std::collections::BTreeMap;
@@ -232,6 +233,9 @@ async fn apply_one(
     for &i in &fix.dependencies {
         let dep = &analysis.dependencies[i];
         match dep.ecosystem {
+            Ecosystem::Npm if crate::plan::is_bun(dep) => {
+                bun::edit(work, fix, dep, registry).await?
+            }
             Ecosystem::Npm if dep.location.file.ends_with("yarn.lock") => {
                 yarn::edit(work, fix, dep, registry).await?
             }

@@ -309,9 +309,12 @@ pub async fn plan(
         // yarn.lock moves need the new version's dependencies as well; a lockfile of
         // `Analysis::relock_only` (yarn Berry's, a Gemfile.lock of several sources) is always left
         // to its package manager.
-        let yarn = occurrences
-            .iter()
-            .any(|d| d.location.file.ends_with("yarn.lock"));
+        let yarn = occurrences.iter().any(|d| {
+            matches!(
+                crate::analysis::file_name(&d.location.file),
+                "yarn.lock" | "bun.lock"
+            )
+        });
         let relock_only = occurrences
             .iter()
             .find_map(|d| analysis.relock_only.get(&d.location.file));
@@ -484,9 +487,14 @@ fn occurrence_tier(
                 } else {
                     Tier::ManifestBump
                 };
-                if !ok && pnpm::is_pnpm(dep) {
+                if !ok && (pnpm::is_pnpm(dep) || is_bun(dep)) {
+                    let (lock, tool) = if is_bun(dep) {
+                        ("bun.lock", "Bun")
+                    } else {
+                        ("pnpm-lock.yaml", "pnpm")
+                    };
                     let note = format!(
-                        "package.json requires {} `{}`, which excludes the fixed version, so the range moves; pnpm-lock.yaml follows as pnpm resolves it",
+                        "package.json requires {} `{}`, which excludes the fixed version, so the range moves; {lock} follows as {tool} resolves it",
                         dep.name,
                         dep.requirement.as_deref().unwrap_or("")
                     );
@@ -531,6 +539,7 @@ fn occurrence_tier(
                             dep.name,
                             target
                         ),
+                        Ecosystem::Npm if file == "bun.lock" => bun_override_note(dep),
                         Ecosystem::Npm => npm_override_note(dep),
                         // The Cargo.lock and poetry.lock updates move the parent themselves
                         // when a release of it accepts the fix (and say so), or report the
@@ -568,6 +577,21 @@ pub(crate) fn npm_override_note(dep: &Dependency) -> String {
     )
 }
 
+/// Whether the occurrence is an entry of a `bun.lock`.
+pub(crate) fn is_bun(dep: &Dependency) -> bool {
+    crate::analysis::file_name(&dep.location.file) == "bun.lock"
+}
+
+/// The plan's note on a package of a `bun.lock` forced with `overrides` (dropped by the edit
+/// when a dependent moves instead).
+pub(crate) fn bun_override_note(dep: &Dependency) -> String {
+    format!(
+        "{} is forced with `overrides` because {} cannot take it; bun.lock follows as Bun resolves it",
+        dep.name,
+        dep.parents.join(", ")
+    )
+}
+
 /// Whether the occurrence is a lockfile entry, which records a checksum of the version.
 fn in_lockfile(dep: &Dependency) -> bool {
     let file = dep.location.file.rsplit('/').next().unwrap_or("");
@@ -577,6 +601,7 @@ fn in_lockfile(dep: &Dependency) -> bool {
             | "npm-shrinkwrap.json"
             | "pnpm-lock.yaml"
             | "yarn.lock"
+            | "bun.lock"
             | "Cargo.lock"
             | "poetry.lock"
             | "Pipfile.lock"
@@ -629,6 +654,9 @@ fn lock_note(dep: &Dependency) -> Option<String> {
     match dep.ecosystem {
         Ecosystem::Npm if pnpm::is_pnpm(dep) => Some(
             format!("every range on {} allows the fixed version, so only pnpm-lock.yaml changes: it is updated as pnpm resolves it, with the new version's dependencies from the registry", dep.name),
+        ),
+        Ecosystem::Npm if is_bun(dep) => Some(
+            format!("every range on {} allows the fixed version, so only bun.lock changes: it is updated as Bun resolves it, with the new version's integrity and dependencies from the registry", dep.name),
         ),
         Ecosystem::Npm if dep.location.file.ends_with("yarn.lock") => Some(
             "yarn.lock is moved as yarn resolves it, with the new version's integrity and dependencies from the registry".into(),

@@ -5,10 +5,10 @@
 //! before an override is forced; otherwise (and for v1 lockfiles) the entry's version, URL and
 //! integrity are replaced in place.
 
-mod climb;
+pub(super) mod climb;
 mod legacy;
-mod resolve;
-mod tree;
+pub(super) mod resolve;
+pub(super) mod tree;
 
 use super::{bumped_requirement, edit_error, splice, Work};
 use crate::analysis::npm::SECTIONS;
@@ -195,7 +195,7 @@ pub(super) fn npm_manifest_bump(
     ))
 }
 
-fn npm_override(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
+pub(super) fn npm_override(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
     let text = work.text(path)?;
     let root = json::parse(&text).map_err(|(_, m)| edit_error(path, m))?;
     let members = root.members();

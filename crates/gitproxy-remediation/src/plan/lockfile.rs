@@ -62,6 +62,7 @@ pub(super) fn has_lockfile(dep: &Dependency) -> bool {
             | "npm-shrinkwrap.json"
             | "yarn.lock"
             | "pnpm-lock.yaml"
+            | "bun.lock"
             | "Cargo.lock"
             | "poetry.lock"
             | "Pipfile.lock"
@@ -208,6 +209,8 @@ fn command(
     let file = crate::analysis::file_name(path);
     Some(match ecosystem {
         Ecosystem::Npm if file == "yarn.lock" => "yarn install".into(),
+        Ecosystem::Npm if file == "bun.lock" && manifest_changes => "bun install".into(),
+        Ecosystem::Npm if file == "bun.lock" => format!("bun update {name}"),
         Ecosystem::Npm => "npm install --package-lock-only".into(),
         Ecosystem::CratesIo => format!("cargo update -p {name} --precise {to}"),
         Ecosystem::PyPI if file == "Pipfile.lock" => "pipenv lock".into(),

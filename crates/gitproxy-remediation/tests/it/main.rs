@@ -2,6 +2,7 @@
 //! cargo-audit oracle, the Bitbucket simulator, and Cargo.lock fixes checked by the real cargo.
 
 mod branches;
+mod bun_lock;
 mod cargo_lock;
 mod ci_logs;
 mod e2e;

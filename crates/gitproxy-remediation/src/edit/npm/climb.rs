@@ -16,7 +16,7 @@ use crate::version::Version;
 use crate::{Ecosystem, Error};
 
 /// How many dependents deep a fix may climb, as for Cargo and Poetry.
-pub(super) const MAX_CLIMB: usize = 3;
+pub(in crate::edit) const MAX_CLIMB: usize = 3;
 
 /// Moves a fix may take before it gives up.
 const MAX_STEPS: usize = 32;
@@ -31,21 +31,21 @@ struct Step {
 
 /// What a fix did besides moving the vulnerable package.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct Climbed {
+pub(in crate::edit) struct Climbed {
     /// Why each dependent moved, one sentence each (empty: no dependent had to).
-    pub(super) steps: Vec<String>,
+    pub(in crate::edit) steps: Vec<String>,
     /// The names of the dependents that moved.
-    pub(super) bumped: Vec<String>,
+    pub(in crate::edit) bumped: Vec<String>,
     /// Every other package whose version changed: `name old -> new`.
-    pub(super) moved: Vec<String>,
+    pub(in crate::edit) moved: Vec<String>,
     /// The versions of the fixed package the lockfile now holds.
-    pub(super) versions: BTreeSet<String>,
+    pub(in crate::edit) versions: BTreeSet<String>,
 }
 
 impl Mover<'_> {
     /// Moves every entry of `name` at `from` to `to`; a dependent whose range admits none of
     /// `fixed` (versions no advisory affects, `to` among them) is bumped first.
-    pub(super) async fn fix(
+    pub(in crate::edit) async fn fix(
         &mut self,
         name: &str,
         from: &str,

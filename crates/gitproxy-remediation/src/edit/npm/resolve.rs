@@ -17,7 +17,7 @@ use crate::version::{Requirement, Version};
 use crate::{Ecosystem, Error};
 
 /// The `packages` map of a lockfile: location -> entry.
-pub(super) type Packages = BTreeMap<String, J>;
+pub(in crate::edit) type Packages = BTreeMap<String, J>;
 
 /// How a dependency edge is declared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,22 +45,22 @@ struct Edge {
 }
 
 /// Why a lockfile cannot be moved: the reason names the exact conflicting range.
-pub(super) struct Conflict(pub(super) String);
+pub(in crate::edit) struct Conflict(pub(in crate::edit) String);
 
 /// A dependent that rejects the new version and keeps a nested copy of one it accepts.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct Kept {
+pub(in crate::edit) struct Kept {
     /// The dependent's location.
-    pub(super) from: String,
+    pub(in crate::edit) from: String,
     /// Its range on the moved package.
-    pub(super) spec: String,
+    pub(in crate::edit) spec: String,
     /// Where its copy sits and at which version.
-    pub(super) at: String,
-    pub(super) version: String,
+    pub(in crate::edit) at: String,
+    pub(in crate::edit) version: String,
 }
 
 /// A location that is not inside some `node_modules` (the project, a workspace).
-pub(super) fn is_top(key: &str) -> bool {
+pub(in crate::edit) fn is_top(key: &str) -> bool {
     key.is_empty() || !key.starts_with("node_modules/") && !key.contains("/node_modules/")
 }
 
@@ -73,7 +73,7 @@ fn parent(key: &str) -> &str {
 }
 
 /// Where `name` sits in the `node_modules` of `at`.
-pub(super) fn slot(at: &str, name: &str) -> String {
+pub(in crate::edit) fn slot(at: &str, name: &str) -> String {
     if at.is_empty() {
         format!("node_modules/{name}")
     } else {
@@ -82,13 +82,13 @@ pub(super) fn slot(at: &str, name: &str) -> String {
 }
 
 /// How deep a location sits: the number of `node_modules` on its path.
-pub(super) fn depth(key: &str) -> usize {
+pub(in crate::edit) fn depth(key: &str) -> usize {
     key.matches("node_modules/").count()
 }
 
 /// A location ordered as npm orders paths.
 #[derive(PartialEq, Eq)]
-pub(super) struct Collated(pub(super) String);
+pub(in crate::edit) struct Collated(pub(in crate::edit) String);
 
 impl Ord for Collated {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
@@ -103,7 +103,7 @@ impl PartialOrd for Collated {
 }
 
 /// The package name of a location.
-pub(super) fn name_of(key: &str) -> &str {
+pub(in crate::edit) fn name_of(key: &str) -> &str {
     match key.rfind("node_modules/") {
         Some(i) => &key[i + "node_modules/".len()..],
         None => key,
@@ -179,7 +179,7 @@ fn resolve(packages: &Packages, from: &str, name: &str, peer: bool) -> Option<St
 
 /// Whether `version` satisfies `spec`; specs that are not registry ranges (tags, URLs, aliases)
 /// are left to npm and count as satisfied.
-pub(super) fn accepts(spec: &str, version: &str) -> bool {
+pub(in crate::edit) fn accepts(spec: &str, version: &str) -> bool {
     let (Ok(range), Ok(v)) = (
         Requirement::parse(Ecosystem::Npm, spec),
         Version::parse(Ecosystem::Npm, version),
@@ -189,7 +189,7 @@ pub(super) fn accepts(spec: &str, version: &str) -> bool {
     range.matches(&v)
 }
 
-pub(super) fn version_of(packages: &Packages, key: &str) -> Option<String> {
+pub(in crate::edit) fn version_of(packages: &Packages, key: &str) -> Option<String> {
     packages
         .get(key)
         .and_then(|e| e.get("version"))
@@ -198,7 +198,7 @@ pub(super) fn version_of(packages: &Packages, key: &str) -> Option<String> {
 }
 
 /// The overrides of the project's `package.json` that replace a package's range everywhere.
-pub(super) fn simple_overrides(manifest: Option<&str>) -> BTreeMap<String, String> {
+pub(in crate::edit) fn simple_overrides(manifest: Option<&str>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Some(root) = manifest.and_then(|t| json::parse(t).ok()) else {
         return out;
@@ -214,10 +214,10 @@ pub(super) fn simple_overrides(manifest: Option<&str>) -> BTreeMap<String, Strin
 }
 
 /// Moves the package at `key` to `to`, as described in the module documentation.
-pub(super) struct Mover<'a> {
-    pub(super) registry: &'a dyn Registry,
-    pub(super) overrides: BTreeMap<String, String>,
-    pub(super) packages: Packages,
+pub(in crate::edit) struct Mover<'a> {
+    pub(in crate::edit) registry: &'a dyn Registry,
+    pub(in crate::edit) overrides: BTreeMap<String, String>,
+    pub(in crate::edit) packages: Packages,
 }
 
 impl Mover<'_> {
@@ -230,7 +230,7 @@ impl Mover<'_> {
 
     /// Every edge (from, spec) that resolves to `key`, from packages the project still reaches
     /// (npm drops the old dependencies of a replaced package before they could conflict).
-    pub(super) fn dependents(&self, key: &str) -> Vec<(String, String)> {
+    pub(in crate::edit) fn dependents(&self, key: &str) -> Vec<(String, String)> {
         let name = name_of(key);
         let reached = reachable(&self.packages);
         let mut out = Vec::new();
@@ -350,7 +350,7 @@ impl Mover<'_> {
 
     /// Moves the entry at `key` to `to`; the result is in `self.packages`, and the dependents
     /// that keep a nested copy of another version are returned.
-    pub(super) async fn move_to(
+    pub(in crate::edit) async fn move_to(
         &mut self,
         key: &str,
         to: &str,
@@ -728,7 +728,7 @@ impl Mover<'_> {
 }
 
 /// The locations reached from the project (and its workspaces) through dependency edges.
-pub(super) fn reachable(packages: &Packages) -> BTreeSet<String> {
+pub(in crate::edit) fn reachable(packages: &Packages) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = packages.keys().filter(|k| is_top(k)).cloned().collect();
     let mut queue: VecDeque<String> = seen.iter().cloned().collect();
     while let Some(from) = queue.pop_front() {
@@ -743,7 +743,7 @@ pub(super) fn reachable(packages: &Packages) -> BTreeSet<String> {
     seen
 }
 
-pub(super) fn describe(key: &str) -> String {
+pub(in crate::edit) fn describe(key: &str) -> String {
     if key.is_empty() {
         "the project's package.json".to_string()
     } else if is_top(key) {

@@ -9,7 +9,7 @@ use crate::json::{Node, Value};
 
 /// A JSON value; numbers, booleans and null keep their source text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum J {
+pub(in crate::edit) enum J {
     Obj(Vec<(String, J)>),
     Arr(Vec<J>),
     Str(String),
@@ -30,7 +30,7 @@ const FIRST_KEYS: [&str; 8] = [
 
 impl J {
     /// The tree of a parsed node of `text`.
-    pub(super) fn from_node(text: &str, node: &Node) -> J {
+    pub(in crate::edit) fn from_node(text: &str, node: &Node) -> J {
         match &node.value {
             Value::Object(members) => J::Obj(
                 members
@@ -44,28 +44,28 @@ impl J {
         }
     }
 
-    pub(super) fn get(&self, key: &str) -> Option<&J> {
+    pub(in crate::edit) fn get(&self, key: &str) -> Option<&J> {
         match self {
             J::Obj(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
-    pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut J> {
+    pub(in crate::edit) fn get_mut(&mut self, key: &str) -> Option<&mut J> {
         match self {
             J::Obj(members) => members.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
-    pub(super) fn as_str(&self) -> Option<&str> {
+    pub(in crate::edit) fn as_str(&self) -> Option<&str> {
         match self {
             J::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub(super) fn members(&self) -> &[(String, J)] {
+    pub(in crate::edit) fn members(&self) -> &[(String, J)] {
         match self {
             J::Obj(members) => members,
             _ => &[],
@@ -73,7 +73,7 @@ impl J {
     }
 
     /// Sets `key` (replacing its value or appending it); no-op on non-objects.
-    pub(super) fn set(&mut self, key: &str, value: J) {
+    pub(in crate::edit) fn set(&mut self, key: &str, value: J) {
         if let J::Obj(members) = self {
             match members.iter_mut().find(|(k, _)| k == key) {
                 Some((_, v)) => *v = value,
@@ -82,7 +82,7 @@ impl J {
         }
     }
 
-    pub(super) fn remove(&mut self, key: &str) -> Option<J> {
+    pub(in crate::edit) fn remove(&mut self, key: &str) -> Option<J> {
         match self {
             J::Obj(members) => {
                 let i = members.iter().position(|(k, _)| k == key)?;
@@ -93,7 +93,7 @@ impl J {
     }
 
     /// Whether the value counts as present for npm (`if (val)`, non-empty objects and arrays).
-    pub(super) fn is_truthy(&self) -> bool {
+    pub(in crate::edit) fn is_truthy(&self) -> bool {
         match self {
             J::Obj(m) => !m.is_empty(),
             J::Arr(a) => !a.is_empty(),
@@ -104,7 +104,7 @@ impl J {
 }
 
 /// The indentation and line ending `text` uses (npm keeps both).
-pub(super) fn layout(text: &str) -> (String, &'static str) {
+pub(in crate::edit) fn layout(text: &str) -> (String, &'static str) {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let indent = text
         .lines()
@@ -116,7 +116,7 @@ pub(super) fn layout(text: &str) -> (String, &'static str) {
 }
 
 /// `value` printed as npm prints a lockfile, with a final newline.
-pub(super) fn print(value: &J, indent: &str, newline: &str) -> String {
+pub(in crate::edit) fn print(value: &J, indent: &str, newline: &str) -> String {
     let mut out = String::new();
     write(value, indent, 0, &mut out);
     out.push('\n');
@@ -190,7 +190,7 @@ fn primary(c: char) -> u32 {
 
 /// English collation as `Intl.Collator("en").compare` orders package paths: letters compare
 /// without case first, lower case before upper case breaks ties.
-pub(super) fn collate(a: &str, b: &str) -> Ordering {
+pub(in crate::edit) fn collate(a: &str, b: &str) -> Ordering {
     let pa = a.chars().map(primary);
     let pb = b.chars().map(primary);
     pa.cmp(pb).then_with(|| {

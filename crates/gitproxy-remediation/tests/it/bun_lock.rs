@@ -1,0 +1,371 @@
+//! Bun itself accepts every bun.lock fix: real packuments (`fixtures/npm/packuments`) served by a
+//! loopback stand-in, lockfiles Bun 1.4 wrote against it (`fixtures/bun`), the fix edits computed
+//! with the HTTP registry, and then, per fix branch, `bun install --frozen-lockfile
+//! --lockfile-only` (which fails when the lockfile does not match the manifest), a `bun install
+//! --lockfile-only` that changes nothing, and Bun's own fix from the original lockfile (`bun
+//! update NAME`, or `bun install` after a `package.json` change) writing the very same lockfile
+//! byte for byte. The branch is re-scanned: the fixed package has no advisory left.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gitproxy_remediation::advisories::AdvisoryDb;
+use gitproxy_remediation::analysis::analyze;
+use gitproxy_remediation::edit::apply_fix;
+use gitproxy_remediation::files::Snapshot;
+use gitproxy_remediation::osv::Record;
+use gitproxy_remediation::plan::{plan, LockfileRefresh, PlanOptions, Tier};
+use gitproxy_remediation::registry::{CachedRegistry, HttpRegistry};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::registry::StandIn;
+use crate::{fixed_in_db, fixtures, packument_routes};
+
+/// Bun from npm, installed by `cargo xtask test` under `target/tools/bun`.
+fn bun_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/tools/bun/node_modules/@oven/bun-linux-x64/bin/bun")
+}
+
+/// The address the fixtures' lockfiles record their tarballs at (Bun wrote them against a
+/// stand-in there); each test puts its own stand-in's address in its place.
+const FIXTURE_REGISTRY: &str = "http://127.0.0.1:4873/npm/";
+
+/// `/npm/NAME` -> the captured packument, with its tarball URLs on the stand-in.
+fn stand_in_packuments(addr: std::net::SocketAddr) -> BTreeMap<String, Vec<u8>> {
+    packument_routes(&fixtures().join("npm/packuments"), |text| {
+        text.replace(
+            "https://registry.npmjs.org/",
+            &format!("http://{addr}/npm/"),
+        )
+    })
+}
+
+fn database() -> AdvisoryDb {
+    let mut db = fixed_in_db(
+        "bun-lock",
+        &[
+            ("GHSA-r683-j2x4-v87g", "npm", "node-fetch", "2.6.7"),
+            ("GHSA-35jh-r3h4-6jhm", "npm", "lodash", "4.17.21"),
+        ],
+    );
+    db.insert(Record::from_json("bun-lock", QS_RECORD.as_bytes()).unwrap());
+    db
+}
+
+/// GHSA-hrpp-h998-j3pp as OSV records it (every release line up to its backported fix).
+const QS_RECORD: &str = r#"{"id": "GHSA-hrpp-h998-j3pp", "aliases": ["CVE-2022-24999"],
+  "summary": "qs vulnerable to Prototype Pollution",
+  "affected": [{"package": {"ecosystem": "npm", "name": "qs"}, "ranges": [{"type": "SEMVER", "events": [
+    {"introduced": "0"}, {"fixed": "6.2.4"},
+    {"introduced": "6.3.0"}, {"fixed": "6.3.3"},
+    {"introduced": "6.4.0"}, {"fixed": "6.4.1"},
+    {"introduced": "6.5.0"}, {"fixed": "6.5.3"},
+    {"introduced": "6.6.0"}, {"fixed": "6.6.1"},
+    {"introduced": "6.7.0"}, {"fixed": "6.7.3"},
+    {"introduced": "6.8.0"}, {"fixed": "6.8.3"},
+    {"introduced": "6.9.0"}, {"fixed": "6.9.7"},
+    {"introduced": "6.10.0"}, {"fixed": "6.10.3"}]}]}]}"#;
+
+/// Runs Bun in `dir` against the stand-in with its own empty home and cache.
+async fn bun(dir: &Path, registry: &str, args: &[&str]) -> (bool, String) {
+    let bin = bun_bin();
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo xtask test` once, which installs Bun",
+        bin.display()
+    );
+    let dir = dir.to_path_buf();
+    let registry = registry.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(&bin)
+            .args(&args)
+            .current_dir(&dir)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("BUN_INSTALL", home.path().join("bun"))
+            .env("BUN_INSTALL_CACHE_DIR", home.path().join("install-cache"))
+            .env("BUN_CONFIG_REGISTRY", &registry)
+            .env("DO_NOT_TRACK", "1")
+            .env_remove("NPM_CONFIG_REGISTRY")
+            .env_remove("npm_config_registry")
+            .output()
+            .expect("Bun runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    })
+    .await
+    .unwrap()
+}
+
+/// The fixture project `name`: its manifest and its lockfile on the stand-in at `registry`.
+fn project(name: &str, registry: &str) -> (String, String) {
+    let base = fixtures().join("bun").join(name);
+    let manifest = std::fs::read_to_string(base.join("package.json")).unwrap();
+    let lock = std::fs::read_to_string(base.join("bun.lock"))
+        .unwrap()
+        .replace(FIXTURE_REGISTRY, registry);
+    (manifest, lock)
+}
+
+/// What Bun itself writes from the original lockfile for a fix.
+async fn bun_own_fix(registry: &str, manifest: &str, lock: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), manifest).unwrap();
+    std::fs::write(dir.path().join("bun.lock"), lock).unwrap();
+    let (ok, log) = bun(dir.path(), registry, args).await;
+    assert!(ok, "{log}");
+    std::fs::read_to_string(dir.path().join("bun.lock")).unwrap()
+}
+
+/// Checks a fix branch with Bun: the frozen install accepts it and a plain one changes nothing.
+async fn bun_accepts(registry: &str, manifest: &str, lock: &str, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), manifest).unwrap();
+    std::fs::write(dir.path().join("bun.lock"), lock).unwrap();
+    let (ok, log) = bun(
+        dir.path(),
+        registry,
+        &["install", "--frozen-lockfile", "--lockfile-only"],
+    )
+    .await;
+    assert!(ok, "{what}: bun install --frozen-lockfile failed: {log}");
+    let (ok, log) = bun(dir.path(), registry, &["install", "--lockfile-only"]).await;
+    assert!(ok, "{what}: {log}");
+    let after = std::fs::read_to_string(dir.path().join("bun.lock")).unwrap();
+    assert_eq!(after, lock, "{what}: Bun rewrote the lockfile");
+}
+
+/// The branch no longer holds a vulnerable version of `name`.
+fn assert_fixed(db: &AdvisoryDb, fixed: &Snapshot, name: &str, what: &str) {
+    let again = analyze(fixed);
+    assert!(again.problems.is_empty(), "{what}: {:?}", again.problems);
+    let left: Vec<String> = db
+        .scan(&again)
+        .iter()
+        .map(|f| again.dependencies[f.dependency].name.clone())
+        .collect();
+    assert!(
+        !left.iter().any(|l| l == name),
+        "{what}: still vulnerable: {left:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bun_fix_branches_pass_bun_and_match_what_bun_writes_itself() {
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    let (manifest, lock) = project("hoisted", &npm_registry);
+    // The check has teeth: a lockfile that no longer matches the manifest is refused.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        manifest.replace("\"4.17.20\"", "\"4.17.21\""),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bun.lock"), &lock).unwrap();
+    let (ok, log) = bun(
+        dir.path(),
+        &npm_registry,
+        &["install", "--frozen-lockfile", "--lockfile-only"],
+    )
+    .await;
+    assert!(!ok, "a stale lockfile passed: {log}");
+
+    let snapshot = Snapshot::new()
+        .with("package.json", manifest.as_str())
+        .with("bun.lock", lock.as_str());
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    assert!(
+        analysis.unsupported.is_empty(),
+        "{:?}",
+        analysis.unsupported
+    );
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let fixes: Vec<(&str, &str, Tier, &LockfileRefresh)> = plan
+        .fixes
+        .iter()
+        .map(|f| (f.name.as_str(), f.to.as_str(), f.tier, &f.lockfile))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            // Pinned by the project: the manifest moves, bun.lock with it.
+            (
+                "lodash",
+                "4.17.21",
+                Tier::ManifestBump,
+                &LockfileRefresh::Agent
+            ),
+            // isomorphic-fetch's ^2.6.1 takes 2.6.7, which brings whatwg-url and its own
+            // dependencies, and the optional peer `encoding`.
+            (
+                "node-fetch",
+                "2.6.7",
+                Tier::LockfileUpdate,
+                &LockfileRefresh::Agent
+            ),
+            // express 4.17.1 and body-parser 1.19.0 pin qs 6.7.0 and the project pins express:
+            // forced with `overrides`.
+            ("qs", "6.7.3", Tier::Override, &LockfileRefresh::Agent),
+        ]
+    );
+    for fix in &plan.fixes {
+        let edits = apply_fix(fix, &analysis, &snapshot, &registry)
+            .await
+            .unwrap();
+        let what = format!("hoisted {}", fix.name);
+        assert!(!edits.needs_package_manager, "{what}: {:?}", edits.notes);
+        let mut fixed = snapshot.clone();
+        for (path, text) in [("package.json", &manifest), ("bun.lock", &lock)] {
+            fixed.insert(path, edits.files.get(path).unwrap_or(text).as_str());
+        }
+        let new_lock = &edits.files["bun.lock"];
+        let new_manifest = edits.files.get("package.json").unwrap_or(&manifest);
+        bun_accepts(&npm_registry, new_manifest, new_lock, &what).await;
+        assert_fixed(&db, &fixed, &fix.name, &what);
+        let own_args: &[&str] = if edits.files.contains_key("package.json") {
+            &["install", "--lockfile-only"]
+        } else {
+            &["update", &fix.name, "--lockfile-only"]
+        };
+        let own = bun_own_fix(&npm_registry, new_manifest, &lock, own_args).await;
+        assert_eq!(&own, new_lock, "{what}: Bun fixes it differently");
+    }
+}
+
+/// The plan and the edits of one fixture project, each fix as applied: name, tier, refresh, the
+/// edited files and the notes.
+async fn fixes_of(
+    name: &str,
+    registry: &CachedRegistry<HttpRegistry<HttpConnector>>,
+    npm_registry: &str,
+    db: &AdvisoryDb,
+) -> (
+    String,
+    String,
+    Vec<(String, Tier, gitproxy_remediation::edit::EditSet)>,
+) {
+    let (manifest, lock) = project(name, npm_registry);
+    let snapshot = Snapshot::new()
+        .with("package.json", manifest.as_str())
+        .with("bun.lock", lock.as_str());
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    let findings = db.scan(&analysis);
+    let plan = plan(
+        &analysis,
+        &findings,
+        db,
+        registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for fix in &plan.fixes {
+        let edits = apply_fix(fix, &analysis, &snapshot, registry)
+            .await
+            .unwrap();
+        out.push((fix.name.clone(), edits.as_applied(fix).tier, edits));
+    }
+    (manifest, lock, out)
+}
+
+/// node-fetch 2.6.7 needs whatwg-url 5 where the project requires whatwg-url 7: Bun nests it
+/// under node-fetch and its own tr46 and webidl-conversions under it, where npm's resolver would
+/// hoist those one level; the edit leaves that lockfile to Bun and says why and what to run,
+/// while the fixes whose entries stay at the top are written and match Bun's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nesting_bun_would_place_differently_is_left_to_bun_with_the_command() {
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    let (manifest, lock, fixes) = fixes_of("nested", &registry, &npm_registry, &db).await;
+    let names: Vec<&str> = fixes.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(names, ["lodash", "node-fetch", "qs"]);
+    for (name, _, edits) in &fixes {
+        if name == "node-fetch" {
+            assert!(edits.needs_package_manager);
+            assert_eq!(edits.relock.as_deref(), Some("bun update node-fetch"));
+            assert!(!edits.files.contains_key("bun.lock"), "{:?}", edits.files);
+            assert!(
+                edits.notes.iter().any(|n| n.contains(
+                    "bun.lock was not updated: tr46@0.0.3 has to be nested (at `node-fetch/tr46`)"
+                ) && n.ends_with("; run `bun update node-fetch`")),
+                "{:?}",
+                edits.notes
+            );
+            continue;
+        }
+        let new_lock = &edits.files["bun.lock"];
+        let new_manifest = edits.files.get("package.json").unwrap_or(&manifest);
+        bun_accepts(&npm_registry, new_manifest, new_lock, name).await;
+        let own = bun_own_fix(
+            &npm_registry,
+            new_manifest,
+            &lock,
+            &["install", "--lockfile-only"],
+        )
+        .await;
+        assert_eq!(&own, new_lock, "nested {name}: Bun fixes it differently");
+    }
+}
+
+/// express 4.17.1 and body-parser 1.19.0 pin qs 6.7.0 and the project allows `express@^4.17.1`:
+/// express moves to 4.17.3 (whose tree takes qs 6.9.7) rather than qs being forced, as `bun
+/// update express` leaves the lockfile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinning_dependent_moves_within_the_projects_range_as_bun_update_moves_it() {
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    let (manifest, lock, fixes) = fixes_of("express", &registry, &npm_registry, &db).await;
+    assert_eq!(fixes.len(), 1, "qs alone");
+    let (name, tier, edits) = &fixes[0];
+    assert_eq!(
+        (name.as_str(), *tier),
+        ("qs", Tier::DependentBump),
+        "{:?}",
+        edits.notes
+    );
+    assert!(!edits.files.contains_key("package.json"), "no override");
+    let new_lock = &edits.files["bun.lock"];
+    assert!(
+        new_lock.contains("\"express\": [\"express@4.17.3\""),
+        "{new_lock}"
+    );
+    bun_accepts(&npm_registry, &manifest, new_lock, "express qs").await;
+    let own = bun_own_fix(
+        &npm_registry,
+        &manifest,
+        &lock,
+        &["update", "express", "--lockfile-only"],
+    )
+    .await;
+    // `bun update` also raises the project's range to what it picked; the fix keeps the range,
+    // which already allows 4.17.3, and every entry is the same.
+    let own = own.replace("\"express\": \"^4.17.3\"", "\"express\": \"^4.17.1\"");
+    assert_eq!(&own, new_lock, "bun update express writes another lockfile");
+}
