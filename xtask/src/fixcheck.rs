@@ -1,7 +1,8 @@
 //! `cargo xtask fix-check [--registries LIST] [--osv DIR] CHECKOUT`: computes every fix the engine
 //! would open for a local checkout (`gitproxy fix --path`), applies each to its own copy and runs
 //! the ecosystem's own consistency check on it against the real registries (`cargo metadata
-//! --locked`, `npm ci --dry-run`, `pnpm install --frozen-lockfile --lockfile-only`, `poetry check
+//! --locked`, `npm ci --dry-run`, `pnpm install --frozen-lockfile --lockfile-only`, `bun install
+//! --frozen-lockfile --lockfile-only`, `poetry check
 //! --lock`, `pipenv verify`, `uv lock --locked`, `pdm lock --check`, `go mod verify`) — after the command the pull
 //! request names when it leaves the lockfile to one — then re-scans the copy: the fixed
 //! advisories must be gone and none may appear.
@@ -71,6 +72,10 @@ pub(crate) fn checks_for(files: &[&str]) -> Vec<Check> {
                 vec!["metadata", "--locked", "--format-version", "1"],
             ),
             "package-lock.json" => ("npm", vec!["ci", "--dry-run", "--ignore-scripts"]),
+            "bun.lock" => (
+                "bun",
+                vec!["install", "--frozen-lockfile", "--lockfile-only"],
+            ),
             "pnpm-lock.yaml" => (
                 "pnpm",
                 vec![
@@ -202,12 +207,16 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
                 ));
             }
         }
-        // A pyproject.toml is checked by the tool whose lockfile sits beside it, changed or not
-        // (a pull request that leaves the lock to a command changes only the manifest).
+        // A pyproject.toml or package.json is checked by the tool whose lockfile sits beside it,
+        // changed or not (a pull request that leaves the lock to a command changes only the
+        // manifest).
         let mut checked: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
         for path in &paths {
-            let dir = path.strip_suffix("pyproject.toml");
-            for lock in ["uv.lock", "pdm.lock"] {
+            let (dir, locks) = match path.strip_suffix("pyproject.toml") {
+                Some(dir) => (Some(dir), &["uv.lock", "pdm.lock"][..]),
+                None => (path.strip_suffix("package.json"), &["bun.lock"][..]),
+            };
+            for lock in locks {
                 let sibling = dir.map(|d| format!("{d}{lock}"));
                 if let Some(sibling) = sibling.filter(|s| copy.join(s).exists()) {
                     if !checked.contains(&sibling) {

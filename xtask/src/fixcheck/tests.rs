@@ -87,3 +87,20 @@ fn the_command_line_takes_registries_osv_and_one_checkout() {
     assert!(args(&["a", "b"]).is_err());
     assert!(args(&["--bogus", "a"]).is_err());
 }
+
+#[test]
+fn a_bun_lock_is_checked_by_bun_and_a_bun_projects_manifest_too() {
+    let checks = checks_for(&["web/bun.lock", "web/package.json"]);
+    let got: Vec<(&str, String, String)> = checks
+        .iter()
+        .map(|c| (c.program, c.args.join(" "), c.dir.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            "bun",
+            "install --frozen-lockfile --lockfile-only".into(),
+            "web".into()
+        )]
+    );
+}
