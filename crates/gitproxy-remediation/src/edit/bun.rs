@@ -65,7 +65,7 @@ pub(super) async fn edit(
     }
     let text = work.text(&lock_path)?;
     let lock = Bun::read(&text, &lock_path)?;
-    if let Err(why) = lock.editable() {
+    if let Err(why) = lock.editable().and_then(|()| hoist::holds(&lock.packages)) {
         return left_to_bun(work, &lock_path, &manifest_path, dep, to, forced, &why);
     }
     let left = lock
@@ -123,7 +123,11 @@ pub(super) async fn edit(
         }
         Err(Conflict(reason)) => return Err(unresolvable(dep, to, &lock_path, reason)),
     };
-    let mut out = match lock.print(&mover.packages, registry).await? {
+    let laid_out = match hoist::rehoisted(&mover.packages) {
+        Ok(p) => p,
+        Err(why) => return left_to_bun(work, &lock_path, &manifest_path, dep, to, false, &why),
+    };
+    let mut out = match lock.print(&laid_out, registry).await? {
         Ok(out) => out,
         Err(why) => return left_to_bun(work, &lock_path, &manifest_path, dep, to, false, &why),
     };
@@ -361,12 +365,6 @@ impl Bun {
             let Some(v) = version(entry) else {
                 return Ok(Err(format!("the resolver left `{key}` without a version")));
             };
-            if !placed_as_bun_places(packages, key) {
-                return Ok(Err(format!(
-                    "{name}@{v} has to be nested (at `{}`) for a package that its parent does not require itself, and Bun nests such a dependency under the package that requires it where npm's resolver hoists it",
-                    bun_key(key)
-                )));
-            }
             match printed_entry(registry, &bun_key(key), name, v).await? {
                 Ok(line) => entries.push((key.as_str(), line)),
                 Err(why) => return Ok(Err(why)),
@@ -414,26 +412,6 @@ fn add_groups(text: &str, info: &Node, entry: &mut J) {
     if !peers.is_empty() {
         entry.set("peerDependenciesMeta", J::Obj(peers));
     }
-}
-
-/// Whether a new or moved slot sits where Bun would put it too: at the top, or inside a package
-/// that itself requires it (Bun and npm agree there; deeper down, npm hoists a dependency to the
-/// highest level free of a conflict and Bun keeps it under the package that requires it).
-fn placed_as_bun_places(packages: &Packages, key: &str) -> bool {
-    let bun = bun_key(key);
-    let n = names(&bun);
-    let Some((name, parents)) = n.split_last() else {
-        return false;
-    };
-    if parents.is_empty() {
-        return true;
-    }
-    let parent = npm_key(&parents.join("/"));
-    packages.get(&parent).is_some_and(|p| {
-        ["dependencies", "optionalDependencies", "peerDependencies"]
-            .iter()
-            .any(|g| p.get(g).and_then(|d| d.get(name)).is_some())
-    })
 }
 
 /// The entry without the flags npm's resolver recomputes and Bun does not record.
@@ -539,6 +517,7 @@ fn with_override(text: &str, name: &str, to: &str) -> String {
 }
 
 mod entry;
+mod hoist;
 
 #[cfg(test)]
 mod tests;

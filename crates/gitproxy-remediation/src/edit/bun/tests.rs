@@ -43,6 +43,8 @@ fn an_override_joins_the_lockfile_before_the_packages_sorted_by_name() {
 const REAL_LOCK: &str = include_str!("../../../tests/fixtures/bun/real/bun.lock");
 const REAL_MANIFESTS: &str = include_str!("../../../tests/fixtures/bun/real/manifests.json");
 const HOISTED: &str = include_str!("../../../tests/fixtures/bun/hoisted/bun.lock");
+const NESTED: &str = include_str!("../../../tests/fixtures/bun/nested/bun.lock");
+const EXPRESS: &str = include_str!("../../../tests/fixtures/bun/express/bun.lock");
 
 /// The registry of `fixtures/bun/real`: each locked version's metadata as registry.npmjs.org
 /// served it.
@@ -76,9 +78,10 @@ async fn every_entry_bun_wrote_is_printed_back_from_the_registrys_metadata() {
             .unwrap();
         assert_eq!(printed, REAL_LOCK[m.key_start..m.value.end], "{ident}");
     }
-    // The lockfile is in the layout Bun writes.
+    // The lockfile is in the layout Bun writes, and Bun's layout of its graph is the file.
     let lock = Bun::read(REAL_LOCK, "bun.lock").unwrap();
     assert_eq!(lock.editable(), Ok(()));
+    assert_eq!(hoist::holds(&lock.packages), Ok(()));
 }
 
 #[tokio::test]
@@ -205,5 +208,23 @@ fn os_and_cpu_are_combined_and_printed_as_bun_prints_them() {
     assert_eq!(
         entry::platform(&cpu, &entry::CPU).as_deref(),
         Some("\"none\"")
+    );
+}
+
+#[test]
+fn bun_lays_out_each_fixture_lockfile_as_the_model_does_and_a_moved_slot_is_noticed() {
+    for text in [HOISTED, NESTED, EXPRESS] {
+        let lock = Bun::read(text, "bun.lock").unwrap();
+        assert_eq!(hoist::holds(&lock.packages), Ok(()));
+    }
+    // `send/ms` moved to the top where `ms` 2.0.0 is: not the tree Bun lays out.
+    let moved = HOISTED.replacen("\"send/ms\"", "\"debug/ms\"", 1);
+    let lock = Bun::read(&moved, "bun.lock").unwrap();
+    assert_eq!(
+        hoist::holds(&lock.packages),
+        Err(
+            "Bun lays out its packages differently from the agent's model of Bun (at `debug/ms`)"
+                .into()
+        )
     );
 }

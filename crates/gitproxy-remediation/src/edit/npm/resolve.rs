@@ -159,7 +159,12 @@ fn edges(packages: &Packages, key: &str) -> Vec<Edge> {
 }
 
 /// Where the edge `name` of `from` resolves: the nearest `node_modules` on the way up.
-fn resolve(packages: &Packages, from: &str, name: &str, peer: bool) -> Option<String> {
+pub(in crate::edit) fn resolve(
+    packages: &Packages,
+    from: &str,
+    name: &str,
+    peer: bool,
+) -> Option<String> {
     let mut at = if peer && !is_top(from) {
         parent(from)
     } else {
