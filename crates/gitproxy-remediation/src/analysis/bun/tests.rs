@@ -1,3 +1,6 @@
+//! Tests of the bun.lock reader: resolution up the slots, direct and dev, parents and their
+//! ranges, and the problems a file Bun did not write gets.
+
 use super::*;
 use crate::analysis::analyze;
 

@@ -1,3 +1,7 @@
+//! Tests of the bun.lock edit that need no Bun: keys and order, the entry printer against what
+//! Bun wrote from registry.npmjs.org, the layout model, and what is left to Bun and why.
+//! (`tests/it/bun_lock.rs` runs the fixes through Bun itself.)
+
 use super::*;
 
 #[test]
