@@ -18,6 +18,7 @@ use gitproxy_remediation::analysis::analyze;
 use gitproxy_remediation::files::Snapshot;
 use gitproxy_remediation::osv::Record;
 
+mod bun;
 mod pdm;
 mod rss;
 
@@ -443,6 +444,7 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
     let (manifest, yarn_lock) = yarn_lockfile(5_000);
     let pnpm_lock = pnpm_lockfile(5_000);
     let (pyproject, pdm_lock) = pdm::lockfile(5_000);
+    let (bun_manifest, bun_lock) = bun::lockfile(5_000);
     let cases = [
         // The 5,000 packages as a package-lock.json.
         ("package-lock.json", &lock, None),
@@ -453,6 +455,8 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
         // 3d. 5,000 PyPI packages as a pdm.lock beside its pyproject.toml (matched against the
         // real PyPI records).
         ("pdm.lock", &pdm_lock, Some(pyproject)),
+        // 3f. The npm packages as a bun.lock beside its package.json.
+        ("bun.lock", &bun_lock, Some(bun_manifest)),
     ];
     for (file, text, manifest) in cases {
         let mut snapshot = Snapshot::new().with(file, text.as_bytes().to_vec());
@@ -479,6 +483,7 @@ fn generated_lockfiles(db: &mut AdvisoryDb) {
         );
     }
     pdm::fix_through_the_graph();
+    bun::fix_through_the_tree();
 }
 
 /// Figure 3c, Maven parents from the registry: 100 modules under a root POM whose parent is a

@@ -159,6 +159,13 @@ pub fn gemfile_lock_dependency_moved(
     ruby::move_dependency(lock, name, old, new).map_err(|reason| edit_error("Gemfile.lock", reason))
 }
 
+/// Whether the edit would rewrite `text` as a `bun.lock` (fuzzing entry): `Err` with the reason
+/// it would leave it to Bun instead.
+#[doc(hidden)]
+pub fn bun_lock_rewritable(text: &str) -> Result<(), String> {
+    bun::rewritable(text)
+}
+
 /// Records that `lock`, which the plan meant to move with `manifest`, is left to `tool` after all
 /// because `reason`; the manifest's change stands.
 fn relock_instead(

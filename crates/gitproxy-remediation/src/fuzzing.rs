@@ -1,5 +1,5 @@
 //! Entry points for fuzzing the manifest and lockfile parsers: `pom.xml`, npm's JSON files,
-//! `yarn.lock`, `pnpm-lock.yaml`, the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
+//! `yarn.lock`, `pnpm-lock.yaml`, `bun.lock` (also through a planned fix), the TOML files of Cargo and Poetry, `go.mod` and `go.sum`, pip
 //! requirements, Pipenv's, uv's and PDM's lockfiles (PDM's also through a planned fix), NuGet's files, Bundler's `Gemfile.lock` and
 //! `Gemfile`, Composer's `composer.lock` and `composer.json`, and Gradle's build scripts, version
 //! catalogs and lockfiles (Berry's `yarn.lock` subset is read line by line, not with the YAML
@@ -509,6 +509,9 @@ fn check(snapshot: &Snapshot) -> Analysis {
     }
     analysis
 }
+
+mod bun;
+pub use bun::fuzz_bun;
 
 #[cfg(test)]
 mod tests;

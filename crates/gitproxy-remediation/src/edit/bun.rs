@@ -215,6 +215,13 @@ fn left_to_bun(
     Ok(())
 }
 
+/// Whether the edit rewrites `text`, or why it leaves it to Bun.
+pub(super) fn rewritable(text: &str) -> Result<(), String> {
+    let lock = Bun::read(text, "bun.lock").map_err(|e| e.to_string())?;
+    lock.editable()?;
+    hoist::holds(&lock.packages)
+}
+
 /// A `bun.lock` as the edit sees it.
 struct Bun {
     text: String,

@@ -2,8 +2,9 @@
 //! functions, on every test run.
 
 use super::{
-    fuzz_advisory_sync, fuzz_composer, fuzz_gem, fuzz_go, fuzz_gradle, fuzz_npm, fuzz_nuget,
-    fuzz_pdm_fix, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml, fuzz_yarn,
+    fuzz_advisory_sync, fuzz_bun, fuzz_composer, fuzz_gem, fuzz_go, fuzz_gradle, fuzz_npm,
+    fuzz_nuget, fuzz_pdm_fix, fuzz_pnpm, fuzz_pom, fuzz_python_locks, fuzz_requirements, fuzz_toml,
+    fuzz_yarn,
 };
 
 /// A fuzz entry function.
@@ -26,7 +27,7 @@ fn replay(target: &str, entry: Entry) -> usize {
 
 #[test]
 fn every_seed_corpus_runs_clean() {
-    let targets: [(&str, Entry, usize); 14] = [
+    let targets: [(&str, Entry, usize); 15] = [
         ("pom", fuzz_pom, 4),
         ("npm", fuzz_npm, 5),
         ("pnpm", fuzz_pnpm, 3),
@@ -36,6 +37,7 @@ fn every_seed_corpus_runs_clean() {
         ("requirements", fuzz_requirements, 2),
         ("python_locks", fuzz_python_locks, 8),
         ("pdm_fix", fuzz_pdm_fix, 2),
+        ("bun", fuzz_bun, 3),
         ("nuget", fuzz_nuget, 4),
         ("gem", fuzz_gem, 3),
         ("composer", fuzz_composer, 3),
@@ -121,4 +123,28 @@ fn edge_cases_do_not_panic() {
         fuzz_composer(case);
         fuzz_gradle(case);
     }
+}
+
+#[test]
+fn the_bun_seeds_reach_the_edit() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bun");
+    let read = |seed: &str| super::bun::bun_fixed_locks(&std::fs::read(dir.join(seed)).unwrap());
+    // b 1.5.0 brings c 2.0.0, at the top where nothing else holds c...
+    let locks = read("a-b");
+    assert_eq!(locks.len(), 1);
+    assert!(
+        locks[0].contains("    \"b\": [\"b@1.5.0\", \"\", { \"dependencies\": { \"c\": \"^2.0.0\" }, \"peerDependencies\": { \"d\": \"*\" }, \"optionalPeers\": [\"d\"], \"os\": \"!win32\", \"bin\": { \"b\": \"./b.js\" } }, \"sha512-b1.5.0\"],\n\n    \"c\": [\"c@2.0.0\", \"\", {}, \"sha512-c2.0.0\"],"),
+        "{}",
+        locks[0]
+    );
+    // ...and inside b where a's c 3.0.0 sits at the top.
+    let locks = read("a-b-nests-c");
+    assert_eq!(locks.len(), 1);
+    assert!(
+        locks[0].contains(
+            "    \"c\": [\"c@3.0.0\", \"\", {}, \"sha512-c300\"],\n\n    \"b/c\": [\"c@2.0.0\""
+        ),
+        "{}",
+        locks[0]
+    );
 }

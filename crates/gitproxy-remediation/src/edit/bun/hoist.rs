@@ -166,8 +166,8 @@ pub(super) fn graph(packages: &Packages) -> Result<Graph, String> {
 struct Node {
     parent: Option<usize>,
     path: String,
-    /// Name, package, kind, and whether the project itself requires it there.
-    placed: Vec<(String, usize, Kind, bool)>,
+    /// Name -> package, kind, and whether the project itself requires it there.
+    placed: HashMap<String, (usize, Kind, bool)>,
 }
 
 enum Hoisted {
@@ -179,10 +179,7 @@ enum Hoisted {
 }
 
 fn hoist(nodes: &[Node], graph: &Graph, at: usize, dep: &Dep, own: bool) -> Hoisted {
-    for (name, id, kind, project) in &nodes[at].placed {
-        if *name != dep.name {
-            continue;
-        }
+    if let Some((id, kind, project)) = nodes[at].placed.get(&dep.name) {
         if *id == dep.target {
             return Hoisted::Reused;
         }
@@ -214,7 +211,7 @@ pub(super) fn layout(graph: &Graph) -> BTreeMap<String, usize> {
         nodes.push(Node {
             parent,
             path,
-            placed: Vec::new(),
+            placed: HashMap::new(),
         });
         let deps = match package {
             None => &graph.root,
@@ -226,7 +223,7 @@ pub(super) fn layout(graph: &Graph) -> BTreeMap<String, usize> {
             };
             nodes[at]
                 .placed
-                .push((dep.name.clone(), dep.target, dep.kind, package.is_none()));
+                .insert(dep.name.clone(), (dep.target, dep.kind, package.is_none()));
             let key = if nodes[at].path.is_empty() {
                 dep.name.clone()
             } else {
