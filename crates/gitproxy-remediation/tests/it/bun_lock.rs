@@ -364,3 +364,78 @@ async fn a_pinning_dependent_moves_within_the_projects_range_as_bun_update_moves
     let own = own.replace("\"express\": \"^4.17.3\"", "\"express\": \"^4.17.1\"");
     assert_eq!(&own, new_lock, "bun update express writes another lockfile");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bun_repository_gets_one_fix_pull_request_per_package_through_the_simulator() {
+    use bitbucket_dc::{Client, Credentials};
+    use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
+    use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
+    use gitproxy_remediation::remediate::Remediator;
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let (manifest, lock) = project("hoisted", &npm_registry);
+    let sim = Simulator::builder()
+        .user(UserSeed::new("bot").token("bot-token"))
+        .project(ProjectSeed::new("SEC").name("Security"))
+        .repo(
+            RepoSeed::new("SEC", "shop")
+                .file("package.json", manifest.as_str())
+                .file("bun.lock", lock.as_str()),
+        )
+        .grant_project("bot", "SEC", Permission::ProjectWrite)
+        .start()
+        .await
+        .expect("the simulator starts");
+    let client = Client::builder(sim.base_url().as_str())
+        .credentials(Credentials::bearer("bot-token").unwrap())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let host = BitbucketDc::new(client);
+    let db = database();
+    let remediator = Remediator::new(&host, &db, &registry, PlanOptions::recommended());
+    let outcome = remediator.remediate_repo("SEC", "shop").await.unwrap();
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    assert!(outcome.unsupported.is_empty(), "{:?}", outcome.unsupported);
+    assert_eq!(outcome.opened.len(), 3, "lodash, node-fetch and qs");
+
+    let head = host
+        .branch_head("SEC", "shop", "gitproxy/security/npm-node-fetch")
+        .await
+        .unwrap()
+        .expect("the node-fetch branch");
+    let branch_lock = String::from_utf8(
+        host.read_file("SEC", "shop", "bun.lock", &head)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(branch_lock.contains("\"node-fetch\": [\"node-fetch@2.6.7\""));
+    assert!(branch_lock.contains("\"whatwg-url\": [\"whatwg-url@5.0.0\""));
+    let prs = host
+        .pull_requests("SEC", "shop", "gitproxy/")
+        .await
+        .unwrap();
+    let description = |name: &str| {
+        prs.iter()
+            .find(|p| p.title.contains(&format!("dependency {name} ")))
+            .and_then(|p| p.description.clone())
+            .unwrap_or_else(|| panic!("a pull request for {name}"))
+    };
+    let fetch = description("node-fetch");
+    assert!(
+        fetch.contains(
+            "every range on node-fetch allows the fixed version, so only bun.lock changes"
+        ),
+        "{fetch}"
+    );
+    let lodash = description("lodash");
+    assert!(
+        lodash.contains("package.json requires lodash `4.17.20`, which excludes the fixed version, so the range moves; bun.lock follows as Bun resolves it"),
+        "{lodash}"
+    );
+    let qs = description("qs");
+    assert!(qs.contains("qs 6.7.3 is forced with `overrides`"), "{qs}");
+    sim.shutdown().await;
+}
