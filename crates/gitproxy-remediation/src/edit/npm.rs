@@ -196,55 +196,59 @@ pub(super) fn npm_manifest_bump(
 }
 
 pub(super) fn npm_override(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
+    set_in_object(work, path, "overrides", name, to)
+}
+
+/// Sets `object[name] = to` in the manifest at `path` (`overrides`, `resolutions`), adding the
+/// object after the last member when missing, in the manifest's own layout: its indentation, or
+/// one line when the manifest is written on one.
+pub(super) fn set_in_object(
+    work: &mut Work,
+    path: &str,
+    object: &str,
+    name: &str,
+    to: &str,
+) -> Result<(), Error> {
     let text = work.text(path)?;
     let root = json::parse(&text).map_err(|(_, m)| edit_error(path, m))?;
     let members = root.members();
-    let indent = members
-        .first()
-        .map(|m| {
-            let line_start = text[..m.key_start].rfind('\n').map_or(0, |i| i + 1);
-            text[line_start..m.key_start].to_string()
-        })
-        .unwrap_or_else(|| "  ".into());
+    let prefix = members.first().map(|m| {
+        let line_start = text[..m.key_start].rfind('\n').map_or(0, |i| i + 1);
+        &text[line_start..m.key_start]
+    });
+    // `None` for a manifest written on one line.
+    let indent = match prefix {
+        Some(p) if !p.chars().all(char::is_whitespace) => None,
+        Some(p) => Some(p.to_string()),
+        None => Some("  ".to_string()),
+    };
     let entry = format!("{}: {}", json::quote(name), json::quote(to));
-    let edited = match root.get("overrides") {
+    let (member, block) = match &indent {
+        Some(i) => (
+            format!(",\n{i}{i}{entry}"),
+            format!("{{\n{i}{i}{entry}\n{i}}}"),
+        ),
+        None => (format!(", {entry}"), format!("{{{entry}}}")),
+    };
+    let edit = match root.get(object) {
         Some(existing) => match (existing.member(name), existing.members().last()) {
-            (Some(current), _) => splice(
-                &text,
-                vec![(current.value.start, current.value.end, json::quote(to))],
-            ),
-            (None, Some(last)) => splice(
-                &text,
-                vec![(
-                    last.value.end,
-                    last.value.end,
-                    format!(",\n{indent}{indent}{entry}"),
-                )],
-            ),
-            (None, None) => splice(
-                &text,
-                vec![(
-                    existing.start,
-                    existing.end,
-                    format!("{{\n{indent}{indent}{entry}\n{indent}}}"),
-                )],
-            ),
+            (Some(current), _) => (current.value.start, current.value.end, json::quote(to)),
+            (None, Some(last)) => (last.value.end, last.value.end, member),
+            (None, None) => (existing.start, existing.end, block),
         },
         None => {
             let last = members
                 .last()
                 .ok_or_else(|| edit_error(path, "package.json is an empty object"))?;
-            splice(
-                &text,
-                vec![(
-                    last.value.end,
-                    last.value.end,
-                    format!(",\n{indent}\"overrides\": {{\n{indent}{indent}{entry}\n{indent}}}"),
-                )],
-            )
+            let key = json::quote(object);
+            let added = match &indent {
+                Some(i) => format!(",\n{i}{key}: {block}"),
+                None => format!(", {key}: {block}"),
+            };
+            (last.value.end, last.value.end, added)
         }
     };
-    work.write(path, edited);
+    work.write(path, splice(&text, vec![edit]));
     Ok(())
 }
 

@@ -390,44 +390,7 @@ fn bump_declared(work: &mut Work, path: &str, name: &str, to: &str) -> Result<St
 
 /// Sets `resolutions[name]` in the manifest at `path`, adding the object when missing.
 fn set_resolution(work: &mut Work, path: &str, name: &str, to: &str) -> Result<(), Error> {
-    let text = work.text(path)?;
-    let root = json::parse(&text).map_err(|(_, m)| edit_error(path, m))?;
-    let members = root.members();
-    let indent = members
-        .first()
-        .map(|m| {
-            let line_start = text[..m.key_start].rfind('\n').map_or(0, |i| i + 1);
-            text[line_start..m.key_start].to_string()
-        })
-        .unwrap_or_else(|| "  ".into());
-    let entry = format!("{}: {}", json::quote(name), json::quote(to));
-    let edit = match root.get("resolutions") {
-        Some(existing) => match (existing.member(name), existing.members().last()) {
-            (Some(current), _) => (current.value.start, current.value.end, json::quote(to)),
-            (None, Some(last)) => (
-                last.value.end,
-                last.value.end,
-                format!(",\n{indent}{indent}{entry}"),
-            ),
-            (None, None) => (
-                existing.start,
-                existing.end,
-                format!("{{\n{indent}{indent}{entry}\n{indent}}}"),
-            ),
-        },
-        None => {
-            let last = members
-                .last()
-                .ok_or_else(|| edit_error(path, "package.json is an empty object"))?;
-            (
-                last.value.end,
-                last.value.end,
-                format!(",\n{indent}\"resolutions\": {{\n{indent}{indent}{entry}\n{indent}}}"),
-            )
-        }
-    };
-    work.write(path, splice(&text, vec![edit]));
-    Ok(())
+    super::npm::set_in_object(work, path, "resolutions", name, to)
 }
 
 #[cfg(test)]

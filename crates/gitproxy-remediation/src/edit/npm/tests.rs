@@ -304,3 +304,27 @@ async fn npm_fix_whose_dependency_cannot_be_resolved_fails_with_the_range() {
         "cannot move npm package `x` from 1.0.0 to 1.0.1: in package-lock.json, no published version of y satisfies ^9.0.0, which x (at node_modules/x) requires; relax or upgrade the conflicting requirement, then scan again"
     );
 }
+
+#[test]
+fn an_override_joins_a_manifest_written_on_one_line_on_that_line() {
+    let mut work = crate::edit::Work {
+        snapshot: crate::files::Snapshot::new().with(
+            "package.json",
+            "{\"name\":\"mono\",\"dependencies\":{\"a\":\"^1.0.0\"}}\n",
+        ),
+        out: crate::edit::EditSet::default(),
+    };
+    super::npm_override(&mut work, "package.json", "qs", "6.7.3").unwrap();
+    let once = work.text("package.json").unwrap();
+    assert_eq!(
+        once,
+        "{\"name\":\"mono\",\"dependencies\":{\"a\":\"^1.0.0\"}, \"overrides\": {\"qs\": \"6.7.3\"}}\n"
+    );
+    super::npm_override(&mut work, "package.json", "minimist", "1.2.6").unwrap();
+    let twice = work.text("package.json").unwrap();
+    assert!(
+        twice.ends_with("\"overrides\": {\"qs\": \"6.7.3\", \"minimist\": \"1.2.6\"}}\n"),
+        "{twice}"
+    );
+    assert!(serde_json::from_str::<serde_json::Value>(&twice).is_ok());
+}
