@@ -10,7 +10,7 @@
 //! else are left to Bun with the reason and the command.
 
 use super::npm::climb::Climbed;
-use super::npm::resolve::{simple_overrides, Conflict, Mover, Packages};
+use super::npm::resolve::{is_top, simple_overrides, Conflict, Mover, Packages};
 use super::npm::tree::J;
 use super::npm::{npm_manifest_bump, npm_override};
 use super::{edit_error, splice, Work};
@@ -37,6 +37,14 @@ pub(super) async fn edit(
     let from = dep.version.clone().unwrap_or_default();
     let to = fix.to.as_str();
     let mut new_range = None;
+    // The workspace whose package.json declares the dependency (`""`: the project).
+    let member = dep
+        .declared_in
+        .as_ref()
+        .map(|d| dir_of(&d.file))
+        .and_then(|d| d.strip_prefix(dir_of(&lock_path)))
+        .map(|d| d.trim_start_matches('/').to_string())
+        .unwrap_or_default();
     if fix.tier == Tier::ManifestBump && dep.direct {
         let declared = dep
             .declared_in
@@ -65,7 +73,10 @@ pub(super) async fn edit(
     }
     let text = work.text(&lock_path)?;
     let lock = Bun::read(&text, &lock_path)?;
-    if let Err(why) = lock.editable().and_then(|()| hoist::holds(&lock.packages)) {
+    if let Err(why) = lock
+        .editable()
+        .and_then(|()| hoist::holds(&lock.packages, &lock.keys))
+    {
         return left_to_bun(work, &lock_path, &manifest_path, dep, to, forced, &why);
     }
     let left = lock
@@ -78,7 +89,7 @@ pub(super) async fn edit(
     }
     let mut packages = lock.packages.clone();
     if let Some(range) = &new_range {
-        if let Some(root) = packages.get_mut("") {
+        if let Some(root) = packages.get_mut(&member) {
             for (group, _) in GROUPS {
                 if let Some(deps) = root.get_mut(group) {
                     if deps.get(&dep.name).is_some() {
@@ -123,7 +134,7 @@ pub(super) async fn edit(
         }
         Err(Conflict(reason)) => return Err(unresolvable(dep, to, &lock_path, reason)),
     };
-    let laid_out = match hoist::rehoisted(&mover.packages) {
+    let laid_out = match hoist::rehoisted(&mover.packages, &lock.keys) {
         Ok(p) => p,
         Err(why) => return left_to_bun(work, &lock_path, &manifest_path, dep, to, false, &why),
     };
@@ -132,7 +143,7 @@ pub(super) async fn edit(
         Err(why) => return left_to_bun(work, &lock_path, &manifest_path, dep, to, false, &why),
     };
     if let Some(range) = &new_range {
-        out = lock.with_root_range(&out, &dep.name, range);
+        out = lock.with_root_range(&out, &member, &dep.name, range);
     }
     if overridden {
         out = with_override(&out, &dep.name, to);
@@ -219,12 +230,14 @@ fn left_to_bun(
 pub(super) fn rewritable(text: &str) -> Result<(), String> {
     let lock = Bun::read(text, "bun.lock").map_err(|e| e.to_string())?;
     lock.editable()?;
-    hoist::holds(&lock.packages)
+    hoist::holds(&lock.packages, &lock.keys)
 }
 
 /// A `bun.lock` as the edit sees it.
 struct Bun {
     text: String,
+    /// How its keys map onto npm's.
+    keys: Keys,
     /// The slots as npm keys (`node_modules/send/node_modules/ms`), the project as `""`.
     packages: Packages,
     /// npm key -> the original text of its entry (`"send/ms": [...]`).
@@ -244,9 +257,7 @@ impl Bun {
             refusal.get_or_insert(why);
         };
         let workspaces = root.get("workspaces").map(Node::members).unwrap_or(&[]);
-        if workspaces.len() != 1 {
-            refuse("it locks a workspace project, whose members the agent does not place".into());
-        }
+        let mut keys = Keys::default();
         for key in ["patchedDependencies", "catalog", "catalogs"] {
             if root.get(key).is_some() {
                 refuse(format!(
@@ -263,12 +274,47 @@ impl Bun {
             add_groups(text, &w.value, &mut project);
         }
         packages.insert(String::new(), project);
+        for w in workspaces.iter().filter(|w| !w.key.is_empty()) {
+            let Some(name) = w.value.get("name").and_then(Node::as_str) else {
+                refuse(format!("the workspace `{}` has no name", w.key));
+                continue;
+            };
+            let mut member = J::Obj(vec![("name".into(), J::Str(name.into()))]);
+            if let Some(v) = w.value.get("version").and_then(Node::as_str) {
+                member.set("version", J::Str(v.into()));
+            }
+            add_groups(text, &w.value, &mut member);
+            packages.insert(w.key.clone(), member);
+            keys.members.push((name.to_string(), w.key.clone()));
+        }
+        keys.members
+            .sort_by_key(|(_, path)| std::cmp::Reverse(path.len()));
         let members = root.get("packages").map(Node::members).unwrap_or(&[]);
         let mut lines = std::collections::HashMap::new();
         for m in members {
             let items = m.value.items();
             let ident = items.first().and_then(Node::as_str).unwrap_or("");
-            let npm_key = npm_key(&m.key);
+            let npm_key = keys.npm(&m.key);
+            let recorded = &text[m.key_start..m.value.end];
+            let member = keys.members.iter().find(|(n, _)| *n == m.key);
+            if let (Some((_, path)), 1) = (member, items.len()) {
+                // A workspace member at the top: `["a@workspace:packages/a"]`.
+                let ident_ok = ident == format!("{}@workspace:{path}", m.key);
+                let canonical = format!("{}: [{}]", json::quote(&m.key), json::quote(ident));
+                if !ident_ok || canonical != recorded {
+                    refuse(format!(
+                        "the entry `{}` is not written as Bun writes it",
+                        m.key
+                    ));
+                }
+                let link = J::Obj(vec![
+                    ("resolved".into(), J::Str(path.clone())),
+                    ("link".into(), J::Raw("true".into())),
+                ]);
+                lines.insert(npm_key.clone(), recorded.to_string());
+                packages.insert(npm_key, link);
+                continue;
+            }
             let registry_entry = items.len() == 4
                 && matches!(split_ident(ident), Some((n, v)) if !v.contains(':') && !v.contains('/') && n == slot_name(&npm_key));
             if !registry_entry {
@@ -288,7 +334,6 @@ impl Bun {
                 }
             }
             entry.set("integrity", J::from_node(text, &items[3]));
-            let recorded = &text[m.key_start..m.value.end];
             if canonical_line(text, &m.key, items) != recorded {
                 refuse(format!(
                     "the entry `{}` is not written as Bun writes it",
@@ -304,6 +349,7 @@ impl Bun {
         };
         let lock = Bun {
             text: text.to_string(),
+            keys,
             packages,
             lines,
             body,
@@ -332,7 +378,7 @@ impl Bun {
     /// The file with `entries` (npm key, printed entry) as its `packages`, in Bun's order.
     fn join<'a>(&self, entries: impl Iterator<Item = (&'a str, String)>) -> String {
         let mut sorted: Vec<((usize, String, String), String)> = entries
-            .map(|(k, line)| (order(&bun_key(k)), line))
+            .map(|(k, line)| (order(&self.keys.bun(k)), line))
             .collect();
         sorted.sort();
         let mut out = self.text[..self.body.0].to_string();
@@ -359,7 +405,7 @@ impl Bun {
         registry: &dyn Registry,
     ) -> Result<Result<String, String>, Error> {
         let mut entries = Vec::new();
-        for (key, entry) in packages.iter().filter(|(k, _)| !k.is_empty()) {
+        for (key, entry) in packages.iter().filter(|(k, _)| !is_top(k)) {
             let kept = self
                 .packages
                 .get(key)
@@ -369,10 +415,15 @@ impl Bun {
                 continue;
             }
             let name = slot_name(key);
+            if entry.get("link").is_some() {
+                return Ok(Err(format!(
+                    "the workspace member {name} would move, which the agent does not do"
+                )));
+            }
             let Some(v) = version(entry) else {
                 return Ok(Err(format!("the resolver left `{key}` without a version")));
             };
-            match printed_entry(registry, &bun_key(key), name, v).await? {
+            match printed_entry(registry, &self.keys.bun(key), name, v).await? {
                 Ok(line) => entries.push((key.as_str(), line)),
                 Err(why) => return Ok(Err(why)),
             }
@@ -380,13 +431,14 @@ impl Bun {
         Ok(Ok(self.join(entries.into_iter())))
     }
 
-    /// `out` with the project's recorded range on `name` replaced by `range`.
-    fn with_root_range(&self, out: &str, name: &str, range: &str) -> String {
+    /// `out` with the range the workspace at `member` (`""`: the project) records on `name`
+    /// replaced by `range`.
+    fn with_root_range(&self, out: &str, member: &str, name: &str, range: &str) -> String {
         let Ok(root) = json::parse_trailing_commas(out) else {
             return out.to_string();
         };
         let mut edits = Vec::new();
-        if let Some(w) = root.get("workspaces").and_then(|w| w.get("")) {
+        if let Some(w) = root.get("workspaces").and_then(|w| w.get(member)) {
             for (group, _) in GROUPS {
                 if let Some(v) = w.get(group).and_then(|g| g.get(name)) {
                     edits.push((v.start, v.end, json::quote(range)));
@@ -449,6 +501,42 @@ fn names(key: &str) -> Vec<&str> {
         rest = rest.get(end + 1..).unwrap_or("");
     }
     out
+}
+
+/// How Bun's keys map onto npm's: a workspace member's own dependencies sit under its package
+/// name in Bun (`a/lodash`) and under its path in npm (`packages/a/node_modules/lodash`); the
+/// member itself is a link at the top (`a`, `node_modules/a`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Keys {
+    /// `(name, path)` of each workspace member, longest path first.
+    pub(super) members: Vec<(String, String)>,
+}
+
+impl Keys {
+    /// The npm key of a Bun key.
+    pub(super) fn npm(&self, key: &str) -> String {
+        let n = names(key);
+        if n.len() > 1 {
+            if let Some((_, path)) = self.members.iter().find(|(name, _)| name == n[0]) {
+                return format!("{path}/{}", npm_key(&n[1..].join("/")));
+            }
+        }
+        npm_key(key)
+    }
+
+    /// The Bun key of an npm key.
+    pub(super) fn bun(&self, key: &str) -> String {
+        for (name, path) in &self.members {
+            let rest = key
+                .strip_prefix(path.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+                .filter(|r| r.starts_with("node_modules/"));
+            if let Some(rest) = rest {
+                return format!("{name}/{}", bun_key(rest));
+            }
+        }
+        bun_key(key)
+    }
 }
 
 /// `send/ms` -> `node_modules/send/node_modules/ms`.

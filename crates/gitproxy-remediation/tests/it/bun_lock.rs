@@ -439,3 +439,108 @@ async fn a_bun_repository_gets_one_fix_pull_request_per_package_through_the_simu
     assert!(qs.contains("qs 6.7.3 is forced with `overrides`"), "{qs}");
     sim.shutdown().await;
 }
+
+/// A workspace project: the project requires isomorphic-fetch, member `a` pins lodash 4.17.20
+/// and requires member `b`, `b` pins express 4.17.1 and requires whatwg-url 7. Each fix is
+/// written (a member's range moves in its own package.json and in the lockfile's record of that
+/// workspace), accepted by Bun and equal to what Bun writes for the same change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_projects_fixes_are_written_as_bun_writes_them() {
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let db = database();
+    let base = fixtures().join("bun/workspaces");
+    let files: Vec<(&str, String)> = [
+        "package.json",
+        "packages/a/package.json",
+        "packages/b/package.json",
+    ]
+    .iter()
+    .map(|p| (*p, std::fs::read_to_string(base.join(p)).unwrap()))
+    .chain(std::iter::once((
+        "bun.lock",
+        std::fs::read_to_string(base.join("bun.lock"))
+            .unwrap()
+            .replace(FIXTURE_REGISTRY, &npm_registry),
+    )))
+    .collect();
+    let mut snapshot = Snapshot::new();
+    for (path, text) in &files {
+        snapshot.insert(*path, text.as_str());
+    }
+    let analysis = analyze(&snapshot);
+    assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
+    let lodash = analysis.find("lodash", "4.17.20").unwrap();
+    assert_eq!(
+        lodash.declared_in.as_ref().map(|d| d.file.as_str()),
+        Some("packages/a/package.json")
+    );
+    let findings = db.scan(&analysis);
+    let planned = plan(
+        &analysis,
+        &findings,
+        &db,
+        &registry,
+        &PlanOptions::recommended(),
+    )
+    .await
+    .unwrap();
+    let names: Vec<&str> = planned.fixes.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["lodash", "node-fetch", "qs"]);
+    let write = |dir: &Path, edits: Option<&gitproxy_remediation::edit::EditSet>| {
+        for (path, text) in &files {
+            let text = edits.and_then(|e| e.files.get(*path)).unwrap_or(text);
+            let target = dir.join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, text).unwrap();
+        }
+    };
+    for fix in &planned.fixes {
+        let edits = apply_fix(fix, &analysis, &snapshot, &registry)
+            .await
+            .unwrap();
+        let what = format!("workspaces {}", fix.name);
+        assert!(!edits.needs_package_manager, "{what}: {:?}", edits.notes);
+        let new_lock = edits.files["bun.lock"].clone();
+        if fix.name == "lodash" {
+            assert!(
+                edits.files.contains_key("packages/a/package.json"),
+                "{what}"
+            );
+            assert!(new_lock.contains("    \"packages/a\": {\n      \"name\": \"a\",\n      \"version\": \"1.0.0\",\n      \"dependencies\": {\n        \"b\": \"workspace:*\",\n        \"lodash\": \"4.17.21\","), "{new_lock}");
+        }
+        // Bun accepts the branch as it is and leaves it as it is.
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), Some(&edits));
+        let (ok, log) = bun(
+            dir.path(),
+            &npm_registry,
+            &["install", "--frozen-lockfile", "--lockfile-only"],
+        )
+        .await;
+        assert!(ok, "{what}: {log}");
+        let (ok, log) = bun(dir.path(), &npm_registry, &["install", "--lockfile-only"]).await;
+        assert!(ok, "{what}: {log}");
+        let after = std::fs::read_to_string(dir.path().join("bun.lock")).unwrap();
+        assert_eq!(after, new_lock, "{what}: Bun rewrote the lockfile");
+        // Bun's own fix from the original lockfile writes the same.
+        let own = tempfile::tempdir().unwrap();
+        write(own.path(), None);
+        for (path, text) in &edits.files {
+            if path.ends_with("package.json") {
+                std::fs::write(own.path().join(path), text).unwrap();
+            }
+        }
+        let manifests_moved = edits.files.keys().any(|p| p.ends_with("package.json"));
+        let args: &[&str] = if manifests_moved {
+            &["install", "--lockfile-only"]
+        } else {
+            &["update", &fix.name, "--lockfile-only"]
+        };
+        let (ok, log) = bun(own.path(), &npm_registry, args).await;
+        assert!(ok, "{what}: {log}");
+        let own_lock = std::fs::read_to_string(own.path().join("bun.lock")).unwrap();
+        assert_eq!(own_lock, new_lock, "{what}: Bun fixes it differently");
+    }
+}

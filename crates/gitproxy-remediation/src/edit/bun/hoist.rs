@@ -12,11 +12,12 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::super::npm::resolve::{accepts, is_top, resolve, Packages};
 use super::super::npm::tree::J;
-use super::{bun_key, npm_key, slot_name};
+use super::{bun_key, slot_name, Keys};
 
 /// How a dependency is declared, in Bun's order of processing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
+    Workspace,
     Dev,
     Optional,
     Prod,
@@ -87,11 +88,27 @@ fn declared(entry: &J, top: bool) -> Vec<(Kind, String, String)> {
 pub(super) fn graph(packages: &Packages) -> Result<Graph, String> {
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut ids = Vec::new();
+    // A workspace member is `(name, "workspace:PATH")`, at its path and behind its link.
+    let member_id = |path: &str| -> Option<(String, String)> {
+        let name = packages.get(path)?.get("name")?.as_str()?;
+        Some((name.to_string(), format!("workspace:{path}")))
+    };
     let id_of = |key: &str| -> Option<(String, String)> {
-        let version = packages.get(key)?.get("version")?.as_str()?;
+        let entry = packages.get(key)?;
+        if let Some(path) = entry
+            .get("link")
+            .and(entry.get("resolved"))
+            .and_then(J::as_str)
+        {
+            return member_id(path);
+        }
+        if is_top(key) {
+            return if key.is_empty() { None } else { member_id(key) };
+        }
+        let version = entry.get("version")?.as_str()?;
         Some((slot_name(key).to_string(), version.to_string()))
     };
-    for key in packages.keys().filter(|k| !is_top(k)) {
+    for key in packages.keys().filter(|k| !k.is_empty()) {
         if let Some(id) = id_of(key) {
             if !index.contains_key(&id) {
                 index.insert(id.clone(), ids.len());
@@ -102,11 +119,24 @@ pub(super) fn graph(packages: &Packages) -> Result<Graph, String> {
     let mut deps: Vec<Option<Vec<Dep>>> = vec![None; ids.len()];
     let mut root = Vec::new();
     for (key, entry) in packages {
-        let top = key.is_empty();
-        if !top && is_top(key) {
+        if entry.get("link").is_some() {
             continue;
         }
+        let top = is_top(key);
         let mut resolved = Vec::new();
+        if key.is_empty() {
+            // The project depends on each workspace member.
+            for member in packages.keys().filter(|k| is_top(k) && !k.is_empty()) {
+                if let Some(id) = member_id(member).and_then(|id| index.get(&id)) {
+                    resolved.push(Dep {
+                        kind: Kind::Workspace,
+                        name: ids[*id].0.clone(),
+                        range: String::new(),
+                        target: *id,
+                    });
+                }
+            }
+        }
         for (kind, name, range) in declared(entry, top) {
             let (optional_peer, range) = match range.strip_prefix('?') {
                 Some(r) => (true, r.to_string()),
@@ -130,7 +160,7 @@ pub(super) fn graph(packages: &Packages) -> Result<Graph, String> {
             });
         }
         resolved.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-        if top {
+        if key.is_empty() {
             root = resolved;
             continue;
         }
@@ -240,44 +270,60 @@ pub(super) fn layout(graph: &Graph) -> BTreeMap<String, usize> {
 
 /// The packages of npm's model laid out again as Bun lays them out: the project's entry as it
 /// is, every package at the key Bun gives it.
-pub(super) fn rehoisted(packages: &Packages) -> Result<Packages, String> {
+pub(super) fn rehoisted(packages: &Packages, keys: &Keys) -> Result<Packages, String> {
     let graph = graph(packages)?;
-    let mut entries: HashMap<(&str, &str), &J> = HashMap::new();
+    let mut entries: HashMap<(String, String), &J> = HashMap::new();
     for (key, entry) in packages.iter().filter(|(k, _)| !is_top(k)) {
-        if let Some(v) = entry.get("version").and_then(J::as_str) {
-            entries.entry((slot_name(key), v)).or_insert(entry);
+        let label = match entry
+            .get("link")
+            .and(entry.get("resolved"))
+            .and_then(J::as_str)
+        {
+            Some(path) => packages
+                .get(path)
+                .and_then(|m| m.get("name"))
+                .and_then(J::as_str)
+                .map(|n| (n.to_string(), format!("workspace:{path}"))),
+            None => entry
+                .get("version")
+                .and_then(J::as_str)
+                .map(|v| (slot_name(key).to_string(), v.to_string())),
+        };
+        if let Some(label) = label {
+            entries.entry(label).or_insert(entry);
         }
     }
     let mut out = Packages::new();
-    if let Some(project) = packages.get("") {
-        out.insert(String::new(), project.clone());
+    for (key, entry) in packages.iter().filter(|(k, _)| is_top(k)) {
+        out.insert(key.clone(), entry.clone());
     }
     for (key, id) in layout(&graph) {
         let (name, version) = &graph.packages[id];
         let entry = entries
-            .get(&(name.as_str(), version.as_str()))
+            .get(&(name.clone(), version.clone()))
             .ok_or_else(|| format!("{name}@{version} has no entry"))?;
-        out.insert(npm_key(&key), (*entry).clone());
+        out.insert(keys.npm(&key), (*entry).clone());
     }
     Ok(out)
 }
 
 /// Whether Bun's layout of the lockfile's own graph is the lockfile: the check that this
 /// model of Bun holds for the file before it is used to write it.
-pub(super) fn holds(packages: &Packages) -> Result<(), String> {
-    let again = rehoisted(packages)?;
+pub(super) fn holds(packages: &Packages, keys: &Keys) -> Result<(), String> {
+    let again = rehoisted(packages, keys)?;
     let version = |p: &Packages, k: &str| {
         p.get(k)
-            .and_then(|e| e.get("version"))
+            .and_then(|e| e.get("version").or(e.get("resolved")))
             .and_then(J::as_str)
             .map(String::from)
     };
-    let keys = |p: &Packages| -> Vec<String> { p.keys().filter(|k| !is_top(k)).cloned().collect() };
-    for key in keys(packages).iter().chain(keys(&again).iter()) {
+    let slots =
+        |p: &Packages| -> Vec<String> { p.keys().filter(|k| !is_top(k)).cloned().collect() };
+    for key in slots(packages).iter().chain(slots(&again).iter()) {
         if version(packages, key) != version(&again, key) {
             return Err(format!(
                 "Bun lays out its packages differently from the agent's model of Bun (at `{}`)",
-                bun_key(key)
+                keys.bun(key)
             ));
         }
     }

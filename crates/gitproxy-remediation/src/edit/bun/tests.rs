@@ -49,6 +49,7 @@ const REAL_MANIFESTS: &str = include_str!("../../../tests/fixtures/bun/real/mani
 const HOISTED: &str = include_str!("../../../tests/fixtures/bun/hoisted/bun.lock");
 const NESTED: &str = include_str!("../../../tests/fixtures/bun/nested/bun.lock");
 const EXPRESS: &str = include_str!("../../../tests/fixtures/bun/express/bun.lock");
+const WORKSPACES: &str = include_str!("../../../tests/fixtures/bun/workspaces/bun.lock");
 
 /// The registry of `fixtures/bun/real`: each locked version's metadata as registry.npmjs.org
 /// served it.
@@ -85,7 +86,7 @@ async fn every_entry_bun_wrote_is_printed_back_from_the_registrys_metadata() {
     // The lockfile is in the layout Bun writes, and Bun's layout of its graph is the file.
     let lock = Bun::read(REAL_LOCK, "bun.lock").unwrap();
     assert_eq!(lock.editable(), Ok(()));
-    assert_eq!(hoist::holds(&lock.packages), Ok(()));
+    assert_eq!(hoist::holds(&lock.packages, &lock.keys), Ok(()));
 }
 
 #[tokio::test]
@@ -174,14 +175,14 @@ fn a_lockfile_bun_did_not_write_as_it_stands_is_left_to_bun() {
         .editable()
         .unwrap_err()
         .contains("under its own name"));
-    let workspaces = HOISTED.replacen(
+    let nameless = HOISTED.replacen(
         "  },\n  \"packages\"",
-        "    \"packages/a\": {\n      \"name\": \"a\",\n    },\n  },\n  \"packages\"",
+        "    \"packages/a\": {\n      \"version\": \"1.0.0\",\n    },\n  },\n  \"packages\"",
         1,
     );
     assert_eq!(
-        Bun::read(&workspaces, "bun.lock").unwrap().editable(),
-        Err("it locks a workspace project, whose members the agent does not place".into())
+        Bun::read(&nameless, "bun.lock").unwrap().editable(),
+        Err("the workspace `packages/a` has no name".into())
     );
 }
 
@@ -217,15 +218,16 @@ fn os_and_cpu_are_combined_and_printed_as_bun_prints_them() {
 
 #[test]
 fn bun_lays_out_each_fixture_lockfile_as_the_model_does_and_a_moved_slot_is_noticed() {
-    for text in [HOISTED, NESTED, EXPRESS] {
+    for text in [HOISTED, NESTED, EXPRESS, WORKSPACES] {
         let lock = Bun::read(text, "bun.lock").unwrap();
-        assert_eq!(hoist::holds(&lock.packages), Ok(()));
+        assert_eq!(lock.editable(), Ok(()));
+        assert_eq!(hoist::holds(&lock.packages, &lock.keys), Ok(()));
     }
     // `send/ms` moved to the top where `ms` 2.0.0 is: not the tree Bun lays out.
     let moved = HOISTED.replacen("\"send/ms\"", "\"debug/ms\"", 1);
     let lock = Bun::read(&moved, "bun.lock").unwrap();
     assert_eq!(
-        hoist::holds(&lock.packages),
+        hoist::holds(&lock.packages, &lock.keys),
         Err(
             "Bun lays out its packages differently from the agent's model of Bun (at `debug/ms`)"
                 .into()
