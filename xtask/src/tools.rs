@@ -550,32 +550,11 @@ pub(crate) fn ensure_pnpm(root: &Path) -> Result<()> {
     if installed {
         return Ok(());
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     let deps: Vec<String> = PNPM_VERSIONS
         .iter()
         .map(|(alias, version)| format!("\"{alias}\": \"npm:pnpm@{version}\""))
         .collect();
-    std::fs::write(
-        dir.join("package.json"),
-        format!(
-            "{{ \"private\": true, \"dependencies\": {{ {} }} }}\n",
-            deps.join(", ")
-        ),
-    )
-    .context("could not write the npm manifest for pnpm")?;
-    eprintln!(
-        "xtask: installing pnpm {PNPM_VERSIONS:?} from npm into {}",
-        dir.display()
-    );
-    let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(&dir)
-        .status()
-        .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
-    if !status.success() {
-        bail!("`npm install` of pnpm failed ({status}); check that the npm registry is reachable");
-    }
-    Ok(())
+    npm_install_into(&dir, &deps, &format!("pnpm {PNPM_VERSIONS:?}"))
 }
 
 /// The Bun the remediation tests check bun.lock fixes with (lockfileVersion 2): the official
@@ -595,27 +574,8 @@ pub(crate) fn ensure_bun(root: &Path) -> Result<()> {
     if version.as_deref() == Some(BUN_VERSION) {
         return Ok(());
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-    std::fs::write(
-        dir.join("package.json"),
-        format!(
-            "{{ \"private\": true, \"dependencies\": {{ \"@oven/bun-linux-x64\": \"{BUN_VERSION}\" }} }}\n"
-        ),
-    )
-    .context("could not write the npm manifest for Bun")?;
-    eprintln!(
-        "xtask: installing Bun {BUN_VERSION} from npm into {}",
-        dir.display()
-    );
-    let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(&dir)
-        .status()
-        .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
-    if !status.success() {
-        bail!("`npm install` of Bun failed ({status}); check that the npm registry is reachable");
-    }
-    Ok(())
+    let deps = [format!("\"@oven/bun-linux-x64\": \"{BUN_VERSION}\"")];
+    npm_install_into(&dir, &deps, &format!("Bun {BUN_VERSION}"))
 }
 
 /// The yarn 1 the remediation tests run on yarn.lock fix branches (`yarn install --frozen-lockfile
@@ -636,23 +596,31 @@ pub(crate) fn ensure_yarn(root: &Path) -> Result<()> {
     if version.as_deref() == Some(YARN_VERSION) {
         return Ok(());
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let deps = [format!("\"yarn\": \"{YARN_VERSION}\"")];
+    npm_install_into(&dir, &deps, &format!("yarn {YARN_VERSION}"))
+}
+
+/// Installs the npm packages `deps` (`"name": "spec"` members) into `dir` with npm, for `what`.
+fn npm_install_into(dir: &Path, deps: &[String], what: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     std::fs::write(
         dir.join("package.json"),
-        format!("{{ \"private\": true, \"dependencies\": {{ \"yarn\": \"{YARN_VERSION}\" }} }}\n"),
+        format!(
+            "{{ \"private\": true, \"dependencies\": {{ {} }} }}\n",
+            deps.join(", ")
+        ),
     )
-    .context("could not write the npm manifest for yarn")?;
-    eprintln!(
-        "xtask: installing yarn {YARN_VERSION} from npm into {}",
-        dir.display()
-    );
+    .with_context(|| format!("could not write the npm manifest for {what}"))?;
+    eprintln!("xtask: installing {what} from npm into {}", dir.display());
     let status = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .status()
         .context("could not run npm; install Node.js and npm (apt-get install npm)")?;
     if !status.success() {
-        bail!("`npm install yarn@{YARN_VERSION}` failed ({status}); check that the npm registry is reachable");
+        bail!(
+            "`npm install` of {what} failed ({status}); check that the npm registry is reachable"
+        );
     }
     Ok(())
 }

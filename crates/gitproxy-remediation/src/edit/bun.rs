@@ -9,10 +9,9 @@
 //! reproduces byte for byte is rewritten; workspaces, non-registry entries, aliases and anything
 //! else are left to Bun with the reason and the command.
 
-use super::npm::climb::Climbed;
 use super::npm::resolve::{is_top, simple_overrides, Conflict, Mover, Packages};
 use super::npm::tree::J;
-use super::npm::{npm_manifest_bump, npm_override};
+use super::npm::{npm_manifest_bump, npm_override, report_climb};
 use super::{edit_error, splice, Work};
 use crate::analysis::bun::{read_lock, split_ident, GROUPS};
 use crate::analysis::Dependency;
@@ -159,7 +158,7 @@ pub(super) async fn edit(
             "the rewritten lockfile would not read back",
         );
     }
-    report_climb(work, &lock_path, to, &climbed);
+    report_climb(work, &lock_path, "Bun", &dep.name, to, &climbed);
     work.write(&lock_path, out);
     Ok(())
 }
@@ -171,31 +170,6 @@ fn unresolvable(dep: &Dependency, to: &str, lock_path: &str, reason: String) -> 
         from: dep.version.clone().unwrap_or_default(),
         to: to.to_string(),
         reason: format!("in {lock_path}, {reason}"),
-    }
-}
-
-/// The notes of a fix that moved dependents, as the npm edit writes them.
-fn report_climb(work: &mut Work, path: &str, to: &str, climbed: &Climbed) {
-    if climbed.steps.is_empty() {
-        return;
-    }
-    work.out.tier = Some(Tier::DependentBump);
-    for step in &climbed.steps {
-        work.out.note(format!(
-            "{path}: the fix bumps the dependent that pins the vulnerable version: {step}"
-        ));
-    }
-    if !climbed.moved.is_empty() {
-        work.out.note(format!(
-            "{path} also moves {} as Bun resolves the bumped dependents",
-            climbed.moved.join(", ")
-        ));
-    }
-    let mut versions = climbed.versions.iter();
-    if let (Some(only), None) = (versions.next(), versions.next()) {
-        if only != to {
-            work.out.to = Some(only.clone());
-        }
     }
 }
 

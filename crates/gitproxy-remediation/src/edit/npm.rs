@@ -476,36 +476,50 @@ async fn resolved_lock_update(
         }
     }
     let climbed_any = !climbed.steps.is_empty();
-    if climbed_any {
-        work.out.tier = Some(Tier::DependentBump);
-        for step in &climbed.steps {
-            work.out.note(format!(
-                "{path}: the fix bumps the dependent that pins the vulnerable version: {step}"
-            ));
-        }
-        if !climbed.moved.is_empty() {
-            work.out.note(format!(
-                "{path} also moves {} as npm resolves the bumped dependents",
-                climbed.moved.join(", ")
-            ));
-        }
-        let mut versions = climbed.versions.iter();
-        if let (Some(only), None) = (versions.next(), versions.next()) {
-            if only != to {
-                work.out.to = Some(only.clone());
-                work.out.note(format!(
-                    "{} ends at {only}, the fixed version the bumped dependents require, rather than {to}",
-                    dep.name
-                ));
-            }
-        }
-    }
+    report_climb(work, path, "npm", &dep.name, to, &climbed);
     doc.set("packages", J::Obj(mover.packages.into_iter().collect()));
     let (indent, newline) = tree::layout(&text);
     work.write(path, tree::print(&doc, &indent, newline));
     Ok(Moved::Written {
         climbed: climbed_any,
     })
+}
+
+/// The tier and notes of a fix that moved the dependents pinning the vulnerable version (`tool`
+/// names who resolves them: npm, Bun), and the version the package ends at when they require
+/// another fixed one than `to`.
+pub(super) fn report_climb(
+    work: &mut Work,
+    path: &str,
+    tool: &str,
+    name: &str,
+    to: &str,
+    climbed: &climb::Climbed,
+) {
+    if climbed.steps.is_empty() {
+        return;
+    }
+    work.out.tier = Some(Tier::DependentBump);
+    for step in &climbed.steps {
+        work.out.note(format!(
+            "{path}: the fix bumps the dependent that pins the vulnerable version: {step}"
+        ));
+    }
+    if !climbed.moved.is_empty() {
+        work.out.note(format!(
+            "{path} also moves {} as {tool} resolves the bumped dependents",
+            climbed.moved.join(", ")
+        ));
+    }
+    let mut versions = climbed.versions.iter();
+    if let (Some(only), None) = (versions.next(), versions.next()) {
+        if only != to {
+            work.out.to = Some(only.clone());
+            work.out.note(format!(
+                "{name} ends at {only}, the fixed version the bumped dependents require, rather than {to}"
+            ));
+        }
+    }
 }
 
 /// Whether the only change from `doc`'s packages to `new` is the version, URL and integrity of

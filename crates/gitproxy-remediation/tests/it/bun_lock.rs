@@ -31,6 +31,15 @@ fn bun_bin() -> PathBuf {
 /// stand-in there); each test puts its own stand-in's address in its place.
 const FIXTURE_REGISTRY: &str = "http://127.0.0.1:4873/npm/";
 
+/// The registry the tests resolve against: the stand-in (kept running by the caller), the
+/// engine's client of it, and its address as Bun's registry setting.
+async fn stand_in() -> (StandIn, CachedRegistry<HttpRegistry<HttpConnector>>, String) {
+    let stand_in = StandIn::start_with(stand_in_packuments).await;
+    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
+    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    (stand_in, registry, npm_registry)
+}
+
 /// `/npm/NAME` -> the captured packument, with its tarball URLs on the stand-in.
 fn stand_in_packuments(addr: std::net::SocketAddr) -> BTreeMap<String, Vec<u8>> {
     packument_routes(&fixtures().join("npm/packuments"), |text| {
@@ -160,9 +169,7 @@ fn assert_fixed(db: &AdvisoryDb, fixed: &Snapshot, name: &str, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bun_fix_branches_pass_bun_and_match_what_bun_writes_itself() {
-    let stand_in = StandIn::start_with(stand_in_packuments).await;
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
-    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let (_stand_in, registry, npm_registry) = stand_in().await;
     let db = database();
     let (manifest, lock) = project("hoisted", &npm_registry);
     // The check has teeth: a lockfile that no longer matches the manifest is refused.
@@ -296,9 +303,7 @@ async fn fixes_of(
 /// top) under it, where npm would hoist those one level: every fix matches Bun's own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nested_move_is_placed_where_bun_places_it() {
-    let stand_in = StandIn::start_with(stand_in_packuments).await;
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
-    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let (_stand_in, registry, npm_registry) = stand_in().await;
     let db = database();
     let (manifest, lock, fixes) = fixes_of("nested", &registry, &npm_registry, &db).await;
     let names: Vec<&str> = fixes.iter().map(|f| f.0.as_str()).collect();
@@ -332,9 +337,7 @@ async fn a_nested_move_is_placed_where_bun_places_it() {
 /// update express` leaves the lockfile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pinning_dependent_moves_within_the_projects_range_as_bun_update_moves_it() {
-    let stand_in = StandIn::start_with(stand_in_packuments).await;
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
-    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let (_stand_in, registry, npm_registry) = stand_in().await;
     let db = database();
     let (manifest, lock, fixes) = fixes_of("express", &registry, &npm_registry, &db).await;
     assert_eq!(fixes.len(), 1, "qs alone");
@@ -371,9 +374,7 @@ async fn a_bun_repository_gets_one_fix_pull_request_per_package_through_the_simu
     use bitbucket_dc_sim::{Permission, ProjectSeed, RepoSeed, Simulator, UserSeed};
     use gitproxy_remediation::host::{BitbucketDc, BitbucketHost};
     use gitproxy_remediation::remediate::Remediator;
-    let stand_in = StandIn::start_with(stand_in_packuments).await;
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
-    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let (_stand_in, registry, npm_registry) = stand_in().await;
     let (manifest, lock) = project("hoisted", &npm_registry);
     let sim = Simulator::builder()
         .user(UserSeed::new("bot").token("bot-token"))
@@ -446,9 +447,7 @@ async fn a_bun_repository_gets_one_fix_pull_request_per_package_through_the_simu
 /// workspace), accepted by Bun and equal to what Bun writes for the same change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_projects_fixes_are_written_as_bun_writes_them() {
-    let stand_in = StandIn::start_with(stand_in_packuments).await;
-    let registry = CachedRegistry::new(HttpRegistry::new(HttpConnector::new(), stand_in.urls()));
-    let npm_registry = format!("http://{}/npm/", stand_in.addr);
+    let (_stand_in, registry, npm_registry) = stand_in().await;
     let db = database();
     let base = fixtures().join("bun/workspaces");
     let files: Vec<(&str, String)> = [
