@@ -15,8 +15,9 @@ use crate::files::{dir_of, join, LineIndex, Snapshot};
 use crate::json::{self, Node};
 use crate::{Ecosystem, Error};
 
-/// The lockfile versions read here: 1 (Bun 1.2 to 1.3) and 2 (Bun 1.4).
-pub(crate) const VERSIONS: [&str; 2] = ["1", "2"];
+/// The lockfile versions read here: 1 (Bun 1.2 to 1.3), 2 (Bun 1.4) and 3 (Bun 1.4 with scoped
+/// overrides, which only the edit cares about).
+pub(crate) const VERSIONS: [&str; 3] = ["1", "2", "3"];
 
 /// The dependency groups of a workspace or a package, with whether they are development-only.
 pub(crate) const GROUPS: [(&str, bool); 4] = [
@@ -105,7 +106,7 @@ pub(crate) fn read_lock(text: &str, path: &str) -> Result<Lock, Error> {
         return Err(parse_error(
             path,
             Some(lines.line(root.get("lockfileVersion").map_or(0, |v| v.start))),
-            format!("lockfileVersion {version} is not supported (1 and 2 are); run `bun install` with Bun 1.2 or later to rewrite it"),
+            format!("lockfileVersion {version} is not supported (1 to 3 are); run `bun install` with Bun 1.2 or later to rewrite it"),
         ));
     }
     let mut workspaces = Vec::new();

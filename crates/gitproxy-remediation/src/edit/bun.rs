@@ -232,6 +232,14 @@ impl Bun {
         };
         let workspaces = root.get("workspaces").map(Node::members).unwrap_or(&[]);
         let mut keys = Keys::default();
+        if root
+            .get("lockfileVersion")
+            .is_some_and(|v| &text[v.start..v.end] == "3")
+        {
+            refuse(
+                "it is lockfileVersion 3, whose scoped overrides the agent does not rewrite".into(),
+            );
+        }
         for key in ["patchedDependencies", "catalog", "catalogs"] {
             if root.get(key).is_some() {
                 refuse(format!(

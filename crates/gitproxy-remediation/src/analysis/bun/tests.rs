@@ -154,7 +154,7 @@ fn another_lockfile_version_or_a_broken_file_is_a_problem_that_says_what_to_run(
     for (text, says) in [
         (
             "{\"lockfileVersion\": 0, \"workspaces\": {\"\": {}}}",
-            "lockfileVersion 0 is not supported (1 and 2 are); run `bun install` with Bun 1.2 or later",
+            "lockfileVersion 0 is not supported (1 to 3 are); run `bun install` with Bun 1.2 or later",
         ),
         ("{\"lockfileVersion\": 1,,}", "expected a string"),
         ("{\"workspaces\": {}}", "no `lockfileVersion`"),

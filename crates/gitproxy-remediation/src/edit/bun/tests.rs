@@ -175,6 +175,11 @@ fn a_lockfile_bun_did_not_write_as_it_stands_is_left_to_bun() {
         .editable()
         .unwrap_err()
         .contains("under its own name"));
+    let v3 = HOISTED.replacen("\"lockfileVersion\": 2", "\"lockfileVersion\": 3", 1);
+    assert_eq!(
+        Bun::read(&v3, "bun.lock").unwrap().editable(),
+        Err("it is lockfileVersion 3, whose scoped overrides the agent does not rewrite".into())
+    );
     let nameless = HOISTED.replacen(
         "  },\n  \"packages\"",
         "    \"packages/a\": {\n      \"version\": \"1.0.0\",\n    },\n  },\n  \"packages\"",
