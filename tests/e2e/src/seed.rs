@@ -32,8 +32,8 @@ pub struct DemoRepo {
     pub files: &'static [(&'static str, &'static str)],
 }
 
-/// The sample project's repositories, one per ecosystem (npm twice: `package.json` alone, and
-/// with a yarn 1 `yarn.lock`).
+/// The sample project's repositories, one per ecosystem (npm three times: `package.json` alone,
+/// with a yarn 1 `yarn.lock`, and with Bun's `bun.lock`).
 pub const DEMO_REPOS: &[DemoRepo] = &[
     DemoRepo {
         slug: "billing",
@@ -91,6 +91,18 @@ pub const DEMO_REPOS: &[DemoRepo] = &[
                 "yarn.lock",
                 include_str!("../fixtures/repos/checkout/yarn.lock"),
             ),
+        ],
+    },
+    DemoRepo {
+        slug: "kiosk",
+        ecosystem: "npm",
+        package: "lodash",
+        files: &[
+            (
+                "package.json",
+                include_str!("../fixtures/repos/kiosk/package.json"),
+            ),
+            ("bun.lock", include_str!("../fixtures/repos/kiosk/bun.lock")),
         ],
     },
     DemoRepo {
