@@ -9,7 +9,7 @@
 //! reproduces byte for byte is rewritten; workspaces, non-registry entries, aliases and anything
 //! else are left to Bun with the reason and the command.
 
-use super::npm::resolve::{is_top, simple_overrides, Conflict, Mover, Packages};
+use super::npm::resolve::{is_top, simple_overrides, Conflict, Mover, Packages, Reuse};
 use super::npm::tree::J;
 use super::npm::{npm_manifest_bump, npm_override, report_climb};
 use super::{edit_error, splice, Work};
@@ -101,6 +101,7 @@ pub(super) async fn edit(
     let manifest = work.text(&manifest_path).ok();
     let mut mover = Mover {
         registry,
+        reuse: Reuse::Bun,
         overrides: simple_overrides(manifest.as_deref()),
         packages: packages.clone(),
     };
@@ -126,10 +127,15 @@ pub(super) async fn edit(
             overridden = true;
             mover.packages = packages;
             mover.overrides.insert(dep.name.clone(), to.to_string());
-            match mover.fix(&dep.name, &from, to, &fix.fixed_versions).await? {
+            let climbed = match mover.fix(&dep.name, &from, to, &fix.fixed_versions).await? {
                 Ok(climbed) => climbed,
                 Err(Conflict(reason)) => return Err(unresolvable(dep, to, &lock_path, reason)),
+            };
+            // The override replaces every range on the package, so every copy moves.
+            if let Err(Conflict(reason)) = mover.force_everywhere(&dep.name, to).await? {
+                return Err(unresolvable(dep, to, &lock_path, reason));
             }
+            climbed
         }
         Err(Conflict(reason)) => return Err(unresolvable(dep, to, &lock_path, reason)),
     };
@@ -578,17 +584,15 @@ fn with_override(text: &str, name: &str, to: &str) -> String {
         .iter()
         .find(|m| matches!(m.key.as_str(), "catalog" | "catalogs" | "packages"));
     match before {
-        Some(m) => {
-            let line_start = text[..m.key_start].rfind('\n').map_or(0, |i| i + 1);
-            splice(
-                text,
-                vec![(
-                    line_start,
-                    line_start,
-                    format!("  \"overrides\": {block},\n"),
-                )],
-            )
-        }
+        // Right before the key, whatever shares its line.
+        Some(m) => splice(
+            text,
+            vec![(
+                m.key_start,
+                m.key_start,
+                format!("\"overrides\": {block},\n  "),
+            )],
+        ),
         None => text.to_string(),
     }
 }

@@ -452,6 +452,7 @@ async fn resolved_lock_update(
     let manifest = work.text(manifest_path).ok();
     let mut mover = Mover {
         registry,
+        reuse: resolve::Reuse::Npm,
         overrides: resolve::simple_overrides(manifest.as_deref()),
         packages,
     };

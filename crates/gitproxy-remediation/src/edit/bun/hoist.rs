@@ -63,12 +63,8 @@ fn declared(entry: &J, top: bool) -> Vec<(Kind, String, String)> {
     for (group, kind) in groups {
         for (name, range) in entry.get(group).map(J::members).unwrap_or(&[]) {
             if kind == Kind::Peer && optional_peer(name) && !top {
-                // An optional peer is only wired when something else installs it.
-                out.push((
-                    Kind::Peer,
-                    name.clone(),
-                    format!("?{}", range.as_str().unwrap_or("*")),
-                ));
+                // An optional peer is installed only by whatever else requires it, so it places
+                // nothing; where it resolves may differ between copies of the package.
                 continue;
             }
             out.retain(|(_, n, _)| n != name);
@@ -138,13 +134,9 @@ pub(super) fn graph(packages: &Packages) -> Result<Graph, String> {
             }
         }
         for (kind, name, range) in declared(entry, top) {
-            let (optional_peer, range) = match range.strip_prefix('?') {
-                Some(r) => (true, r.to_string()),
-                None => (false, range),
-            };
             let at = resolve(packages, key, &name, kind == Kind::Peer);
             let Some(target) = at.as_deref().and_then(id_of).and_then(|id| index.get(&id)) else {
-                if optional_peer || kind == Kind::Optional {
+                if kind == Kind::Optional {
                     continue;
                 }
                 return Err(format!(

@@ -43,6 +43,36 @@ pub(in crate::edit) struct Climbed {
 }
 
 impl Mover<'_> {
+    /// Moves every entry of `name` still at another version than `to` to `to`, as an override
+    /// that replaces every range on the package requires (the vulnerable entries moved first).
+    pub(in crate::edit) async fn force_everywhere(
+        &mut self,
+        name: &str,
+        to: &str,
+    ) -> Result<Result<(), Conflict>, Error> {
+        let mut done = BTreeSet::new();
+        loop {
+            let reached = reachable(&self.packages);
+            let other = self
+                .packages
+                .keys()
+                .filter(|k| reached.contains(*k) && !is_top(k) && name_of(k) == name)
+                .filter_map(|k| version_of(&self.packages, k))
+                .find(|v| v != to);
+            let Some(version) = other else {
+                return Ok(Ok(()));
+            };
+            if !done.insert(version.clone()) {
+                return Ok(Err(Conflict(format!(
+                    "{name} {version} stays beside the override to {to}"
+                ))));
+            }
+            if let Err(c) = self.fix(name, &version, to, &[to.to_string()]).await? {
+                return Ok(Err(c));
+            }
+        }
+    }
+
     /// Moves every entry of `name` at `from` to `to`; a dependent whose range admits none of
     /// `fixed` (versions no advisory affects, `to` among them) is bumped first.
     pub(in crate::edit) async fn fix(

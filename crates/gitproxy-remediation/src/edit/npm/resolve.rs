@@ -218,9 +218,20 @@ pub(in crate::edit) fn simple_overrides(manifest: Option<&str>) -> BTreeMap<Stri
     out
 }
 
+/// Whether a placement may replace an entry other packages still resolve to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::edit) enum Reuse {
+    /// npm: when every package that uses it accepts the new version (they share it).
+    Npm,
+    /// Bun: never; a package keeps what it resolved to until it moves itself, and the new
+    /// version goes elsewhere (the Bun edit lays the tree out again afterwards).
+    Bun,
+}
+
 /// Moves the package at `key` to `to`, as described in the module documentation.
 pub(in crate::edit) struct Mover<'a> {
     pub(in crate::edit) registry: &'a dyn Registry,
+    pub(in crate::edit) reuse: Reuse,
     pub(in crate::edit) overrides: BTreeMap<String, String>,
     pub(in crate::edit) packages: Packages,
 }
@@ -485,12 +496,13 @@ impl Mover<'_> {
                 let current = version_of(&self.packages, &candidate).unwrap_or_default();
                 let not_lower = Version::compare_str(Ecosystem::Npm, &version, &current)
                     .is_none_or(|o| o.is_ge());
-                if not_lower
-                    && self
-                        .dependents(&candidate)
-                        .iter()
-                        .all(|(_, s)| accepts(s, &version))
-                {
+                let dependents = self.dependents(&candidate);
+                let replaceable = match self.reuse {
+                    Reuse::Npm => not_lower && dependents.iter().all(|(_, s)| accepts(s, &version)),
+                    // Only the package being placed for (which moves) may lose what it used.
+                    Reuse::Bun => dependents.iter().all(|(d, _)| d == from),
+                };
+                if replaceable {
                     target = Some(candidate);
                 }
                 break;

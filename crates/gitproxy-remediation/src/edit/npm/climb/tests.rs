@@ -1,7 +1,7 @@
 //! Tests for the dependent-bump tier of npm lockfile fixes: the lowest release accepting a fixed
 //! version, climbing through requirers up to three deep, and the conflict when no tier works.
 
-use super::super::resolve::{Conflict, Mover, Packages};
+use super::super::resolve::{Conflict, Mover, Packages, Reuse};
 use super::super::tree::J;
 use crate::edit::apply_fix;
 use crate::files::Snapshot;
@@ -64,6 +64,7 @@ async fn the_dependent_moves_to_its_lowest_release_that_accepts_a_fixed_version(
     ]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(&lock_packages(
             r#"{"p": "^1.0.0"}"#,
@@ -104,6 +105,7 @@ async fn a_release_that_cannot_be_resolved_gives_way_to_the_next() {
     ]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(&lock_packages(
             r#"{"p": "^1.0.0"}"#,
@@ -132,6 +134,7 @@ async fn a_release_that_cannot_be_resolved_gives_way_to_the_next() {
     ]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(&lock_packages(
             r#"{"p": "^1.0.0"}"#,
@@ -193,6 +196,7 @@ async fn a_fix_climbs_three_dependents_deep_and_no_further() {
     let (reg, start) = chain(3);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: start,
     };
@@ -228,6 +232,7 @@ async fn a_fix_climbs_three_dependents_deep_and_no_further() {
     let before = start.clone();
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: start,
     };

@@ -1,7 +1,7 @@
 //! Tests for the npm resolver: reuse, hoisting, nesting, replacement, pruning, flags and the
 //! nested copy a rejecting dependent keeps, and the conflict that stops an edit.
 
-use super::{Conflict, Mover, Packages};
+use super::{Conflict, Mover, Packages, Reuse};
 use crate::edit::npm::tree::J;
 use crate::json;
 use crate::registry::StaticRegistry;
@@ -51,6 +51,7 @@ async fn new_dependencies_are_hoisted_reused_or_nested_and_orphans_dropped() {
     ]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(
             r#"{
@@ -97,6 +98,7 @@ async fn an_incompatible_entry_is_replaced_when_all_its_users_accept_the_new_ver
     let reg = registry(&[("x", "1.1.0", r#"{"y": "^1.2.0"}"#), ("y", "1.2.3", "{}")]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(
             r#"{
@@ -128,6 +130,7 @@ async fn a_dependent_that_rejects_the_new_version_keeps_a_nested_copy_as_npm_pla
     ]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(
             r#"{
@@ -169,6 +172,7 @@ async fn a_dependent_no_placement_satisfies_names_its_range() {
     // The project itself pins the old version: nothing can be nested for it.
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(
             r#"{
@@ -188,6 +192,7 @@ async fn a_dependent_no_placement_satisfies_names_its_range() {
     // p's own nested copy is the one moved, and p rejects the new version.
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(
             r#"{
@@ -231,6 +236,7 @@ fn flags_recomputed_on_a_lockfile_npm_wrote_are_npms() {
     let reg = StaticRegistry::new();
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: doc
             .get("packages")
@@ -263,6 +269,7 @@ async fn an_edge_broken_before_the_move_does_not_block_it() {
     let reg = registry(&[("x", "1.1.0", "{}")]);
     let mut mover = Mover {
         registry: &reg,
+        reuse: Reuse::Npm,
         overrides: Default::default(),
         packages: packages(
             r#"{
