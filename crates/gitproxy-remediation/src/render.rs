@@ -53,8 +53,12 @@ pub fn scans_table(scans: &[RepoScan]) -> String {
         for u in &scan.unsupported {
             let _ = writeln!(
                 out,
-                "{:<20} unsupported: {} ({}, {}): not checked",
-                scan.repository, u.file, u.format, u.ecosystem
+                "{:<20} unsupported: {} ({}, {}): not checked; {}",
+                scan.repository,
+                u.file,
+                u.format,
+                u.ecosystem,
+                u.remedy()
             );
         }
     }
@@ -156,8 +160,12 @@ pub fn apply_table(result: &ApplyResult) -> String {
                 for u in &o.unsupported {
                     let _ = writeln!(
                         out,
-                        "{:<20} unsupported: {} ({}, {}): not checked",
-                        o.repo, u.file, u.format, u.ecosystem
+                        "{:<20} unsupported: {} ({}, {}): not checked; {}",
+                        o.repo,
+                        u.file,
+                        u.format,
+                        u.ecosystem,
+                        u.remedy()
                     );
                 }
             }
@@ -220,8 +228,11 @@ pub fn local_table(plan: &LocalPlan) -> String {
     for u in &plan.unsupported {
         let _ = writeln!(
             out,
-            "unsupported: {} ({}, {}): not checked",
-            u.file, u.format, u.ecosystem
+            "unsupported: {} ({}, {}): not checked; {}",
+            u.file,
+            u.format,
+            u.ecosystem,
+            u.remedy()
         );
     }
     let _ = writeln!(out, "{} fixes planned, nothing written", plan.fixes.len());

@@ -450,7 +450,12 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
     assert_eq!(out.status.code(), Some(3));
     let table = text(&out.stdout);
     assert!(
-        table.contains("unsupported: bun.lockb (Bun binary lockfile, npm): not checked"),
+        table.contains("unsupported: bun.lockb (Bun binary lockfile, npm): not checked; Bun 1.2 and later write the text bun.lock"),
+        "{table}"
+    );
+    // What to do: the migration Bun documents, after which the agent reads the file.
+    assert!(
+        table.contains("run `bun install --save-text-lockfile --frozen-lockfile --lockfile-only`, delete bun.lockb and commit bun.lock"),
         "{table}"
     );
     assert!(

@@ -8,24 +8,33 @@ use serde::{Deserialize, Serialize};
 use super::{file_name, Sink};
 use crate::files::{dir_of, join, Snapshot};
 
-/// The recognised formats without support: `(file name or glob, format, OSV ecosystem)`, one line
-/// per format. A pattern is an exact file name or `*` followed by a suffix (`*.csproj`).
+/// The recognised formats without support: `(file name or glob, format, OSV ecosystem, what to
+/// do)`, one line per format; an empty last column means [`UNTIL_SUPPORTED`]. A pattern is an
+/// exact file name or `*` followed by a suffix (`*.csproj`).
 #[rustfmt::skip] // one line per format, so that a helper adding support deletes exactly one
-pub const FORMATS: &[(&str, &str, &str)] = &[
-    ("bun.lockb", "Bun binary lockfile", "npm"),
-    ("*.gradle", "Gradle build script", "Maven"),
-    ("*.gradle.kts", "Gradle Kotlin build script", "Maven"),
-    ("*.versions.toml", "Gradle version catalog", "Maven"),
-    ("build.sbt", "sbt build definition", "Maven"),
-    ("Pipfile", "Pipenv manifest", "PyPI"),
-    ("mix.lock", "Mix lockfile", "Hex"),
-    ("pubspec.lock", "Dart/Flutter pub lockfile", "Pub"),
-    ("Package.resolved", "Swift Package Manager lockfile", "SwiftURL"),
-    ("conan.lock", "Conan lockfile", "ConanCenter"),
-    ("renv.lock", "renv lockfile", "CRAN"),
-    ("cabal.project.freeze", "Cabal freeze file", "Hackage"),
-    ("stack.yaml.lock", "Stack lockfile", "Hackage"),
+pub const FORMATS: &[(&str, &str, &str, &str)] = &[
+    ("bun.lockb", "Bun binary lockfile", "npm", "Bun 1.2 and later write the text bun.lock, which the agent reads and Bun prefers: run `bun install --save-text-lockfile --frozen-lockfile --lockfile-only`, delete bun.lockb and commit bun.lock"),
+    ("*.gradle", "Gradle build script", "Maven", GRADLE),
+    ("*.gradle.kts", "Gradle Kotlin build script", "Maven", GRADLE),
+    ("*.versions.toml", "Gradle version catalog", "Maven", GRADLE),
+    ("build.sbt", "sbt build definition", "Maven", ""),
+    ("Pipfile", "Pipenv manifest", "PyPI", "run `pipenv lock` and commit the Pipfile.lock it writes, which the agent reads"),
+    ("mix.lock", "Mix lockfile", "Hex", ""),
+    ("pubspec.lock", "Dart/Flutter pub lockfile", "Pub", ""),
+    ("Package.resolved", "Swift Package Manager lockfile", "SwiftURL", ""),
+    ("conan.lock", "Conan lockfile", "ConanCenter", ""),
+    ("renv.lock", "renv lockfile", "CRAN", ""),
+    ("cabal.project.freeze", "Cabal freeze file", "Hackage", ""),
+    ("stack.yaml.lock", "Stack lockfile", "Hackage", ""),
 ];
+
+/// What to do about a Gradle file the Gradle reader does not take (a script applied from another
+/// script, a catalog outside `gradle/`).
+const GRADLE: &str = "the agent reads build.gradle(.kts), catalogs under gradle/ and gradle.lockfile: declare the modules there, or enable dependency locking and commit the gradle.lockfile that `./gradlew dependencies --write-locks` writes";
+
+/// What to do about a format with nothing better to offer.
+pub const UNTIL_SUPPORTED: &str =
+    "check its dependencies with the ecosystem's own audit tool until the agent reads this format";
 
 /// One file of a recognised format the engine does not analyse.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -42,15 +51,28 @@ impl std::fmt::Display for Unsupported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}: {} ({}) is not supported yet; its dependencies were not checked",
-            self.file, self.format, self.ecosystem
+            "{}: {} ({}) is not supported yet; its dependencies were not checked; {}",
+            self.file,
+            self.format,
+            self.ecosystem,
+            self.remedy()
         )
+    }
+}
+
+impl Unsupported {
+    /// What the user can do so that the file's dependencies get checked.
+    pub fn remedy(&self) -> &'static str {
+        FORMATS
+            .iter()
+            .find(|f| f.1 == self.format && !f.3.is_empty())
+            .map_or(UNTIL_SUPPORTED, |f| f.3)
     }
 }
 
 /// The table line whose pattern matches a file name.
 pub fn recognise(name: &str) -> Option<(&'static str, &'static str)> {
-    FORMATS.iter().find_map(|&(pattern, format, ecosystem)| {
+    FORMATS.iter().find_map(|&(pattern, format, ecosystem, _)| {
         let hit = match pattern.strip_prefix('*') {
             Some(suffix) => name.len() > suffix.len() && name.ends_with(suffix),
             None => name == pattern,
@@ -103,11 +125,13 @@ pub(crate) fn depends_on_contents(path: &str) -> bool {
 }
 
 /// Whether a file the table names is read after all, next to another file: a `Pipfile` with its
-/// `Pipfile.lock` (the Pipenv reader takes both), a Gradle settings script that declares no
+/// `Pipfile.lock` (the Pipenv reader takes both), a `bun.lockb` beside a `bun.lock` (Bun reads
+/// the text lockfile and ignores the binary one; checked with Bun 1.4.5), a Gradle settings script that declares no
 /// catalog and no dependencies (plugin management and includes are not dependencies).
 fn covered_elsewhere(snapshot: &Snapshot, path: &str) -> bool {
     match file_name(path) {
         "Pipfile" => snapshot.contains(&join(dir_of(path), "Pipfile.lock")),
+        "bun.lockb" => snapshot.contains(&join(dir_of(path), "bun.lock")),
         _ if depends_on_contents(path) => snapshot
             .text(path)
             .is_some_and(|t| !t.contains("versionCatalogs") && !t.contains("dependencies")),

@@ -78,8 +78,12 @@ pub(super) fn markdown(files: &[UnsupportedFile]) -> String {
     for u in files {
         let f = &u.file;
         out.push_str(&format!(
-            "- {}: {} ({}, {})\n",
-            u.repo, f.file, f.format, f.ecosystem
+            "- {}: {} ({}, {}); {}\n",
+            u.repo,
+            f.file,
+            f.format,
+            f.ecosystem,
+            f.remedy()
         ));
     }
     out

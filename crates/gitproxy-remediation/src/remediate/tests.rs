@@ -297,7 +297,7 @@ async fn states_come_from_pull_requests_and_builds() {
         .collect();
     assert_eq!(files, ["app/pubspec.lock"]);
     assert!(
-        table.ends_with("\nNot checked (unsupported formats, so the report is partial):\n- web: app/pubspec.lock (Dart/Flutter pub lockfile, Pub)\n"),
+        table.ends_with(&format!("\nNot checked (unsupported formats, so the report is partial):\n- web: app/pubspec.lock (Dart/Flutter pub lockfile, Pub); {}\n", crate::analysis::unsupported::UNTIL_SUPPORTED)),
         "{table}"
     );
 }

@@ -150,7 +150,10 @@ fn scans_table_lists_unsupported_files_and_says_the_scan_is_partial() {
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(
         lines[1],
-        "web                  unsupported: yarn.lock (Yarn lockfile, npm): not checked"
+        format!(
+            "web                  unsupported: yarn.lock (Yarn lockfile, npm): not checked; {}",
+            crate::analysis::unsupported::UNTIL_SUPPORTED
+        )
     );
     assert_eq!(
         lines[2],

@@ -1,12 +1,12 @@
 //! Tests of the table of recognised but unsupported formats.
 
-use super::{classify, recognise, FORMATS};
+use super::{classify, recognise, FORMATS, UNTIL_SUPPORTED};
 use crate::analysis::analyze;
 use crate::files::{is_manifest_path, Snapshot};
 
 #[test]
 fn every_line_of_the_table_is_recognised_by_its_own_pattern() {
-    for &(pattern, format, ecosystem) in FORMATS {
+    for &(pattern, format, ecosystem, _) in FORMATS {
         let name = pattern.replace('*', "Example");
         assert_eq!(recognise(&name), Some((format, ecosystem)), "{pattern}");
         assert!(is_manifest_path(&format!("svc/{name}")), "{pattern}");
@@ -65,7 +65,9 @@ fn globs_match_suffixes_and_names_match_exactly() {
     );
     assert_eq!(
         u.to_string(),
-        "web/bun.lockb: Bun binary lockfile (npm) is not supported yet; its dependencies were not checked"
+        "web/bun.lockb: Bun binary lockfile (npm) is not supported yet; its dependencies were not checked; \
+         Bun 1.2 and later write the text bun.lock, which the agent reads and Bun prefers: run \
+         `bun install --save-text-lockfile --frozen-lockfile --lockfile-only`, delete bun.lockb and commit bun.lock"
     );
     // The Gradle reader takes build scripts, catalogs under gradle/ and lockfiles; other scripts
     // and catalogs match the table.
@@ -153,4 +155,51 @@ fn an_oversized_pipfile_beside_its_lock_is_too_large_not_silently_skipped() {
         "{:?}",
         analysis.problems
     );
+}
+
+#[test]
+fn each_report_says_what_to_do_and_the_formats_without_a_way_say_so() {
+    let remedy = |path: &str| classify(path).map(|u| u.remedy()).unwrap_or_default();
+    assert!(remedy("bun.lockb").contains("bun install --save-text-lockfile"));
+    assert!(remedy("svc/Pipfile").contains("pipenv lock"));
+    for gradle in [
+        "gradle/deps.gradle",
+        "ci/x.gradle.kts",
+        "catalogs/libs.versions.toml",
+    ] {
+        assert!(remedy(gradle).contains("--write-locks"), "{gradle}");
+    }
+    assert_eq!(remedy("mix.lock"), UNTIL_SUPPORTED);
+    assert_eq!(remedy("app/pubspec.lock"), UNTIL_SUPPORTED);
+    // A format not in the table (a report from an older agent) falls back too.
+    let old = super::Unsupported {
+        file: "yarn.lock".into(),
+        format: "Yarn lockfile".into(),
+        ecosystem: "npm".into(),
+    };
+    assert_eq!(old.remedy(), UNTIL_SUPPORTED);
+}
+
+#[test]
+fn a_bun_lockb_beside_a_bun_lock_is_not_reported_because_bun_reads_the_text_one() {
+    let lock = "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {\n    \"\": {\n      \"name\": \"web\",\n      \"dependencies\": {\n        \"lodash\": \"4.17.20\",\n      },\n    },\n  },\n  \"packages\": {\n    \"lodash\": [\"lodash@4.17.20\", \"\", {}, \"sha512-x\"],\n  }\n}\n";
+    let manifest = r#"{"name": "web", "dependencies": {"lodash": "4.17.20"}}"#;
+    let both = analyze(
+        &Snapshot::new()
+            .with("web/package.json", manifest)
+            .with("web/bun.lock", lock)
+            .with("web/bun.lockb", "binary"),
+    );
+    assert!(both.unsupported.is_empty(), "{:?}", both.unsupported);
+    assert!(both.problems.is_empty(), "{:?}", both.problems);
+    assert!(both.find("lodash", "4.17.20").is_some());
+    // A bun.lock elsewhere does not cover it.
+    let apart = analyze(
+        &Snapshot::new()
+            .with("api/bun.lock", lock)
+            .with("api/package.json", manifest)
+            .with("web/bun.lockb", "binary"),
+    );
+    let files: Vec<&str> = apart.unsupported.iter().map(|u| u.file.as_str()).collect();
+    assert_eq!(files, ["web/bun.lockb"]);
 }
