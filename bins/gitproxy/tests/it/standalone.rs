@@ -443,6 +443,12 @@ async fn scan_of_a_checkout_with_an_unsupported_lockfile_is_partial_and_exits_3(
     assert_eq!(unsupported[0]["file"], "bun.lockb");
     assert_eq!(unsupported[0]["format"], "Bun binary lockfile");
     assert_eq!(unsupported[0]["ecosystem"], "npm");
+    assert!(
+        unsupported[0]["remedy"]
+            .as_str()
+            .is_some_and(|r| r.contains("--save-text-lockfile")),
+        "{scans:#}"
+    );
 
     let mut cmd = env.command(BOT_TOKEN);
     cmd.args(["scan", "--path"]).arg(&path);

@@ -45,6 +45,10 @@ pub struct Unsupported {
     pub format: String,
     /// The OSV ecosystem its packages belong to (`npm`, `NuGet`, `Hex`, ...).
     pub ecosystem: String,
+    /// What the user can do so that its dependencies get checked (empty in reports of agents
+    /// before 2026-12-05: [`Unsupported::remedy`] then finds it from the format).
+    #[serde(default)]
+    pub remedy: String,
 }
 
 impl std::fmt::Display for Unsupported {
@@ -62,12 +66,20 @@ impl std::fmt::Display for Unsupported {
 
 impl Unsupported {
     /// What the user can do so that the file's dependencies get checked.
-    pub fn remedy(&self) -> &'static str {
-        FORMATS
-            .iter()
-            .find(|f| f.1 == self.format && !f.3.is_empty())
-            .map_or(UNTIL_SUPPORTED, |f| f.3)
+    pub fn remedy(&self) -> &str {
+        if !self.remedy.is_empty() {
+            return &self.remedy;
+        }
+        remedy_of(&self.format)
     }
+}
+
+/// The table's remedy for a format, [`UNTIL_SUPPORTED`] when it has none.
+fn remedy_of(format: &str) -> &'static str {
+    FORMATS
+        .iter()
+        .find(|f| f.1 == format && !f.3.is_empty())
+        .map_or(UNTIL_SUPPORTED, |f| f.3)
 }
 
 /// The table line whose pattern matches a file name.
@@ -92,6 +104,7 @@ pub fn classify(path: &str) -> Option<Unsupported> {
         file: path.to_string(),
         format: format.to_string(),
         ecosystem: ecosystem.to_string(),
+        remedy: remedy_of(format).to_string(),
     })
 }
 

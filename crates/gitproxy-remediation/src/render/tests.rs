@@ -141,6 +141,7 @@ fn scans_table_lists_unsupported_files_and_says_the_scan_is_partial() {
             file: "yarn.lock".into(),
             format: "Yarn lockfile".into(),
             ecosystem: "npm".into(),
+            remedy: String::new(),
         }],
         coverage: crate::scan::Coverage::PartlyUnsupported,
         ..crate::scan::RepoScan::default()

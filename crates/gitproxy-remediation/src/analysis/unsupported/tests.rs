@@ -159,7 +159,11 @@ fn an_oversized_pipfile_beside_its_lock_is_too_large_not_silently_skipped() {
 
 #[test]
 fn each_report_says_what_to_do_and_the_formats_without_a_way_say_so() {
-    let remedy = |path: &str| classify(path).map(|u| u.remedy()).unwrap_or_default();
+    let remedy = |path: &str| {
+        classify(path)
+            .map(|u| u.remedy().to_string())
+            .unwrap_or_default()
+    };
     assert!(remedy("bun.lockb").contains("bun install --save-text-lockfile"));
     assert!(remedy("svc/Pipfile").contains("pipenv lock"));
     for gradle in [
@@ -176,8 +180,22 @@ fn each_report_says_what_to_do_and_the_formats_without_a_way_say_so() {
         file: "yarn.lock".into(),
         format: "Yarn lockfile".into(),
         ecosystem: "npm".into(),
+        remedy: String::new(),
     };
     assert_eq!(old.remedy(), UNTIL_SUPPORTED);
+    // An older agent's report of bun.lockb, without the field, still gets the table's remedy.
+    let old: super::Unsupported = serde_json::from_str(
+        r#"{"file": "bun.lockb", "format": "Bun binary lockfile", "ecosystem": "npm"}"#,
+    )
+    .expect("an older report");
+    assert!(old.remedy().contains("--save-text-lockfile"), "{old}");
+    let new = serde_json::to_value(classify("svc/Pipfile").expect("Pipfile")).expect("json");
+    assert!(
+        new["remedy"]
+            .as_str()
+            .is_some_and(|r| r.contains("pipenv lock")),
+        "{new}"
+    );
 }
 
 #[test]
