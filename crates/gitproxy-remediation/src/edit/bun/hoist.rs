@@ -260,28 +260,23 @@ pub(super) fn layout(graph: &Graph) -> BTreeMap<String, usize> {
     out
 }
 
+/// Bun's layout of the graph of npm's model: each slot's npm key with the package it holds.
+fn placed(packages: &Packages, keys: &Keys) -> Result<(Graph, Vec<(String, usize)>), String> {
+    let graph = graph(packages)?;
+    let at = layout(&graph)
+        .into_iter()
+        .map(|(key, id)| (keys.npm(&key), id))
+        .collect();
+    Ok((graph, at))
+}
+
 /// The packages of npm's model laid out again as Bun lays them out: the project's entry as it
 /// is, every package at the key Bun gives it.
 pub(super) fn rehoisted(packages: &Packages, keys: &Keys) -> Result<Packages, String> {
-    let graph = graph(packages)?;
-    let mut entries: HashMap<(String, String), &J> = HashMap::new();
+    let (graph, at) = placed(packages, keys)?;
+    let mut entries: HashMap<(&str, &str), &J> = HashMap::new();
     for (key, entry) in packages.iter().filter(|(k, _)| !is_top(k)) {
-        let label = match entry
-            .get("link")
-            .and(entry.get("resolved"))
-            .and_then(J::as_str)
-        {
-            Some(path) => packages
-                .get(path)
-                .and_then(|m| m.get("name"))
-                .and_then(J::as_str)
-                .map(|n| (n.to_string(), format!("workspace:{path}"))),
-            None => entry
-                .get("version")
-                .and_then(J::as_str)
-                .map(|v| (slot_name(key).to_string(), v.to_string())),
-        };
-        if let Some(label) = label {
+        if let Some(label) = label(packages, key, entry) {
             entries.entry(label).or_insert(entry);
         }
     }
@@ -289,30 +284,55 @@ pub(super) fn rehoisted(packages: &Packages, keys: &Keys) -> Result<Packages, St
     for (key, entry) in packages.iter().filter(|(k, _)| is_top(k)) {
         out.insert(key.clone(), entry.clone());
     }
-    for (key, id) in layout(&graph) {
+    for (key, id) in at {
         let (name, version) = &graph.packages[id];
+        let held = version.strip_prefix("workspace:").unwrap_or(version);
         let entry = entries
-            .get(&(name.clone(), version.clone()))
+            .get(&(name.as_str(), held))
             .ok_or_else(|| format!("{name}@{version} has no entry"))?;
-        out.insert(keys.npm(&key), (*entry).clone());
+        out.insert(key, (*entry).clone());
     }
     Ok(out)
 }
 
+/// The package an entry at `key` holds, as the graph names it: `(name, version)`, or
+/// `(name, "workspace:PATH")` for the link to a workspace member.
+fn label<'a>(packages: &'a Packages, key: &'a str, entry: &'a J) -> Option<(&'a str, &'a str)> {
+    match entry
+        .get("link")
+        .and(entry.get("resolved"))
+        .and_then(J::as_str)
+    {
+        Some(path) => {
+            let name = packages.get(path)?.get("name")?.as_str()?;
+            // The graph calls it `workspace:PATH`; the label keeps the path.
+            Some((name, path))
+        }
+        None => Some((slot_name(key), entry.get("version")?.as_str()?)),
+    }
+}
+
 /// Whether Bun's layout of the lockfile's own graph is the lockfile: the check that this
-/// model of Bun holds for the file before it is used to write it.
+/// model of Bun holds for the file before it is used to write it. Compares what each slot
+/// holds, without building the laid-out packages.
 pub(super) fn holds(packages: &Packages, keys: &Keys) -> Result<(), String> {
-    let again = rehoisted(packages, keys)?;
-    let version = |p: &Packages, k: &str| {
-        p.get(k)
-            .and_then(|e| e.get("version").or(e.get("resolved")))
-            .and_then(J::as_str)
-            .map(String::from)
-    };
-    let slots =
-        |p: &Packages| -> Vec<String> { p.keys().filter(|k| !is_top(k)).cloned().collect() };
-    for key in slots(packages).iter().chain(slots(&again).iter()) {
-        if version(packages, key) != version(&again, key) {
+    let (graph, at) = placed(packages, keys)?;
+    let again: BTreeMap<&str, &str> = at
+        .iter()
+        .map(|(key, id)| {
+            let version = graph.packages[*id].1.as_str();
+            (
+                key.as_str(),
+                version.strip_prefix("workspace:").unwrap_or(version),
+            )
+        })
+        .collect();
+    fn version(e: &J) -> Option<&str> {
+        e.get("version").or(e.get("resolved")).and_then(J::as_str)
+    }
+    let slots = packages.keys().filter(|k| !is_top(k)).map(String::as_str);
+    for key in slots.chain(again.keys().copied()) {
+        if packages.get(key).and_then(version) != again.get(key).copied() {
             return Err(format!(
                 "Bun lays out its packages differently from the agent's model of Bun (at `{}`)",
                 keys.bun(key)
