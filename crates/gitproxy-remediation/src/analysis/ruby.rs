@@ -414,9 +414,11 @@ pub(crate) fn parse_gem_line(line: &str) -> Option<GemLine> {
     args.push((start, line.len()));
     let trimmed = |(s, e): (usize, usize)| -> (usize, usize) {
         let a = &line[s..e];
-        let lead = a.len() - a.trim_start_matches([' ', '(']).len();
-        let tail = a.len() - a.trim_end_matches([' ', ')']).len();
-        (s + lead, e - tail)
+        let rest = a.trim_start_matches([' ', '(']);
+        // Trimmed from what is left after the start, so an argument of only spaces and brackets
+        // becomes empty instead of ending before it starts.
+        let tail = rest.len() - rest.trim_end_matches([' ', ')']).len();
+        (e - rest.len(), e - tail)
     };
     let quoted = |(s, e): (usize, usize)| -> Option<(char, &str)> {
         let a = &line[s..e];

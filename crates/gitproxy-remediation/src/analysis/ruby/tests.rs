@@ -140,6 +140,13 @@ fn gemfile_lines_requirements_and_groups() {
     assert_eq!(g.name, "puma");
     assert!(parse_gem_line("gemspec").is_none());
     assert!(parse_gem_line("gem name_variable").is_none());
+    // Arguments of only spaces or brackets (fuzzing found the span ending before it started).
+    for line in ["gem , '< 2.0'", "gem ( ), 'x'", "gem ( )"] {
+        assert!(parse_gem_line(line).is_none(), "{line}");
+    }
+    for line in ["gem 'pg', ( ), '1.0'", "gem 'pg', ) , '1.0'"] {
+        assert_eq!(parse_gem_line(line).expect(line).name, "pg");
+    }
 }
 
 #[test]
