@@ -264,6 +264,10 @@ impl Reader<'_> {
         match bytes.get(from) {
             Some(b'\'' | b'"') => {
                 let (key, end) = quoted(self.text, from)?;
+                // YAML keeps an implicit key on one line; a quote closed on a later line is not one.
+                if end > line_end {
+                    return Err((from, "a quoted key must end on its own line".into()));
+                }
                 if bytes.get(end) != Some(&b':') {
                     return Err((end, "expected `:` after the key".into()));
                 }

@@ -118,6 +118,10 @@ fn refuses_what_pnpm_never_writes() {
         ("a: {b: 1} c\n", "after the value"),
         ("a: \"\\q\"\n", "invalid escape"),
         ("just text\n", "expected `key: value`"),
+        // A quoted key closed on a later line (fuzzing found the reader slicing past the line).
+        ("\"a\nb\": 1\n", "own line"),
+        ("x:\n  y: 1\n  'k\n  more': v\n", "own line"),
+        ("\"k\"\n", "expected `:`"),
     ] {
         let err = parse(text).unwrap_err();
         assert!(err.1.contains(reason), "{text:?}: {err:?}");
