@@ -1,10 +1,13 @@
-//! Benchmark: connect + TLS handshake time, direct vs through a real tinyproxy, in the same run.
+//! Benchmark: connect + TLS handshake time, direct vs through a real tinyproxy, in the same run; and
+//! reading a 64 MiB answer over TLS through `EgressConnector` vs a bare tokio-rustls stream.
 //!
 //! Run with `cargo xtask bench egress` (or `cargo bench -p gitproxy-egress --bench egress`).
 //! Each iteration opens a fresh connection with `EgressConnector::connect` to a loopback HTTPS
 //! server (test-support CA, ECDSA P-256 leaf, TLS 1.3): directly, then through tinyproxy with CONNECT.
 //! The two are interleaved so both see the same machine conditions. `EGRESS_BENCH_ITERATIONS`
 //! overrides the iteration count (default 300).
+//! The second part alternates the two readers over `EGRESS_BENCH_ROUNDS` (default 10) answers of
+//! 64 MiB each and reports throughput and the reading thread's CPU seconds per GiB.
 
 // A benchmark reports its figures on the terminal.
 #![allow(clippy::print_stdout)]
@@ -19,6 +22,8 @@ use tokio::time::Instant;
 
 use crate::server::TestServer;
 
+mod stream;
+
 const WARMUP: usize = 20;
 
 fn main() {
@@ -32,6 +37,11 @@ fn main() {
         .build()
         .expect("tokio runtime");
     runtime.block_on(run(iterations));
+    let rounds: usize = std::env::var("EGRESS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    runtime.block_on(stream::run(rounds));
 }
 
 async fn run(iterations: usize) {

@@ -349,3 +349,101 @@ async fn a_tls12_only_server_is_accepted() {
     let tls = report.stage(Stage::TlsHandshake).unwrap();
     assert!(tls.detail.starts_with("TLSv1_2"), "{}", tls.detail);
 }
+
+/// A TLS server on 127.0.0.1 that reads a decimal length and a newline, answers with that many bytes
+/// of `pattern`, and closes with close_notify.
+async fn streaming_tls_server(ca: &Pki) -> std::net::SocketAddr {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let config = ca
+        .issue(&["localhost"])
+        .unwrap()
+        .server_config_with(rustls::DEFAULT_VERSIONS, &[b"http/1.1"])
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut tls = tokio::io::BufReader::new(tls);
+                let mut line = String::new();
+                tls.read_line(&mut line).await.unwrap();
+                let len: usize = line.trim().parse().unwrap();
+                let body: Vec<u8> = (0..len).map(pattern).collect();
+                // Uneven writes, so records of every size reach the client.
+                for chunk in body.chunks(70_001) {
+                    tls.write_all(chunk).await.unwrap();
+                }
+                tls.shutdown().await.unwrap();
+            });
+        }
+    });
+    addr
+}
+
+fn pattern(i: usize) -> u8 {
+    (i.wrapping_mul(31) ^ (i >> 11)) as u8
+}
+
+#[tokio::test]
+async fn a_large_answer_arrives_whole_over_tls_direct_and_through_a_proxy() {
+    use gitproxy_test_support::Tinyproxy;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ca = Pki::new("Stream Root CA").unwrap();
+    let addr = streaming_tls_server(&ca).await;
+    let trust = TrustConfig::builder()
+        .without_platform_roots()
+        .add_ca(CaSource::custom_ca_cert(ca.ca_base64()))
+        .build()
+        .unwrap();
+    let proxy = Tinyproxy::start().expect("tinyproxy starts");
+    let proxied = EgressConnector::builder(
+        ProxyConfig::builder()
+            .proxy(proxy.url())
+            .bypass_loopback(false)
+            .build()
+            .unwrap(),
+        trust.clone(),
+    )
+    .build()
+    .unwrap();
+    let uri: http::Uri = format!("https://localhost:{}/", addr.port())
+        .parse()
+        .unwrap();
+    // Many TLS records, and not a multiple of one.
+    let len = 8 * (1 << 20) + 12_345;
+    for (path, connector) in [("direct", connector(trust)), ("proxied", proxied)] {
+        let mut stream = connector.connect(&uri).await.unwrap();
+        assert!(stream.is_tls(), "{path}");
+        stream
+            .write_all(format!("{len}\n").as_bytes())
+            .await
+            .unwrap();
+        stream.flush().await.unwrap();
+        let mut got = Vec::new();
+        // Small reads from the caller's side: what TLS decrypted is handed out in pieces.
+        let mut piece = [0u8; 3_000];
+        loop {
+            let n = stream.read(&mut piece).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&piece[..n]);
+        }
+        assert_eq!(got.len(), len, "{path}");
+        let first_wrong = got.iter().enumerate().find(|(i, b)| **b != pattern(*i));
+        assert_eq!(
+            first_wrong, None,
+            "{path}: a byte differs from what was sent"
+        );
+    }
+    assert!(
+        proxy.log().contains("CONNECT"),
+        "the proxied stream went through tinyproxy: {}",
+        proxy.log()
+    );
+}
