@@ -6,15 +6,20 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use gitproxy_egress::{CaSource, EgressConnector, ProxyConfig, TrustConfig};
-use gitproxy_test_support::Pki;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use gitproxy_test_support::{cpu_ticks, Pki, TICKS_PER_SECOND};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::server::streaming_tls;
 
 /// Bytes per answer.
 const ANSWER: usize = 64 << 20;
 
 pub(crate) async fn run(rounds: usize) {
     let ca = Pki::new("Bench Stream CA").expect("ca");
-    let port = serve(&ca).await;
+    let body = Bytes::from((0..ANSWER).map(|i| (i * 7) as u8).collect::<Vec<u8>>());
+    let port = streaming_tls(ca.issue(&["localhost"]).expect("leaf"), body)
+        .await
+        .port();
     let trust = TrustConfig::builder()
         .without_platform_roots()
         .add_ca(CaSource::custom_ca_cert(ca.ca_base64()))
@@ -63,46 +68,6 @@ pub(crate) async fn run(rounds: usize) {
     );
 }
 
-/// A TLS server answering a decimal length and newline with that many bytes of one buffer.
-async fn serve(ca: &Pki) -> u16 {
-    let config = ca
-        .issue(&["localhost"])
-        .expect("leaf")
-        .server_config_with(rustls::DEFAULT_VERSIONS, &[b"http/1.1"])
-        .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let body = Bytes::from((0..ANSWER).map(|i| (i * 7) as u8).collect::<Vec<u8>>());
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let _ = tcp.set_nodelay(true);
-            let acceptor = acceptor.clone();
-            let body = body.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut tls = tokio::io::BufReader::new(tls);
-                let mut line = String::new();
-                if tls.read_line(&mut line).await.is_err() {
-                    return;
-                }
-                let len = line.trim().parse::<usize>().unwrap_or(0).min(body.len());
-                for chunk in body[..len].chunks(64 << 10) {
-                    if tls.write_all(chunk).await.is_err() {
-                        return;
-                    }
-                }
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    port
-}
-
 async fn bare_connect(
     connector: &tokio_rustls::TlsConnector,
     port: u16,
@@ -143,20 +108,9 @@ async fn measure(read: impl std::future::Future<Output = usize>) -> (f64, f64) {
     (started.elapsed().as_secs_f64(), thread_cpu() - cpu)
 }
 
-/// This thread's user + system CPU seconds (`/proc/thread-self/stat`, in clock ticks of 10 ms).
+/// This thread's user + system CPU seconds so far (clock ticks of 10 ms).
 fn thread_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    // Fields after the command name, which ends with the last ')'.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    cpu_ticks("thread-self") as f64 / TICKS_PER_SECOND as f64
 }
 
 #[derive(Default)]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gitproxy_test_support::{free_port, intercepting_proxy, Pki};
+use gitproxy_test_support::{cpu_ticks, free_port, intercepting_proxy, Pki, TICKS_PER_SECOND};
 use gitproxy_tunnel::{AccessKey, Hub, HubConfig, KeyTable, OpCall};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
@@ -471,7 +471,7 @@ fn met(ok: bool) -> &'static str {
 
 /// `/proc/<pid>/stat` counts CPU time in USER_HZ, which is 100 on Linux whatever the kernel's HZ.
 fn clock_ticks_per_second() -> f64 {
-    100.0
+    TICKS_PER_SECOND as f64
 }
 
 // === origin ===
@@ -749,23 +749,6 @@ impl Drop for AgentProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// User plus system CPU time of process `pid` (or `self`) so far, in clock ticks (`/proc/<pid>/stat`
-/// fields 14 and 15).
-fn cpu_ticks(pid: &str) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The command name (field 2) may hold spaces; fields after it are plain.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // `rest` starts at field 3, so fields 14 and 15 are at 11 and 12.
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    tick(11) + tick(12)
 }
 
 /// A `/proc/<pid>/status` field in KiB.

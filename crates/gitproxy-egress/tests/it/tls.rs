@@ -7,7 +7,7 @@ use gitproxy_egress::{
 use url::Url;
 
 use crate::support::get;
-use crate::support::server::TestServer;
+use crate::support::server::{streaming_tls, TestServer};
 use gitproxy_test_support::Pki;
 
 const UNKNOWN_AUTHORITY: &str = "x509: certificate signed by unknown authority";
@@ -350,41 +350,6 @@ async fn a_tls12_only_server_is_accepted() {
     assert!(tls.detail.starts_with("TLSv1_2"), "{}", tls.detail);
 }
 
-/// A TLS server on 127.0.0.1 that reads a decimal length and a newline, answers with that many bytes
-/// of `pattern`, and closes with close_notify.
-async fn streaming_tls_server(ca: &Pki) -> std::net::SocketAddr {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-    let config = ca
-        .issue(&["localhost"])
-        .unwrap()
-        .server_config_with(rustls::DEFAULT_VERSIONS, &[b"http/1.1"])
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut tls = tokio::io::BufReader::new(tls);
-                let mut line = String::new();
-                tls.read_line(&mut line).await.unwrap();
-                let len: usize = line.trim().parse().unwrap();
-                let body: Vec<u8> = (0..len).map(pattern).collect();
-                // Uneven writes, so records of every size reach the client.
-                for chunk in body.chunks(70_001) {
-                    tls.write_all(chunk).await.unwrap();
-                }
-                tls.shutdown().await.unwrap();
-            });
-        }
-    });
-    addr
-}
-
 fn pattern(i: usize) -> u8 {
     (i.wrapping_mul(31) ^ (i >> 11)) as u8
 }
@@ -393,8 +358,11 @@ fn pattern(i: usize) -> u8 {
 async fn a_large_answer_arrives_whole_over_tls_direct_and_through_a_proxy() {
     use gitproxy_test_support::Tinyproxy;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Many TLS records, and not a multiple of one.
+    let len = 8 * (1 << 20) + 12_345;
     let ca = Pki::new("Stream Root CA").unwrap();
-    let addr = streaming_tls_server(&ca).await;
+    let body: Vec<u8> = (0..len).map(pattern).collect();
+    let addr = streaming_tls(ca.issue(&["localhost"]).unwrap(), body.into()).await;
     let trust = TrustConfig::builder()
         .without_platform_roots()
         .add_ca(CaSource::custom_ca_cert(ca.ca_base64()))
@@ -414,8 +382,6 @@ async fn a_large_answer_arrives_whole_over_tls_direct_and_through_a_proxy() {
     let uri: http::Uri = format!("https://localhost:{}/", addr.port())
         .parse()
         .unwrap();
-    // Many TLS records, and not a multiple of one.
-    let len = 8 * (1 << 20) + 12_345;
     for (path, connector) in [("direct", connector(trust)), ("proxied", proxied)] {
         let mut stream = connector.connect(&uri).await.unwrap();
         assert!(stream.is_tls(), "{path}");

@@ -1,4 +1,5 @@
-//! Loopback HTTP and HTTPS servers (hyper, h1 and h2) that answer every request with its path.
+//! Loopback HTTP and HTTPS servers (hyper, h1 and h2) that answer every request with its path, and a
+//! TLS server that streams a large answer ([`streaming_tls`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -114,4 +115,42 @@ where
     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
         .serve_connection(io, service)
         .await;
+}
+
+/// A TLS server on 127.0.0.1 (`http/1.1` in ALPN) that reads a decimal length and a newline, answers
+/// with that many bytes from the start of `body` (at most all of it) in uneven writes of 70,001 bytes,
+/// so records of every size reach the client, and closes with close_notify.
+pub(crate) async fn streaming_tls(leaf: Leaf, body: Bytes) -> SocketAddr {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let config = leaf
+        .server_config_with(rustls::DEFAULT_VERSIONS, &[b"http/1.1"])
+        .expect("server certificate");
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = tcp.set_nodelay(true);
+            let acceptor = acceptor.clone();
+            let body = body.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut tls = tokio::io::BufReader::new(tls);
+                let mut line = String::new();
+                if tls.read_line(&mut line).await.is_err() {
+                    return;
+                }
+                let len = line.trim().parse::<usize>().unwrap_or(0).min(body.len());
+                for chunk in body[..len].chunks(70_001) {
+                    if tls.write_all(chunk).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    addr
 }
