@@ -125,6 +125,22 @@ const FIXTURE_OSV: &[(&str, &str, &str)] = &[
         "GHSA-jfh8-c2jp-5v3q.json",
         include_str!("../fixtures/osv/Maven/GHSA-jfh8-c2jp-5v3q.json"),
     ),
+    // The follow-ups to Log4Shell: 2.15.0 alone is not a fix.
+    (
+        "Maven",
+        "GHSA-7rjr-3q55-vv33.json",
+        include_str!("../fixtures/osv/Maven/GHSA-7rjr-3q55-vv33.json"),
+    ),
+    (
+        "Maven",
+        "GHSA-p6xc-xr62-6r2g.json",
+        include_str!("../fixtures/osv/Maven/GHSA-p6xc-xr62-6r2g.json"),
+    ),
+    (
+        "Maven",
+        "GHSA-8489-44mv-ggj8.json",
+        include_str!("../fixtures/osv/Maven/GHSA-8489-44mv-ggj8.json"),
+    ),
 ];
 
 /// The ecosystems whose real archives come from `../shared/osv`.

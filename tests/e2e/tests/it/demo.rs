@@ -43,6 +43,22 @@ async fn the_demo_opens_a_pull_request_per_ecosystem_and_exits_zero() {
             repo.ecosystem
         );
     }
+    // Log4Shell's own fix (2.15.0) is vulnerable to its follow-ups: the pull request takes the
+    // lowest version that fixes all four Log4j advisories the demo ships.
+    for id in [
+        "GHSA-jfh8-c2jp-5v3q",
+        "GHSA-7rjr-3q55-vv33",
+        "GHSA-p6xc-xr62-6r2g",
+        "GHSA-8489-44mv-ggj8",
+    ] {
+        assert!(stdout.contains(id), "{id} not found: {stdout}");
+    }
+    assert!(
+        stdout.contains(
+            "ledger #1 Update dependency org.apache.logging.log4j:log4j-core to 2.17.1 [SECURITY]"
+        ),
+        "{stdout}"
+    );
     let opened = format!("{} pull requests opened", DEMO_REPOS.len());
     assert!(stdout.contains(&opened), "{stdout}");
     assert!(
