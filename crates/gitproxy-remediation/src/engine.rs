@@ -14,7 +14,7 @@ use crate::host::{BitbucketDc, BitbucketHost as _};
 use crate::local::{self, LocalPlan};
 use crate::plan::PlanOptions;
 use crate::policy::{Connection, Policy, PolicyHost};
-use crate::registry::{self, HttpRegistry, RegistryUrls, SelectedRegistry};
+use crate::registry::{self, HttpRegistry, RegistryUrls, ReleaseCache, SelectedRegistry};
 use crate::remediate::{Remediator, RepoOutcome};
 use crate::scan::{scan_repo, RepoScan};
 use crate::{Error, ScanOptions};
@@ -40,6 +40,9 @@ pub struct EngineOptions {
     pub ci_servers: CiServers,
     /// The local OSV mirror polled for advisory data (none by default; Test Connection checks it).
     pub osv_mirror: Option<url::Url>,
+    /// Registry answers that never change, shared by every engine built from these options (and
+    /// their clones): a released Maven POM is fetched once per agent, not once per scan.
+    pub release_cache: ReleaseCache,
 }
 
 impl EngineOptions {
@@ -53,6 +56,7 @@ impl EngineOptions {
             on_registry_response: None,
             ci_servers: CiServers::default(),
             osv_mirror: None,
+            release_cache: ReleaseCache::default(),
         }
     }
 }
@@ -68,6 +72,7 @@ impl std::fmt::Debug for EngineOptions {
                 "osv_mirror",
                 &self.osv_mirror.as_ref().map(url::Url::as_str),
             )
+            .field("release_cache", &self.release_cache)
             .finish_non_exhaustive()
     }
 }
@@ -134,7 +139,8 @@ fn selected_registry(
     db: &Arc<AdvisoryDb>,
     options: &EngineOptions,
 ) -> SelectedRegistry<HttpRegistry<EgressConnector>> {
-    let mut http = HttpRegistry::new(connector, options.registries.clone());
+    let mut http = HttpRegistry::new(connector, options.registries.clone())
+        .with_release_cache(options.release_cache.clone());
     if let Some(observer) = &options.on_registry_response {
         http = http.on_response(observer.clone());
     }

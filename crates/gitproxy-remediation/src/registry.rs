@@ -4,7 +4,8 @@
 //! [`HttpRegistry`] (`registry/http.rs`) asks the real registries over HTTP through the caller's
 //! connector (the egress crate's, which applies proxy and CA settings) at the base URLs of
 //! [`RegistryUrls`] (`registry/urls.rs`); [`CachedRegistry`] and [`StaticRegistry`]
-//! (`registry/memory.rs`) cache answers for one run and stand in for tests; [`OsvRegistry`] and
+//! (`registry/memory.rs`) cache answers for one run and stand in for tests; [`ReleaseCache`]
+//! (`registry/lasting.rs`) keeps the answers that never change across runs; [`OsvRegistry`] and
 //! [`SelectedRegistry`] (`registry/select.rs`) pick, per ecosystem, the configured registry or
 //! the OSV data's fixed versions. [`IndexEntry`] (`registry/index.rs`) is what an index says about
 //! one version's dependencies and features, which resolver-aware lockfile edits need.
@@ -18,6 +19,7 @@ use crate::{Ecosystem, Error};
 
 mod http;
 mod index;
+mod lasting;
 mod memory;
 mod select;
 mod urls;
@@ -27,6 +29,7 @@ pub use http::{
     crates_index_path, go_escape, go_hash1, nuget_content_hash, HttpRegistry, ResponseObserver,
 };
 pub use index::{DepKind, IndexEntry, RegistryDep};
+pub use lasting::{ReleaseCache, DEFAULT_RELEASE_CACHE_BYTES};
 pub use memory::{CachedRegistry, StaticRegistry};
 pub use select::{OsvRegistry, SelectedRegistry};
 pub(crate) use urls::redact;

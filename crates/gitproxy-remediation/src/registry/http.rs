@@ -2,7 +2,8 @@
 //! JSON API (`http/pypi.rs`), the Go module proxy, Maven repository metadata, the NuGet flat container
 //! (`http/nuget.rs`), RubyGems (`http/rubygems.rs`) and Composer repositories
 //! (`http/packagist.rs`), each implementing [`Registry`].
-//! Wrap the result in [`CachedRegistry`](super::CachedRegistry) to ask each question once per run.
+//! Wrap the result in [`CachedRegistry`](super::CachedRegistry) to ask each question once per run;
+//! give it a [`ReleaseCache`] to keep the answers that never change across runs.
 
 use std::time::Duration;
 
@@ -17,10 +18,11 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
+use super::lasting::maven_version_is_release;
 use super::registry_name;
 use super::urls::redact;
 use super::{ComposerRelease, Digest, GemBuild, IndexEntry, PypiDist, PypiRelease};
-use super::{Registry, RegistryUrls, RegistryVersion};
+use super::{Registry, RegistryUrls, RegistryVersion, ReleaseCache};
 use crate::{Ecosystem, Error};
 
 mod nuget;
@@ -44,6 +46,8 @@ pub struct HttpRegistry<C> {
     /// Answers by URL; `None` for 404 and 410.
     fetched: std::sync::Mutex<std::collections::HashMap<Url, Option<Bytes>>>,
     observer: Option<ResponseObserver>,
+    /// Immutable answers kept across runs (released Maven POMs).
+    lasting: Option<ReleaseCache>,
 }
 
 /// Called once per HTTP request a registry sends: the ecosystem and the answer's status (`None`
@@ -72,11 +76,20 @@ where
             timeout: Duration::from_secs(30),
             fetched: std::sync::Mutex::new(std::collections::HashMap::new()),
             observer: None,
+            lasting: None,
         }
     }
 
+    /// This registry keeping the answers that never change (the POM of a released Maven
+    /// version) in `cache`, which outlives it: the next run that shares `cache` does not ask
+    /// again. Snapshots and "not found" answers are asked anew each run.
+    pub fn with_release_cache(mut self, cache: ReleaseCache) -> HttpRegistry<C> {
+        self.lasting = Some(cache);
+        self
+    }
+
     /// This registry with `observer` told about every HTTP request it sends (not about answers
-    /// served from its per-run cache).
+    /// served from its per-run cache or its [`ReleaseCache`]).
     pub fn on_response(mut self, observer: ResponseObserver) -> HttpRegistry<C> {
         self.observer = Some(observer);
         self
@@ -583,7 +596,17 @@ where
             &format!("{path}{version}/{artifact}-{version}.pom"),
             name,
         )?;
-        let body = self.get(eco, name, url, "application/xml").await?;
+        let lasting = self
+            .lasting
+            .as_ref()
+            .filter(|_| maven_version_is_release(version));
+        if let Some(kept) = lasting.and_then(|cache| cache.get(&url)) {
+            return Ok(Some(String::from_utf8_lossy(&kept).into_owned()));
+        }
+        let body = self.get(eco, name, url.clone(), "application/xml").await?;
+        if let (Some(cache), Some(body)) = (lasting, &body) {
+            cache.insert(url, body.clone());
+        }
         Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 

@@ -35,6 +35,16 @@ fn connector() -> EgressConnector {
         .expect("connector")
 }
 
+/// The connection of user `bot` (token `bot-token`) to project `SEC` of `sim`.
+fn bot_in_sec(sim: &Simulator) -> Connection {
+    Connection {
+        url: Url::parse(sim.base_url().as_str()).expect("url"),
+        username: "bot".into(),
+        token: Token::new("bot-token"),
+        project: "SEC".into(),
+    }
+}
+
 #[tokio::test]
 async fn the_engine_scans_and_fixes_every_repository_of_the_project() {
     let sim = Simulator::builder()
@@ -54,12 +64,7 @@ async fn the_engine_scans_and_fixes_every_repository_of_the_project() {
     options.on_bitbucket_response = Some(Arc::new(move |_method, _status| {
         counted.fetch_add(1, Ordering::SeqCst);
     }));
-    let conn = Connection {
-        url: Url::parse(sim.base_url().as_str()).expect("url"),
-        username: "bot".into(),
-        token: Token::new("bot-token"),
-        project: "SEC".into(),
-    };
+    let conn = bot_in_sec(&sim);
     let engine = Engine::new(&conn, connector(), Arc::new(db), &options).expect("engine");
     assert_eq!(engine.project(), "SEC");
 
@@ -113,4 +118,53 @@ async fn the_engine_scans_and_fixes_every_repository_of_the_project() {
         calls.load(Ordering::SeqCst) > 0,
         "no Bitbucket call observed"
     );
+}
+
+const LOG4SHELL: &str = r#"{"id": "GHSA-jfh8-c2jp-5v3q", "summary": "Remote code injection in Log4j",
+  "affected": [{"package": {"ecosystem": "Maven", "name": "org.apache.logging.log4j:log4j-core"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "2.13.0"}, {"fixed": "2.15.0"}]}]}]}"#;
+
+const LEDGER_POM: &str = "<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>com.example</groupId>\n  <artifactId>ledger</artifactId>\n  <version>1.0.0</version>\n  <dependencies>\n    <dependency>\n      <groupId>org.apache.logging.log4j</groupId>\n      <artifactId>log4j-core</artifactId>\n      <version>2.14.1</version>\n    </dependency>\n  </dependencies>\n</project>\n";
+
+/// Every operation builds its own engine from the agent's options; the POMs of released Maven
+/// versions its scans fetch are asked of the registry by the first scan only.
+#[tokio::test]
+async fn engines_of_one_agent_fetch_a_released_pom_once() {
+    let sim = Simulator::builder()
+        .user(UserSeed::new("bot").token("bot-token"))
+        .project(ProjectSeed::new("SEC"))
+        .repo(RepoSeed::new("SEC", "ledger").file("pom.xml", LEDGER_POM))
+        .grant_project("bot", "SEC", Permission::ProjectWrite)
+        .start()
+        .await
+        .expect("the simulator starts");
+    let registry = crate::registry::StandIn::start(crate::registry::routes()).await;
+    let mut db = AdvisoryDb::new();
+    db.insert(Record::from_json("engine", LOG4SHELL.as_bytes()).expect("record"));
+    let db = Arc::new(db);
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counted = sent.clone();
+    let mut options = EngineOptions::new("acme/", registry.urls(), ScanOptions::default());
+    options.on_registry_response = Some(Arc::new(move |_, _| {
+        counted.fetch_add(1, Ordering::SeqCst);
+    }));
+    let conn = bot_in_sec(&sim);
+    let scan = || async {
+        let engine = Engine::new(&conn, connector(), db.clone(), &options).expect("engine");
+        engine.scan_repo("ledger").await.expect("scan")
+    };
+
+    let first = scan().await;
+    assert_eq!(first.findings.len(), 1, "{first:?}");
+    assert_eq!(first.findings[0].id, "GHSA-jfh8-c2jp-5v3q");
+    // log4j-core's POM and, through it, log4j-api's.
+    let fetched = registry.hits.load(Ordering::SeqCst);
+    assert_eq!(fetched, 2);
+    assert_eq!(sent.load(Ordering::SeqCst), 2);
+    assert_eq!(options.release_cache.len(), 2);
+
+    let second = scan().await;
+    assert_eq!(second.findings, first.findings);
+    assert_eq!(registry.hits.load(Ordering::SeqCst), fetched, "asked again");
+    assert_eq!(sent.load(Ordering::SeqCst), 2);
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gitproxy_remediation::registry::{go_hash1, HttpRegistry, RegistryUrls};
-use gitproxy_remediation::registry::{CachedRegistry, DepKind, Registry};
+use gitproxy_remediation::registry::{CachedRegistry, DepKind, Registry, ReleaseCache};
 use gitproxy_remediation::Ecosystem;
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -681,4 +681,64 @@ async fn rubygems_and_composer_repositories_read_their_published_shapes() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// The POM of a released Maven version never changes, so runs that share a [`ReleaseCache`] ask
+/// for it once; a snapshot and a version the registry does not have are asked again each run,
+/// and the cache tells one registry's answers from another's.
+#[tokio::test]
+async fn released_poms_are_kept_across_runs_snapshots_and_misses_are_asked_again() {
+    const SNAPSHOT: &str = "2.18.0-SNAPSHOT";
+    let mut r = routes();
+    r.insert(
+        format!("/maven2/org/apache/logging/log4j/log4j-core/{SNAPSHOT}/log4j-core-{SNAPSHOT}.pom"),
+        b"<project><version>2.18.0-SNAPSHOT</version></project>\n".to_vec(),
+    );
+    let stand_in = StandIn::start(r).await;
+    let cache = ReleaseCache::default();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let run = |urls: RegistryUrls| {
+        let sent = Arc::clone(&sent);
+        HttpRegistry::new(HttpConnector::new(), urls)
+            .with_release_cache(cache.clone())
+            .on_response(Arc::new(move |_, _| {
+                sent.fetch_add(1, Ordering::SeqCst);
+            }))
+    };
+    let core = "org.apache.logging.log4j:log4j-core";
+    let ask = |registry: HttpRegistry<HttpConnector>| async move {
+        (
+            registry.maven_pom(core, "2.17.1").await.unwrap(),
+            registry.maven_pom(core, SNAPSHOT).await.unwrap(),
+            registry.maven_pom(core, "9.9.9").await.unwrap(),
+        )
+    };
+
+    let first = ask(run(stand_in.urls())).await;
+    assert!(first
+        .0
+        .as_deref()
+        .is_some_and(|p| p.contains("<version>2.17.1</version>")));
+    assert!(first.1.is_some() && first.2.is_none(), "{first:?}");
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 3);
+    assert_eq!((cache.len(), sent.load(Ordering::SeqCst)), (1, 3));
+
+    // The next run: the release from the cache (no request, nothing for the metrics), the
+    // snapshot and the miss asked again.
+    let second = ask(run(stand_in.urls())).await;
+    assert_eq!(second, first);
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 5);
+    assert_eq!(sent.load(Ordering::SeqCst), 5);
+
+    // Another registry's answer is its own.
+    let other = StandIn::start(routes()).await;
+    let third = ask(run(other.urls())).await;
+    assert_eq!(third.0, first.0);
+    assert_eq!(other.hits.load(Ordering::SeqCst), 3);
+    assert_eq!(cache.len(), 2);
+
+    // A registry without the cache keeps nothing past its run.
+    let alone = HttpRegistry::new(HttpConnector::new(), stand_in.urls());
+    alone.maven_pom(core, "2.17.1").await.unwrap();
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 6);
 }

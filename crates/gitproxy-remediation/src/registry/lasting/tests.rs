@@ -1,0 +1,72 @@
+//! Unit tests for the cache of registry answers kept across runs: its byte budget, recency
+//! order, sharing between clones and what it keeps.
+
+use super::*;
+
+fn url(n: usize) -> Url {
+    Url::parse(&format!("https://repo.example/maven2/g/a/{n}/a-{n}.pom")).unwrap()
+}
+
+fn body(len: usize) -> Bytes {
+    Bytes::from(vec![b'x'; len])
+}
+
+#[test]
+fn keeps_answers_within_the_budget_least_recently_used_out_first() {
+    let cache = ReleaseCache::new(300);
+    cache.insert(url(1), body(100));
+    cache.insert(url(2), body(100));
+    cache.insert(url(3), body(100));
+    assert_eq!((cache.len(), cache.bytes()), (3, 300));
+    // Reading 1 makes 2 the oldest: the next answer pushes 2 out.
+    assert_eq!(cache.get(&url(1)), Some(body(100)));
+    cache.insert(url(4), body(100));
+    assert_eq!(cache.get(&url(2)), None);
+    for kept in [1, 3, 4] {
+        assert!(cache.get(&url(kept)).is_some(), "{kept} dropped");
+    }
+    assert_eq!(cache.bytes(), 300);
+    // A large answer pushes out as many as it needs.
+    cache.insert(url(5), body(250));
+    assert_eq!((cache.len(), cache.bytes()), (1, 250));
+    assert!(cache.get(&url(5)).is_some());
+}
+
+#[test]
+fn replacing_an_answer_counts_it_once_and_an_oversized_one_is_not_kept() {
+    let cache = ReleaseCache::new(300);
+    cache.insert(url(1), body(100));
+    cache.insert(url(1), body(150));
+    assert_eq!((cache.len(), cache.bytes()), (1, 150));
+    cache.insert(url(2), body(301));
+    assert_eq!(cache.get(&url(2)), None);
+    assert_eq!((cache.len(), cache.bytes()), (1, 150));
+    let none = ReleaseCache::new(0);
+    none.insert(url(1), body(1));
+    assert!(none.is_empty());
+}
+
+#[test]
+fn clones_share_one_cache_and_debug_shows_no_url() {
+    let cache = ReleaseCache::default();
+    let run = cache.clone();
+    let secret = Url::parse("https://deploy:s3cr3t@repo.example/maven2/g/a/1/a-1.pom").unwrap();
+    run.insert(secret.clone(), body(10));
+    assert_eq!(cache.get(&secret), Some(body(10)));
+    let debug = format!("{cache:?}");
+    assert!(
+        !debug.contains("s3cr3t") && !debug.contains("repo.example"),
+        "{debug}"
+    );
+    assert!(debug.contains("answers: 1"), "{debug}");
+}
+
+#[test]
+fn only_snapshots_are_republished() {
+    for release in ["2.17.1", "1.0", "5.3.31.RELEASE", "2.0-beta9"] {
+        assert!(maven_version_is_release(release), "{release}");
+    }
+    for snapshot in ["1.0-SNAPSHOT", "2.0.0-snapshot"] {
+        assert!(!maven_version_is_release(snapshot), "{snapshot}");
+    }
+}
