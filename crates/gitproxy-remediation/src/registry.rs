@@ -29,7 +29,7 @@ pub use http::{
     crates_index_path, go_escape, go_hash1, nuget_content_hash, HttpRegistry, ResponseObserver,
 };
 pub use index::{DepKind, IndexEntry, RegistryDep};
-pub use lasting::{ReleaseCache, DEFAULT_RELEASE_CACHE_BYTES};
+pub use lasting::{ReleaseCache, DEFAULT_RELEASE_CACHE_BYTES, MAX_KEPT_ANSWER};
 pub use memory::{CachedRegistry, StaticRegistry};
 pub use select::{OsvRegistry, SelectedRegistry};
 pub(crate) use urls::redact;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
-use super::lasting::maven_version_is_release;
+use super::lasting::{looks_like_pom, maven_version_is_release};
 use super::registry_name;
 use super::urls::redact;
 use super::{ComposerRelease, Digest, GemBuild, IndexEntry, PypiDist, PypiRelease};
@@ -605,7 +605,9 @@ where
         }
         let body = self.get(eco, name, url.clone(), "application/xml").await?;
         if let (Some(cache), Some(body)) = (lasting, &body) {
-            cache.insert(url, body.clone());
+            if looks_like_pom(body) {
+                cache.insert(url, body.clone());
+            }
         }
         Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }

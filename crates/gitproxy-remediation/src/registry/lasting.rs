@@ -12,6 +12,10 @@ use url::Url;
 /// BOMs it imports are about 60 of 2-100 KB each).
 pub const DEFAULT_RELEASE_CACHE_BYTES: usize = 8 << 20;
 
+/// The largest answer kept: a POM over 1 MiB is not read by the analysis either, and one answer
+/// should not push out a hundred others.
+pub const MAX_KEPT_ANSWER: usize = 1 << 20;
+
 /// Immutable registry answers by URL, shared by every run that holds a clone.
 #[derive(Clone)]
 pub struct ReleaseCache {
@@ -58,10 +62,10 @@ impl ReleaseCache {
     }
 
     /// Keeps `body` as the answer for `url`, dropping the least recently used answers until it
-    /// fits; an answer larger than the whole budget is not kept.
+    /// fits; an answer over [`MAX_KEPT_ANSWER`] or the whole budget is not kept.
     pub fn insert(&self, url: Url, body: Bytes) {
         let mut lru = self.lock();
-        if body.len() > lru.budget {
+        if body.len() > lru.budget.min(MAX_KEPT_ANSWER) {
             return;
         }
         lru.tick += 1;
@@ -121,6 +125,17 @@ impl std::fmt::Debug for ReleaseCache {
 /// republished under the same version.
 pub(crate) fn maven_version_is_release(version: &str) -> bool {
     !version.to_ascii_uppercase().ends_with("SNAPSHOT")
+}
+
+/// Whether `body` can be a POM worth keeping for the agent's lifetime: it has a `<project`
+/// element and is not an HTML page (a proxy's or repository manager's login or error page sent
+/// with status 200 is asked again next run rather than kept).
+pub(crate) fn looks_like_pom(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512)];
+    let html = head
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"<html") || w.eq_ignore_ascii_case(b"<!doc"));
+    !html && body.windows(8).any(|w| w == b"<project")
 }
 
 #[cfg(test)]

@@ -684,15 +684,20 @@ async fn rubygems_and_composer_repositories_read_their_published_shapes() {
 }
 
 /// The POM of a released Maven version never changes, so runs that share a [`ReleaseCache`] ask
-/// for it once; a snapshot and a version the registry does not have are asked again each run,
-/// and the cache tells one registry's answers from another's.
+/// for it once; a snapshot, a version the registry does not have and a page that is no POM are
+/// asked again each run, and the cache tells one registry's answers from another's.
 #[tokio::test]
-async fn released_poms_are_kept_across_runs_snapshots_and_misses_are_asked_again() {
+async fn released_poms_are_kept_across_runs_snapshots_misses_and_pages_are_asked_again() {
     const SNAPSHOT: &str = "2.18.0-SNAPSHOT";
     let mut r = routes();
     r.insert(
         format!("/maven2/org/apache/logging/log4j/log4j-core/{SNAPSHOT}/log4j-core-{SNAPSHOT}.pom"),
         b"<project><version>2.18.0-SNAPSHOT</version></project>\n".to_vec(),
+    );
+    // A repository manager's login page sent with status 200 where a release's POM should be.
+    r.insert(
+        "/maven2/org/apache/logging/log4j/log4j-core/2.16.0/log4j-core-2.16.0.pom".to_string(),
+        b"<!DOCTYPE html><html><body>Sign in</body></html>".to_vec(),
     );
     let stand_in = StandIn::start(r).await;
     let cache = ReleaseCache::default();
@@ -711,6 +716,7 @@ async fn released_poms_are_kept_across_runs_snapshots_and_misses_are_asked_again
             registry.maven_pom(core, "2.17.1").await.unwrap(),
             registry.maven_pom(core, SNAPSHOT).await.unwrap(),
             registry.maven_pom(core, "9.9.9").await.unwrap(),
+            registry.maven_pom(core, "2.16.0").await.unwrap(),
         )
     };
 
@@ -720,25 +726,26 @@ async fn released_poms_are_kept_across_runs_snapshots_and_misses_are_asked_again
         .as_deref()
         .is_some_and(|p| p.contains("<version>2.17.1</version>")));
     assert!(first.1.is_some() && first.2.is_none(), "{first:?}");
-    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 3);
-    assert_eq!((cache.len(), sent.load(Ordering::SeqCst)), (1, 3));
+    assert!(first.3.as_deref().is_some_and(|p| p.contains("Sign in")));
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 4);
+    assert_eq!((cache.len(), sent.load(Ordering::SeqCst)), (1, 4));
 
-    // The next run: the release from the cache (no request, nothing for the metrics), the
-    // snapshot and the miss asked again.
+    // The next run: the release from the cache (no request, nothing for the metrics); the
+    // snapshot, the miss and the page asked again.
     let second = ask(run(stand_in.urls())).await;
     assert_eq!(second, first);
-    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 5);
-    assert_eq!(sent.load(Ordering::SeqCst), 5);
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 7);
+    assert_eq!(sent.load(Ordering::SeqCst), 7);
 
     // Another registry's answer is its own.
     let other = StandIn::start(routes()).await;
     let third = ask(run(other.urls())).await;
     assert_eq!(third.0, first.0);
-    assert_eq!(other.hits.load(Ordering::SeqCst), 3);
+    assert_eq!(other.hits.load(Ordering::SeqCst), 4);
     assert_eq!(cache.len(), 2);
 
     // A registry without the cache keeps nothing past its run.
     let alone = HttpRegistry::new(HttpConnector::new(), stand_in.urls());
     alone.maven_pom(core, "2.17.1").await.unwrap();
-    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 6);
+    assert_eq!(stand_in.hits.load(Ordering::SeqCst), 8);
 }

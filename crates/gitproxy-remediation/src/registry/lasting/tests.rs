@@ -70,3 +70,29 @@ fn only_snapshots_are_republished() {
         assert!(!maven_version_is_release(snapshot), "{snapshot}");
     }
 }
+
+#[test]
+fn an_answer_over_a_mebibyte_is_not_kept() {
+    let cache = ReleaseCache::default();
+    cache.insert(url(1), body(MAX_KEPT_ANSWER + 1));
+    cache.insert(url(2), body(MAX_KEPT_ANSWER));
+    assert_eq!(cache.get(&url(1)), None);
+    assert_eq!(cache.bytes(), MAX_KEPT_ANSWER);
+}
+
+#[test]
+fn only_a_pom_is_kept_not_a_login_page_sent_with_200() {
+    let pom = b"<?xml version=\"1.0\"?>\n<!-- Licensed to the Apache Software Foundation -->\n<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><version>1</version></project>";
+    assert!(looks_like_pom(pom));
+    assert!(looks_like_pom(
+        b"<project><modelVersion>4.0.0</modelVersion></project>"
+    ));
+    for page in [
+        &b"<!DOCTYPE html><html><body>Sign in to Artifactory</body></html>"[..],
+        b"<html><body><p>see <project> docs</p></body></html>",
+        b"{\"errors\":[{\"status\":401}]}",
+        b"",
+    ] {
+        assert!(!looks_like_pom(page), "{}", String::from_utf8_lossy(page));
+    }
+}
