@@ -134,21 +134,20 @@ fn bitbucket_calls(metrics: &str) -> std::collections::BTreeMap<String, u64> {
         .collect()
 }
 
-fn free_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_serves_the_catalogue_through_the_tunnel() {
     let env = Env::start().await;
-    let cloud = free_port();
+    // The cloud's port refuses until the hub binds it; held meanwhile so that no other test's
+    // server takes it.
+    let held = gitproxy_test_support::RefusingPort::new().expect("port");
+    let cloud = held.addr();
     let mut agent = Agent::start(&env, cloud);
     let probes = agent.probe_addr().await;
     assert_eq!(get(probes, "/healthz").await.0, 200);
     let (status, body) = get(probes, "/readyz").await;
     assert_eq!(status, 503, "not ready before the tunnel is up: {body}");
 
+    drop(held);
     let hub = hub(&env, cloud).await;
     // The health line, logged once readiness is set; not the connection's own
     // `tunnel connected (websocket, http/2)`, which comes first.
@@ -440,8 +439,9 @@ async fn sigterm_during_an_operation_completes_it_and_exits_zero() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_cloud_connection_is_advised_about_the_cloud_not_bitbucket() {
     let env = Env::start().await;
-    let closed = free_port();
-    let mut agent = Agent::start(&env, closed);
+    // Held for the whole test, so no other test's server can take the port meanwhile.
+    let closed = gitproxy_test_support::RefusingPort::new().expect("port");
+    let mut agent = Agent::start(&env, closed.addr());
     let line = agent.wait_line("tunnel connection problem").await;
     assert!(
         line.contains("check the cloud URL https://127.0.0.1:")

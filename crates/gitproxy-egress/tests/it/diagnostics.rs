@@ -11,8 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use url::Url;
 
-use gitproxy_test_support::free_port;
 use gitproxy_test_support::Pki;
+use gitproxy_test_support::RefusingPort;
 
 fn trust() -> TrustConfig {
     TrustConfig::builder()
@@ -110,7 +110,8 @@ async fn a_name_that_does_not_resolve_is_a_dns_failure() {
 
 #[tokio::test]
 async fn a_closed_port_is_connection_refused() {
-    let port = free_port().expect("free port");
+    let closed = RefusingPort::new().expect("port");
+    let port = closed.port();
     let report = connector(ProxyConfig::direct())
         .diagnose(&Url::parse(&format!("https://bitbucket.corp.test:{port}/")).unwrap())
         .await;
@@ -279,7 +280,8 @@ async fn a_proxy_that_does_not_speak_http_is_a_protocol_error() {
 
 #[tokio::test]
 async fn a_connector_for_one_destination_gives_its_own_refused_advice() {
-    let port = free_port().expect("free port");
+    let closed = RefusingPort::new().expect("port");
+    let port = closed.port();
     let target: http::Uri = format!("https://bitbucket.corp.test:{port}/")
         .parse()
         .unwrap();

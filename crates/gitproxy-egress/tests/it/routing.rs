@@ -11,7 +11,7 @@ use url::Url;
 use crate::support::server::TestServer;
 use crate::support::{env, get, get_with};
 use gitproxy_test_support::Pki;
-use gitproxy_test_support::{free_port, Tinyproxy, TinyproxyOptions};
+use gitproxy_test_support::{RefusingPort, Tinyproxy, TinyproxyOptions};
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -170,7 +170,8 @@ async fn a_proxy_that_cannot_reach_the_target_answers_502_and_diagnose_says_no_p
     let ca = Pki::new("Corp Internal Root CA").expect("ca");
     let bitbucket = TestServer::https(ca.issue(&["bitbucket.corp.test"]).expect("leaf")).await;
     // The egress proxy forwards to a parent proxy that is down: tinyproxy answers 502.
-    let parent = std::net::SocketAddr::from(([127, 0, 0, 1], free_port().expect("free port")));
+    let down = RefusingPort::new().expect("port");
+    let parent = down.addr();
     let proxy = Tinyproxy::start_with(&TinyproxyOptions {
         upstream: Some(parent),
         ..TinyproxyOptions::default()
@@ -278,7 +279,8 @@ fn connector_with(config: ProxyConfig, ca: &Pki) -> EgressConnector {
 async fn tinyproxys_own_unable_to_connect_is_a_bad_gateway_too() {
     let ca = Pki::new("Corp Internal Root CA").expect("ca");
     let proxy = Tinyproxy::start().expect("tinyproxy starts");
-    let closed = free_port().expect("free port");
+    let closed = RefusingPort::new().expect("port");
+    let closed = closed.port();
     let config = ProxyConfig::builder()
         .proxy(proxy.url())
         .bypass_loopback(false)
