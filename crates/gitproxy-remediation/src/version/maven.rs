@@ -265,6 +265,11 @@ impl VersionRange {
         let mut rest = t;
         while !rest.is_empty() {
             let open = rest.chars().next().ok_or("unterminated range")?;
+            if open != '[' && open != '(' {
+                return Err(format!(
+                    "`{t}` is not a version range: after `,` each range opens with `[` or `(`"
+                ));
+            }
             let close_at = rest
                 .find([']', ')'])
                 .ok_or_else(|| format!("unterminated range `{t}`"))?;

@@ -105,4 +105,9 @@ fn ranges_follow_maven_syntax() {
     );
     assert_eq!(soft.soft().map(Version::as_str), Some("2.9.10"));
     assert!(VersionRange::parse("[1.0,2.0").is_err());
+    // A stray bracket after a range (found by fuzzing: it sliced past its own end and panicked).
+    for bad in ["[1.0,,.0))", "[1.0,2.0)]", "[1.0,2.0),x", "(,1.0],1.2"] {
+        let err = VersionRange::parse(bad).unwrap_err();
+        assert!(err.contains("each range opens with"), "{bad}: {err}");
+    }
 }
