@@ -605,7 +605,8 @@ where
         }
         let body = self.get(eco, name, url.clone(), "application/xml").await?;
         if let (Some(cache), Some(body)) = (lasting, &body) {
-            if looks_like_pom(body) {
+            // Larger answers are not kept: no need to look through them.
+            if body.len() <= super::MAX_KEPT_ANSWER && looks_like_pom(body) {
                 cache.insert(url, body.clone());
             }
         }

@@ -16,6 +16,15 @@ pub const DEFAULT_RELEASE_CACHE_BYTES: usize = 8 << 20;
 /// should not push out a hundred others.
 pub const MAX_KEPT_ANSWER: usize = 1 << 20;
 
+/// What an entry costs beside its answer and its URL (held twice, as key and in the recency
+/// order): the map slots, the `Bytes` and `Url` headers and the tick.
+const ENTRY_OVERHEAD: usize = 128;
+
+/// The memory one entry takes, as the budget counts it.
+fn cost(url: &Url, body: &Bytes) -> usize {
+    body.len() + 2 * url.as_str().len() + ENTRY_OVERHEAD
+}
+
 /// Immutable registry answers by URL, shared by every run that holds a clone.
 #[derive(Clone)]
 pub struct ReleaseCache {
@@ -32,7 +41,8 @@ struct Lru {
 }
 
 impl ReleaseCache {
-    /// A cache of at most `budget` bytes of answers (zero keeps nothing).
+    /// A cache of at most `budget` bytes, answers, their URLs and bookkeeping counted (zero keeps
+    /// nothing).
     pub fn new(budget: usize) -> ReleaseCache {
         ReleaseCache {
             inner: Arc::new(Mutex::new(Lru {
@@ -62,27 +72,29 @@ impl ReleaseCache {
     }
 
     /// Keeps `body` as the answer for `url`, dropping the least recently used answers until it
-    /// fits; an answer over [`MAX_KEPT_ANSWER`] or the whole budget is not kept.
+    /// fits; an answer over [`MAX_KEPT_ANSWER`], or one that would not fit the whole budget, is
+    /// not kept.
     pub fn insert(&self, url: Url, body: Bytes) {
         let mut lru = self.lock();
-        if body.len() > lru.budget.min(MAX_KEPT_ANSWER) {
+        let size = cost(&url, &body);
+        if body.len() > MAX_KEPT_ANSWER || size > lru.budget {
             return;
         }
         lru.tick += 1;
         let tick = lru.tick;
         if let Some((old, last)) = lru.entries.remove(&url) {
-            lru.used -= old.len();
+            lru.used -= cost(&url, &old);
             lru.order.remove(&last);
         }
-        while lru.used + body.len() > lru.budget {
+        while lru.used + size > lru.budget {
             let Some((_, oldest)) = lru.order.pop_first() else {
                 break;
             };
             if let Some((gone, _)) = lru.entries.remove(&oldest) {
-                lru.used -= gone.len();
+                lru.used -= cost(&oldest, &gone);
             }
         }
-        lru.used += body.len();
+        lru.used += size;
         lru.order.insert(tick, url.clone());
         lru.entries.insert(url, (body, tick));
     }
@@ -97,7 +109,7 @@ impl ReleaseCache {
         self.len() == 0
     }
 
-    /// The bytes of the answers it holds.
+    /// The memory its entries take as the budget counts it: answers, URLs and bookkeeping.
     pub fn bytes(&self) -> usize {
         self.lock().used
     }

@@ -11,13 +11,19 @@ fn body(len: usize) -> Bytes {
     Bytes::from(vec![b'x'; len])
 }
 
+/// What entry `n` with an answer of `len` bytes costs the budget.
+fn entry(n: usize, len: usize) -> usize {
+    cost(&url(n), &body(len))
+}
+
 #[test]
 fn keeps_answers_within_the_budget_least_recently_used_out_first() {
-    let cache = ReleaseCache::new(300);
+    let one = entry(1, 100);
+    let cache = ReleaseCache::new(3 * one);
     cache.insert(url(1), body(100));
     cache.insert(url(2), body(100));
     cache.insert(url(3), body(100));
-    assert_eq!((cache.len(), cache.bytes()), (3, 300));
+    assert_eq!((cache.len(), cache.bytes()), (3, 3 * one));
     // Reading 1 makes 2 the oldest: the next answer pushes 2 out.
     assert_eq!(cache.get(&url(1)), Some(body(100)));
     cache.insert(url(4), body(100));
@@ -25,22 +31,24 @@ fn keeps_answers_within_the_budget_least_recently_used_out_first() {
     for kept in [1, 3, 4] {
         assert!(cache.get(&url(kept)).is_some(), "{kept} dropped");
     }
-    assert_eq!(cache.bytes(), 300);
+    assert_eq!(cache.bytes(), 3 * one);
     // A large answer pushes out as many as it needs.
-    cache.insert(url(5), body(250));
-    assert_eq!((cache.len(), cache.bytes()), (1, 250));
+    let large = 3 * one - entry(5, 0);
+    cache.insert(url(5), body(large));
+    assert_eq!((cache.len(), cache.bytes()), (1, 3 * one));
     assert!(cache.get(&url(5)).is_some());
 }
 
 #[test]
 fn replacing_an_answer_counts_it_once_and_an_oversized_one_is_not_kept() {
-    let cache = ReleaseCache::new(300);
+    let budget = entry(1, 300);
+    let cache = ReleaseCache::new(budget);
     cache.insert(url(1), body(100));
     cache.insert(url(1), body(150));
-    assert_eq!((cache.len(), cache.bytes()), (1, 150));
+    assert_eq!((cache.len(), cache.bytes()), (1, entry(1, 150)));
     cache.insert(url(2), body(301));
     assert_eq!(cache.get(&url(2)), None);
-    assert_eq!((cache.len(), cache.bytes()), (1, 150));
+    assert_eq!((cache.len(), cache.bytes()), (1, entry(1, 150)));
     let none = ReleaseCache::new(0);
     none.insert(url(1), body(1));
     assert!(none.is_empty());
@@ -77,7 +85,20 @@ fn an_answer_over_a_mebibyte_is_not_kept() {
     cache.insert(url(1), body(MAX_KEPT_ANSWER + 1));
     cache.insert(url(2), body(MAX_KEPT_ANSWER));
     assert_eq!(cache.get(&url(1)), None);
-    assert_eq!(cache.bytes(), MAX_KEPT_ANSWER);
+    assert_eq!(cache.bytes(), entry(2, MAX_KEPT_ANSWER));
+}
+
+#[test]
+fn urls_and_bookkeeping_count_against_the_budget() {
+    // Tiny answers under long URLs: the budget holds far fewer of them than their bodies alone
+    // would suggest, so memory stays within it whatever the mix.
+    let cache = ReleaseCache::new(10_000);
+    for n in 0..1_000 {
+        cache.insert(url(n), body(1));
+    }
+    assert!(cache.bytes() <= 10_000, "{}", cache.bytes());
+    assert!(cache.len() < 100, "{}", cache.len());
+    assert_eq!(cache.bytes(), cache.len() * entry(999, 1));
 }
 
 #[test]
